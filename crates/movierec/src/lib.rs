@@ -1,0 +1,4 @@
+//! movierec: the web app, storage, jobs and CLI around the `mf` engine.
+
+pub mod cli;
+pub mod offline;
