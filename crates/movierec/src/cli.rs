@@ -129,7 +129,7 @@ pub struct RecommendArgs {
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
-        Command::Serve(_args) => anyhow::bail!("serve: not built yet"),
+        Command::Serve(args) => crate::startup::serve(&args),
         Command::Eval(args) => crate::offline::eval(args),
         Command::Train(args) => crate::offline::train(args),
         Command::Recommend(args) => crate::offline::recommend(args),

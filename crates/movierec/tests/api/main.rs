@@ -1,0 +1,6 @@
+//! The app over real HTTP: each test starts its own server on port 0 with its own
+//! temporary database.
+
+mod accounts;
+mod helpers;
+mod home;
