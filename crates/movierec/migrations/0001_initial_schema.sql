@@ -23,6 +23,10 @@ CREATE TABLE movies (
     imdb_rating     REAL,
     imdb_votes      INTEGER,
     rotten_tomatoes INTEGER,
+    creative_type   TEXT,
+    source          TEXT,
+    distributor     TEXT,
+    -- Filled by a later enrichment step; the embedded catalog has no IMDb ids.
     imdb_id         TEXT
 );
 

@@ -1,6 +1,7 @@
 //! movierec: the web app, storage, jobs and CLI around the `mf` engine.
 
 pub mod accounts;
+pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod domain;

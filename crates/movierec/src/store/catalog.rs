@@ -18,28 +18,29 @@ pub struct CatalogRow {
     pub imdb_rating: Option<f64>,
     pub imdb_votes: Option<i64>,
     pub rotten_tomatoes: Option<i64>,
-    pub imdb_id: Option<String>,
+    pub creative_type: Option<String>,
+    pub source: Option<String>,
+    pub distributor: Option<String>,
     pub genres: Vec<String>,
-    pub imdb_stars: Option<Stars>,
-    pub rotten_tomatoes_stars: Option<Stars>,
+    /// One entry per critic account, in the order of `load`'s `critics`.
+    pub critic_stars: Vec<Option<Stars>>,
 }
-
-pub const IMDB_CRITIC: &str = "IMDb";
-pub const ROTTEN_TOMATOES_CRITIC: &str = "Rotten Tomatoes";
 
 /// Loads the catalog in one transaction, unless the database already holds exactly
 /// this many movies (the usual restart). Returns whether anything was written.
 ///
 /// Rows are upserted, so a newer catalog refreshes an older one in place and never
 /// touches users' ratings.
-pub async fn load(pool: &SqlitePool, rows: &[CatalogRow]) -> sqlx::Result<bool> {
+pub async fn load(pool: &SqlitePool, critics: &[&str], rows: &[CatalogRow]) -> sqlx::Result<bool> {
     let present = super::movies::count(pool).await?;
     if usize::try_from(present).is_ok_and(|n| n == rows.len()) {
         return Ok(false);
     }
     let mut tx = pool.begin().await?;
-    let imdb = critic_id(&mut tx, IMDB_CRITIC).await?;
-    let rotten_tomatoes = critic_id(&mut tx, ROTTEN_TOMATOES_CRITIC).await?;
+    let mut critic_ids = Vec::with_capacity(critics.len());
+    for name in critics {
+        critic_ids.push(critic_id(&mut tx, name).await?);
+    }
     let now = super::now();
     for row in rows {
         upsert_movie(&mut tx, row).await?;
@@ -61,17 +62,14 @@ pub async fn load(pool: &SqlitePool, rows: &[CatalogRow]) -> sqlx::Result<bool> 
             .execute(&mut *tx)
             .await?;
         }
-        for (critic, stars) in [
-            (imdb, row.imdb_stars),
-            (rotten_tomatoes, row.rotten_tomatoes_stars),
-        ] {
+        for (critic, stars) in critic_ids.iter().zip(&row.critic_stars) {
             if let Some(stars) = stars {
                 sqlx::query(
                     "INSERT INTO ratings (user_id, movie_id, rating, updated_at) VALUES ($1, $2, $3, $4)
                      ON CONFLICT (user_id, movie_id)
                      DO UPDATE SET rating = excluded.rating, updated_at = excluded.updated_at",
                 )
-                .bind(critic)
+                .bind(*critic)
                 .bind(row.id)
                 .bind(stars.value())
                 .bind(now)
@@ -87,13 +85,15 @@ pub async fn load(pool: &SqlitePool, rows: &[CatalogRow]) -> sqlx::Result<bool> 
 async fn upsert_movie(tx: &mut Transaction<'_, Sqlite>, row: &CatalogRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO movies (id, title, year, release_date, director, mpaa, runtime_min,
-                             imdb_rating, imdb_votes, rotten_tomatoes, imdb_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                             imdb_rating, imdb_votes, rotten_tomatoes, creative_type, source,
+                             distributor)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          ON CONFLICT (id) DO UPDATE SET
            title = excluded.title, year = excluded.year, release_date = excluded.release_date,
            director = excluded.director, mpaa = excluded.mpaa, runtime_min = excluded.runtime_min,
            imdb_rating = excluded.imdb_rating, imdb_votes = excluded.imdb_votes,
-           rotten_tomatoes = excluded.rotten_tomatoes, imdb_id = excluded.imdb_id",
+           rotten_tomatoes = excluded.rotten_tomatoes, creative_type = excluded.creative_type,
+           source = excluded.source, distributor = excluded.distributor",
     )
     .bind(row.id)
     .bind(&row.title)
@@ -105,7 +105,9 @@ async fn upsert_movie(tx: &mut Transaction<'_, Sqlite>, row: &CatalogRow) -> sql
     .bind(row.imdb_rating)
     .bind(row.imdb_votes)
     .bind(row.rotten_tomatoes)
-    .bind(&row.imdb_id)
+    .bind(&row.creative_type)
+    .bind(&row.source)
+    .bind(&row.distributor)
     .execute(&mut **tx)
     .await
     .map(|_| ())

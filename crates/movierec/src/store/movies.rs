@@ -14,6 +14,9 @@ pub struct Movie {
     pub imdb_rating: Option<f64>,
     pub imdb_votes: Option<i64>,
     pub rotten_tomatoes: Option<i64>,
+    pub creative_type: Option<String>,
+    pub source: Option<String>,
+    pub distributor: Option<String>,
     pub imdb_id: Option<String>,
 }
 
@@ -36,7 +39,8 @@ pub struct UserAverage {
 pub async fn find(pool: &SqlitePool, id: MovieId) -> sqlx::Result<Option<Movie>> {
     sqlx::query_as(
         "SELECT id, title, year, release_date, director, mpaa, runtime_min,
-                imdb_rating, imdb_votes, rotten_tomatoes, imdb_id
+                imdb_rating, imdb_votes, rotten_tomatoes, creative_type, source, distributor,
+                imdb_id
          FROM movies WHERE id = $1",
     )
     .bind(id.get())
