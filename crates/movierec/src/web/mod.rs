@@ -28,6 +28,10 @@ pub fn routes(state: AppState) -> Router {
             get(pages::accounts::login_form).post(pages::accounts::login),
         )
         .route("/logout", post(pages::accounts::logout))
+        .route("/movies/{id}", get(pages::movies::show))
+        .route("/movies/{id}/rating", post(pages::movies::rate))
+        .route("/movies/{id}/rating/delete", post(pages::movies::unrate))
+        .route("/my/ratings", get(pages::my_ratings::show))
         .route("/health", get(health))
         .route("/static/{file}", get(assets::serve))
         .fallback(error::not_found)

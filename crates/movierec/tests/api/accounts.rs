@@ -1,4 +1,4 @@
-use crate::helpers::{assert_redirects_to, spawn_app};
+use crate::helpers::{assert_redirects_to, catalog_ids, spawn_app};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -197,15 +197,21 @@ async fn username_markup_is_escaped() {
 }
 
 #[tokio::test]
-async fn session_survives_a_server_restart() {
+async fn session_account_and_ratings_survive_a_server_restart() {
     let app = spawn_app().await;
     app.register("grace", PASSWORD).await;
+    let id = catalog_ids(1)[0];
+    app.rate(id, "3.5").await;
+
     let app = app.restart().await;
     assert!(
         app.get_html("/")
             .await
             .contains("Recommendations for grace")
     );
+    assert_eq!(app.my_rating(id).await.as_deref(), Some("3.5"));
+    app.logout().await;
+    assert_redirects_to(&app.login("grace", PASSWORD).await, "/");
 }
 
 #[tokio::test]

@@ -128,3 +128,25 @@ pub fn assert_redirects_to(response: &Response, location: &str) {
         Some(location)
     );
 }
+
+/// Ids of catalog movies, to rate without searching.
+pub fn catalog_ids(n: usize) -> Vec<u32> {
+    let movies = movierec::catalog::embedded().expect("catalog parses");
+    assert!(movies.len() >= n);
+    movies.iter().take(n).map(|m| m.id).collect()
+}
+
+impl TestApp {
+    pub async fn rate(&self, movie: u32, stars: &str) -> Response {
+        self.post_form(&format!("/movies/{movie}/rating"), &[("stars", stars)])
+            .await
+    }
+
+    /// The visitor's rating of a movie as the movie page shows it (the checked star).
+    pub async fn my_rating(&self, movie: u32) -> Option<String> {
+        let html = self.get_html(&format!("/movies/{movie}")).await;
+        let end = html.find("\" checked>")?;
+        let start = html[..end].rfind("value=\"")? + "value=\"".len();
+        Some(html[start..end].to_owned())
+    }
+}

@@ -4,3 +4,4 @@
 mod accounts;
 mod helpers;
 mod home;
+mod ratings;

@@ -2,6 +2,8 @@
 
 pub mod accounts;
 pub mod home;
+pub mod movies;
+pub mod my_ratings;
 
 use askama::Template;
 use askama_web::WebTemplate;
