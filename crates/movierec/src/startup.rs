@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use axum::middleware;
+use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 use tower_http::csrf::CsrfLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -32,6 +33,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     session_store: SqliteStore,
+    pool: SqlitePool,
 }
 
 impl Application {
@@ -55,7 +57,7 @@ impl Application {
                 SESSION_IDLE_DAYS,
             )));
 
-        let state = AppState { pool };
+        let state = AppState { pool: pool.clone() };
         // Outermost last: trace → sessions → error pages → CSRF check → body limit → routes.
         let router = web::routes(state)
             .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -77,6 +79,7 @@ impl Application {
             listener,
             router,
             session_store,
+            pool,
         })
     }
 
@@ -106,6 +109,8 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         cleanup.abort();
+        // Closing checkpoints the write-ahead log, leaving one tidy database file.
+        self.pool.close().await;
         served.context("server error")
     }
 }

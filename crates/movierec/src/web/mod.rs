@@ -1,4 +1,24 @@
 //! The web app: routes, pages, errors, sessions and static files.
+//!
+//! # Security model
+//!
+//! - **Cross-site request forgery.** Every request other than GET, HEAD and OPTIONS
+//!   passes tower-http's `CsrfLayer`, which follows the scheme of Go's
+//!   `CrossOriginProtection`: it reads the `Sec-Fetch-Site` header that browsers attach
+//!   to every request, and falls back to comparing `Origin` with `Host`. A form posted
+//!   from another site is answered 403 and never reaches a handler. Requests with
+//!   neither header (curl, scripts) pass: they cannot carry a victim's cookies from a
+//!   web page. No token is needed in forms. Behind a reverse proxy, forward `Host` and
+//!   `Origin` unchanged. The session cookie is also `SameSite=Lax`, so browsers do not
+//!   send it on cross-site POSTs in the first place.
+//! - **Sessions** are stored in the database (tower-sessions), survive restarts, expire
+//!   after 14 idle days, and get a new id at log-in. The cookie is `HttpOnly`,
+//!   `SameSite=Lax`, and `Secure` with `--secure-cookies` (set it when serving https).
+//! - **Passwords** are argon2id hashes; a log-in for an unknown name is checked against
+//!   a dummy hash so both cost the same. Failed log-ins are counted in the database per
+//!   account and per client address (the TCP peer: behind a proxy every visitor shares
+//!   the proxy's address, so only the per-account limit is meaningful there).
+//! - **Output** is escaped by askama in every template.
 
 pub mod assets;
 pub mod error;

@@ -1,4 +1,4 @@
-use crate::helpers::{assert_redirects_to, catalog_ids, spawn_app};
+use crate::helpers::{assert_redirects_to, catalog_ids, spawn_app, spawn_app_with};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -225,4 +225,68 @@ async fn session_cookie_is_http_only_and_same_site() {
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(!cookie.contains("Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn secure_cookies_flag_marks_the_cookie_secure() {
+    let app = spawn_app_with(|config| config.secure_cookies = true).await;
+    let response = app.register("ivan", PASSWORD).await;
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.contains("Secure"), "{cookie}");
+}
+
+fn session_cookie(response: &reqwest::Response) -> String {
+    let header = response.headers()["set-cookie"].to_str().unwrap();
+    header.split(';').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn logging_in_issues_a_new_session_id() {
+    let app = spawn_app().await;
+    let before = session_cookie(&app.register("judy", PASSWORD).await);
+    let after = session_cookie(&app.login("judy", PASSWORD).await);
+    assert_ne!(before, after);
+
+    // The old id no longer identifies anyone.
+    let stale = reqwest::Client::new()
+        .get(app.url("/"))
+        .header("Cookie", &before)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!stale.contains("Log out"));
+    let fresh = reqwest::Client::new()
+        .get(app.url("/"))
+        .header("Cookie", &after)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(fresh.contains("Recommendations for judy"));
+}
+
+#[tokio::test]
+async fn many_failures_from_one_address_block_it_for_every_account() {
+    let app = spawn_app().await;
+    app.register("karl", PASSWORD).await;
+    app.logout().await;
+    // Four failures per name stay under the per-account limit; the address hits its own.
+    for i in 0..20 {
+        let name = format!("guess{}", i / 4);
+        assert_eq!(
+            app.login(&name, "wrong password").await.status().as_u16(),
+            401
+        );
+    }
+    let response = app.login("karl", PASSWORD).await;
+    assert_eq!(response.status().as_u16(), 429);
+    assert!(response.text().await.unwrap().contains("Too many attempts"));
 }

@@ -13,27 +13,41 @@ pub struct TestApp {
     server: tokio::task::JoinHandle<()>,
 }
 
-pub fn database_url(dir: &TempDir) -> String {
+fn database_url(dir: &TempDir) -> String {
     let path: PathBuf = dir.path().join("movierec.db");
     format!("sqlite://{}", path.display())
 }
 
 /// Starts the app on a fresh database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app on a fresh database with some settings changed.
+pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     let db_dir = tempfile::tempdir().expect("temp dir");
-    spawn_app_on(db_dir, client()).await
+    let mut config = test_config(&db_dir);
+    change(&mut config);
+    start(config, db_dir, client()).await
 }
 
 /// Starts the app on an existing database, e.g. to simulate a restart.
 pub async fn spawn_app_on(db_dir: TempDir, client: Client) -> TestApp {
+    start(test_config(&db_dir), db_dir, client).await
+}
+
+fn test_config(db_dir: &TempDir) -> Config {
+    Config {
+        bind: "127.0.0.1:0".into(),
+        database_url: database_url(db_dir),
+        secure_cookies: false,
+    }
+}
+
+async fn start(config: Config, db_dir: TempDir, client: Client) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         movierec::telemetry::init("info").expect("log filter");
     }
-    let config = Config {
-        bind: "127.0.0.1:0".into(),
-        database_url: database_url(&db_dir),
-        secure_cookies: false,
-    };
     let app = Application::build(config).await.expect("app builds");
     let port = app.port();
     let server = tokio::spawn(async move {

@@ -32,6 +32,26 @@ impl MoviePage {
     fn is_chosen(&self, stars: &Stars) -> bool {
         self.your_rating == Some(*stars)
     }
+
+    fn imdb_votes(&self) -> Option<String> {
+        self.movie.imdb_votes.map(group_thousands)
+    }
+}
+
+/// `1234567` → `1,234,567`.
+fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Parses the id in the path; a malformed one is simply a page that does not exist.
@@ -127,5 +147,20 @@ fn back(next: Option<&str>, id: MovieId) -> Redirect {
     match next {
         Some(_) => Redirect::to(&safe_next(next)),
         None => Redirect::to(&format!("/movies/{id}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::group_thousands;
+
+    #[test]
+    fn groups_digits_by_three() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(1000), "1,000");
+        assert_eq!(group_thousands(51275), "51,275");
+        assert_eq!(group_thousands(1234567), "1,234,567");
+        assert_eq!(group_thousands(-1234), "-1,234");
     }
 }
