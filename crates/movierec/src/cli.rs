@@ -44,13 +44,15 @@ pub struct ServeArgs {
 }
 
 impl Default for ServeArgs {
+    /// What `movierec` with no subcommand runs with: the flags' defaults, overridden by the
+    /// environment, so both live only in the attributes above.
     fn default() -> Self {
-        Self {
-            bind: "127.0.0.1:8000".into(),
-            database_url: "sqlite://data/movierec.db".into(),
-            secure_cookies: false,
-            log: "info".into(),
+        #[derive(Parser)]
+        struct ServeOnly {
+            #[command(flatten)]
+            args: ServeArgs,
         }
+        ServeOnly::parse_from(["movierec"]).args
     }
 }
 
@@ -142,7 +144,7 @@ pub struct RecommendArgs {
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
-        Command::Serve(_args) => anyhow::bail!("serve: not built yet"),
+        Command::Serve(args) => crate::startup::serve(&args),
         Command::Eval(args) => crate::offline::eval(args),
         Command::Train(args) => crate::offline::train(args),
         Command::Recommend(args) => crate::offline::recommend(args),

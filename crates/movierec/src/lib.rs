@@ -1,5 +1,13 @@
 //! movierec: the web app, storage, jobs and CLI around the `mf` engine.
 
+pub mod accounts;
 pub mod catalog;
 pub mod cli;
+pub mod config;
+pub mod domain;
 pub mod offline;
+pub mod seed;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod web;

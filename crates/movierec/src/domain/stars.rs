@@ -1,0 +1,100 @@
+use std::fmt;
+
+/// A rating from 0.5 to 5 stars in half steps, held as a count of half stars so it is exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stars(u8);
+
+impl Stars {
+    pub const MIN: Stars = Stars(1);
+    pub const MAX: Stars = Stars(10);
+
+    /// Parses a decimal such as `"4"` or `"3.5"`. A decimal comma is refused rather
+    /// than guessed at, so the API and the forms accept exactly the same text.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let text = input.trim();
+        if text.is_empty() {
+            return Err("Choose a rating.".into());
+        }
+        let value: f64 = text
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .ok_or_else(|| format!("'{}' is not a number.", truncate(text)))?;
+        Self::from_f64(value)
+    }
+
+    pub fn from_f64(value: f64) -> Result<Self, String> {
+        if !(0.5..=5.0).contains(&value) {
+            return Err("A rating is between 0.5 and 5 stars.".into());
+        }
+        let halves = value * 2.0;
+        if halves.fract() != 0.0 {
+            return Err("A rating is in half stars: 0.5, 1, 1.5 … 5.".into());
+        }
+        // In range 1..=10 after the checks above.
+        Ok(Self(halves as u8))
+    }
+
+    /// Every allowed value, lowest first.
+    pub fn all() -> impl DoubleEndedIterator<Item = Stars> {
+        (Self::MIN.0..=Self::MAX.0).map(Stars)
+    }
+
+    pub fn value(self) -> f64 {
+        f64::from(self.0) / 2.0
+    }
+
+    pub fn half_steps(self) -> u8 {
+        self.0
+    }
+}
+
+impl fmt::Display for Stars {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_multiple_of(2) {
+            write!(f, "{}", self.0 / 2)
+        } else {
+            write!(f, "{}.5", self.0 / 2)
+        }
+    }
+}
+
+fn truncate(text: &str) -> String {
+    text.chars().take(20).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_half_step() {
+        let parsed: Vec<f64> = Stars::all()
+            .map(|s| Stars::parse(&s.to_string()).unwrap().value())
+            .collect();
+        assert_eq!(parsed, [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0]);
+        assert_eq!(Stars::parse(" 4.0 ").unwrap().to_string(), "4");
+    }
+
+    #[test]
+    fn refuses_out_of_range() {
+        for bad in ["0", "0.0", "-1", "5.5", "10", "1e3"] {
+            assert!(Stars::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn refuses_non_half_steps() {
+        for bad in ["3.2", "4.75", "0.51"] {
+            let err = Stars::parse(bad).unwrap_err();
+            assert!(err.contains("half"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn refuses_non_numbers() {
+        for bad in ["", "abc", "3,5", "NaN", "inf", "four"] {
+            assert!(Stars::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+}

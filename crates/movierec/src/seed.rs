@@ -1,0 +1,56 @@
+//! Puts the embedded catalog into the database on first start.
+
+use anyhow::Context;
+use sqlx::SqlitePool;
+
+use crate::catalog::{self, CatalogMovie, Critic};
+use crate::domain::Stars;
+use crate::store::{self, catalog::CatalogRow};
+
+pub async fn load_catalog(pool: &SqlitePool) -> anyhow::Result<()> {
+    let movies = catalog::embedded().context("the embedded catalog is broken")?;
+    let rows = movies
+        .iter()
+        .map(to_row)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let critics = Critic::ALL.map(Critic::username);
+    let started = std::time::Instant::now();
+    if store::catalog::load(pool, &critics, &rows).await? {
+        tracing::info!(
+            movies = rows.len(),
+            ms = started.elapsed().as_millis(),
+            "catalog loaded"
+        );
+    }
+    Ok(())
+}
+
+fn to_row(movie: &CatalogMovie) -> anyhow::Result<CatalogRow> {
+    let critic_stars = Critic::ALL
+        .iter()
+        .map(|critic| {
+            critic
+                .stars(movie)
+                .map(|stars| Stars::from_f64(f64::from(stars)))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("catalog movie {}: critic rating: {e}", movie.id))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(CatalogRow {
+        id: i64::from(movie.id),
+        title: movie.title.clone(),
+        year: Some(i64::from(movie.year)),
+        release_date: movie.release_date.clone(),
+        director: movie.director.clone(),
+        mpaa: movie.mpaa.clone(),
+        runtime_min: movie.runtime_min.map(i64::from),
+        imdb_rating: movie.imdb_rating.map(f64::from),
+        imdb_votes: movie.imdb_votes.map(i64::from),
+        rotten_tomatoes: movie.rotten_tomatoes.map(i64::from),
+        creative_type: movie.creative_type.clone(),
+        source: movie.source.clone(),
+        distributor: movie.distributor.clone(),
+        genres: movie.genres.clone(),
+        critic_stars,
+    })
+}

@@ -1,0 +1,150 @@
+//! Building and running the web app.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::middleware;
+use sqlx::SqlitePool;
+use tokio::net::TcpListener;
+use tower_http::csrf::CsrfLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::cookie::time;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+use tracing::Level;
+
+use crate::config::Config;
+use crate::store;
+use crate::web::{self, AppState};
+
+/// Sessions end after this long without a visit.
+const SESSION_IDLE_DAYS: i64 = 14;
+/// Forms are small; anything bigger is refused before a handler runs.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub struct Application {
+    port: u16,
+    listener: TcpListener,
+    router: Router,
+    session_store: SqliteStore,
+    pool: SqlitePool,
+}
+
+impl Application {
+    /// Opens and migrates the database, loads the catalog if needed and binds the
+    /// listener; the app serves once [`Application::run_until_stopped`] is called.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let pool = store::connect(&config.database_url).await?;
+        crate::seed::load_catalog(&pool).await?;
+
+        let session_store = SqliteStore::new(pool.clone());
+        session_store
+            .migrate()
+            .await
+            .context("cannot create the sessions table")?;
+        let sessions = SessionManagerLayer::new(session_store.clone())
+            .with_name("movierec_session")
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_secure(config.secure_cookies)
+            .with_expiry(Expiry::OnInactivity(time::Duration::days(
+                SESSION_IDLE_DAYS,
+            )));
+
+        let state = AppState { pool: pool.clone() };
+        // Outermost last: trace → sessions → error pages → CSRF check → body limit → routes.
+        let router = web::routes(state)
+            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+            .layer(CsrfLayer::new())
+            .layer(middleware::from_fn(web::error::render_errors))
+            .layer(sessions)
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                    .on_response(DefaultOnResponse::new().level(Level::INFO)),
+            );
+
+        let listener = TcpListener::bind(&config.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        Ok(Self {
+            port,
+            listener,
+            router,
+            session_store,
+            pool,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until Ctrl-C (or SIGTERM), then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let cleanup = tokio::spawn(
+            self.session_store
+                .continuously_delete_expired(Duration::from_secs(3600)),
+        );
+        tracing::info!(port = self.port, "listening");
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        cleanup.abort();
+        // Closing checkpoints the write-ahead log, leaving one tidy database file.
+        self.pool.close().await;
+        served.context("server error")
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// `movierec serve`.
+pub fn serve(args: &crate::cli::ServeArgs) -> anyhow::Result<()> {
+    crate::telemetry::init(&args.log)?;
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let app = Application::build(Config::from(args)).await?;
+        app.run_until_stopped().await
+    })
+}

@@ -1,0 +1,259 @@
+//! The one error type of the web layer.
+//!
+//! A handler returns `AppError`; its response carries the error in an extension and
+//! [`render_errors`] (a middleware that knows the path and the visitor) turns it into an
+//! HTML page or, under `/api/`, into `{"error":{"code","message"}}`, logging it once.
+//! Error responses from outside the handlers (extractor rejections, the CSRF layer, the
+//! body limit) get the same treatment.
+
+use axum::Json;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tower_http::csrf::ProtectionError;
+use tower_sessions::Session;
+
+use super::pages::ErrorPage;
+use super::session::SessionUser;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    TooManyRequests,
+    Internal,
+}
+
+impl ErrorKind {
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable `code` of JSON errors.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::BadRequest => "bad_request",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
+            Self::TooManyRequests => "too_many_requests",
+            Self::Internal => "internal",
+        }
+    }
+
+    fn from_status(status: StatusCode) -> Self {
+        match status {
+            StatusCode::UNAUTHORIZED => Self::Unauthorized,
+            StatusCode::FORBIDDEN => Self::Forbidden,
+            StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => Self::NotFound,
+            StatusCode::CONFLICT => Self::Conflict,
+            StatusCode::TOO_MANY_REQUESTS => Self::TooManyRequests,
+            s if s.is_server_error() => Self::Internal,
+            _ => Self::BadRequest,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AppError {
+    pub kind: ErrorKind,
+    /// Shown to the visitor.
+    pub message: String,
+    /// Logged, never shown: the cause of an internal error.
+    detail: Option<String>,
+}
+
+impl AppError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            detail: None,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::BadRequest, message)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unauthorized, message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Forbidden, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotFound, message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Conflict, message)
+    }
+
+    pub fn too_many_requests(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::TooManyRequests, message)
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        Self {
+            kind: ErrorKind::Internal,
+            message: "Something went wrong on our side. Please try again.".into(),
+            detail: Some(detail.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::internal(format!("database: {e}"))
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        Self::internal(format!("{e:#}"))
+    }
+}
+
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(e: tower_sessions::session::Error) -> Self {
+        Self::internal(format!("session: {e}"))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let mut response = self.kind.status().into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Middleware: renders every error response as a page or JSON, and logs it once.
+pub async fn render_errors(session: Session, request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let error = match response.extensions().get::<AppError>() {
+        Some(error) => error.clone(),
+        None if is_rendered(&response) => return response,
+        None => from_foreign(response).await,
+    };
+    match (&error.detail, error.kind) {
+        (Some(detail), _) => tracing::error!(%detail, "request failed"),
+        (None, ErrorKind::Internal) => tracing::error!(message = %error.message, "request failed"),
+        _ => {}
+    }
+    if is_api {
+        let body = serde_json::json!({
+            "error": { "code": error.kind.code(), "message": error.message }
+        });
+        return (error.kind.status(), Json(body)).into_response();
+    }
+    let user = SessionUser::from_session(&session).await;
+    let page = ErrorPage::new(user, &error);
+    (error.kind.status(), page).into_response()
+}
+
+/// Pages that answer with an error status on purpose (a form shown again with its
+/// errors) are already complete.
+fn is_rendered(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"))
+}
+
+/// Wraps an error response produced outside our handlers: keep its short plain-text
+/// explanation for client errors, never anything for server errors.
+async fn from_foreign(response: Response) -> AppError {
+    let status = response.status();
+    let kind = ErrorKind::from_status(status);
+    if kind == ErrorKind::Internal {
+        return AppError::internal(format!("status {status} from a layer"));
+    }
+    if response.extensions().get::<ProtectionError>().is_some() {
+        return AppError::forbidden(
+            "This request came from another site and was refused. \
+             Go back to the page and submit the form again.",
+        );
+    }
+    let message = match kind {
+        ErrorKind::NotFound => "There is no page at this address.".to_owned(),
+        _ => {
+            let bytes = axum::body::to_bytes(response.into_body(), 4096)
+                .await
+                .unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes).trim().to_owned();
+            if text.is_empty() {
+                status
+                    .canonical_reason()
+                    .unwrap_or("Bad request")
+                    .to_owned()
+            } else {
+                text
+            }
+        }
+    };
+    AppError::new(kind, message)
+}
+
+/// The fallback route.
+pub async fn not_found() -> AppError {
+    AppError::not_found("There is no page at this address.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_a_matching_status_and_code() {
+        for kind in [
+            ErrorKind::BadRequest,
+            ErrorKind::Unauthorized,
+            ErrorKind::Forbidden,
+            ErrorKind::NotFound,
+            ErrorKind::Conflict,
+            ErrorKind::TooManyRequests,
+            ErrorKind::Internal,
+        ] {
+            assert_eq!(ErrorKind::from_status(kind.status()), kind);
+            assert!(!kind.code().is_empty());
+        }
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let e = AppError::internal("disk on fire at /var/db");
+        assert!(!e.message.contains("disk"));
+        let response = e.into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.extensions().get::<AppError>().is_some());
+    }
+}

@@ -1,0 +1,42 @@
+//! Server-rendered pages, one module each.
+
+pub mod accounts;
+pub mod home;
+pub mod movies;
+pub mod my_ratings;
+
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::error::AppError;
+use super::session::SessionUser;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    user: Option<SessionUser>,
+    status: u16,
+    heading: &'static str,
+    message: String,
+}
+
+impl ErrorPage {
+    pub fn new(user: Option<SessionUser>, error: &AppError) -> Self {
+        use super::error::ErrorKind::*;
+        let heading = match error.kind {
+            BadRequest => "That did not work",
+            Unauthorized => "Please log in",
+            Forbidden => "Not allowed",
+            NotFound => "Not found",
+            Conflict => "Already there",
+            TooManyRequests => "Slow down",
+            Internal => "Something went wrong",
+        };
+        Self {
+            user,
+            status: error.kind.status().as_u16(),
+            heading,
+            message: error.message.clone(),
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Who is logged in, as kept in the session.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use super::error::AppError;
+
+const USER_KEY: &str = "user";
+
+/// The logged-in account. The name is kept beside the id so that every page can
+/// show it without a query.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SessionUser {
+    pub id: i64,
+    pub username: String,
+}
+
+impl SessionUser {
+    pub async fn from_session(session: &Session) -> Option<Self> {
+        // A session that cannot be read is treated as logged out rather than an error.
+        session.get(USER_KEY).await.ok().flatten()
+    }
+
+    /// Starts a logged-in session under a fresh id, so an id planted before log-in is
+    /// worthless afterwards.
+    pub async fn log_in(self, session: &Session) -> Result<(), AppError> {
+        session.cycle_id().await?;
+        session.insert(USER_KEY, self).await?;
+        Ok(())
+    }
+
+    pub async fn log_out(session: &Session) -> Result<(), AppError> {
+        session.flush().await?;
+        Ok(())
+    }
+}
+
+/// The visitor's account, if logged in.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<SessionUser>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self(SessionUser::from_session(&session).await))
+    }
+}
+
+/// The visitor's account; pages send visitors who are not logged in to the log-in page
+/// and come back afterwards, the API answers 401.
+#[derive(Debug, Clone)]
+pub struct RequireUser(pub SessionUser);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequireUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let MaybeUser(user) = MaybeUser::from_request_parts(parts, state).await?;
+        match user {
+            Some(user) => Ok(Self(user)),
+            None if parts.uri.path().starts_with("/api/") => {
+                Err(AppError::unauthorized("Log in first.").into_response())
+            }
+            None => {
+                let back = if parts.method == axum::http::Method::GET {
+                    parts.uri.path_and_query().map_or("/", |pq| pq.as_str())
+                } else {
+                    "/"
+                };
+                let target = format!("/login?next={}", encode_component(back));
+                Err(Redirect::to(&target).into_response())
+            }
+        }
+    }
+}
+
+/// A local path to return to after a form, or `/` when `next` is missing or points
+/// elsewhere (an open redirect would let other sites borrow our address).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(char::is_control) =>
+        {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// Percent-encodes a query-string value.
+pub fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_must_stay_on_this_site() {
+        assert_eq!(safe_next(Some("/movies/3?x=1")), "/movies/3?x=1");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "evil",
+            "/a\nb",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn encodes_query_values() {
+        assert_eq!(
+            encode_component("/my/ratings?page=2&sort=title"),
+            "/my/ratings%3Fpage%3D2%26sort%3Dtitle"
+        );
+    }
+}

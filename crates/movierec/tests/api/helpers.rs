@@ -1,0 +1,166 @@
+use std::path::PathBuf;
+
+use movierec::config::Config;
+use movierec::startup::Application;
+use reqwest::{Client, Response, redirect};
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub address: String,
+    /// Keeps the temporary database alive for the test's duration.
+    db_dir: TempDir,
+    pub client: Client,
+    server: tokio::task::JoinHandle<()>,
+}
+
+fn database_url(dir: &TempDir) -> String {
+    let path: PathBuf = dir.path().join("movierec.db");
+    format!("sqlite://{}", path.display())
+}
+
+/// Starts the app on a fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app on a fresh database with some settings changed.
+pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
+    let db_dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(&db_dir);
+    change(&mut config);
+    start(config, db_dir, client()).await
+}
+
+/// Starts the app on an existing database, e.g. to simulate a restart.
+pub async fn spawn_app_on(db_dir: TempDir, client: Client) -> TestApp {
+    start(test_config(&db_dir), db_dir, client).await
+}
+
+fn test_config(db_dir: &TempDir) -> Config {
+    Config {
+        bind: "127.0.0.1:0".into(),
+        database_url: database_url(db_dir),
+        secure_cookies: false,
+    }
+}
+
+async fn start(config: Config, db_dir: TempDir, client: Client) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        movierec::telemetry::init("info").expect("log filter");
+    }
+    let app = Application::build(config).await.expect("app builds");
+    let port = app.port();
+    let server = tokio::spawn(async move {
+        app.run_until(std::future::pending())
+            .await
+            .expect("server runs");
+    });
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        db_dir,
+        client,
+        server,
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects so tests can see them.
+pub fn client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(redirect::Policy::none())
+        .build()
+        .expect("http client")
+}
+
+impl TestApp {
+    /// Stops this server and starts a new one on the same database, keeping the
+    /// client and its cookies: what a visitor sees across a server restart.
+    pub async fn restart(self) -> TestApp {
+        self.server.abort();
+        // Wait for the old server to let go of its connections.
+        let _ = self.server.await;
+        spawn_app_on(self.db_dir, self.client).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get_html(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("body")
+    }
+
+    /// Posts a form the way a browser does from one of our own pages.
+    pub async fn post_form<T: serde::Serialize + ?Sized>(&self, path: &str, form: &T) -> Response {
+        self.client
+            .post(self.url(path))
+            .header("Origin", &self.address)
+            .header("Sec-Fetch-Site", "same-origin")
+            .form(form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn register(&self, username: &str, password: &str) -> Response {
+        self.post_form(
+            "/register",
+            &[
+                ("username", username),
+                ("password", password),
+                ("confirm", password),
+            ],
+        )
+        .await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.post_form("/login", &[("username", username), ("password", password)])
+            .await
+    }
+
+    pub async fn logout(&self) -> Response {
+        self.post_form("/logout", &[("", "")]).await
+    }
+}
+
+pub fn assert_redirects_to(response: &Response, location: &str) {
+    assert_eq!(response.status().as_u16(), 303, "expected a redirect");
+    assert_eq!(
+        response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some(location)
+    );
+}
+
+/// Ids of catalog movies, to rate without searching.
+pub fn catalog_ids(n: usize) -> Vec<u32> {
+    let movies = movierec::catalog::embedded().expect("catalog parses");
+    assert!(movies.len() >= n);
+    movies.iter().take(n).map(|m| m.id).collect()
+}
+
+impl TestApp {
+    pub async fn rate(&self, movie: u32, stars: &str) -> Response {
+        self.post_form(&format!("/movies/{movie}/rating"), &[("stars", stars)])
+            .await
+    }
+
+    /// The visitor's rating of a movie as the movie page shows it (the checked star).
+    pub async fn my_rating(&self, movie: u32) -> Option<String> {
+        let html = self.get_html(&format!("/movies/{movie}")).await;
+        let end = html.find("\" checked>")?;
+        let start = html[..end].rfind("value=\"")? + "value=\"".len();
+        Some(html[start..end].to_owned())
+    }
+}

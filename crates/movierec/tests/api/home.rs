@@ -1,0 +1,58 @@
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn home_page_renders_for_visitors() {
+    let app = spawn_app().await;
+    let response = app.get("/").await;
+    assert_eq!(response.status().as_u16(), 200);
+    let ct = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(ct.starts_with("text/html"), "{ct}");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Top rated by critics"));
+    assert!(html.contains(r#"href="/login""#));
+}
+
+#[tokio::test]
+async fn unknown_page_is_a_friendly_404() {
+    let app = spawn_app().await;
+    let response = app.get("/no/such/page").await;
+    assert_eq!(response.status().as_u16(), 404);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Not found"));
+    assert!(html.contains("Back to the home page"));
+}
+
+#[tokio::test]
+async fn api_errors_are_json() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/nothing-here").await;
+    assert_eq!(response.status().as_u16(), 404);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+    assert!(body["error"]["message"].is_string());
+}
+
+#[tokio::test]
+async fn static_files_are_served_with_cache_headers() {
+    let app = spawn_app().await;
+    let response = app.get("/static/style.css").await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(
+        response.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+    let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    let again = app
+        .client
+        .get(app.url("/static/style.css"))
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+}

@@ -1,0 +1,7 @@
+//! The app over real HTTP: each test starts its own server on port 0 with its own
+//! temporary database.
+
+mod accounts;
+mod helpers;
+mod home;
+mod ratings;
