@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -57,7 +58,10 @@ impl Application {
                 SESSION_IDLE_DAYS,
             )));
 
-        let state = AppState { pool: pool.clone() };
+        let state = AppState {
+            pool: pool.clone(),
+            models: Arc::default(),
+        };
         // Outermost last: trace → sessions → error pages → CSRF check → body limit → routes.
         let router = web::routes(state)
             .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
