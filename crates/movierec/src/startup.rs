@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -60,7 +61,10 @@ impl Application {
             )));
 
         crate::accounts::warm_up().await?;
-        let state = AppState { pool: pool.clone() };
+        let state = AppState {
+            pool: pool.clone(),
+            models: Arc::default(),
+        };
         // Outermost last: trace → security headers → sessions → error pages → CSRF check →
         // body limit → routes.
         let router = web::routes(state)
