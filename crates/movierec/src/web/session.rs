@@ -1,6 +1,7 @@
 //! Who is logged in, as kept in the session.
 
 use axum::extract::FromRequestParts;
+use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
@@ -70,15 +71,28 @@ impl<S: Send + Sync> FromRequestParts<S> for RequireUser {
             }
             None => {
                 let back = if parts.method == axum::http::Method::GET {
-                    parts.uri.path_and_query().map_or("/", |pq| pq.as_str())
+                    parts.uri.path_and_query().map(|pq| pq.as_str().to_owned())
                 } else {
-                    "/"
+                    // A form posted after the session ended: return to the page it was on.
+                    referer_path(parts)
                 };
-                let target = format!("/login?next={}", encode_component(back));
+                let back = safe_next(back.as_deref());
+                let target = format!("/login?next={}", encode_component(&back));
                 Err(Redirect::to(&target).into_response())
             }
         }
     }
+}
+
+/// The path of the `Referer` when it is a page of this site.
+fn referer_path(parts: &Parts) -> Option<String> {
+    let referer = parts.headers.get(header::REFERER)?.to_str().ok()?;
+    let host = parts.headers.get(header::HOST)?.to_str().ok()?;
+    let rest = referer
+        .strip_prefix("http://")
+        .or_else(|| referer.strip_prefix("https://"))?;
+    let path = rest.strip_prefix(host)?;
+    path.starts_with('/').then(|| path.to_owned())
 }
 
 /// A local path to return to after a form, or `/` when `next` is missing or points
