@@ -10,6 +10,8 @@ use tower_sessions::Session;
 use super::error::AppError;
 
 const USER_KEY: &str = "user";
+/// The day (days since the epoch) of the last visit recorded in the session.
+const SEEN_DAY_KEY: &str = "seen_day";
 
 /// The logged-in account. The name is kept beside the id so that every page can
 /// show it without a query.
@@ -22,7 +24,11 @@ pub struct SessionUser {
 impl SessionUser {
     pub async fn from_session(session: &Session) -> Option<Self> {
         // A session that cannot be read is treated as logged out rather than an error.
-        session.get(USER_KEY).await.ok().flatten()
+        let user: Option<Self> = session.get(USER_KEY).await.ok().flatten();
+        if user.is_some() {
+            mark_visit(session).await;
+        }
+        user
     }
 
     /// Starts a logged-in session under a fresh id, so an id planted before log-in is
@@ -36,6 +42,18 @@ impl SessionUser {
     pub async fn log_out(session: &Session) -> Result<(), AppError> {
         session.flush().await?;
         Ok(())
+    }
+}
+
+/// Sessions expire after a stretch of inactivity, but the store only pushes the expiry
+/// back when a session is saved. Saving on every request would be a database write per
+/// page view, so a logged-in session is saved on its first visit of each day instead.
+async fn mark_visit(session: &Session) {
+    let today = crate::store::now() / 86_400;
+    let seen: Option<i64> = session.get(SEEN_DAY_KEY).await.ok().flatten();
+    if seen != Some(today) {
+        // Failing to extend the expiry is not worth failing the request for.
+        let _ = session.insert(SEEN_DAY_KEY, today).await;
     }
 }
 
