@@ -87,41 +87,28 @@ pub(crate) fn solve_row<'a>(
     out: &mut [f32],
 ) {
     let d = k + 1;
-    let mut a = vec![0f64; d * d];
-    let mut rhs = vec![0f64; d];
-    let mut x = vec![0f64; d];
-    let mut n = 0usize;
+    // Observations as the columns of X = [1; q] (d x n); then A = X Xᵀ + diag(reg) and
+    // b = X t, so the heavy product runs as one matrix multiply.
+    let mut x: Vec<f64> = Vec::new();
+    let mut t: Vec<f64> = Vec::new();
     for (q, target) in observations {
-        n += 1;
-        x[0] = 1.0;
-        for (xf, &qf) in x[1..].iter_mut().zip(q) {
-            *xf = f64::from(qf);
-        }
-        let t = f64::from(target);
-        for r in 0..d {
-            let xr = x[r];
-            rhs[r] += xr * t;
-            // Upper triangle only; mirrored below.
-            let row = &mut a[r * d..(r + 1) * d];
-            for c in r..d {
-                row[c] += xr * x[c];
-            }
-        }
+        x.push(1.0);
+        x.extend(q.iter().map(|&v| f64::from(v)));
+        t.push(f64::from(target));
     }
+    let n = t.len();
+    let x = DMatrix::from_vec(d, n, x);
+    let t = DVector::from_vec(t);
+    let mut m = &x * x.transpose();
+    let rhs = &x * t;
     let (reg_bias, reg_factors) = reg.totals(n);
-    a[0] += reg_bias;
+    m[(0, 0)] += reg_bias;
     for r in 1..d {
-        a[r * d + r] += reg_factors;
+        m[(r, r)] += reg_factors;
     }
-    for r in 0..d {
-        for c in 0..r {
-            a[r * d + c] = a[c * d + r];
-        }
-    }
-    let m = DMatrix::from_row_slice(d, d, &a);
     match m.cholesky() {
         Some(ch) => {
-            let sol = ch.solve(&DVector::from_vec(rhs));
+            let sol = ch.solve(&rhs);
             for (o, s) in out.iter_mut().zip(sol.iter()) {
                 *o = *s as f32;
             }
