@@ -19,13 +19,22 @@ fn epochs(c: &mut Criterion) {
     let mut g = c.benchmark_group("one epoch, 100k ratings");
     g.sample_size(20);
     for alg in [Algorithm::Sgd, Algorithm::Als] {
-        let p = Params {
-            epochs: 1,
-            ..Params::default_for(alg)
-        };
-        g.bench_function(alg.name(), |b| {
-            b.iter(|| fit(black_box(&data), &p, None, &NoProgress))
-        });
+        // 0 = all cores; 1 shows what the parallel schedule gains.
+        for threads in [0, 1] {
+            let p = Params {
+                epochs: 1,
+                threads,
+                ..Params::default_for(alg)
+            };
+            let label = if threads == 0 {
+                "all cores"
+            } else {
+                "1 thread"
+            };
+            g.bench_function(format!("{}, {label}", alg.name()), |b| {
+                b.iter(|| fit(black_box(&data), &p, None, &NoProgress))
+            });
+        }
     }
     g.finish();
 }
