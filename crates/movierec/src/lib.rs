@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod offline;
+pub mod search;
 pub mod seed;
 pub mod startup;
 pub mod store;
