@@ -2,6 +2,8 @@
 //! temporary database.
 
 mod accounts;
+mod api_v1;
 mod helpers;
 mod home;
 mod ratings;
+mod search;
