@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod jobs;
 pub mod offline;
 pub mod search;
 pub mod seed;

@@ -26,14 +26,20 @@ pub mod error;
 pub mod pages;
 pub mod session;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::routing::{get, post};
 use sqlx::SqlitePool;
+
+use crate::jobs::ModelSlot;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub pool: SqlitePool,
+    /// The model serving recommendations; empty until the first training finishes.
+    pub models: Arc<ModelSlot>,
 }
 
 /// The routes; cross-cutting layers are added in [`crate::startup`].

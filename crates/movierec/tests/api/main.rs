@@ -3,6 +3,8 @@
 
 mod accounts;
 mod api_v1;
+mod browser;
+mod catalog;
 mod helpers;
 mod home;
 mod ratings;

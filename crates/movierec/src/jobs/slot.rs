@@ -1,0 +1,118 @@
+//! The model that answers requests, swapped atomically when a training finishes.
+//!
+//! Readers take an `Arc` and keep using it for the whole request, so a swap never tears a
+//! request in two and a failed or killed training simply never reaches [`ModelSlot::replace`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// A trained model with the database ids of its rows.
+///
+/// The engine's ids are strings: users are `users.id` and items are `movies.id`, in decimal.
+#[derive(Debug)]
+pub struct ServingModel {
+    /// `models.id` of the stored model.
+    pub version: i64,
+    pub model: mf::Model,
+    movie_ids: Vec<i64>,
+    items_by_movie: HashMap<i64, u32>,
+}
+
+impl ServingModel {
+    pub fn new(version: i64, model: mf::Model) -> Self {
+        let movie_ids: Vec<i64> = model
+            .items
+            .ids()
+            .iter()
+            // Items are written by the training job from `movies.id`; anything else is not ours.
+            .map(|ext| ext.parse().unwrap_or(-1))
+            .collect();
+        let items_by_movie = movie_ids
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| **id >= 0)
+            .map(|(item, &id)| (id, item as u32))
+            .collect();
+        Self {
+            version,
+            model,
+            movie_ids,
+            items_by_movie,
+        }
+    }
+
+    /// The engine's item index of a movie, if the model has seen it.
+    pub fn item(&self, movie_id: i64) -> Option<u32> {
+        self.items_by_movie.get(&movie_id).copied()
+    }
+
+    /// The movie id of an engine item index.
+    pub fn movie_id(&self, item: u32) -> i64 {
+        self.movie_ids[item as usize]
+    }
+}
+
+/// Holds the current model, if any has been trained yet.
+#[derive(Debug, Default)]
+pub struct ModelSlot {
+    current: RwLock<Option<Arc<ServingModel>>>,
+}
+
+impl ModelSlot {
+    pub fn current(&self) -> Option<Arc<ServingModel>> {
+        self.current
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    pub fn replace(&self, model: ServingModel) {
+        *self
+            .current
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Arc::new(model));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny_model() -> mf::Model {
+        let records = [
+            ("1", "10", 4.0),
+            ("1", "20", 2.0),
+            ("2", "10", 5.0),
+            ("2", "30", 3.0),
+        ]
+        .into_iter()
+        .map(|(u, i, r)| (u.to_string(), i.to_string(), r));
+        let data = mf::Dataset::from_records(records, mf::Scale { min: 0.5, max: 5.0 });
+        let params = mf::Params {
+            epochs: 2,
+            ..mf::Params::default()
+        };
+        mf::fit(&data, &params, None, &mf::NoProgress)
+    }
+
+    #[test]
+    fn maps_movie_ids_both_ways() {
+        let serving = ServingModel::new(7, tiny_model());
+        for movie in [10, 20, 30] {
+            let item = serving.item(movie).expect("movie in the model");
+            assert_eq!(serving.movie_id(item), movie);
+        }
+        assert_eq!(serving.item(99), None);
+    }
+
+    #[test]
+    fn replace_swaps_what_readers_get_without_touching_held_models() {
+        let slot = ModelSlot::default();
+        assert!(slot.current().is_none());
+        slot.replace(ServingModel::new(1, tiny_model()));
+        let held = slot.current().unwrap();
+        slot.replace(ServingModel::new(2, tiny_model()));
+        assert_eq!(held.version, 1);
+        assert_eq!(slot.current().unwrap().version, 2);
+    }
+}
