@@ -257,3 +257,13 @@ async fn search_box_in_the_layout_points_to_the_search_page() {
     assert!(home.contains(r#"action="/search""#));
     assert!(home.contains(r#"name="q""#));
 }
+
+#[tokio::test]
+async fn the_query_is_shown_escaped() {
+    let app = spawn_app().await;
+    let payload = r#""><script>alert(1)</script>"#;
+    let (status, html) = search_page(&app, payload).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("<script>alert(1)"), "{html}");
+    assert!(html.contains("&#60;script&#62;alert(1)"), "{html}");
+}
