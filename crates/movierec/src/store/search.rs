@@ -1,6 +1,7 @@
 //! The title search index and the filtered movie lists of the search page.
 //!
-//! The FTS5 table is SQLite's own; the filter SQL around it is plain.
+//! FTS5 and the JSON aggregate are SQLite's own; on PostgreSQL these few statements
+//! would use pg_trgm and `json_agg`. The filter SQL is plain.
 
 use sqlx::SqlitePool;
 
