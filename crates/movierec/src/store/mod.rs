@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod login_attempts;
 pub mod movies;
 pub mod ratings;
+pub mod search;
 pub mod users;
 
 use std::str::FromStr;

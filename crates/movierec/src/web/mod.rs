@@ -20,6 +20,7 @@
 //!   the proxy's address, so only the per-account limit is meaningful there).
 //! - **Output** is escaped by askama in every template.
 
+pub mod api;
 pub mod assets;
 pub mod error;
 pub mod pages;
@@ -58,6 +59,8 @@ pub fn routes(state: AppState) -> Router {
         .route("/movies/{id}/rating", post(pages::movies::rate))
         .route("/movies/{id}/rating/delete", post(pages::movies::unrate))
         .route("/my/ratings", get(pages::my_ratings::show))
+        .route("/search", get(pages::search::show))
+        .merge(api::routes())
         .route("/health", get(health))
         .route("/static/{file}", get(assets::serve))
         .fallback(error::not_found)

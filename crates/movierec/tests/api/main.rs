@@ -3,9 +3,11 @@
 //! suite links once.
 
 mod accounts;
+mod api_v1;
 mod browser;
 mod catalog;
 mod helpers;
 mod home;
 mod offline;
 mod ratings;
+mod search;

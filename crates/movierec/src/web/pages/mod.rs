@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod home;
 pub mod movies;
 pub mod my_ratings;
+pub mod search;
 
 use askama::Template;
 use askama_web::WebTemplate;
