@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::helpers::{TestApp, catalog_ids, spawn_app};
+use crate::helpers::{TestApp, spawn_app};
 
 /// A chromedriver process for one test, stopped when dropped.
 struct Driver {
@@ -116,7 +116,7 @@ async fn register(client: &Client, app: &TestApp, name: &str) {
 }
 
 #[tokio::test]
-async fn rate_a_movie_by_clicking_the_stars() {
+async fn register_search_rate_by_clicking_the_stars_and_see_it_in_my_ratings() {
     let Some(driver) = start_driver().await else {
         return;
     };
@@ -124,11 +124,35 @@ async fn rate_a_movie_by_clicking_the_stars() {
     let client = browser(&driver).await;
 
     register(&client, &app, "browser-user").await;
-    let id = catalog_ids(1)[0];
+
+    // Search from the box in the navigation bar, with a typo.
+    let search_box = client.find(Locator::Id("nav-q")).await.unwrap();
+    search_box.send_keys("godfater").await.unwrap();
     client
-        .goto(&app.url(&format!("/movies/{id}")))
+        .find(Locator::Css("form.nav-search button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
         .await
         .unwrap();
+    wait_for_text(&client, "found").await;
+    client
+        .find(Locator::LinkText("The Godfather"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "<h1>The Godfather <").await;
+    let id: u32 = client
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .strip_prefix("/movies/")
+        .and_then(|id| id.parse().ok())
+        .expect("a movie page address");
+
     // The seventh half star is 3.5; choosing it saves at once (app.js).
     client
         .find(Locator::Css("label[for=stars-7]"))
@@ -139,8 +163,15 @@ async fn rate_a_movie_by_clicking_the_stars() {
         .unwrap();
     wait_for_text(&client, "You rated it 3.5 stars").await;
 
-    client.goto(&app.url("/my/ratings")).await.unwrap();
+    client
+        .find(Locator::LinkText("My ratings"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for_text(&client, "1 rating.").await;
+    assert!(client.source().await.unwrap().contains("The Godfather"));
     let select = client
         .find(Locator::Id(&format!("stars-{id}")))
         .await
