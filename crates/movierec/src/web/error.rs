@@ -23,6 +23,7 @@ pub enum ErrorKind {
     Unauthorized,
     Forbidden,
     NotFound,
+    MethodNotAllowed,
     Conflict,
     TooManyRequests,
     Internal,
@@ -35,6 +36,7 @@ impl ErrorKind {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict => StatusCode::CONFLICT,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -48,6 +50,7 @@ impl ErrorKind {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict => "conflict",
             Self::TooManyRequests => "too_many_requests",
             Self::Internal => "internal",
@@ -58,7 +61,8 @@ impl ErrorKind {
         match status {
             StatusCode::UNAUTHORIZED => Self::Unauthorized,
             StatusCode::FORBIDDEN => Self::Forbidden,
-            StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => Self::NotFound,
+            StatusCode::NOT_FOUND => Self::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed,
             StatusCode::CONFLICT => Self::Conflict,
             StatusCode::TOO_MANY_REQUESTS => Self::TooManyRequests,
             s if s.is_server_error() => Self::Internal,
@@ -161,7 +165,7 @@ pub async fn render_errors(session: Session, request: Request, next: Next) -> Re
     let error = match response.extensions().get::<AppError>() {
         Some(error) => error.clone(),
         None if is_rendered(&response) => return response,
-        None => from_foreign(response).await,
+        None => from_foreign(response, is_api).await,
     };
     match (&error.detail, error.kind) {
         (Some(detail), _) => tracing::error!(%detail, "request failed"),
@@ -191,7 +195,7 @@ fn is_rendered(response: &Response) -> bool {
 
 /// Wraps an error response produced outside our handlers: keep its short plain-text
 /// explanation for client errors, never anything for server errors.
-async fn from_foreign(response: Response) -> AppError {
+async fn from_foreign(response: Response, is_api: bool) -> AppError {
     let status = response.status();
     let kind = ErrorKind::from_status(status);
     if kind == ErrorKind::Internal {
@@ -205,6 +209,13 @@ async fn from_foreign(response: Response) -> AppError {
     }
     let message = match kind {
         ErrorKind::NotFound => "There is no page at this address.".to_owned(),
+        // axum adds the `Allow` header after this layer, so it cannot be quoted here.
+        ErrorKind::MethodNotAllowed if is_api => "This endpoint does not take this method; \
+            the Allow header lists the ones it does, and /api/v1/openapi.json describes them."
+            .to_owned(),
+        ErrorKind::MethodNotAllowed => "This address cannot be used that way. \
+            Follow a link or use the buttons on the pages instead."
+            .to_owned(),
         _ => {
             let bytes = axum::body::to_bytes(response.into_body(), 4096)
                 .await
@@ -239,6 +250,7 @@ mod tests {
             ErrorKind::Unauthorized,
             ErrorKind::Forbidden,
             ErrorKind::NotFound,
+            ErrorKind::MethodNotAllowed,
             ErrorKind::Conflict,
             ErrorKind::TooManyRequests,
             ErrorKind::Internal,

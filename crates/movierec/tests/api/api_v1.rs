@@ -103,10 +103,7 @@ async fn movie_details_and_refusals() {
     let expected = catalog.iter().find(|m| m.id == id).unwrap();
     assert_eq!(body["title"], expected.title.as_str());
     assert_eq!(body["genres"], json!(expected.genres));
-    let tenths = expected
-        .imdb_rating
-        .map(|r| format!("{r:.1}").parse::<f64>().unwrap());
-    assert_eq!(body["imdb_rating"].as_f64(), tenths);
+    assert_eq!(body["imdb_rating"].as_f64(), expected.imdb_rating);
     assert_eq!(body["users_count"], 0);
     assert_eq!(body["your_rating"], Value::Null);
 
@@ -316,11 +313,17 @@ async fn unknown_api_routes_answer_json() {
         assert_eq!(status, 404, "{path}");
         error_message(&body, "not_found");
     }
-    // A known path with a method it does not serve.
-    let (status, body) =
-        status_and_json(send(&app, Method::POST, "/api/v1/search", None).await).await;
-    assert!(status >= 400, "{status}");
-    assert!(body["error"]["code"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn a_wrong_method_on_a_known_api_path_is_405_and_names_the_allowed_ones() {
+    let app = spawn_app().await;
+    let response = send(&app, Method::POST, "/api/v1/search", None).await;
+    assert_eq!(response.headers()["allow"], "GET,HEAD");
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, 405);
+    let message = error_message(&body, "method_not_allowed");
+    assert!(message.contains("Allow header"), "{message}");
 }
 
 #[tokio::test]

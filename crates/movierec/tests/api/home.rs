@@ -26,6 +26,19 @@ async fn unknown_page_is_a_friendly_404() {
 }
 
 #[tokio::test]
+async fn a_wrong_method_on_a_page_is_a_friendly_405() {
+    let app = spawn_app().await;
+    // Log out only takes the button's POST; typing the address must not look like a dead link.
+    let response = app.get("/logout").await;
+    assert_eq!(response.status().as_u16(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Not possible here"), "{html}");
+    assert!(html.contains("cannot be used that way"), "{html}");
+    assert!(html.contains("Back to the home page"));
+}
+
+#[tokio::test]
 async fn api_errors_are_json() {
     let app = spawn_app().await;
     let response = app.get("/api/v1/nothing-here").await;

@@ -29,6 +29,7 @@ impl ErrorPage {
             Unauthorized => "Please log in",
             Forbidden => "Not allowed",
             NotFound => "Not found",
+            MethodNotAllowed => "Not possible here",
             Conflict => "Already there",
             TooManyRequests => "Slow down",
             Internal => "Something went wrong",
