@@ -46,7 +46,7 @@ fn to_row(movie: &CatalogMovie) -> anyhow::Result<CatalogRow> {
         director: movie.director.clone(),
         mpaa: movie.mpaa.clone(),
         runtime_min: movie.runtime_min.map(i64::from),
-        imdb_rating: movie.imdb_rating.map(f64::from),
+        imdb_rating: movie.imdb_rating,
         imdb_votes: movie.imdb_votes.map(i64::from),
         rotten_tomatoes: movie.rotten_tomatoes.map(i64::from),
         creative_type: movie.creative_type.clone(),

@@ -31,8 +31,9 @@ pub struct CatalogMovie {
     /// `G`, `PG`, `PG-13`, `R`, `NC-17` or `Not Rated`; `None` when unknown.
     pub mpaa: Option<String>,
     pub runtime_min: Option<u16>,
-    /// IMDb user rating, 0–10.
-    pub imdb_rating: Option<f32>,
+    /// IMDb user rating, 0–10, in tenths. Read as `f64` so 5.7 stays 5.7 all the way to the
+    /// database and the API, instead of the `f32` nearest to it (5.699999809).
+    pub imdb_rating: Option<f64>,
     pub imdb_votes: Option<u32>,
     /// Rotten Tomatoes: percentage of critics' reviews that are positive, 0–100.
     pub rotten_tomatoes: Option<u8>,
@@ -64,7 +65,8 @@ impl Critic {
     /// The critic's rating of `movie` in stars, if it has one.
     pub fn stars(self, movie: &CatalogMovie) -> Option<f32> {
         match self {
-            Critic::Imdb => movie.imdb_rating.map(imdb_to_stars),
+            // A rating in tenths from 0 to 10 is exact enough in f32 to round to stars.
+            Critic::Imdb => movie.imdb_rating.map(|r| imdb_to_stars(r as f32)),
             Critic::RottenTomatoes => movie.rotten_tomatoes.map(rotten_tomatoes_to_stars),
         }
     }
@@ -243,6 +245,14 @@ mod tests {
         ]"#;
         let err = parse(json).unwrap_err().to_string();
         assert!(err.contains("movie id 7") && err.contains("twice"), "{err}");
+    }
+
+    #[test]
+    fn imdb_ratings_keep_their_decimal_value() {
+        let json = r#"[{"id":1,"title":"A","year":2000,"release_date":null,"genres":[],"director":null,"mpaa":null,"runtime_min":null,"imdb_rating":5.7,"imdb_votes":10,"rotten_tomatoes":null,"creative_type":null,"source":null,"distributor":null}]"#;
+        let movie = &parse(json).unwrap()[0];
+        assert_eq!(movie.imdb_rating, Some(5.7));
+        assert_eq!(Critic::Imdb.stars(movie), Some(3.0));
     }
 
     #[test]

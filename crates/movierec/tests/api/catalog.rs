@@ -38,3 +38,53 @@ async fn catalog_is_loaded_once_with_its_critics() {
         (movies, critics, ratings)
     );
 }
+
+#[tokio::test]
+async fn imdb_ratings_are_stored_as_the_catalog_writes_them() {
+    let app = spawn_app().await;
+    let db = app.database().await;
+    let stored: Vec<(i64, f64)> =
+        sqlx::query_as("SELECT id, imdb_rating FROM movies WHERE imdb_rating IS NOT NULL")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    let catalog = movierec::catalog::embedded().unwrap();
+    assert_eq!(
+        stored.len(),
+        catalog.iter().filter(|m| m.imdb_rating.is_some()).count()
+    );
+    for (id, rating) in stored {
+        let source = catalog.iter().find(|m| i64::from(m.id) == id).unwrap();
+        assert_eq!(Some(rating), source.imdb_rating, "movie {id}");
+        // Shortest round-trip form: "5.7", never "5.699999809265137".
+        let shown = rating.to_string();
+        assert!(shown.len() <= 4, "movie {id}: {shown}");
+    }
+}
+
+#[tokio::test]
+async fn the_migration_puts_back_exact_tenths_in_older_databases() {
+    let app = spawn_app().await;
+    let db = app.database().await;
+    // What a database loaded through f32 held.
+    let noisy = f64::from(5.7_f32);
+    assert_ne!(noisy, 5.7);
+    let id: i64 = sqlx::query_scalar(
+        "UPDATE movies SET imdb_rating = $1
+         WHERE id = (SELECT MIN(id) FROM movies WHERE imdb_rating IS NOT NULL) RETURNING id",
+    )
+    .bind(noisy)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    sqlx::raw_sql(include_str!("../../migrations/0003_imdb_rating_tenths.sql"))
+        .execute(&db)
+        .await
+        .unwrap();
+    let fixed: f64 = sqlx::query_scalar("SELECT imdb_rating FROM movies WHERE id = $1")
+        .bind(id)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(fixed, 5.7);
+}

@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::{Query, State};
 use serde::Serialize;
 
-use super::imdb_tenths;
 use crate::search::{self, PER_PAGE, SearchParams, SearchRequest};
 use crate::store;
 use crate::store::search::Hit;
@@ -39,7 +38,7 @@ impl From<Hit> for MovieSummary {
             title: hit.title,
             year: hit.year,
             genres: split_genres(&hit.genres),
-            imdb_rating: imdb_tenths(hit.imdb_rating),
+            imdb_rating: hit.imdb_rating,
             imdb_votes: hit.imdb_votes,
         }
     }
