@@ -173,6 +173,9 @@ async fn results_are_paged_and_links_keep_the_filters() {
     };
     assert_eq!(status, 200);
     assert!(html.contains("no results on this page"), "{html}");
+    // Only the way back to the first page: no "Page 9999 of 3" and no link to page 9998.
+    assert!(!html.contains("Page 9999"), "{html}");
+    assert!(!html.contains("page=9998"), "{html}");
 }
 
 #[tokio::test]
@@ -208,6 +211,12 @@ async fn empty_and_oversize_queries_get_a_message_not_an_error_page() {
     let html = response.text().await.unwrap();
     assert!(html.contains(r#"value="nineteen""#), "input kept");
     assert!(html.contains("A year is a number from"), "{html}");
+    // The message is tied to its field for screen readers, as on the other forms.
+    assert!(
+        html.contains(r#"aria-invalid="true" aria-describedby="year_from-error""#),
+        "{html}"
+    );
+    assert!(html.contains(r#"<p id="year_from-error" class="field-error">"#));
 }
 
 #[tokio::test]
