@@ -207,6 +207,29 @@ async fn register_search_rate_by_clicking_the_stars_and_see_it_in_my_ratings() {
     client.close().await.unwrap();
 }
 
+#[tokio::test]
+async fn a_refused_search_filter_stays_in_its_field() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let client = browser(&driver).await;
+
+    client
+        .goto(&app.url("/search?q=alien&year_from=nineteen"))
+        .await
+        .unwrap();
+    wait_for_text(&client, "A year is a number from").await;
+    // What the browser shows, not only what the server sent.
+    let field = client.find(Locator::Id("year_from")).await.unwrap();
+    assert_eq!(
+        field.prop("value").await.unwrap().as_deref(),
+        Some("nineteen")
+    );
+
+    client.close().await.unwrap();
+}
+
 /// The browser's session cookie, to check the result over plain HTTP.
 async fn client_cookie(client: &Client) -> String {
     let cookie = client
