@@ -4,9 +4,11 @@
 //! `ON CONFLICT`, integer epoch seconds) so a second backend stays a small step.
 
 pub mod catalog;
+pub mod lists;
 pub mod login_attempts;
 pub mod movies;
 pub mod ratings;
+pub mod recommendations;
 pub mod users;
 
 use std::str::FromStr;
