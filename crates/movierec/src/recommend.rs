@@ -180,7 +180,11 @@ pub async fn for_user(
 
 async fn with_titles(pool: &SqlitePool, picks: Vec<ModelPick>) -> sqlx::Result<Recommendations> {
     let mut ids: Vec<i64> = picks.iter().map(|p| p.movie_id).collect();
-    ids.extend(picks.iter().filter_map(|p| p.because.map(|(movie, _)| movie)));
+    ids.extend(
+        picks
+            .iter()
+            .filter_map(|p| p.because.map(|(movie, _)| movie)),
+    );
     let summaries = summaries_by_id(pool, &ids).await?;
     let items = picks
         .into_iter()
@@ -280,6 +284,63 @@ async fn fallback(
         source: Source::Fallback,
         items,
     })
+}
+
+/// A movie near another in factor space.
+#[derive(Debug, Clone)]
+pub struct SimilarMovie {
+    pub movie: MovieSummary,
+    /// Cosine similarity of the two movies' factors, -1 to 1.
+    pub similarity: f32,
+}
+
+/// Up to `n` movies similar to `movie_id` by the current model, leaving out those `user_id`
+/// hid; empty when there is no model yet or it does not know the movie.
+pub async fn similar_movies(
+    pool: &SqlitePool,
+    models: &ModelSlot,
+    movie_id: i64,
+    user_id: Option<i64>,
+    n: usize,
+) -> sqlx::Result<Vec<SimilarMovie>> {
+    let Some(serving) = models.current() else {
+        return Ok(Vec::new());
+    };
+    let hidden: HashSet<i64> = match user_id {
+        Some(user) => store::lists::for_user(pool, user)
+            .await?
+            .hidden
+            .into_iter()
+            .collect(),
+        None => HashSet::new(),
+    };
+    let nearest = similar(&serving, movie_id, &hidden, n);
+    let ids: Vec<i64> = nearest.iter().map(|(movie, _)| *movie).collect();
+    let summaries = summaries_by_id(pool, &ids).await?;
+    Ok(nearest
+        .into_iter()
+        .filter_map(|(movie, similarity)| {
+            Some(SimilarMovie {
+                movie: summaries.get(&movie)?.clone(),
+                similarity,
+            })
+        })
+        .collect())
+}
+
+/// The current model's prediction of `user_id`'s rating of `movie_id`; see
+/// [`predicted_rating`].
+pub async fn predicted_for(
+    pool: &SqlitePool,
+    models: &ModelSlot,
+    user_id: i64,
+    movie_id: i64,
+) -> sqlx::Result<Option<f32>> {
+    let Some(serving) = models.current() else {
+        return Ok(None);
+    };
+    let ratings = store::recommendations::user_ratings(pool, user_id).await?;
+    Ok(predicted_rating(&serving, &ratings, movie_id))
 }
 
 /// Onboarding shows well-known movies while a user has fewer ratings than this.
@@ -422,7 +483,11 @@ mod tests {
         let first = all[0].0;
         let without_first = similar(&serving, 1, &[first].into(), 5);
         assert_eq!(without_first.len(), 5);
-        assert!(without_first.iter().all(|(movie, _)| *movie != first && *movie != 1));
+        assert!(
+            without_first
+                .iter()
+                .all(|(movie, _)| *movie != first && *movie != 1)
+        );
         assert!(similar(&serving, 999, &HashSet::new(), 5).is_empty());
     }
 
@@ -441,7 +506,10 @@ mod tests {
             .map(|m| m.id)
             .collect();
         assert_eq!(picked, vec![1, 4, 5, 3, 6]);
-        assert_eq!(round_robin_by_genre(candidates, &HashSet::new(), 20).len(), 6);
+        assert_eq!(
+            round_robin_by_genre(candidates, &HashSet::new(), 20).len(),
+            6
+        );
     }
 
     #[test]

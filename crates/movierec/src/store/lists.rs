@@ -37,7 +37,12 @@ pub struct UserLists {
 
 /// Puts a movie on a list (again is fine). Returns `false`, changing nothing, when the movie
 /// does not exist.
-pub async fn add(pool: &SqlitePool, list: List, user_id: i64, movie: MovieId) -> sqlx::Result<bool> {
+pub async fn add(
+    pool: &SqlitePool,
+    list: List,
+    user_id: i64,
+    movie: MovieId,
+) -> sqlx::Result<bool> {
     let done = sqlx::query(&format!(
         "INSERT INTO {} (user_id, movie_id, created_at)
          SELECT $1, id, $3 FROM movies WHERE id = $2
