@@ -6,3 +6,4 @@ mod browser;
 mod helpers;
 mod home;
 mod ratings;
+mod recommendations;
