@@ -82,6 +82,13 @@ impl TestApp {
         spawn_app_on(self.db_dir, self.client).await
     }
 
+    /// A direct connection to the app's database, for tests that need to break it.
+    pub async fn database(&self) -> sqlx::SqlitePool {
+        sqlx::SqlitePool::connect(&database_url(&self.db_dir))
+            .await
+            .expect("database opens")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
@@ -159,8 +166,28 @@ impl TestApp {
     /// The visitor's rating of a movie as the movie page shows it (the checked star).
     pub async fn my_rating(&self, movie: u32) -> Option<String> {
         let html = self.get_html(&format!("/movies/{movie}")).await;
-        let end = html.find("\" checked>")?;
-        let start = html[..end].rfind("value=\"")? + "value=\"".len();
-        Some(html[start..end].to_owned())
+        checked_star(&html)
     }
+}
+
+impl TestApp {
+    /// Like [`TestApp::my_rating`] but for another client's session cookie.
+    pub async fn my_rating_with(&self, cookie: &str, movie: u32) -> Option<String> {
+        let html = reqwest::Client::new()
+            .get(self.url(&format!("/movies/{movie}")))
+            .header("Cookie", cookie)
+            .send()
+            .await
+            .expect("request sent")
+            .text()
+            .await
+            .expect("body");
+        checked_star(&html)
+    }
+}
+
+fn checked_star(html: &str) -> Option<String> {
+    let end = html.find("\" checked>")?;
+    let start = html[..end].rfind("value=\"")? + "value=\"".len();
+    Some(html[start..end].to_owned())
 }

@@ -56,3 +56,22 @@ async fn static_files_are_served_with_cache_headers() {
         .unwrap();
     assert_eq!(again.status().as_u16(), 304);
 }
+
+#[tokio::test]
+async fn server_errors_are_a_friendly_page_without_details() {
+    let app = spawn_app().await;
+    let db = app.database().await;
+    sqlx::query("DROP TABLE ratings")
+        .execute(&db)
+        .await
+        .unwrap();
+
+    let response = app.get("/").await;
+    assert_eq!(response.status().as_u16(), 500);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Something went wrong"));
+    assert!(
+        !html.contains("no such table") && !html.contains("database"),
+        "no detail leaks: {html}"
+    );
+}

@@ -2,6 +2,7 @@
 //! temporary database.
 
 mod accounts;
+mod browser;
 mod helpers;
 mod home;
 mod ratings;

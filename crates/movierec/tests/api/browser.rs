@@ -1,0 +1,169 @@
+//! The pages in headless Chromium, driven through chromedriver.
+//!
+//! Ignored by default because they need `chromium` and `chromedriver` on the PATH;
+//! run them with `cargo test -p movierec --test api -- --include-ignored`.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::helpers::{TestApp, catalog_ids, spawn_app};
+
+/// A chromedriver process for one test, stopped when dropped.
+struct Driver {
+    process: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+async fn start_driver() -> Driver {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let process = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is installed");
+    let driver = Driver {
+        process,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return driver;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("chromedriver did not start");
+}
+
+async fn browser(driver: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1200,900"]
+        }),
+    );
+    ClientBuilder::rustls()
+        .expect("tls setup")
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("browser session")
+}
+
+async fn wait_for_text(client: &Client, text: &str) {
+    for _ in 0..100 {
+        if client.source().await.expect("page source").contains(text) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let url = client.current_url().await.expect("url");
+    panic!("{text:?} never appeared on {url}");
+}
+
+async fn register(client: &Client, app: &TestApp, name: &str) {
+    client.goto(&app.url("/register")).await.unwrap();
+    client
+        .find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys(name)
+        .await
+        .unwrap();
+    for field in ["password", "confirm"] {
+        let input = client.find(Locator::Id(field)).await.unwrap();
+        input.send_keys("correct horse battery").await.unwrap();
+    }
+    let submit = client
+        .find(Locator::Css("main form button[type=submit]"))
+        .await
+        .unwrap();
+    submit.click().await.unwrap();
+    wait_for_text(client, &format!("Recommendations for {name}")).await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver"]
+async fn rate_a_movie_by_clicking_the_stars() {
+    let app = spawn_app().await;
+    let driver = start_driver().await;
+    let client = browser(&driver).await;
+
+    register(&client, &app, "browser-user").await;
+    let id = catalog_ids(1)[0];
+    client
+        .goto(&app.url(&format!("/movies/{id}")))
+        .await
+        .unwrap();
+    // The seventh half star is 3.5; choosing it saves at once (app.js).
+    client
+        .find(Locator::Css("label[for=stars-7]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "You rated it 3.5 stars").await;
+
+    client.goto(&app.url("/my/ratings")).await.unwrap();
+    wait_for_text(&client, "1 rating.").await;
+    let select = client
+        .find(Locator::Id(&format!("stars-{id}")))
+        .await
+        .unwrap();
+    assert_eq!(select.prop("value").await.unwrap().as_deref(), Some("3.5"));
+
+    // Edit in place: choose 5 and save, back on the same list.
+    select.select_by_value("5").await.unwrap();
+    client
+        .find(Locator::Css("td form.inline-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Back on the list, whose address now carries the sort and page it came from.
+    for _ in 0..100 {
+        if client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("sort=")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(client.current_url().await.unwrap().path() == "/my/ratings");
+    let cookie = client_cookie(&client).await;
+    assert_eq!(app.my_rating_with(&cookie, id).await.as_deref(), Some("5"));
+
+    client.close().await.unwrap();
+}
+
+/// The browser's session cookie, to check the result over plain HTTP.
+async fn client_cookie(client: &Client) -> String {
+    let cookie = client
+        .get_named_cookie("movierec_session")
+        .await
+        .expect("logged-in browser has a session");
+    format!("movierec_session={}", cookie.value())
+}
