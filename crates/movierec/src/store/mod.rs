@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod login_attempts;
+pub mod models;
 pub mod movies;
 pub mod ratings;
 pub mod users;

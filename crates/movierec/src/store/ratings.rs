@@ -104,3 +104,32 @@ pub async fn list_for_user(
     .fetch_all(pool)
     .await
 }
+
+/// One rating as the training job reads it.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct TrainingRating {
+    pub user_id: i64,
+    pub movie_id: i64,
+    pub rating: f64,
+}
+
+/// Every rating, by users and critic accounts alike, in a stable order.
+pub async fn all_for_training(pool: &SqlitePool) -> sqlx::Result<Vec<TrainingRating>> {
+    sqlx::query_as("SELECT user_id, movie_id, rating FROM ratings ORDER BY user_id, movie_id")
+        .fetch_all(pool)
+        .await
+}
+
+/// Ratings added or changed at or after `since` (epoch seconds).
+pub async fn count_changed_since(pool: &SqlitePool, since: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM ratings WHERE updated_at >= $1")
+        .bind(since)
+        .fetch_one(pool)
+        .await
+}
+
+pub async fn count_all(pool: &SqlitePool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM ratings")
+        .fetch_one(pool)
+        .await
+}
