@@ -186,7 +186,14 @@ mod tests {
 
     #[test]
     fn train_takes_a_file_pair_or_a_database() {
-        assert!(parses(&["m", "train", "--ratings", "r.csv", "--out", "m.bin"]));
+        assert!(parses(&[
+            "m",
+            "train",
+            "--ratings",
+            "r.csv",
+            "--out",
+            "m.bin"
+        ]));
         assert!(parses(&["m", "train", "--database-url", "sqlite://x.db"]));
         assert!(!parses(&["m", "train"]));
         assert!(!parses(&["m", "train", "--ratings", "r.csv"]));

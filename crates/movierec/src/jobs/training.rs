@@ -220,9 +220,7 @@ fn fit(
     let train = all.subset(&train_rows);
     let holdout = (!holdout_rows.is_empty()).then(|| all.subset(&holdout_rows).ratings);
     let model = mf::fit(&train, params, holdout.as_ref(), progress);
-    let holdout_rmse = holdout
-        .as_ref()
-        .map(|h| mf::eval::accuracy(&model, h).0);
+    let holdout_rmse = holdout.as_ref().map(|h| mf::eval::accuracy(&model, h).0);
     (model, holdout_rmse, all.users.len(), all.items.len())
 }
 
@@ -235,7 +233,9 @@ pub async fn load_newest(pool: &SqlitePool) -> anyhow::Result<Option<ServingMode
         };
         match mf::Model::from_bytes(&bytes) {
             Ok(model) => return Ok(Some(ServingModel::new(version, model))),
-            Err(e) => tracing::error!(version, error = %e, "stored model is unreadable; trying the previous one"),
+            Err(e) => {
+                tracing::error!(version, error = %e, "stored model is unreadable; trying the previous one")
+            }
         }
     }
     Ok(None)
@@ -464,9 +464,10 @@ impl Trainer {
         if store::now().saturating_sub(info.created_at) < interval {
             return Ok(false);
         }
-        // Added or changed since the model read its data; removals count as a net drop in
-        // the total (there is no row left to date them).
-        let changed = store::ratings::count_changed_since(&self.pool, info.created_at).await?;
+        // Added or changed after the second the model read its data (a change within that
+        // second is missed, but the catalog loaded just before a first training is not
+        // counted as new); removals count as a net drop in the total, having no row to date.
+        let changed = store::ratings::count_changed_after(&self.pool, info.created_at).await?;
         let removed = info
             .n_ratings
             .saturating_sub(store::ratings::count_all(&self.pool).await?)

@@ -120,9 +120,9 @@ pub async fn all_for_training(pool: &SqlitePool) -> sqlx::Result<Vec<TrainingRat
         .await
 }
 
-/// Ratings added or changed at or after `since` (epoch seconds).
-pub async fn count_changed_since(pool: &SqlitePool, since: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM ratings WHERE updated_at >= $1")
+/// Ratings added or changed after the second `since` (epoch seconds).
+pub async fn count_changed_after(pool: &SqlitePool, since: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM ratings WHERE updated_at > $1")
         .bind(since)
         .fetch_one(pool)
         .await

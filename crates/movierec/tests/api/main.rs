@@ -5,4 +5,6 @@ mod accounts;
 mod browser;
 mod helpers;
 mod home;
+mod process;
 mod ratings;
+mod training;

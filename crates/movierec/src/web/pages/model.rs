@@ -38,9 +38,8 @@ pub async fn current_model(state: &AppState) -> Result<Option<ModelView>, AppErr
     let Some(info) = store::models::info(&state.pool, serving.version).await? else {
         return Ok(None);
     };
-    let epochs = serde_json::from_str(&info.epochs).map_err(|e| {
-        AppError::internal(format!("model {} has unreadable epochs: {e}", info.id))
-    })?;
+    let epochs = serde_json::from_str(&info.epochs)
+        .map_err(|e| AppError::internal(format!("model {} has unreadable epochs: {e}", info.id)))?;
     Ok(Some(ModelView {
         version: info.id,
         trained_at: info.finished_at,
