@@ -257,11 +257,8 @@ async fn fallback(
         };
         from_genres = !from_genres;
         match next {
-            Some((movie, reason)) => {
-                if seen.insert(movie) {
-                    picks.push((movie, reason));
-                }
-            }
+            Some((movie, reason)) if seen.insert(movie) => picks.push((movie, reason)),
+            Some(_) => {}
             // One source ran dry: the loop keeps drawing from the other until both are.
             None if in_genres.len() == 0 && best.len() == 0 => break,
             None => {}

@@ -21,6 +21,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 use tracing::Level;
 
 use crate::config::Config;
+use crate::jobs::Trainer;
 use crate::store;
 use crate::web::{self, AppState};
 
@@ -35,6 +36,7 @@ pub struct Application {
     router: Router,
     session_store: SqliteStore,
     pool: SqlitePool,
+    trainer: Arc<Trainer>,
 }
 
 impl Application {
@@ -58,9 +60,17 @@ impl Application {
                 SESSION_IDLE_DAYS,
             )));
 
+        let models = Arc::default();
+        let trainer = Arc::new(Trainer::new(
+            pool.clone(),
+            Arc::clone(&models),
+            config.training.clone(),
+        ));
+        trainer.load_or_train().await?;
         let state = AppState {
             pool: pool.clone(),
-            models: Arc::default(),
+            models,
+            trainer: Arc::clone(&trainer),
         };
         // Outermost last: trace → sessions → error pages → CSRF check → body limit → routes.
         let router = web::routes(state)
@@ -84,6 +94,7 @@ impl Application {
             router,
             session_store,
             pool,
+            trainer,
         })
     }
 
@@ -104,6 +115,10 @@ impl Application {
             self.session_store
                 .continuously_delete_expired(Duration::from_secs(3600)),
         );
+        let watcher = tokio::spawn(Arc::clone(&self.trainer).watch());
+        // However serving ends (even by this future being dropped), a running training stops
+        // after its epoch and the watcher with it.
+        let _stop = StopOnDrop(self.trainer, watcher);
         tracing::info!(port = self.port, "listening");
         let served = axum::serve(
             self.listener,
@@ -116,6 +131,15 @@ impl Application {
         // Closing checkpoints the write-ahead log, leaving one tidy database file.
         self.pool.close().await;
         served.context("server error")
+    }
+}
+
+struct StopOnDrop(Arc<Trainer>, tokio::task::JoinHandle<()>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop();
+        self.1.abort();
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod lists;
 pub mod login_attempts;
+pub mod models;
 pub mod movies;
 pub mod ratings;
 pub mod recommendations;

@@ -32,7 +32,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use sqlx::SqlitePool;
 
-use crate::jobs::ModelSlot;
+use crate::jobs::{ModelSlot, Trainer};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -40,6 +40,8 @@ pub struct AppState {
     pub pool: SqlitePool,
     /// The model serving recommendations; empty until the first training finishes.
     pub models: Arc<ModelSlot>,
+    /// Trains new models in the background, one at a time.
+    pub trainer: Arc<Trainer>,
 }
 
 /// The routes; cross-cutting layers are added in [`crate::startup`].
@@ -72,6 +74,10 @@ pub fn routes(state: AppState) -> Router {
             "/api/v1/movies/{id}/similar",
             get(api::recommendations::similar),
         )
+        .route("/model", get(pages::model::show))
+        .route("/model/train", post(pages::model::train))
+        .route("/api/v1/model", get(api::model::show))
+        .route("/api/v1/model/train", post(api::model::train))
         .route("/health", get(health))
         .route("/static/{file}", get(assets::serve))
         .fallback(error::not_found)

@@ -5,5 +5,7 @@ mod accounts;
 mod browser;
 mod helpers;
 mod home;
+mod process;
 mod ratings;
 mod recommendations;
+mod training;
