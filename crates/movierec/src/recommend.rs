@@ -45,6 +45,8 @@ pub struct Recommendation {
 pub struct Recommendations {
     pub source: Source,
     pub items: Vec<Recommendation>,
+    /// How many movies the user has rated, read on the way.
+    pub rated: usize,
 }
 
 /// One pick of the model, before titles are looked up.
@@ -170,15 +172,27 @@ pub async fn for_user(
     if !include_watchlist {
         exclude.extend(lists.watchlist);
     }
-    if let Some(serving) = models.current()
-        && let Some(picks) = rank(&serving, &ratings, &exclude, n)
-    {
-        return with_titles(pool, picks).await;
-    }
-    fallback(pool, user_id, &ratings, &exclude, n).await
+    let picks = models
+        .current()
+        .and_then(|serving| rank(&serving, &ratings, &exclude, n));
+    let (source, items) = match picks {
+        Some(picks) => (Source::Model, with_titles(pool, picks).await?),
+        None => (
+            Source::Fallback,
+            fallback(pool, user_id, &ratings, &exclude, n).await?,
+        ),
+    };
+    Ok(Recommendations {
+        source,
+        items,
+        rated: ratings.len(),
+    })
 }
 
-async fn with_titles(pool: &SqlitePool, picks: Vec<ModelPick>) -> sqlx::Result<Recommendations> {
+async fn with_titles(
+    pool: &SqlitePool,
+    picks: Vec<ModelPick>,
+) -> sqlx::Result<Vec<Recommendation>> {
     let mut ids: Vec<i64> = picks.iter().map(|p| p.movie_id).collect();
     ids.extend(
         picks
@@ -186,7 +200,7 @@ async fn with_titles(pool: &SqlitePool, picks: Vec<ModelPick>) -> sqlx::Result<R
             .filter_map(|p| p.because.map(|(movie, _)| movie)),
     );
     let summaries = summaries_by_id(pool, &ids).await?;
-    let items = picks
+    Ok(picks
         .into_iter()
         .filter_map(|pick| {
             let reason = pick.because.and_then(|(movie, stars)| {
@@ -200,11 +214,7 @@ async fn with_titles(pool: &SqlitePool, picks: Vec<ModelPick>) -> sqlx::Result<R
                 reason,
             })
         })
-        .collect();
-    Ok(Recommendations {
-        source: Source::Model,
-        items,
-    })
+        .collect())
 }
 
 async fn summaries_by_id(
@@ -226,7 +236,7 @@ async fn fallback(
     ratings: &[(i64, f64)],
     exclude: &HashSet<i64>,
     n: usize,
-) -> sqlx::Result<Recommendations> {
+) -> sqlx::Result<Vec<Recommendation>> {
     // Enough candidates that skipping everything rated or excluded still leaves `n`.
     let limit = i64::try_from(n + ratings.len() + exclude.len()).unwrap_or(i64::MAX);
     let in_genres = store::recommendations::popular_in_liked_genres(
@@ -267,7 +277,7 @@ async fn fallback(
 
     let ids: Vec<i64> = picks.iter().map(|(movie, _)| *movie).collect();
     let summaries = summaries_by_id(pool, &ids).await?;
-    let items = picks
+    Ok(picks
         .into_iter()
         .filter_map(|(movie, reason)| {
             Some(Recommendation {
@@ -276,11 +286,7 @@ async fn fallback(
                 reason: Some(reason),
             })
         })
-        .collect();
-    Ok(Recommendations {
-        source: Source::Fallback,
-        items,
-    })
+        .collect())
 }
 
 /// A movie near another in factor space.
