@@ -8,6 +8,7 @@ pub mod domain;
 pub mod jobs;
 pub mod offline;
 pub mod recommend;
+pub mod search;
 pub mod seed;
 pub mod startup;
 pub mod store;

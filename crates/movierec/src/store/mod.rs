@@ -10,6 +10,7 @@ pub mod models;
 pub mod movies;
 pub mod ratings;
 pub mod recommendations;
+pub mod search;
 pub mod users;
 
 use std::str::FromStr;

@@ -66,18 +66,12 @@ pub fn routes(state: AppState) -> Router {
         .route("/movies/{id}/watchlist", post(pages::lists::watch))
         .route("/movies/{id}/watchlist/delete", post(pages::lists::unwatch))
         .route("/my/watchlist", get(pages::lists::show))
-        .route(
-            "/api/v1/recommendations",
-            get(api::recommendations::recommendations),
-        )
-        .route(
-            "/api/v1/movies/{id}/similar",
-            get(api::recommendations::similar),
-        )
         .route("/model", get(pages::model::show))
         .route("/model/train", post(pages::model::train))
         .route("/api/v1/model", get(api::model::show))
         .route("/api/v1/model/train", post(api::model::train))
+        .route("/search", get(pages::search::show))
+        .merge(api::routes())
         .route("/health", get(health))
         .route("/static/{file}", get(assets::serve))
         .fallback(error::not_found)

@@ -4,11 +4,11 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
 
+use super::{no_such_movie, path_movie_id};
 use crate::recommend::{self, Source};
 use crate::store;
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::pages::movies::movie_id;
 use crate::web::session::{MaybeUser, RequireUser};
 
 const MAX_N: usize = 100;
@@ -28,7 +28,7 @@ impl CountQuery {
             Some(raw) => match raw.trim().parse::<usize>() {
                 Ok(n) if (1..=MAX_N).contains(&n) => Ok(n),
                 _ => Err(AppError::bad_request(format!(
-                    "n must be a whole number from 1 to {MAX_N}."
+                    "n: Give a whole number from 1 to {MAX_N}."
                 ))),
             },
         }
@@ -89,11 +89,9 @@ pub async fn similar(
     Query(query): Query<CountQuery>,
 ) -> Result<Json<Vec<SimilarJson>>, AppError> {
     let n = query.get(DEFAULT_SIMILAR)?;
-    let id = movie_id(&raw)?;
+    let id = path_movie_id("id", &raw)?;
     if store::movies::find(&state.pool, id).await?.is_none() {
-        return Err(AppError::not_found(format!(
-            "There is no movie with id {id}."
-        )));
+        return Err(no_such_movie(id));
     }
     let similar = recommend::similar_movies(
         &state.pool,

@@ -6,6 +6,7 @@ pub mod lists;
 pub mod model;
 pub mod movies;
 pub mod my_ratings;
+pub mod search;
 
 use askama::Template;
 use askama_web::WebTemplate;
