@@ -4,6 +4,7 @@
 mod accounts;
 mod api_v1;
 mod browser;
+mod catalog;
 mod helpers;
 mod home;
 mod process;
