@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
+use axum::http::{self, HeaderValue};
 use axum::middleware;
 use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 use tower_http::csrf::CsrfLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time;
@@ -60,6 +62,7 @@ impl Application {
                 SESSION_IDLE_DAYS,
             )));
 
+        crate::accounts::warm_up().await?;
         let models = Arc::default();
         let trainer = Arc::new(Trainer::new(
             pool.clone(),
@@ -72,17 +75,18 @@ impl Application {
             models,
             trainer: Arc::clone(&trainer),
         };
-        // Outermost last: trace → sessions → error pages → CSRF check → body limit → routes.
+        // Outermost last: trace → security headers → sessions → error pages → CSRF check →
+        // body limit → routes.
         let router = web::routes(state)
             .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
             .layer(CsrfLayer::new())
             .layer(middleware::from_fn(web::error::render_errors))
-            .layer(sessions)
-            .layer(
-                TraceLayer::new_for_http()
-                    .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                    .on_response(DefaultOnResponse::new().level(Level::INFO)),
-            );
+            .layer(sessions);
+        let router = with_security_headers(router).layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        );
 
         let listener = TcpListener::bind(&config.bind)
             .await
@@ -165,6 +169,21 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// Headers on every response. The policy allows only our own script, styles and forms,
+/// and no framing, so no other site can overlay a one-click rating form (clickjacking).
+fn with_security_headers(router: Router) -> Router {
+    let header =
+        |name, value| SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value));
+    router
+        .layer(header(
+            http::header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ))
+        .layer(header(http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(http::header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header(http::header::REFERRER_POLICY, "same-origin"))
 }
 
 /// `movierec serve`.

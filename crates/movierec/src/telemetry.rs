@@ -1,5 +1,7 @@
 //! Log output: one line per event on stderr, filtered by `--log` / `RUST_LOG`.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber. Calling it again (as tests do) is harmless.
@@ -10,6 +12,8 @@ pub fn init(filter: &str) -> anyhow::Result<()> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colours only on a terminal, so log files stay plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
     Ok(())
 }

@@ -2,7 +2,7 @@ use sqlx::SqlitePool;
 
 /// Failed log-ins since `since` (epoch seconds) for one account and for one address,
 /// with the time of the oldest of each so the caller can say when the block lifts.
-#[derive(Debug, Default, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct RecentFailures {
     pub for_user: i64,
     pub oldest_for_user: Option<i64>,

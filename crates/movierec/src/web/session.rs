@@ -1,6 +1,7 @@
 //! Who is logged in, as kept in the session.
 
 use axum::extract::FromRequestParts;
+use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
@@ -9,6 +10,8 @@ use tower_sessions::Session;
 use super::error::AppError;
 
 const USER_KEY: &str = "user";
+/// The day (days since the epoch) of the last visit recorded in the session.
+const SEEN_DAY_KEY: &str = "seen_day";
 
 /// The logged-in account. The name is kept beside the id so that every page can
 /// show it without a query.
@@ -21,7 +24,11 @@ pub struct SessionUser {
 impl SessionUser {
     pub async fn from_session(session: &Session) -> Option<Self> {
         // A session that cannot be read is treated as logged out rather than an error.
-        session.get(USER_KEY).await.ok().flatten()
+        let user: Option<Self> = session.get(USER_KEY).await.ok().flatten();
+        if user.is_some() {
+            mark_visit(session).await;
+        }
+        user
     }
 
     /// Starts a logged-in session under a fresh id, so an id planted before log-in is
@@ -35,6 +42,18 @@ impl SessionUser {
     pub async fn log_out(session: &Session) -> Result<(), AppError> {
         session.flush().await?;
         Ok(())
+    }
+}
+
+/// Sessions expire after a stretch of inactivity, but the store only pushes the expiry
+/// back when a session is saved. Saving on every request would be a database write per
+/// page view, so a logged-in session is saved on its first visit of each day instead.
+async fn mark_visit(session: &Session) {
+    let today = crate::store::now() / 86_400;
+    let seen: Option<i64> = session.get(SEEN_DAY_KEY).await.ok().flatten();
+    if seen != Some(today) {
+        // Failing to extend the expiry is not worth failing the request for.
+        let _ = session.insert(SEEN_DAY_KEY, today).await;
     }
 }
 
@@ -70,15 +89,28 @@ impl<S: Send + Sync> FromRequestParts<S> for RequireUser {
             }
             None => {
                 let back = if parts.method == axum::http::Method::GET {
-                    parts.uri.path_and_query().map_or("/", |pq| pq.as_str())
+                    parts.uri.path_and_query().map(|pq| pq.as_str().to_owned())
                 } else {
-                    "/"
+                    // A form posted after the session ended: return to the page it was on.
+                    referer_path(parts)
                 };
-                let target = format!("/login?next={}", encode_component(back));
+                let back = safe_next(back.as_deref());
+                let target = format!("/login?next={}", encode_component(&back));
                 Err(Redirect::to(&target).into_response())
             }
         }
     }
+}
+
+/// The path of the `Referer` when it is a page of this site.
+fn referer_path(parts: &Parts) -> Option<String> {
+    let referer = parts.headers.get(header::REFERER)?.to_str().ok()?;
+    let host = parts.headers.get(header::HOST)?.to_str().ok()?;
+    let rest = referer
+        .strip_prefix("http://")
+        .or_else(|| referer.strip_prefix("https://"))?;
+    let path = rest.strip_prefix(host)?;
+    path.starts_with('/').then(|| path.to_owned())
 }
 
 /// A local path to return to after a form, or `/` when `next` is missing or points

@@ -75,3 +75,15 @@ async fn server_errors_are_a_friendly_page_without_details() {
         "no detail leaks: {html}"
     );
 }
+
+#[tokio::test]
+async fn pages_forbid_framing_and_foreign_scripts() {
+    let app = spawn_app().await;
+    let response = app.get("/").await;
+    let headers = response.headers();
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("default-src 'self'"), "{csp}");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+}

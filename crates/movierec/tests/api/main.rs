@@ -3,6 +3,7 @@
 
 mod accounts;
 mod browser;
+mod catalog;
 mod helpers;
 mod home;
 mod process;

@@ -76,13 +76,34 @@ async fn bad_ratings_are_refused_and_change_nothing() {
 }
 
 #[tokio::test]
-async fn rating_requires_logging_in() {
+async fn rating_requires_logging_in_and_comes_back_afterwards() {
     let app = spawn_app().await;
     let id = catalog_ids(1)[0];
     let response = app.rate(id, "4").await;
     assert_redirects_to(&response, "/login?next=/");
     let page = app.get_html(&format!("/movies/{id}")).await;
     assert!(page.contains("to rate this movie"));
+
+    // Posted from the movie page: the log-in leads back to it.
+    let response = app
+        .client
+        .post(app.url(&format!("/movies/{id}/rating")))
+        .header("Referer", app.url(&format!("/movies/{id}")))
+        .form(&[("stars", "4")])
+        .send()
+        .await
+        .unwrap();
+    assert_redirects_to(&response, &format!("/login?next=/movies/{id}"));
+    // A foreign referer is ignored.
+    let response = app
+        .client
+        .post(app.url(&format!("/movies/{id}/rating")))
+        .header("Referer", "http://evil.example/movies/1")
+        .form(&[("stars", "4")])
+        .send()
+        .await
+        .unwrap();
+    assert_redirects_to(&response, "/login?next=/");
 }
 
 #[tokio::test]
