@@ -15,13 +15,15 @@ pub async fn load_catalog(pool: &SqlitePool) -> anyhow::Result<()> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let critics = Critic::ALL.map(Critic::username);
     let started = std::time::Instant::now();
-    if store::catalog::load(pool, &critics, &rows).await? {
+    let loaded = store::catalog::load(pool, &critics, &rows).await?;
+    if loaded {
         tracing::info!(
             movies = rows.len(),
             ms = started.elapsed().as_millis(),
             "catalog loaded"
         );
     }
+    crate::search::sync_index(pool, loaded).await?;
     Ok(())
 }
 

@@ -8,6 +8,7 @@ pub mod login_attempts;
 pub mod models;
 pub mod movies;
 pub mod ratings;
+pub mod search;
 pub mod users;
 
 use std::str::FromStr;

@@ -2,10 +2,12 @@
 //! temporary database.
 
 mod accounts;
+mod api_v1;
 mod browser;
 mod catalog;
 mod helpers;
 mod home;
 mod process;
 mod ratings;
+mod search;
 mod training;

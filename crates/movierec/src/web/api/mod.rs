@@ -1,3 +1,113 @@
-//! The JSON API under `/api/v1`.
+//! The JSON API, version 1, under `/api/v1`.
+//!
+//! It does what the pages do, through the same domain types and store functions, and
+//! answers every failure as `{"error":{"code","message"}}` (see [`super::error`]); a
+//! message names the refused field first, as in `rating: A rating is between 0.5 and 5
+//! stars.` Authentication is the session cookie of the site, and the site's CSRF check
+//! applies to `POST`, `PUT` and `DELETE`. The routes come from one list, [`route_table`] shows
+//! it, and the hand-kept OpenAPI document served at `/api/v1/openapi.json` describes it;
+//! a test keeps the two in step.
 
-pub mod model;
+mod model;
+mod movies;
+mod ratings;
+mod search;
+
+use axum::Router;
+use axum::extract::FromRequest;
+use axum::extract::rejection::JsonRejection;
+use axum::handler::Handler;
+use axum::http::{Method, header};
+use axum::response::IntoResponse;
+use axum::routing::{MethodFilter, MethodRouter, any, on};
+
+use super::AppState;
+use super::error::AppError;
+use crate::domain::MovieId;
+
+/// The OpenAPI 3.1 description of every endpoint.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// One method on one path.
+struct Endpoint {
+    method: Method,
+    path: &'static str,
+    router: MethodRouter<AppState>,
+}
+
+fn endpoint<H, T>(method: Method, path: &'static str, handler: H) -> Endpoint
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    // Only the standard methods below are ever passed in.
+    let filter = MethodFilter::try_from(method.clone()).expect("a standard HTTP method");
+    Endpoint {
+        method,
+        path,
+        router: on(filter, handler),
+    }
+}
+
+/// Every endpoint: the one list both the router and [`route_table`] are built from.
+fn endpoints() -> Vec<Endpoint> {
+    vec![
+        endpoint(Method::GET, "/api/v1/openapi.json", openapi),
+        endpoint(Method::GET, "/api/v1/search", search::search),
+        endpoint(Method::GET, "/api/v1/movies/{id}", movies::show),
+        endpoint(Method::GET, "/api/v1/me/ratings", ratings::list),
+        endpoint(Method::PUT, "/api/v1/me/ratings/{movie_id}", ratings::put),
+        endpoint(
+            Method::DELETE,
+            "/api/v1/me/ratings/{movie_id}",
+            ratings::delete,
+        ),
+        endpoint(Method::GET, "/api/v1/model", model::show),
+        endpoint(Method::POST, "/api/v1/model/train", model::train),
+    ]
+}
+
+/// `(method, path)` of every endpoint, paths in the router's `{param}` syntax (which is
+/// also OpenAPI's).
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    endpoints()
+        .into_iter()
+        .map(|e| (e.method, e.path))
+        .collect()
+}
+
+pub fn routes() -> Router<AppState> {
+    endpoints()
+        .into_iter()
+        .fold(Router::new(), |router, e| router.route(e.path, e.router))
+        .route("/api/{*rest}", any(unknown))
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+async fn unknown() -> AppError {
+    AppError::not_found("There is no such API endpoint; the list is at /api/v1/openapi.json.")
+}
+
+/// A JSON request body whose rejections (not JSON, wrong shape, wrong content type)
+/// become [`AppError`]s, so they are answered like every other API error.
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct ApiJson<T>(pub T);
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> Self {
+        AppError::bad_request(format!("body: {}", rejection.body_text()))
+    }
+}
+
+/// A movie id from the path; `field` names the path parameter in the message.
+fn path_movie_id(field: &str, raw: &str) -> Result<MovieId, AppError> {
+    MovieId::parse(raw).map_err(|e| AppError::bad_request(format!("{field}: {e}")))
+}
+
+fn no_such_movie(id: MovieId) -> AppError {
+    AppError::not_found(format!("There is no movie with id {id}."))
+}

@@ -5,6 +5,7 @@ pub mod home;
 pub mod model;
 pub mod movies;
 pub mod my_ratings;
+pub mod search;
 
 use askama::Template;
 use askama_web::WebTemplate;

@@ -15,7 +15,7 @@ use crate::web::session::{RequireUser, SessionUser};
 const PAGE_SIZE: i64 = 20;
 
 /// URL key, label and store order of each sort, the default first.
-const SORTS: [(&str, &str, RatingSort); 3] = [
+pub const SORTS: [(&str, &str, RatingSort); 3] = [
     ("recent", "Recently rated", RatingSort::Recent),
     ("rating", "Rating", RatingSort::Rating),
     ("title", "Title", RatingSort::Title),

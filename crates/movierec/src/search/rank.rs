@@ -1,0 +1,223 @@
+//! Re-ranking of candidate titles against a query.
+
+use std::cmp::Reverse;
+use std::collections::HashSet;
+
+use super::text::{edit_distance, jaccard, padded, trigrams};
+
+/// Below this similarity a title that does not contain the query is not shown: it only
+/// shared a few common trigrams ("the ", "er ") with it.
+const MIN_FUZZY_SCORE: f64 = 0.5;
+
+/// How a title matches, best first. Titles are compared without a leading article, so
+/// "godfather" is an exact match for "The Godfather".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Tier {
+    Exact,
+    Prefix,
+    /// Every query word is a title word or the start of one.
+    Words,
+    /// Every query word appears somewhere in the title.
+    Contains,
+    /// Similar enough: a typo or a missing word.
+    Fuzzy,
+}
+
+/// The query, folded and cut up once for comparing with every candidate.
+#[derive(Debug)]
+pub struct Query {
+    text: String,
+    bare: String,
+    words: Vec<String>,
+    trigrams: HashSet<[char; 3]>,
+}
+
+impl Query {
+    /// `normalised` comes from [`super::text::normalise`].
+    pub fn new(normalised: &str) -> Self {
+        Self {
+            text: normalised.to_owned(),
+            bare: without_article(normalised).to_owned(),
+            words: normalised.split(' ').map(str::to_owned).collect(),
+            trigrams: trigrams(&padded(normalised)),
+        }
+    }
+
+    fn tier(&self, title: &str) -> Option<Tier> {
+        let bare = without_article(title);
+        if bare == self.bare {
+            Some(Tier::Exact)
+        } else if bare.starts_with(&self.bare) || title.starts_with(&self.text) {
+            Some(Tier::Prefix)
+        } else if self
+            .words
+            .iter()
+            .all(|w| title.split(' ').any(|t| t.starts_with(w.as_str())))
+        {
+            Some(Tier::Words)
+        } else if self.words.iter().all(|w| title.contains(w.as_str())) {
+            Some(Tier::Contains)
+        } else {
+            None
+        }
+    }
+
+    /// Similarity in 0..=1: how well each query word matches its closest title word
+    /// (weighted by length, so a typo in a long word outweighs a missing "the"), blended
+    /// with the trigram overlap of the whole strings.
+    fn similarity(&self, title: &str) -> f64 {
+        let title_words: Vec<&str> = title.split(' ').collect();
+        let mut weighted = 0.0;
+        let mut weights = 0.0;
+        for word in &self.words {
+            let best = title_words
+                .iter()
+                .map(|t| word_similarity(word, t))
+                .fold(0.0, f64::max);
+            let weight = word.chars().count() as f64;
+            weighted += weight * best;
+            weights += weight;
+        }
+        let words = if weights > 0.0 {
+            weighted / weights
+        } else {
+            0.0
+        };
+        0.6 * words + 0.4 * jaccard(&self.trigrams, &trigrams(&padded(title)))
+    }
+}
+
+fn word_similarity(query: &str, title: &str) -> f64 {
+    if query == title {
+        return 1.0;
+    }
+    // A word still being typed.
+    if title.starts_with(query) {
+        return 0.9;
+    }
+    let longest = query.chars().count().max(title.chars().count());
+    1.0 - edit_distance(query, title) as f64 / longest as f64
+}
+
+fn without_article(title: &str) -> &str {
+    ["the ", "a ", "an "]
+        .iter()
+        .find_map(|article| title.strip_prefix(article))
+        .unwrap_or(title)
+}
+
+/// Keeps the candidates that match `query` and orders them: exact, then prefix matches,
+/// then titles with every query word as a word, then titles containing every query
+/// word, each group by popularity (IMDb votes); then the similar-enough ones by
+/// similarity, popularity breaking ties.
+///
+/// `key` gives a candidate's normalised title and its vote count.
+pub fn rank<T>(query: &Query, candidates: Vec<T>, key: impl Fn(&T) -> (&str, i64)) -> Vec<T> {
+    let mut scored: Vec<(Tier, i64, i64, T)> = candidates
+        .into_iter()
+        .filter_map(|candidate| {
+            let (title, votes) = key(&candidate);
+            let similarity = query.similarity(title);
+            let tier = query
+                .tier(title)
+                .or_else(|| (similarity >= MIN_FUZZY_SCORE).then_some(Tier::Fuzzy))?;
+            // Hundredths, so near-equal scores count as equal and popularity decides.
+            let rounded = (similarity * 100.0).round() as i64;
+            let relevance = if tier == Tier::Fuzzy { rounded } else { 0 };
+            Some((tier, relevance, votes, candidate))
+        })
+        .collect();
+    scored.sort_by_key(|(tier, relevance, votes, _)| (*tier, Reverse(*relevance), Reverse(*votes)));
+    scored
+        .into_iter()
+        .map(|(.., candidate)| candidate)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::text::normalise;
+    use super::*;
+
+    /// The whole embedded catalog as candidates: the ranking must pick the right film out
+    /// of everything, not only out of what the index pre-selected.
+    fn search(query: &str) -> Vec<String> {
+        let movies = crate::catalog::embedded().unwrap();
+        let titles: Vec<(String, i64, String)> = movies
+            .iter()
+            .map(|m| {
+                (
+                    normalise(&m.title),
+                    i64::from(m.imdb_votes.unwrap_or(0)),
+                    m.title.clone(),
+                )
+            })
+            .collect();
+        rank(&Query::new(&normalise(query)), titles, |(t, v, _)| {
+            (t.as_str(), *v)
+        })
+        .into_iter()
+        .map(|(.., title)| title)
+        .collect()
+    }
+
+    #[test]
+    fn typos_and_missing_articles_find_the_godfather_first() {
+        for query in [
+            "godfather",
+            "the godfater",
+            "godfater",
+            "The Godfather",
+            "godfahter",
+        ] {
+            let found = search(query);
+            assert_eq!(
+                found.first().map(String::as_str),
+                Some("The Godfather"),
+                "{query}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn prefix_matches_follow_the_exact_one_by_popularity() {
+        let found = search("godfather");
+        assert_eq!(
+            &found[..3],
+            [
+                "The Godfather",
+                "The Godfather: Part II",
+                "The Godfather: Part III"
+            ]
+        );
+    }
+
+    #[test]
+    fn accents_and_case_do_not_matter() {
+        for query in ["amelie", "AMÉLIE", "Amelie Poulain"] {
+            let found = search(query);
+            assert_eq!(
+                found.first().map(String::as_str),
+                Some("Le Fabuleux destin d'Amélie Poulain"),
+                "{query}: {found:?}"
+            );
+        }
+        assert_eq!(search("leon").first().map(String::as_str), Some("Léon"));
+    }
+
+    #[test]
+    fn unrelated_titles_are_left_out() {
+        let found = search("godfater");
+        assert!(found.len() <= 5, "{found:?}");
+        assert!(search("qqqxxzz").is_empty());
+    }
+
+    #[test]
+    fn whole_words_come_before_parts_of_words() {
+        let found = search("up");
+        assert_eq!(found.first().map(String::as_str), Some("Up"));
+        let word = found.iter().position(|t| t == "Knocked Up").unwrap();
+        let inside = found.iter().position(|t| t == "Superbad").unwrap();
+        assert!(word < inside, "{found:?}");
+    }
+}

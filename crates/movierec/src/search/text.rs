@@ -1,0 +1,176 @@
+//! Text folding, trigrams and string similarity: the pure pieces of title search.
+
+use std::collections::HashSet;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Folds a title or a query to the form both are compared in: lowercase, accents removed
+/// ("Amélie" → "amelie"), apostrophes dropped ("Schindler's" → "schindlers"), any other
+/// run of non-alphanumeric characters turned into one space, no leading or trailing space.
+pub fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut gap = false;
+    // Compatibility decomposition splits "é" into "e" + accent and "³" into "3".
+    for c in text.nfkd().flat_map(char::to_lowercase) {
+        if is_combining_mark(c) || matches!(c, '\'' | '’' | '`') {
+            continue;
+        }
+        if let Some(folded) = fold_letter(c) {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.push_str(folded);
+        } else if c.is_alphanumeric() {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.push(c);
+        } else {
+            gap = true;
+        }
+    }
+    out
+}
+
+/// Letters that Unicode does not decompose but a reader treats as plain Latin.
+fn fold_letter(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ß' => "ss",
+        'æ' => "ae",
+        'œ' => "oe",
+        'ø' => "o",
+        'ł' => "l",
+        'đ' | 'ð' => "d",
+        'þ' => "th",
+        'ı' => "i",
+        // As in "Ri¢hie Ri¢h".
+        '¢' => "c",
+        _ => return None,
+    })
+}
+
+/// The text as stored in the search index: normalised and padded with a space at each
+/// end, so that "up" yields the trigrams " up" and "up " and short words are findable.
+pub fn padded(normalised: &str) -> String {
+    format!(" {normalised} ")
+}
+
+/// The distinct trigrams of an already padded text.
+pub fn trigrams(padded: &str) -> HashSet<[char; 3]> {
+    let chars: Vec<char> = padded.chars().collect();
+    chars.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
+}
+
+/// An FTS5 `MATCH` expression: every trigram of the normalised query, each one quoted as
+/// a string so nothing the visitor typed is read as FTS syntax, joined with `OR`.
+/// `None` when the query has no letters or digits at all.
+pub fn fts_match(normalised_query: &str) -> Option<String> {
+    if normalised_query.is_empty() {
+        return None;
+    }
+    let mut grams: Vec<String> = trigrams(&padded(normalised_query))
+        .into_iter()
+        .map(|g| g.iter().collect())
+        .collect();
+    // A stable expression keeps query plans and logs reproducible.
+    grams.sort_unstable();
+    let quoted: Vec<String> = grams
+        .iter()
+        .map(|g| format!("\"{}\"", g.replace('"', "\"\"")))
+        .collect();
+    Some(quoted.join(" OR "))
+}
+
+/// |A ∩ B| / |A ∪ B|; 0 for two empty sets.
+pub fn jaccard(a: &HashSet<[char; 3]>, b: &HashSet<[char; 3]>) -> f64 {
+    let common = a.intersection(b).count();
+    let union = a.len() + b.len() - common;
+    if union == 0 {
+        0.0
+    } else {
+        common as f64 / union as f64
+    }
+}
+
+/// Levenshtein distance in characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_case_accents_and_punctuation() {
+        assert_eq!(
+            normalise("Le Fabuleux destin d'Amélie Poulain"),
+            "le fabuleux destin damelie poulain"
+        );
+        assert_eq!(normalise("The Godfather: Part II"), "the godfather part ii");
+        assert_eq!(normalise("  Léon  "), "leon");
+        assert_eq!(normalise("Die Fälscher"), "die falscher");
+        assert_eq!(normalise("Alien³"), "alien3");
+        assert_eq!(normalise("Ri¢hie Ri¢h"), "richie rich");
+        assert_eq!(normalise("STRAẞE Æon Œuvre"), "strasse aeon oeuvre");
+        assert_eq!(normalise("Schindler's List"), "schindlers list");
+        assert_eq!(
+            normalise("I Love You … Don't Touch Me!"),
+            "i love you dont touch me"
+        );
+        assert_eq!(normalise("'; DROP TABLE movies; --"), "drop table movies");
+        assert_eq!(normalise("*\"'();--"), "");
+    }
+
+    #[test]
+    fn trigrams_include_word_edges() {
+        let grams = trigrams(&padded("up"));
+        assert_eq!(grams, HashSet::from([[' ', 'u', 'p'], ['u', 'p', ' ']]));
+        assert!(trigrams(&padded("")).is_empty());
+    }
+
+    #[test]
+    fn match_expression_quotes_every_trigram() {
+        assert_eq!(fts_match("up").unwrap(), "\" up\" OR \"up \"");
+        let expr = fts_match("near and or not").unwrap();
+        for part in expr.split(" OR ") {
+            assert!(part.starts_with('"') && part.ends_with('"'), "{part}");
+            assert_eq!(part.chars().count(), 5, "{part}");
+        }
+        assert_eq!(fts_match(""), None);
+    }
+
+    #[test]
+    fn jaccard_is_shared_over_all() {
+        let a = trigrams(&padded("godfater"));
+        let b = trigrams(&padded("godfather"));
+        let j = jaccard(&a, &b);
+        assert!(j > 0.4 && j < 1.0, "{j}");
+        assert!((jaccard(&a, &a) - 1.0).abs() < f64::EPSILON);
+        assert!(jaccard(&a, &trigrams(&padded("zzz"))).abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn edit_distance_counts_single_character_edits() {
+        assert_eq!(edit_distance("godfater", "godfather"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("abc", "abc"), 0);
+        assert_eq!(edit_distance("léon", "leon"), 1);
+    }
+}

@@ -1,0 +1,138 @@
+//! `/api/v1/me/ratings`: the caller's ratings, listed, set and removed.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::{ApiJson, no_such_movie, path_movie_id};
+use crate::domain::{PageNumber, Stars};
+use crate::store;
+use crate::store::ratings::RatedMovie;
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::pages::my_ratings::SORTS;
+use crate::web::session::RequireUser;
+
+const PER_PAGE: i64 = 20;
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    sort: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RatingList {
+    sort: &'static str,
+    page: i64,
+    pages: i64,
+    per_page: i64,
+    total: i64,
+    ratings: Vec<RatingItem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RatingItem {
+    movie_id: i64,
+    title: String,
+    year: Option<i64>,
+    rating: f64,
+    /// Seconds since the Unix epoch.
+    updated_at: i64,
+}
+
+impl From<RatedMovie> for RatingItem {
+    fn from(r: RatedMovie) -> Self {
+        Self {
+            movie_id: r.movie_id,
+            title: r.title,
+            year: r.year,
+            rating: r.rating,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<RatingList>, AppError> {
+    let (sort, _, order) = match query.sort.as_deref() {
+        None => SORTS[0],
+        Some(key) => SORTS
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .copied()
+            .ok_or_else(|| {
+                let keys: Vec<&str> = SORTS.iter().map(|(k, _, _)| *k).collect();
+                AppError::bad_request(format!("sort: Sort by one of {}.", keys.join(", ")))
+            })?,
+    };
+    let page = match query.page.as_deref() {
+        None => PageNumber::FIRST,
+        Some(raw) => {
+            PageNumber::parse(raw).map_err(|e| AppError::bad_request(format!("page: {e}")))?
+        }
+    };
+    let total = store::ratings::count_for_user(&state.pool, me.id).await?;
+    let ratings =
+        store::ratings::list_for_user(&state.pool, me.id, order, PER_PAGE, page.offset(PER_PAGE))
+            .await?;
+    Ok(Json(RatingList {
+        sort,
+        page: page.get(),
+        pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
+        per_page: PER_PAGE,
+        total,
+        ratings: ratings.into_iter().map(RatingItem::from).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatingBody {
+    /// Any JSON value, so that a wrong one gets the same message as on the movie page.
+    rating: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RatingSet {
+    movie_id: i64,
+    rating: f64,
+}
+
+pub async fn put(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<RatingBody>,
+) -> Result<Json<RatingSet>, AppError> {
+    let id = path_movie_id("movie_id", &raw)?;
+    // A JSON number prints as the decimal the form would have sent; anything else
+    // (a string, null, true) prints as something Stars refuses as "not a number".
+    let typed = body.rating.map(|v| v.to_string()).unwrap_or_default();
+    let stars = Stars::parse(&typed).map_err(|e| AppError::bad_request(format!("rating: {e}")))?;
+    if !store::ratings::upsert(&state.pool, me.id, id, stars).await? {
+        return Err(no_such_movie(id));
+    }
+    Ok(Json(RatingSet {
+        movie_id: id.get(),
+        rating: stars.value(),
+    }))
+}
+
+/// Removing a rating that is not there succeeds too: the outcome is the one asked for.
+pub async fn delete(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(raw): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let id = path_movie_id("movie_id", &raw)?;
+    if store::movies::find(&state.pool, id).await?.is_none() {
+        return Err(no_such_movie(id));
+    }
+    store::ratings::delete(&state.pool, me.id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,94 @@
+//! The search page: title search with genre and year filters, paged.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::catalog::YEAR_RANGE;
+use crate::search::{self, FieldError, Results, SearchParams, SearchRequest};
+use crate::store;
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::session::{MaybeUser, SessionUser, encode_component};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "search.html")]
+pub struct SearchPage {
+    user: Option<SessionUser>,
+    /// The form's values as typed, to show them again.
+    q: String,
+    genre: String,
+    year_from: String,
+    year_to: String,
+    genres: Vec<String>,
+    first_year: u16,
+    last_year: u16,
+    /// Shown instead of results when nothing was asked.
+    prompt: Option<String>,
+    error: Option<FieldError>,
+    results: Option<Results>,
+}
+
+impl SearchPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    /// This search at another page, keeping the query and the filters.
+    fn page_link(&self, page: i64) -> String {
+        let mut link = String::from("/search?");
+        for (key, value) in [
+            ("q", &self.q),
+            ("genre", &self.genre),
+            ("year_from", &self.year_from),
+            ("year_to", &self.year_to),
+        ] {
+            if !value.is_empty() {
+                link.push_str(&format!("{key}={}&", encode_component(value)));
+            }
+        }
+        link.push_str(&format!("page={page}"));
+        link
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Query(params): Query<SearchParams>,
+) -> Result<Response, AppError> {
+    let genres = store::search::genres(&state.pool).await?;
+    let typed = |value: &Option<String>| value.as_deref().unwrap_or_default().trim().to_owned();
+    let mut page = SearchPage {
+        user,
+        q: typed(&params.q),
+        genre: typed(&params.genre),
+        year_from: typed(&params.year_from),
+        year_to: typed(&params.year_to),
+        genres,
+        first_year: *YEAR_RANGE.start(),
+        last_year: *YEAR_RANGE.end(),
+        prompt: None,
+        error: None,
+        results: None,
+    };
+    match SearchRequest::parse(&params, &page.genres) {
+        Ok(Some(request)) => {
+            page.results = Some(search::run(&state.pool, &request).await?);
+            Ok(page.into_response())
+        }
+        Ok(None) => {
+            page.prompt = Some(SearchRequest::nothing_asked().message);
+            Ok(page.into_response())
+        }
+        Err(error) => {
+            page.error = Some(error);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}

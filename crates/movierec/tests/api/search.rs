@@ -1,0 +1,259 @@
+//! The search page, and the title search behind it and behind `GET /api/v1/search`.
+
+use movierec::catalog::{CatalogMovie, embedded};
+use movierec::web::session::encode_component;
+use serde_json::Value;
+
+use crate::helpers::{TestApp, spawn_app};
+
+fn movie(title: &str) -> CatalogMovie {
+    embedded()
+        .unwrap()
+        .into_iter()
+        .find(|m| m.title == title)
+        .unwrap_or_else(|| panic!("{title} is in the catalog"))
+}
+
+/// The movie ids of a results page, in order.
+fn result_ids(html: &str) -> Vec<u32> {
+    html.split(r#"<li class="result">"#)
+        .skip(1)
+        .filter_map(|item| {
+            let start = item.find("/movies/")? + "/movies/".len();
+            let end = start + item[start..].find('"')?;
+            item[start..end].parse().ok()
+        })
+        .collect()
+}
+
+/// Links in attributes have their `&` escaped; compare them as a browser reads them.
+fn unescape_amp(html: &str) -> String {
+    html.replace("&#38;", "&").replace("&amp;", "&")
+}
+
+async fn search_page(app: &TestApp, query: &str) -> (u16, String) {
+    let response = app
+        .get(&format!("/search?q={}", encode_component(query)))
+        .await;
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+async fn api_search(app: &TestApp, params: &[(&str, &str)]) -> (u16, Value) {
+    let query: Vec<String> = params
+        .iter()
+        .map(|(key, value)| format!("{key}={}", encode_component(value)))
+        .collect();
+    let response = app
+        .get(&format!("/api/v1/search?{}", query.join("&")))
+        .await;
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn typos_still_find_the_godfather_first() {
+    let app = spawn_app().await;
+    let godfather = movie("The Godfather").id;
+    for query in [
+        "godfather",
+        "the godfater",
+        "godfater",
+        "GODFATHER",
+        "  godfather  ",
+    ] {
+        let (status, html) = search_page(&app, query).await;
+        assert_eq!(status, 200, "{query}");
+        assert_eq!(result_ids(&html).first(), Some(&godfather), "{query}");
+    }
+}
+
+#[tokio::test]
+async fn search_ignores_case_and_accents() {
+    let app = spawn_app().await;
+    for (query, title) in [
+        ("amelie", "Le Fabuleux destin d'Amélie Poulain"),
+        ("AMÉLIE POULAIN", "Le Fabuleux destin d'Amélie Poulain"),
+        ("leon", "Léon"),
+        ("LÉON", "Léon"),
+        ("die falscher", "Die Fälscher"),
+    ] {
+        let (_, html) = search_page(&app, query).await;
+        assert_eq!(result_ids(&html).first(), Some(&movie(title).id), "{query}");
+    }
+    // Titles are shown as written, accents and all.
+    let (_, html) = search_page(&app, "amelie").await;
+    assert!(html.contains("Amélie Poulain"));
+}
+
+#[tokio::test]
+async fn genre_and_year_filters_restrict_results() {
+    let app = spawn_app().await;
+    let catalog = embedded().unwrap();
+    let expected = catalog
+        .iter()
+        .filter(|m| m.genres.iter().any(|g| g == "Drama") && (1990..=1995).contains(&m.year))
+        .count();
+    assert!(expected > 20, "enough for two pages");
+
+    let (status, body) = api_search(
+        &app,
+        &[
+            ("genre", "Drama"),
+            ("year_from", "1990"),
+            ("year_to", "1995"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["total"].as_u64(), Some(expected as u64));
+    assert_eq!(body["query"], Value::Null);
+    for hit in body["results"].as_array().unwrap() {
+        let year = hit["year"].as_i64().unwrap();
+        assert!((1990..=1995).contains(&year), "{hit}");
+        assert!(hit["genres"].as_array().unwrap().contains(&"Drama".into()));
+    }
+
+    // With a title query too: "the godfater" in the 1970s finds Part I and II, not III.
+    let (_, body) = api_search(
+        &app,
+        &[
+            ("q", "the godfater"),
+            ("year_from", "1970"),
+            ("year_to", "1979"),
+        ],
+    )
+    .await;
+    let titles: Vec<&str> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles[..2], ["The Godfather", "The Godfather: Part II"]);
+    assert!(!titles.contains(&"The Godfather: Part III"), "{titles:?}");
+
+    // A genre that does not fit the query leaves nothing.
+    let (_, body) = api_search(&app, &[("q", "godfather"), ("genre", "Musical")]).await;
+    assert_eq!(body["total"], 0);
+}
+
+#[tokio::test]
+async fn results_are_paged_and_links_keep_the_filters() {
+    let app = spawn_app().await;
+    let html = unescape_amp(&app.get_html("/search?genre=Comedy&year_from=2000").await);
+    let first = result_ids(&html);
+    assert_eq!(first.len(), 20);
+    assert!(html.contains("Page 1 of"), "{html}");
+    let next = r#"href="/search?genre=Comedy&year_from=2000&page=2""#;
+    assert!(html.contains(next), "{html}");
+    assert!(!html.contains(r#"rel="prev""#));
+
+    let second = unescape_amp(
+        &app.get_html("/search?genre=Comedy&year_from=2000&page=2")
+            .await,
+    );
+    let second_ids = result_ids(&second);
+    assert_eq!(second_ids.len(), 20);
+    assert!(second_ids.iter().all(|id| !first.contains(id)));
+    assert!(second.contains(r#"href="/search?genre=Comedy&year_from=2000&page=1""#));
+
+    // A title query pages through its ranked list the same way, the query kept in links.
+    let html = unescape_amp(&app.get_html("/search?q=the+man&page=2").await);
+    assert_eq!(result_ids(&html).len(), 20, "{html}");
+    assert!(
+        html.contains(r#"href="/search?q=the%20man&page=1""#),
+        "{html}"
+    );
+
+    // Past the last page: a message, not an error.
+    let (status, html) = {
+        let response = app.get("/search?genre=Comedy&page=9999").await;
+        (response.status().as_u16(), response.text().await.unwrap())
+    };
+    assert_eq!(status, 200);
+    assert!(html.contains("no results on this page"), "{html}");
+}
+
+#[tokio::test]
+async fn empty_and_oversize_queries_get_a_message_not_an_error_page() {
+    let app = spawn_app().await;
+    for path in [
+        "/search",
+        "/search?q=",
+        "/search?q=%20%20%20&genre=&year_from=",
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Type part of a title to search."), "{path}");
+        assert!(result_ids(&html).is_empty());
+    }
+
+    let long = "godfather ".repeat(11);
+    let (status, html) = search_page(&app, &long).await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("A search has at most 100 characters."),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<form class="search-form""#),
+        "the form is shown again"
+    );
+    assert!(!html.contains("That did not work"), "not the error page");
+
+    let response = app.get("/search?q=alien&year_from=nineteen").await;
+    assert_eq!(response.status().as_u16(), 422);
+    let html = response.text().await.unwrap();
+    assert!(html.contains(r#"value="nineteen""#), "input kept");
+    assert!(html.contains("A year is a number from"), "{html}");
+}
+
+#[tokio::test]
+async fn sql_and_fts_metacharacters_are_harmless() {
+    let app = spawn_app().await;
+    let movies = embedded().unwrap().len();
+    let nasty = [
+        "'; DROP TABLE movies; --",
+        "\"",
+        "'",
+        "*",
+        "god*",
+        "NEAR(god father)",
+        "godfather\" OR \"x",
+        "title:godfather",
+        "^god",
+        "a AND NOT b",
+        "%",
+        "_",
+        "\\",
+        ") OR 1=1 --",
+        "\u{0}",
+        "(((",
+        "-godfather",
+    ];
+    for query in nasty {
+        let (status, html) = search_page(&app, query).await;
+        assert_eq!(status, 200, "{query:?}: {html}");
+        let (status, body) = api_search(&app, &[("q", query)]).await;
+        assert_eq!(status, 200, "{query:?}: {body}");
+    }
+    // Quotes around a title are only punctuation.
+    let (_, html) = search_page(&app, "\"the godfather\"").await;
+    assert_eq!(result_ids(&html).first(), Some(&movie("The Godfather").id));
+
+    // Everything is still there.
+    let (_, body) = api_search(&app, &[("year_from", "1888")]).await;
+    assert_eq!(body["total"].as_u64(), Some(movies as u64));
+    let (_, html) = search_page(&app, "godfater").await;
+    assert_eq!(result_ids(&html).first(), Some(&movie("The Godfather").id));
+}
+
+#[tokio::test]
+async fn search_box_in_the_layout_points_to_the_search_page() {
+    let app = spawn_app().await;
+    let home = app.get_html("/").await;
+    assert!(home.contains(r#"action="/search""#));
+    assert!(home.contains(r#"name="q""#));
+}
