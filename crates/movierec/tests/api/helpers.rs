@@ -84,10 +84,17 @@ impl TestApp {
     /// Stops this server and starts a new one on the same database, keeping the
     /// client and its cookies: what a visitor sees across a server restart.
     pub async fn restart(self) -> TestApp {
+        self.restart_with(|_| {}).await
+    }
+
+    /// Like [`TestApp::restart`], with some settings changed.
+    pub async fn restart_with(self, change: impl FnOnce(&mut Config)) -> TestApp {
         self.server.abort();
         // Wait for the old server to let go of its connections.
         let _ = self.server.await;
-        spawn_app_on(self.db_dir, self.client).await
+        let mut config = test_config(&self.db_dir);
+        change(&mut config);
+        start(config, self.db_dir, self.client).await
     }
 
     pub fn database_url(&self) -> String {

@@ -9,5 +9,6 @@ mod helpers;
 mod home;
 mod process;
 mod ratings;
+mod recommendations;
 mod search;
 mod training;

@@ -11,6 +11,7 @@
 mod model;
 mod movies;
 mod ratings;
+pub mod recommendations;
 mod search;
 
 use axum::Router;
