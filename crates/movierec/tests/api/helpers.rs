@@ -33,11 +33,6 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     start(config, db_dir, client()).await
 }
 
-/// Starts the app on an existing database, e.g. to simulate a restart.
-pub async fn spawn_app_on(db_dir: TempDir, client: Client) -> TestApp {
-    start(test_config(&db_dir), db_dir, client).await
-}
-
 fn test_config(db_dir: &TempDir) -> Config {
     Config {
         bind: "127.0.0.1:0".into(),
