@@ -215,6 +215,24 @@ async fn retrains_by_itself_after_enough_new_ratings() {
 }
 
 #[tokio::test]
+async fn only_the_newest_models_are_kept() {
+    let app = spawn_app().await;
+    let mut latest = version(&app.wait_for_version_after(None).await);
+    app.register("kept", PASSWORD).await;
+    for _ in 0..6 {
+        assert_eq!(post_train(&app).await.status().as_u16(), 202);
+        latest = version(&app.wait_for_version_after(latest).await);
+    }
+    let kept: Vec<i64> = sqlx::query_scalar("SELECT id FROM models ORDER BY id")
+        .fetch_all(&app.database().await)
+        .await
+        .unwrap();
+    let newest = latest.unwrap();
+    let keep = movierec::store::models::KEEP;
+    assert_eq!(kept, ((newest - keep + 1)..=newest).collect::<Vec<_>>());
+}
+
+#[tokio::test]
 async fn a_damaged_stored_model_falls_back_to_the_previous_one() {
     let app = spawn_app().await;
     let first = version(&app.wait_for_version_after(None).await);
