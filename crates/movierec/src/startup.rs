@@ -122,7 +122,7 @@ impl Application {
         let watcher = tokio::spawn(Arc::clone(&self.trainer).watch());
         // However serving ends (even by this future being dropped), a running training stops
         // after its epoch and the watcher with it.
-        let _stop = StopOnDrop(self.trainer, watcher);
+        let stop = StopOnDrop(self.trainer, watcher);
         tracing::info!(port = self.port, "listening");
         let served = axum::serve(
             self.listener,
@@ -132,6 +132,8 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         cleanup.abort();
+        // A training stopped now stores nothing; the previous model serves after a restart.
+        drop(stop);
         // Closing checkpoints the write-ahead log, leaving one tidy database file.
         self.pool.close().await;
         served.context("server error")

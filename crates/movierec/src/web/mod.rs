@@ -68,8 +68,6 @@ pub fn routes(state: AppState) -> Router {
         .route("/my/watchlist", get(pages::lists::show))
         .route("/model", get(pages::model::show))
         .route("/model/train", post(pages::model::train))
-        .route("/api/v1/model", get(api::model::show))
-        .route("/api/v1/model/train", post(api::model::train))
         .route("/search", get(pages::search::show))
         .merge(api::routes())
         .route("/health", get(health))

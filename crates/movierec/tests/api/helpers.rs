@@ -33,11 +33,6 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     start(config, db_dir, client()).await
 }
 
-/// Starts the app on an existing database, e.g. to simulate a restart.
-pub async fn spawn_app_on(db_dir: TempDir, client: Client) -> TestApp {
-    start(test_config(&db_dir), db_dir, client).await
-}
-
 fn test_config(db_dir: &TempDir) -> Config {
     Config {
         bind: "127.0.0.1:0".into(),
@@ -84,10 +79,17 @@ impl TestApp {
     /// Stops this server and starts a new one on the same database, keeping the
     /// client and its cookies: what a visitor sees across a server restart.
     pub async fn restart(self) -> TestApp {
+        self.restart_with(|_| {}).await
+    }
+
+    /// Like [`TestApp::restart`], with some settings changed.
+    pub async fn restart_with(self, change: impl FnOnce(&mut Config)) -> TestApp {
         self.server.abort();
         // Wait for the old server to let go of its connections.
         let _ = self.server.await;
-        spawn_app_on(self.db_dir, self.client).await
+        let mut config = test_config(&self.db_dir);
+        change(&mut config);
+        start(config, self.db_dir, self.client).await
     }
 
     pub fn database_url(&self) -> String {

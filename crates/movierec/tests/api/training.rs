@@ -146,6 +146,50 @@ async fn one_training_at_a_time_and_requests_answer_meanwhile() {
 }
 
 #[tokio::test]
+async fn recommendations_from_the_model_answer_during_a_long_training() {
+    let app = spawn_app().await;
+    let first = version(&app.wait_for_version_after(None).await);
+    app.register("rex", PASSWORD).await;
+    for (id, stars) in catalog_ids(6)
+        .into_iter()
+        .zip(["5", "4.5", "1", "2", "4", "3"])
+    {
+        app.rate(id, stars).await;
+    }
+    let app = app
+        .restart_with(|c| c.training.epochs = Some(100_000_000))
+        .await;
+    assert_eq!(post_train(&app).await.status().as_u16(), 202);
+    let running = crate::helpers::wait_for_model(&app.client, &app.address, "epochs", |s| {
+        s["training"]["epoch"].as_u64() >= Some(2)
+    })
+    .await;
+    assert_eq!(version(&running), first);
+
+    for _ in 0..5 {
+        let response = app
+            .client
+            .get(app.url("/api/v1/recommendations?n=10"))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .expect("recommendations answer during training");
+        assert_eq!(response.status().as_u16(), 200);
+        let picks: serde_json::Value = response.json().await.unwrap();
+        let picks = picks.as_array().unwrap();
+        assert_eq!(picks.len(), 10);
+        assert!(picks.iter().all(|p| p["source"] == "model"), "{picks:?}");
+        let home = app.get("/").await;
+        assert_eq!(home.status().as_u16(), 200);
+    }
+    let later = crate::helpers::model_status(&app.client, &app.address).await;
+    assert_eq!(
+        later["training"]["running"], true,
+        "still training: {later}"
+    );
+}
+
+#[tokio::test]
 async fn retrains_by_itself_after_enough_new_ratings() {
     let app = spawn_app_with(|c| {
         c.training.retrain_after = 3;
@@ -168,6 +212,24 @@ async fn retrains_by_itself_after_enough_new_ratings() {
     app.rate(ids[2], "1").await;
     let status = app.wait_for_version_after(first).await;
     assert_eq!(status["n_users"], 3);
+}
+
+#[tokio::test]
+async fn only_the_newest_models_are_kept() {
+    let app = spawn_app().await;
+    let mut latest = version(&app.wait_for_version_after(None).await);
+    app.register("kept", PASSWORD).await;
+    for _ in 0..6 {
+        assert_eq!(post_train(&app).await.status().as_u16(), 202);
+        latest = version(&app.wait_for_version_after(latest).await);
+    }
+    let kept: Vec<i64> = sqlx::query_scalar("SELECT id FROM models ORDER BY id")
+        .fetch_all(&app.database().await)
+        .await
+        .unwrap();
+    let newest = latest.unwrap();
+    let keep = movierec::store::models::KEEP;
+    assert_eq!(kept, ((newest - keep + 1)..=newest).collect::<Vec<_>>());
 }
 
 #[tokio::test]
