@@ -14,3 +14,6 @@ CREATE TABLE watchlist (
     created_at BIGINT  NOT NULL,
     PRIMARY KEY (user_id, movie_id)
 );
+
+-- Onboarding offers the most voted movies.
+CREATE INDEX movies_imdb_votes ON movies (imdb_votes);
