@@ -8,16 +8,18 @@
 //!    the `movie_search` FTS5 table (trigram tokenizer), rebuilt by [`sync_index`]
 //!    whenever the movies change. Folding in Rust rather than in SQLite means the index
 //!    and the query are folded by the same code.
-//! 2. **Candidates.** Every trigram of the padded query (" godfater " → " go", "god", …,
-//!    "er ") becomes a quoted FTS5 string, OR'ed together, so no character the visitor
-//!    types can act as FTS syntax. A typo only spoils the two or three trigrams around
-//!    it; the title still shares the rest. The genre and year filters apply in the same
-//!    SQL, and the [`MAX_CANDIDATES`] best by BM25 (rare shared trigrams weigh most) are
-//!    kept.
+//! 2. **Candidates.** Every trigram of each padded query word (" godfater " → " go",
+//!    "god", …, "er ") becomes a quoted FTS5 string, OR'ed together, so no character
+//!    the visitor types can act as FTS syntax. A typo only spoils the two or three
+//!    trigrams around it; the title still shares the rest. Stop words ("the", "of") are
+//!    left out when other words remain: their trigrams match most titles and would make
+//!    BM25 score the whole catalog. The genre and year filters apply in the same SQL,
+//!    and the [`MAX_CANDIDATES`] best by BM25 (rare shared trigrams weigh most) are kept.
 //! 3. **Re-rank** ([`rank::rank`]). Exact matches first (ignoring a leading "the", "a",
 //!    "an"), then prefixes, then titles with every query word as a word, then titles
-//!    containing every query word, each group by IMDb votes; then the rest by a similarity mixing word edit distance with trigram
-//!    overlap, dropping those below a threshold, popularity breaking ties.
+//!    containing every query word, each group by IMDb votes; then the rest by a
+//!    similarity mixing word edit distance with trigram overlap, dropping those below a
+//!    threshold, popularity breaking ties.
 //! 4. **Page** through the ranked list in Rust: it is never longer than
 //!    [`MAX_CANDIDATES`].
 //!
@@ -180,11 +182,11 @@ pub struct Results {
 
 pub async fn run(pool: &SqlitePool, request: &SearchRequest) -> sqlx::Result<Results> {
     let offset = request.page.offset(PER_PAGE);
-    let (hits, total) = match &request.query {
+    let (ids, total) = match &request.query {
         None => {
             let total = store::search::count(pool, &request.filters).await?;
-            let hits = store::search::browse(pool, &request.filters, PER_PAGE, offset).await?;
-            (hits, total)
+            let ids = store::search::browse(pool, &request.filters, PER_PAGE, offset).await?;
+            (ids, total)
         }
         Some(query) => {
             let normalised = text::normalise(query.as_str());
@@ -197,8 +199,8 @@ pub async fn run(pool: &SqlitePool, request: &SearchRequest) -> sqlx::Result<Res
                         MAX_CANDIDATES,
                     )
                     .await?;
-                    rank::rank(&rank::Query::new(&normalised), candidates, |hit| {
-                        (hit.search_title.trim(), hit.imdb_votes.unwrap_or(0))
+                    rank::rank(&rank::Query::new(&normalised), candidates, |c| {
+                        (c.search_title.trim(), c.imdb_votes.unwrap_or(0))
                     })
                 }
                 // Only punctuation: nothing can match.
@@ -207,12 +209,17 @@ pub async fn run(pool: &SqlitePool, request: &SearchRequest) -> sqlx::Result<Res
             let total = i64::try_from(ranked.len()).unwrap_or(i64::MAX);
             let skip = usize::try_from(offset).unwrap_or(usize::MAX);
             let page_size = usize::try_from(PER_PAGE).unwrap_or(usize::MAX);
-            let hits = ranked.into_iter().skip(skip).take(page_size).collect();
-            (hits, total)
+            let ids = ranked
+                .iter()
+                .skip(skip)
+                .take(page_size)
+                .map(|c| c.id)
+                .collect();
+            (ids, total)
         }
     };
     Ok(Results {
-        hits,
+        hits: store::search::hits(pool, &ids).await?,
         total,
         page: request.page.get(),
         pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),

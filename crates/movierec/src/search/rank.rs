@@ -1,7 +1,6 @@
 //! Re-ranking of candidate titles against a query.
 
 use std::cmp::Reverse;
-use std::collections::HashSet;
 
 use super::text::{edit_distance, jaccard, padded, trigrams};
 
@@ -29,7 +28,7 @@ pub struct Query {
     text: String,
     bare: String,
     words: Vec<String>,
-    trigrams: HashSet<[char; 3]>,
+    trigrams: Vec<[char; 3]>,
 }
 
 impl Query {
@@ -117,13 +116,17 @@ pub fn rank<T>(query: &Query, candidates: Vec<T>, key: impl Fn(&T) -> (&str, i64
         .into_iter()
         .filter_map(|candidate| {
             let (title, votes) = key(&candidate);
-            let similarity = query.similarity(title);
-            let tier = query
-                .tier(title)
-                .or_else(|| (similarity >= MIN_FUZZY_SCORE).then_some(Tier::Fuzzy))?;
-            // Hundredths, so near-equal scores count as equal and popularity decides.
-            let rounded = (similarity * 100.0).round() as i64;
-            let relevance = if tier == Tier::Fuzzy { rounded } else { 0 };
+            let (tier, relevance) = match query.tier(title) {
+                Some(tier) => (tier, 0),
+                None => {
+                    let similarity = query.similarity(title);
+                    if similarity < MIN_FUZZY_SCORE {
+                        return None;
+                    }
+                    // Hundredths, so near-equal scores count as equal and popularity decides.
+                    (Tier::Fuzzy, (similarity * 100.0).round() as i64)
+                }
+            };
             Some((tier, relevance, votes, candidate))
         })
         .collect();

@@ -1,7 +1,5 @@
 //! Text folding, trigrams and string similarity: the pure pieces of title search.
 
-use std::collections::HashSet;
-
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -58,25 +56,47 @@ pub fn padded(normalised: &str) -> String {
     format!(" {normalised} ")
 }
 
-/// The distinct trigrams of an already padded text.
-pub fn trigrams(padded: &str) -> HashSet<[char; 3]> {
+/// The distinct trigrams of an already padded text, sorted.
+pub fn trigrams(padded: &str) -> Vec<[char; 3]> {
     let chars: Vec<char> = padded.chars().collect();
-    chars.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
+    let mut grams: Vec<[char; 3]> = chars.windows(3).map(|w| [w[0], w[1], w[2]]).collect();
+    grams.sort_unstable();
+    grams.dedup();
+    grams
 }
 
-/// An FTS5 `MATCH` expression: every trigram of the normalised query, each one quoted as
-/// a string so nothing the visitor typed is read as FTS syntax, joined with `OR`.
-/// `None` when the query has no letters or digits at all.
+/// Words so common in titles that their trigrams select most of the catalog; they are
+/// left out of the index query when the query has other words (the ranking still sees
+/// them).
+const STOP_WORDS: [&str; 12] = [
+    "the", "a", "an", "of", "and", "in", "on", "to", "at", "by", "for", "with",
+];
+
+/// An FTS5 `MATCH` expression: the trigrams of each query word (stop words aside), each
+/// one quoted as a string so nothing the visitor typed is read as FTS syntax, joined with
+/// `OR`. `None` when the query has no letters or digits at all.
 pub fn fts_match(normalised_query: &str) -> Option<String> {
-    if normalised_query.is_empty() {
-        return None;
-    }
-    let mut grams: Vec<String> = trigrams(&padded(normalised_query))
-        .into_iter()
+    let words: Vec<&str> = normalised_query
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let content: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| !STOP_WORDS.contains(w))
+        .collect();
+    let chosen = if content.is_empty() { words } else { content };
+    let mut grams: Vec<String> = chosen
+        .iter()
+        .flat_map(|word| trigrams(&padded(word)))
         .map(|g| g.iter().collect())
         .collect();
-    // A stable expression keeps query plans and logs reproducible.
+    if grams.is_empty() {
+        return None;
+    }
+    // Sorted and distinct: a stable expression keeps query plans and logs reproducible.
     grams.sort_unstable();
+    grams.dedup();
     let quoted: Vec<String> = grams
         .iter()
         .map(|g| format!("\"{}\"", g.replace('"', "\"\"")))
@@ -84,9 +104,21 @@ pub fn fts_match(normalised_query: &str) -> Option<String> {
     Some(quoted.join(" OR "))
 }
 
-/// |A ∩ B| / |A ∪ B|; 0 for two empty sets.
-pub fn jaccard(a: &HashSet<[char; 3]>, b: &HashSet<[char; 3]>) -> f64 {
-    let common = a.intersection(b).count();
+/// |A ∩ B| / |A ∪ B| of two sorted, distinct lists (as [`trigrams`] returns them);
+/// 0 for two empty lists.
+pub fn jaccard(a: &[[char; 3]], b: &[[char; 3]]) -> f64 {
+    let (mut i, mut j, mut common) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
     let union = a.len() + b.len() - common;
     if union == 0 {
         0.0
@@ -139,20 +171,37 @@ mod tests {
 
     #[test]
     fn trigrams_include_word_edges() {
-        let grams = trigrams(&padded("up"));
-        assert_eq!(grams, HashSet::from([[' ', 'u', 'p'], ['u', 'p', ' ']]));
+        assert_eq!(trigrams(&padded("up")), [[' ', 'u', 'p'], ['u', 'p', ' ']]);
+        assert_eq!(
+            trigrams(" aaaa "),
+            [[' ', 'a', 'a'], ['a', 'a', ' '], ['a', 'a', 'a']]
+        );
         assert!(trigrams(&padded("")).is_empty());
     }
 
     #[test]
     fn match_expression_quotes_every_trigram() {
         assert_eq!(fts_match("up").unwrap(), "\" up\" OR \"up \"");
-        let expr = fts_match("near and or not").unwrap();
+        let expr = fts_match("near or not").unwrap();
         for part in expr.split(" OR ") {
             assert!(part.starts_with('"') && part.ends_with('"'), "{part}");
             assert_eq!(part.chars().count(), 5, "{part}");
         }
         assert_eq!(fts_match(""), None);
+    }
+
+    #[test]
+    fn match_expression_skips_stop_words_unless_nothing_else_is_left() {
+        let expr = fts_match("the lord of the rings").unwrap();
+        assert!(
+            expr.contains("\"lor\"") && expr.contains("\"ngs\""),
+            "{expr}"
+        );
+        assert!(
+            !expr.contains("\"the\"") && !expr.contains("\" of\""),
+            "{expr}"
+        );
+        assert!(fts_match("the").unwrap().contains("\"the\""));
     }
 
     #[test]

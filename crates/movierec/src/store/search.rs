@@ -1,6 +1,7 @@
 //! The title search index and the filtered movie lists of the search page.
 //!
-//! The FTS5 table is SQLite's own; the filter SQL around it is plain.
+//! FTS5 and the JSON aggregate are SQLite's own; on PostgreSQL these few statements
+//! would use pg_trgm and `json_agg`. The filter SQL is plain.
 
 use sqlx::SqlitePool;
 
@@ -14,8 +15,16 @@ pub struct Hit {
     pub genres: String,
     pub imdb_rating: Option<f64>,
     pub imdb_votes: Option<i64>,
-    /// The indexed form of the title (see the migration); empty when browsing.
+}
+
+/// What ranking needs of a movie the index found, and no more: fetching full rows
+/// for hundreds of candidates would cost more than the search itself.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Candidate {
+    pub id: i64,
+    /// The indexed form of the title (see the migration).
     pub search_title: String,
+    pub imdb_votes: Option<i64>,
 }
 
 /// Restrictions applied in SQL, before any ranking.
@@ -26,51 +35,54 @@ pub struct Filters {
     pub year_to: Option<i64>,
 }
 
-/// The columns of [`Hit`] but `search_title`, from `movies m`.
-const HIT_COLUMNS: &str = "m.id, m.title, m.year, m.imdb_rating, m.imdb_votes,
-    COALESCE((SELECT group_concat(g.name, ', ') FROM movie_genres mg
-              JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id = m.id), '') AS genres";
-/// The [`Filters`] on `movies m`, bound as `$1`..`$3`.
-const FILTERS: &str = "($1 IS NULL OR EXISTS (SELECT 1 FROM movie_genres mg
-        JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id = m.id AND g.name = $1))
+/// The [`Filters`] on `movies m`, bound as `$1`..`$3`. The genre test is an
+/// uncorrelated subquery, so SQLite builds its id set once rather than per movie.
+const FILTERS: &str = "($1 IS NULL OR m.id IN (SELECT mg.movie_id FROM movie_genres mg
+        JOIN genres g ON g.id = mg.genre_id WHERE g.name = $1))
     AND ($2 IS NULL OR m.year >= $2)
     AND ($3 IS NULL OR m.year <= $3)";
 
 /// Up to `limit` movies passing `filters` whose indexed title shares trigrams with
 /// `fts_match`, best BM25 score first. `fts_match` must be built by
 /// [`crate::search::text::fts_match`], which quotes everything the visitor typed.
+///
+/// The candidates come back as one JSON array in one row: the SQLite driver hands rows
+/// over one at a time from its worker thread, which for hundreds of rows took longer
+/// than the search itself.
 pub async fn candidates(
     pool: &SqlitePool,
     fts_match: &str,
     filters: &Filters,
     limit: i64,
-) -> sqlx::Result<Vec<Hit>> {
-    sqlx::query_as(&format!(
-        "SELECT {HIT_COLUMNS}, s.search_title
-         FROM movie_search s JOIN movies m ON m.id = s.rowid
-         WHERE movie_search MATCH $4 AND {FILTERS}
-         ORDER BY bm25(movie_search)
-         LIMIT $5"
+) -> sqlx::Result<Vec<Candidate>> {
+    let json: String = sqlx::query_scalar(&format!(
+        "SELECT json_group_array(json_object(
+                    'id', id, 'search_title', search_title, 'imdb_votes', imdb_votes))
+         FROM (SELECT m.id, s.search_title, m.imdb_votes
+               FROM movie_search s JOIN movies m ON m.id = s.rowid
+               WHERE movie_search MATCH $4 AND {FILTERS}
+               ORDER BY bm25(movie_search)
+               LIMIT $5)"
     ))
     .bind(&filters.genre)
     .bind(filters.year_from)
     .bind(filters.year_to)
     .bind(fts_match)
     .bind(limit)
-    .fetch_all(pool)
-    .await
+    .fetch_one(pool)
+    .await?;
+    serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
-/// One page of the movies passing `filters`, most voted first.
+/// The ids of one page of the movies passing `filters`, most voted first.
 pub async fn browse(
     pool: &SqlitePool,
     filters: &Filters,
     limit: i64,
     offset: i64,
-) -> sqlx::Result<Vec<Hit>> {
-    sqlx::query_as(&format!(
-        "SELECT {HIT_COLUMNS}, '' AS search_title
-         FROM movies m
+) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(&format!(
+        "SELECT m.id FROM movies m
          WHERE {FILTERS}
          ORDER BY m.imdb_votes DESC NULLS LAST, m.title, m.id
          LIMIT $4 OFFSET $5"
@@ -82,6 +94,30 @@ pub async fn browse(
     .bind(offset)
     .fetch_all(pool)
     .await
+}
+
+/// The movies with these ids, in the order given; ids of no movie are skipped. Meant
+/// for a page of results: one placeholder per id.
+pub async fn hits(pool: &SqlitePool, ids: &[i64]) -> sqlx::Result<Vec<Hit>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT m.id, m.title, m.year, m.imdb_rating, m.imdb_votes,
+                COALESCE((SELECT group_concat(g.name, ', ') FROM movie_genres mg
+                          JOIN genres g ON g.id = mg.genre_id
+                          WHERE mg.movie_id = m.id), '') AS genres
+         FROM movies m WHERE m.id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, Hit>(&sql);
+    for id in ids {
+        query = query.bind(id);
+    }
+    let mut found = query.fetch_all(pool).await?;
+    found.sort_by_key(|hit| ids.iter().position(|id| *id == hit.id));
+    Ok(found)
 }
 
 pub async fn count(pool: &SqlitePool, filters: &Filters) -> sqlx::Result<i64> {

@@ -103,6 +103,10 @@ async fn movie_details_and_refusals() {
     let expected = catalog.iter().find(|m| m.id == id).unwrap();
     assert_eq!(body["title"], expected.title.as_str());
     assert_eq!(body["genres"], json!(expected.genres));
+    let tenths = expected
+        .imdb_rating
+        .map(|r| format!("{r:.1}").parse::<f64>().unwrap());
+    assert_eq!(body["imdb_rating"].as_f64(), tenths);
     assert_eq!(body["users_count"], 0);
     assert_eq!(body["your_rating"], Value::Null);
 

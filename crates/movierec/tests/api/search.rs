@@ -257,3 +257,34 @@ async fn search_box_in_the_layout_points_to_the_search_page() {
     assert!(home.contains(r#"action="/search""#));
     assert!(home.contains(r#"name="q""#));
 }
+
+#[tokio::test]
+async fn the_query_is_shown_escaped() {
+    let app = spawn_app().await;
+    let payload = r#""><script>alert(1)</script>"#;
+    let (status, html) = search_page(&app, payload).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("<script>alert(1)"), "{html}");
+    assert!(html.contains("&#60;script&#62;alert(1)"), "{html}");
+}
+
+#[tokio::test]
+async fn a_missing_or_partial_index_is_rebuilt_at_start() {
+    let app = spawn_app().await;
+    let db = app.database().await;
+    sqlx::query("DELETE FROM movie_search WHERE rowid % 2 = 0")
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    let app = app.restart().await;
+    let everything = embedded().unwrap();
+    let db = app.database().await;
+    let indexed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM movie_search")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(indexed, everything.len() as i64);
+    let (_, html) = search_page(&app, "godfater").await;
+    assert_eq!(result_ids(&html).first(), Some(&movie("The Godfather").id));
+}

@@ -119,6 +119,23 @@ fn path_movie_id(field: &str, raw: &str) -> Result<MovieId, AppError> {
     MovieId::parse(raw).map_err(|e| AppError::bad_request(format!("{field}: {e}")))
 }
 
+/// IMDb ratings come in tenths; the stored value may carry float noise (6.699999809).
+fn imdb_tenths(rating: Option<f64>) -> Option<f64> {
+    rating.map(|r| (r * 10.0).round() / 10.0)
+}
+
 fn no_such_movie(id: MovieId) -> AppError {
     AppError::not_found(format!("There is no movie with id {id}."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::imdb_tenths;
+
+    #[test]
+    fn imdb_ratings_are_shown_in_tenths() {
+        assert_eq!(imdb_tenths(Some(f64::from(5.7_f32))), Some(5.7));
+        assert_eq!(imdb_tenths(Some(9.0)), Some(9.0));
+        assert_eq!(imdb_tenths(None), None);
+    }
 }

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::Serialize;
 
-use super::{no_such_movie, path_movie_id};
+use super::{imdb_tenths, no_such_movie, path_movie_id};
 use crate::store;
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -62,7 +62,7 @@ pub async fn show(
         creative_type: movie.creative_type,
         source: movie.source,
         distributor: movie.distributor,
-        imdb_rating: movie.imdb_rating,
+        imdb_rating: imdb_tenths(movie.imdb_rating),
         imdb_votes: movie.imdb_votes,
         rotten_tomatoes: movie.rotten_tomatoes,
         users_average: average.average,

@@ -1,9 +1,11 @@
 //! `GET /api/v1/search`: the search page's parameters and checks, as JSON.
 
 use axum::Json;
+
 use axum::extract::{Query, State};
 use serde::Serialize;
 
+use super::imdb_tenths;
 use crate::search::{self, PER_PAGE, SearchParams, SearchRequest};
 use crate::store;
 use crate::store::search::Hit;
@@ -37,7 +39,7 @@ impl From<Hit> for MovieSummary {
             title: hit.title,
             year: hit.year,
             genres: split_genres(&hit.genres),
-            imdb_rating: hit.imdb_rating,
+            imdb_rating: imdb_tenths(hit.imdb_rating),
             imdb_votes: hit.imdb_votes,
         }
     }

@@ -1,0 +1,66 @@
+//! Title search over the embedded catalog, end to end below HTTP: parameter checks, the
+//! FTS5 candidate query, the re-ranking and paging. The target is under 5 ms a query.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use movierec::search::{self, SearchParams, SearchRequest};
+
+fn params(q: &str, genre: Option<&str>) -> SearchParams {
+    SearchParams {
+        q: Some(q.to_owned()),
+        genre: genre.map(str::to_owned),
+        ..SearchParams::default()
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let pool = runtime.block_on(async {
+        let pool = movierec::store::connect(&url).await.expect("database");
+        movierec::seed::load_catalog(&pool).await.expect("catalog");
+        pool
+    });
+    let genres = runtime
+        .block_on(movierec::store::search::genres(&pool))
+        .expect("genres");
+
+    let mut group = c.benchmark_group("search");
+    for (name, params) in [
+        ("exact", params("the godfather", None)),
+        ("typo", params("godfater", None)),
+        ("accented", params("amelie", None)),
+        ("common_word", params("the", None)),
+        (
+            "long_query",
+            params("the lord of the rings the fellowship of the ring", None),
+        ),
+        ("typo_with_genre", params("jurasic park", Some("Action"))),
+        (
+            "browse_genre",
+            SearchParams {
+                genre: Some("Drama".into()),
+                page: Some("3".into()),
+                ..SearchParams::default()
+            },
+        ),
+    ] {
+        let request = SearchRequest::parse(&params, &genres)
+            .expect("valid")
+            .expect("something asked");
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                runtime
+                    .block_on(search::run(&pool, &request))
+                    .expect("search")
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
