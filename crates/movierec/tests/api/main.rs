@@ -1,5 +1,6 @@
-//! The app over real HTTP: each test starts its own server on port 0 with its own
-//! temporary database.
+//! The app over real HTTP (each test starts its own server on port 0 with its own
+//! temporary database) and the command line run as the real binary. One binary, so the
+//! suite links once.
 
 mod accounts;
 mod api_v1;
@@ -7,6 +8,7 @@ mod browser;
 mod catalog;
 mod helpers;
 mod home;
+mod offline;
 mod process;
 mod ratings;
 mod recommendations;
