@@ -210,6 +210,17 @@ async fn main() -> anyhow::Result<()> {
         model["fit_seconds"].as_f64().unwrap_or(f64::NAN) * 1000.0
     );
 
+    // Measure the page people get once the model knows them, not onboarding or the fallback.
+    let page = clients[0]
+        .get(format!("{address}/"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    if !page.contains("data-source=\"model\"") {
+        bail!("the home page does not show model picks; rate more movies per user (--ratings)");
+    }
+
     let mut latencies = Vec::with_capacity(args.requests);
     for i in 0..args.requests {
         let client = &clients[i % clients.len()];
