@@ -158,20 +158,17 @@ pub fn stars_text(stars: f64) -> String {
 }
 
 /// Up to `n` recommendations for a user, from the current model or the fallback. Movies the
-/// user rated or hid are never included; watchlisted ones only when `include_watchlist`.
+/// user rated, hid or put on the watchlist (kept aside already) are never included.
 pub async fn for_user(
     pool: &SqlitePool,
     models: &ModelSlot,
     user_id: i64,
     n: usize,
-    include_watchlist: bool,
 ) -> sqlx::Result<Recommendations> {
     let ratings = store::recommendations::user_ratings(pool, user_id).await?;
     let lists = store::lists::for_user(pool, user_id).await?;
     let mut exclude: HashSet<i64> = lists.hidden.into_iter().collect();
-    if !include_watchlist {
-        exclude.extend(lists.watchlist);
-    }
+    exclude.extend(lists.watchlist);
     let picks = models
         .current()
         .and_then(|serving| rank(&serving, &ratings, &exclude, n));

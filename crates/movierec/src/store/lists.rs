@@ -25,7 +25,6 @@ pub struct ListedMovie {
     pub movie_id: i64,
     pub title: String,
     pub year: Option<i64>,
-    pub created_at: i64,
 }
 
 /// The ids on both lists of a user, in one query: what recommendations leave out.
@@ -124,7 +123,7 @@ pub async fn for_user(pool: &SqlitePool, user_id: i64) -> sqlx::Result<UserLists
 /// A list with titles, most recently added first.
 pub async fn movies(pool: &SqlitePool, list: List, user_id: i64) -> sqlx::Result<Vec<ListedMovie>> {
     sqlx::query_as(&format!(
-        "SELECT l.movie_id, m.title, m.year, l.created_at
+        "SELECT l.movie_id, m.title, m.year
          FROM {} l JOIN movies m ON m.id = l.movie_id
          WHERE l.user_id = $1
          ORDER BY l.created_at DESC, m.title, m.id",

@@ -107,7 +107,7 @@ pub async fn show(
 
 async fn personal(state: &AppState, user_id: i64, pick: usize) -> Result<Personal, AppError> {
     let recommendations =
-        recommend::for_user(&state.pool, &state.models, user_id, MAX_PICKS, false).await?;
+        recommend::for_user(&state.pool, &state.models, user_id, MAX_PICKS).await?;
     let rated = recommendations.rated;
     let onboarding = if rated < recommend::ONBOARDING_UNTIL {
         recommend::onboarding(&state.pool, user_id, ONBOARDING_MOVIES).await?
