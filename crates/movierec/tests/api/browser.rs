@@ -184,3 +184,57 @@ async fn client_cookie(client: &Client) -> String {
         .expect("logged-in browser has a session");
     format!("movierec_session={}", cookie.value())
 }
+
+#[tokio::test]
+async fn model_page_shows_the_chart_and_follows_a_training() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    app.wait_for_version_after(None).await;
+    // From here on a training runs (practically) forever.
+    let app = app
+        .restart_with(|c| c.training.epochs = Some(100_000_000))
+        .await;
+    let client = browser(&driver).await;
+    register(&client, &app, "curious").await;
+
+    client
+        .find(Locator::LinkText("Model"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "Held-out RMSE").await;
+    let chart = client.find(Locator::Css("figure.chart svg")).await.unwrap();
+    assert!(chart.html(false).await.unwrap().contains("<polyline"));
+    wait_for_text(&client, "No training running.").await;
+
+    client
+        .find(Locator::Id("train-button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "Training: epoch").await;
+    let button = client.find(Locator::Id("train-button")).await.unwrap();
+    assert_eq!(
+        button.attr("disabled").await.unwrap().as_deref(),
+        Some("true")
+    );
+    // The script polls the API: the epoch shown keeps moving without a reload.
+    let status = client.find(Locator::Id("training-status")).await.unwrap();
+    let first = status.text().await.unwrap();
+    let mut moved = false;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if status.text().await.unwrap() != first {
+            moved = true;
+            break;
+        }
+    }
+    assert!(moved, "the status stayed at {first:?}");
+    client.close().await.unwrap();
+}

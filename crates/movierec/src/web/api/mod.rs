@@ -4,12 +4,14 @@
 //! answers every failure as `{"error":{"code","message"}}` (see [`super::error`]); a
 //! message names the refused field first, as in `rating: A rating is between 0.5 and 5
 //! stars.` Authentication is the session cookie of the site, and the site's CSRF check
-//! applies to `PUT` and `DELETE`. The routes come from one list, [`route_table`] shows
+//! applies to `POST`, `PUT` and `DELETE`. The routes come from one list, [`route_table`] shows
 //! it, and the hand-kept OpenAPI document served at `/api/v1/openapi.json` describes it;
 //! a test keeps the two in step.
 
+mod model;
 mod movies;
 mod ratings;
+pub mod recommendations;
 mod search;
 
 use axum::Router;
@@ -61,6 +63,8 @@ fn endpoints() -> Vec<Endpoint> {
             "/api/v1/me/ratings/{movie_id}",
             ratings::delete,
         ),
+        endpoint(Method::GET, "/api/v1/model", model::show),
+        endpoint(Method::POST, "/api/v1/model/train", model::train),
     ]
 }
 
