@@ -8,6 +8,7 @@ which are the ones `movierec eval` implements, so the numbers are comparable lin
 import argparse
 import json
 import math
+import os
 import platform
 import subprocess
 import sys
@@ -217,7 +218,7 @@ def mean_std(values):
     values = [v for v in values if v is not None]
     if not values:
         return None
-    std = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+    std = float(np.std(values, ddof=1)) if len(values) > 1 else None
     return float(np.mean(values)), std
 
 
@@ -225,6 +226,8 @@ def fmt(stat, digits):
     if stat is None:
         return "—"
     mean, std = stat
+    if std is None:
+        return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
@@ -312,7 +315,7 @@ def main():
     if "movierec popularity" in stats:
         check_popularity(records)
     print("\n" + ", ".join(f"{k} {v}" for k, v in versions().items()))
-    print(f"per-fold results: {results_path}")
+    print(f"per-fold results: {os.path.relpath(results_path)}")
 
 
 def check_popularity(records):
