@@ -76,6 +76,12 @@ pub struct ModelArgs {
     pub lr: Option<f32>,
     #[arg(long)]
     pub reg: Option<f32>,
+    /// Bias regularisation.
+    #[arg(long)]
+    pub reg_bias: Option<f32>,
+    /// Ranking weight of an item's rating count (0 = rank by predicted rating alone).
+    #[arg(long)]
+    pub popularity_weight: Option<f32>,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Worker threads (0 = all cores).
@@ -96,6 +102,9 @@ pub struct EvalArgs {
     pub ratings: Option<PathBuf>,
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
+    /// Test ratings at or above this count as relevant in the top-N metrics.
+    #[arg(long, default_value_t = 4.0)]
+    pub relevant: f32,
     #[command(flatten)]
     pub model: ModelArgs,
     /// Print one JSON object per run on stdout.
@@ -123,6 +132,10 @@ pub struct RecommendArgs {
     /// The user's id as it appears in the ratings file.
     #[arg(long)]
     pub user: String,
+    /// Ratings file (usually the one the model was trained on): the user's rated items are left
+    /// out, and a user the model has not seen is folded in from it.
+    #[arg(long)]
+    pub ratings: Option<PathBuf>,
     #[arg(short, long, default_value_t = 10)]
     pub n: usize,
 }
