@@ -176,10 +176,16 @@ def surprise_scores(algo, trainset, fold, with_implicit):
     return scores
 
 
-def run_surprise(name, fold, seed):
+def run_surprise(svdpp, fold, seed, prior_weight):
+    """Surprise SVD or SVD++ with default hyper-parameters.
+
+    With `prior_weight`, also the top-N metrics of the same fit ranked the way movierec ranks by
+    default (predicted rating + weight · ln(1 + item's training ratings)), which separates what the
+    ranking prior adds from what the model adds.
+    """
     from surprise import SVD, Dataset, Reader, SVDpp, accuracy
 
-    algo = SVD(random_state=seed) if name == "surprise-svd" else SVDpp(random_state=seed)
+    algo = SVDpp(random_state=seed) if svdpp else SVD(random_state=seed)
     reader = Reader(line_format="user item rating timestamp", sep="\t", rating_scale=rating_scale(fold))
     trainset = Dataset.load_from_file(str(fold.train_path), reader).build_full_trainset()
     start = time.perf_counter()
@@ -191,8 +197,12 @@ def run_surprise(name, fold, seed):
         "mae": accuracy.mae(predictions, verbose=False),
         "fit_seconds": fit_seconds,
     }
-    result.update(fold.top_n_metrics(surprise_scores(algo, trainset, fold, name == "surprise-svdpp")))
-    return result
+    scores = surprise_scores(algo, trainset, fold, svdpp)
+    plain = {**result, **fold.top_n_metrics(scores)}
+    if prior_weight is None:
+        return plain, None
+    prior = prior_weight * np.log1p(fold.seen.sum(axis=0))
+    return plain, {**result, **fold.top_n_metrics(scores + prior[None, :])}
 
 
 def rating_scale(fold):
@@ -209,15 +219,20 @@ def run_popularity_python(fold):
     return result
 
 
-def run_ours(binary, model, train_path, test_path, seed):
+def run_ours(binary, model, extra, train_path, test_path, seed):
     cmd = [str(binary), "eval", "--train", str(train_path), "--test", str(test_path), "--json", "--seed", str(seed)]
-    if model is not None:
-        cmd += ["--model", model]
+    cmd += ["--model", model, *extra]
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
     lines = [line for line in out.splitlines() if line.strip()]
     if len(lines) != 1:
         sys.exit(f"{' '.join(cmd)}: expected one JSON line on stdout, got {len(lines)}")
-    return json.loads(lines[0])
+    raw = json.loads(lines[0])
+    result = {m: raw.get(m) for m in METRICS}
+    if model == "popularity":
+        # a ranker only: the RMSE it reports is that of the rating predictor behind it
+        result["rmse"] = result["mae"] = None
+    result["params"] = raw.get("params")
+    return result
 
 
 METRICS = ["rmse", "mae", "precision_at_10", "recall_at_10", "ndcg_at_10", "fit_seconds"]
@@ -283,42 +298,65 @@ def main():
     parser.add_argument("--folds", type=int, default=5, help="how many of the 5 folds to run")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--no-svdpp", action="store_true", help="skip Surprise SVD++ (minutes per fold)")
-    parser.add_argument("--models", default="sgd,als,baseline,popularity", help="our models to run")
+    parser.add_argument(
+        "--models",
+        default="sgd,als,baseline,popularity",
+        help="our models to run; the first also runs with --popularity-weight 0",
+    )
+    parser.add_argument(
+        "--prior-weight",
+        type=float,
+        default=0.3,
+        help="movierec's default popularity_weight, applied to Surprise SVD for a like-for-like row",
+    )
     args = parser.parse_args()
     if not 1 <= args.folds <= 5:
         parser.error("--folds: between 1 and 5")
 
     fold_paths = make_folds(args.ratings, args.cache / "folds", 5, args.seed)[: args.folds]
     ours = [m for m in args.models.split(",") if m] if args.binary else []
-    peers = ["surprise-svd"] + ([] if args.no_svdpp else ["surprise-svdpp"]) + ["popularity-python"]
-    systems = [f"movierec {m}" for m in ours] + peers
+    # label -> (model, extra arguments)
+    our_runs = {f"movierec {m}": (m, []) for m in ours}
+    if ours and ours[0] != "popularity":
+        our_runs = {
+            f"movierec {ours[0]}": (ours[0], []),
+            f"movierec {ours[0]} (no prior)": (ours[0], ["--popularity-weight", "0"]),
+            **our_runs,
+        }
+    peers = ["surprise svd", "surprise svd + prior"] + ([] if args.no_svdpp else ["surprise svd++"])
+    systems = [*our_runs, *peers, "popularity (python)"]
 
     results_path = args.cache / "results.jsonl"
     records = []
     with open(results_path, "w", encoding="utf-8") as out:
+
+        def record(system, k, result):
+            rec = {"system": system, "fold": k, "seed": args.seed, **result}
+            records.append(rec)
+            out.write(json.dumps(rec) + "\n")
+            out.flush()
+
         for k, (train_path, test_path) in enumerate(fold_paths, 1):
             fold = Fold(train_path, test_path)
-            for system in systems:
-                print(f"fold {k}/{args.folds}: {system} ...", file=sys.stderr, flush=True)
-                if system.startswith("movierec "):
-                    raw = run_ours(args.binary, system.removeprefix("movierec "), train_path, test_path, args.seed)
-                    result = {m: raw.get(m) for m in METRICS}
-                    result["params"] = raw.get("params")
-                elif system == "popularity-python":
-                    result = run_popularity_python(fold)
-                else:
-                    result = run_surprise(system, fold, args.seed)
-                record = {"system": system, "fold": k, "seed": args.seed, **result}
-                records.append(record)
-                out.write(json.dumps(record) + "\n")
-                out.flush()
+            progress = f"fold {k}/{args.folds}:"
+            for label, (model, extra) in our_runs.items():
+                print(f"{progress} {label}", file=sys.stderr, flush=True)
+                record(label, k, run_ours(args.binary, model, extra, train_path, test_path, args.seed))
+            print(f"{progress} surprise svd", file=sys.stderr, flush=True)
+            plain, prior = run_surprise(False, fold, args.seed, args.prior_weight)
+            record("surprise svd", k, plain)
+            record("surprise svd + prior", k, prior)
+            if not args.no_svdpp:
+                print(f"{progress} surprise svd++", file=sys.stderr, flush=True)
+                record("surprise svd++", k, run_surprise(True, fold, args.seed, None)[0])
+            record("popularity (python)", k, run_popularity_python(fold))
 
     rows = summarise(records, systems)
     print()
     print(f"ML-100k, {args.folds} of 5 folds (80/20, seed {args.seed}); mean ± sample std over folds")
     print(table(rows))
     stats = {system: s for system, _, s in rows}
-    svd_fit = stats.get("surprise-svd", {}).get("fit_seconds")
+    svd_fit = stats.get("surprise svd", {}).get("fit_seconds")
     our_fit = stats.get(f"movierec {ours[0]}", {}).get("fit_seconds") if ours else None
     if svd_fit and our_fit:
         print(f"\nSurprise SVD fit time / movierec {ours[0]}: {svd_fit[0] / our_fit[0]:.1f}x")
@@ -331,7 +369,7 @@ def main():
 def check_popularity(records):
     """Our popularity ranker and the Python one must agree fold by fold: same definitions, same data."""
     ours = {r["fold"]: r for r in records if r["system"] == "movierec popularity"}
-    mine = {r["fold"]: r for r in records if r["system"] == "popularity-python"}
+    mine = {r["fold"]: r for r in records if r["system"] == "popularity (python)"}
     worst = 0.0
     for fold, rec in ours.items():
         for m in ["precision_at_10", "recall_at_10", "ndcg_at_10"]:

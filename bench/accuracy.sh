@@ -62,7 +62,9 @@ if [[ -n "$models" ]]; then
     (cd "$repo" && cargo build --release --quiet -p movierec)
     target_dir="${CARGO_TARGET_DIR:-target}"
     [[ "$target_dir" = /* ]] || target_dir="$repo/$target_dir"
-    binary_args=(--binary "$target_dir/release/movierec")
+    # a private copy, so a rebuild while the benchmark runs cannot swap the binary mid-run
+    cp "$target_dir/release/movierec" "$cache/movierec"
+    binary_args=(--binary "$cache/movierec")
 fi
 
 # 4-6. Folds, runs, metrics and the table.
