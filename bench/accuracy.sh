@@ -68,7 +68,9 @@ if [[ -n "$models" ]]; then
 fi
 
 # 4-6. Folds, runs, metrics and the table.
-echo "machine: $(nproc) cores, $(uname -sm); movierec uses all cores, Surprise one" >&2
-exec "$venv/bin/python" "$repo/bench/accuracy.py" \
+# fit times are wall-clock: a busy machine inflates them, so say how busy it was
+echo "machine: $(nproc) cores, $(uname -sm), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+"$venv/bin/python" "$repo/bench/accuracy.py" \
     --ratings "$ratings" --cache "$cache" --folds "$folds" --seed "$seed" \
     --models "$models" "${binary_args[@]}" "${no_svdpp[@]}"
+echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
