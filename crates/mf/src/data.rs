@@ -76,8 +76,14 @@ impl Scale {
     /// MovieLens ratings: half stars from 0.5 to 5 (older sets use whole stars 1–5).
     pub const MOVIELENS: Scale = Scale { min: 0.5, max: 5.0 };
 
+    /// Clamps to the scale; a NaN (from a diverged model) becomes the middle of the scale so a
+    /// bad model still never answers outside it.
     pub fn clip(&self, r: f32) -> f32 {
-        r.clamp(self.min, self.max)
+        if r.is_nan() {
+            (self.min + self.max) / 2.0
+        } else {
+            r.clamp(self.min, self.max)
+        }
     }
 
     pub fn contains(&self, r: f32) -> bool {

@@ -69,7 +69,7 @@ impl Params {
             init_std: 0.1,
             seed: 42,
             threads: 0,
-            popularity_weight: 0.3,
+            popularity_weight: 1.5,
         };
         match algorithm {
             Algorithm::Baseline => Params {
@@ -80,9 +80,9 @@ impl Params {
             Algorithm::Sgd => Params {
                 factors: 50,
                 epochs: 30,
-                lr: 0.01,
+                lr: 0.03,
                 lr_decay: 0.95,
-                reg: 0.05,
+                reg: 0.1,
                 reg_bias: 0.01,
                 ..common
             },
@@ -90,7 +90,7 @@ impl Params {
                 factors: 20,
                 epochs: 10,
                 reg: 0.1,
-                reg_bias: 0.01,
+                reg_bias: 0.1,
                 ..common
             },
         }
