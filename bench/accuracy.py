@@ -306,8 +306,9 @@ def main():
     parser.add_argument(
         "--prior-weight",
         type=float,
-        default=0.3,
-        help="movierec's default popularity_weight, applied to Surprise SVD for a like-for-like row",
+        default=1.5,
+        help="popularity_weight applied to Surprise SVD for a like-for-like row, when movierec's "
+        "JSON does not report the one its default model used",
     )
     args = parser.parse_args()
     if not 1 <= args.folds <= 5:
@@ -341,11 +342,16 @@ def main():
         for k, (train_path, test_path) in enumerate(fold_paths, 1):
             fold = Fold(train_path, test_path)
             progress = f"fold {k}/{args.folds}:"
-            for label, (model, extra) in our_runs.items():
+            prior_weight = args.prior_weight
+            for n, (label, (model, extra)) in enumerate(our_runs.items()):
                 print(f"{progress} {label}", file=sys.stderr, flush=True)
-                record(label, k, run_ours(args.binary, model, extra, train_path, test_path, args.seed))
+                result = run_ours(args.binary, model, extra, train_path, test_path, args.seed)
+                if n == 0:
+                    prior_weight = (result["params"] or {}).get("popularity_weight", prior_weight)
+                record(label, k, result)
             print(f"{progress} surprise svd", file=sys.stderr, flush=True)
-            plain, prior = run_surprise(False, fold, args.seed, args.prior_weight)
+            plain, prior = run_surprise(False, fold, args.seed, prior_weight)
+            prior["prior_weight"] = prior_weight
             record("surprise svd", k, plain)
             record("surprise svd + prior", k, prior)
             if not args.no_svdpp:
@@ -357,6 +363,8 @@ def main():
     print()
     print(f"ML-100k, {args.folds} of 5 folds (80/20, seed {args.seed}); mean ± sample std over folds")
     print(table(rows))
+    weights = sorted({r["prior_weight"] for r in records if "prior_weight" in r})
+    print(f"\nsurprise svd + prior: ranked by prediction + {', '.join(map(str, weights))} · ln(1 + item ratings)")
     stats = {system: s for system, _, s in rows}
     svd_fit = stats.get("surprise svd", {}).get("fit_seconds")
     our_fit = stats.get(f"movierec {ours[0]}", {}).get("fit_seconds") if ours else None
