@@ -57,8 +57,24 @@ pub struct Model {
     pub popularity_weight: f32,
 }
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+/// Dot product with eight independent accumulators, which lets the compiler vectorise it.
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for j in 0..8 {
+            acc[j] += x[j] * y[j];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
 }
 
 /// Solves the regularised least squares for one row's `[bias, factors]` against fixed rows of the
@@ -71,41 +87,28 @@ pub(crate) fn solve_row<'a>(
     out: &mut [f32],
 ) {
     let d = k + 1;
-    let mut a = vec![0f64; d * d];
-    let mut rhs = vec![0f64; d];
-    let mut x = vec![0f64; d];
-    let mut n = 0usize;
+    // Observations as the columns of X = [1; q] (d x n); then A = X Xᵀ + diag(reg) and
+    // b = X t, so the heavy product runs as one matrix multiply.
+    let mut x: Vec<f64> = Vec::new();
+    let mut t: Vec<f64> = Vec::new();
     for (q, target) in observations {
-        n += 1;
-        x[0] = 1.0;
-        for (xf, &qf) in x[1..].iter_mut().zip(q) {
-            *xf = f64::from(qf);
-        }
-        let t = f64::from(target);
-        for r in 0..d {
-            let xr = x[r];
-            rhs[r] += xr * t;
-            // Upper triangle only; mirrored below.
-            let row = &mut a[r * d..(r + 1) * d];
-            for c in r..d {
-                row[c] += xr * x[c];
-            }
-        }
+        x.push(1.0);
+        x.extend(q.iter().map(|&v| f64::from(v)));
+        t.push(f64::from(target));
     }
+    let n = t.len();
+    let x = DMatrix::from_vec(d, n, x);
+    let t = DVector::from_vec(t);
+    let mut m = &x * x.transpose();
+    let rhs = &x * t;
     let (reg_bias, reg_factors) = reg.totals(n);
-    a[0] += reg_bias;
+    m[(0, 0)] += reg_bias;
     for r in 1..d {
-        a[r * d + r] += reg_factors;
+        m[(r, r)] += reg_factors;
     }
-    for r in 0..d {
-        for c in 0..r {
-            a[r * d + c] = a[c * d + r];
-        }
-    }
-    let m = DMatrix::from_row_slice(d, d, &a);
     match m.cholesky() {
         Some(ch) => {
-            let sol = ch.solve(&DVector::from_vec(rhs));
+            let sol = ch.solve(&rhs);
             for (o, s) in out.iter_mut().zip(sol.iter()) {
                 *o = *s as f32;
             }
@@ -234,10 +237,20 @@ impl Model {
         if n == 0 {
             return Vec::new();
         }
-        let mut scored: Vec<(f32, u32)> = (0..self.n_items() as u32)
-            .filter(|&i| !exclude(i))
-            .map(|i| (self.rank_score(uv, i), i))
-            .collect();
+        let base = self.global_mean + uv.bias;
+        let k = self.k;
+        let mut scored: Vec<(f32, u32)> = Vec::with_capacity(self.n_items());
+        // Same arithmetic as `rank_score`, in one pass over contiguous rows.
+        for (i, (&b, &count)) in self.item_bias.iter().zip(&self.item_counts).enumerate() {
+            let i = i as u32;
+            if exclude(i) {
+                continue;
+            }
+            let q = &self.item_factors[i as usize * k..(i as usize + 1) * k];
+            let score =
+                base + b + dot(&uv.factors, q) + self.popularity_weight * (count as f32).ln_1p();
+            scored.push((score, i));
+        }
         let by_score = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         if scored.len() > n {
             scored.select_nth_unstable_by(n - 1, by_score);

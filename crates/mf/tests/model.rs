@@ -169,7 +169,7 @@ fn top_n_is_the_head_of_a_full_sort_and_respects_exclusions() {
     let data = synthetic(100, 120, 0.2, 8);
     let m = fit(&data, &params(Algorithm::Sgd), None, &NoProgress);
     let uv = m.user_vector(5);
-    let excluded = |i: u32| i % 3 == 0;
+    let excluded = |i: u32| i.is_multiple_of(3);
     let top = m.top_n(&uv, 10, excluded);
     let mut all: Vec<(u32, f32)> = (0..m.n_items() as u32)
         .filter(|&i| !excluded(i))

@@ -179,6 +179,12 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// An `f32` as the `f64` with the same shortest decimal form, so 0.03 prints as 0.03 rather
+/// than 0.029999999329447746.
+fn shortest(x: f32) -> f64 {
+    x.to_string().parse().unwrap_or(f64::from(x))
+}
+
 fn print_run(
     args: &EvalArgs,
     params: &Params,
@@ -202,8 +208,8 @@ fn print_run(
             "params": {
                 "factors": params.factors,
                 "epochs": params.epochs,
-                "lr": params.lr,
-                "reg": params.reg,
+                "lr": shortest(params.lr),
+                "reg": shortest(params.reg),
                 "seed": params.seed,
                 "threads": params.threads,
             },

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::{Params, Progress, Reporter, Rows, init_rows};
 use crate::data::Ratings;
-use crate::model::Regularisation;
+use crate::model::{Regularisation, dot};
 use crate::rng::Rng;
 
 /// Blocks per side: enough strata to keep every core busy, fixed so results don't depend on the
@@ -76,7 +76,7 @@ fn sgd_block(
     for &(u, i, r) in ratings {
         let ur = &mut users[(u as usize - user_start) * d..][..d];
         let ir = &mut items[(i as usize - item_start) * d..][..d];
-        let dot: f32 = ur[1..].iter().zip(&ir[1..]).map(|(a, b)| a * b).sum();
+        let dot = dot(&ur[1..], &ir[1..]);
         let e = r - (step.mean + ur[0] + ir[0] + dot);
         sse += f64::from(e) * f64::from(e);
         ur[0] += step.lr * (e - step.reg_bias * ur[0]);
