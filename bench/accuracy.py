@@ -306,7 +306,7 @@ def main():
     parser.add_argument(
         "--prior-weight",
         type=float,
-        default=1.5,
+        default=1.0,
         help="popularity_weight applied to Surprise SVD for a like-for-like row, when movierec's "
         "JSON does not report the one its default model used",
     )
@@ -346,8 +346,10 @@ def main():
             for n, (label, (model, extra)) in enumerate(our_runs.items()):
                 print(f"{progress} {label}", file=sys.stderr, flush=True)
                 result = run_ours(args.binary, model, extra, train_path, test_path, args.seed)
-                if n == 0:
-                    prior_weight = (result["params"] or {}).get("popularity_weight", prior_weight)
+                if n == 0 and "popularity_weight" in (result["params"] or {}):
+                    prior_weight = result["params"]["popularity_weight"]
+                elif n == 0 and k == 1:
+                    check_prior_weight(args, model, train_path, test_path, result, prior_weight)
                 record(label, k, result)
             print(f"{progress} surprise svd", file=sys.stderr, flush=True)
             plain, prior = run_surprise(False, fold, args.seed, prior_weight)
@@ -376,6 +378,16 @@ def main():
         check_popularity(records)
     print("\n" + ", ".join(f"{k} {v}" for k, v in versions().items()))
     print(f"per-fold results: {os.path.relpath(results_path)}")
+
+
+def check_prior_weight(args, model, train_path, test_path, default_run, weight):
+    """The default model must rank exactly as with `--popularity-weight weight` (training is seeded)."""
+    explicit = run_ours(args.binary, model, ["--popularity-weight", str(weight)], train_path, test_path, args.seed)
+    if explicit["ndcg_at_10"] != default_run["ndcg_at_10"]:
+        sys.exit(
+            f"movierec {model}'s default ranking weight is not {weight}: pass the one in "
+            "Params::default_for as --prior-weight"
+        )
 
 
 def check_popularity(records):

@@ -2,6 +2,7 @@
 # movierec beside scikit-surprise on MovieLens 100k, 5-fold (80/20), the same fold files for everyone.
 #
 #   bench/accuracy.sh [--folds N] [--seed S] [--no-svdpp] [--models sgd,als,baseline,popularity]
+#                     [--prior-weight W]
 #
 # Everything downloaded or generated stays in bench/.cache and bench/.venv (both git-ignored):
 # MovieLens data may not be redistributed. Re-running reuses the cache.
@@ -10,6 +11,7 @@ set -euo pipefail
 folds=5
 seed=42
 no_svdpp=()
+prior_weight=()
 models="sgd,als,baseline,popularity"
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -17,7 +19,8 @@ while [[ $# -gt 0 ]]; do
         --seed) seed="${2:?--seed needs a number}"; shift 2 ;;
         --no-svdpp) no_svdpp=(--no-svdpp); shift ;;
         --models) models="${2?--models needs a list}"; shift 2 ;;
-        -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --prior-weight) prior_weight=(--prior-weight "${2:?--prior-weight needs a number}"); shift 2 ;;
+        -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -72,5 +75,5 @@ fi
 echo "machine: $(nproc) cores, $(uname -sm), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 "$venv/bin/python" "$repo/bench/accuracy.py" \
     --ratings "$ratings" --cache "$cache" --folds "$folds" --seed "$seed" \
-    --models "$models" "${binary_args[@]}" "${no_svdpp[@]}"
+    --models "$models" "${binary_args[@]}" "${no_svdpp[@]}" "${prior_weight[@]}"
 echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
