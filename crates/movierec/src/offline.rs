@@ -210,6 +210,8 @@ fn print_run(
                 "epochs": params.epochs,
                 "lr": shortest(params.lr),
                 "reg": shortest(params.reg),
+                "reg_bias": shortest(params.reg_bias),
+                "popularity_weight": shortest(params.popularity_weight),
                 "seed": params.seed,
                 "threads": params.threads,
             },
