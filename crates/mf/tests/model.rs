@@ -92,6 +92,31 @@ fn progress_reports_every_epoch_with_validation() {
     assert!(reports.last().unwrap().train_rmse < reports[0].train_rmse);
 }
 
+#[test]
+fn training_stops_after_the_epoch_where_progress_asks_to() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    struct StopAfter(usize, AtomicUsize);
+    impl mf::Progress for StopAfter {
+        fn on_epoch(&self, _: &mf::EpochReport) {
+            self.1.fetch_add(1, Ordering::SeqCst);
+        }
+        fn should_stop(&self) -> bool {
+            self.1.load(Ordering::SeqCst) >= self.0
+        }
+    }
+    let data = synthetic(40, 30, 0.3, 5);
+    for alg in [Algorithm::Baseline, Algorithm::Sgd, Algorithm::Als] {
+        let p = Params {
+            epochs: 50,
+            ..params(alg)
+        };
+        let stop = StopAfter(3, AtomicUsize::new(0));
+        let m = fit(&data, &p, None, &stop);
+        assert_eq!(stop.1.load(Ordering::SeqCst), 3, "{alg:?}");
+        assert_eq!(m.n_items(), data.items.len());
+    }
+}
+
 /// A user held out of training and folded in from their training ratings predicts their test
 /// ratings about as well as the same user trained in the model.
 fn fold_in_matches_training(alg: Algorithm) {

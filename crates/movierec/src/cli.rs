@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(name = "movierec", version, about = "Self-hosted movie recommender")]
@@ -17,7 +17,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Evaluate a model on a train/test split or by k-fold cross-validation.
     Eval(EvalArgs),
-    /// Train a model from a ratings file and save it.
+    /// Train a model from a ratings file, or from the app's database.
     Train(TrainArgs),
     /// Print the top-N recommendations of a user from a saved model.
     Recommend(RecommendArgs),
@@ -41,6 +41,19 @@ pub struct ServeArgs {
     /// Log filter, e.g. `info` or `movierec=debug,tower_http=info`.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log: String,
+    /// Retrain by itself once this many ratings changed since the last model (0 = never).
+    #[arg(long, env = "MOVIEREC_RETRAIN_AFTER", default_value_t = 20)]
+    pub retrain_after: u64,
+    /// At least this many seconds between two automatic trainings.
+    #[arg(long, env = "MOVIEREC_RETRAIN_INTERVAL_SECS", default_value_t = 300)]
+    pub retrain_interval_secs: u64,
+    /// Train this many epochs instead of the default model's.
+    #[arg(long, env = "MOVIEREC_TRAIN_EPOCHS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub train_epochs: Option<u32>,
+    /// Seconds between checks for due retraining and for models stored by another process
+    /// (`movierec train --database-url`, or other instances on the same database).
+    #[arg(long, env = "MOVIEREC_MODEL_POLL_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub model_poll_secs: u64,
 }
 
 impl Default for ServeArgs {
@@ -114,14 +127,20 @@ pub struct EvalArgs {
     pub json: bool,
 }
 
+/// Either a ratings file to a model file, or the app's database to a stored model.
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("source").required(true).args(["ratings", "database_url"])))]
 pub struct TrainArgs {
     /// Ratings file (u.data, ratings.dat or ratings.csv).
-    #[arg(long)]
-    pub ratings: PathBuf,
+    #[arg(long, requires = "out")]
+    pub ratings: Option<PathBuf>,
     /// Where to write the model file.
-    #[arg(long)]
-    pub out: PathBuf,
+    #[arg(long, requires = "ratings")]
+    pub out: Option<PathBuf>,
+    /// Train on every rating in the app's database and store the model there; a running
+    /// server picks it up within `--model-poll-secs`.
+    #[arg(long, conflicts_with = "ratings")]
+    pub database_url: Option<String>,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -159,5 +178,35 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    fn parses(args: &[&str]) -> bool {
+        Cli::try_parse_from(args).is_ok()
+    }
+
+    #[test]
+    fn train_takes_a_file_pair_or_a_database() {
+        assert!(parses(&[
+            "m",
+            "train",
+            "--ratings",
+            "r.csv",
+            "--out",
+            "m.bin"
+        ]));
+        assert!(parses(&["m", "train", "--database-url", "sqlite://x.db"]));
+        assert!(!parses(&["m", "train"]));
+        assert!(!parses(&["m", "train", "--ratings", "r.csv"]));
+        assert!(!parses(&["m", "train", "--out", "m.bin"]));
+        assert!(!parses(&[
+            "m",
+            "train",
+            "--ratings",
+            "r.csv",
+            "--out",
+            "m.bin",
+            "--database-url",
+            "sqlite://x.db"
+        ]));
     }
 }

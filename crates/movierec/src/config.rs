@@ -1,6 +1,9 @@
 //! The settings the web app runs with, taken from `movierec serve`'s flags and env.
 
+use std::time::Duration;
+
 use crate::cli::ServeArgs;
+use crate::jobs::TrainingConfig;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -9,6 +12,7 @@ pub struct Config {
     pub database_url: String,
     /// Mark the session cookie `Secure`: only when served over https.
     pub secure_cookies: bool,
+    pub training: TrainingConfig,
 }
 
 impl From<&ServeArgs> for Config {
@@ -17,6 +21,12 @@ impl From<&ServeArgs> for Config {
             bind: args.bind.clone(),
             database_url: args.database_url.clone(),
             secure_cookies: args.secure_cookies,
+            training: TrainingConfig {
+                retrain_after: args.retrain_after,
+                retrain_interval: Duration::from_secs(args.retrain_interval_secs),
+                epochs: args.train_epochs.map(|e| e as usize),
+                poll_interval: Duration::from_secs(args.model_poll_secs),
+            },
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod domain;
 pub mod jobs;
 pub mod offline;
+pub mod recommend;
 pub mod search;
 pub mod seed;
 pub mod startup;

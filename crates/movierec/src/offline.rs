@@ -210,6 +210,8 @@ fn print_run(
                 "epochs": params.epochs,
                 "lr": shortest(params.lr),
                 "reg": shortest(params.reg),
+                "reg_bias": shortest(params.reg_bias),
+                "popularity_weight": shortest(params.popularity_weight),
                 "seed": params.seed,
                 "threads": params.threads,
             },
@@ -253,28 +255,61 @@ pub fn train(args: TrainArgs) -> anyhow::Result<()> {
     if args.model.model == ModelKind::Popularity {
         bail!("--model popularity is for eval only; train baseline, sgd or als");
     }
-    let data = load(&args.ratings)?;
     let params = params(&args.model);
+    match (&args.ratings, &args.out, &args.database_url) {
+        (Some(ratings), Some(out), None) => train_file(ratings, out, &params),
+        (None, None, Some(url)) => train_database(url, params),
+        _ => bail!("give either --ratings and --out, or --database-url"),
+    }
+}
+
+fn train_file(ratings: &Path, out: &Path, params: &Params) -> anyhow::Result<()> {
+    let data = load(ratings)?;
     let started = Instant::now();
     let model = {
         let bar = Bar::new(params.epochs, "train".into());
-        mf::fit(&data, &params, None, &bar)
+        mf::fit(&data, params, None, &bar)
     };
     let seconds = started.elapsed().as_secs_f64();
-    let file =
-        File::create(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    let file = File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
     model
         .save(BufWriter::new(file))
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
+        .with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!(
         "trained {} on {} ratings ({} users, {} items) in {seconds:.2} s; wrote {}",
         params.algorithm.name(),
         data.ratings.len(),
         data.users.len(),
         data.items.len(),
-        args.out.display()
+        out.display()
     );
     Ok(())
+}
+
+/// Trains on the app's database and stores the model there, as the server's job does.
+fn train_database(url: &str, params: Params) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let pool = crate::store::connect(url).await?;
+        let bar = Bar::new(params.epochs, "train".into());
+        let trained = crate::jobs::training::train_and_store(&pool, params.clone(), bar).await;
+        pool.close().await;
+        let trained = trained?;
+        let rmse = trained
+            .holdout_rmse
+            .map_or_else(|| "n/a".to_owned(), |r| format!("{r:.4}"));
+        eprintln!(
+            "trained {} on {} ratings ({} users, {} items) in {:.2} s; held-out RMSE {rmse}; \
+             stored as model version {}",
+            params.algorithm.name(),
+            trained.n_ratings,
+            trained.model.n_users(),
+            trained.model.n_items(),
+            trained.fit_seconds,
+            trained.version
+        );
+        Ok(())
+    })
 }
 
 pub fn recommend(args: RecommendArgs) -> anyhow::Result<()> {

@@ -23,6 +23,7 @@ use tower_sessions_sqlx_store::SqliteStore;
 use tracing::Level;
 
 use crate::config::Config;
+use crate::jobs::Trainer;
 use crate::store;
 use crate::web::{self, AppState};
 
@@ -37,6 +38,7 @@ pub struct Application {
     router: Router,
     session_store: SqliteStore,
     pool: SqlitePool,
+    trainer: Arc<Trainer>,
 }
 
 impl Application {
@@ -61,9 +63,17 @@ impl Application {
             )));
 
         crate::accounts::warm_up().await?;
+        let models = Arc::default();
+        let trainer = Arc::new(Trainer::new(
+            pool.clone(),
+            Arc::clone(&models),
+            config.training.clone(),
+        ));
+        trainer.load_or_train().await?;
         let state = AppState {
             pool: pool.clone(),
-            models: Arc::default(),
+            models,
+            trainer: Arc::clone(&trainer),
         };
         // Outermost last: trace → security headers → sessions → error pages → CSRF check →
         // body limit → routes.
@@ -88,6 +98,7 @@ impl Application {
             router,
             session_store,
             pool,
+            trainer,
         })
     }
 
@@ -108,6 +119,10 @@ impl Application {
             self.session_store
                 .continuously_delete_expired(Duration::from_secs(3600)),
         );
+        let watcher = tokio::spawn(Arc::clone(&self.trainer).watch());
+        // However serving ends (even by this future being dropped), a running training stops
+        // after its epoch and the watcher with it.
+        let stop = StopOnDrop(self.trainer, watcher);
         tracing::info!(port = self.port, "listening");
         let served = axum::serve(
             self.listener,
@@ -117,9 +132,20 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         cleanup.abort();
+        // A training stopped now stores nothing; the previous model serves after a restart.
+        drop(stop);
         // Closing checkpoints the write-ahead log, leaving one tidy database file.
         self.pool.close().await;
         served.context("server error")
+    }
+}
+
+struct StopOnDrop(Arc<Trainer>, tokio::task::JoinHandle<()>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop();
+        self.1.abort();
     }
 }
 

@@ -18,3 +18,28 @@ document.querySelectorAll("form[data-autosubmit]").forEach((form) => {
     }
   });
 });
+
+// The Model page follows a running training and reloads when it ends, to show the new model.
+const trainingStatus = document.getElementById("training-status");
+if (trainingStatus && trainingStatus.dataset.trainingRunning === "true") {
+  const trainButton = document.getElementById("train-button");
+  const timer = setInterval(async () => {
+    let body;
+    try {
+      const response = await fetch("/api/v1/model", { headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      body = await response.json();
+    } catch {
+      return; // the server may be restarting; try again next second
+    }
+    const t = body.training;
+    if (t.running) {
+      const rmse = t.rmse == null ? "" : `, held-out RMSE ${t.rmse.toFixed(4)}`;
+      trainingStatus.textContent = `Training: epoch ${t.epoch} of ${t.epochs}${rmse}.`;
+    } else {
+      clearInterval(timer);
+      if (trainButton) trainButton.disabled = false;
+      window.location.reload();
+    }
+  }, 1000);
+}

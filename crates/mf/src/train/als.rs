@@ -57,7 +57,9 @@ pub(crate) fn fit(
                 solve_row(k, obs, &reg, out);
             });
         let train_rmse = rows.rmse(ratings, ratings.scale());
-        reporter.epoch(&rows, epoch, train_rmse);
+        if reporter.epoch(&rows, epoch, train_rmse) {
+            break;
+        }
     }
     (rows, reg)
 }

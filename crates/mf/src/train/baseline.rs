@@ -39,7 +39,9 @@ pub(crate) fn fit(
             rows.users[u] = (sum / (reg + items.len() as f64)) as f32;
         }
         let train_rmse = rows.rmse(ratings, ratings.scale());
-        reporter.epoch(&rows, epoch, train_rmse);
+        if reporter.epoch(&rows, epoch, train_rmse) {
+            break;
+        }
     }
     let fold_in = Regularisation {
         factors: 0.0,

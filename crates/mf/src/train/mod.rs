@@ -135,6 +135,12 @@ pub struct EpochReport {
 /// Receives progress; called from the training thread.
 pub trait Progress: Sync {
     fn on_epoch(&self, _report: &EpochReport) {}
+
+    /// Asked after each epoch; `true` ends training early with the model as it stands, so a
+    /// caller can cancel a long run (e.g. on shutdown) without killing its thread.
+    fn should_stop(&self) -> bool {
+        false
+    }
 }
 
 /// Ignores progress.
@@ -214,8 +220,8 @@ impl<'a> Reporter<'a> {
         }
     }
 
-    /// `epoch` is 0-based.
-    pub fn epoch(&self, rows: &Rows, epoch: usize, train_rmse: f64) {
+    /// `epoch` is 0-based. Returns whether training should stop now.
+    pub fn epoch(&self, rows: &Rows, epoch: usize, train_rmse: f64) -> bool {
         self.progress.on_epoch(&EpochReport {
             epoch: epoch + 1,
             epochs: self.epochs,
@@ -223,6 +229,7 @@ impl<'a> Reporter<'a> {
             valid_rmse: self.validation.map(|v| rows.rmse(v, self.scale)),
             seconds: self.started.elapsed().as_secs_f64(),
         });
+        self.progress.should_stop()
     }
 }
 

@@ -168,7 +168,9 @@ pub(crate) fn fit(
         } else {
             (sse / total as f64).sqrt()
         };
-        reporter.epoch(&rows, epoch, train_rmse);
+        if reporter.epoch(&rows, epoch, train_rmse) {
+            break;
+        }
         lr *= params.lr_decay;
     }
     let fold_in = Regularisation {

@@ -4,9 +4,12 @@
 //! `ON CONFLICT`, integer epoch seconds) so a second backend stays a small step.
 
 pub mod catalog;
+pub mod lists;
 pub mod login_attempts;
+pub mod models;
 pub mod movies;
 pub mod ratings;
+pub mod recommendations;
 pub mod search;
 pub mod users;
 

@@ -30,16 +30,12 @@ pub async fn upsert(
     movie: MovieId,
     stars: Stars,
 ) -> sqlx::Result<bool> {
-    let mut tx = pool.begin().await?;
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM movies WHERE id = $1")
-        .bind(movie.get())
-        .fetch_optional(&mut *tx)
-        .await?;
-    if exists.is_none() {
-        return Ok(false);
-    }
-    sqlx::query(
-        "INSERT INTO ratings (user_id, movie_id, rating, updated_at) VALUES ($1, $2, $3, $4)
+    // One statement, so SQLite takes the write lock up front and waits its busy timeout for
+    // another writer (a model being stored). A read-then-write transaction would instead fail
+    // at once with "database is locked" when a write lands between its two statements.
+    let done = sqlx::query(
+        "INSERT INTO ratings (user_id, movie_id, rating, updated_at)
+         SELECT $1, id, $3, $4 FROM movies WHERE id = $2
          ON CONFLICT (user_id, movie_id)
          DO UPDATE SET rating = excluded.rating, updated_at = excluded.updated_at",
     )
@@ -47,10 +43,9 @@ pub async fn upsert(
     .bind(movie.get())
     .bind(stars.value())
     .bind(super::now())
-    .execute(&mut *tx)
+    .execute(pool)
     .await?;
-    tx.commit().await?;
-    Ok(true)
+    Ok(done.rows_affected() > 0)
 }
 
 /// Removes a rating; returns whether there was one.
@@ -103,4 +98,33 @@ pub async fn list_for_user(
     .bind(offset)
     .fetch_all(pool)
     .await
+}
+
+/// One rating as the training job reads it.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct TrainingRating {
+    pub user_id: i64,
+    pub movie_id: i64,
+    pub rating: f64,
+}
+
+/// Every rating, by users and critic accounts alike, in a stable order.
+pub async fn all_for_training(pool: &SqlitePool) -> sqlx::Result<Vec<TrainingRating>> {
+    sqlx::query_as("SELECT user_id, movie_id, rating FROM ratings ORDER BY user_id, movie_id")
+        .fetch_all(pool)
+        .await
+}
+
+/// Ratings added or changed after the second `since` (epoch seconds).
+pub async fn count_changed_after(pool: &SqlitePool, since: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM ratings WHERE updated_at > $1")
+        .bind(since)
+        .fetch_one(pool)
+        .await
+}
+
+pub async fn count_all(pool: &SqlitePool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM ratings")
+        .fetch_one(pool)
+        .await
 }

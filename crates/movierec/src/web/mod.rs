@@ -32,7 +32,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use sqlx::SqlitePool;
 
-use crate::jobs::ModelSlot;
+use crate::jobs::{ModelSlot, Trainer};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -40,6 +40,8 @@ pub struct AppState {
     pub pool: SqlitePool,
     /// The model serving recommendations; empty until the first training finishes.
     pub models: Arc<ModelSlot>,
+    /// Trains new models in the background, one at a time.
+    pub trainer: Arc<Trainer>,
 }
 
 /// The routes; cross-cutting layers are added in [`crate::startup`].
@@ -59,6 +61,13 @@ pub fn routes(state: AppState) -> Router {
         .route("/movies/{id}/rating", post(pages::movies::rate))
         .route("/movies/{id}/rating/delete", post(pages::movies::unrate))
         .route("/my/ratings", get(pages::my_ratings::show))
+        .route("/movies/{id}/hide", post(pages::lists::hide))
+        .route("/movies/{id}/unhide", post(pages::lists::unhide))
+        .route("/movies/{id}/watchlist", post(pages::lists::watch))
+        .route("/movies/{id}/watchlist/delete", post(pages::lists::unwatch))
+        .route("/my/watchlist", get(pages::lists::show))
+        .route("/model", get(pages::model::show))
+        .route("/model/train", post(pages::model::train))
         .route("/search", get(pages::search::show))
         .merge(api::routes())
         .route("/health", get(health))

@@ -238,3 +238,157 @@ async fn client_cookie(client: &Client) -> String {
         .expect("logged-in browser has a session");
     format!("movierec_session={}", cookie.value())
 }
+
+#[tokio::test]
+async fn model_page_shows_the_chart_and_follows_a_training() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    app.wait_for_version_after(None).await;
+    // From here on a training runs (practically) forever.
+    let app = app
+        .restart_with(|c| c.training.epochs = Some(100_000_000))
+        .await;
+    let client = browser(&driver).await;
+    register(&client, &app, "curious").await;
+
+    client
+        .find(Locator::LinkText("Model"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "Held-out RMSE").await;
+    let chart = client.find(Locator::Css("figure.chart svg")).await.unwrap();
+    assert!(chart.html(false).await.unwrap().contains("<polyline"));
+    wait_for_text(&client, "No training running.").await;
+
+    client
+        .find(Locator::Id("train-button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "Training: epoch").await;
+    let button = client.find(Locator::Id("train-button")).await.unwrap();
+    assert_eq!(
+        button.attr("disabled").await.unwrap().as_deref(),
+        Some("true")
+    );
+    // The script polls the API: the epoch shown keeps moving without a reload.
+    let status = client.find(Locator::Id("training-status")).await.unwrap();
+    let first = status.text().await.unwrap();
+    let mut moved = false;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if status.text().await.unwrap() != first {
+            moved = true;
+            break;
+        }
+    }
+    assert!(moved, "the status stayed at {first:?}");
+    client.close().await.unwrap();
+}
+
+/// The `data-movie-id`s of the elements matched by `css`, in page order. Read in one script
+/// so a page load in between cannot leave half-read elements behind.
+async fn movie_ids(client: &Client, css: &str) -> Vec<String> {
+    let ids = client
+        .execute(
+            "return Array.from(document.querySelectorAll(arguments[0]), e => e.dataset.movieId);",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(ids).unwrap()
+}
+
+#[tokio::test]
+async fn a_new_user_onboards_then_steps_through_picks() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    // The model trained at start-up from the critics' ratings.
+    app.wait_for_version_after(None).await;
+    let client = browser(&driver).await;
+    register(&client, &app, "newbie").await;
+    wait_for_text(&client, "Rate a few movies you have seen").await;
+    wait_for_text(&client, r#"data-source="fallback""#).await;
+
+    // Five stars for four onboarding movies, one click each; every rating comes back home.
+    for _ in 0..4 {
+        let offered = movie_ids(&client, "li.onboarding-movie").await;
+        let movie = &offered[0];
+        client
+            .find(Locator::Css(&format!("label[for=ob-{movie}-10]")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        for _ in 0..100 {
+            let now = movie_ids(&client, "li.onboarding-movie").await;
+            if !now.contains(movie) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            !movie_ids(&client, "li.onboarding-movie")
+                .await
+                .contains(movie)
+        );
+        assert_eq!(client.current_url().await.unwrap().path(), "/");
+    }
+    wait_for_text(&client, r#"data-source="model""#).await;
+    wait_for_text(&client, "Predicted ★").await;
+
+    // Next steps through the ranked list: a new movie each time.
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        let featured = movie_ids(&client, "article.featured").await;
+        let movie = featured[0].clone();
+        assert!(!seen.contains(&movie), "{movie} featured twice");
+        seen.push(movie);
+        client
+            .find(Locator::Css("article.featured a[rel=next]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for_text(&client, &format!("Pick {} of", seen.len() + 1)).await;
+    }
+
+    // "Not interested" replaces the featured pick, and the grid loses it too.
+    let hidden = movie_ids(&client, "article.featured").await[0].clone();
+    client
+        .find(Locator::XPath(
+            "//article[contains(@class,'featured')]//button[text()='Not interested']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if movie_ids(&client, "article.featured").await.first() != Some(&hidden) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_ne!(
+        movie_ids(&client, "article.featured").await.first(),
+        Some(&hidden)
+    );
+    assert!(
+        !movie_ids(&client, "li.recommendation")
+            .await
+            .contains(&hidden)
+    );
+    client.close().await.unwrap();
+}

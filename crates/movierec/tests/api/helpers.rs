@@ -1,6 +1,8 @@
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use movierec::config::Config;
+use movierec::jobs::TrainingConfig;
 use movierec::startup::Application;
 use reqwest::{Client, Response, redirect};
 use tempfile::TempDir;
@@ -31,16 +33,17 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     start(config, db_dir, client()).await
 }
 
-/// Starts the app on an existing database, e.g. to simulate a restart.
-pub async fn spawn_app_on(db_dir: TempDir, client: Client) -> TestApp {
-    start(test_config(&db_dir), db_dir, client).await
-}
-
 fn test_config(db_dir: &TempDir) -> Config {
     Config {
         bind: "127.0.0.1:0".into(),
         database_url: database_url(db_dir),
         secure_cookies: false,
+        training: TrainingConfig {
+            retrain_after: 20,
+            retrain_interval: Duration::from_secs(300),
+            epochs: None,
+            poll_interval: Duration::from_secs(1),
+        },
     }
 }
 
@@ -76,10 +79,21 @@ impl TestApp {
     /// Stops this server and starts a new one on the same database, keeping the
     /// client and its cookies: what a visitor sees across a server restart.
     pub async fn restart(self) -> TestApp {
+        self.restart_with(|_| {}).await
+    }
+
+    /// Like [`TestApp::restart`], with some settings changed.
+    pub async fn restart_with(self, change: impl FnOnce(&mut Config)) -> TestApp {
         self.server.abort();
         // Wait for the old server to let go of its connections.
         let _ = self.server.await;
-        spawn_app_on(self.db_dir, self.client).await
+        let mut config = test_config(&self.db_dir);
+        change(&mut config);
+        start(config, self.db_dir, self.client).await
+    }
+
+    pub fn database_url(&self) -> String {
+        database_url(&self.db_dir)
     }
 
     /// A direct connection to the app's database, for tests that need to break it.
@@ -190,4 +204,54 @@ fn checked_star(html: &str) -> Option<String> {
     let end = html.find("\" checked>")?;
     let start = html[..end].rfind("value=\"")? + "value=\"".len();
     Some(html[start..end].to_owned())
+}
+
+/// How long a test waits for a training or a model swap before failing.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// `GET /api/v1/model` on any server.
+pub async fn model_status(client: &Client, address: &str) -> serde_json::Value {
+    let response = client
+        .get(format!("{address}/api/v1/model"))
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(response.status().as_u16(), 200);
+    response.json().await.expect("JSON body")
+}
+
+/// Polls `GET /api/v1/model` until `done` holds, failing after [`PATIENCE`].
+pub async fn wait_for_model(
+    client: &Client,
+    address: &str,
+    what: &str,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let started = Instant::now();
+    loop {
+        let status = model_status(client, address).await;
+        if done(&status) {
+            return status;
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "gave up waiting for {what}: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The serving model's version in a `GET /api/v1/model` answer.
+pub fn version(status: &serde_json::Value) -> Option<i64> {
+    status["version"].as_i64()
+}
+
+impl TestApp {
+    /// Waits until a model newer than `than` serves and no training runs.
+    pub async fn wait_for_version_after(&self, than: Option<i64>) -> serde_json::Value {
+        wait_for_model(&self.client, &self.address, "a new model", |s| {
+            version(s) > than && s["training"]["running"] == false
+        })
+        .await
+    }
 }

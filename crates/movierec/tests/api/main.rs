@@ -9,5 +9,8 @@ mod catalog;
 mod helpers;
 mod home;
 mod offline;
+mod process;
 mod ratings;
+mod recommendations;
 mod search;
+mod training;

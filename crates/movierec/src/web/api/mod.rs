@@ -4,12 +4,14 @@
 //! answers every failure as `{"error":{"code","message"}}` (see [`super::error`]); a
 //! message names the refused field first, as in `rating: A rating is between 0.5 and 5
 //! stars.` Authentication is the session cookie of the site, and the site's CSRF check
-//! applies to `PUT` and `DELETE`. The routes come from one list, [`route_table`] shows
+//! applies to `POST`, `PUT` and `DELETE`. The routes come from one list, [`route_table`] shows
 //! it, and the hand-kept OpenAPI document served at `/api/v1/openapi.json` describes it;
 //! a test keeps the two in step.
 
+mod model;
 mod movies;
 mod ratings;
+mod recommendations;
 mod search;
 
 use axum::Router;
@@ -54,6 +56,16 @@ fn endpoints() -> Vec<Endpoint> {
         endpoint(Method::GET, "/api/v1/openapi.json", openapi),
         endpoint(Method::GET, "/api/v1/search", search::search),
         endpoint(Method::GET, "/api/v1/movies/{id}", movies::show),
+        endpoint(
+            Method::GET,
+            "/api/v1/movies/{id}/similar",
+            recommendations::similar,
+        ),
+        endpoint(
+            Method::GET,
+            "/api/v1/recommendations",
+            recommendations::recommendations,
+        ),
         endpoint(Method::GET, "/api/v1/me/ratings", ratings::list),
         endpoint(Method::PUT, "/api/v1/me/ratings/{movie_id}", ratings::put),
         endpoint(
@@ -61,6 +73,8 @@ fn endpoints() -> Vec<Endpoint> {
             "/api/v1/me/ratings/{movie_id}",
             ratings::delete,
         ),
+        endpoint(Method::GET, "/api/v1/model", model::show),
+        endpoint(Method::POST, "/api/v1/model/train", model::train),
     ]
 }
 

@@ -2,6 +2,8 @@
 
 pub mod accounts;
 pub mod home;
+pub mod lists;
+pub mod model;
 pub mod movies;
 pub mod my_ratings;
 pub mod search;

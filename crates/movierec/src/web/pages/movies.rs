@@ -9,11 +9,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::domain::{MovieId, Stars};
+use crate::recommend::{self, SimilarMovie};
 use crate::store;
+use crate::store::lists::List;
 use crate::store::movies::{Movie, UserAverage};
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::{MaybeUser, RequireUser, SessionUser, safe_next};
+
+const SIMILAR_MOVIES: usize = 10;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "movie.html")]
@@ -26,6 +30,11 @@ pub struct MoviePage {
     /// Highest first: the star input lays them out reversed (see style.css).
     choices: Vec<Stars>,
     error: Option<String>,
+    /// Shown only to a logged-in user who has not rated the movie, once a model exists.
+    predicted: Option<f32>,
+    on_watchlist: bool,
+    hidden: bool,
+    similar: Vec<SimilarMovie>,
 }
 
 impl MoviePage {
@@ -81,6 +90,27 @@ async fn page(
             .and_then(|r| Stars::from_f64(r).ok()),
         None => None,
     };
+    let (predicted, on_watchlist, hidden) = match &user {
+        Some(me) => (
+            match your_rating {
+                Some(_) => None,
+                None => {
+                    recommend::predicted_for(&state.pool, &state.models, me.id, id.get()).await?
+                }
+            },
+            store::lists::contains(&state.pool, List::Watchlist, me.id, id).await?,
+            store::lists::contains(&state.pool, List::Hidden, me.id, id).await?,
+        ),
+        None => (None, false, false),
+    };
+    let similar = recommend::similar_movies(
+        &state.pool,
+        &state.models,
+        id.get(),
+        user.as_ref().map(|me| me.id),
+        SIMILAR_MOVIES,
+    )
+    .await?;
     Ok(MoviePage {
         user,
         movie,
@@ -89,6 +119,10 @@ async fn page(
         your_rating,
         choices: Stars::all().rev().collect(),
         error,
+        predicted,
+        on_watchlist,
+        hidden,
+        similar,
     })
 }
 
@@ -128,7 +162,7 @@ pub async fn rate(
 
 #[derive(Debug, Deserialize)]
 pub struct NextForm {
-    next: Option<String>,
+    pub next: Option<String>,
 }
 
 pub async fn unrate(
@@ -143,7 +177,7 @@ pub async fn unrate(
     Ok(back(form.next.as_deref(), id))
 }
 
-fn back(next: Option<&str>, id: MovieId) -> Redirect {
+pub fn back(next: Option<&str>, id: MovieId) -> Redirect {
     match next {
         Some(_) => Redirect::to(&safe_next(next)),
         None => Redirect::to(&format!("/movies/{id}")),

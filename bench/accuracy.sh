@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# movierec beside scikit-surprise on MovieLens 100k, 5-fold (80/20), the same fold files for everyone.
+#
+#   bench/accuracy.sh [--folds N] [--seed S] [--no-svdpp] [--models sgd,als,baseline,popularity]
+#                     [--prior-weight W]
+#
+# Everything downloaded or generated stays in bench/.cache and bench/.venv (both git-ignored):
+# MovieLens data may not be redistributed. Re-running reuses the cache.
+set -euo pipefail
+trap 'echo "accuracy.sh: failed at line $LINENO" >&2' ERR
+
+folds=5
+seed=42
+no_svdpp=()
+prior_weight=()
+models="sgd,als,baseline,popularity"
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --folds) folds="${2:?--folds needs a number}"; shift 2 ;;
+        --seed) seed="${2:?--seed needs a number}"; shift 2 ;;
+        --no-svdpp) no_svdpp=(--no-svdpp); shift ;;
+        --models) models="${2?--models needs a list}"; shift 2 ;;
+        --prior-weight) prior_weight=(--prior-weight "${2:?--prior-weight needs a number}"); shift 2 ;;
+        -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cache="$repo/bench/.cache"
+venv="$repo/bench/.venv"
+mkdir -p "$cache"
+
+# 1. ML-100k ships inside the recbole wheel as an atomic file with a typed header:
+#    user_id:token  item_id:token  rating:float  timestamp:float
+ratings="$cache/u.data"
+if [[ ! -s "$ratings" ]]; then
+    wheel="$cache/recbole-1.2.1-py3-none-any.whl"
+    if [[ ! -s "$wheel" ]]; then
+        python3 -m pip download --quiet --no-deps recbole==1.2.1 -d "$cache"
+    fi
+    inter="recbole/dataset_example/ml-100k/ml-100k.inter"
+    # head closes the pipe early and unzip dies of SIGPIPE: not an error, the check below is
+    header="$(unzip -p "$wheel" "$inter" | head -n 1 || true)"
+    if [[ "$header" != $'user_id:token\titem_id:token\trating:float\ttimestamp:float' ]]; then
+        echo "unexpected header in $inter: $header" >&2
+        exit 1
+    fi
+    unzip -p "$wheel" "$inter" | tail -n +2 > "$ratings.tmp"
+    mv "$ratings.tmp" "$ratings"
+fi
+
+# 2. The peers. Wheels exist for our Python; if pip has to build from the sdist, Cython and
+#    numpy must be importable at build time, hence the fallback without build isolation.
+if ! "$venv/bin/python" -c 'import surprise, numpy' 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --upgrade pip
+    if ! "$venv/bin/python" -m pip install --quiet 'numpy==1.26.*' 'scikit-surprise==1.1.5'; then
+        "$venv/bin/python" -m pip install --quiet 'numpy==1.26.*' cython setuptools wheel
+        "$venv/bin/python" -m pip install --quiet --no-build-isolation 'scikit-surprise==1.1.5'
+    fi
+fi
+
+# 3. Our engine, built the way users run it.
+binary_args=()
+if [[ -n "$models" ]]; then
+    (cd "$repo" && cargo build --release --quiet -p movierec)
+    target_dir="${CARGO_TARGET_DIR:-target}"
+    [[ "$target_dir" = /* ]] || target_dir="$repo/$target_dir"
+    # a private copy, so a rebuild while the benchmark runs cannot swap the binary mid-run
+    cp "$target_dir/release/movierec" "$cache/movierec"
+    binary_args=(--binary "$cache/movierec")
+fi
+
+# 4-6. Folds, runs, metrics and the table.
+# fit times are wall-clock: a busy machine inflates them, so say how busy it was
+echo "machine: $(nproc) cores, $(uname -sm), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+"$venv/bin/python" "$repo/bench/accuracy.py" \
+    --ratings "$ratings" --cache "$cache" --folds "$folds" --seed "$seed" \
+    --models "$models" "${binary_args[@]}" "${no_svdpp[@]}" "${prior_weight[@]}"
+echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

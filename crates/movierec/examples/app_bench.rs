@@ -1,0 +1,246 @@
+//! Figures for the app, run by `bench/app.sh`:
+//!
+//! 1. training time of the default model on the embedded catalog with its critic ratings, as the
+//!    training job runs it (read from the database, hold out 5 %, fit, store);
+//! 2. latency of the recommendations page (`GET /` logged in) over sequential requests against
+//!    a local server with synthetic users, after a training that includes them.
+//!
+//! Everything runs on 127.0.0.1 with a temporary database.
+//!
+//! ```sh
+//! cargo run --release -p movierec --example app_bench -- [--users 50] [--ratings 20] \
+//!     [--requests 1000] [--trainings 5]
+//! ```
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use movierec::config::Config;
+use movierec::jobs::TrainingConfig;
+use movierec::jobs::training::train_and_store;
+use movierec::startup::Application;
+use reqwest::{Client, redirect};
+
+struct Args {
+    users: usize,
+    ratings: usize,
+    requests: usize,
+    trainings: usize,
+}
+
+fn parse_args() -> anyhow::Result<Args> {
+    let mut args = Args {
+        users: 50,
+        ratings: 20,
+        requests: 1000,
+        trainings: 5,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value: usize = it
+            .next()
+            .with_context(|| format!("{flag} needs a number"))?
+            .parse()
+            .with_context(|| format!("{flag} needs a number"))?;
+        match flag.as_str() {
+            "--users" => args.users = value,
+            "--ratings" => args.ratings = value,
+            "--requests" => args.requests = value,
+            "--trainings" => args.trainings = value,
+            other => bail!("unknown flag {other}"),
+        }
+    }
+    if args.users == 0 || args.requests == 0 || args.trainings == 0 {
+        bail!("--users, --requests and --trainings must be at least 1");
+    }
+    Ok(args)
+}
+
+/// SplitMix64: reproducible synthetic users without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = parse_args()?;
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+
+    // 1. Training on the catalog alone, before the server exists to disturb it.
+    let pool = movierec::store::connect(&url).await?;
+    movierec::seed::load_catalog(&pool).await?;
+    let params = mf::Params::default();
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..args.trainings {
+        let started = Instant::now();
+        let trained = train_and_store(&pool, params.clone(), mf::NoProgress).await?;
+        times.push(started.elapsed());
+        last = Some(trained);
+    }
+    pool.close().await;
+    times.sort();
+    let trained = last.context("no training ran")?;
+    println!(
+        "training, catalog critic ratings ({} ratings, {} users, {} movies; {} {} epochs, {} factors, all cores):",
+        trained.n_ratings,
+        trained.model.n_users(),
+        trained.model.n_items(),
+        params.algorithm.name(),
+        params.epochs,
+        params.factors
+    );
+    println!(
+        "  job end to end median {:.1} ms, min {:.1} ms over {} runs; fit alone {:.1} ms (last run); held-out RMSE {:.4}",
+        ms(percentile(&times, 0.5)),
+        ms(times[0]),
+        times.len(),
+        trained.fit_seconds * 1000.0,
+        trained.holdout_rmse.unwrap_or(f64::NAN)
+    );
+
+    // 2. A local server with synthetic users.
+    let config = Config {
+        bind: "127.0.0.1:0".into(),
+        database_url: url,
+        secure_cookies: false,
+        training: TrainingConfig {
+            retrain_after: 0,
+            retrain_interval: Duration::from_secs(3600),
+            epochs: None,
+            poll_interval: Duration::from_secs(3600),
+        },
+    };
+    let app = Application::build(config).await?;
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until(std::future::pending()));
+
+    let movies = movierec::catalog::embedded()?;
+    let mut rng = Rng(42);
+    let mut clients = Vec::with_capacity(args.users);
+    for u in 0..args.users {
+        let client = Client::builder()
+            .cookie_store(true)
+            .redirect(redirect::Policy::none())
+            .build()?;
+        let name = format!("bench{u}");
+        let password = "bench password 1234";
+        let form = [
+            ("username", name.as_str()),
+            ("password", password),
+            ("confirm", password),
+        ];
+        let status = client
+            .post(format!("{address}/register"))
+            .form(&form)
+            .send()
+            .await?
+            .status();
+        if status.as_u16() != 303 {
+            bail!("registering {name} answered {status}");
+        }
+        for _ in 0..args.ratings {
+            let movie = &movies[rng.below(movies.len())];
+            let stars = format!("{}", (rng.below(10) + 1) as f64 / 2.0);
+            client
+                .post(format!("{address}/movies/{}/rating", movie.id))
+                .form(&[("stars", stars.as_str())])
+                .send()
+                .await?;
+        }
+        clients.push(client);
+    }
+
+    // Train with the users in, as the site would after they rated.
+    let before = clients[0]
+        .get(format!("{address}/api/v1/model"))
+        .send()
+        .await?
+        .json::<serde_json::Value>()
+        .await?["version"]
+        .as_i64();
+    let response = clients[0]
+        .post(format!("{address}/api/v1/model/train"))
+        .send()
+        .await?;
+    if response.status().as_u16() != 202 {
+        bail!("training did not start: {}", response.status());
+    }
+    let model = loop {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let status: serde_json::Value = clients[0]
+            .get(format!("{address}/api/v1/model"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        if let Some(error) = status["training"]["error"].as_str() {
+            bail!("training failed: {error}");
+        }
+        if status["training"]["running"] == false && status["version"].as_i64() > before {
+            break status;
+        }
+    };
+    println!(
+        "training in the server with {} synthetic users ({} ratings): fit {:.1} ms",
+        args.users,
+        model["n_ratings"],
+        model["fit_seconds"].as_f64().unwrap_or(f64::NAN) * 1000.0
+    );
+
+    // Measure the page people get once the model knows them, not onboarding or the fallback.
+    let page = clients[0]
+        .get(format!("{address}/"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    if !page.contains("data-source=\"model\"") {
+        bail!("the home page does not show model picks; rate more movies per user (--ratings)");
+    }
+
+    let mut latencies = Vec::with_capacity(args.requests);
+    for i in 0..args.requests {
+        let client = &clients[i % clients.len()];
+        let started = Instant::now();
+        let response = client.get(format!("{address}/")).send().await?;
+        let status = response.status();
+        response.bytes().await?;
+        latencies.push(started.elapsed());
+        if !status.is_success() {
+            bail!("GET / answered {status}");
+        }
+    }
+    latencies.sort();
+    println!(
+        "recommendations page GET / logged in, {} sequential requests over {} users: median {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        args.requests,
+        args.users,
+        ms(percentile(&latencies, 0.5)),
+        ms(percentile(&latencies, 0.99)),
+        ms(*latencies.last().context("no requests")?)
+    );
+    Ok(())
+}

@@ -1,0 +1,520 @@
+//! Recommendations: the current model folded in with the user's current ratings, or a labelled
+//! fallback when there is no model yet or too few ratings to go on.
+//!
+//! Nothing is cached per user: a fold-in is one small least-squares solve, so reading the
+//! ratings on every request is what makes a new, changed or removed rating count on the very
+//! next page load.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use sqlx::SqlitePool;
+
+use crate::jobs::{ModelSlot, ServingModel};
+use crate::store;
+use crate::store::recommendations::MovieSummary;
+
+/// Below this many ratings the model knows, a fold-in is mostly noise: the fallback serves.
+pub const MIN_RATINGS: usize = 3;
+/// A rating at least this high marks a movie the user liked: it can explain a pick and its
+/// genre feeds the fallback.
+pub const LIKED_STARS: f64 = 4.0;
+/// "Well known" for the fallback: about the most voted third of the catalog.
+const WELL_KNOWN_VOTES: i64 = 25_000;
+/// Popular but poorly rated films make a bad first impression.
+const MIN_IMDB_FOR_GENRE_PICKS: f64 = 6.5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// Ranked by the trained model for this user.
+    Model,
+    /// No model yet or too few ratings: best rated and popular in the user's genres.
+    Fallback,
+}
+
+#[derive(Debug, Clone)]
+pub struct Recommendation {
+    pub movie: MovieSummary,
+    /// On the 0.5–5 scale; only the model predicts.
+    pub predicted: Option<f32>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Recommendations {
+    pub source: Source,
+    pub items: Vec<Recommendation>,
+    /// How many movies the user has rated, read on the way.
+    pub rated: usize,
+}
+
+/// One pick of the model, before titles are looked up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelPick {
+    pub movie_id: i64,
+    pub predicted: f32,
+    /// The user's liked movie nearest to the pick, with its rating.
+    pub because: Option<(i64, f64)>,
+}
+
+/// The user's ratings of movies the model knows, as engine items.
+fn known_ratings(serving: &ServingModel, ratings: &[(i64, f64)]) -> Vec<(u32, f32)> {
+    ratings
+        .iter()
+        .filter_map(|&(movie, stars)| serving.item(movie).map(|item| (item, stars as f32)))
+        .collect()
+}
+
+/// The `n` best movies for a user with these ratings, leaving out rated movies and `exclude`.
+/// `None` when the model knows fewer than [`MIN_RATINGS`] of the ratings.
+pub fn rank(
+    serving: &ServingModel,
+    ratings: &[(i64, f64)],
+    exclude: &HashSet<i64>,
+    n: usize,
+) -> Option<Vec<ModelPick>> {
+    let known = known_ratings(serving, ratings);
+    if known.len() < MIN_RATINGS {
+        return None;
+    }
+    let model = &serving.model;
+    let user = model.fold_in(&known);
+    let mut skip = vec![false; model.n_items()];
+    let excluded_items = exclude.iter().filter_map(|&movie| serving.item(movie));
+    for item in known.iter().map(|&(item, _)| item).chain(excluded_items) {
+        skip[item as usize] = true;
+    }
+    let liked: Vec<(u32, f32)> = known
+        .iter()
+        .copied()
+        .filter(|&(_, stars)| f64::from(stars) >= LIKED_STARS)
+        .collect();
+    let picks = model
+        .top_n(&user, n, |item| skip[item as usize])
+        .into_iter()
+        .map(|(item, predicted)| {
+            let because = liked
+                .iter()
+                .map(|&(rated, stars)| (model.item_similarity(item, rated), rated, stars))
+                .filter(|(similarity, _, _)| *similarity > 0.0)
+                .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
+                .map(|(_, rated, stars)| (serving.movie_id(rated), f64::from(stars)));
+            ModelPick {
+                movie_id: serving.movie_id(item),
+                predicted,
+                because,
+            }
+        })
+        .collect();
+    Some(picks)
+}
+
+/// The model's prediction of a user's rating of a movie; `None` when the model does not know
+/// the movie or too few of the user's ratings.
+pub fn predicted_rating(
+    serving: &ServingModel,
+    ratings: &[(i64, f64)],
+    movie_id: i64,
+) -> Option<f32> {
+    let item = serving.item(movie_id)?;
+    let known = known_ratings(serving, ratings);
+    if known.len() < MIN_RATINGS {
+        return None;
+    }
+    let user = serving.model.fold_in(&known);
+    Some(serving.model.predict_with(&user, item))
+}
+
+/// The `n` movies nearest to `movie_id` in factor space, leaving out `exclude`, with their
+/// cosine similarity.
+pub fn similar(
+    serving: &ServingModel,
+    movie_id: i64,
+    exclude: &HashSet<i64>,
+    n: usize,
+) -> Vec<(i64, f32)> {
+    let Some(item) = serving.item(movie_id) else {
+        return Vec::new();
+    };
+    // Ask for enough that dropping every excluded movie still leaves `n`.
+    serving
+        .model
+        .similar_items(item, n + exclude.len())
+        .into_iter()
+        .map(|(other, similarity)| (serving.movie_id(other), similarity))
+        .filter(|(movie, _)| !exclude.contains(movie))
+        .take(n)
+        .collect()
+}
+
+/// Formats stars the way the pages do: `5`, `4.5`.
+pub fn stars_text(stars: f64) -> String {
+    if stars.fract() == 0.0 {
+        format!("{stars:.0}")
+    } else {
+        format!("{stars:.1}")
+    }
+}
+
+/// Up to `n` recommendations for a user, from the current model or the fallback. Movies the
+/// user rated, hid or put on the watchlist (kept aside already) are never included.
+pub async fn for_user(
+    pool: &SqlitePool,
+    models: &ModelSlot,
+    user_id: i64,
+    n: usize,
+) -> sqlx::Result<Recommendations> {
+    let ratings = store::recommendations::user_ratings(pool, user_id).await?;
+    let lists = store::lists::for_user(pool, user_id).await?;
+    let mut exclude: HashSet<i64> = lists.hidden.into_iter().collect();
+    exclude.extend(lists.watchlist);
+    let picks = models
+        .current()
+        .and_then(|serving| rank(&serving, &ratings, &exclude, n));
+    let (source, items) = match picks {
+        Some(picks) => (Source::Model, with_titles(pool, picks).await?),
+        None => (
+            Source::Fallback,
+            fallback(pool, user_id, &ratings, &exclude, n).await?,
+        ),
+    };
+    Ok(Recommendations {
+        source,
+        items,
+        rated: ratings.len(),
+    })
+}
+
+async fn with_titles(
+    pool: &SqlitePool,
+    picks: Vec<ModelPick>,
+) -> sqlx::Result<Vec<Recommendation>> {
+    let mut ids: Vec<i64> = picks.iter().map(|p| p.movie_id).collect();
+    ids.extend(
+        picks
+            .iter()
+            .filter_map(|p| p.because.map(|(movie, _)| movie)),
+    );
+    let summaries = summaries_by_id(pool, &ids).await?;
+    Ok(picks
+        .into_iter()
+        .filter_map(|pick| {
+            let reason = pick.because.and_then(|(movie, stars)| {
+                summaries.get(&movie).map(|liked| {
+                    format!("Because you rated {} {}★", liked.title, stars_text(stars))
+                })
+            });
+            Some(Recommendation {
+                movie: summaries.get(&pick.movie_id)?.clone(),
+                predicted: Some(pick.predicted),
+                reason,
+            })
+        })
+        .collect())
+}
+
+async fn summaries_by_id(
+    pool: &SqlitePool,
+    ids: &[i64],
+) -> sqlx::Result<HashMap<i64, MovieSummary>> {
+    Ok(store::recommendations::summaries(pool, ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect())
+}
+
+/// Popular movies of the genres the user rated well, alternating with the best rated
+/// well-known movies.
+async fn fallback(
+    pool: &SqlitePool,
+    user_id: i64,
+    ratings: &[(i64, f64)],
+    exclude: &HashSet<i64>,
+    n: usize,
+) -> sqlx::Result<Vec<Recommendation>> {
+    // Enough candidates that skipping everything rated or excluded still leaves `n`.
+    let limit = i64::try_from(n + ratings.len() + exclude.len()).unwrap_or(i64::MAX);
+    let in_genres = store::recommendations::popular_in_liked_genres(
+        pool,
+        user_id,
+        LIKED_STARS,
+        MIN_IMDB_FOR_GENRE_PICKS,
+        limit,
+    )
+    .await?;
+    let best = store::recommendations::best_rated(pool, WELL_KNOWN_VOTES, limit).await?;
+
+    let mut seen: HashSet<i64> = ratings.iter().map(|&(movie, _)| movie).collect();
+    seen.extend(exclude);
+    let mut picks: Vec<(i64, String)> = Vec::with_capacity(n);
+    let mut in_genres = in_genres.into_iter();
+    let mut best = best.into_iter();
+    let mut from_genres = true;
+    while picks.len() < n {
+        let next = if from_genres {
+            in_genres.next().map(|c| {
+                let genre = c.genre.unwrap_or_default();
+                (c.id, format!("Popular in {genre}, a genre you rated well"))
+            })
+        } else {
+            best.next()
+                .map(|c| (c.id, "Among the best rated by critics and users".to_owned()))
+        };
+        from_genres = !from_genres;
+        match next {
+            Some((movie, reason)) if seen.insert(movie) => picks.push((movie, reason)),
+            Some(_) => {}
+            // One source ran dry: the loop keeps drawing from the other until both are.
+            None if in_genres.len() == 0 && best.len() == 0 => break,
+            None => {}
+        }
+    }
+
+    let ids: Vec<i64> = picks.iter().map(|(movie, _)| *movie).collect();
+    let summaries = summaries_by_id(pool, &ids).await?;
+    Ok(picks
+        .into_iter()
+        .filter_map(|(movie, reason)| {
+            Some(Recommendation {
+                movie: summaries.get(&movie)?.clone(),
+                predicted: None,
+                reason: Some(reason),
+            })
+        })
+        .collect())
+}
+
+/// A movie near another in factor space.
+#[derive(Debug, Clone)]
+pub struct SimilarMovie {
+    pub movie: MovieSummary,
+    /// Cosine similarity of the two movies' factors, -1 to 1.
+    pub similarity: f32,
+}
+
+/// Up to `n` movies similar to `movie_id` by the current model, leaving out those `user_id`
+/// hid; empty when there is no model yet or it does not know the movie.
+pub async fn similar_movies(
+    pool: &SqlitePool,
+    models: &ModelSlot,
+    movie_id: i64,
+    user_id: Option<i64>,
+    n: usize,
+) -> sqlx::Result<Vec<SimilarMovie>> {
+    let Some(serving) = models.current() else {
+        return Ok(Vec::new());
+    };
+    let hidden: HashSet<i64> = match user_id {
+        Some(user) => store::lists::for_user(pool, user)
+            .await?
+            .hidden
+            .into_iter()
+            .collect(),
+        None => HashSet::new(),
+    };
+    let nearest = similar(&serving, movie_id, &hidden, n);
+    let ids: Vec<i64> = nearest.iter().map(|(movie, _)| *movie).collect();
+    let summaries = summaries_by_id(pool, &ids).await?;
+    Ok(nearest
+        .into_iter()
+        .filter_map(|(movie, similarity)| {
+            Some(SimilarMovie {
+                movie: summaries.get(&movie)?.clone(),
+                similarity,
+            })
+        })
+        .collect())
+}
+
+/// The current model's prediction of `user_id`'s rating of `movie_id`; see
+/// [`predicted_rating`].
+pub async fn predicted_for(
+    pool: &SqlitePool,
+    models: &ModelSlot,
+    user_id: i64,
+    movie_id: i64,
+) -> sqlx::Result<Option<f32>> {
+    let Some(serving) = models.current() else {
+        return Ok(None);
+    };
+    let ratings = store::recommendations::user_ratings(pool, user_id).await?;
+    Ok(predicted_rating(&serving, &ratings, movie_id))
+}
+
+/// Onboarding shows well-known movies while a user has fewer ratings than this.
+pub const ONBOARDING_UNTIL: usize = 10;
+/// How many of the most voted movies onboarding chooses from.
+const ONBOARDING_POOL: i64 = 400;
+
+/// Up to `n` well-known, varied movies for a new user to rate: the most voted of each genre in
+/// turn, leaving out movies the user rated or hid.
+pub async fn onboarding(
+    pool: &SqlitePool,
+    user_id: i64,
+    n: usize,
+) -> sqlx::Result<Vec<MovieSummary>> {
+    let candidates = store::recommendations::most_voted(pool, ONBOARDING_POOL).await?;
+    let ratings = store::recommendations::user_ratings(pool, user_id).await?;
+    let lists = store::lists::for_user(pool, user_id).await?;
+    let mut skip: HashSet<i64> = ratings.into_iter().map(|(movie, _)| movie).collect();
+    skip.extend(lists.hidden);
+    Ok(round_robin_by_genre(candidates, &skip, n))
+}
+
+/// Takes the first remaining movie of each genre in turn, genres in order of their first
+/// movie, so the most voted lead and no genre crowds out the others.
+fn round_robin_by_genre(
+    candidates: Vec<MovieSummary>,
+    skip: &HashSet<i64>,
+    n: usize,
+) -> Vec<MovieSummary> {
+    let mut genres: Vec<(Option<String>, std::collections::VecDeque<MovieSummary>)> = Vec::new();
+    for movie in candidates.into_iter().filter(|m| !skip.contains(&m.id)) {
+        match genres.iter_mut().find(|(genre, _)| *genre == movie.genre) {
+            Some((_, queue)) => queue.push_back(movie),
+            None => genres.push((movie.genre.clone(), [movie].into())),
+        }
+    }
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let before = out.len();
+        for (_, queue) in &mut genres {
+            if out.len() == n {
+                break;
+            }
+            if let Some(movie) = queue.pop_front() {
+                out.push(movie);
+            }
+        }
+        if out.len() == before {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(id: i64, genre: &str) -> MovieSummary {
+        MovieSummary {
+            id,
+            title: format!("Movie {id}"),
+            year: Some(2000),
+            genre: Some(genre.to_owned()),
+        }
+    }
+
+    /// Users 1–6 love movies 1–10 ("horror") and hate 11–20 ("comedy"); users 7–12 the reverse.
+    fn two_taste_model() -> ServingModel {
+        let mut records = Vec::new();
+        for user in 1..=12 {
+            let horror_fan = user <= 6;
+            for movie in 1..=20 {
+                // Each user skips a few movies so the model has something to predict.
+                if (movie + user) % 4 == 0 {
+                    continue;
+                }
+                let horror = movie <= 10;
+                let stars = if horror == horror_fan { 5.0 } else { 1.0 };
+                records.push((user.to_string(), movie.to_string(), stars));
+            }
+        }
+        let data = mf::Dataset::from_records(records, mf::Scale { min: 0.5, max: 5.0 });
+        let params = mf::Params {
+            factors: 4,
+            epochs: 60,
+            popularity_weight: 0.0,
+            ..mf::Params::default()
+        };
+        ServingModel::new(1, mf::fit(&data, &params, None, &mf::NoProgress))
+    }
+
+    #[test]
+    fn ranks_by_taste_skipping_rated_and_excluded_movies() {
+        let serving = two_taste_model();
+        let ratings = [(1, 5.0), (2, 5.0), (11, 1.0), (12, 1.0)];
+        let exclude: HashSet<i64> = [3].into();
+        let picks = rank(&serving, &ratings, &exclude, 6).expect("enough ratings");
+        assert_eq!(picks.len(), 6);
+        for pick in &picks {
+            assert!(![1, 2, 11, 12, 3].contains(&pick.movie_id), "{pick:?}");
+        }
+        let horror = picks.iter().filter(|p| p.movie_id <= 10).count();
+        assert!(horror >= 5, "mostly horror for a horror fan: {picks:?}");
+        // Best first.
+        assert!(picks[0].predicted > picks[5].predicted, "{picks:?}");
+        // The reason is one of the liked movies, never a disliked one.
+        for pick in picks.iter().filter(|p| p.movie_id <= 10) {
+            let (because, stars) = pick.because.expect("a liked movie explains a horror pick");
+            assert!([1, 2].contains(&because), "{pick:?}");
+            assert_eq!(stars, 5.0);
+        }
+    }
+
+    #[test]
+    fn too_few_known_ratings_means_no_model_ranking() {
+        let serving = two_taste_model();
+        assert!(rank(&serving, &[(1, 5.0), (2, 5.0)], &HashSet::new(), 5).is_none());
+        // Movies the model never saw do not count.
+        let with_unknown = [(1, 5.0), (2, 5.0), (999, 4.0)];
+        assert!(rank(&serving, &with_unknown, &HashSet::new(), 5).is_none());
+        assert_eq!(predicted_rating(&serving, &with_unknown, 4), None);
+    }
+
+    #[test]
+    fn predicted_rating_follows_taste() {
+        let serving = two_taste_model();
+        let ratings = [(1, 5.0), (2, 5.0), (11, 1.0), (12, 1.0)];
+        let horror = predicted_rating(&serving, &ratings, 5).unwrap();
+        let comedy = predicted_rating(&serving, &ratings, 15).unwrap();
+        assert!(horror > comedy + 1.0, "{horror} vs {comedy}");
+        assert_eq!(predicted_rating(&serving, &ratings, 999), None);
+    }
+
+    #[test]
+    fn similar_movies_skip_excluded_ones_and_keep_the_count() {
+        let serving = two_taste_model();
+        let all = similar(&serving, 1, &HashSet::new(), 5);
+        assert_eq!(all.len(), 5);
+        let first = all[0].0;
+        let without_first = similar(&serving, 1, &[first].into(), 5);
+        assert_eq!(without_first.len(), 5);
+        assert!(
+            without_first
+                .iter()
+                .all(|(movie, _)| *movie != first && *movie != 1)
+        );
+        assert!(similar(&serving, 999, &HashSet::new(), 5).is_empty());
+    }
+
+    #[test]
+    fn onboarding_takes_genres_in_turn_and_skips_rated() {
+        let candidates = vec![
+            summary(1, "Drama"),
+            summary(2, "Drama"),
+            summary(3, "Drama"),
+            summary(4, "Action"),
+            summary(5, "Horror"),
+            summary(6, "Action"),
+        ];
+        let picked: Vec<i64> = round_robin_by_genre(candidates.clone(), &[2].into(), 5)
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(picked, vec![1, 4, 5, 3, 6]);
+        assert_eq!(
+            round_robin_by_genre(candidates, &HashSet::new(), 20).len(),
+            6
+        );
+    }
+
+    #[test]
+    fn stars_are_written_without_needless_decimals() {
+        assert_eq!(stars_text(5.0), "5");
+        assert_eq!(stars_text(3.5), "3.5");
+    }
+}

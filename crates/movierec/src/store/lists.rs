@@ -1,0 +1,135 @@
+//! A user's personal movie lists: "Not interested" (hidden) and the watchlist.
+
+use sqlx::SqlitePool;
+
+use crate::domain::MovieId;
+
+/// Which list. Each maps to one fixed table name, the only text ever spliced into the SQL here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum List {
+    Hidden,
+    Watchlist,
+}
+
+impl List {
+    fn table(self) -> &'static str {
+        match self {
+            List::Hidden => "hidden_movies",
+            List::Watchlist => "watchlist",
+        }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListedMovie {
+    pub movie_id: i64,
+    pub title: String,
+    pub year: Option<i64>,
+}
+
+/// The ids on both lists of a user, in one query: what recommendations leave out.
+#[derive(Debug, Clone, Default)]
+pub struct UserLists {
+    pub hidden: Vec<i64>,
+    pub watchlist: Vec<i64>,
+}
+
+/// Puts a movie on a list (again is fine). Returns `false`, changing nothing, when the movie
+/// does not exist.
+pub async fn add(
+    pool: &SqlitePool,
+    list: List,
+    user_id: i64,
+    movie: MovieId,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(&format!(
+        "INSERT INTO {} (user_id, movie_id, created_at)
+         SELECT $1, id, $3 FROM movies WHERE id = $2
+         ON CONFLICT (user_id, movie_id) DO NOTHING",
+        list.table()
+    ))
+    .bind(user_id)
+    .bind(movie.get())
+    .bind(super::now())
+    .execute(pool)
+    .await?;
+    if done.rows_affected() > 0 {
+        return Ok(true);
+    }
+    // Nothing inserted: either already listed or no such movie.
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM movies WHERE id = $1")
+        .bind(movie.get())
+        .fetch_optional(pool)
+        .await?;
+    Ok(exists.is_some())
+}
+
+/// Takes a movie off a list; returns whether it was there.
+pub async fn remove(
+    pool: &SqlitePool,
+    list: List,
+    user_id: i64,
+    movie: MovieId,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(&format!(
+        "DELETE FROM {} WHERE user_id = $1 AND movie_id = $2",
+        list.table()
+    ))
+    .bind(user_id)
+    .bind(movie.get())
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn contains(
+    pool: &SqlitePool,
+    list: List,
+    user_id: i64,
+    movie: MovieId,
+) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT movie_id FROM {} WHERE user_id = $1 AND movie_id = $2",
+        list.table()
+    ))
+    .bind(user_id)
+    .bind(movie.get())
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Both lists' movie ids for a user.
+pub async fn for_user(pool: &SqlitePool, user_id: i64) -> sqlx::Result<UserLists> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT movie_id, 0 FROM hidden_movies WHERE user_id = $1
+         UNION ALL
+         SELECT movie_id, 1 FROM watchlist WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?;
+    let mut lists = UserLists::default();
+    for (movie, which) in rows {
+        if which == 0 {
+            lists.hidden.push(movie);
+        } else {
+            lists.watchlist.push(movie);
+        }
+    }
+    Ok(lists)
+}
+
+/// A list with titles, most recently added first.
+pub async fn movies(pool: &SqlitePool, list: List, user_id: i64) -> sqlx::Result<Vec<ListedMovie>> {
+    sqlx::query_as(&format!(
+        "SELECT l.movie_id, m.title, m.year
+         FROM {} l JOIN movies m ON m.id = l.movie_id
+         WHERE l.user_id = $1
+         ORDER BY l.created_at DESC, m.title, m.id",
+        list.table()
+    ))
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}

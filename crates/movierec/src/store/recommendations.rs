@@ -1,0 +1,123 @@
+//! What the recommender reads: a user's ratings as pairs, short movie descriptions by id, and
+//! the candidates of the fallback and of onboarding.
+
+use sqlx::SqlitePool;
+
+/// A movie as lists of picks show it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MovieSummary {
+    pub id: i64,
+    pub title: String,
+    pub year: Option<i64>,
+    /// The first genre by name; the embedded catalog has at most one.
+    pub genre: Option<String>,
+}
+
+/// A fallback candidate with the reason it was picked.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Candidate {
+    pub id: i64,
+    /// The genre it is popular in, for picks from the user's favourite genres.
+    pub genre: Option<String>,
+}
+
+/// Every `(movie id, stars)` of a user: one primary-key range read.
+pub async fn user_ratings(pool: &SqlitePool, user_id: i64) -> sqlx::Result<Vec<(i64, f64)>> {
+    sqlx::query_as("SELECT movie_id, rating FROM ratings WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_all(pool)
+        .await
+}
+
+/// Summaries of the given movies, in no particular order; unknown ids are left out.
+pub async fn summaries(pool: &SqlitePool, ids: &[i64]) -> sqlx::Result<Vec<MovieSummary>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Placeholders only: the ids themselves are bound.
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT m.id, m.title, m.year, MIN(g.name) AS genre
+         FROM movies m
+         LEFT JOIN movie_genres mg ON mg.movie_id = m.id
+         LEFT JOIN genres g ON g.id = mg.genre_id
+         WHERE m.id IN ({})
+         GROUP BY m.id, m.title, m.year",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as(&sql);
+    for id in ids {
+        query = query.bind(id);
+    }
+    query.fetch_all(pool).await
+}
+
+/// Well-known movies (at least `min_votes` IMDb votes) best rated by everyone who rated them,
+/// critic accounts and users alike. The average is pulled towards 3 stars by two virtual
+/// ratings so a single enthusiastic rating does not top the list.
+pub async fn best_rated(
+    pool: &SqlitePool,
+    min_votes: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<Candidate>> {
+    sqlx::query_as(
+        "SELECT m.id, NULL AS genre
+         FROM movies m JOIN ratings r ON r.movie_id = m.id
+         WHERE m.imdb_votes >= $1
+         GROUP BY m.id, m.imdb_votes
+         ORDER BY (SUM(r.rating) + 6.0) / (COUNT(*) + 2) DESC, m.imdb_votes DESC, m.id
+         LIMIT $2",
+    )
+    .bind(min_votes)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// The most voted movies of the genres of the movies a user rated at least `min_stars`,
+/// leaving out the poorly rated (IMDb below `min_imdb`).
+pub async fn popular_in_liked_genres(
+    pool: &SqlitePool,
+    user_id: i64,
+    min_stars: f64,
+    min_imdb: f64,
+    limit: i64,
+) -> sqlx::Result<Vec<Candidate>> {
+    sqlx::query_as(
+        "SELECT m.id, MIN(g.name) AS genre
+         FROM movies m
+         JOIN movie_genres mg ON mg.movie_id = m.id
+         JOIN genres g ON g.id = mg.genre_id
+         WHERE mg.genre_id IN (
+             SELECT lg.genre_id FROM ratings r JOIN movie_genres lg ON lg.movie_id = r.movie_id
+             WHERE r.user_id = $1 AND r.rating >= $2)
+           AND m.imdb_rating >= $3
+         GROUP BY m.id, m.imdb_votes
+         ORDER BY m.imdb_votes DESC, m.id
+         LIMIT $4",
+    )
+    .bind(user_id)
+    .bind(min_stars)
+    .bind(min_imdb)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// The most voted movies with their genre, most voted first: the pool onboarding picks from.
+pub async fn most_voted(pool: &SqlitePool, limit: i64) -> sqlx::Result<Vec<MovieSummary>> {
+    sqlx::query_as(
+        // The genre as a subquery, not a join and GROUP BY, so the rows come straight off the
+        // index on votes and the scan stops at the limit.
+        "SELECT m.id, m.title, m.year,
+                (SELECT MIN(g.name) FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
+                 WHERE mg.movie_id = m.id) AS genre
+         FROM movies m
+         WHERE m.imdb_votes IS NOT NULL
+         ORDER BY m.imdb_votes DESC, m.id
+         LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}

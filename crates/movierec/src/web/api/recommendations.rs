@@ -1,0 +1,116 @@
+//! `GET /api/v1/recommendations` and `GET /api/v1/movies/{id}/similar`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::{Deserialize, Serialize};
+
+use super::{no_such_movie, path_movie_id};
+use crate::recommend::{self, Source};
+use crate::store;
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::session::{MaybeUser, RequireUser};
+
+const MAX_N: usize = 100;
+const DEFAULT_RECOMMENDATIONS: usize = 20;
+const DEFAULT_SIMILAR: usize = 10;
+
+#[derive(Debug, Deserialize)]
+pub struct CountQuery {
+    n: Option<String>,
+}
+
+impl CountQuery {
+    /// `n`, or `default` when absent; anything but a whole number in 1..=100 is refused.
+    fn get(&self, default: usize) -> Result<usize, AppError> {
+        match self.n.as_deref() {
+            None => Ok(default),
+            Some(raw) => match raw.trim().parse::<usize>() {
+                Ok(n) if (1..=MAX_N).contains(&n) => Ok(n),
+                _ => Err(AppError::bad_request(format!(
+                    "n: Give a whole number from 1 to {MAX_N}."
+                ))),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct RecommendationJson {
+    movie_id: i64,
+    title: String,
+    year: Option<i64>,
+    genre: Option<String>,
+    /// `null` for fallback picks: only the model predicts.
+    predicted_rating: Option<f32>,
+    reason: Option<String>,
+    source: Source,
+}
+
+pub async fn recommendations(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Query(query): Query<CountQuery>,
+) -> Result<Json<Vec<RecommendationJson>>, AppError> {
+    let n = query.get(DEFAULT_RECOMMENDATIONS)?;
+    let found = recommend::for_user(&state.pool, &state.models, me.id, n).await?;
+    let source = found.source;
+    Ok(Json(
+        found
+            .items
+            .into_iter()
+            .map(|r| RecommendationJson {
+                movie_id: r.movie.id,
+                title: r.movie.title,
+                year: r.movie.year,
+                genre: r.movie.genre,
+                predicted_rating: r.predicted,
+                reason: r.reason,
+                source,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize)]
+pub struct SimilarJson {
+    movie_id: i64,
+    title: String,
+    year: Option<i64>,
+    genre: Option<String>,
+    similarity: f32,
+}
+
+/// Empty until a model is trained; a logged-in user's hidden movies are left out.
+pub async fn similar(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path(raw): Path<String>,
+    Query(query): Query<CountQuery>,
+) -> Result<Json<Vec<SimilarJson>>, AppError> {
+    let n = query.get(DEFAULT_SIMILAR)?;
+    let id = path_movie_id("id", &raw)?;
+    if store::movies::find(&state.pool, id).await?.is_none() {
+        return Err(no_such_movie(id));
+    }
+    let similar = recommend::similar_movies(
+        &state.pool,
+        &state.models,
+        id.get(),
+        user.map(|me| me.id),
+        n,
+    )
+    .await?;
+    Ok(Json(
+        similar
+            .into_iter()
+            .map(|s| SimilarJson {
+                movie_id: s.movie.id,
+                title: s.movie.title,
+                year: s.movie.year,
+                genre: s.movie.genre,
+                similarity: s.similarity,
+            })
+            .collect(),
+    ))
+}

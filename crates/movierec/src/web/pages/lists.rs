@@ -1,0 +1,100 @@
+//! "Not interested" and the watchlist: the forms that change them and the watchlist page.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::Redirect;
+
+use crate::store;
+use crate::store::lists::{List, ListedMovie};
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::pages::movies::{NextForm, back, movie_id};
+use crate::web::session::{RequireUser, SessionUser};
+
+async fn add(
+    state: &AppState,
+    user_id: i64,
+    raw: &str,
+    list: List,
+    form: &NextForm,
+) -> Result<Redirect, AppError> {
+    let id = movie_id(raw)?;
+    if !store::lists::add(&state.pool, list, user_id, id).await? {
+        return Err(AppError::not_found(format!(
+            "There is no movie with id {id}."
+        )));
+    }
+    Ok(back(form.next.as_deref(), id))
+}
+
+async fn remove(
+    state: &AppState,
+    user_id: i64,
+    raw: &str,
+    list: List,
+    form: &NextForm,
+) -> Result<Redirect, AppError> {
+    let id = movie_id(raw)?;
+    // Taking off a movie that is not there is already the wanted outcome.
+    store::lists::remove(&state.pool, list, user_id, id).await?;
+    Ok(back(form.next.as_deref(), id))
+}
+
+pub async fn hide(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(raw): Path<String>,
+    Form(form): Form<NextForm>,
+) -> Result<Redirect, AppError> {
+    add(&state, me.id, &raw, List::Hidden, &form).await
+}
+
+pub async fn unhide(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(raw): Path<String>,
+    Form(form): Form<NextForm>,
+) -> Result<Redirect, AppError> {
+    remove(&state, me.id, &raw, List::Hidden, &form).await
+}
+
+pub async fn watch(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(raw): Path<String>,
+    Form(form): Form<NextForm>,
+) -> Result<Redirect, AppError> {
+    add(&state, me.id, &raw, List::Watchlist, &form).await
+}
+
+pub async fn unwatch(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(raw): Path<String>,
+    Form(form): Form<NextForm>,
+) -> Result<Redirect, AppError> {
+    remove(&state, me.id, &raw, List::Watchlist, &form).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "watchlist.html")]
+pub struct WatchlistPage {
+    user: Option<SessionUser>,
+    watchlist: Vec<ListedMovie>,
+    hidden: Vec<ListedMovie>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+) -> Result<WatchlistPage, AppError> {
+    let watchlist = store::lists::movies(&state.pool, List::Watchlist, me.id).await?;
+    let hidden = store::lists::movies(&state.pool, List::Hidden, me.id).await?;
+    Ok(WatchlistPage {
+        user: Some(me),
+        watchlist,
+        hidden,
+    })
+}

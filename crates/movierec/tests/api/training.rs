@@ -1,0 +1,253 @@
+//! The training job through the app: API, Model page, single flight, requests during
+//! training, automatic retraining and damaged stored models.
+
+use std::time::Duration;
+
+use crate::helpers::{TestApp, catalog_ids, spawn_app, spawn_app_with, version};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// Catalog ratings by the critic accounts, as loaded on first start.
+async fn ratings_in_database(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM ratings")
+        .fetch_one(&app.database().await)
+        .await
+        .unwrap()
+}
+
+async fn post_train(app: &TestApp) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/model/train"))
+        .send()
+        .await
+        .expect("request sent")
+}
+
+#[tokio::test]
+async fn first_start_trains_from_the_critics() {
+    let app = spawn_app().await;
+    let status = app.wait_for_version_after(None).await;
+    assert_eq!(
+        status["n_ratings"].as_i64().unwrap(),
+        ratings_in_database(&app).await
+    );
+    // The catalog's critic accounts are the only raters.
+    assert_eq!(status["n_users"], 2);
+    assert_eq!(status["training"]["error"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn train_through_the_api_and_see_the_model_page() {
+    let app = spawn_app().await;
+    let first = version(&app.wait_for_version_after(None).await);
+
+    // Anonymous visitors may look but not train.
+    assert_eq!(post_train(&app).await.status().as_u16(), 401);
+    let page = app.get_html("/model").await;
+    assert!(page.contains("Log in</a> to start a training"), "{page}");
+
+    app.register("tess", PASSWORD).await;
+    for (id, stars) in catalog_ids(4).into_iter().zip(["5", "4", "1", "2.5"]) {
+        app.rate(id, stars).await;
+    }
+    let response = post_train(&app).await;
+    assert_eq!(response.status().as_u16(), 202);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["training"]["running"], true);
+
+    let status = app.wait_for_version_after(first).await;
+    assert!(version(&status) > first);
+    assert_eq!(
+        status["n_ratings"].as_i64().unwrap(),
+        ratings_in_database(&app).await
+    );
+    assert_eq!(status["n_users"], 3);
+    let rmse = status["holdout_rmse"].as_f64().expect("a held-out RMSE");
+    assert!(rmse > 0.0 && rmse < 4.5, "{rmse}");
+    let epochs = status["epochs"].as_array().unwrap();
+    assert_eq!(epochs.len(), mf::Params::default().epochs);
+    // The curve is measured on the engine's training state, the figure on the finished model
+    // (where movies that only appear in the held-out sample fall back to biases): close, not equal.
+    let last = epochs.last().unwrap()["holdout_rmse"].as_f64().unwrap();
+    assert!((last - rmse).abs() < 0.05, "{last} vs {rmse}");
+    assert_eq!(status["training"]["epoch"], epochs.len());
+    assert_eq!(status["training"]["version"], status["version"]);
+
+    let page = app.get_html("/model").await;
+    let v = version(&status).unwrap();
+    assert!(
+        page.contains(&format!("<dd id=\"model-version\">{v}</dd>")),
+        "{page}"
+    );
+    assert!(page.contains(&format!("{rmse:.4}")), "{page}");
+    let svg = &page[page.find("<svg").expect("an inline chart")..];
+    assert!(svg.contains("<polyline"), "{svg}");
+    assert!(page.contains("Train now"));
+    assert!(page.contains("href=\"/model\""), "nav link");
+
+    // The page's button starts a training too and comes back to the page.
+    let response = app.post_form("/model/train", &[("", "")]).await;
+    crate::helpers::assert_redirects_to(&response, "/model");
+    let status = app.wait_for_version_after(Some(v)).await;
+    assert!(version(&status) > Some(v));
+}
+
+#[tokio::test]
+async fn one_training_at_a_time_and_requests_answer_meanwhile() {
+    // The first-start training runs (practically) forever.
+    let app = spawn_app_with(|c| c.training.epochs = Some(100_000_000)).await;
+    let running = crate::helpers::wait_for_model(&app.client, &app.address, "epochs", |s| {
+        s["training"]["running"] == true && s["training"]["epoch"].as_u64() >= Some(2)
+    })
+    .await;
+    assert_eq!(running["training"]["epochs"], 100_000_000);
+    assert_eq!(running["version"], serde_json::Value::Null);
+
+    app.register("otto", PASSWORD).await;
+    let response = post_train(&app).await;
+    assert_eq!(response.status().as_u16(), 409);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "conflict");
+    assert_eq!(body["error"]["message"], "A training is already running.");
+    let response = app.post_form("/model/train", &[("", "")]).await;
+    assert_eq!(response.status().as_u16(), 409);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("A training is already running.")
+    );
+
+    // Pages answer while the training holds the cores: had a request waited for the
+    // training, it would never answer.
+    let quick = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    for path in ["/", "/model", "/api/v1/model"] {
+        let response = app
+            .client
+            .get(app.url(path))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{path} did not answer during training: {e}"));
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+    }
+    let page = quick.get(app.url("/model")).send().await.unwrap();
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Training: epoch"), "{page}");
+    assert!(page.contains("data-training-running=\"true\""));
+
+    let later = crate::helpers::model_status(&app.client, &app.address).await;
+    assert_eq!(later["training"]["running"], true);
+    assert!(later["training"]["epoch"].as_u64() > running["training"]["epoch"].as_u64());
+}
+
+#[tokio::test]
+async fn recommendations_from_the_model_answer_during_a_long_training() {
+    let app = spawn_app().await;
+    let first = version(&app.wait_for_version_after(None).await);
+    app.register("rex", PASSWORD).await;
+    for (id, stars) in catalog_ids(6)
+        .into_iter()
+        .zip(["5", "4.5", "1", "2", "4", "3"])
+    {
+        app.rate(id, stars).await;
+    }
+    let app = app
+        .restart_with(|c| c.training.epochs = Some(100_000_000))
+        .await;
+    assert_eq!(post_train(&app).await.status().as_u16(), 202);
+    let running = crate::helpers::wait_for_model(&app.client, &app.address, "epochs", |s| {
+        s["training"]["epoch"].as_u64() >= Some(2)
+    })
+    .await;
+    assert_eq!(version(&running), first);
+
+    for _ in 0..5 {
+        let response = app
+            .client
+            .get(app.url("/api/v1/recommendations?n=10"))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .expect("recommendations answer during training");
+        assert_eq!(response.status().as_u16(), 200);
+        let picks: serde_json::Value = response.json().await.unwrap();
+        let picks = picks.as_array().unwrap();
+        assert_eq!(picks.len(), 10);
+        assert!(picks.iter().all(|p| p["source"] == "model"), "{picks:?}");
+        let home = app.get("/").await;
+        assert_eq!(home.status().as_u16(), 200);
+    }
+    let later = crate::helpers::model_status(&app.client, &app.address).await;
+    assert_eq!(
+        later["training"]["running"], true,
+        "still training: {later}"
+    );
+}
+
+#[tokio::test]
+async fn retrains_by_itself_after_enough_new_ratings() {
+    let app = spawn_app_with(|c| {
+        c.training.retrain_after = 3;
+        c.training.retrain_interval = Duration::ZERO;
+    })
+    .await;
+    let first = version(&app.wait_for_version_after(None).await);
+    // Changes count from the second after the model read its data.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.register("ada", PASSWORD).await;
+    let ids = catalog_ids(3);
+    app.rate(ids[0], "5").await;
+    app.rate(ids[1], "4").await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        version(&crate::helpers::model_status(&app.client, &app.address).await),
+        first,
+        "two changes are not enough"
+    );
+    app.rate(ids[2], "1").await;
+    let status = app.wait_for_version_after(first).await;
+    assert_eq!(status["n_users"], 3);
+}
+
+#[tokio::test]
+async fn only_the_newest_models_are_kept() {
+    let app = spawn_app().await;
+    let mut latest = version(&app.wait_for_version_after(None).await);
+    app.register("kept", PASSWORD).await;
+    for _ in 0..6 {
+        assert_eq!(post_train(&app).await.status().as_u16(), 202);
+        latest = version(&app.wait_for_version_after(latest).await);
+    }
+    let kept: Vec<i64> = sqlx::query_scalar("SELECT id FROM models ORDER BY id")
+        .fetch_all(&app.database().await)
+        .await
+        .unwrap();
+    let newest = latest.unwrap();
+    let keep = movierec::store::models::KEEP;
+    assert_eq!(kept, ((newest - keep + 1)..=newest).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn a_damaged_stored_model_falls_back_to_the_previous_one() {
+    let app = spawn_app().await;
+    let first = version(&app.wait_for_version_after(None).await);
+    app.register("dora", PASSWORD).await;
+    assert_eq!(post_train(&app).await.status().as_u16(), 202);
+    let second = version(&app.wait_for_version_after(first).await);
+
+    sqlx::query("UPDATE models SET data = $1 WHERE id = $2")
+        .bind(b"not a model".as_slice())
+        .bind(second)
+        .execute(&app.database().await)
+        .await
+        .unwrap();
+    let app = app.restart().await;
+    let status = crate::helpers::model_status(&app.client, &app.address).await;
+    assert_eq!(version(&status), first);
+    assert_eq!(status["training"]["running"], false);
+}
