@@ -28,7 +28,7 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "MOVIEREC_BIND", default_value = "127.0.0.1:8000")]
     pub bind: String,
-    /// Database URL (sqlite:// or postgres://).
+    /// Database URL (`sqlite://PATH`; PostgreSQL is planned, the SQL is kept portable for it).
     #[arg(
         long,
         env = "DATABASE_URL",
