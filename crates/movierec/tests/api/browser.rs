@@ -323,7 +323,7 @@ async fn a_new_user_onboards_trains_then_steps_through_picks() {
         .await
         .unwrap();
     let mut after = None;
-    // Training the catalog takes a few seconds; a minute allows for a busy machine.
+    // Training the catalog takes well under a second; the minute allows for a busy machine.
     for _ in 0..600 {
         after = model_version(&client).await;
         if after > Some(before) {
