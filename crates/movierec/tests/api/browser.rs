@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, model_status, spawn_app};
 
 /// A chromedriver process for one test, stopped when dropped.
 struct Driver {
@@ -306,14 +306,26 @@ async fn movie_ids(client: &Client, css: &str) -> Vec<String> {
     serde_json::from_value(ids).unwrap()
 }
 
+/// The model version the Model page shows, read in one script so a reload cannot interfere.
+async fn model_version(client: &Client) -> Option<i64> {
+    let text = client
+        .execute(
+            "const e = document.getElementById('model-version'); return e ? e.textContent : null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    text.as_str().and_then(|t| t.trim().parse().ok())
+}
+
 #[tokio::test]
-async fn a_new_user_onboards_then_steps_through_picks() {
+async fn a_new_user_onboards_trains_then_steps_through_picks() {
     let Some(driver) = start_driver().await else {
         return;
     };
     let app = spawn_app().await;
     // The model trained at start-up from the critics' ratings.
-    app.wait_for_version_after(None).await;
+    let initial = app.wait_for_version_after(None).await;
     let client = browser(&driver).await;
     register(&client, &app, "newbie").await;
     wait_for_text(&client, "Rate a few movies you have seen").await;
@@ -346,6 +358,54 @@ async fn a_new_user_onboards_then_steps_through_picks() {
     }
     wait_for_text(&client, r#"data-source="model""#).await;
     wait_for_text(&client, "Predicted ★").await;
+
+    // Train from the Model page: the page follows the training and shows the new version.
+    client
+        .find(Locator::LinkText("Model"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, r#"id="model-version""#).await;
+    let before = model_version(&client).await.expect("a model is serving");
+    client
+        .find(Locator::Id("train-button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let mut after = None;
+    // Training the catalog takes well under a second; the minute allows for a busy machine.
+    for _ in 0..600 {
+        after = model_version(&client).await;
+        if after > Some(before) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        after > Some(before),
+        "the Model page still shows version {after:?}, not a newer one than {before}"
+    );
+    let chart = client.find(Locator::Css("figure.chart svg")).await.unwrap();
+    assert!(chart.html(false).await.unwrap().contains("<polyline"));
+    // The new model knows the new user: one more user than the critics alone.
+    let trained = model_status(&app.client, &app.address).await;
+    assert_eq!(
+        trained["n_users"].as_i64(),
+        initial["n_users"].as_i64().map(|n| n + 1)
+    );
+
+    client
+        .find(Locator::Css("a.brand"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, r#"data-source="model""#).await;
 
     // Next steps through the ranked list: a new movie each time.
     let mut seen = Vec::new();
