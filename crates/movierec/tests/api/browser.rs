@@ -83,6 +83,11 @@ async fn browser(driver: &Driver) -> Client {
         .expect("browser session")
 }
 
+/// Clicks the element `locator` finds, failing the test when there is none.
+async fn click(client: &Client, locator: Locator<'_>) {
+    client.find(locator).await.unwrap().click().await.unwrap();
+}
+
 async fn wait_for_text(client: &Client, text: &str) {
     for _ in 0..100 {
         if client.source().await.expect("page source").contains(text) {
@@ -128,21 +133,9 @@ async fn register_search_rate_by_clicking_the_stars_and_see_it_in_my_ratings() {
     // Search from the box in the navigation bar, with a typo.
     let search_box = client.find(Locator::Id("nav-q")).await.unwrap();
     search_box.send_keys("godfater").await.unwrap();
-    client
-        .find(Locator::Css("form.nav-search button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("form.nav-search button[type=submit]")).await;
     wait_for_text(&client, "found").await;
-    client
-        .find(Locator::LinkText("The Godfather"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::LinkText("The Godfather")).await;
     wait_for_text(&client, "<h1>The Godfather <").await;
     let id: u32 = client
         .current_url()
@@ -154,22 +147,10 @@ async fn register_search_rate_by_clicking_the_stars_and_see_it_in_my_ratings() {
         .expect("a movie page address");
 
     // The seventh half star is 3.5; choosing it saves at once (app.js).
-    client
-        .find(Locator::Css("label[for=stars-7]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("label[for=stars-7]")).await;
     wait_for_text(&client, "You rated it 3.5 stars").await;
 
-    client
-        .find(Locator::LinkText("My ratings"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::LinkText("My ratings")).await;
     wait_for_text(&client, "1 rating.").await;
     assert!(client.source().await.unwrap().contains("The Godfather"));
     let select = client
@@ -180,13 +161,7 @@ async fn register_search_rate_by_clicking_the_stars_and_see_it_in_my_ratings() {
 
     // Edit in place: choose 5 and save, back on the same list.
     select.select_by_value("5").await.unwrap();
-    client
-        .find(Locator::Css("td form.inline-form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("td form.inline-form button")).await;
     // Back on the list, whose address now carries the sort and page it came from.
     for _ in 0..100 {
         if client
@@ -253,25 +228,13 @@ async fn model_page_shows_the_chart_and_follows_a_training() {
     let client = browser(&driver).await;
     register(&client, &app, "curious").await;
 
-    client
-        .find(Locator::LinkText("Model"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::LinkText("Model")).await;
     wait_for_text(&client, "Held-out RMSE").await;
     let chart = client.find(Locator::Css("figure.chart svg")).await.unwrap();
     assert!(chart.html(false).await.unwrap().contains("<polyline"));
     wait_for_text(&client, "No training running.").await;
 
-    client
-        .find(Locator::Id("train-button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Id("train-button")).await;
     wait_for_text(&client, "Training: epoch").await;
     let button = client.find(Locator::Id("train-button")).await.unwrap();
     assert_eq!(
@@ -335,13 +298,7 @@ async fn a_new_user_onboards_trains_then_steps_through_picks() {
     for _ in 0..4 {
         let offered = movie_ids(&client, "li.onboarding-movie").await;
         let movie = &offered[0];
-        client
-            .find(Locator::Css(&format!("label[for=ob-{movie}-10]")))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, Locator::Css(&format!("label[for=ob-{movie}-10]"))).await;
         for _ in 0..100 {
             let now = movie_ids(&client, "li.onboarding-movie").await;
             if !now.contains(movie) {
@@ -360,22 +317,10 @@ async fn a_new_user_onboards_trains_then_steps_through_picks() {
     wait_for_text(&client, "Predicted ★").await;
 
     // Train from the Model page: the page follows the training and shows the new version.
-    client
-        .find(Locator::LinkText("Model"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::LinkText("Model")).await;
     wait_for_text(&client, r#"id="model-version""#).await;
     let before = model_version(&client).await.expect("a model is serving");
-    client
-        .find(Locator::Id("train-button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Id("train-button")).await;
     let mut after = None;
     // Training the catalog takes well under a second; the minute allows for a busy machine.
     for _ in 0..600 {
@@ -398,13 +343,7 @@ async fn a_new_user_onboards_trains_then_steps_through_picks() {
         initial["n_users"].as_i64().map(|n| n + 1)
     );
 
-    client
-        .find(Locator::Css("a.brand"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("a.brand")).await;
     wait_for_text(&client, r#"data-source="model""#).await;
 
     // Next steps through the ranked list: a new movie each time.
@@ -414,27 +353,17 @@ async fn a_new_user_onboards_trains_then_steps_through_picks() {
         let movie = featured[0].clone();
         assert!(!seen.contains(&movie), "{movie} featured twice");
         seen.push(movie);
-        client
-            .find(Locator::Css("article.featured a[rel=next]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&client, Locator::Css("article.featured a[rel=next]")).await;
         wait_for_text(&client, &format!("Pick {} of", seen.len() + 1)).await;
     }
 
     // "Not interested" replaces the featured pick, and the grid loses it too.
     let hidden = movie_ids(&client, "article.featured").await[0].clone();
-    client
-        .find(Locator::XPath(
-            "//article[contains(@class,'featured')]//button[text()='Not interested']",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        &client,
+        Locator::XPath("//article[contains(@class,'featured')]//button[text()='Not interested']"),
+    )
+    .await;
     for _ in 0..100 {
         if movie_ids(&client, "article.featured").await.first() != Some(&hidden) {
             break;
