@@ -47,6 +47,8 @@ pub struct Recommendations {
     pub items: Vec<Recommendation>,
     /// How many movies the user has rated, read on the way.
     pub rated: usize,
+    /// Movies the user rated or hid: never offered for rating again (see [`onboarding`]).
+    pub rated_or_hidden: HashSet<i64>,
 }
 
 /// One pick of the model, before titles are looked up.
@@ -167,6 +169,8 @@ pub async fn for_user(
 ) -> sqlx::Result<Recommendations> {
     let ratings = store::recommendations::user_ratings(pool, user_id).await?;
     let lists = store::lists::for_user(pool, user_id).await?;
+    let mut rated_or_hidden: HashSet<i64> = ratings.iter().map(|&(movie, _)| movie).collect();
+    rated_or_hidden.extend(&lists.hidden);
     let mut exclude: HashSet<i64> = lists.hidden.into_iter().collect();
     exclude.extend(lists.watchlist);
     let picks = models
@@ -183,6 +187,7 @@ pub async fn for_user(
         source,
         items,
         rated: ratings.len(),
+        rated_or_hidden,
     })
 }
 
@@ -349,18 +354,14 @@ pub const ONBOARDING_UNTIL: usize = 10;
 const ONBOARDING_POOL: i64 = 400;
 
 /// Up to `n` well-known, varied movies for a new user to rate: the most voted of each genre in
-/// turn, leaving out movies the user rated or hid.
+/// turn, leaving out `skip` (the movies the user rated or hid, as [`for_user`] read them).
 pub async fn onboarding(
     pool: &SqlitePool,
-    user_id: i64,
+    skip: &HashSet<i64>,
     n: usize,
 ) -> sqlx::Result<Vec<MovieSummary>> {
     let candidates = store::recommendations::most_voted(pool, ONBOARDING_POOL).await?;
-    let ratings = store::recommendations::user_ratings(pool, user_id).await?;
-    let lists = store::lists::for_user(pool, user_id).await?;
-    let mut skip: HashSet<i64> = ratings.into_iter().map(|(movie, _)| movie).collect();
-    skip.extend(lists.hidden);
-    Ok(round_robin_by_genre(candidates, &skip, n))
+    Ok(round_robin_by_genre(candidates, skip, n))
 }
 
 /// Takes the first remaining movie of each genre in turn, genres in order of their first

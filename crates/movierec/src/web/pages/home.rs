@@ -110,7 +110,12 @@ async fn personal(state: &AppState, user_id: i64, pick: usize) -> Result<Persona
         recommend::for_user(&state.pool, &state.models, user_id, MAX_PICKS).await?;
     let rated = recommendations.rated;
     let onboarding = if rated < recommend::ONBOARDING_UNTIL {
-        recommend::onboarding(&state.pool, user_id, ONBOARDING_MOVIES).await?
+        recommend::onboarding(
+            &state.pool,
+            &recommendations.rated_or_hidden,
+            ONBOARDING_MOVIES,
+        )
+        .await?
     } else {
         Vec::new()
     };
