@@ -1,6 +1,5 @@
 //! movierec: the web app, storage, jobs and CLI around the `mf` engine.
 
-pub mod accounts;
 pub mod catalog;
 pub mod cli;
 pub mod config;
@@ -10,6 +9,7 @@ pub mod offline;
 pub mod recommend;
 pub mod search;
 pub mod seed;
+pub mod services;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -62,7 +62,7 @@ impl Application {
                 SESSION_IDLE_DAYS,
             )));
 
-        crate::accounts::warm_up().await?;
+        crate::services::accounts::warm_up().await?;
         let models = Arc::default();
         let trainer = Arc::new(Trainer::new(
             pool.clone(),

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use tower_sessions::Session;
 
-use crate::accounts;
+use crate::services::accounts;
 use crate::domain::{Password, Username};
 use crate::store;
 use crate::web::AppState;

@@ -1,0 +1,3 @@
+//! What a request or a command does, without HTTP: the rules that span several store calls.
+
+pub mod accounts;
