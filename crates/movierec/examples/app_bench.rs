@@ -16,8 +16,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use movierec::config::Config;
+use movierec::http_server::ServerLimits;
 use movierec::jobs::TrainingConfig;
 use movierec::jobs::training::train_and_store;
+use movierec::services::accounts::HashingLimits;
 use movierec::startup::Application;
 use reqwest::{Client, redirect};
 
@@ -132,6 +134,9 @@ async fn main() -> anyhow::Result<()> {
             epochs: None,
             poll_interval: Duration::from_secs(3600),
         },
+        trusted_proxies: Vec::new(),
+        hashing: HashingLimits::default(),
+        server: ServerLimits::default(),
     };
     let app = Application::build(config).await?;
     let address = format!("http://127.0.0.1:{}", app.port());

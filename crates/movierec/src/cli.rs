@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
+use crate::domain::IpNet;
+
 #[derive(Debug, Parser)]
 #[command(name = "movierec", version, about = "Self-hosted movie recommender")]
 pub struct Cli {
@@ -54,6 +56,28 @@ pub struct ServeArgs {
     /// (`movierec train --database-url`, or other instances on the same database).
     #[arg(long, env = "MOVIEREC_MODEL_POLL_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
     pub model_poll_secs: u64,
+    /// Reverse proxies (addresses or CIDR blocks, comma separated) whose `X-Forwarded-For`
+    /// header names the client; from anyone else the header is ignored.
+    #[arg(long, env = "MOVIEREC_TRUSTED_PROXIES", value_delimiter = ',', value_parser = IpNet::parse)]
+    pub trusted_proxies: Vec<IpNet>,
+    /// Seconds a client has to send a request's headers (slow clients are cut off).
+    #[arg(long, env = "MOVIEREC_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, env = "MOVIEREC_BODY_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout_secs: u64,
+    /// Seconds a kept-alive connection may stay idle.
+    #[arg(long, env = "MOVIEREC_IDLE_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_secs: u64,
+    /// Open connections at most; more wait until one closes.
+    #[arg(long, env = "MOVIEREC_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_connections: u32,
+    /// Password hashes computed at once, each with 19 MiB of memory (0 = one per core).
+    #[arg(long, env = "MOVIEREC_MAX_CONCURRENT_HASHES", default_value_t = 0)]
+    pub max_concurrent_hashes: usize,
+    /// Milliseconds a log-in or registration waits for a hashing slot before 503.
+    #[arg(long, env = "MOVIEREC_HASH_WAIT_MS", default_value_t = 5000)]
+    pub hash_wait_ms: u64,
 }
 
 impl Default for ServeArgs {

@@ -3,7 +3,10 @@
 use std::time::Duration;
 
 use crate::cli::ServeArgs;
+use crate::domain::IpNet;
+use crate::http_server::ServerLimits;
 use crate::jobs::TrainingConfig;
+use crate::services::accounts::HashingLimits;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -13,6 +16,10 @@ pub struct Config {
     /// Mark the session cookie `Secure`: only when served over https.
     pub secure_cookies: bool,
     pub training: TrainingConfig,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpNet>,
+    pub hashing: HashingLimits,
+    pub server: ServerLimits,
 }
 
 impl From<&ServeArgs> for Config {
@@ -26,6 +33,20 @@ impl From<&ServeArgs> for Config {
                 retrain_interval: Duration::from_secs(args.retrain_interval_secs),
                 epochs: args.train_epochs.map(|e| e as usize),
                 poll_interval: Duration::from_secs(args.model_poll_secs),
+            },
+            trusted_proxies: args.trusted_proxies.clone(),
+            hashing: HashingLimits {
+                concurrent: match args.max_concurrent_hashes {
+                    0 => HashingLimits::default().concurrent,
+                    n => n,
+                },
+                max_wait: Duration::from_millis(args.hash_wait_ms),
+            },
+            server: ServerLimits {
+                header_timeout: Duration::from_secs(args.header_timeout_secs),
+                body_timeout: Duration::from_secs(args.body_timeout_secs),
+                idle_timeout: Duration::from_secs(args.idle_timeout_secs),
+                max_connections: args.max_connections as usize,
             },
         }
     }

@@ -4,6 +4,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod http_server;
 pub mod jobs;
 pub mod offline;
 pub mod recommend;

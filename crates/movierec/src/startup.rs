@@ -1,7 +1,6 @@
 //! Building and running the web app.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +13,7 @@ use tokio::net::TcpListener;
 use tower_http::csrf::CsrfLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time;
@@ -23,17 +23,20 @@ use tower_sessions_sqlx_store::SqliteStore;
 use tracing::Level;
 
 use crate::config::Config;
+use crate::http_server::{self, ServerLimits};
 use crate::jobs::Trainer;
+use crate::services::accounts::Hasher;
 use crate::store;
 use crate::web::{self, AppState};
 
 /// Sessions end after this long without a visit.
 const SESSION_IDLE_DAYS: i64 = 14;
 /// Forms are small; anything bigger is refused before a handler runs.
-const MAX_BODY_BYTES: usize = 64 * 1024;
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub struct Application {
     port: u16,
+    limits: ServerLimits,
     listener: TcpListener,
     router: Router,
     session_store: SqliteStore,
@@ -62,7 +65,8 @@ impl Application {
                 SESSION_IDLE_DAYS,
             )));
 
-        crate::services::accounts::warm_up().await?;
+        let hasher = Arc::new(Hasher::new(&config.hashing));
+        hasher.warm_up().await?;
         let models = Arc::default();
         let trainer = Arc::new(Trainer::new(
             pool.clone(),
@@ -74,10 +78,14 @@ impl Application {
             pool: pool.clone(),
             models,
             trainer: Arc::clone(&trainer),
+            hasher,
+            trusted_proxies: config.trusted_proxies.clone().into(),
+            secure_cookies: config.secure_cookies,
         };
         // Outermost last: trace → security headers → sessions → error pages → CSRF check →
-        // body limit → routes.
+        // body limit → body timeout → routes.
         let router = web::routes(state)
+            .layer(RequestBodyTimeoutLayer::new(config.server.body_timeout))
             .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
             .layer(CsrfLayer::new())
             .layer(middleware::from_fn(web::error::render_errors))
@@ -94,6 +102,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         Ok(Self {
             port,
+            limits: config.server.clone(),
             listener,
             router,
             session_store,
@@ -124,19 +133,13 @@ impl Application {
         // after its epoch and the watcher with it.
         let stop = StopOnDrop(self.trainer, watcher);
         tracing::info!(port = self.port, "listening");
-        let served = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        http_server::serve(self.listener, self.router, self.limits, shutdown).await;
         cleanup.abort();
         // A training stopped now stores nothing; the previous model serves after a restart.
         drop(stop);
         // Closing checkpoints the write-ahead log, leaving one tidy database file.
         self.pool.close().await;
-        served.context("server error")
+        Ok(())
     }
 }
 
@@ -186,6 +189,9 @@ fn with_security_headers(router: Router) -> Router {
         .layer(header(http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(http::header::X_FRAME_OPTIONS, "DENY"))
         .layer(header(http::header::REFERRER_POLICY, "same-origin"))
+        // Pages and API answers are personal: no cache, shared or private, keeps them.
+        // Static files set their own policy.
+        .layer(header(http::header::CACHE_CONTROL, "no-store"))
 }
 
 /// `movierec serve`.

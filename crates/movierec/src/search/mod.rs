@@ -119,10 +119,7 @@ impl SearchRequest {
                 "The last year comes before the first.",
             ));
         }
-        let page = match present(&params.page) {
-            Some(raw) => PageNumber::parse(raw).map_err(|e| FieldError::new("page", e))?,
-            None => PageNumber::FIRST,
-        };
+        let page = page(&params.page)?;
         let filters = Filters {
             genre,
             year_from,
@@ -138,6 +135,19 @@ impl SearchRequest {
         }))
     }
 
+    /// Like [`SearchRequest::parse`], but asking for nothing lists the whole catalog, most
+    /// voted first: what the API answers, where every parameter is optional.
+    pub fn parse_or_browse(params: &SearchParams, genres: &[String]) -> Result<Self, FieldError> {
+        match Self::parse(params, genres)? {
+            Some(request) => Ok(request),
+            None => Ok(Self {
+                query: None,
+                filters: Filters::default(),
+                page: page(&params.page)?,
+            }),
+        }
+    }
+
     /// What to tell someone who asked for nothing.
     pub fn nothing_asked() -> FieldError {
         let message = SearchQuery::parse("").err().unwrap_or_default();
@@ -147,6 +157,13 @@ impl SearchRequest {
 
 fn present(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn page(raw: &Option<String>) -> Result<PageNumber, FieldError> {
+    match present(raw) {
+        Some(raw) => PageNumber::parse(raw).map_err(|e| FieldError::new("page", e)),
+        None => Ok(PageNumber::FIRST),
+    }
 }
 
 fn year(field: &'static str, raw: &Option<String>) -> Result<Option<i64>, FieldError> {

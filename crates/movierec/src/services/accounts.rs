@@ -1,93 +1,462 @@
-//! Password hashing and log-in throttling: the account rules shared by pages and API.
+//! The account rules shared by pages and API: password hashing within a memory budget,
+//! registration, and log-in with throttling that strangers cannot turn into a lockout.
+//!
+//! # Throttling
+//!
+//! Before a password is checked, the attempt is *reserved* in the database in one
+//! transaction: a counter per bucket that an `INSERT … ON CONFLICT DO UPDATE … WHERE
+//! count < limit` bumps only while it is under the limit. However many requests arrive
+//! at once, no more than the limit ever reach the password check. A failure keeps its
+//! reservation; a success gives it back.
+//!
+//! Which bucket follows OWASP's device cookies: a browser that has logged in to an
+//! account before carries a random token (the `movierec_device` cookie) and gets its own
+//! allowance for that account. Every other browser shares the account's bucket and, in
+//! addition, its address's bucket. A stranger guessing at an account exhausts the shared
+//! bucket only, so the owner keeps logging in from their usual browser, while the
+//! guesser gets no more than [`MAX_FAILURES_PER_ACCOUNT`] tries per window.
 
-use std::sync::LazyLock;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use anyhow::Context;
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use sqlx::SqlitePool;
+use tokio::sync::Semaphore;
 
-use crate::domain::Password;
+use crate::domain::{Password, Username};
 use crate::store;
+use crate::store::throttle::Reservation;
 
-/// Failures allowed per account within [`THROTTLE_WINDOW_SECS`].
-pub const MAX_FAILURES_PER_USER: i64 = 5;
-/// Failures allowed per client address within the window; higher because many people
-/// can share one address.
-pub const MAX_FAILURES_PER_IP: i64 = 20;
+/// Failed log-ins allowed per bucket (an account, or one known browser of an account)
+/// within [`THROTTLE_WINDOW_SECS`].
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+/// Failed log-ins allowed per client address within the window, for browsers not known
+/// to the account; higher because many people can share one address.
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 pub const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
+/// A device token is remembered this long after its last successful log-in.
+pub const DEVICE_TOKEN_DAYS: i64 = 365;
 
-/// Hashes with argon2id on a blocking thread: it takes tens of milliseconds of CPU.
-pub async fn hash_password(password: Password) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.expose().as_bytes())
-            .map(|hash| hash.to_string())
-            .map_err(|e| anyhow::anyhow!("hashing a password failed: {e}"))
-    })
-    .await?
+/// How much password hashing may run at once.
+#[derive(Debug, Clone)]
+pub struct HashingLimits {
+    /// Hashes computed at the same time; each holds Argon2's 19 MiB.
+    pub concurrent: usize,
+    /// How long a request waits for its turn before it is answered 503.
+    pub max_wait: Duration,
 }
 
-/// Checks `password` against `stored`, or against a fixed dummy hash when the account
-/// has no usable hash, so an unknown name costs as long as a wrong password.
-pub async fn verify_password(password: String, stored: Option<String>) -> anyhow::Result<bool> {
-    tokio::task::spawn_blocking(move || {
+impl Default for HashingLimits {
+    /// One hash per core: more would not finish sooner, only take more memory.
+    fn default() -> Self {
+        Self {
+            concurrent: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            max_wait: Duration::from_secs(5),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    /// Every hashing slot stayed busy for `max_wait`.
+    #[error("the server is busy checking other passwords")]
+    Busy,
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// Argon2id hashing and verification on blocking threads, at most `concurrent` at once,
+/// each in a working memory that is allocated once and reused: the allocator never sees
+/// a burst of 19 MiB blocks it might keep after the burst is over.
+pub struct Hasher {
+    slots: Semaphore,
+    memory: Mutex<Vec<Vec<Block>>>,
+    max_wait: Duration,
+    /// The hash an unknown name is checked against, so it costs what a known one does.
+    dummy: OnceLock<String>,
+}
+
+impl Hasher {
+    pub fn new(limits: &HashingLimits) -> Self {
+        Self {
+            slots: Semaphore::new(limits.concurrent.max(1)),
+            memory: Mutex::default(),
+            max_wait: limits.max_wait,
+            dummy: OnceLock::new(),
+        }
+    }
+
+    /// Runs `job` with a hashing slot and a working memory.
+    async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut Vec<Block>) -> anyhow::Result<T> + Send + 'static,
+    ) -> Result<T, HashError> {
+        let _slot = tokio::time::timeout(self.max_wait, self.slots.acquire())
+            .await
+            .map_err(|_| HashError::Busy)?
+            .context("hashing slots closed")?;
+        let mut memory = self.take_memory();
+        let (result, memory) = tokio::task::spawn_blocking(move || {
+            let result = job(&mut memory);
+            (result, memory)
+        })
+        .await
+        .context("the hashing thread failed")?;
+        self.give_back(memory);
+        Ok(result?)
+    }
+
+    fn take_memory(&self) -> Vec<Block> {
+        self.memory
+            .lock()
+            .map(|mut pool| pool.pop().unwrap_or_default())
+            .unwrap_or_default()
+    }
+
+    fn give_back(&self, memory: Vec<Block>) {
+        if let Ok(mut pool) = self.memory.lock() {
+            pool.push(memory);
+        }
+    }
+
+    pub async fn hash(&self, password: &Password) -> Result<String, HashError> {
+        let secret = password.expose().to_owned();
+        self.run(move |memory| hash_with(secret.as_bytes(), memory))
+            .await
+    }
+
+    /// Checks `password` against `stored`, or against a dummy hash when the account
+    /// has no usable hash, so an unknown name costs as long as a wrong password.
+    pub async fn verify(
+        &self,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<bool, HashError> {
         let real = stored.is_some();
-        let phc = stored.unwrap_or_else(|| DUMMY_HASH.clone());
-        let hash = PasswordHash::new(&phc).map_err(|e| anyhow::anyhow!("bad stored hash: {e}"))?;
-        let matches = Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok();
+        let phc = match stored {
+            Some(phc) => phc,
+            None => self.dummy().await?,
+        };
+        let matches = self
+            .run(move |memory| verify_with(password.as_bytes(), &phc, memory))
+            .await?;
         Ok(real && matches)
-    })
-    .await?
+    }
+
+    async fn dummy(&self) -> Result<String, HashError> {
+        if let Some(hash) = self.dummy.get() {
+            return Ok(hash.clone());
+        }
+        let hash = self
+            .run(|memory| hash_with(b"no account has this password", memory))
+            .await?;
+        Ok(self.dummy.get_or_init(|| hash).clone())
+    }
+
+    /// Computes the dummy hash ahead of the first log-in, which would otherwise take
+    /// twice as long for an unknown name and so tell it apart.
+    pub async fn warm_up(&self) -> anyhow::Result<()> {
+        self.dummy().await.map(drop).map_err(|e| anyhow::anyhow!(e))
+    }
 }
 
-/// Computes the dummy hash ahead of the first log-in, which would otherwise take twice
-/// as long for an unknown name and so tell it apart.
-pub async fn warm_up() -> anyhow::Result<()> {
-    tokio::task::spawn_blocking(|| LazyLock::force(&DUMMY_HASH).len()).await?;
-    Ok(())
+fn hash_with(password: &[u8], memory: &mut Vec<Block>) -> anyhow::Result<String> {
+    let params = Params::default();
+    let salt = Salt::generate();
+    let mut out = vec![0u8; Params::DEFAULT_OUTPUT_LEN];
+    compute(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        params.clone(),
+        password,
+        &salt,
+        &mut out,
+        memory,
+    )?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|e| anyhow::anyhow!("{e}"))?,
+        salt: Some(salt),
+        hash: Some(Output::new(&out).map_err(|e| anyhow::anyhow!("{e}"))?),
+    };
+    Ok(phc.to_string())
 }
 
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    Argon2::default()
-        .hash_password(b"no account has this password")
-        .map(|hash| hash.to_string())
-        .unwrap_or_default()
-});
+fn verify_with(password: &[u8], phc: &str, memory: &mut Vec<Block>) -> anyhow::Result<bool> {
+    let bad = |e: &dyn std::fmt::Display| anyhow::anyhow!("bad stored hash: {e}");
+    let hash = PasswordHash::new(phc).map_err(|e| bad(&e))?;
+    let algorithm = Algorithm::try_from(hash.algorithm.as_str()).map_err(|e| bad(&e))?;
+    let version = match hash.version {
+        Some(v) => Version::try_from(v).map_err(|e| bad(&e))?,
+        None => Version::default(),
+    };
+    let params = Params::try_from(&hash).map_err(|e| bad(&e))?;
+    let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
+        return Err(bad(&"no salt or no hash"));
+    };
+    let mut out = vec![0u8; expected.len()];
+    compute(algorithm, version, params, password, salt, &mut out, memory)?;
+    // `Output`'s equality is constant-time.
+    Ok(Output::new(&out).map_err(|e| bad(&e))? == *expected)
+}
 
-/// Returns how many minutes remain before the account or address may try again, if
-/// either has too many recent failures.
-pub async fn throttled_for_minutes(
+fn compute(
+    algorithm: Algorithm,
+    version: Version,
+    params: Params,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+    memory: &mut Vec<Block>,
+) -> anyhow::Result<()> {
+    memory.resize(params.block_count(), Block::new());
+    Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(password, salt, out, &mut memory[..])
+        .map_err(|e| anyhow::anyhow!("argon2: {e}"))
+}
+
+/// A new account's name and password, checked.
+#[derive(Debug)]
+pub struct Registration {
+    pub username: Username,
+    pub password: Password,
+}
+
+#[derive(Debug)]
+pub enum RegisterOutcome {
+    Created(LoggedIn),
+    NameTaken,
+}
+
+/// Creates an account; a browser that registers is known to the account from then on.
+pub async fn register(
     pool: &SqlitePool,
-    username_lower: &str,
-    ip: &str,
-) -> sqlx::Result<Option<i64>> {
-    let now = store::now();
-    let recent = store::login_attempts::recent_failures(
-        pool,
-        username_lower,
-        ip,
-        now - THROTTLE_WINDOW_SECS,
-    )
-    .await?;
-    let blocked_since = [
-        (recent.for_user >= MAX_FAILURES_PER_USER).then_some(recent.oldest_for_user),
-        (recent.for_ip >= MAX_FAILURES_PER_IP).then_some(recent.oldest_for_ip),
-    ]
-    .into_iter()
-    .flatten()
-    .flatten()
-    .min();
-    Ok(blocked_since.map(|oldest| {
-        let wait = (oldest + THROTTLE_WINDOW_SECS - now).max(1);
-        (wait + 59) / 60
+    hasher: &Hasher,
+    registration: Registration,
+) -> Result<RegisterOutcome, HashError> {
+    let hash = hasher.hash(&registration.password).await?;
+    let username = registration.username;
+    let created = store::users::create(pool, username.as_str(), &username.lower(), &hash)
+        .await
+        .context("creating the account")?;
+    let Some(id) = created else {
+        return Ok(RegisterOutcome::NameTaken);
+    };
+    tracing::info!(user_id = id, "account created");
+    let device_token = remember_device(pool, id).await?;
+    Ok(RegisterOutcome::Created(LoggedIn {
+        id,
+        username: username.to_string(),
+        device_token,
     }))
 }
 
-pub async fn record_failure(pool: &SqlitePool, username_lower: &str, ip: &str) -> sqlx::Result<()> {
-    let now = store::now();
-    store::login_attempts::record_failure(pool, username_lower, ip, now, now - THROTTLE_WINDOW_SECS)
+/// What the log-in form sent, and from where.
+#[derive(Debug)]
+pub struct LogInAttempt {
+    /// As typed: only a lookup key, never checked for format.
+    pub username: String,
+    pub password: String,
+    /// The rate-limit key of the client's address.
+    pub address: String,
+    /// The `movierec_device` cookie, if the browser sent one.
+    pub device_token: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct LoggedIn {
+    pub id: i64,
+    pub username: String,
+    /// To store in the browser: it is now known to this account.
+    pub device_token: String,
+}
+
+#[derive(Debug)]
+pub enum LogInOutcome {
+    LoggedIn(LoggedIn),
+    WrongCredentials,
+    /// Too many failures; the wait until the next attempt is allowed.
+    Throttled {
+        retry_after_secs: i64,
+    },
+}
+
+/// Checks a log-in attempt: reserve, verify, then record the outcome.
+pub async fn log_in(
+    pool: &SqlitePool,
+    hasher: &Hasher,
+    attempt: LogInAttempt,
+) -> Result<LogInOutcome, HashError> {
+    let key = attempt.username.trim().to_lowercase();
+    let record = store::users::find_for_login(pool, &key)
         .await
+        .context("looking the account up")?;
+    let now = store::now();
+    let known_device = match (&attempt.device_token, &record) {
+        (Some(token), Some(account)) => {
+            store::devices::belongs_to(pool, token, account.id, now - DEVICE_TOKEN_DAYS * 86_400)
+                .await
+                .context("reading the device token")?
+        }
+        _ => false,
+    };
+    // A known browser counts against its own allowance only; any other against the
+    // account's shared one and its address's.
+    let mut buckets = vec![];
+    match (&attempt.device_token, known_device) {
+        (Some(token), true) => buckets.push((format!("device:{token}"), MAX_FAILURES_PER_ACCOUNT)),
+        _ => {
+            buckets.push((format!("account:{key}"), MAX_FAILURES_PER_ACCOUNT));
+            buckets.push((
+                format!("address:{}", attempt.address),
+                MAX_FAILURES_PER_ADDRESS,
+            ));
+        }
+    }
+    let reservation = store::throttle::reserve(pool, &buckets, now, THROTTLE_WINDOW_SECS)
+        .await
+        .context("reserving a log-in attempt")?;
+    if let Reservation::Refused { window_start } = reservation {
+        return Ok(LogInOutcome::Throttled {
+            retry_after_secs: (window_start + THROTTLE_WINDOW_SECS - now).max(1),
+        });
+    }
+    let (stored_hash, account) = match record {
+        Some(r) => (r.password_hash, Some((r.id, r.username))),
+        None => (None, None),
+    };
+    let verified = hasher.verify(attempt.password, stored_hash).await;
+    let verified = match verified {
+        Ok(ok) => ok,
+        Err(e) => {
+            // Not checked, so not a failure: give the attempt back.
+            store::throttle::release(pool, &buckets).await.ok();
+            return Err(e);
+        }
+    };
+    let Some((id, username)) = account.filter(|_| verified) else {
+        return Ok(LogInOutcome::WrongCredentials);
+    };
+    // This browser's or the account's failures are forgiven; the address's are only
+    // handed back this one attempt, so one good password cannot reset a spray.
+    let (own, address) = buckets.split_at(1);
+    store::throttle::clear(pool, &own[0].0)
+        .await
+        .context("clearing failures")?;
+    store::throttle::release(pool, address)
+        .await
+        .context("releasing the attempt")?;
+    let device_token = match (attempt.device_token, known_device) {
+        (Some(token), true) => {
+            store::devices::touch(pool, &token, now)
+                .await
+                .context("device token")?;
+            token
+        }
+        _ => remember_device(pool, id).await?,
+    };
+    Ok(LogInOutcome::LoggedIn(LoggedIn {
+        id,
+        username,
+        device_token,
+    }))
+}
+
+async fn remember_device(pool: &SqlitePool, user_id: i64) -> anyhow::Result<String> {
+    let token = random_token()?;
+    store::devices::insert(pool, &token, user_id, store::now())
+        .await
+        .context("storing the device token")?;
+    Ok(token)
+}
+
+/// 32 random bytes as hex.
+fn random_token() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(concurrent: usize, max_wait_ms: u64) -> HashingLimits {
+        HashingLimits {
+            concurrent,
+            max_wait: Duration::from_millis(max_wait_ms),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hash_verifies_and_is_a_standard_phc_string() {
+        let hasher = Hasher::new(&limits(1, 5_000));
+        let password = Password::parse("correct horse battery".into(), &[]).unwrap();
+        let phc = hasher.hash(&password).await.unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+        assert!(
+            hasher
+                .verify("correct horse battery".into(), Some(phc.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify("correct horse batterY".into(), Some(phc.clone()))
+                .await
+                .unwrap()
+        );
+        // The argon2 crate's own verifier accepts it, so stored hashes stay portable.
+        use argon2::password_hash::PasswordVerifier;
+        let parsed = PasswordHash::new(&phc).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse battery", &parsed)
+                .is_ok()
+        );
+        // And hashes made by the crate verify here.
+        use argon2::password_hash::PasswordHasher;
+        let theirs = Argon2::default()
+            .hash_password(b"another secret")
+            .unwrap()
+            .to_string();
+        assert!(
+            hasher
+                .verify("another secret".into(), Some(theirs))
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_account_never_verifies() {
+        let hasher = Hasher::new(&limits(1, 5_000));
+        assert!(
+            !hasher
+                .verify("no account has this password".into(), None)
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_that_waits_too_long_for_a_slot_is_refused() {
+        let hasher = std::sync::Arc::new(Hasher::new(&limits(1, 1)));
+        let password = Password::parse("correct horse battery".into(), &[]).unwrap();
+        let busy = tokio::join!(
+            hasher.hash(&password),
+            hasher.hash(&password),
+            hasher.hash(&password)
+        );
+        let refused = [busy.0, busy.1, busy.2]
+            .into_iter()
+            .filter(|r| matches!(r, Err(HashError::Busy)))
+            .count();
+        assert!(refused >= 1, "three hashes at once with one slot");
+        // The working memory is reused, not multiplied.
+        assert!(hasher.memory.lock().unwrap().len() <= 1);
+    }
 }

@@ -4,13 +4,14 @@
 //! `ON CONFLICT`, integer epoch seconds) so a second backend stays a small step.
 
 pub mod catalog;
+pub mod devices;
 pub mod lists;
-pub mod login_attempts;
 pub mod models;
 pub mod movies;
 pub mod ratings;
 pub mod recommendations;
 pub mod search;
+pub mod throttle;
 pub mod users;
 
 use std::str::FromStr;

@@ -8,7 +8,7 @@
 
 use axum::Json;
 use axum::extract::Request;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_http::csrf::ProtectionError;
@@ -25,8 +25,10 @@ pub enum ErrorKind {
     NotFound,
     MethodNotAllowed,
     Conflict,
+    PayloadTooLarge,
     TooManyRequests,
     Internal,
+    Unavailable,
 }
 
 impl ErrorKind {
@@ -38,8 +40,10 @@ impl ErrorKind {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -52,19 +56,23 @@ impl ErrorKind {
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict => "conflict",
+            Self::PayloadTooLarge => "payload_too_large",
             Self::TooManyRequests => "too_many_requests",
             Self::Internal => "internal",
+            Self::Unavailable => "unavailable",
         }
     }
 
-    fn from_status(status: StatusCode) -> Self {
+    pub fn from_status(status: StatusCode) -> Self {
         match status {
             StatusCode::UNAUTHORIZED => Self::Unauthorized,
             StatusCode::FORBIDDEN => Self::Forbidden,
             StatusCode::NOT_FOUND => Self::NotFound,
             StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed,
             StatusCode::CONFLICT => Self::Conflict,
+            StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge,
             StatusCode::TOO_MANY_REQUESTS => Self::TooManyRequests,
+            StatusCode::SERVICE_UNAVAILABLE => Self::Unavailable,
             s if s.is_server_error() => Self::Internal,
             _ => Self::BadRequest,
         }
@@ -78,6 +86,8 @@ pub struct AppError {
     pub message: String,
     /// Logged, never shown: the cause of an internal error.
     detail: Option<String>,
+    /// Seconds for the `Retry-After` header of a 429 or 503.
+    retry_after: Option<i64>,
 }
 
 impl AppError {
@@ -86,7 +96,19 @@ impl AppError {
             kind,
             message: message.into(),
             detail: None,
+            retry_after: None,
         }
+    }
+
+    /// Sets the `Retry-After` header the response carries.
+    pub fn retry_after(mut self, secs: i64) -> Self {
+        self.retry_after = Some(secs.max(1));
+        self
+    }
+
+    /// Over capacity for a moment: 503 with `Retry-After`.
+    pub fn unavailable(message: impl Into<String>, retry_after_secs: i64) -> Self {
+        Self::new(ErrorKind::Unavailable, message).retry_after(retry_after_secs)
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -118,6 +140,7 @@ impl AppError {
             kind: ErrorKind::Internal,
             message: "Something went wrong on our side. Please try again.".into(),
             detail: Some(detail.to_string()),
+            retry_after: None,
         }
     }
 }
@@ -137,6 +160,19 @@ impl From<sqlx::Error> for AppError {
 impl From<anyhow::Error> for AppError {
     fn from(e: anyhow::Error) -> Self {
         Self::internal(format!("{e:#}"))
+    }
+}
+
+impl From<crate::services::accounts::HashError> for AppError {
+    fn from(e: crate::services::accounts::HashError) -> Self {
+        use crate::services::accounts::HashError;
+        match e {
+            HashError::Busy => Self::unavailable(
+                "The server is busy checking other passwords. Try again in a moment.",
+                2,
+            ),
+            HashError::Failed(e) => e.into(),
+        }
     }
 }
 
@@ -172,15 +208,22 @@ pub async fn render_errors(session: Session, request: Request, next: Next) -> Re
         (None, ErrorKind::Internal) => tracing::error!(message = %error.message, "request failed"),
         _ => {}
     }
-    if is_api {
+    let mut response = if is_api {
         let body = serde_json::json!({
             "error": { "code": error.kind.code(), "message": error.message }
         });
-        return (error.kind.status(), Json(body)).into_response();
+        (error.kind.status(), Json(body)).into_response()
+    } else {
+        let user = SessionUser::from_session(&session).await;
+        let page = ErrorPage::new(user, &error);
+        (error.kind.status(), page).into_response()
+    };
+    if let Some(secs) = error.retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
-    let user = SessionUser::from_session(&session).await;
-    let page = ErrorPage::new(user, &error);
-    (error.kind.status(), page).into_response()
+    response
 }
 
 /// Pages that answer with an error status on purpose (a form shown again with its
@@ -209,6 +252,10 @@ async fn from_foreign(response: Response, is_api: bool) -> AppError {
     }
     let message = match kind {
         ErrorKind::NotFound => "There is no page at this address.".to_owned(),
+        ErrorKind::PayloadTooLarge => format!(
+            "The request body is too large: at most {} KiB.",
+            crate::startup::MAX_BODY_BYTES / 1024
+        ),
         // axum adds the `Allow` header after this layer, so it cannot be quoted here.
         ErrorKind::MethodNotAllowed if is_api => "This endpoint does not take this method; \
             the Allow header lists the ones it does, and /api/v1/openapi.json describes them."
@@ -252,8 +299,10 @@ mod tests {
             ErrorKind::NotFound,
             ErrorKind::MethodNotAllowed,
             ErrorKind::Conflict,
+            ErrorKind::PayloadTooLarge,
             ErrorKind::TooManyRequests,
             ErrorKind::Internal,
+            ErrorKind::Unavailable,
         ] {
             assert_eq!(ErrorKind::from_status(kind.status()), kind);
             assert!(!kind.code().is_empty());

@@ -16,12 +16,19 @@
 //!   `SameSite=Lax`, and `Secure` with `--secure-cookies` (set it when serving https).
 //! - **Passwords** are argon2id hashes; a log-in for an unknown name is checked against
 //!   a dummy hash so both cost the same. Failed log-ins are counted in the database per
-//!   account and per client address (the TCP peer: behind a proxy every visitor shares
-//!   the proxy's address, so only the per-account limit is meaningful there).
+//!   reserving each attempt before the password is checked, so concurrent guesses cannot
+//!   pass the limit; a browser that logged in before has its own allowance, so strangers'
+//!   guesses cannot lock the owner out (see [`crate::services::accounts`]). Hashing runs a
+//!   bounded number at a time in reused memory; past that, 503 with `Retry-After`.
+//! - **Client addresses** are the TCP peer, or behind `--trusted-proxies` the nearest
+//!   untrusted `X-Forwarded-For` entry; IPv6 clients are counted per /64.
+//! - **Slow clients** are cut off by header, body and idle timeouts and a connection cap
+//!   ([`crate::http_server`]).
 //! - **Output** is escaped by askama in every template.
 
 pub mod api;
 pub mod assets;
+pub mod client;
 pub mod error;
 pub mod pages;
 pub mod session;
@@ -32,7 +39,9 @@ use axum::Router;
 use axum::routing::{get, post};
 use sqlx::SqlitePool;
 
+use crate::domain::IpNet;
 use crate::jobs::{ModelSlot, Trainer};
+use crate::services::accounts::Hasher;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -42,6 +51,12 @@ pub struct AppState {
     pub models: Arc<ModelSlot>,
     /// Trains new models in the background, one at a time.
     pub trainer: Arc<Trainer>,
+    /// Password hashing, a bounded number at a time.
+    pub hasher: Arc<Hasher>,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<[IpNet]>,
+    /// Mark cookies `Secure` (served over https).
+    pub secure_cookies: bool,
 }
 
 /// The routes; cross-cutting layers are added in [`crate::startup`].

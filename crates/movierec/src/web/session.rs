@@ -102,6 +102,45 @@ impl<S: Send + Sync> FromRequestParts<S> for RequireUser {
     }
 }
 
+/// The `movierec_device` cookie: a random token a browser gets when it logs in, which
+/// makes it a known browser of that account (see [`crate::services::accounts`]).
+const DEVICE_COOKIE: &str = "movierec_device";
+
+/// The device token the browser sent, if any.
+#[derive(Debug, Clone)]
+pub struct DeviceToken(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for DeviceToken {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == DEVICE_COOKIE)
+            .map(|(_, value)| value.to_owned())
+            // Tokens are 64 hex digits; anything else was not set by us.
+            .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()));
+        Ok(Self(token))
+    }
+}
+
+/// The `Set-Cookie` value that keeps `token` in the browser for a year.
+pub fn device_cookie(token: &str, secure: bool) -> axum::http::HeaderValue {
+    let max_age = crate::services::accounts::DEVICE_TOKEN_DAYS * 86_400;
+    let secure = if secure { "; Secure" } else { "" };
+    let value = format!(
+        "{DEVICE_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    );
+    // Hex digits and fixed text only.
+    axum::http::HeaderValue::from_str(&value)
+        .unwrap_or_else(|_| axum::http::HeaderValue::from_static(""))
+}
+
 /// The path of the `Referer` when it is a page of this site.
 fn referer_path(parts: &Parts) -> Option<String> {
     let referer = parts.headers.get(header::REFERER)?.to_str().ok()?;

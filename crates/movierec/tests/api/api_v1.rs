@@ -72,10 +72,30 @@ async fn search_answers_json_and_refuses_bad_parameters() {
     assert_eq!(body["results"][0]["title"], "The Godfather");
     assert_eq!(body["results"][0]["year"], 1972);
 
+    // Every parameter is optional: asking for nothing (or only blanks) lists the catalog,
+    // most voted first.
+    for query in [
+        "",
+        "?q=%20",
+        "?genre=&page=1",
+        "?q=&genre=&year_from=&year_to=",
+    ] {
+        let (status, body) = get_json(&app, &format!("/api/v1/search{query}")).await;
+        assert_eq!(status, 200, "{query}: {body}");
+        assert!(body["query"].is_null(), "{query}: {body}");
+        assert!(body["total"].as_i64().unwrap() > 3000, "{query}: {body}");
+        let votes: Vec<i64> = body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["imdb_votes"].as_i64().unwrap_or(0))
+            .collect();
+        assert!(votes.windows(2).all(|w| w[0] >= w[1]), "{query}: {votes:?}");
+    }
+
+    let too_long = format!("?q={}", "x".repeat(101));
     for (query, field) in [
-        ("", "q"),
-        ("?q=%20", "q"),
-        (&format!("?q={}", "x".repeat(101)), "q"),
+        (too_long.as_str(), "q"),
         ("?q=a&genre=Opera", "genre"),
         ("?year_from=abc", "year_from"),
         ("?year_from=2000&year_to=1999", "year_to"),

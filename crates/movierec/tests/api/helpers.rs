@@ -2,7 +2,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use movierec::config::Config;
+use movierec::http_server::ServerLimits;
 use movierec::jobs::TrainingConfig;
+use movierec::services::accounts::HashingLimits;
 use movierec::startup::Application;
 use reqwest::{Client, Response, redirect};
 use tempfile::TempDir;
@@ -44,6 +46,9 @@ fn test_config(db_dir: &TempDir) -> Config {
             epochs: None,
             poll_interval: Duration::from_secs(1),
         },
+        trusted_proxies: Vec::new(),
+        hashing: HashingLimits::default(),
+        server: ServerLimits::default(),
     }
 }
 

@@ -13,4 +13,5 @@ mod process;
 mod ratings;
 mod recommendations;
 mod search;
+mod security;
 mod training;

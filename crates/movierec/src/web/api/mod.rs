@@ -15,15 +15,16 @@ mod recommendations;
 mod search;
 
 use axum::Router;
-use axum::extract::FromRequest;
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
 use axum::handler::Handler;
 use axum::http::{Method, header};
 use axum::response::IntoResponse;
 use axum::routing::{MethodFilter, MethodRouter, any, on};
+use serde::de::DeserializeOwned;
 
 use super::AppState;
-use super::error::AppError;
+use super::error::{AppError, ErrorKind};
 use crate::domain::MovieId;
 
 /// The OpenAPI 3.1 description of every endpoint.
@@ -102,15 +103,33 @@ async fn unknown() -> AppError {
     AppError::not_found("There is no such API endpoint; the list is at /api/v1/openapi.json.")
 }
 
-/// A JSON request body whose rejections (not JSON, wrong shape, wrong content type)
-/// become [`AppError`]s, so they are answered like every other API error.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+/// A JSON request body whose rejections (not JSON, wrong shape, wrong content type, too
+/// large) become [`AppError`]s, so they are answered like every other API error. The body
+/// must be a JSON object: serde would otherwise read `[4]` as a struct's fields in order.
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
+        let axum::Json(value) =
+            axum::Json::<serde_json::Value>::from_request(request, state).await?;
+        if !value.is_object() {
+            return Err(AppError::bad_request("body: Send a JSON object."));
+        }
+        serde_json::from_value(value)
+            .map(ApiJson)
+            .map_err(|e| AppError::bad_request(format!("body: {e}")))
+    }
+}
 
 impl From<JsonRejection> for AppError {
     fn from(rejection: JsonRejection) -> Self {
-        AppError::bad_request(format!("body: {}", rejection.body_text()))
+        AppError::new(
+            ErrorKind::from_status(rejection.status()),
+            format!("body: {}", rejection.body_text()),
+        )
     }
 }
 

@@ -57,9 +57,8 @@ pub async fn search(
     Query(params): Query<SearchParams>,
 ) -> Result<Json<SearchResponse>, AppError> {
     let genres = store::search::genres(&state.pool).await?;
-    let request = SearchRequest::parse(&params, &genres)
-        .map_err(|e| AppError::bad_request(e.to_string()))?
-        .ok_or_else(|| AppError::bad_request(SearchRequest::nothing_asked().to_string()))?;
+    let request = SearchRequest::parse_or_browse(&params, &genres)
+        .map_err(|e| AppError::bad_request(e.to_string()))?;
     let results = search::run(&state.pool, &request).await?;
     Ok(Json(SearchResponse {
         query: request.query.map(|q| q.as_str().to_owned()),

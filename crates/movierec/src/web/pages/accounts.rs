@@ -3,19 +3,18 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use std::net::SocketAddr;
 use tower_sessions::Session;
 
-use crate::services::accounts;
 use crate::domain::{Password, Username};
-use crate::store;
+use crate::services::accounts;
 use crate::web::AppState;
+use crate::web::client::ClientAddr;
 use crate::web::error::AppError;
-use crate::web::session::{MaybeUser, SessionUser, safe_next};
+use crate::web::session::{DeviceToken, MaybeUser, SessionUser, device_cookie, safe_next};
 
 #[derive(Debug, Default)]
 pub struct RegisterErrors {
@@ -69,7 +68,8 @@ pub async fn register(
     let username = Username::parse(&form.username)
         .map_err(|e| errors.username = Some(e))
         .ok();
-    let password = Password::parse(form.password.clone())
+    let context: Vec<&str> = username.iter().map(Username::as_str).collect();
+    let password = Password::parse(form.password.clone(), &context)
         .map_err(|e| errors.password = Some(e))
         .ok();
     if errors.password.is_none() && form.confirm != form.password {
@@ -86,24 +86,36 @@ pub async fn register(
     let (Some(username), Some(password), false) = (username, password, errors.any()) else {
         return redisplay(errors, StatusCode::UNPROCESSABLE_ENTITY);
     };
-    let hash = accounts::hash_password(password).await?;
-    let created =
-        store::users::create(&state.pool, username.as_str(), &username.lower(), &hash).await?;
-    let Some(id) = created else {
-        let errors = RegisterErrors {
-            username: Some("That username is taken.".into()),
-            ..RegisterErrors::default()
-        };
-        return redisplay(errors, StatusCode::CONFLICT);
-    };
-    tracing::info!(user_id = id, "account created");
-    SessionUser {
-        id,
-        username: username.to_string(),
+    let registration = accounts::Registration { username, password };
+    match accounts::register(&state.pool, &state.hasher, registration).await? {
+        accounts::RegisterOutcome::NameTaken => {
+            let errors = RegisterErrors {
+                username: Some("That username is taken.".into()),
+                ..RegisterErrors::default()
+            };
+            redisplay(errors, StatusCode::CONFLICT)
+        }
+        accounts::RegisterOutcome::Created(account) => {
+            start_session(&state, &session, account, "/").await
+        }
     }
-    .log_in(&session)
+}
+
+/// Logs the browser in and remembers it as a known browser of the account.
+async fn start_session(
+    state: &AppState,
+    session: &Session,
+    account: accounts::LoggedIn,
+    next: &str,
+) -> Result<Response, AppError> {
+    SessionUser {
+        id: account.id,
+        username: account.username,
+    }
+    .log_in(session)
     .await?;
-    Ok(Redirect::to("/").into_response())
+    let cookie = device_cookie(&account.device_token, state.secure_cookies);
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(next)).into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -154,7 +166,8 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(address): ClientAddr,
+    DeviceToken(device_token): DeviceToken,
     session: Session,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
@@ -170,30 +183,30 @@ pub async fn login(
     if page.username_error.is_some() || page.password_error.is_some() {
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    // No format check here: whatever was typed is only a lookup key.
-    let key = page.username.to_lowercase();
-    let ip = peer.ip().to_string();
-    if let Some(minutes) = accounts::throttled_for_minutes(&state.pool, &key, &ip).await? {
-        page.error = Some(format!(
-            "Too many attempts, try again in {minutes} minute{}.",
-            if minutes == 1 { "" } else { "s" }
-        ));
-        return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+    let attempt = accounts::LogInAttempt {
+        username: page.username.clone(),
+        password: form.password,
+        address: ClientAddr(address).bucket(),
+        device_token,
+    };
+    match accounts::log_in(&state.pool, &state.hasher, attempt).await? {
+        accounts::LogInOutcome::LoggedIn(account) => {
+            start_session(&state, &session, account, &next).await
+        }
+        accounts::LogInOutcome::WrongCredentials => {
+            page.error = Some("Wrong username or password.".into());
+            Ok((StatusCode::UNAUTHORIZED, page).into_response())
+        }
+        accounts::LogInOutcome::Throttled { retry_after_secs } => {
+            let minutes = (retry_after_secs + 59) / 60;
+            page.error = Some(format!(
+                "Too many attempts, try again in {minutes} minute{}.",
+                if minutes == 1 { "" } else { "s" }
+            ));
+            let retry_after = [(header::RETRY_AFTER, retry_after_secs.to_string())];
+            Ok((StatusCode::TOO_MANY_REQUESTS, retry_after, page).into_response())
+        }
     }
-    let record = store::users::find_for_login(&state.pool, &key).await?;
-    let (stored_hash, account) = match record {
-        Some(r) => (r.password_hash, Some((r.id, r.username))),
-        None => (None, None),
-    };
-    let ok = accounts::verify_password(form.password, stored_hash).await?;
-    let Some((id, username)) = account.filter(|_| ok) else {
-        accounts::record_failure(&state.pool, &key, &ip).await?;
-        page.error = Some("Wrong username or password.".into());
-        return Ok((StatusCode::UNAUTHORIZED, page).into_response());
-    };
-    store::login_attempts::clear_for_user(&state.pool, &key).await?;
-    SessionUser { id, username }.log_in(&session).await?;
-    Ok(Redirect::to(&next).into_response())
 }
 
 pub async fn logout(session: Session) -> Result<Redirect, AppError> {

@@ -33,8 +33,10 @@ impl ErrorPage {
             NotFound => "Not found",
             MethodNotAllowed => "Not possible here",
             Conflict => "Already there",
+            PayloadTooLarge => "Too much at once",
             TooManyRequests => "Slow down",
             Internal => "Something went wrong",
+            Unavailable => "Busy right now",
         };
         Self {
             user,
