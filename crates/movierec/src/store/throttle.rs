@@ -6,7 +6,8 @@ use sqlx::SqlitePool;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reservation {
     Granted,
-    /// A bucket was full; its window started then (epoch seconds).
+    /// A bucket was full; the latest window of the full ones started then (epoch
+    /// seconds).
     Refused {
         window_start: i64,
     },
@@ -42,13 +43,10 @@ pub async fn reserve(
         .fetch_optional(&mut *tx)
         .await?;
         if bumped.is_none() {
-            let window_start: i64 =
-                sqlx::query_scalar("SELECT window_start FROM throttle WHERE bucket = $1")
-                    .bind(bucket)
-                    .fetch_one(&mut *tx)
-                    .await?;
             tx.rollback().await?;
-            return Ok(Reservation::Refused { window_start });
+            return Ok(Reservation::Refused {
+                window_start: latest_full_window(pool, buckets, expired).await?,
+            });
         }
     }
     // Rows of windows long over are of no use; dropping them here keeps the table small.
@@ -58,6 +56,30 @@ pub async fn reserve(
         .await?;
     tx.commit().await?;
     Ok(Reservation::Granted)
+}
+
+/// The start of the latest window among the full buckets: the wait to announce is the
+/// longest, or the next attempt would be refused again.
+async fn latest_full_window(
+    pool: &SqlitePool,
+    buckets: &[(String, i64)],
+    expired: i64,
+) -> sqlx::Result<i64> {
+    let mut latest = expired;
+    for (bucket, limit) in buckets {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT window_start, attempts FROM throttle WHERE bucket = $1")
+                .bind(bucket)
+                .fetch_optional(pool)
+                .await?;
+        if let Some((start, attempts)) = row
+            && start > expired
+            && attempts >= *limit
+        {
+            latest = latest.max(start);
+        }
+    }
+    Ok(latest)
 }
 
 /// Gives one reserved attempt back to each bucket (it did not fail).
@@ -80,4 +102,106 @@ pub async fn clear(pool: &SqlitePool, bucket: &str) -> sqlx::Result<()> {
         .execute(pool)
         .await
         .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn database() -> (tempfile::TempDir, SqlitePool) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let pool = crate::store::connect(&url).await.unwrap();
+        (dir, pool)
+    }
+
+    fn buckets(list: &[(&str, i64)]) -> Vec<(String, i64)> {
+        list.iter().map(|(b, l)| ((*b).to_owned(), *l)).collect()
+    }
+
+    #[tokio::test]
+    async fn grants_up_to_the_limit_then_refuses_until_the_window_ends() {
+        let (_dir, pool) = database().await;
+        let one = buckets(&[("a", 3)]);
+        for _ in 0..3 {
+            assert_eq!(
+                reserve(&pool, &one, 1000, 60).await.unwrap(),
+                Reservation::Granted
+            );
+        }
+        assert_eq!(
+            reserve(&pool, &one, 1010, 60).await.unwrap(),
+            Reservation::Refused { window_start: 1000 }
+        );
+        release(&pool, &one).await.unwrap();
+        assert_eq!(
+            reserve(&pool, &one, 1020, 60).await.unwrap(),
+            Reservation::Granted
+        );
+        assert!(matches!(
+            reserve(&pool, &one, 1030, 60).await.unwrap(),
+            Reservation::Refused { .. }
+        ));
+        // A new window starts afresh.
+        assert_eq!(
+            reserve(&pool, &one, 1060, 60).await.unwrap(),
+            Reservation::Granted
+        );
+        clear(&pool, "a").await.unwrap();
+        assert_eq!(
+            reserve(&pool, &one, 1061, 60).await.unwrap(),
+            Reservation::Granted
+        );
+    }
+
+    #[tokio::test]
+    async fn a_full_bucket_reserves_none_of_the_others_and_names_the_longest_wait() {
+        let (_dir, pool) = database().await;
+        assert_eq!(
+            reserve(&pool, &buckets(&[("b", 1)]), 500, 60)
+                .await
+                .unwrap(),
+            Reservation::Granted
+        );
+        assert_eq!(
+            reserve(&pool, &buckets(&[("a", 1)]), 520, 60)
+                .await
+                .unwrap(),
+            Reservation::Granted
+        );
+        let both = buckets(&[("b", 1), ("a", 1), ("c", 5)]);
+        assert_eq!(
+            reserve(&pool, &both, 530, 60).await.unwrap(),
+            Reservation::Refused { window_start: 520 }
+        );
+        // "c" was not counted: five more fit.
+        let c = buckets(&[("c", 5)]);
+        for _ in 0..5 {
+            assert_eq!(
+                reserve(&pool, &c, 531, 60).await.unwrap(),
+                Reservation::Granted
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_reservations_never_pass_the_limit() {
+        let (_dir, pool) = database().await;
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..40 {
+            let pool = pool.clone();
+            tasks.spawn(async move {
+                reserve(&pool, &buckets(&[("hot", 5), ("wide", 100)]), 2000, 60)
+                    .await
+                    .unwrap()
+            });
+        }
+        let granted = tasks
+            .join_all()
+            .await
+            .into_iter()
+            .filter(|r| *r == Reservation::Granted)
+            .count();
+        assert_eq!(granted, 5);
+    }
 }
