@@ -132,6 +132,9 @@ async fn main() -> anyhow::Result<()> {
             epochs: None,
             poll_interval: Duration::from_secs(3600),
         },
+        registration: None,
+        // Every synthetic user registers from this one address.
+        registrations_per_hour: 0,
     };
     let app = Application::build(config).await?;
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::cli::ServeArgs;
+use crate::domain::Registration;
 use crate::jobs::TrainingConfig;
 
 #[derive(Debug, Clone)]
@@ -13,6 +14,10 @@ pub struct Config {
     /// Mark the session cookie `Secure`: only when served over https.
     pub secure_cookies: bool,
     pub training: TrainingConfig,
+    /// Stored as the site's registration setting at start-up; `None` keeps the stored one.
+    pub registration: Option<Registration>,
+    /// Accounts one client address may create per hour; 0 = no limit.
+    pub registrations_per_hour: u32,
 }
 
 impl From<&ServeArgs> for Config {
@@ -27,6 +32,8 @@ impl From<&ServeArgs> for Config {
                 epochs: args.train_epochs.map(|e| e as usize),
                 poll_interval: Duration::from_secs(args.model_poll_secs),
             },
+            registration: args.registration,
+            registrations_per_hour: args.registrations_per_hour,
         }
     }
 }

@@ -14,6 +14,11 @@
 //! - **Sessions** are stored in the database (tower-sessions), survive restarts, expire
 //!   after 14 idle days, and get a new id at log-in. The cookie is `HttpOnly`,
 //!   `SameSite=Lax`, and `Secure` with `--secure-cookies` (set it when serving https).
+//!   A session holds the account id and the account's session stamp; every request reads
+//!   the account back, so a deleted account, a changed password (which renews the stamp)
+//!   or a revoked administrator role takes effect at the next request.
+//! - **Roles.** The first account is the administrator; only administrators train and
+//!   change site settings ([`session::RequireAdmin`]).
 //! - **Passwords** are argon2id hashes; a log-in for an unknown name is checked against
 //!   a dummy hash so both cost the same. Failed log-ins are counted in the database per
 //!   account and per client address (the TCP peer: behind a proxy every visitor shares
@@ -26,6 +31,7 @@ pub mod error;
 pub mod pages;
 pub mod session;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -42,6 +48,8 @@ pub struct AppState {
     pub models: Arc<ModelSlot>,
     /// Trains new models in the background, one at a time.
     pub trainer: Arc<Trainer>,
+    /// Accounts one client address may create per hour; 0 = no limit.
+    pub registrations_per_hour: u32,
 }
 
 /// The routes; cross-cutting layers are added in [`crate::startup`].
@@ -57,6 +65,11 @@ pub fn routes(state: AppState) -> Router {
             get(pages::accounts::login_form).post(pages::accounts::login),
         )
         .route("/logout", post(pages::accounts::logout))
+        .route("/account", get(pages::accounts::account))
+        .route("/account/password", post(pages::accounts::change_password))
+        .route("/account/delete", post(pages::accounts::delete_account))
+        .route("/admin", get(pages::admin::show))
+        .route("/admin/registration", post(pages::admin::set_registration))
         .route("/movies/{id}", get(pages::movies::show))
         .route("/movies/{id}/rating", post(pages::movies::rate))
         .route("/movies/{id}/rating/delete", post(pages::movies::unrate))
@@ -74,6 +87,11 @@ pub fn routes(state: AppState) -> Router {
         .route("/static/{file}", get(assets::serve))
         .fallback(error::not_found)
         .with_state(state)
+}
+
+/// The address per-client limits count against: the TCP peer.
+pub fn client_addr(peer: &SocketAddr) -> String {
+    peer.ip().to_string()
 }
 
 async fn health() -> &'static str {

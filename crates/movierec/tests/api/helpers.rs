@@ -44,6 +44,9 @@ fn test_config(db_dir: &TempDir) -> Config {
             epochs: None,
             poll_interval: Duration::from_secs(1),
         },
+        registration: None,
+        // Tests register many accounts from one address; `roles.rs` tests the limit.
+        registrations_per_hour: 0,
     }
 }
 

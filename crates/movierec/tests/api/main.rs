@@ -12,5 +12,6 @@ mod offline;
 mod process;
 mod ratings;
 mod recommendations;
+mod roles;
 mod search;
 mod training;
