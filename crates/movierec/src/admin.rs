@@ -1,8 +1,11 @@
 //! `movierec admin`: grant or revoke the administrator role from the command line, the
 //! way back in when no administrator can log in.
 
+use std::str::FromStr;
+
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use sqlx::sqlite::SqliteConnectOptions;
 
 use crate::store::users::RoleChange;
 
@@ -40,6 +43,16 @@ pub fn run(args: &AdminArgs) -> anyhow::Result<()> {
         AdminAction::Revoke { name } => (name, false),
     };
     let lower = name.trim().to_lowercase();
+    // Connecting would create an empty database, where no account is found anyway.
+    let options = SqliteConnectOptions::from_str(&args.database_url)
+        .with_context(|| format!("invalid database URL {:?}", args.database_url))?;
+    let file = options.get_filename();
+    if !file.exists() {
+        bail!(
+            "there is no database at {} (give the server's --database-url)",
+            file.display()
+        );
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let change = runtime.block_on(async {
         let pool = crate::store::connect(&args.database_url).await?;

@@ -247,6 +247,69 @@ async fn the_admin_command_grants_and_revokes_at_the_next_request() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("critic account"));
     assert_eq!(admins(&app).await, 1);
+
+    // A mistyped database is named, not created.
+    let missing = app.database_url().replace("movierec.db", "typo.db");
+    let out = movierec(&["admin", "grant", "bob", "--database-url", &missing]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("there is no database at"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!std::path::Path::new(missing.trim_start_matches("sqlite://")).exists());
+}
+
+/// A site that had accounts before roles existed: its first account becomes the
+/// administrator when the database is upgraded.
+#[tokio::test]
+async fn upgrading_a_site_makes_its_first_account_the_administrator() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    let options = url
+        .parse::<sqlx::sqlite::SqliteConnectOptions>()
+        .unwrap()
+        .create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    let mut before_roles = sqlx::migrate!("./migrations");
+    let keep = before_roles
+        .migrations
+        .iter()
+        .take_while(|m| m.version < 12)
+        .cloned()
+        .collect::<Vec<_>>();
+    before_roles.migrations = keep.into();
+    before_roles.run(&pool).await.unwrap();
+    for (name, at) in [("old-timer", 1), ("later", 2)] {
+        sqlx::query(
+            "INSERT INTO users (username, username_lower, password_hash, kind, created_at)
+             VALUES ($1, $1, 'not a hash', 'user', $2)",
+        )
+        .bind(name)
+        .bind(at)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+
+    let app = spawn_app_with(|c| c.database_url = url.clone()).await;
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let roles: Vec<(String, String)> =
+        sqlx::query_as("SELECT username, role FROM users WHERE kind = 'user' ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        roles,
+        [
+            ("old-timer".to_owned(), "admin".to_owned()),
+            ("later".to_owned(), "user".to_owned())
+        ]
+    );
+    // Registration stays open, and a newcomer is not an administrator.
+    assert_redirects_to(&app.register("newcomer", PASSWORD).await, "/");
+    assert_eq!(app.get("/model").await.status().as_u16(), 403);
 }
 
 #[tokio::test]
