@@ -137,6 +137,9 @@ async fn main() -> anyhow::Result<()> {
         trusted_proxies: Vec::new(),
         hashing: HashingLimits::default(),
         server: ServerLimits::default(),
+        registration: None,
+        // Every synthetic user registers from this one address.
+        registrations_per_hour: 0,
     };
     let app = Application::build(config).await?;
     let address = format!("http://127.0.0.1:{}", app.port());

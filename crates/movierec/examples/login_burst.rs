@@ -119,7 +119,8 @@ async fn start(args: &Args, concurrent_hashes: usize) -> anyhow::Result<Server> 
         .map_err(|e| anyhow::anyhow!(e))?;
     for i in 0..args.logins {
         let name = format!("burst{i}");
-        movierec::store::users::create(&pool, &name, &name, &hash).await?;
+        let stamp = movierec::services::membership::new_session_stamp()?;
+        movierec::store::users::create(&pool, &name, &name, &hash, &stamp, true).await?;
     }
     pool.close().await;
     Ok(server)

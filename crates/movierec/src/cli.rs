@@ -23,6 +23,8 @@ pub enum Command {
     Train(TrainArgs),
     /// Print the top-N recommendations of a user from a saved model.
     Recommend(RecommendArgs),
+    /// Make an account an administrator of the site, or a regular user again.
+    Admin(crate::admin::AdminArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -78,6 +80,15 @@ pub struct ServeArgs {
     /// Milliseconds a log-in or registration waits for a hashing slot before 503.
     #[arg(long, env = "MOVIEREC_HASH_WAIT_MS", default_value_t = 5000)]
     pub hash_wait_ms: u64,
+    /// Whether visitors may create accounts; stored as the site's setting at start-up, which
+    /// administrators can change on the Admin page. Not given: the stored setting stays (a
+    /// new site is open). The first account of a site may always register.
+    #[arg(long, env = "MOVIEREC_REGISTRATION", value_enum)]
+    pub registration: Option<crate::domain::Registration>,
+    /// Accounts one client address may create per hour (0 = no limit). Raise it when many
+    /// people register from one address, as a classroom behind one router does.
+    #[arg(long, env = "MOVIEREC_REGISTRATIONS_PER_HOUR", default_value_t = 5)]
+    pub registrations_per_hour: u32,
 }
 
 impl Default for ServeArgs {
@@ -191,6 +202,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(args) => crate::offline::eval(args),
         Command::Train(args) => crate::offline::train(args),
         Command::Recommend(args) => crate::offline::recommend(args),
+        Command::Admin(args) => crate::admin::run(&args),
     }
 }
 

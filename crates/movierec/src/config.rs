@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::cli::ServeArgs;
 use crate::domain::IpNet;
+use crate::domain::Registration;
 use crate::http_server::ServerLimits;
 use crate::jobs::TrainingConfig;
 use crate::services::accounts::HashingLimits;
@@ -20,6 +21,10 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     pub hashing: HashingLimits,
     pub server: ServerLimits,
+    /// Stored as the site's registration setting at start-up; `None` keeps the stored one.
+    pub registration: Option<Registration>,
+    /// Accounts one client address may create per hour; 0 = no limit.
+    pub registrations_per_hour: u32,
 }
 
 impl From<&ServeArgs> for Config {
@@ -48,6 +53,8 @@ impl From<&ServeArgs> for Config {
                 idle_timeout: Duration::from_secs(args.idle_timeout_secs),
                 max_connections: args.max_connections as usize,
             },
+            registration: args.registration,
+            registrations_per_hour: args.registrations_per_hour,
         }
     }
 }

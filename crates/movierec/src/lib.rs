@@ -1,5 +1,6 @@
 //! movierec: the web app, storage, jobs and CLI around the `mf` engine.
 
+pub mod admin;
 pub mod catalog;
 pub mod cli;
 pub mod config;

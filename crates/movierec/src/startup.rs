@@ -50,6 +50,9 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let pool = store::connect(&config.database_url).await?;
         crate::seed::load_catalog(&pool).await?;
+        crate::services::membership::init_registration(&pool, config.registration)
+            .await
+            .context("cannot store the registration setting")?;
 
         let session_store = SqliteStore::new(pool.clone());
         session_store
@@ -81,14 +84,18 @@ impl Application {
             hasher,
             trusted_proxies: config.trusted_proxies.clone().into(),
             secure_cookies: config.secure_cookies,
+            registrations_per_hour: config.registrations_per_hour,
         };
         // Outermost last: trace → security headers → sessions → error pages → CSRF check →
         // body limit → body timeout → routes.
-        let router = web::routes(state)
+        let router = web::routes(state.clone())
             .layer(RequestBodyTimeoutLayer::new(config.server.body_timeout))
             .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
             .layer(CsrfLayer::new())
-            .layer(middleware::from_fn(web::error::render_errors))
+            .layer(middleware::from_fn_with_state(
+                state,
+                web::error::render_errors,
+            ))
             .layer(sessions);
         let router = with_security_headers(router).layer(
             TraceLayer::new_for_http()

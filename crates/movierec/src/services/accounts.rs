@@ -25,7 +25,7 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 use sqlx::SqlitePool;
 use tokio::sync::Semaphore;
 
-use crate::domain::{Password, Username};
+use crate::domain::Password;
 use crate::store;
 use crate::store::throttle::Reservation;
 
@@ -218,42 +218,6 @@ fn compute(
         .map_err(|e| anyhow::anyhow!("argon2: {e}"))
 }
 
-/// A new account's name and password, checked.
-#[derive(Debug)]
-pub struct Registration {
-    pub username: Username,
-    pub password: Password,
-}
-
-#[derive(Debug)]
-pub enum RegisterOutcome {
-    Created(LoggedIn),
-    NameTaken,
-}
-
-/// Creates an account; a browser that registers is known to the account from then on.
-pub async fn register(
-    pool: &SqlitePool,
-    hasher: &Hasher,
-    registration: Registration,
-) -> Result<RegisterOutcome, HashError> {
-    let hash = hasher.hash(&registration.password).await?;
-    let username = registration.username;
-    let created = store::users::create(pool, username.as_str(), &username.lower(), &hash)
-        .await
-        .context("creating the account")?;
-    let Some(id) = created else {
-        return Ok(RegisterOutcome::NameTaken);
-    };
-    tracing::info!(user_id = id, "account created");
-    let device_token = remember_device(pool, id).await?;
-    Ok(RegisterOutcome::Created(LoggedIn {
-        id,
-        username: username.to_string(),
-        device_token,
-    }))
-}
-
 /// What the log-in form sent, and from where.
 #[derive(Debug)]
 pub struct LogInAttempt {
@@ -269,7 +233,8 @@ pub struct LogInAttempt {
 #[derive(Debug)]
 pub struct LoggedIn {
     pub id: i64,
-    pub username: String,
+    /// The account's session stamp, which the session must carry to stay valid.
+    pub session_stamp: String,
     /// To store in the browser: it is now known to this account.
     pub device_token: String,
 }
@@ -305,17 +270,10 @@ pub async fn log_in(
     };
     // A known browser counts against its own allowance only; any other against the
     // account's shared one and its address's.
-    let mut buckets = vec![];
-    match (&attempt.device_token, known_device) {
-        (Some(token), true) => buckets.push((format!("device:{token}"), MAX_FAILURES_PER_ACCOUNT)),
-        _ => {
-            buckets.push((format!("account:{key}"), MAX_FAILURES_PER_ACCOUNT));
-            buckets.push((
-                format!("address:{}", attempt.address),
-                MAX_FAILURES_PER_ADDRESS,
-            ));
-        }
-    }
+    let buckets = match (&attempt.device_token, known_device) {
+        (Some(token), true) => vec![(format!("device:{token}"), MAX_FAILURES_PER_ACCOUNT)],
+        _ => shared_buckets(&key, &attempt.address),
+    };
     let reservation = store::throttle::reserve(pool, &buckets, now, THROTTLE_WINDOW_SECS)
         .await
         .context("reserving a log-in attempt")?;
@@ -325,7 +283,7 @@ pub async fn log_in(
         });
     }
     let (stored_hash, account) = match record {
-        Some(r) => (r.password_hash, Some((r.id, r.username))),
+        Some(r) => (r.password_hash, Some((r.id, r.session_stamp))),
         None => (None, None),
     };
     let verified = hasher.verify(attempt.password, stored_hash).await;
@@ -337,7 +295,7 @@ pub async fn log_in(
             return Err(e);
         }
     };
-    let Some((id, username)) = account.filter(|_| verified) else {
+    let Some((id, session_stamp)) = account.filter(|_| verified) else {
         return Ok(LogInOutcome::WrongCredentials);
     };
     // This browser's or the account's failures are forgiven; the address's are only
@@ -360,12 +318,31 @@ pub async fn log_in(
     };
     Ok(LogInOutcome::LoggedIn(LoggedIn {
         id,
-        username,
+        session_stamp,
         device_token,
     }))
 }
 
-async fn remember_device(pool: &SqlitePool, user_id: i64) -> anyhow::Result<String> {
+/// The allowances an attempt from a browser unknown to the account counts against: the
+/// account's shared one (`key` is the lowercased name) and the client address's.
+pub fn shared_buckets(key: &str, address: &str) -> Vec<(String, i64)> {
+    vec![
+        (format!("account:{key}"), MAX_FAILURES_PER_ACCOUNT),
+        (format!("address:{address}"), MAX_FAILURES_PER_ADDRESS),
+    ]
+}
+
+/// "Too many attempts, try again in N minutes."
+pub fn try_again_in(retry_after_secs: i64) -> String {
+    let minutes = (retry_after_secs + 59) / 60;
+    format!(
+        "Too many attempts, try again in {minutes} minute{}.",
+        if minutes == 1 { "" } else { "s" }
+    )
+}
+
+/// Makes the browser a known browser of the account; the token goes into its cookie.
+pub async fn remember_device(pool: &SqlitePool, user_id: i64) -> anyhow::Result<String> {
     let token = random_token()?;
     store::devices::insert(pool, &token, user_id, store::now())
         .await

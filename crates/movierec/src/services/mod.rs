@@ -1,3 +1,4 @@
 //! What a request or a command does, without HTTP: the rules that span several store calls.
 
 pub mod accounts;
+pub mod membership;

@@ -10,7 +10,9 @@ pub mod models;
 pub mod movies;
 pub mod ratings;
 pub mod recommendations;
+pub mod registrations;
 pub mod search;
+pub mod settings;
 pub mod throttle;
 pub mod users;
 

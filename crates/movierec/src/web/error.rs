@@ -7,13 +7,14 @@
 //! body limit) get the same treatment.
 
 use axum::Json;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_http::csrf::ProtectionError;
 use tower_sessions::Session;
 
+use super::AppState;
 use super::pages::ErrorPage;
 use super::session::SessionUser;
 
@@ -191,7 +192,12 @@ impl IntoResponse for AppError {
 }
 
 /// Middleware: renders every error response as a page or JSON, and logs it once.
-pub async fn render_errors(session: Session, request: Request, next: Next) -> Response {
+pub async fn render_errors(
+    State(state): State<AppState>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;
     let status = response.status();
@@ -214,7 +220,11 @@ pub async fn render_errors(session: Session, request: Request, next: Next) -> Re
         });
         (error.kind.status(), Json(body)).into_response()
     } else {
-        let user = SessionUser::from_session(&session).await;
+        // The page is shown without the visitor's name rather than not at all.
+        let user = SessionUser::from_session(&session, &state.pool)
+            .await
+            .ok()
+            .flatten();
         let page = ErrorPage::new(user, &error);
         (error.kind.status(), page).into_response()
     };

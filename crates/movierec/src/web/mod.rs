@@ -14,6 +14,11 @@
 //! - **Sessions** are stored in the database (tower-sessions), survive restarts, expire
 //!   after 14 idle days, and get a new id at log-in. The cookie is `HttpOnly`,
 //!   `SameSite=Lax`, and `Secure` with `--secure-cookies` (set it when serving https).
+//!   A session holds the account id and the account's session stamp; every request reads
+//!   the account back, so a deleted account, a changed password (which renews the stamp)
+//!   or a revoked administrator role takes effect at the next request.
+//! - **Roles.** The first account is the administrator; only administrators train and
+//!   change site settings ([`session::RequireAdmin`]).
 //! - **Passwords** are argon2id hashes; a log-in for an unknown name is checked against
 //!   a dummy hash so both cost the same. Failed log-ins are counted in the database per
 //!   reserving each attempt before the password is checked, so concurrent guesses cannot
@@ -57,6 +62,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<[IpNet]>,
     /// Mark cookies `Secure` (served over https).
     pub secure_cookies: bool,
+    /// Accounts one client address may create per hour; 0 = no limit.
+    pub registrations_per_hour: u32,
 }
 
 /// The routes; cross-cutting layers are added in [`crate::startup`].
@@ -72,6 +79,11 @@ pub fn routes(state: AppState) -> Router {
             get(pages::accounts::login_form).post(pages::accounts::login),
         )
         .route("/logout", post(pages::accounts::logout))
+        .route("/account", get(pages::accounts::account))
+        .route("/account/password", post(pages::accounts::change_password))
+        .route("/account/delete", post(pages::accounts::delete_account))
+        .route("/admin", get(pages::admin::show))
+        .route("/admin/registration", post(pages::admin::set_registration))
         .route("/movies/{id}", get(pages::movies::show))
         .route("/movies/{id}/rating", post(pages::movies::rate))
         .route("/movies/{id}/rating/delete", post(pages::movies::unrate))

@@ -5,37 +5,71 @@ use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
+use sqlx::SqlitePool;
 use tower_sessions::Session;
 
+use super::AppState;
 use super::error::AppError;
+use crate::store;
 
-const USER_KEY: &str = "user";
+const ACCOUNT_KEY: &str = "account";
 /// The day (days since the epoch) of the last visit recorded in the session.
 const SEEN_DAY_KEY: &str = "seen_day";
 
-/// The logged-in account. The name is kept beside the id so that every page can
-/// show it without a query.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+/// What the session keeps: which account, and its session stamp at log-in.
+#[derive(Debug, Serialize, Deserialize)]
+struct SessionAccount {
+    id: i64,
+    stamp: String,
+}
+
+/// The logged-in account, as the database has it at this request: a role granted or
+/// revoked, a password changed or an account deleted take effect at the next request.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionUser {
     pub id: i64,
     pub username: String,
+    pub is_admin: bool,
 }
 
 impl SessionUser {
-    pub async fn from_session(session: &Session) -> Option<Self> {
+    /// The session's account, or `None` when not logged in or when the session is over
+    /// because its account is gone or its password changed since (the session is then
+    /// deleted).
+    pub async fn from_session(session: &Session, pool: &SqlitePool) -> sqlx::Result<Option<Self>> {
         // A session that cannot be read is treated as logged out rather than an error.
-        let user: Option<Self> = session.get(USER_KEY).await.ok().flatten();
-        if user.is_some() {
-            mark_visit(session).await;
+        let Some(key) = session
+            .get::<SessionAccount>(ACCOUNT_KEY)
+            .await
+            .ok()
+            .flatten()
+        else {
+            return Ok(None);
+        };
+        match store::users::find_for_session(pool, key.id).await? {
+            Some(account) if account.session_stamp == key.stamp => {
+                mark_visit(session).await;
+                Ok(Some(Self {
+                    id: key.id,
+                    username: account.username,
+                    is_admin: account.is_admin,
+                }))
+            }
+            _ => {
+                // Failing to delete it is harmless: it stays unusable and expires.
+                let _ = session.flush().await;
+                Ok(None)
+            }
         }
-        user
     }
 
     /// Starts a logged-in session under a fresh id, so an id planted before log-in is
-    /// worthless afterwards.
-    pub async fn log_in(self, session: &Session) -> Result<(), AppError> {
+    /// worthless afterwards. `stamp` is the account's session stamp.
+    pub async fn log_in(session: &Session, id: i64, stamp: String) -> Result<(), AppError> {
         session.cycle_id().await?;
-        session.insert(USER_KEY, self).await?;
+        session
+            .insert(ACCOUNT_KEY, SessionAccount { id, stamp })
+            .await?;
         Ok(())
     }
 
@@ -61,14 +95,25 @@ async fn mark_visit(session: &Session) {
 #[derive(Debug, Clone)]
 pub struct MaybeUser(pub Option<SessionUser>);
 
-impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
+impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        // Looked up once per request however many extractors ask.
+        if let Some(known) = parts.extensions.get::<Self>() {
+            return Ok(known.clone());
+        }
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        Ok(Self(SessionUser::from_session(&session).await))
+        let user = SessionUser::from_session(&session, &state.pool)
+            .await
+            .map_err(|e| AppError::from(e).into_response())?;
+        parts.extensions.insert(Self(user.clone()));
+        Ok(Self(user))
     }
 }
 
@@ -77,10 +122,13 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
 #[derive(Debug, Clone)]
 pub struct RequireUser(pub SessionUser);
 
-impl<S: Send + Sync> FromRequestParts<S> for RequireUser {
+impl FromRequestParts<AppState> for RequireUser {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let MaybeUser(user) = MaybeUser::from_request_parts(parts, state).await?;
         match user {
             Some(user) => Ok(Self(user)),
@@ -139,6 +187,31 @@ pub fn device_cookie(token: &str, secure: bool) -> axum::http::HeaderValue {
     // Hex digits and fixed text only.
     axum::http::HeaderValue::from_str(&value)
         .unwrap_or_else(|_| axum::http::HeaderValue::from_static(""))
+}
+
+/// A logged-in administrator: visitors who are not logged in are treated as by
+/// [`RequireUser`], other accounts get 403.
+#[derive(Debug, Clone)]
+pub struct RequireAdmin(pub SessionUser);
+
+impl FromRequestParts<AppState> for RequireAdmin {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let RequireUser(user) = RequireUser::from_request_parts(parts, state).await?;
+        if user.is_admin {
+            Ok(Self(user))
+        } else {
+            Err(AppError::forbidden(
+                "Only the site's administrators can do this. \
+                 Ask one of them if you need it done.",
+            )
+            .into_response())
+        }
+    }
 }
 
 /// The path of the `Referer` when it is a page of this site.

@@ -49,6 +49,9 @@ fn test_config(db_dir: &TempDir) -> Config {
         trusted_proxies: Vec::new(),
         hashing: HashingLimits::default(),
         server: ServerLimits::default(),
+        registration: None,
+        // Tests register many accounts from one address; `roles.rs` tests the limit.
+        registrations_per_hour: 0,
     }
 }
 

@@ -12,6 +12,7 @@ mod offline;
 mod process;
 mod ratings;
 mod recommendations;
+mod roles;
 mod search;
 mod security;
 mod training;

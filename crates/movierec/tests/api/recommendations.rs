@@ -309,7 +309,8 @@ async fn recommendations_follow_taste_after_training_and_by_fold_in() {
         }
         app.logout().await;
     }
-    app.login("fan14", PASSWORD).await;
+    // The first account is the site's administrator, who may train.
+    app.login("fan0", PASSWORD).await;
     let trained = app.train().await;
     app.logout().await;
 

@@ -41,10 +41,9 @@ async fn train_through_the_api_and_see_the_model_page() {
     let app = spawn_app().await;
     let first = version(&app.wait_for_version_after(None).await);
 
-    // Anonymous visitors may look but not train.
+    // Anonymous visitors may look through the API but not train, nor see the page.
     assert_eq!(post_train(&app).await.status().as_u16(), 401);
-    let page = app.get_html("/model").await;
-    assert!(page.contains("Log in</a> to start a training"), "{page}");
+    crate::helpers::assert_redirects_to(&app.get("/model").await, "/login?next=/model");
 
     app.register("tess", PASSWORD).await;
     for (id, stars) in catalog_ids(4).into_iter().zip(["5", "4", "1", "2.5"]) {
@@ -121,10 +120,6 @@ async fn one_training_at_a_time_and_requests_answer_meanwhile() {
 
     // Pages answer while the training holds the cores: had a request waited for the
     // training, it would never answer.
-    let quick = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
     for path in ["/", "/model", "/api/v1/model"] {
         let response = app
             .client
@@ -135,7 +130,13 @@ async fn one_training_at_a_time_and_requests_answer_meanwhile() {
             .unwrap_or_else(|e| panic!("{path} did not answer during training: {e}"));
         assert_eq!(response.status().as_u16(), 200, "{path}");
     }
-    let page = quick.get(app.url("/model")).send().await.unwrap();
+    let page = app
+        .client
+        .get(app.url("/model"))
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .unwrap();
     let page = page.text().await.unwrap();
     assert!(page.contains("Training: epoch"), "{page}");
     assert!(page.contains("data-training-running=\"true\""));

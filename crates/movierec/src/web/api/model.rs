@@ -10,7 +10,7 @@ use crate::jobs::training::EpochRecord;
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::pages::model::current_model;
-use crate::web::session::RequireUser;
+use crate::web::session::RequireAdmin;
 
 /// The serving model's facts (`null` before the first model) and the training status.
 #[derive(Debug, Serialize)]
@@ -47,10 +47,10 @@ pub struct TrainResponse {
     training: TrainingStatus,
 }
 
-/// 202 when a training started, 409 when one is already running.
+/// 202 when a training started, 409 when one is already running; administrators only.
 pub async fn train(
     State(state): State<AppState>,
-    RequireUser(_): RequireUser,
+    RequireAdmin(_): RequireAdmin,
 ) -> Result<(StatusCode, Json<TrainResponse>), AppError> {
     state
         .trainer

@@ -1,4 +1,4 @@
-//! Register, log in, log out.
+//! Register, log in, log out; the account page (change the password, delete the account).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -9,15 +9,20 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::domain::{Password, Username};
-use crate::services::accounts;
+use crate::domain::{Password, Registration, Username};
+use crate::services::{accounts, membership};
+use crate::store;
 use crate::web::AppState;
 use crate::web::client::ClientAddr;
 use crate::web::error::AppError;
-use crate::web::session::{DeviceToken, MaybeUser, SessionUser, device_cookie, safe_next};
+use crate::web::session::{
+    DeviceToken, MaybeUser, RequireUser, SessionUser, device_cookie, safe_next,
+};
 
 #[derive(Debug, Default)]
 pub struct RegisterErrors {
+    /// About the whole form rather than one field.
+    form: Option<String>,
     username: Option<String>,
     password: Option<String>,
     confirm: Option<String>,
@@ -25,7 +30,10 @@ pub struct RegisterErrors {
 
 impl RegisterErrors {
     fn any(&self) -> bool {
-        self.username.is_some() || self.password.is_some() || self.confirm.is_some()
+        self.form.is_some()
+            || self.username.is_some()
+            || self.password.is_some()
+            || self.confirm.is_some()
     }
 }
 
@@ -47,23 +55,40 @@ pub struct RegisterForm {
     confirm: String,
 }
 
-pub async fn register_form(MaybeUser(user): MaybeUser) -> Response {
+pub async fn register_form(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+) -> Result<Response, AppError> {
     if user.is_some() {
-        return Redirect::to("/").into_response();
+        return Ok(Redirect::to("/").into_response());
     }
-    RegisterPage {
+    if !membership::may_register(&state.pool).await? {
+        return Err(registration_closed());
+    }
+    Ok(RegisterPage {
         user,
         username: String::new(),
         errors: RegisterErrors::default(),
     }
-    .into_response()
+    .into_response())
+}
+
+fn registration_closed() -> AppError {
+    AppError::forbidden(
+        "Registration is closed on this site. Ask its administrator if you would like an account.",
+    )
 }
 
 pub async fn register(
     State(state): State<AppState>,
+    client: ClientAddr,
     session: Session,
     Form(form): Form<RegisterForm>,
 ) -> Result<Response, AppError> {
+    let open = membership::registration(&state.pool).await? == Registration::Open;
+    if !open && store::users::any_person(&state.pool).await? {
+        return Err(registration_closed());
+    }
     let mut errors = RegisterErrors::default();
     let username = Username::parse(&form.username)
         .map_err(|e| errors.username = Some(e))
@@ -75,30 +100,72 @@ pub async fn register(
     if errors.password.is_none() && form.confirm != form.password {
         errors.confirm = Some("The two passwords differ.".into());
     }
-    let redisplay = |errors: RegisterErrors, status: StatusCode| {
-        let page = RegisterPage {
-            user: None,
-            username: form.username.trim().to_owned(),
-            errors,
-        };
-        Ok((status, page).into_response())
+    let page = |errors: RegisterErrors| RegisterPage {
+        user: None,
+        username: form.username.trim().to_owned(),
+        errors,
     };
     let (Some(username), Some(password), false) = (username, password, errors.any()) else {
-        return redisplay(errors, StatusCode::UNPROCESSABLE_ENTITY);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(errors)).into_response());
     };
-    let registration = accounts::Registration { username, password };
-    match accounts::register(&state.pool, &state.hasher, registration).await? {
-        accounts::RegisterOutcome::NameTaken => {
-            let errors = RegisterErrors {
-                username: Some("That username is taken.".into()),
-                ..RegisterErrors::default()
-            };
-            redisplay(errors, StatusCode::CONFLICT)
-        }
-        accounts::RegisterOutcome::Created(account) => {
-            start_session(&state, &session, account, "/").await
-        }
+    let taken = || RegisterErrors {
+        username: Some("That username is taken.".into()),
+        ..RegisterErrors::default()
+    };
+    // Checked before the address's allowance is spent on a name that cannot be had.
+    if store::users::name_taken(&state.pool, &username.lower()).await? {
+        return Ok((StatusCode::CONFLICT, page(taken())).into_response());
     }
+    let ip = client.bucket();
+    if let Err(wait_secs) =
+        membership::reserve_registration(&state.pool, &ip, state.registrations_per_hour).await?
+    {
+        let minutes = (wait_secs + 59) / 60;
+        let errors = RegisterErrors {
+            form: Some(format!(
+                "Too many accounts were created from your address. Try again in {minutes} minute{}.",
+                if minutes == 1 { "" } else { "s" }
+            )),
+            ..RegisterErrors::default()
+        };
+        return Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, wait_secs.to_string())],
+            page(errors),
+        )
+            .into_response());
+    }
+    let hash = state.hasher.hash(&password).await?;
+    let stamp = membership::new_session_stamp()?;
+    let created = store::users::create(
+        &state.pool,
+        username.as_str(),
+        &username.lower(),
+        &hash,
+        &stamp,
+        open,
+    )
+    .await?;
+    let Some(created) = created else {
+        // Someone else took the name meanwhile, or the site's first account was just made
+        // on a closed site.
+        if store::users::name_taken(&state.pool, &username.lower()).await? {
+            return Ok((StatusCode::CONFLICT, page(taken())).into_response());
+        }
+        return Err(registration_closed());
+    };
+    tracing::info!(
+        user_id = created.id,
+        admin = created.is_admin,
+        "account created"
+    );
+    let device_token = accounts::remember_device(&state.pool, created.id).await?;
+    let account = accounts::LoggedIn {
+        id: created.id,
+        session_stamp: stamp,
+        device_token,
+    };
+    start_session(&state, &session, account, "/").await
 }
 
 /// Logs the browser in and remembers it as a known browser of the account.
@@ -108,12 +175,7 @@ async fn start_session(
     account: accounts::LoggedIn,
     next: &str,
 ) -> Result<Response, AppError> {
-    SessionUser {
-        id: account.id,
-        username: account.username,
-    }
-    .log_in(session)
-    .await?;
+    SessionUser::log_in(session, account.id, account.session_stamp).await?;
     let cookie = device_cookie(&account.device_token, state.secure_cookies);
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(next)).into_response())
 }
@@ -166,7 +228,7 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<AppState>,
-    ClientAddr(address): ClientAddr,
+    client: ClientAddr,
     DeviceToken(device_token): DeviceToken,
     session: Session,
     Form(form): Form<LoginForm>,
@@ -186,7 +248,7 @@ pub async fn login(
     let attempt = accounts::LogInAttempt {
         username: page.username.clone(),
         password: form.password,
-        address: ClientAddr(address).bucket(),
+        address: client.bucket(),
         device_token,
     };
     match accounts::log_in(&state.pool, &state.hasher, attempt).await? {
@@ -198,11 +260,7 @@ pub async fn login(
             Ok((StatusCode::UNAUTHORIZED, page).into_response())
         }
         accounts::LogInOutcome::Throttled { retry_after_secs } => {
-            let minutes = (retry_after_secs + 59) / 60;
-            page.error = Some(format!(
-                "Too many attempts, try again in {minutes} minute{}.",
-                if minutes == 1 { "" } else { "s" }
-            ));
+            page.error = Some(accounts::try_again_in(retry_after_secs));
             let retry_after = [(header::RETRY_AFTER, retry_after_secs.to_string())];
             Ok((StatusCode::TOO_MANY_REQUESTS, retry_after, page).into_response())
         }
@@ -212,4 +270,168 @@ pub async fn login(
 pub async fn logout(session: Session) -> Result<Redirect, AppError> {
     SessionUser::log_out(&session).await?;
     Ok(Redirect::to("/"))
+}
+
+#[derive(Template, WebTemplate, Default)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    user: Option<SessionUser>,
+    /// What was just done, shown at the top.
+    notice: Option<&'static str>,
+    current_error: Option<String>,
+    password_error: Option<String>,
+    confirm_error: Option<String>,
+    delete_error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AccountQuery {
+    done: Option<String>,
+}
+
+pub async fn account(
+    RequireUser(me): RequireUser,
+    Query(query): Query<AccountQuery>,
+) -> AccountPage {
+    AccountPage {
+        user: Some(me),
+        notice: (query.done.as_deref() == Some("password"))
+            .then_some("Your password is changed, and every other session of your account ended."),
+        ..AccountPage::default()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// The error to show for a current password that did not check out, if it did not.
+fn password_refusal(check: membership::PasswordCheck) -> Option<(StatusCode, String)> {
+    match check {
+        membership::PasswordCheck::Right => None,
+        membership::PasswordCheck::Wrong => Some((
+            StatusCode::UNAUTHORIZED,
+            "That is not your current password.".into(),
+        )),
+        membership::PasswordCheck::Throttled { retry_after_secs } => Some((
+            StatusCode::TOO_MANY_REQUESTS,
+            accounts::try_again_in(retry_after_secs),
+        )),
+    }
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    session: Session,
+    RequireUser(me): RequireUser,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    let mut page = AccountPage::default();
+    if form.current.is_empty() {
+        page.current_error = Some("Enter your current password.".into());
+    }
+    let new = Password::parse(form.password.clone(), &[me.username.as_str()])
+        .map_err(|e| page.password_error = Some(e))
+        .ok();
+    if page.password_error.is_none() && form.confirm != form.password {
+        page.confirm_error = Some("The two passwords differ.".into());
+    }
+    let user_id = me.id;
+    let username = me.username.clone();
+    page.user = Some(me);
+    let invalid = page.current_error.is_some() || page.confirm_error.is_some();
+    let Some(new) = new.filter(|_| !invalid) else {
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let ip = client.bucket();
+    let check = membership::check_password(
+        &state.pool,
+        &state.hasher,
+        user_id,
+        &username,
+        &ip,
+        form.current,
+    )
+    .await?;
+    if let Some((status, message)) = password_refusal(check) {
+        page.current_error = Some(message);
+        return Ok((status, page).into_response());
+    }
+    let Some(stamp) = membership::change_password(&state.pool, &state.hasher, user_id, new).await?
+    else {
+        // The account was deleted meanwhile.
+        SessionUser::log_out(&session).await?;
+        return Ok(Redirect::to("/").into_response());
+    };
+    // This session goes on under a fresh id with the new stamp; every other one is over.
+    SessionUser::log_in(&session, user_id, stamp).await?;
+    tracing::info!(user_id, "password changed");
+    Ok(Redirect::to("/account?done=password").into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account_deleted.html")]
+pub struct AccountDeletedPage {
+    user: Option<SessionUser>,
+}
+
+pub async fn delete_account(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    session: Session,
+    RequireUser(me): RequireUser,
+    Form(form): Form<DeleteForm>,
+) -> Result<Response, AppError> {
+    let user_id = me.id;
+    let username = me.username.clone();
+    let mut page = AccountPage {
+        user: Some(me),
+        ..AccountPage::default()
+    };
+    if form.password.is_empty() {
+        page.delete_error = Some("Enter your password to confirm.".into());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let ip = client.bucket();
+    let check = membership::check_password(
+        &state.pool,
+        &state.hasher,
+        user_id,
+        &username,
+        &ip,
+        form.password,
+    )
+    .await?;
+    if let Some((status, message)) = password_refusal(check) {
+        page.delete_error = Some(message);
+        return Ok((status, page).into_response());
+    }
+    match membership::delete_account(&state.pool, user_id).await? {
+        membership::Deletion::Deleted | membership::Deletion::Gone => {
+            tracing::info!(user_id, "account deleted");
+            SessionUser::log_out(&session).await?;
+            Ok(AccountDeletedPage { user: None }.into_response())
+        }
+        membership::Deletion::LastAdmin => {
+            page.delete_error = Some(
+                "You are the site's only administrator. Make another account an administrator \
+                 first (movierec admin grant NAME), then delete yours."
+                    .into(),
+            );
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Server-rendered pages, one module each.
 
 pub mod accounts;
+pub mod admin;
 pub mod home;
 pub mod lists;
 pub mod model;

@@ -1,4 +1,5 @@
-//! The Model page: the model serving now, its learning curve, and the training button.
+//! The Model page, for administrators: the model serving now, its learning curve, and the
+//! training button.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -12,7 +13,7 @@ use crate::jobs::training::{EpochRecord, HOLDOUT_FRACTION};
 use crate::store;
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::session::{MaybeUser, RequireUser, SessionUser};
+use crate::web::session::{RequireAdmin, SessionUser};
 
 /// The model serving now, as the page and `GET /api/v1/model` show it.
 #[derive(Debug, Clone, Serialize)]
@@ -92,7 +93,7 @@ fn status_text(s: &TrainingStatus) -> String {
 
 pub async fn show(
     State(state): State<AppState>,
-    MaybeUser(user): MaybeUser,
+    RequireAdmin(me): RequireAdmin,
 ) -> Result<ModelPage, AppError> {
     let model = current_model(&state).await?;
     let chart = match &model {
@@ -100,7 +101,7 @@ pub async fn show(
         _ => None,
     };
     Ok(ModelPage {
-        user,
+        user: Some(me),
         model,
         chart,
         training: state.trainer.status(),
@@ -111,7 +112,7 @@ pub async fn show(
 /// The Train button.
 pub async fn train(
     State(state): State<AppState>,
-    RequireUser(_): RequireUser,
+    RequireAdmin(_): RequireAdmin,
 ) -> Result<Redirect, AppError> {
     state
         .trainer

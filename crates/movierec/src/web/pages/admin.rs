@@ -1,0 +1,51 @@
+//! The Admin page: the site's settings, for administrators.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::State;
+use axum::response::Redirect;
+use serde::Deserialize;
+
+use crate::domain::Registration;
+use crate::services::membership;
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::session::{RequireAdmin, SessionUser};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin.html")]
+pub struct AdminPage {
+    user: Option<SessionUser>,
+    registration_open: bool,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    RequireAdmin(me): RequireAdmin,
+) -> Result<AdminPage, AppError> {
+    Ok(AdminPage {
+        user: Some(me),
+        registration_open: membership::registration(&state.pool).await? == Registration::Open,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RegistrationForm {
+    #[serde(default)]
+    registration: String,
+}
+
+pub async fn set_registration(
+    State(state): State<AppState>,
+    RequireAdmin(me): RequireAdmin,
+    Form(form): Form<RegistrationForm>,
+) -> Result<Redirect, AppError> {
+    let value: Registration = form
+        .registration
+        .parse()
+        .map_err(|e: String| AppError::bad_request(e))?;
+    membership::set_registration(&state.pool, value).await?;
+    tracing::info!(user_id = me.id, registration = %value, "registration setting changed");
+    Ok(Redirect::to("/admin"))
+}
