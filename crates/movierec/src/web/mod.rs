@@ -20,7 +20,8 @@
 //! - **Roles.** The first account is the administrator; only administrators train and
 //!   change site settings ([`session::RequireAdmin`]).
 //! - **Passwords** are argon2id hashes; a log-in for an unknown name is checked against
-//!   a dummy hash so both cost the same. Failed log-ins are counted in the database per
+//!   a dummy hash so both cost the same, and common or predictable passwords are refused
+//!   (zxcvbn). Log-ins are throttled per account and per client address in the database,
 //!   reserving each attempt before the password is checked, so concurrent guesses cannot
 //!   pass the limit; a browser that logged in before has its own allowance, so strangers'
 //!   guesses cannot lock the owner out (see [`crate::services::accounts`]). Hashing runs a
