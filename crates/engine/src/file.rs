@@ -6,26 +6,43 @@
 
 use std::io::{self, Read, Write};
 
-use crate::data::{IdMap, Scale};
-use crate::model::{Model, Regularisation};
-use crate::train::Algorithm;
+use crate::data::Scale;
+use crate::ids::IdMap;
+use crate::linalg::Regularisation;
+use crate::model::Model;
+use crate::params::Algorithm;
 
 const MAGIC: &[u8; 8] = b"MFMODEL\0";
 const VERSION: u32 = 1;
 
 /// Why a model file could not be read.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum FileError {
-    #[error("cannot read model file: {0}")]
+    /// Reading failed.
+    #[error("cannot read the model file")]
     Io(#[from] io::Error),
+    /// The file does not start with the model file's magic bytes.
     #[error("not a model file (wrong magic bytes)")]
     NotAModel,
-    #[error("model file format version {found} is newer than this program supports ({VERSION})")]
-    UnsupportedVersion { found: u32 },
+    /// The file is in a format version this program does not read.
+    #[error(
+        "model file format version {found} is {} than this program supports ({supported})",
+        if found > supported { "newer" } else { "older" }
+    )]
+    UnsupportedVersion {
+        /// The file's version.
+        found: u32,
+        /// The version this program reads and writes.
+        supported: u32,
+    },
+    /// The file ends early.
     #[error("model file is truncated")]
     Truncated,
+    /// The checksum does not match the contents.
     #[error("model file is corrupt: checksum mismatch")]
     Checksum,
+    /// The contents are inconsistent.
     #[error("model file is corrupt: {0}")]
     Corrupt(String),
 }
@@ -64,7 +81,7 @@ impl Writer {
         }
         Ok(())
     }
-    fn ids(&mut self, ids: &IdMap) -> io::Result<()> {
+    fn ids<I: Copy + From<u32> + Into<u32>>(&mut self, ids: &IdMap<I>) -> io::Result<()> {
         self.len(ids.len())?;
         for id in ids.ids() {
             self.len(id.len())?;
@@ -109,7 +126,7 @@ impl<'a> Reader<'a> {
         let n = self.len(4)?;
         (0..n).map(|_| self.f32()).collect()
     }
-    fn ids(&mut self, what: &str) -> Result<IdMap, FileError> {
+    fn ids<I: Copy + From<u32> + Into<u32>>(&mut self, what: &str) -> Result<IdMap<I>, FileError> {
         let n = self.len(4)?;
         let mut ids = Vec::with_capacity(n);
         for _ in 0..n {
@@ -132,6 +149,17 @@ fn algorithm_code(a: Algorithm) -> u8 {
 
 impl Model {
     /// Writes the model file.
+    ///
+    /// ```
+    /// use movierec_engine::{Dataset, Model, NoProgress, Params, Scale, fit};
+    ///
+    /// let data = Dataset::from_records([("ann", "alien", 5.0), ("bob", "heat", 3.0)], Scale::MOVIELENS);
+    /// let model = fit(&data, &Params::default().with_epochs(2), None, &NoProgress)?;
+    /// let mut bytes = Vec::new();
+    /// model.save(&mut bytes)?;
+    /// assert_eq!(Model::load(bytes.as_slice())?, model);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn save(&self, mut w: impl Write) -> io::Result<()> {
         let mut out = Writer(Vec::with_capacity(
             64 + 4 * (self.user_factors.len() + self.item_factors.len()),
@@ -163,7 +191,7 @@ impl Model {
         w.flush()
     }
 
-    /// Reads a model file. Corrupt, truncated, foreign or future-version files are errors.
+    /// Reads a model file. Corrupt, truncated, foreign or other-version files are errors.
     pub fn load(mut r: impl Read) -> Result<Model, FileError> {
         let mut bytes = Vec::new();
         r.read_to_end(&mut bytes)?;
@@ -178,7 +206,10 @@ impl Model {
         let mut head = Reader(&bytes[MAGIC.len()..]);
         let version = head.u32()?;
         if version != VERSION {
-            return Err(FileError::UnsupportedVersion { found: version });
+            return Err(FileError::UnsupportedVersion {
+                found: version,
+                supported: VERSION,
+            });
         }
         if bytes.len() < MAGIC.len() + 4 + 8 {
             return Err(FileError::Truncated);
@@ -235,7 +266,7 @@ impl Model {
         if !consistent {
             return Err(FileError::Corrupt("inconsistent sizes or scale".into()));
         }
-        Ok(Model {
+        let model = Model {
             algorithm,
             global_mean,
             user_bias,
@@ -249,6 +280,12 @@ impl Model {
             item_counts,
             fold_in_reg,
             popularity_weight,
-        })
+        };
+        if !model.is_finite() {
+            return Err(FileError::Corrupt(
+                "a bias or factor is not a number".into(),
+            ));
+        }
+        Ok(model)
     }
 }

@@ -8,9 +8,13 @@
 
 use rayon::prelude::*;
 
-use super::{Params, Progress, Reporter, Rows, init_rows};
-use crate::data::Ratings;
-use crate::model::{Regularisation, dot};
+use super::error::FitError;
+use super::progress::Progress;
+use super::state::{Reporter, Rows, init_rows};
+use crate::data::{Rating, Ratings};
+use crate::ids::{ItemIdx, UserIdx};
+use crate::linalg::{Regularisation, dot};
+use crate::params::Params;
 use crate::rng::Rng;
 
 /// Blocks per side: enough strata to keep every core busy, fixed so results don't depend on the
@@ -64,7 +68,7 @@ struct Step {
 
 /// One pass over a block's ratings; returns the sum of squared errors before each update.
 fn sgd_block(
-    ratings: &[(u32, u32, f32)],
+    ratings: &[Rating],
     users: &mut [f32],
     user_start: usize,
     items: &mut [f32],
@@ -73,9 +77,14 @@ fn sgd_block(
     step: &Step,
 ) -> f64 {
     let mut sse = 0f64;
-    for &(u, i, r) in ratings {
-        let ur = &mut users[(u as usize - user_start) * d..][..d];
-        let ir = &mut items[(i as usize - item_start) * d..][..d];
+    for &Rating {
+        user,
+        item,
+        value: r,
+    } in ratings
+    {
+        let ur = &mut users[(user.index() - user_start) * d..][..d];
+        let ir = &mut items[(item.index() - item_start) * d..][..d];
         let dot = dot(&ur[1..], &ir[1..]);
         let e = r - (step.mean + ur[0] + ir[0] + dot);
         sse += f64::from(e) * f64::from(e);
@@ -95,7 +104,7 @@ pub(crate) fn fit(
     params: &Params,
     validation: Option<&Ratings>,
     progress: &dyn Progress,
-) -> (Rows, Regularisation) {
+) -> Result<(Rows, Regularisation), FitError> {
     let reporter = Reporter::new(ratings, params, validation, progress);
     let k = params.factors;
     let d = k + 1;
@@ -104,13 +113,13 @@ pub(crate) fn fit(
     let total = ratings.len();
     let ub = boundaries(
         ratings.n_users(),
-        |u| ratings.user_count(u as u32),
+        |u| ratings.user_count(UserIdx::new(u as u32)),
         total,
         blocks,
     );
     let ib = boundaries(
         ratings.n_items(),
-        |i| ratings.item_count(i as u32),
+        |i| ratings.item_count(ItemIdx::new(i as u32)),
         total,
         blocks,
     );
@@ -119,10 +128,10 @@ pub(crate) fn fit(
         block_index(&ib, ratings.n_items()),
     );
     // Bucket (user block, item block) -> its ratings.
-    let mut buckets: Vec<Vec<(u32, u32, f32)>> = vec![Vec::new(); blocks * blocks];
-    for &(u, i, r) in ratings.entries() {
-        buckets[usize::from(u_of[u as usize]) * blocks + usize::from(i_of[i as usize])]
-            .push((u, i, r));
+    let mut buckets: Vec<Vec<Rating>> = vec![Vec::new(); blocks * blocks];
+    for &e in ratings.entries() {
+        buckets[usize::from(u_of[e.user.index()]) * blocks + usize::from(i_of[e.item.index()])]
+            .push(e);
     }
     let mut lr = params.lr;
     let mut strata: Vec<usize> = (0..blocks).collect();
@@ -168,7 +177,7 @@ pub(crate) fn fit(
         } else {
             (sse / total as f64).sqrt()
         };
-        if reporter.epoch(&rows, epoch, train_rmse) {
+        if reporter.epoch(&rows, epoch, train_rmse)? {
             break;
         }
         lr *= params.lr_decay;
@@ -178,5 +187,5 @@ pub(crate) fn fit(
         bias: params.reg_bias,
         per_rating: true,
     };
-    (rows, fold_in)
+    Ok((rows, fold_in))
 }

@@ -7,10 +7,10 @@ mod common;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use mf::{Algorithm, NoProgress, Params, fit};
+use movierec_engine::{Algorithm, Dataset, ItemIdx, NoProgress, Params, UserIdx, fit};
 
 /// 943 users x 1682 items, about 100,000 ratings, like ML-100k.
-fn ml100k_sized() -> mf::Dataset {
+fn ml100k_sized() -> Dataset {
     common::synthetic(943, 1682, 0.063, 1)
 }
 
@@ -21,18 +21,16 @@ fn epochs(c: &mut Criterion) {
     for alg in [Algorithm::Sgd, Algorithm::Als] {
         // 0 = all cores; 1 shows what the parallel schedule gains.
         for threads in [0, 1] {
-            let p = Params {
-                epochs: 1,
-                threads,
-                ..Params::default_for(alg)
-            };
+            let p = Params::default_for(alg)
+                .with_epochs(1)
+                .with_threads(threads);
             let label = if threads == 0 {
                 "all cores"
             } else {
                 "1 thread"
             };
             g.bench_function(format!("{}, {label}", alg.name()), |b| {
-                b.iter(|| fit(black_box(&data), &p, None, &NoProgress))
+                b.iter(|| fit(black_box(&data), &p, None, &NoProgress).unwrap())
             });
         }
     }
@@ -41,15 +39,11 @@ fn epochs(c: &mut Criterion) {
 
 fn fold_in(c: &mut Criterion) {
     let data = ml100k_sized();
-    let (items, values) = data.ratings.user_ratings(0);
-    let ratings: Vec<(u32, f32)> = items.iter().copied().zip(values.iter().copied()).collect();
+    let (items, values) = data.ratings().user_ratings(UserIdx::new(0));
+    let ratings: Vec<(ItemIdx, f32)> = items.iter().copied().zip(values.iter().copied()).collect();
     for k in [50, 100] {
-        let p = Params {
-            factors: k,
-            epochs: 1,
-            ..Params::default()
-        };
-        let model = fit(&data, &p, None, &NoProgress);
+        let p = Params::default().with_factors(k).with_epochs(1);
+        let model = fit(&data, &p, None, &NoProgress).unwrap();
         c.bench_function(&format!("fold-in, k={k}, {} ratings", ratings.len()), |b| {
             b.iter(|| model.fold_in(black_box(&ratings)))
         });
@@ -59,18 +53,16 @@ fn fold_in(c: &mut Criterion) {
 fn top_n(c: &mut Criterion) {
     for (users, items) in [(300, 3000), (300, 10_000)] {
         let data = common::synthetic(users, items, 0.05, 2);
-        let p = Params {
-            epochs: 1,
-            ..Params::default()
-        };
-        let model = fit(&data, &p, None, &NoProgress);
-        let uv = model.user_vector(0);
-        let (rated, _) = data.ratings.user_ratings(0);
+        let p = Params::default().with_epochs(1);
+        let model = fit(&data, &p, None, &NoProgress).unwrap();
+        let uv = model.user_vector(UserIdx::new(0));
+        let (rated, _) = data.ratings().user_ratings(UserIdx::new(0));
         let mut rated = rated.to_vec();
         rated.sort_unstable();
-        c.bench_function(&format!("top-10 of {items} items, k={}", model.k), |b| {
-            b.iter(|| model.top_n(black_box(&uv), 10, |i| rated.binary_search(&i).is_ok()))
-        });
+        c.bench_function(
+            &format!("top-10 of {items} items, k={}", model.n_factors()),
+            |b| b.iter(|| model.top_n(black_box(&uv), 10, |i| rated.binary_search(&i).is_ok())),
+        );
     }
 }
 

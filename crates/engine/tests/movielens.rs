@@ -1,27 +1,27 @@
 //! Acceptance on MovieLens 100k. Run with the data set path in `MOVIEREC_ML100K`:
-//! `MOVIEREC_ML100K=path/to/u.data cargo test --release -p mf --test movielens -- --ignored`
+//! `MOVIEREC_ML100K=path/to/u.data cargo test --release -p movierec-engine --test movielens -- --ignored`
 
-use mf::eval::{self, Popularity};
-use mf::{Dataset, NoProgress, Params, fit};
+use movierec_engine::eval::{self, Popularity};
+use movierec_engine::{Dataset, ItemIdx, NoProgress, Params, RatingSet, UserIdx, fit};
 
 fn ml100k() -> Dataset {
     let path = std::env::var("MOVIEREC_ML100K").expect("set MOVIEREC_ML100K to u.data");
-    Dataset::load(std::path::Path::new(&path)).unwrap()
+    Dataset::load(std::path::Path::new(&path), RatingSet::MovieLens).unwrap()
 }
 
 #[test]
 #[ignore = "needs MovieLens 100k (MOVIEREC_ML100K)"]
 fn default_model_is_accurate_and_ranks_better_than_popularity() {
     let data = ml100k();
-    let (train_rows, test_rows) = eval::train_test_split(data.ratings.len(), 0.2, 1);
+    let (train_rows, test_rows) = eval::train_test_split(data.ratings().len(), 0.2, 1);
     let (train, test) = (data.subset(&train_rows), data.subset(&test_rows));
-    let model = fit(&train, &Params::default(), None, &NoProgress);
-    let (rmse, _) = eval::accuracy(&model, &test.ratings);
+    let model = fit(&train, &Params::default(), None, &NoProgress).unwrap();
+    let (rmse, _) = eval::accuracy(&model, test.ratings());
     eprintln!("rmse {rmse:.4}");
     assert!(rmse <= 0.915, "rmse {rmse}");
-    let ours = eval::top_n_metrics(&model, &train.ratings, &test.ratings, 10, 4.0);
-    let popular = Popularity::new(&train.ratings);
-    let theirs = eval::top_n_metrics(&popular, &train.ratings, &test.ratings, 10, 4.0);
+    let ours = eval::top_n_metrics(&model, train.ratings(), test.ratings(), 10, 4.0);
+    let popular = Popularity::new(train.ratings());
+    let theirs = eval::top_n_metrics(&popular, train.ratings(), test.ratings(), 10, 4.0);
     eprintln!("ndcg@10 {:.4}, popularity {:.4}", ours.ndcg, theirs.ndcg);
     assert!(
         ours.ndcg > theirs.ndcg,
@@ -35,24 +35,27 @@ fn default_model_is_accurate_and_ranks_better_than_popularity() {
 #[ignore = "needs MovieLens 100k (MOVIEREC_ML100K)"]
 fn folded_in_users_predict_like_trained_ones() {
     let data = ml100k();
-    let (train_rows, test_rows) = eval::train_test_split(data.ratings.len(), 0.2, 2);
-    let entries = data.ratings.entries();
-    let held: Vec<u32> = (0..data.users.len() as u32).step_by(10).collect();
-    let is_held = |u: u32| held.binary_search(&u).is_ok();
+    let (train_rows, test_rows) = eval::train_test_split(data.ratings().len(), 0.2, 2);
+    let entries = data.ratings().entries();
+    let held: Vec<UserIdx> = (0..data.users().len() as u32)
+        .step_by(10)
+        .map(UserIdx::new)
+        .collect();
+    let is_held = |u: UserIdx| held.binary_search(&u).is_ok();
     let without: Vec<usize> = train_rows
         .iter()
         .copied()
-        .filter(|&r| !is_held(entries[r].0))
+        .filter(|&r| !is_held(entries[r].user))
         .collect();
     let p = Params::default();
-    let trained = fit(&data.subset(&train_rows), &p, None, &NoProgress);
-    let reduced = fit(&data.subset(&without), &p, None, &NoProgress);
+    let trained = fit(&data.subset(&train_rows), &p, None, &NoProgress).unwrap();
+    let reduced = fit(&data.subset(&without), &p, None, &NoProgress).unwrap();
     let (mut se_in, mut se_fold, mut n) = (0f64, 0f64, 0usize);
     for &u in &held {
-        let of_user = |rows: &[usize]| -> Vec<(u32, f32)> {
+        let of_user = |rows: &[usize]| -> Vec<(ItemIdx, f32)> {
             rows.iter()
-                .filter(|&&r| entries[r].0 == u)
-                .map(|&r| (entries[r].1, entries[r].2))
+                .filter(|&&r| entries[r].user == u)
+                .map(|&r| (entries[r].item, entries[r].value))
                 .collect()
         };
         let uv = reduced.fold_in(&of_user(&train_rows));

@@ -10,10 +10,20 @@
 use rayon::prelude::*;
 
 use crate::data::Ratings;
+use crate::ids::{ItemIdx, UserIdx};
 use crate::model::Model;
 use crate::rng::Rng;
 
 /// Test rows of each of `k` folds: a seeded shuffle of `0..n` cut into `k` near-equal parts.
+///
+/// ```
+/// use movierec_engine::eval;
+///
+/// let folds = eval::kfold(10, 3, 42);
+/// assert_eq!(folds.iter().map(Vec::len).sum::<usize>(), 10);
+/// let train = eval::complement(10, &folds[0]);
+/// assert_eq!(train.len() + folds[0].len(), 10);
+/// ```
 pub fn kfold(n: usize, k: usize, seed: u64) -> Vec<Vec<usize>> {
     let mut rows: Vec<usize> = (0..n).collect();
     Rng::new(seed).shuffle(&mut rows);
@@ -54,17 +64,29 @@ pub fn complement(n: usize, test: &[usize]) -> Vec<usize> {
 
 /// `(rmse, mae)` of a model's clipped predictions on `test` (indexed like the model; unknown
 /// users or items fall back to biases and the global mean).
+///
+/// ```
+/// use movierec_engine::{Dataset, NoProgress, Params, Scale, eval, fit};
+///
+/// let data = Dataset::from_records(
+///     (0..200).map(|n| (format!("u{}", n % 20), format!("i{}", n % 13), 1.0 + (n % 5) as f32)),
+///     Scale { min: 1.0, max: 5.0 },
+/// );
+/// let (train_rows, test_rows) = eval::train_test_split(data.ratings().len(), 0.2, 42);
+/// let (train, test) = (data.subset(&train_rows), data.subset(&test_rows));
+/// let model = fit(&train, &Params::default(), None, &NoProgress)?;
+/// let (rmse, mae) = eval::accuracy(&model, test.ratings());
+/// assert!(mae <= rmse && rmse < 4.0);
+/// # Ok::<(), movierec_engine::FitError>(())
+/// ```
 pub fn accuracy(model: &Model, test: &Ratings) -> (f64, f64) {
     if test.is_empty() {
         return (0.0, 0.0);
     }
-    let (se, ae) = test
-        .entries()
-        .iter()
-        .fold((0f64, 0f64), |(se, ae), &(u, i, r)| {
-            let e = f64::from(model.predict(u, i) - r);
-            (se + e * e, ae + e.abs())
-        });
+    let (se, ae) = test.entries().iter().fold((0f64, 0f64), |(se, ae), r| {
+        let e = f64::from(model.predict(r.user, r.item) - r.value);
+        (se + e * e, ae + e.abs())
+    });
     let n = test.len() as f64;
     ((se / n).sqrt(), ae / n)
 }
@@ -72,11 +94,21 @@ pub fn accuracy(model: &Model, test: &Ratings) -> (f64, f64) {
 /// Something that ranks items for a training user.
 pub trait Ranker: Sync {
     /// The `n` best items for `user` among those for which `exclude` is false, best first.
-    fn rank(&self, user: u32, n: usize, exclude: &(dyn Fn(u32) -> bool + Sync)) -> Vec<u32>;
+    fn rank(
+        &self,
+        user: UserIdx,
+        n: usize,
+        exclude: &(dyn Fn(ItemIdx) -> bool + Sync),
+    ) -> Vec<ItemIdx>;
 }
 
 impl Ranker for Model {
-    fn rank(&self, user: u32, n: usize, exclude: &(dyn Fn(u32) -> bool + Sync)) -> Vec<u32> {
+    fn rank(
+        &self,
+        user: UserIdx,
+        n: usize,
+        exclude: &(dyn Fn(ItemIdx) -> bool + Sync),
+    ) -> Vec<ItemIdx> {
         let uv = self.user_vector(user);
         self.top_n(&uv, n, exclude)
             .into_iter()
@@ -88,19 +120,25 @@ impl Ranker for Model {
 /// Most-rated items first (ties by index): the non-personalised baseline.
 #[derive(Debug, Clone)]
 pub struct Popularity {
-    order: Vec<u32>,
+    order: Vec<ItemIdx>,
 }
 
 impl Popularity {
+    /// The ranking of `train`'s items by their number of ratings.
     pub fn new(train: &Ratings) -> Self {
-        let mut order: Vec<u32> = (0..train.n_items() as u32).collect();
+        let mut order: Vec<ItemIdx> = (0..train.n_items() as u32).map(ItemIdx::new).collect();
         order.sort_by_key(|&i| (std::cmp::Reverse(train.item_count(i)), i));
         Self { order }
     }
 }
 
 impl Ranker for Popularity {
-    fn rank(&self, _user: u32, n: usize, exclude: &(dyn Fn(u32) -> bool + Sync)) -> Vec<u32> {
+    fn rank(
+        &self,
+        _user: UserIdx,
+        n: usize,
+        exclude: &(dyn Fn(ItemIdx) -> bool + Sync),
+    ) -> Vec<ItemIdx> {
         self.order
             .iter()
             .copied()
@@ -113,8 +151,11 @@ impl Ranker for Popularity {
 /// Averaged top-N metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct TopN {
+    /// Mean precision@n.
     pub precision: f64,
+    /// Mean recall@n.
     pub recall: f64,
+    /// Mean NDCG@n.
     pub ndcg: f64,
     /// Users the averages are over.
     pub users: usize,
@@ -133,11 +174,12 @@ pub fn top_n_metrics(
     let per_user: Vec<(f64, f64, f64)> = (0..test.n_users().min(train.n_users()) as u32)
         .into_par_iter()
         .filter_map(|u| {
+            let u = UserIdx::new(u);
             if train.user_count(u) == 0 {
                 return None;
             }
             let (items, values) = test.user_ratings(u);
-            let mut rel: Vec<u32> = items
+            let mut rel: Vec<ItemIdx> = items
                 .iter()
                 .zip(values)
                 .filter(|&(_, &r)| r >= relevant)
@@ -147,10 +189,10 @@ pub fn top_n_metrics(
                 return None;
             }
             rel.sort_unstable();
-            let mut seen: Vec<u32> = train.user_ratings(u).0.to_vec();
+            let mut seen: Vec<ItemIdx> = train.user_ratings(u).0.to_vec();
             seen.sort_unstable();
-            let exclude = |i: u32| {
-                i as usize >= n_train_items
+            let exclude = |i: ItemIdx| {
+                i.index() >= n_train_items
                     || train.item_count(i) == 0
                     || seen.binary_search(&i).is_ok()
             };

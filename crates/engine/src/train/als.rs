@@ -3,16 +3,20 @@
 
 use rayon::prelude::*;
 
-use super::{Params, Progress, Reporter, Rows, init_rows};
+use super::error::FitError;
+use super::progress::Progress;
+use super::state::{Reporter, Rows, init_rows};
 use crate::data::Ratings;
-use crate::model::{Regularisation, solve_row};
+use crate::ids::{ItemIdx, UserIdx};
+use crate::linalg::{Regularisation, solve_row};
+use crate::params::Params;
 
 pub(crate) fn fit(
     ratings: &Ratings,
     params: &Params,
     validation: Option<&Ratings>,
     progress: &dyn Progress,
-) -> (Rows, Regularisation) {
+) -> Result<(Rows, Regularisation), FitError> {
     let reporter = Reporter::new(ratings, params, validation, progress);
     let k = params.factors;
     let d = k + 1;
@@ -31,12 +35,12 @@ pub(crate) fn fit(
             .par_chunks_exact_mut(d)
             .enumerate()
             .for_each(|(u, out)| {
-                let (idx, values) = ratings.user_ratings(u as u32);
+                let (idx, values) = ratings.user_ratings(UserIdx::new(u as u32));
                 if idx.is_empty() {
                     return;
                 }
                 let obs = idx.iter().zip(values).map(|(&i, &r)| {
-                    let row = &items[i as usize * d..(i as usize + 1) * d];
+                    let row = &items[i.index() * d..(i.index() + 1) * d];
                     (&row[1..], r - mean - row[0])
                 });
                 solve_row(k, obs, &reg, out);
@@ -46,20 +50,20 @@ pub(crate) fn fit(
             .par_chunks_exact_mut(d)
             .enumerate()
             .for_each(|(i, out)| {
-                let (idx, values) = ratings.item_ratings(i as u32);
+                let (idx, values) = ratings.item_ratings(ItemIdx::new(i as u32));
                 if idx.is_empty() {
                     return;
                 }
                 let obs = idx.iter().zip(values).map(|(&u, &r)| {
-                    let row = &users[u as usize * d..(u as usize + 1) * d];
+                    let row = &users[u.index() * d..(u.index() + 1) * d];
                     (&row[1..], r - mean - row[0])
                 });
                 solve_row(k, obs, &reg, out);
             });
         let train_rmse = rows.rmse(ratings, ratings.scale());
-        if reporter.epoch(&rows, epoch, train_rmse) {
+        if reporter.epoch(&rows, epoch, train_rmse)? {
             break;
         }
     }
-    (rows, reg)
+    Ok((rows, reg))
 }

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
-use mf::{Dataset, Scale};
+use movierec_engine::{Dataset, Scale};
 
 /// SplitMix64, so generated data is the same everywhere.
 pub struct Gen(u64);
