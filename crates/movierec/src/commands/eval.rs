@@ -9,6 +9,7 @@ use movierec_engine::eval::{self, Popularity, TopN};
 use movierec_engine::{Dataset, Params};
 use serde::Serialize;
 
+use super::inputs;
 use super::progress::EpochBar;
 use crate::cli::EvalArgs;
 
@@ -87,15 +88,15 @@ fn evaluate(
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<()> {
-    let subject = match super::algorithm(args.model.model) {
-        Some(algorithm) => Subject::Model(super::params(algorithm, &args.model)),
+    let subject = match inputs::algorithm(args.model.model) {
+        Some(algorithm) => Subject::Model(inputs::params(algorithm, &args.model)),
         None => Subject::Popularity,
     };
     let mut runs = Vec::new();
     match (&args.train, &args.test, &args.ratings) {
         (Some(train), Some(test), _) => {
-            let train = super::load(train)?;
-            let test = train.align(&super::load(test)?);
+            let train = inputs::load(train)?;
+            let test = train.align(&inputs::load(test)?);
             let run = evaluate(&subject, &train, &test, args.relevant, None)?;
             print_run(&args, &subject, &run, None)?;
             runs.push(run);
@@ -104,7 +105,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
             if args.folds < 2 {
                 bail!("--folds must be at least 2, got {}", args.folds);
             }
-            let data = super::load(path)?;
+            let data = inputs::load(path)?;
             let n = data.ratings().len();
             if n < args.folds {
                 bail!(

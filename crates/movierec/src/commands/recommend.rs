@@ -6,6 +6,7 @@ use std::io::{BufReader, Write};
 use anyhow::{Context, bail};
 use movierec_engine::{ItemIdx, Model};
 
+use super::inputs;
 use crate::cli::RecommendArgs;
 
 pub fn run(args: RecommendArgs) -> anyhow::Result<()> {
@@ -13,7 +14,7 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<()> {
         File::open(&args.model).with_context(|| format!("cannot open {}", args.model.display()))?;
     let model = Model::load(BufReader::new(file))
         .with_context(|| format!("cannot load {}", args.model.display()))?;
-    let ratings = args.ratings.as_deref().map(super::load).transpose()?;
+    let ratings = args.ratings.as_deref().map(inputs::load).transpose()?;
     // The user's ratings from the file, as model item indices.
     let rated: Vec<(ItemIdx, f32)> = match &ratings {
         Some(data) => match data.users().get(&args.user) {

@@ -8,14 +8,15 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use movierec_engine::Params;
 
+use super::inputs;
 use super::progress::EpochBar;
 use crate::cli::TrainArgs;
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
-    let Some(algorithm) = super::algorithm(args.model.model) else {
+    let Some(algorithm) = inputs::algorithm(args.model.model) else {
         bail!("--model popularity is a ranker for eval only; train baseline, sgd or als");
     };
-    let params = super::params(algorithm, &args.model);
+    let params = inputs::params(algorithm, &args.model);
     match (&args.ratings, &args.out, &args.database_url) {
         (Some(ratings), Some(out), None) => train_file(ratings, out, &params),
         (None, None, Some(url)) => train_database(url, params),
@@ -24,7 +25,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
 }
 
 fn train_file(ratings: &Path, out: &Path, params: &Params) -> anyhow::Result<()> {
-    let data = super::load(ratings)?;
+    let data = inputs::load(ratings)?;
     let started = Instant::now();
     let model = {
         let bar = EpochBar::new(params.epochs, "train".into());
