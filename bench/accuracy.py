@@ -227,10 +227,8 @@ def run_ours(binary, model, extra, train_path, test_path, seed):
     if len(lines) != 1:
         sys.exit(f"{' '.join(cmd)}: expected one JSON line on stdout, got {len(lines)}")
     raw = json.loads(lines[0])
+    # a ranker (popularity) predicts no ratings: its rmse and mae are null
     result = {m: raw.get(m) for m in METRICS}
-    if model == "popularity":
-        # a ranker only: the RMSE it reports is that of the rating predictor behind it
-        result["rmse"] = result["mae"] = None
     result["params"] = raw.get("params")
     return result
 

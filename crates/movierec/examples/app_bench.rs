@@ -93,12 +93,12 @@ async fn main() -> anyhow::Result<()> {
     // 1. Training on the catalog alone, before the server exists to disturb it.
     let pool = movierec::store::connect(&url).await?;
     movierec::seed::load_catalog(&pool).await?;
-    let params = mf::Params::default();
+    let params = movierec_engine::Params::default();
     let mut times = Vec::new();
     let mut last = None;
     for _ in 0..args.trainings {
         let started = Instant::now();
-        let trained = train_and_store(&pool, params.clone(), mf::NoProgress).await?;
+        let trained = train_and_store(&pool, params.clone(), movierec_engine::NoProgress).await?;
         times.push(started.elapsed());
         last = Some(trained);
     }
@@ -132,6 +132,7 @@ async fn main() -> anyhow::Result<()> {
             retrain_after: 0,
             retrain_interval: Duration::from_secs(3600),
             epochs: None,
+            learning_rate: None,
             poll_interval: Duration::from_secs(3600),
         },
         trusted_proxies: Vec::new(),

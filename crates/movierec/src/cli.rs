@@ -109,7 +109,8 @@ pub enum ModelKind {
     Baseline,
     Sgd,
     Als,
-    /// Most-rated items first; for comparison in `eval` only.
+    /// Most-rated items first: a ranker to compare with in `eval` (it predicts no ratings, so
+    /// reports no RMSE); `train` refuses it.
     Popularity,
 }
 
@@ -199,9 +200,9 @@ pub struct RecommendArgs {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => crate::startup::serve(&args),
-        Command::Eval(args) => crate::offline::eval(args),
-        Command::Train(args) => crate::offline::train(args),
-        Command::Recommend(args) => crate::offline::recommend(args),
+        Command::Eval(args) => crate::commands::eval::run(args),
+        Command::Train(args) => crate::commands::train::run(args),
+        Command::Recommend(args) => crate::commands::recommend::run(args),
         Command::Admin(args) => crate::admin::run(&args),
     }
 }

@@ -37,6 +37,7 @@ impl From<&ServeArgs> for Config {
                 retrain_after: args.retrain_after,
                 retrain_interval: Duration::from_secs(args.retrain_interval_secs),
                 epochs: args.train_epochs.map(|e| e as usize),
+                learning_rate: None,
                 poll_interval: Duration::from_secs(args.model_poll_secs),
             },
             trusted_proxies: args.trusted_proxies.clone(),

@@ -1,13 +1,13 @@
-//! movierec: the web app, storage, jobs and CLI around the `mf` engine.
+//! movierec: the web app, storage, jobs and CLI around the `movierec-engine` crate.
 
 pub mod admin;
 pub mod catalog;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod http_server;
 pub mod jobs;
-pub mod offline;
 pub mod recommend;
 pub mod search;
 pub mod seed;

@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use movierec_engine::ItemIdx;
 use serde::Serialize;
 use sqlx::SqlitePool;
 
@@ -61,7 +62,7 @@ pub struct ModelPick {
 }
 
 /// The user's ratings of movies the model knows, as engine items.
-fn known_ratings(serving: &ServingModel, ratings: &[(i64, f64)]) -> Vec<(u32, f32)> {
+fn known_ratings(serving: &ServingModel, ratings: &[(i64, f64)]) -> Vec<(ItemIdx, f32)> {
     ratings
         .iter()
         .filter_map(|&(movie, stars)| serving.item(movie).map(|item| (item, stars as f32)))
@@ -85,15 +86,15 @@ pub fn rank(
     let mut skip = vec![false; model.n_items()];
     let excluded_items = exclude.iter().filter_map(|&movie| serving.item(movie));
     for item in known.iter().map(|&(item, _)| item).chain(excluded_items) {
-        skip[item as usize] = true;
+        skip[item.index()] = true;
     }
-    let liked: Vec<(u32, f32)> = known
+    let liked: Vec<(ItemIdx, f32)> = known
         .iter()
         .copied()
         .filter(|&(_, stars)| f64::from(stars) >= LIKED_STARS)
         .collect();
     let picks = model
-        .top_n(&user, n, |item| skip[item as usize])
+        .top_n(&user, n, |item| skip[item.index()])
         .into_iter()
         .map(|(item, predicted)| {
             let because = liked
@@ -424,14 +425,14 @@ mod tests {
                 records.push((user.to_string(), movie.to_string(), stars));
             }
         }
-        let data = mf::Dataset::from_records(records, mf::Scale { min: 0.5, max: 5.0 });
-        let params = mf::Params {
-            factors: 4,
-            epochs: 60,
-            popularity_weight: 0.0,
-            ..mf::Params::default()
-        };
-        ServingModel::new(1, mf::fit(&data, &params, None, &mf::NoProgress))
+        let data =
+            movierec_engine::Dataset::from_records(records, movierec_engine::Scale::MOVIELENS);
+        let params = movierec_engine::Params::default()
+            .with_factors(4)
+            .with_epochs(60)
+            .with_popularity_weight(0.0);
+        let model = movierec_engine::fit(&data, &params, None, &movierec_engine::NoProgress);
+        ServingModel::new(1, model.unwrap())
     }
 
     #[test]

@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use movierec_engine::{ItemIdx, Model};
+
 /// A trained model with the database ids of its rows.
 ///
 /// The engine's ids are strings: users are `users.id` and items are `movies.id`, in decimal.
@@ -13,15 +15,15 @@ use std::sync::{Arc, RwLock};
 pub struct ServingModel {
     /// `models.id` of the stored model.
     pub version: i64,
-    pub model: mf::Model,
+    pub model: Model,
     movie_ids: Vec<i64>,
-    items_by_movie: HashMap<i64, u32>,
+    items_by_movie: HashMap<i64, ItemIdx>,
 }
 
 impl ServingModel {
-    pub fn new(version: i64, model: mf::Model) -> Self {
+    pub fn new(version: i64, model: Model) -> Self {
         let movie_ids: Vec<i64> = model
-            .items
+            .items()
             .ids()
             .iter()
             // Items are written by the training job from `movies.id`; anything else is not ours.
@@ -31,7 +33,7 @@ impl ServingModel {
             .iter()
             .enumerate()
             .filter(|(_, id)| **id >= 0)
-            .map(|(item, &id)| (id, item as u32))
+            .map(|(item, &id)| (id, ItemIdx::new(item as u32)))
             .collect();
         Self {
             version,
@@ -42,13 +44,13 @@ impl ServingModel {
     }
 
     /// The engine's item index of a movie, if the model has seen it.
-    pub fn item(&self, movie_id: i64) -> Option<u32> {
+    pub fn item(&self, movie_id: i64) -> Option<ItemIdx> {
         self.items_by_movie.get(&movie_id).copied()
     }
 
     /// The movie id of an engine item index.
-    pub fn movie_id(&self, item: u32) -> i64 {
-        self.movie_ids[item as usize]
+    pub fn movie_id(&self, item: ItemIdx) -> i64 {
+        self.movie_ids[item.index()]
     }
 }
 
@@ -78,7 +80,7 @@ impl ModelSlot {
 mod tests {
     use super::*;
 
-    fn tiny_model() -> mf::Model {
+    fn tiny_model() -> Model {
         let records = [
             ("1", "10", 4.0),
             ("1", "20", 2.0),
@@ -87,12 +89,10 @@ mod tests {
         ]
         .into_iter()
         .map(|(u, i, r)| (u.to_string(), i.to_string(), r));
-        let data = mf::Dataset::from_records(records, mf::Scale { min: 0.5, max: 5.0 });
-        let params = mf::Params {
-            epochs: 2,
-            ..mf::Params::default()
-        };
-        mf::fit(&data, &params, None, &mf::NoProgress)
+        let data =
+            movierec_engine::Dataset::from_records(records, movierec_engine::Scale::MOVIELENS);
+        let params = movierec_engine::Params::default().with_epochs(2);
+        movierec_engine::fit(&data, &params, None, &movierec_engine::NoProgress).unwrap()
     }
 
     #[test]

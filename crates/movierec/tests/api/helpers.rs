@@ -44,6 +44,7 @@ fn test_config(db_dir: &TempDir) -> Config {
             retrain_after: 20,
             retrain_interval: Duration::from_secs(300),
             epochs: None,
+            learning_rate: None,
             poll_interval: Duration::from_secs(1),
         },
         trusted_proxies: Vec::new(),

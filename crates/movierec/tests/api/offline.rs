@@ -128,9 +128,88 @@ fn eval_json_prints_one_object_per_fold() {
             assert!(run[key].is_number(), "{key}");
         }
         assert_eq!(run["params"]["seed"], 5);
+        assert_eq!(run["params"]["algorithm"], "als");
+        // Printed as written, not as the f32's widened 0.10000000149011612.
         assert_eq!(run["params"]["reg"], 0.1);
     }
     assert_eq!(n_test, 1500);
+}
+
+#[test]
+fn a_diverging_learning_rate_fails_train_and_eval() {
+    let dir = tempfile::tempdir().unwrap();
+    let ratings = dir.path().join("u.data");
+    let model = dir.path().join("model.bin");
+    write_ratings(&ratings);
+    let (r, m) = (ratings.to_str().unwrap(), model.to_str().unwrap());
+
+    let out = movierec(&["train", "--ratings", r, "--out", m, "--lr", "50"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("training diverged at epoch"), "{stderr}");
+    assert!(!model.exists(), "no model file for a diverged run");
+
+    let out = movierec(&["eval", "--ratings", r, "--folds", "2", "--lr", "50"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("training diverged at epoch"), "{stderr}");
+
+    // The same commands succeed at the default rate, so the rate is what failed them.
+    let out = movierec(&["train", "--ratings", r, "--out", m]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn popularity_is_a_ranker_in_eval_and_refused_by_train() {
+    let dir = tempfile::tempdir().unwrap();
+    let ratings = dir.path().join("u.data");
+    write_ratings(&ratings);
+    let r = ratings.to_str().unwrap();
+    let out = movierec(&[
+        "eval",
+        "--ratings",
+        r,
+        "--folds",
+        "2",
+        "--json",
+        "--model",
+        "popularity",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for line in stdout.lines() {
+        let run: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(run["model"], "popularity");
+        // It predicts no ratings, so it has no rating error and no training parameters.
+        assert!(run["rmse"].is_null() && run["mae"].is_null(), "{run}");
+        assert!(run["params"].is_null(), "{run}");
+        assert!(run["ndcg_at_10"].as_f64().unwrap() > 0.0, "{run}");
+    }
+
+    let model = dir.path().join("model.bin");
+    let out = movierec(&[
+        "train",
+        "--ratings",
+        r,
+        "--out",
+        model.to_str().unwrap(),
+        "--model",
+        "popularity",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--model popularity is a ranker"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

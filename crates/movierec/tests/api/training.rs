@@ -64,7 +64,7 @@ async fn train_through_the_api_and_see_the_model_page() {
     let rmse = status["holdout_rmse"].as_f64().expect("a held-out RMSE");
     assert!(rmse > 0.0 && rmse < 4.5, "{rmse}");
     let epochs = status["epochs"].as_array().unwrap();
-    assert_eq!(epochs.len(), mf::Params::default().epochs);
+    assert_eq!(epochs.len(), movierec_engine::Params::default().epochs);
     // The curve is measured on the engine's training state, the figure on the finished model
     // (where movies that only appear in the held-out sample fall back to biases): close, not equal.
     let last = epochs.last().unwrap()["holdout_rmse"].as_f64().unwrap();
@@ -251,4 +251,65 @@ async fn a_damaged_stored_model_falls_back_to_the_previous_one() {
     let status = crate::helpers::model_status(&app.client, &app.address).await;
     assert_eq!(version(&status), first);
     assert_eq!(status["training"]["running"], false);
+}
+
+#[tokio::test]
+async fn a_diverging_training_keeps_the_previous_model_serving() {
+    let app = spawn_app().await;
+    let good = version(&app.wait_for_version_after(None).await);
+    app.register("dino", PASSWORD).await;
+    for (id, stars) in catalog_ids(4).into_iter().zip(["5", "4.5", "1", "2"]) {
+        app.rate(id, stars).await;
+    }
+    let picks_before = app.get("/api/v1/recommendations?n=5").await;
+    assert_eq!(picks_before.status().as_u16(), 200);
+    let picks_before: serde_json::Value = picks_before.json().await.unwrap();
+
+    // A learning rate of 50 blows SGD up within an epoch or two.
+    let app = app
+        .restart_with(|c| c.training.learning_rate = Some(50.0))
+        .await;
+    assert_eq!(post_train(&app).await.status().as_u16(), 202);
+    let failed = crate::helpers::wait_for_model(&app.client, &app.address, "the failure", |s| {
+        s["training"]["running"] == false && !s["training"]["error"].is_null()
+    })
+    .await;
+    let error = failed["training"]["error"].as_str().unwrap();
+    assert!(error.contains("training diverged at epoch"), "{error}");
+    assert_eq!(version(&failed), good, "the good model still serves");
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM models")
+        .fetch_one(&app.database().await)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1, "nothing was stored");
+
+    let picks_after = app.get("/api/v1/recommendations?n=5").await;
+    assert_eq!(picks_after.status().as_u16(), 200);
+    let picks_after: serde_json::Value = picks_after.json().await.unwrap();
+    assert_eq!(picks_after, picks_before);
+    assert!(
+        picks_after
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["source"] == "model"),
+        "{picks_after}"
+    );
+}
+
+#[tokio::test]
+async fn stored_models_carry_the_engine_parameters() {
+    let app = spawn_app().await;
+    let v = version(&app.wait_for_version_after(None).await).unwrap();
+    let params: String = sqlx::query_scalar("SELECT params FROM models WHERE id = $1")
+        .bind(v)
+        .fetch_one(&app.database().await)
+        .await
+        .unwrap();
+    let params: serde_json::Value = serde_json::from_str(&params).unwrap();
+    let defaults = movierec_engine::Params::default();
+    assert_eq!(params["algorithm"], "sgd");
+    assert_eq!(params["factors"], defaults.factors);
+    assert_eq!(params["lr"], 0.03, "{params}");
+    assert_eq!(params["holdout_fraction"], 0.05);
 }

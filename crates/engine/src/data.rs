@@ -1,0 +1,344 @@
+//! Rating data: the scale, the compact rating matrix, and data sets with their id maps.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::ids::{IdMap, ItemIdx, UserIdx};
+
+/// The rating scale; predictions are clipped to it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Scale {
+    /// The lowest rating.
+    pub min: f32,
+    /// The highest rating.
+    pub max: f32,
+}
+
+impl Scale {
+    /// MovieLens ratings: half stars from 0.5 to 5 (older sets use whole stars 1–5).
+    pub const MOVIELENS: Scale = Scale { min: 0.5, max: 5.0 };
+
+    /// Clamps a prediction to the scale. NaN stays NaN: a model that produces it is broken,
+    /// and hiding that behind a plausible rating would make it look healthy.
+    ///
+    /// ```
+    /// use movierec_engine::Scale;
+    ///
+    /// assert_eq!(Scale::MOVIELENS.clip(7.2), 5.0);
+    /// assert_eq!(Scale::MOVIELENS.clip(-1.0), 0.5);
+    /// assert!(Scale::MOVIELENS.clip(f32::NAN).is_nan());
+    /// ```
+    pub fn clip(&self, r: f32) -> f32 {
+        r.clamp(self.min, self.max)
+    }
+
+    /// Whether `r` is a rating on this scale (NaN is not).
+    pub fn contains(&self, r: f32) -> bool {
+        r >= self.min && r <= self.max
+    }
+
+    /// The middle of the scale.
+    pub fn middle(&self) -> f32 {
+        (self.min + self.max) / 2.0
+    }
+}
+
+impl fmt::Display for Scale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}–{}", self.min, self.max)
+    }
+}
+
+/// One rating: a user's value for an item.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rating {
+    /// Who rated.
+    pub user: UserIdx,
+    /// What was rated.
+    pub item: ItemIdx,
+    /// The rating.
+    pub value: f32,
+}
+
+/// A sparse rating matrix stored twice in compressed rows: by user and by item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ratings {
+    n_users: usize,
+    n_items: usize,
+    scale: Scale,
+    entries: Vec<Rating>,
+    user_ptr: Vec<usize>,
+    user_items: Vec<ItemIdx>,
+    user_values: Vec<f32>,
+    item_ptr: Vec<usize>,
+    item_users: Vec<UserIdx>,
+    item_values: Vec<f32>,
+}
+
+/// Compressed rows of `entries` keyed by `key` = (row, column).
+fn compress<C>(
+    n_rows: usize,
+    entries: &[Rating],
+    key: impl Fn(&Rating) -> (usize, C),
+) -> (Vec<usize>, Vec<C>, Vec<f32>)
+where
+    C: Copy + Default,
+{
+    let mut ptr = vec![0usize; n_rows + 1];
+    for e in entries {
+        ptr[key(e).0 + 1] += 1;
+    }
+    for i in 0..n_rows {
+        ptr[i + 1] += ptr[i];
+    }
+    let mut next = ptr.clone();
+    let mut cols = vec![C::default(); entries.len()];
+    let mut vals = vec![0f32; entries.len()];
+    for e in entries {
+        let (row, col) = key(e);
+        let slot = &mut next[row];
+        cols[*slot] = col;
+        vals[*slot] = e.value;
+        *slot += 1;
+    }
+    (ptr, cols, vals)
+}
+
+impl Ratings {
+    /// Builds the matrix of `n_users` × `n_items` from its ratings.
+    ///
+    /// # Panics
+    /// If a user or item index is out of range; callers index through an [`IdMap`].
+    pub fn new(n_users: usize, n_items: usize, entries: Vec<Rating>, scale: Scale) -> Self {
+        assert!(
+            entries
+                .iter()
+                .all(|e| e.user.index() < n_users && e.item.index() < n_items),
+            "rating outside the {n_users}x{n_items} matrix"
+        );
+        let (user_ptr, user_items, user_values) =
+            compress(n_users, &entries, |e| (e.user.index(), e.item));
+        let (item_ptr, item_users, item_values) =
+            compress(n_items, &entries, |e| (e.item.index(), e.user));
+        Self {
+            n_users,
+            n_items,
+            scale,
+            entries,
+            user_ptr,
+            user_items,
+            user_values,
+            item_ptr,
+            item_users,
+            item_values,
+        }
+    }
+
+    /// Number of users (rows), including users without ratings.
+    pub fn n_users(&self) -> usize {
+        self.n_users
+    }
+
+    /// Number of items (columns), including items without ratings.
+    pub fn n_items(&self) -> usize {
+        self.n_items
+    }
+
+    /// The rating scale.
+    pub fn scale(&self) -> Scale {
+        self.scale
+    }
+
+    /// Number of ratings.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no ratings.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// All ratings in insertion order.
+    pub fn entries(&self) -> &[Rating] {
+        &self.entries
+    }
+
+    /// The items a user rated and the ratings, in matching order.
+    ///
+    /// # Panics
+    /// If `user` is out of range.
+    pub fn user_ratings(&self, user: UserIdx) -> (&[ItemIdx], &[f32]) {
+        let r = self.user_ptr[user.index()]..self.user_ptr[user.index() + 1];
+        (&self.user_items[r.clone()], &self.user_values[r])
+    }
+
+    /// The users who rated an item and their ratings, in matching order.
+    ///
+    /// # Panics
+    /// If `item` is out of range.
+    pub fn item_ratings(&self, item: ItemIdx) -> (&[UserIdx], &[f32]) {
+        let r = self.item_ptr[item.index()]..self.item_ptr[item.index() + 1];
+        (&self.item_users[r.clone()], &self.item_values[r])
+    }
+
+    /// Number of ratings of a user.
+    ///
+    /// # Panics
+    /// If `user` is out of range.
+    pub fn user_count(&self, user: UserIdx) -> usize {
+        self.user_ptr[user.index() + 1] - self.user_ptr[user.index()]
+    }
+
+    /// Number of ratings of an item.
+    ///
+    /// # Panics
+    /// If `item` is out of range.
+    pub fn item_count(&self, item: ItemIdx) -> usize {
+        self.item_ptr[item.index() + 1] - self.item_ptr[item.index()]
+    }
+
+    /// Mean rating, or the middle of the scale when there are no ratings.
+    pub fn mean(&self) -> f32 {
+        if self.entries.is_empty() {
+            return self.scale.middle();
+        }
+        let sum: f64 = self.entries.iter().map(|e| f64::from(e.value)).sum();
+        (sum / self.entries.len() as f64) as f32
+    }
+}
+
+/// Ratings with their id maps: what loaders produce and training consumes.
+///
+/// ```
+/// use movierec_engine::{Dataset, Scale};
+///
+/// let data = Dataset::from_records(
+///     [("ann", "alien", 5.0), ("ann", "heat", 3.5), ("bob", "alien", 4.0)],
+///     Scale::MOVIELENS,
+/// );
+/// assert_eq!((data.users().len(), data.items().len()), (2, 2));
+/// let alien = data.items().get("alien").unwrap();
+/// assert_eq!(data.ratings().item_count(alien), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    users: IdMap<UserIdx>,
+    items: IdMap<ItemIdx>,
+    ratings: Ratings,
+}
+
+impl Dataset {
+    /// A data set from its parts.
+    ///
+    /// # Panics
+    /// If `ratings` is not `users.len()` × `items.len()`.
+    pub fn new(users: IdMap<UserIdx>, items: IdMap<ItemIdx>, ratings: Ratings) -> Self {
+        assert_eq!(
+            (ratings.n_users(), ratings.n_items()),
+            (users.len(), items.len()),
+            "ratings and id maps disagree on the matrix size"
+        );
+        Self {
+            users,
+            items,
+            ratings,
+        }
+    }
+
+    /// The users' external ids.
+    pub fn users(&self) -> &IdMap<UserIdx> {
+        &self.users
+    }
+
+    /// The items' external ids.
+    pub fn items(&self) -> &IdMap<ItemIdx> {
+        &self.items
+    }
+
+    /// The rating matrix.
+    pub fn ratings(&self) -> &Ratings {
+        &self.ratings
+    }
+
+    /// The rating matrix, without the id maps.
+    pub fn into_ratings(self) -> Ratings {
+        self.ratings
+    }
+
+    /// Builds a data set from `(user id, item id, rating)` records, e.g. database rows.
+    /// A later record for the same user and item replaces the earlier one.
+    pub fn from_records<I, U, T>(records: I, scale: Scale) -> Dataset
+    where
+        I: IntoIterator<Item = (U, T, f32)>,
+        U: AsRef<str>,
+        T: AsRef<str>,
+    {
+        let mut users = IdMap::new();
+        let mut items = IdMap::new();
+        let mut slot: HashMap<(UserIdx, ItemIdx), usize> = HashMap::new();
+        let mut entries = Vec::new();
+        for (u, i, value) in records {
+            let user = users.get_or_insert(u.as_ref());
+            let item = items.get_or_insert(i.as_ref());
+            let rating = Rating { user, item, value };
+            match slot.get(&(user, item)) {
+                Some(&s) => entries[s] = rating,
+                None => {
+                    slot.insert((user, item), entries.len());
+                    entries.push(rating);
+                }
+            }
+        }
+        let ratings = Ratings::new(users.len(), items.len(), entries, scale);
+        Dataset {
+            users,
+            items,
+            ratings,
+        }
+    }
+
+    /// Keeps only the given rating rows (indices into `ratings().entries()`), with the same id
+    /// maps.
+    ///
+    /// # Panics
+    /// If a row is out of range.
+    pub fn subset(&self, rows: &[usize]) -> Dataset {
+        let all = self.ratings.entries();
+        let entries = rows.iter().map(|&r| all[r]).collect();
+        Dataset {
+            users: self.users.clone(),
+            items: self.items.clone(),
+            ratings: Ratings::new(
+                self.users.len(),
+                self.items.len(),
+                entries,
+                self.ratings.scale(),
+            ),
+        }
+    }
+
+    /// Re-indexes `other` into this data set's ids; ratings of unknown users or items get fresh
+    /// indices beyond the known ones (models treat them as unseen).
+    pub fn align(&self, other: &Dataset) -> Dataset {
+        let mut users = self.users.clone();
+        let mut items = self.items.clone();
+        let entries: Vec<Rating> = other
+            .ratings
+            .entries()
+            .iter()
+            .map(|e| Rating {
+                user: users.get_or_insert(other.users.ext(e.user)),
+                item: items.get_or_insert(other.items.ext(e.item)),
+                value: e.value,
+            })
+            .collect();
+        let ratings = Ratings::new(users.len(), items.len(), entries, self.ratings.scale);
+        Dataset {
+            users,
+            items,
+            ratings,
+        }
+    }
+}

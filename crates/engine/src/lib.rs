@@ -1,0 +1,34 @@
+#![doc = include_str!("../README.md")]
+//!
+//! # Where things are
+//!
+//! - [`Dataset`] holds [`Ratings`] (a sparse matrix by user and by item) with the [`IdMap`]s
+//!   between external ids and the dense [`UserIdx`] and [`ItemIdx`]; [`Dataset::load`] reads
+//!   rating files, accepting the ratings of a [`RatingSet`] and naming file and line on error.
+//! - [`Params`] chooses the [`Algorithm`] and its hyper-parameters; [`fit`] trains, reporting each
+//!   epoch to a [`Progress`], and fails with a [`FitError`] rather than return a broken model.
+//! - [`Model`] predicts, folds in new users ([`Model::fold_in`]), ranks ([`Model::top_n`]) and
+//!   finds similar items ([`Model::similar_items`]); [`Model::save`] and [`Model::load`] write
+//!   and read the model file.
+//! - [`eval`] has seeded splits, k-fold cross-validation, RMSE/MAE and precision, recall and
+//!   NDCG at N.
+#![warn(missing_docs)]
+
+mod data;
+pub mod eval;
+mod file;
+mod ids;
+mod linalg;
+mod load;
+mod model;
+mod params;
+mod rng;
+mod train;
+
+pub use data::{Dataset, Rating, Ratings, Scale};
+pub use file::FileError;
+pub use ids::{IdMap, ItemIdx, UserIdx};
+pub use load::{LoadError, RatingSet};
+pub use model::{Model, UserVector};
+pub use params::{Algorithm, Params};
+pub use train::{EpochReport, FitError, NoProgress, Progress, fit};

@@ -1,0 +1,223 @@
+//! The algorithms and their hyper-parameters, with the defaults and the figures that chose them.
+
+use std::fmt;
+
+/// A training algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+#[non_exhaustive]
+pub enum Algorithm {
+    /// Global mean + regularised user and item biases.
+    Baseline,
+    /// Biased matrix factorisation by stochastic gradient descent (Funk SVD), parallel by blocks.
+    Sgd,
+    /// Biased matrix factorisation by alternating least squares.
+    Als,
+}
+
+impl Algorithm {
+    /// Every algorithm, in a stable order.
+    pub const ALL: [Algorithm; 3] = [Algorithm::Baseline, Algorithm::Sgd, Algorithm::Als];
+
+    /// The lower-case name: `baseline`, `sgd`, `als`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Baseline => "baseline",
+            Algorithm::Sgd => "sgd",
+            Algorithm::Als => "als",
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Hyper-parameters of a training run.
+///
+/// Start from [`Params::default_for`] (or `Params::default()`, the default model) and change
+/// what you need, with the `with_` methods or by assigning fields:
+///
+/// ```
+/// use movierec_engine::{Algorithm, Params};
+///
+/// let p = Params::default_for(Algorithm::Als).with_factors(32).with_threads(1);
+/// assert_eq!((p.algorithm, p.factors, p.threads), (Algorithm::Als, 32, 1));
+///
+/// let mut q = Params::default();
+/// q.epochs = 5;
+/// assert_eq!(q.algorithm, Algorithm::Sgd);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct Params {
+    /// The algorithm.
+    pub algorithm: Algorithm,
+    /// Latent factors per user and item (ignored by the baseline).
+    pub factors: usize,
+    /// Passes over the data (SGD), alternations (ALS) or bias sweeps (baseline).
+    pub epochs: usize,
+    /// SGD learning rate of the first epoch.
+    pub lr: f32,
+    /// SGD learning rate multiplier per epoch.
+    pub lr_decay: f32,
+    /// Factor regularisation (per rating for SGD and ALS).
+    pub reg: f32,
+    /// Bias regularisation (per rating for SGD and ALS, a total for the baseline).
+    pub reg_bias: f32,
+    /// Standard deviation of the initial factors.
+    pub init_std: f32,
+    /// Seed of the initial factors and of SGD's visiting order.
+    pub seed: u64,
+    /// Worker threads; 0 = all cores. A given seed gives the same model for any thread count.
+    pub threads: usize,
+    /// Ranking weight of item support; see [`Model::rank_score`](crate::Model::rank_score).
+    pub popularity_weight: f32,
+}
+
+impl Params {
+    /// Defaults tuned by 5-fold cross-validation on MovieLens 100k (see the benchmarks).
+    ///
+    /// SGD (the default model): 50 factors, 30 epochs, learning rate 0.03 decaying by 5% per
+    /// epoch, regularisation 0.1 per rating (0.01 on biases), initial factors N(0, 0.05²):
+    /// 5-fold RMSE about 0.908 in about 0.1 s per fold. Lower regularisation overfits (0.02:
+    /// 0.941); more factors or epochs gain less than 0.002 at several times the cost.
+    ///
+    /// `popularity_weight` 1.0: ranking by predicted rating alone gives NDCG@10 0.06, below the
+    /// most-rated-first list (0.17); weight 1.0 gives 0.19. Weight 1.5 scores 0.004 higher but
+    /// starts recommending blockbusters predicted at 3.5 stars over 4.5-star classics.
+    pub fn default_for(algorithm: Algorithm) -> Params {
+        let common = Params {
+            algorithm,
+            factors: 0,
+            epochs: 10,
+            lr: 0.0,
+            lr_decay: 1.0,
+            reg: 0.0,
+            reg_bias: 0.0,
+            init_std: 0.05,
+            seed: 42,
+            threads: 0,
+            popularity_weight: 1.0,
+        };
+        match algorithm {
+            Algorithm::Baseline => Params {
+                epochs: 10,
+                reg_bias: 10.0,
+                ..common
+            },
+            Algorithm::Sgd => Params {
+                factors: 50,
+                epochs: 30,
+                lr: 0.03,
+                lr_decay: 0.95,
+                reg: 0.1,
+                reg_bias: 0.01,
+                ..common
+            },
+            Algorithm::Als => Params {
+                factors: 20,
+                epochs: 10,
+                reg: 0.1,
+                reg_bias: 0.1,
+                ..common
+            },
+        }
+    }
+
+    /// With [`Params::factors`] set.
+    pub fn with_factors(mut self, factors: usize) -> Self {
+        self.factors = factors;
+        self
+    }
+
+    /// With [`Params::epochs`] set.
+    pub fn with_epochs(mut self, epochs: usize) -> Self {
+        self.epochs = epochs;
+        self
+    }
+
+    /// With [`Params::lr`] set.
+    pub fn with_lr(mut self, lr: f32) -> Self {
+        self.lr = lr;
+        self
+    }
+
+    /// With [`Params::lr_decay`] set.
+    pub fn with_lr_decay(mut self, lr_decay: f32) -> Self {
+        self.lr_decay = lr_decay;
+        self
+    }
+
+    /// With [`Params::reg`] set.
+    pub fn with_reg(mut self, reg: f32) -> Self {
+        self.reg = reg;
+        self
+    }
+
+    /// With [`Params::reg_bias`] set.
+    pub fn with_reg_bias(mut self, reg_bias: f32) -> Self {
+        self.reg_bias = reg_bias;
+        self
+    }
+
+    /// With [`Params::init_std`] set.
+    pub fn with_init_std(mut self, init_std: f32) -> Self {
+        self.init_std = init_std;
+        self
+    }
+
+    /// With [`Params::seed`] set.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// With [`Params::threads`] set.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+
+    /// With [`Params::popularity_weight`] set.
+    pub fn with_popularity_weight(mut self, popularity_weight: f32) -> Self {
+        self.popularity_weight = popularity_weight;
+        self
+    }
+
+    /// The first real-valued parameter that is not finite, or negative where that makes no
+    /// sense (a negative popularity weight is a legitimate preference for rare items).
+    pub(crate) fn invalid(&self) -> Option<(&'static str, f32)> {
+        [
+            ("lr", self.lr),
+            ("lr_decay", self.lr_decay),
+            ("reg", self.reg),
+            ("reg_bias", self.reg_bias),
+            ("init_std", self.init_std),
+        ]
+        .into_iter()
+        .find(|(_, v)| !(v.is_finite() && *v >= 0.0))
+        .or_else(|| {
+            (!self.popularity_weight.is_finite())
+                .then_some(("popularity_weight", self.popularity_weight))
+        })
+    }
+
+    pub(crate) fn resolved_threads(&self) -> usize {
+        if self.threads == 0 {
+            std::thread::available_parallelism().map_or(1, usize::from)
+        } else {
+            self.threads
+        }
+    }
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params::default_for(Algorithm::Sgd)
+    }
+}

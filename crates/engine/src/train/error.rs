@@ -1,0 +1,36 @@
+//! Why a training run produced no model.
+
+/// Why [`fit`](crate::fit) produced no model.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FitError {
+    /// A real-valued parameter is not finite, or negative where that makes no sense.
+    #[error("invalid parameter: {name} = {value}")]
+    InvalidParam {
+        /// The field of [`Params`](crate::Params).
+        name: &'static str,
+        /// Its value.
+        value: f32,
+    },
+    /// The worker threads could not be started.
+    #[error("cannot start {threads} training threads")]
+    ThreadPool {
+        /// Threads asked for.
+        threads: usize,
+        /// What the thread pool said.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Training blew up: a bias, a factor or the training error stopped being a finite number
+    /// (typically a learning rate too high for the data).
+    #[error(
+        "training diverged at epoch {epoch} (training RMSE {train_rmse}); \
+         lower the learning rate or raise the regularisation"
+    )]
+    Diverged {
+        /// The epoch (1-based) after which the model was no longer finite.
+        epoch: usize,
+        /// The training RMSE of that epoch; may be finite when only some rows blew up.
+        train_rmse: f64,
+    },
+}

@@ -1,0 +1,106 @@
+//! Training: [`fit`] dispatches to the three algorithms and turns their state into a [`Model`].
+
+mod als;
+mod baseline;
+mod error;
+mod progress;
+mod sgd;
+mod state;
+
+pub use error::FitError;
+pub use progress::{EpochReport, NoProgress, Progress};
+
+use crate::data::{Dataset, Ratings};
+use crate::ids::{ItemIdx, UserIdx};
+use crate::linalg::Regularisation;
+use crate::model::Model;
+use crate::params::{Algorithm, Params};
+use state::Rows;
+
+/// Trains a model on `data`. `validation` (indexed like `data`) is only used to report progress.
+///
+/// Fails, storing nothing, when a parameter is not a finite number, when the worker threads
+/// cannot start, and when training diverges:
+///
+/// ```
+/// use movierec_engine::{Dataset, FitError, NoProgress, Params, Scale, fit};
+///
+/// let data = Dataset::from_records(
+///     (0..20).map(|u| (u.to_string(), (u % 7).to_string(), 1.0 + (u % 5) as f32)),
+///     Scale { min: 1.0, max: 5.0 },
+/// );
+/// assert!(fit(&data, &Params::default(), None, &NoProgress).is_ok());
+///
+/// let reckless = Params::default().with_lr(50.0);
+/// let err = fit(&data, &reckless, None, &NoProgress).unwrap_err();
+/// assert!(matches!(err, FitError::Diverged { .. }), "{err}");
+/// ```
+pub fn fit(
+    data: &Dataset,
+    params: &Params,
+    validation: Option<&Ratings>,
+    progress: &dyn Progress,
+) -> Result<Model, FitError> {
+    if let Some((name, value)) = params.invalid() {
+        return Err(FitError::InvalidParam { name, value });
+    }
+    let ratings = data.ratings();
+    let threads = params.resolved_threads();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| FitError::ThreadPool {
+            threads,
+            source: Box::new(e),
+        })?;
+    let (rows, fold_in_reg) = pool.install(|| match params.algorithm {
+        Algorithm::Baseline => baseline::fit(ratings, params, validation, progress),
+        Algorithm::Sgd => sgd::fit(ratings, params, validation, progress),
+        Algorithm::Als => als::fit(ratings, params, validation, progress),
+    })?;
+    Ok(into_model(rows, data, params, fold_in_reg))
+}
+
+fn into_model(rows: Rows, data: &Dataset, params: &Params, fold_in_reg: Regularisation) -> Model {
+    let ratings = data.ratings();
+    let k = rows.k;
+    let d = k + 1;
+    let split = |packed: &[f32], n: usize, count: &dyn Fn(u32) -> usize| {
+        let mut bias = Vec::with_capacity(n);
+        let mut factors = Vec::with_capacity(n * k);
+        for (idx, row) in packed.chunks_exact(d).enumerate() {
+            // A row without training ratings holds only its random start: it knows nothing.
+            if count(idx as u32) == 0 {
+                bias.push(0.0);
+                factors.extend(std::iter::repeat_n(0.0, k));
+            } else {
+                bias.push(row[0]);
+                factors.extend_from_slice(&row[1..]);
+            }
+        }
+        (bias, factors)
+    };
+    let (user_bias, user_factors) = split(&rows.users, ratings.n_users(), &|u| {
+        ratings.user_count(UserIdx::new(u))
+    });
+    let (item_bias, item_factors) = split(&rows.items, ratings.n_items(), &|i| {
+        ratings.item_count(ItemIdx::new(i))
+    });
+    Model {
+        algorithm: params.algorithm,
+        global_mean: rows.mean,
+        user_bias,
+        item_bias,
+        user_factors,
+        item_factors,
+        k,
+        scale: ratings.scale(),
+        users: data.users().clone(),
+        items: data.items().clone(),
+        item_counts: (0..ratings.n_items() as u32)
+            .map(|i| ratings.item_count(ItemIdx::new(i)) as u32)
+            .collect(),
+        fold_in_reg,
+        popularity_weight: params.popularity_weight,
+    }
+}

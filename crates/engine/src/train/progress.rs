@@ -1,0 +1,59 @@
+//! What a training run reports, and how a caller follows or stops it.
+
+/// What a training run reports after each epoch.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct EpochReport {
+    /// The epoch just done, 1-based.
+    pub epoch: usize,
+    /// Epochs planned.
+    pub epochs: usize,
+    /// RMSE on the training ratings (for SGD, the running error during the epoch).
+    pub train_rmse: f64,
+    /// RMSE on the validation ratings, when [`fit`](crate::fit) was given some.
+    pub valid_rmse: Option<f64>,
+    /// Seconds since training started.
+    pub seconds: f64,
+}
+
+/// Receives progress; called from the training thread.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use movierec_engine::{Dataset, EpochReport, Params, Progress, Scale, fit};
+///
+/// /// Stops after three epochs, e.g. because the caller is shutting down.
+/// struct StopAfterThree(AtomicUsize);
+///
+/// impl Progress for StopAfterThree {
+///     fn on_epoch(&self, report: &EpochReport) {
+///         self.0.store(report.epoch, Ordering::Relaxed);
+///     }
+///     fn should_stop(&self) -> bool {
+///         self.0.load(Ordering::Relaxed) >= 3
+///     }
+/// }
+///
+/// let data = Dataset::from_records([("ann", "alien", 5.0), ("bob", "alien", 3.0)], Scale::MOVIELENS);
+/// let progress = StopAfterThree(AtomicUsize::new(0));
+/// fit(&data, &Params::default().with_epochs(30), None, &progress)?;
+/// assert_eq!(progress.0.load(Ordering::Relaxed), 3);
+/// # Ok::<(), movierec_engine::FitError>(())
+/// ```
+pub trait Progress: Sync {
+    /// Called after each epoch.
+    fn on_epoch(&self, _report: &EpochReport) {}
+
+    /// Asked after each epoch; `true` ends training early with the model as it stands, so a
+    /// caller can cancel a long run (e.g. on shutdown) without killing its thread.
+    fn should_stop(&self) -> bool {
+        false
+    }
+}
+
+/// Ignores progress.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}

@@ -1,0 +1,484 @@
+mod common;
+
+use common::synthetic;
+use movierec_engine::eval::{self, Popularity};
+use movierec_engine::{
+    Algorithm, Dataset, EpochReport, FileError, FitError, ItemIdx, Model, NoProgress, Params,
+    Progress, Scale, UserIdx, fit,
+};
+use proptest::prelude::*;
+
+fn params(algorithm: Algorithm) -> Params {
+    Params::default_for(algorithm).with_threads(1)
+}
+
+/// Trains, for data and parameters that converge.
+fn train(data: &Dataset, p: &Params) -> Model {
+    fit(data, p, None, &NoProgress).expect("training converges")
+}
+
+fn item(i: u32) -> ItemIdx {
+    ItemIdx::new(i)
+}
+
+fn user(u: u32) -> UserIdx {
+    UserIdx::new(u)
+}
+
+/// Trains on 80% of `data` and returns (model, train, test) with test indexed like the model.
+fn split_fit(data: &Dataset, p: &Params) -> (Model, Dataset, Dataset) {
+    let (train_rows, test_rows) = eval::train_test_split(data.ratings().len(), 0.2, 7);
+    let train_set = data.subset(&train_rows);
+    let test = data.subset(&test_rows);
+    (train(&train_set, p), train_set, test)
+}
+
+#[test]
+fn factor_models_beat_the_baseline_on_low_rank_data() {
+    let data = synthetic(300, 200, 0.1, 1);
+    let (base, _, test) = split_fit(&data, &params(Algorithm::Baseline));
+    let base_rmse = eval::accuracy(&base, test.ratings()).0;
+    for alg in [Algorithm::Sgd, Algorithm::Als] {
+        let (m, _, _) = split_fit(&data, &params(alg));
+        let rmse = eval::accuracy(&m, test.ratings()).0;
+        assert!(
+            rmse < base_rmse - 0.03,
+            "{alg:?}: {rmse} vs baseline {base_rmse}"
+        );
+    }
+}
+
+#[test]
+fn same_seed_single_thread_gives_identical_models() {
+    let data = synthetic(100, 80, 0.2, 2);
+    for alg in [Algorithm::Sgd, Algorithm::Als, Algorithm::Baseline] {
+        let a = train(&data, &params(alg));
+        let b = train(&data, &params(alg));
+        assert_eq!(a, b, "{alg:?}");
+    }
+    let other_seed = params(Algorithm::Sgd).with_seed(43);
+    let (a, b) = (
+        train(&data, &params(Algorithm::Sgd)),
+        train(&data, &other_seed),
+    );
+    assert_ne!(a.item_factors(item(0)), b.item_factors(item(0)));
+}
+
+#[test]
+fn parallel_sgd_matches_single_thread() {
+    // The strata schedule does not depend on the thread count, so neither does the model.
+    let data = synthetic(120, 90, 0.2, 3);
+    let one = train(&data, &params(Algorithm::Sgd));
+    let two = train(&data, &params(Algorithm::Sgd).with_threads(2));
+    assert_eq!(one, two);
+}
+
+#[test]
+fn progress_reports_every_epoch_with_validation() {
+    use std::sync::Mutex;
+    struct Log(Mutex<Vec<EpochReport>>);
+    impl Progress for Log {
+        fn on_epoch(&self, r: &EpochReport) {
+            self.0.lock().unwrap().push(r.clone());
+        }
+    }
+    let data = synthetic(80, 60, 0.2, 4);
+    let (train_rows, test_rows) = eval::train_test_split(data.ratings().len(), 0.2, 1);
+    let (train_set, test) = (data.subset(&train_rows), data.subset(&test_rows));
+    let log = Log(Mutex::new(Vec::new()));
+    let p = params(Algorithm::Sgd);
+    fit(&train_set, &p, Some(test.ratings()), &log).unwrap();
+    let reports = log.0.into_inner().unwrap();
+    assert_eq!(reports.len(), p.epochs);
+    assert_eq!(reports.last().unwrap().epoch, p.epochs);
+    assert!(reports.iter().all(|r| r.valid_rmse.is_some()));
+    assert!(reports.last().unwrap().train_rmse < reports[0].train_rmse);
+}
+
+#[test]
+fn training_stops_after_the_epoch_where_progress_asks_to() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    struct StopAfter(usize, AtomicUsize);
+    impl Progress for StopAfter {
+        fn on_epoch(&self, _: &EpochReport) {
+            self.1.fetch_add(1, Ordering::SeqCst);
+        }
+        fn should_stop(&self) -> bool {
+            self.1.load(Ordering::SeqCst) >= self.0
+        }
+    }
+    let data = synthetic(40, 30, 0.3, 5);
+    for alg in [Algorithm::Baseline, Algorithm::Sgd, Algorithm::Als] {
+        let p = params(alg).with_epochs(50);
+        let stop = StopAfter(3, AtomicUsize::new(0));
+        let m = fit(&data, &p, None, &stop).unwrap();
+        assert_eq!(stop.1.load(Ordering::SeqCst), 3, "{alg:?}");
+        assert_eq!(m.n_items(), data.items().len());
+    }
+}
+
+/// A user held out of training and folded in from their training ratings predicts their test
+/// ratings about as well as the same user trained in the model.
+fn fold_in_matches_training(alg: Algorithm) {
+    let data = synthetic(300, 400, 0.2, 5);
+    let p = params(alg);
+    // The users with the most ratings, so each has a meaningful test set.
+    let mut users: Vec<UserIdx> = (0..data.users().len() as u32).map(user).collect();
+    users.sort_by_key(|&u| std::cmp::Reverse(data.ratings().user_count(u)));
+    let held: Vec<UserIdx> = users[..5].to_vec();
+    let (train_rows, test_rows) = eval::train_test_split(data.ratings().len(), 0.2, 11);
+    let entries = data.ratings().entries();
+    let full = data.subset(&train_rows);
+    let without: Vec<usize> = train_rows
+        .iter()
+        .copied()
+        .filter(|&r| !held.contains(&entries[r].user))
+        .collect();
+    let trained = train(&full, &p);
+    let reduced = train(&data.subset(&without), &p);
+    for &u in &held {
+        let of_user = |rows: &[usize]| -> Vec<(ItemIdx, f32)> {
+            rows.iter()
+                .filter(|&&r| entries[r].user == u)
+                .map(|&r| (entries[r].item, entries[r].value))
+                .collect()
+        };
+        let user_train = of_user(&train_rows);
+        let user_test = of_user(&test_rows);
+        assert!(user_test.len() >= 10);
+        let rmse = |pred: &dyn Fn(ItemIdx) -> f32| {
+            let se: f32 = user_test.iter().map(|&(i, r)| (pred(i) - r).powi(2)).sum();
+            (se / user_test.len() as f32).sqrt()
+        };
+        let uv = reduced.fold_in(&user_train);
+        let folded = rmse(&|i| reduced.predict_with(&uv, i));
+        let inside = rmse(&|i| trained.predict(u, i));
+        assert!(
+            (folded - inside).abs() <= 0.02,
+            "{alg:?} user {u}: folded-in {folded:.4} vs trained {inside:.4}"
+        );
+    }
+}
+
+#[test]
+fn fold_in_matches_training_sgd() {
+    fold_in_matches_training(Algorithm::Sgd);
+}
+
+#[test]
+fn fold_in_matches_training_als() {
+    fold_in_matches_training(Algorithm::Als);
+}
+
+#[test]
+fn fold_in_of_a_trained_users_ratings_is_close_to_their_vector() {
+    let data = synthetic(150, 100, 0.2, 6);
+    let m = train(&data, &params(Algorithm::Als));
+    let (items, values) = data.ratings().user_ratings(user(3));
+    let ratings: Vec<(ItemIdx, f32)> = items.iter().copied().zip(values.iter().copied()).collect();
+    // ALS solves users exactly this way, so only the final item update separates the two.
+    let uv = m.fold_in(&ratings);
+    let trained = m.user_vector(user(3));
+    for i in (0..m.n_items() as u32).map(item) {
+        assert!((m.predict_with(&uv, i) - m.predict_with(&trained, i)).abs() < 0.1);
+    }
+    // Unknown items are ignored rather than panicking.
+    let with_unknown = [ratings.clone(), vec![(item(9999), 5.0)]].concat();
+    assert_eq!(m.fold_in(&with_unknown), uv);
+}
+
+#[test]
+fn top_n_is_the_head_of_a_full_sort_and_respects_exclusions() {
+    let data = synthetic(100, 120, 0.2, 8);
+    let m = train(&data, &params(Algorithm::Sgd));
+    let uv = m.user_vector(user(5));
+    let excluded = |i: ItemIdx| i.get().is_multiple_of(3);
+    let top = m.top_n(&uv, 10, excluded);
+    let mut all: Vec<(ItemIdx, f32)> = (0..m.n_items() as u32)
+        .map(item)
+        .filter(|&i| !excluded(i))
+        .map(|i| (i, m.rank_score(&uv, i)))
+        .collect();
+    all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let expected: Vec<ItemIdx> = all[..10].iter().map(|x| x.0).collect();
+    assert_eq!(top.iter().map(|x| x.0).collect::<Vec<_>>(), expected);
+    for &(i, r) in &top {
+        assert_eq!(r, m.predict_with(&uv, i));
+    }
+    assert_eq!(m.top_n(&uv, 1000, |_| false).len(), m.n_items());
+    assert!(m.top_n(&uv, 0, |_| false).is_empty());
+}
+
+#[test]
+fn ranking_prefers_well_supported_items_over_rare_high_scorers() {
+    // "rare" has two ratings and an estimate half a star above "classic", rated by sixty people.
+    let mut records = vec![("a", "rare", 5.0), ("b", "rare", 5.0)];
+    let users: Vec<String> = (0..60).map(|u| format!("u{u}")).collect();
+    for u in &users {
+        records.push((u.as_str(), "classic", 4.5));
+    }
+    let data = Dataset::from_records(records, Scale::MOVIELENS);
+    // Light bias regularisation, so two ratings are enough to estimate "rare" above "classic".
+    let mut m = train(&data, &params(Algorithm::Baseline).with_reg_bias(0.5));
+    let (rare, classic) = (
+        m.items().get("rare").unwrap(),
+        m.items().get("classic").unwrap(),
+    );
+    let uv = m.fold_in(&[]);
+    assert!(
+        m.predict_with(&uv, rare) > m.predict_with(&uv, classic) + 0.25,
+        "{} vs {}",
+        m.predict_with(&uv, rare),
+        m.predict_with(&uv, classic)
+    );
+    assert_eq!(m.top_n(&uv, 1, |_| false)[0].0, classic);
+    // Without the support prior the rare item wins on predicted rating alone.
+    m.set_popularity_weight(0.0);
+    assert_eq!(m.top_n(&uv, 1, |_| false)[0].0, rare);
+}
+
+#[test]
+fn similar_items_are_by_cosine_and_skip_the_item_itself() {
+    let data = synthetic(150, 60, 0.3, 9);
+    let m = train(&data, &params(Algorithm::Als));
+    let sim = m.similar_items(item(4), 5);
+    assert_eq!(sim.len(), 5);
+    assert!(sim.iter().all(|&(i, _)| i != item(4)));
+    assert!(sim.windows(2).all(|w| w[0].1 >= w[1].1));
+    for &(i, s) in &sim {
+        assert!((s - m.item_similarity(item(4), i)).abs() < 1e-6);
+        assert!(s <= 1.0 + 1e-6);
+    }
+    let best_other = (0..60u32)
+        .map(item)
+        .filter(|&i| i != item(4))
+        .map(|i| m.item_similarity(item(4), i))
+        .fold(f32::MIN, f32::max);
+    assert!((sim[0].1 - best_other).abs() < 1e-6);
+    assert!((m.item_similarity(item(7), item(7)) - 1.0).abs() < 1e-5);
+    assert_eq!(m.item_similarity(item(4), item(10_000)), 0.0);
+}
+
+#[test]
+fn unknown_users_and_items_fall_back_to_biases() {
+    let data = synthetic(50, 40, 0.3, 10);
+    let m = train(&data, &params(Algorithm::Sgd));
+    let unknown_user = m.predict(user(10_000), item(3));
+    let bias = m.item_bias(item(3)).unwrap();
+    assert_eq!(unknown_user, m.scale().clip(m.global_mean() + bias));
+    assert_eq!(
+        m.predict(user(10_000), item(10_000)),
+        m.scale().clip(m.global_mean())
+    );
+    assert_eq!(m.item_bias(item(10_000)), None);
+}
+
+#[test]
+fn model_file_round_trips() {
+    let data = synthetic(60, 50, 0.3, 12);
+    for alg in [Algorithm::Baseline, Algorithm::Sgd, Algorithm::Als] {
+        let m = train(&data, &params(alg));
+        let mut bytes = Vec::new();
+        m.save(&mut bytes).unwrap();
+        assert_eq!(Model::load(bytes.as_slice()).unwrap(), m);
+    }
+}
+
+#[test]
+fn damaged_model_files_are_errors() {
+    let data = synthetic(30, 20, 0.3, 13);
+    let m = train(&data, &params(Algorithm::Sgd));
+    let mut bytes = Vec::new();
+    m.save(&mut bytes).unwrap();
+
+    let mut flipped = bytes.clone();
+    let mid = flipped.len() / 2;
+    flipped[mid] ^= 0x10;
+    assert!(matches!(
+        Model::from_bytes(&flipped),
+        Err(FileError::Checksum)
+    ));
+
+    for cut in [0, 5, 12, 20, bytes.len() - 1] {
+        assert!(Model::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+    }
+    assert!(matches!(
+        Model::from_bytes(b"userId,movieId,rating\n1,2,3\n"),
+        Err(FileError::NotAModel)
+    ));
+    let version = |v: u32| {
+        let mut other = bytes.clone();
+        other[8..12].copy_from_slice(&v.to_le_bytes());
+        Model::from_bytes(&other).unwrap_err()
+    };
+    let newer = version(2);
+    assert!(
+        matches!(
+            newer,
+            FileError::UnsupportedVersion {
+                found: 2,
+                supported: 1
+            }
+        ),
+        "{newer:?}"
+    );
+    assert_eq!(
+        newer.to_string(),
+        "model file format version 2 is newer than this program supports (1)"
+    );
+    assert_eq!(
+        version(0).to_string(),
+        "model file format version 0 is older than this program supports (1)"
+    );
+}
+
+#[test]
+fn popularity_and_metrics_follow_their_definitions() {
+    // u0 rated i0 in training; test: i1 (5, relevant), i2 (2, not), i3 (4, relevant, unseen in
+    // training so never a candidate). Counts in training: i1 3 raters, i2 2, i0 1.
+    let train = Dataset::from_records(
+        [
+            ("u0", "i0", 3.0),
+            ("u1", "i1", 3.0),
+            ("u2", "i1", 3.0),
+            ("u3", "i1", 3.0),
+            ("u1", "i2", 3.0),
+            ("u2", "i2", 3.0),
+        ],
+        Scale::MOVIELENS,
+    );
+    let test = train.align(&Dataset::from_records(
+        [("u0", "i1", 5.0), ("u0", "i2", 2.0), ("u0", "i3", 4.0)],
+        Scale::MOVIELENS,
+    ));
+    let pop = Popularity::new(train.ratings());
+    let t = eval::top_n_metrics(&pop, train.ratings(), test.ratings(), 10, 4.0);
+    // Ranking for u0: i1, i2 (i0 rated, i3 not in training). One hit at rank 1 of two relevant.
+    assert_eq!(t.users, 1);
+    assert!((t.precision - 0.1).abs() < 1e-12);
+    assert!((t.recall - 0.5).abs() < 1e-12);
+    let idcg = 1.0 + 1.0 / 3f64.log2();
+    assert!((t.ndcg - 1.0 / idcg).abs() < 1e-12);
+}
+
+#[test]
+fn kfold_partitions_rows_and_is_seeded() {
+    let folds = eval::kfold(103, 5, 9);
+    let mut all: Vec<usize> = folds.concat();
+    all.sort_unstable();
+    assert_eq!(all, (0..103).collect::<Vec<_>>());
+    assert!(folds.iter().all(|f| (20..=21).contains(&f.len())));
+    assert_eq!(folds, eval::kfold(103, 5, 9));
+    assert_ne!(folds, eval::kfold(103, 5, 10));
+    assert_eq!(eval::complement(10, &[1, 4, 9]), vec![0, 2, 3, 5, 6, 7, 8]);
+}
+
+#[test]
+fn a_diverging_run_is_an_error_not_a_model() {
+    let data = synthetic(100, 80, 0.2, 14);
+    for threads in [1, 2] {
+        let reckless = params(Algorithm::Sgd).with_lr(50.0).with_threads(threads);
+        let epochs = std::sync::Mutex::new(Vec::new());
+        struct Epochs<'a>(&'a std::sync::Mutex<Vec<f64>>);
+        impl Progress for Epochs<'_> {
+            fn on_epoch(&self, r: &EpochReport) {
+                self.0.lock().unwrap().push(r.train_rmse);
+            }
+        }
+        let err = fit(&data, &reckless, None, &Epochs(&epochs)).unwrap_err();
+        let FitError::Diverged { epoch, .. } = err else {
+            panic!("{err:?}");
+        };
+        // Every epoch reported before the divergence was a finite one, and training stopped there.
+        let reported = epochs.into_inner().unwrap();
+        assert_eq!(reported.len(), epoch - 1);
+        assert!(reported.iter().all(|r| r.is_finite()));
+        assert!(err.to_string().contains("diverged"), "{err}");
+    }
+    // The same data trains fine at the default rate.
+    assert!(fit(&data, &params(Algorithm::Sgd), None, &NoProgress).is_ok());
+}
+
+#[test]
+fn parameters_that_are_not_numbers_are_rejected_before_training() {
+    let data = synthetic(20, 20, 0.3, 15);
+    for p in [
+        params(Algorithm::Sgd).with_lr(f32::NAN),
+        params(Algorithm::Als).with_reg(-0.1),
+        params(Algorithm::Baseline).with_popularity_weight(f32::INFINITY),
+    ] {
+        let err = fit(&data, &p, None, &NoProgress).unwrap_err();
+        assert!(matches!(err, FitError::InvalidParam { .. }), "{err:?}");
+    }
+    // A negative popularity weight is a choice (prefer rare items), not a mistake.
+    let contrarian = params(Algorithm::Baseline).with_popularity_weight(-1.0);
+    assert!(fit(&data, &contrarian, None, &NoProgress).is_ok());
+}
+
+#[test]
+fn a_model_file_with_a_non_finite_factor_is_corrupt() {
+    let data = synthetic(30, 20, 0.3, 16);
+    let m = train(&data, &params(Algorithm::Sgd));
+    let mut bytes = Vec::new();
+    m.save(&mut bytes).unwrap();
+    // The item factors end just before the item counts (u32 length + one u32 per item) and
+    // the checksum (u64): poison the last factor and re-seal the file.
+    let counts = 4 + 4 * m.n_items();
+    let at = bytes.len() - 8 - counts - 4;
+    bytes[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+    let body = bytes.len() - 8;
+    let sum = fnv1a64(&bytes[..body]);
+    bytes[body..].copy_from_slice(&sum.to_le_bytes());
+    let err = Model::from_bytes(&bytes).unwrap_err();
+    assert!(matches!(err, FileError::Corrupt(_)), "{err:?}");
+}
+
+/// The model file's checksum, as its format documents it.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn params_round_trip_through_json() {
+    let p = params(Algorithm::Als).with_lr(0.03);
+    let text = serde_json::to_string(&p).unwrap();
+    // f32 values print in their shortest form, not as 0.029999999329447746.
+    assert!(text.contains(r#""algorithm":"als""#), "{text}");
+    assert!(text.contains(r#""lr":0.03,"#), "{text}");
+    assert_eq!(serde_json::from_str::<Params>(&text).unwrap(), p);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn fitted_models_predict_within_the_scale(
+        triples in proptest::collection::vec((0u8..12, 0u8..10, 1u8..=10), 1..80),
+        alg in prop_oneof![Just(Algorithm::Baseline), Just(Algorithm::Sgd), Just(Algorithm::Als)],
+        lr in 0.001f32..0.5,
+    ) {
+        let records: Vec<(String, String, f32)> = triples
+            .iter()
+            .map(|&(u, i, r)| (u.to_string(), i.to_string(), f32::from(r) / 2.0))
+            .collect();
+        let data = Dataset::from_records(records, Scale::MOVIELENS);
+        let p = params(alg).with_lr(lr).with_epochs(5);
+        // A high rate may blow SGD up on some data: that must be reported, never returned.
+        let m = match fit(&data, &p, None, &NoProgress) {
+            Ok(m) => m,
+            Err(FitError::Diverged { .. }) => return Ok(()),
+            Err(e) => panic!("{e}"),
+        };
+        let uv = m.fold_in(&[(item(0), 5.0), (item(1), 0.5)]);
+        for i in (0..m.n_items() as u32 + 2).map(item) {
+            for u in (0..m.n_users() as u32 + 2).map(user) {
+                let r = m.predict(u, i);
+                prop_assert!(m.scale().contains(r), "{r}");
+            }
+            prop_assert!(m.scale().contains(m.predict_with(&uv, i)));
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! `movierec train`: a ratings file to a model file, or the app's database to a stored model.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use movierec_engine::Params;
+
+use super::inputs;
+use super::progress::EpochBar;
+use crate::cli::TrainArgs;
+
+pub fn run(args: TrainArgs) -> anyhow::Result<()> {
+    let Some(algorithm) = inputs::algorithm(args.model.model) else {
+        bail!("--model popularity is a ranker for eval only; train baseline, sgd or als");
+    };
+    let params = inputs::params(algorithm, &args.model);
+    match (&args.ratings, &args.out, &args.database_url) {
+        (Some(ratings), Some(out), None) => train_file(ratings, out, &params),
+        (None, None, Some(url)) => train_database(url, params),
+        _ => bail!("give either --ratings and --out, or --database-url"),
+    }
+}
+
+fn train_file(ratings: &Path, out: &Path, params: &Params) -> anyhow::Result<()> {
+    let data = inputs::load(ratings)?;
+    let started = Instant::now();
+    let model = {
+        let bar = EpochBar::new(params.epochs, "train".into());
+        movierec_engine::fit(&data, params, None, &bar)?
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let file = File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+    model
+        .save(BufWriter::new(file))
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    eprintln!(
+        "trained {} on {} ratings ({} users, {} items) in {seconds:.2} s; wrote {}",
+        params.algorithm,
+        data.ratings().len(),
+        data.users().len(),
+        data.items().len(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// Trains on the app's database and stores the model there, as the server's job does.
+fn train_database(url: &str, params: Params) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let pool = crate::store::connect(url).await?;
+        let bar = EpochBar::new(params.epochs, "train".into());
+        let trained = crate::jobs::training::train_and_store(&pool, params.clone(), bar).await;
+        pool.close().await;
+        let trained = trained?;
+        let rmse = trained
+            .holdout_rmse
+            .map_or_else(|| "n/a".to_owned(), |r| format!("{r:.4}"));
+        eprintln!(
+            "trained {} on {} ratings ({} users, {} items) in {:.2} s; held-out RMSE {rmse}; \
+             stored as model version {}",
+            params.algorithm,
+            trained.n_ratings,
+            trained.model.n_users(),
+            trained.model.n_items(),
+            trained.fit_seconds,
+            trained.version
+        );
+        Ok(())
+    })
+}

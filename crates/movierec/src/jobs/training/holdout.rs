@@ -1,0 +1,71 @@
+//! The held-out sample a trained model is measured on.
+
+use std::collections::HashSet;
+
+use movierec_engine::{Ratings, UserIdx, eval};
+
+/// Share of the ratings held out to measure the model.
+pub const HOLDOUT_FRACTION: f64 = 0.05;
+/// Seed of the held-out sample, so runs on the same data are comparable.
+pub const HOLDOUT_SEED: u64 = 7;
+
+/// Rows to train on and rows held out: a seeded `fraction` of all rows, except that every
+/// user keeps at least one rating in training (a user the model never saw would only measure
+/// the fallback to biases).
+pub fn holdout_split(ratings: &Ratings, fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let (_, test) = eval::train_test_split(ratings.len(), fraction, seed);
+    let entries = ratings.entries();
+    let held: HashSet<usize> = test.iter().copied().collect();
+    let mut keeps_one: HashSet<UserIdx> = entries
+        .iter()
+        .enumerate()
+        .filter(|(row, _)| !held.contains(row))
+        .map(|(_, e)| e.user)
+        .collect();
+    // `test` is sorted, so `holdout` is too, as `complement` needs.
+    let holdout: Vec<usize> = test
+        .into_iter()
+        .filter(|&row| !keeps_one.insert(entries[row].user))
+        .collect();
+    (eval::complement(ratings.len(), &holdout), holdout)
+}
+
+#[cfg(test)]
+mod tests {
+    use movierec_engine::{Dataset, Scale};
+
+    use super::*;
+
+    fn ratings(per_user: &[usize]) -> Ratings {
+        let records = per_user.iter().enumerate().flat_map(|(u, &n)| {
+            (0..n).map(move |i| (u.to_string(), i.to_string(), 3.0 + (i % 3) as f32 * 0.5))
+        });
+        Dataset::from_records(records, Scale::MOVIELENS).into_ratings()
+    }
+
+    #[test]
+    fn holdout_is_seeded_disjoint_and_keeps_a_rating_per_user() {
+        let r = ratings(&[1, 2, 40, 200, 3, 1]);
+        let (train, holdout) = holdout_split(&r, 0.3, 1);
+        assert_eq!(train.len() + holdout.len(), r.len());
+        let held: HashSet<_> = holdout.iter().collect();
+        assert!(train.iter().all(|row| !held.contains(row)));
+        // A large share is held out, but no user loses all their ratings.
+        assert!(holdout.len() > r.len() / 5, "{}", holdout.len());
+        for user in (0..r.n_users() as u32).map(UserIdx::new) {
+            assert!(
+                train.iter().any(|&row| r.entries()[row].user == user),
+                "user {user} has no training rating"
+            );
+        }
+        assert_eq!(holdout_split(&r, 0.3, 1), (train, holdout));
+        assert_ne!(holdout_split(&r, 0.3, 2).1, holdout_split(&r, 0.3, 1).1);
+    }
+
+    #[test]
+    fn a_single_rating_is_never_held_out() {
+        let r = ratings(&[1]);
+        let (train, holdout) = holdout_split(&r, 1.0, 3);
+        assert_eq!((train, holdout), (vec![0], vec![]));
+    }
+}

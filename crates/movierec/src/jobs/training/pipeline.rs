@@ -1,0 +1,205 @@
+//! One training from the database to a stored model: read the ratings, split off the held-out
+//! sample, fit on a blocking thread, measure, store in one transaction.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use movierec_engine::{Dataset, EpochReport, Model, Params, Progress, Scale};
+use serde::{Deserialize, Serialize};
+use sqlx::SqlitePool;
+
+use super::holdout::{HOLDOUT_FRACTION, HOLDOUT_SEED, holdout_split};
+use crate::jobs::slot::ServingModel;
+use crate::store;
+use crate::store::models::NewModel;
+
+/// Stars of the app: half steps from 0.5 to 5.
+const SCALE: Scale = Scale::MOVIELENS;
+
+/// One epoch as stored with a model and drawn on the Model page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    pub epoch: usize,
+    pub train_rmse: f64,
+    pub holdout_rmse: Option<f64>,
+    pub seconds: f64,
+}
+
+impl From<&EpochReport> for EpochRecord {
+    fn from(r: &EpochReport) -> Self {
+        Self {
+            epoch: r.epoch,
+            train_rmse: r.train_rmse,
+            holdout_rmse: r.valid_rmse,
+            seconds: r.seconds,
+        }
+    }
+}
+
+/// A model just trained and stored.
+#[derive(Debug)]
+pub struct Trained {
+    pub version: i64,
+    pub model: Model,
+    pub holdout_rmse: Option<f64>,
+    pub n_ratings: usize,
+    pub fit_seconds: f64,
+}
+
+/// Forwards progress and keeps every epoch for the stored model.
+struct Recorder<P> {
+    inner: P,
+    epochs: Mutex<Vec<EpochRecord>>,
+}
+
+impl<P: Progress> Progress for Recorder<P> {
+    fn on_epoch(&self, report: &EpochReport) {
+        self.epochs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(report.into());
+        self.inner.on_epoch(report);
+    }
+
+    fn should_stop(&self) -> bool {
+        self.inner.should_stop()
+    }
+}
+
+/// The parameters stored with a model: the engine's, and how the model was measured.
+#[derive(Serialize)]
+struct StoredParams<'a> {
+    #[serde(flatten)]
+    params: &'a Params,
+    holdout_fraction: f64,
+}
+
+/// Reads every rating, trains on a blocking thread and stores the model in one transaction.
+/// Nothing is stored when training fails (a divergence included) or `progress` asks it to stop.
+pub async fn train_and_store<P>(
+    pool: &SqlitePool,
+    params: Params,
+    progress: P,
+) -> anyhow::Result<Trained>
+where
+    P: Progress + Send + 'static,
+{
+    let created_at = store::now();
+    let rows = store::ratings::all_for_training(pool)
+        .await
+        .context("cannot read the ratings")?;
+    if rows.is_empty() {
+        bail!("there are no ratings to train on");
+    }
+    let n_ratings = rows.len();
+    let recorder = Arc::new(Recorder {
+        inner: progress,
+        epochs: Mutex::new(Vec::new()),
+    });
+    let job = {
+        let recorder = Arc::clone(&recorder);
+        let params = params.clone();
+        move || fit(&rows, &params, &*recorder)
+    };
+    let started = Instant::now();
+    let fitted = tokio::task::spawn_blocking(job)
+        .await
+        .context("the training thread failed")??;
+    let fit_seconds = started.elapsed().as_secs_f64();
+    if recorder.should_stop() {
+        bail!("training was cancelled");
+    }
+    let epochs = recorder
+        .epochs
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone();
+    let mut data = Vec::new();
+    fitted
+        .model
+        .save(&mut data)
+        .context("cannot write the model file")?;
+    let stored_params = StoredParams {
+        params: &params,
+        holdout_fraction: HOLDOUT_FRACTION,
+    };
+    let version = store::models::insert(
+        pool,
+        &NewModel {
+            created_at,
+            fit_seconds,
+            algorithm: params.algorithm.name().to_owned(),
+            params_json: serde_json::to_string(&stored_params)?,
+            n_ratings: i64::try_from(n_ratings).unwrap_or(i64::MAX),
+            n_users: i64::try_from(fitted.n_users).unwrap_or(i64::MAX),
+            n_items: i64::try_from(fitted.n_items).unwrap_or(i64::MAX),
+            holdout_rmse: fitted.holdout_rmse,
+            epochs_json: serde_json::to_string(&epochs)?,
+            data,
+        },
+    )
+    .await
+    .context("cannot store the model")?;
+    Ok(Trained {
+        version,
+        model: fitted.model,
+        holdout_rmse: fitted.holdout_rmse,
+        n_ratings,
+        fit_seconds,
+    })
+}
+
+/// What the engine's part hands back.
+struct Fitted {
+    model: Model,
+    holdout_rmse: Option<f64>,
+    n_users: usize,
+    n_items: usize,
+}
+
+/// The engine's part: build the data set, split, fit, measure.
+fn fit(
+    rows: &[store::ratings::TrainingRating],
+    params: &Params,
+    progress: &dyn Progress,
+) -> Result<Fitted, movierec_engine::FitError> {
+    let records = rows.iter().map(|r| {
+        (
+            r.user_id.to_string(),
+            r.movie_id.to_string(),
+            r.rating as f32,
+        )
+    });
+    let all = Dataset::from_records(records, SCALE);
+    let (train_rows, holdout_rows) = holdout_split(all.ratings(), HOLDOUT_FRACTION, HOLDOUT_SEED);
+    let train = all.subset(&train_rows);
+    let holdout = (!holdout_rows.is_empty()).then(|| all.subset(&holdout_rows).into_ratings());
+    let model = movierec_engine::fit(&train, params, holdout.as_ref(), progress)?;
+    let holdout_rmse = holdout
+        .as_ref()
+        .map(|h| movierec_engine::eval::accuracy(&model, h).0);
+    Ok(Fitted {
+        model,
+        holdout_rmse,
+        n_users: all.users().len(),
+        n_items: all.items().len(),
+    })
+}
+
+/// Loads the newest stored model that reads back; a damaged one is logged and skipped so
+/// the one before it serves. Returns `None` when no stored model could be loaded.
+pub async fn load_newest(pool: &SqlitePool) -> anyhow::Result<Option<ServingModel>> {
+    for version in store::models::versions(pool).await? {
+        let Some(bytes) = store::models::data(pool, version).await? else {
+            continue; // pruned by another process meanwhile
+        };
+        match Model::from_bytes(&bytes) {
+            Ok(model) => return Ok(Some(ServingModel::new(version, model))),
+            Err(e) => {
+                tracing::error!(version, error = %e, "stored model is unreadable; trying the previous one")
+            }
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,184 @@
+//! One training at a time in the background, with its progress published as a status.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use movierec_engine::{EpochReport, Params, Progress};
+use sqlx::SqlitePool;
+use tokio::sync::watch;
+
+use super::config::TrainingConfig;
+use super::pipeline::{load_newest, train_and_store};
+use super::status::TrainingStatus;
+use crate::jobs::slot::{ModelSlot, ServingModel};
+use crate::store;
+
+/// Why a training was not started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlreadyRunning;
+
+impl std::fmt::Display for AlreadyRunning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("A training is already running.")
+    }
+}
+
+/// Runs one training at a time in the background and publishes its progress.
+pub struct Trainer {
+    pub(super) pool: SqlitePool,
+    pub(super) slot: Arc<ModelSlot>,
+    pub(super) config: TrainingConfig,
+    pub(super) status: watch::Sender<TrainingStatus>,
+    /// Set when the server stops: a running training ends after its current epoch.
+    shutdown: Arc<AtomicBool>,
+    pub(super) last_started: Mutex<Option<Instant>>,
+}
+
+/// Publishes epochs into the status and stops when the server or the job's task goes away.
+struct StatusProgress {
+    status: watch::Sender<TrainingStatus>,
+    shutdown: Arc<AtomicBool>,
+    dropped: Arc<AtomicBool>,
+}
+
+impl Progress for StatusProgress {
+    fn on_epoch(&self, r: &EpochReport) {
+        self.status.send_modify(|s| {
+            s.epoch = r.epoch;
+            s.epochs = r.epochs;
+            s.train_rmse = Some(r.train_rmse);
+            s.rmse = r.valid_rmse;
+        });
+    }
+
+    fn should_stop(&self) -> bool {
+        self.shutdown.load(Ordering::Relaxed) || self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+/// Raised when the task awaiting a training is dropped (the runtime shutting down), so the
+/// blocking thread does not outlive it.
+struct SetOnDrop(Arc<AtomicBool>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Trainer {
+    pub fn new(pool: SqlitePool, slot: Arc<ModelSlot>, config: TrainingConfig) -> Self {
+        Self {
+            pool,
+            slot,
+            config,
+            status: watch::Sender::new(TrainingStatus::default()),
+            shutdown: Arc::new(AtomicBool::new(false)),
+            last_started: Mutex::new(None),
+        }
+    }
+
+    pub fn status(&self) -> TrainingStatus {
+        self.status.borrow().clone()
+    }
+
+    /// The default model with this server's overrides, on all cores but one so that
+    /// requests keep a core while a training runs.
+    fn params(&self) -> Params {
+        let mut params = Params::default();
+        if let Some(epochs) = self.config.epochs {
+            params.epochs = epochs;
+        }
+        if let Some(lr) = self.config.learning_rate {
+            params.lr = lr;
+        }
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        params.threads = cores.saturating_sub(1).max(1);
+        params
+    }
+
+    /// Starts a training in the background unless one is running. Only a training that
+    /// succeeds replaces the serving model; a failed one (a divergence included) is reported in
+    /// the status and leaves the previous model serving.
+    pub fn start(self: &Arc<Self>) -> Result<(), AlreadyRunning> {
+        let params = self.params();
+        let started = self.status.send_if_modified(|s| {
+            if s.running {
+                return false;
+            }
+            *s = TrainingStatus {
+                running: true,
+                epochs: params.epochs,
+                version: s.version,
+                ..TrainingStatus::default()
+            };
+            true
+        });
+        if !started {
+            return Err(AlreadyRunning);
+        }
+        *self
+            .last_started
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now());
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            let dropped = Arc::new(AtomicBool::new(false));
+            let _guard = SetOnDrop(Arc::clone(&dropped));
+            let progress = StatusProgress {
+                status: this.status.clone(),
+                shutdown: Arc::clone(&this.shutdown),
+                dropped,
+            };
+            let outcome = train_and_store(&this.pool, params, progress).await;
+            let (version, error) = match outcome {
+                Ok(trained) => {
+                    tracing::info!(
+                        version = trained.version,
+                        ratings = trained.n_ratings,
+                        seconds = trained.fit_seconds,
+                        holdout_rmse = trained.holdout_rmse,
+                        "model trained"
+                    );
+                    let version = trained.version;
+                    this.slot.replace(ServingModel::new(version, trained.model));
+                    (Some(version), None)
+                }
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "training failed");
+                    (None, Some(format!("{e:#}")))
+                }
+            };
+            this.status.send_modify(|s| {
+                s.running = false;
+                s.error = error;
+                s.version = version.or(s.version);
+            });
+        });
+        Ok(())
+    }
+
+    /// Ends a running training after its current epoch, storing nothing.
+    pub fn stop(&self) {
+        self.shutdown.store(true, Ordering::Relaxed);
+    }
+
+    /// Serves the newest stored model, or starts a first training when none is stored
+    /// (so a new site predicts from the critics' ratings right away).
+    pub async fn load_or_train(self: &Arc<Self>) -> anyhow::Result<()> {
+        match load_newest(&self.pool).await? {
+            Some(serving) => {
+                tracing::info!(version = serving.version, "model loaded");
+                self.slot.replace(serving);
+            }
+            None if store::ratings::count_all(&self.pool).await? > 0 => {
+                tracing::info!("no model stored yet: training a first one");
+                // Nothing else can be running this early.
+                let _ = self.start();
+            }
+            None => {}
+        }
+        Ok(())
+    }
+}
