@@ -90,7 +90,7 @@ async fn start(args: &Args, concurrent_hashes: usize) -> anyhow::Result<Server> 
         .args(["--database-url", &url, "--trusted-proxies", "127.0.0.1"])
         .args(["--max-concurrent-hashes", &concurrent_hashes.to_string()])
         // Long enough that no log-in of the burst is turned away, for both servers.
-        .args(["--hash-wait-ms", "600000", "--log", "warn"])
+        .args(["--hash-wait-ms", "600000", "--log", "error"])
         .stdout(Stdio::null())
         .spawn()
         .with_context(|| format!("cannot start {}", args.server.display()))?;
@@ -133,6 +133,8 @@ struct Figures {
     seconds: f64,
     logged_in: usize,
     refused: usize,
+    /// Any other answer, or no answer.
+    failed: usize,
 }
 
 async fn burst(args: &Args, server: &Server) -> anyhow::Result<Figures> {
@@ -166,17 +168,14 @@ async fn burst(args: &Args, server: &Server) -> anyhow::Result<Figures> {
             _ = tokio::time::sleep(Duration::from_millis(20)) => {
                 peak = peak.max(memory_mib(pid)?.0);
             }
-            Some(done) = logins.join_next() => match done?? {
-                303 => logged_in += 1,
-                503 => refused += 1,
+            Some(done) = logins.join_next() => match done? {
+                Ok(303) => logged_in += 1,
+                Ok(503) => refused += 1,
                 _ => other += 1,
             },
         }
     }
     let seconds = started.elapsed().as_secs_f64();
-    if other > 0 {
-        bail!("{other} log-ins got an unexpected answer");
-    }
     // The kernel's own high-water mark catches a peak between two samples.
     peak = peak.max(memory_mib(pid)?.1);
     tokio::time::sleep(args.settle).await;
@@ -188,6 +187,7 @@ async fn burst(args: &Args, server: &Server) -> anyhow::Result<Figures> {
         seconds,
         logged_in,
         refused,
+        failed: other,
     })
 }
 
@@ -200,8 +200,10 @@ async fn main() -> anyhow::Result<()> {
         args.logins,
         args.settle.as_secs()
     );
-    println!("| server | hashes at once | before | peak | settled | burst s | logged in | 503 |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| server | hashes at once | before | peak | settled | burst s | logged in | 503 | other |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut peaks = vec![];
     for (label, concurrent) in [
         ("movierec (default)", cores),
@@ -210,8 +212,8 @@ async fn main() -> anyhow::Result<()> {
         let server = start(&args, concurrent).await?;
         let f = burst(&args, &server).await?;
         println!(
-            "| {label} | {concurrent} | {:.0} | {:.0} | {:.0} | {:.1} | {} | {} |",
-            f.before, f.peak, f.settled, f.seconds, f.logged_in, f.refused
+            "| {label} | {concurrent} | {:.0} | {:.0} | {:.0} | {:.1} | {} | {} | {} |",
+            f.before, f.peak, f.settled, f.seconds, f.logged_in, f.refused, f.failed
         );
         peaks.push((f.peak, f.settled));
     }
