@@ -1,8 +1,6 @@
-//! The settings the web app runs with, taken from `movierec serve`'s flags and env.
+//! The settings the web app runs with. The command line builds them (see `cli`), tests
+//! write them directly; nothing here reads the environment.
 
-use std::time::Duration;
-
-use crate::cli::ServeArgs;
 use crate::jobs::TrainingConfig;
 
 #[derive(Debug, Clone)]
@@ -13,20 +11,4 @@ pub struct Config {
     /// Mark the session cookie `Secure`: only when served over https.
     pub secure_cookies: bool,
     pub training: TrainingConfig,
-}
-
-impl From<&ServeArgs> for Config {
-    fn from(args: &ServeArgs) -> Self {
-        Self {
-            bind: args.bind.clone(),
-            database_url: args.database_url.clone(),
-            secure_cookies: args.secure_cookies,
-            training: TrainingConfig {
-                retrain_after: args.retrain_after,
-                retrain_interval: Duration::from_secs(args.retrain_interval_secs),
-                epochs: args.train_epochs.map(|e| e as usize),
-                poll_interval: Duration::from_secs(args.model_poll_secs),
-            },
-        }
-    }
 }

@@ -11,7 +11,9 @@ use mf::eval::{self, Popularity, Ranker, TopN};
 use mf::{Algorithm, Dataset, EpochReport, Model, Params, Progress};
 use serde_json::json;
 
-use crate::cli::{EvalArgs, ModelArgs, ModelKind, RecommendArgs, TrainArgs};
+mod options;
+
+pub use options::{EvalOptions, ModelKind, ModelOptions, RecommendOptions, TrainOptions};
 
 /// Top-N list length of the evaluation metrics.
 const TOP_N: usize = 10;
@@ -20,7 +22,7 @@ fn load(path: &Path) -> anyhow::Result<Dataset> {
     Ok(Dataset::load(path)?)
 }
 
-fn params(args: &ModelArgs) -> Params {
+fn params(args: &ModelOptions) -> Params {
     let algorithm = match args.model {
         ModelKind::Baseline | ModelKind::Popularity => Algorithm::Baseline,
         ModelKind::Sgd => Algorithm::Sgd,
@@ -124,7 +126,7 @@ fn evaluate(
     }
 }
 
-pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
+pub fn eval(args: EvalOptions) -> anyhow::Result<()> {
     let kind = args.model.model;
     let params = params(&args.model);
     let mut runs = Vec::new();
@@ -186,7 +188,7 @@ fn shortest(x: f32) -> f64 {
 }
 
 fn print_run(
-    args: &EvalArgs,
+    args: &EvalOptions,
     params: &Params,
     run: &Run,
     folds: Option<usize>,
@@ -251,7 +253,7 @@ fn print_run(
     Ok(())
 }
 
-pub fn train(args: TrainArgs) -> anyhow::Result<()> {
+pub fn train(args: TrainOptions) -> anyhow::Result<()> {
     if args.model.model == ModelKind::Popularity {
         bail!("--model popularity is for eval only; train baseline, sgd or als");
     }
@@ -312,7 +314,7 @@ fn train_database(url: &str, params: Params) -> anyhow::Result<()> {
     })
 }
 
-pub fn recommend(args: RecommendArgs) -> anyhow::Result<()> {
+pub fn recommend(args: RecommendOptions) -> anyhow::Result<()> {
     let file =
         File::open(&args.model).with_context(|| format!("cannot open {}", args.model.display()))?;
     let model = Model::load(BufReader::new(file))

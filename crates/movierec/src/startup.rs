@@ -188,12 +188,11 @@ fn with_security_headers(router: Router) -> Router {
         .layer(header(http::header::REFERRER_POLICY, "same-origin"))
 }
 
-/// `movierec serve`.
-pub fn serve(args: &crate::cli::ServeArgs) -> anyhow::Result<()> {
-    crate::telemetry::init(&args.log)?;
+/// `movierec serve`: runs the app until it is stopped.
+pub fn serve(config: Config) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let app = Application::build(Config::from(args)).await?;
+        let app = Application::build(config).await?;
         app.run_until_stopped().await
     })
 }
