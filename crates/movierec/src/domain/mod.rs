@@ -5,6 +5,7 @@
 mod movie_id;
 mod page_number;
 mod password;
+mod rating_sort;
 mod search_query;
 mod stars;
 mod username;
@@ -12,6 +13,7 @@ mod username;
 pub use movie_id::MovieId;
 pub use page_number::PageNumber;
 pub use password::Password;
+pub use rating_sort::RatingSort;
 pub use search_query::SearchQuery;
 pub use stars::Stars;
 pub use username::Username;

@@ -87,7 +87,7 @@ mod tests {
         ]
         .into_iter()
         .map(|(u, i, r)| (u.to_string(), i.to_string(), r));
-        let data = mf::Dataset::from_records(records, mf::Scale { min: 0.5, max: 5.0 });
+        let data = mf::Dataset::from_records(records, crate::jobs::STAR_SCALE);
         let params = mf::Params {
             epochs: 2,
             ..mf::Params::default()

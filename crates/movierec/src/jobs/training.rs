@@ -57,7 +57,7 @@ pub struct TrainingStatus {
     pub epochs: usize,
     pub train_rmse: Option<f64>,
     /// Held-out RMSE after the last epoch done.
-    pub rmse: Option<f64>,
+    pub holdout_rmse: Option<f64>,
     /// Why the last training failed.
     pub error: Option<String>,
     /// The version the last successful training stored.
@@ -288,7 +288,7 @@ impl Progress for StatusProgress {
             s.epoch = r.epoch;
             s.epochs = r.epochs;
             s.train_rmse = Some(r.train_rmse);
-            s.rmse = r.valid_rmse;
+            s.holdout_rmse = r.valid_rmse;
         });
     }
 
@@ -321,11 +321,6 @@ impl Trainer {
 
     pub fn status(&self) -> TrainingStatus {
         self.status.borrow().clone()
-    }
-
-    /// Receives every change of the status.
-    pub fn subscribe(&self) -> watch::Receiver<TrainingStatus> {
-        self.status.subscribe()
     }
 
     /// The default model with this server's epoch override, on all cores but one so that

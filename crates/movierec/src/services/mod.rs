@@ -1,3 +1,5 @@
 //! What a request or a command does, without HTTP: the rules that span several store calls.
 
 pub mod accounts;
+pub mod model_report;
+pub mod movie_page;

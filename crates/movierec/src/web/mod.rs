@@ -22,6 +22,8 @@
 
 pub mod api;
 pub mod assets;
+pub mod chart;
+pub mod dates;
 pub mod error;
 pub mod pages;
 pub mod session;
@@ -68,7 +70,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/my/watchlist", get(pages::lists::show))
         .route("/model", get(pages::model::show))
         .route("/model/train", post(pages::model::train))
-        .route("/search", get(pages::search::show))
+        .route("/search", get(pages::search_page::show))
         .merge(api::routes())
         .route("/health", get(health))
         .route("/static/{file}", get(assets::serve))

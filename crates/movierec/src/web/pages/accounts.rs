@@ -10,8 +10,8 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use tower_sessions::Session;
 
-use crate::services::accounts;
 use crate::domain::{Password, Username};
+use crate::services::accounts;
 use crate::store;
 use crate::web::AppState;
 use crate::web::error::AppError;
