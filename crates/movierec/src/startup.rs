@@ -106,6 +106,12 @@ impl Application {
         self.port
     }
 
+    /// The routes with every layer, as the listener serves them: for driving the app
+    /// in-process (`tower::ServiceExt::oneshot`) where a socket adds nothing.
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
     /// Serves until Ctrl-C (or SIGTERM), then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.run_until(shutdown_signal()).await
