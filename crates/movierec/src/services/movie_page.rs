@@ -102,3 +102,124 @@ pub async fn page(
     }
     Ok(Some(view))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::{STAR_SCALE, ServingModel};
+    use crate::store::lists::List;
+    use crate::store::test_db::{movie, user, with_movies};
+
+    /// A model of twelve users: 1–6 love movies 1–10 and hate 11–20, 7–12 the reverse.
+    fn two_taste_model() -> ServingModel {
+        let mut records = Vec::new();
+        for user in 1..=12 {
+            for id in 1..=20 {
+                let liked = (id <= 10) == (user <= 6);
+                let stars = if liked { 5.0 } else { 1.0 };
+                records.push((format!("u{user}"), id.to_string(), stars));
+            }
+        }
+        let data = mf::Dataset::from_records(records, STAR_SCALE);
+        let params = mf::Params {
+            factors: 4,
+            epochs: 40,
+            popularity_weight: 0.0,
+            ..mf::Params::default()
+        };
+        ServingModel::new(1, mf::fit(&data, &params, None, &mf::NoProgress))
+    }
+
+    async fn rate(pool: &SqlitePool, user: i64, id: i64, stars: &str) {
+        let stars = Stars::parse(stars).unwrap();
+        assert!(
+            store::ratings::upsert(pool, user, movie(id), stars)
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn facts_and_page_show_the_viewers_own_rating_and_lists() {
+        let (_dir, pool) = with_movies(4).await;
+        let ann = user(&pool, "ann").await;
+        rate(&pool, ann, 2, "4.5").await;
+        store::lists::add(&pool, List::Watchlist, ann, movie(2))
+            .await
+            .unwrap();
+        let models = ModelSlot::default();
+
+        let anonymous = facts(&pool, movie(2), None).await.unwrap().unwrap();
+        assert_eq!(anonymous.your_rating, None);
+        assert_eq!(anonymous.details.average.count, 1);
+        let own = facts(&pool, movie(2), Some(ann)).await.unwrap().unwrap();
+        assert_eq!(own.your_rating, Some(Stars::parse("4.5").unwrap()));
+
+        let view = page(&pool, &models, movie(2), Some(ann), 5)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(view.facts.your_rating, own.your_rating);
+        assert!(view.on_watchlist);
+        assert!(!view.hidden);
+        // No model yet: nothing predicted, nothing similar.
+        assert_eq!(view.predicted, None);
+        assert!(view.similar.is_empty());
+
+        assert!(facts(&pool, movie(9), None).await.unwrap().is_none());
+        assert!(
+            page(&pool, &models, movie(9), None, 5)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn with_a_model_the_page_predicts_unrated_movies_and_leaves_hidden_ones_out() {
+        let (_dir, pool) = with_movies(20).await;
+        let models = ModelSlot::default();
+        models.replace(two_taste_model());
+        let ann = user(&pool, "ann").await;
+        for (id, stars) in [(1, "5"), (2, "5"), (11, "1"), (12, "1")] {
+            rate(&pool, ann, id, stars).await;
+        }
+
+        let unrated = page(&pool, &models, movie(3), Some(ann), 5)
+            .await
+            .unwrap()
+            .unwrap();
+        let predicted = unrated
+            .predicted
+            .expect("a prediction for an unrated movie");
+        assert!(predicted > 3.0, "a fan of movies 1-10: {predicted}");
+        assert_eq!(unrated.similar.len(), 5);
+
+        let rated = page(&pool, &models, movie(1), Some(ann), 5)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            rated.predicted, None,
+            "a rated movie shows the rating instead"
+        );
+
+        let nearest = unrated.similar[0].movie.id;
+        store::lists::add(&pool, List::Hidden, ann, movie(nearest))
+            .await
+            .unwrap();
+        let after = page(&pool, &models, movie(3), Some(ann), 5)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(after.similar.len(), 5);
+        assert!(after.similar.iter().all(|s| s.movie.id != nearest));
+        // Someone else still sees it.
+        let anonymous = page(&pool, &models, movie(3), None, 5)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(anonymous.similar.iter().any(|s| s.movie.id == nearest));
+        assert_eq!(anonymous.predicted, None);
+    }
+}
