@@ -25,8 +25,8 @@ use crate::store::models::NewModel;
 pub const HOLDOUT_FRACTION: f64 = 0.05;
 /// Seed of the held-out sample, so runs on the same data are comparable.
 const HOLDOUT_SEED: u64 = 7;
-/// Stars of the app: half steps from 0.5 to 5.
-const SCALE: Scale = Scale { min: 0.5, max: 5.0 };
+/// Stars of the app, as the engine's scale.
+const SCALE: Scale = super::STAR_SCALE;
 
 /// One epoch as stored with a model and drawn on the Model page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
