@@ -25,7 +25,7 @@ fn bench(c: &mut Criterion) {
         pool
     });
     let genres = runtime
-        .block_on(movierec::store::search::genres(&pool))
+        .block_on(movierec::store::movie_search::genres(&pool))
         .expect("genres");
 
     let mut group = c.benchmark_group("search");

@@ -1,16 +1,39 @@
-//! The one `movierec` binary: clap definitions and dispatch to each subcommand.
+//! The command line: clap definitions and their conversions into the plain settings the
+//! app and the commands take. `main` dispatches; nothing here runs a command.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
+use crate::commands;
+use crate::config::Config;
 use crate::domain::IpNet;
+use crate::http_server::ServerLimits;
+use crate::jobs::TrainingConfig;
+use crate::services::accounts::HashingLimits;
 
 #[derive(Debug, Parser)]
-#[command(name = "movierec", version, about = "Self-hosted movie recommender")]
+#[command(
+    name = "movierec",
+    version,
+    about = "Self-hosted movie recommender",
+    // `movierec --bind …` serves; serve's flags before a subcommand are refused.
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Option<Command>,
+    command: Option<Command>,
+    /// Serve's flags, for `movierec` without a subcommand.
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+impl Cli {
+    /// The subcommand to run: `serve` when none was given.
+    pub fn into_command(self) -> Command {
+        self.command.unwrap_or(Command::Serve(self.serve))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -91,16 +114,37 @@ pub struct ServeArgs {
     pub registrations_per_hour: u32,
 }
 
-impl Default for ServeArgs {
-    /// What `movierec` with no subcommand runs with: the flags' defaults, overridden by the
-    /// environment, so both live only in the attributes above.
-    fn default() -> Self {
-        #[derive(Parser)]
-        struct ServeOnly {
-            #[command(flatten)]
-            args: ServeArgs,
+impl ServeArgs {
+    /// The web app's settings; the log filter stays with the process (see `main`).
+    pub fn to_config(&self) -> Config {
+        Config {
+            bind: self.bind.clone(),
+            database_url: self.database_url.clone(),
+            secure_cookies: self.secure_cookies,
+            training: TrainingConfig {
+                retrain_after: self.retrain_after,
+                retrain_interval: Duration::from_secs(self.retrain_interval_secs),
+                epochs: self.train_epochs.map(|e| e as usize),
+                learning_rate: None,
+                poll_interval: Duration::from_secs(self.model_poll_secs),
+            },
+            trusted_proxies: self.trusted_proxies.clone(),
+            hashing: HashingLimits {
+                concurrent: match self.max_concurrent_hashes {
+                    0 => HashingLimits::default().concurrent,
+                    n => n,
+                },
+                max_wait: Duration::from_millis(self.hash_wait_ms),
+            },
+            server: ServerLimits {
+                header_timeout: Duration::from_secs(self.header_timeout_secs),
+                body_timeout: Duration::from_secs(self.body_timeout_secs),
+                idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+                max_connections: self.max_connections as usize,
+            },
+            registration: self.registration,
+            registrations_per_hour: self.registrations_per_hour,
         }
-        ServeOnly::parse_from(["movierec"]).args
     }
 }
 
@@ -197,13 +241,66 @@ pub struct RecommendArgs {
     pub n: usize,
 }
 
-pub fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
-        Command::Serve(args) => crate::startup::serve(&args),
-        Command::Eval(args) => crate::commands::eval::run(args),
-        Command::Train(args) => crate::commands::train::run(args),
-        Command::Recommend(args) => crate::commands::recommend::run(args),
-        Command::Admin(args) => crate::admin::run(&args),
+impl From<ModelKind> for commands::ModelKind {
+    fn from(kind: ModelKind) -> Self {
+        match kind {
+            ModelKind::Baseline => Self::Baseline,
+            ModelKind::Sgd => Self::Sgd,
+            ModelKind::Als => Self::Als,
+            ModelKind::Popularity => Self::Popularity,
+        }
+    }
+}
+
+impl From<ModelArgs> for commands::ModelOptions {
+    fn from(args: ModelArgs) -> Self {
+        Self {
+            model: args.model.into(),
+            factors: args.factors,
+            epochs: args.epochs,
+            lr: args.lr,
+            reg: args.reg,
+            reg_bias: args.reg_bias,
+            popularity_weight: args.popularity_weight,
+            seed: args.seed,
+            threads: args.threads,
+        }
+    }
+}
+
+impl From<EvalArgs> for commands::EvalOptions {
+    fn from(args: EvalArgs) -> Self {
+        Self {
+            train: args.train,
+            test: args.test,
+            ratings: args.ratings,
+            folds: args.folds,
+            relevant: args.relevant,
+            model: args.model.into(),
+            json: args.json,
+        }
+    }
+}
+
+impl From<TrainArgs> for commands::TrainOptions {
+    fn from(args: TrainArgs) -> Self {
+        Self {
+            ratings: args.ratings,
+            out: args.out,
+            database_url: args.database_url,
+            model: args.model.into(),
+        }
+    }
+}
+
+impl From<RecommendArgs> for commands::RecommendOptions {
+    fn from(args: RecommendArgs) -> Self {
+        Self {
+            model: args.model,
+            user: args.user,
+            ratings: args.ratings,
+            n: args.n,
+        }
     }
 }
 
@@ -219,6 +316,57 @@ mod tests {
 
     fn parses(args: &[&str]) -> bool {
         Cli::try_parse_from(args).is_ok()
+    }
+
+    fn serve_args(args: &[&str]) -> ServeArgs {
+        match Cli::try_parse_from(args).map(Cli::into_command) {
+            Ok(Command::Serve(serve)) => serve,
+            other => panic!("{args:?} should serve, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn no_subcommand_serves_with_serve_flags() {
+        let given = serve_args(&["movierec", "--bind", "0.0.0.0:9000", "--retrain-after", "3"]);
+        assert_eq!(given.bind, "0.0.0.0:9000");
+        assert_eq!(given.retrain_after, 3);
+        // Bare, it serves too; the defaults may come from the environment, so only the
+        // shape is checked.
+        serve_args(&["movierec"]);
+        let explicit = serve_args(&["movierec", "serve", "--bind", "127.0.0.1:1"]);
+        assert_eq!(explicit.bind, "127.0.0.1:1");
+        // Serve's flags do not go before another subcommand.
+        assert!(!parses(&[
+            "movierec",
+            "--bind",
+            "x",
+            "eval",
+            "--ratings",
+            "r.csv"
+        ]));
+    }
+
+    #[test]
+    fn serve_flags_become_the_config() {
+        let config = serve_args(&[
+            "movierec",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            "sqlite://x.db",
+            "--retrain-interval-secs",
+            "60",
+            "--train-epochs",
+            "4",
+            "--model-poll-secs",
+            "2",
+        ])
+        .to_config();
+        assert_eq!(config.bind, "127.0.0.1:0");
+        assert_eq!(config.database_url, "sqlite://x.db");
+        assert_eq!(config.training.retrain_interval, Duration::from_secs(60));
+        assert_eq!(config.training.epochs, Some(4));
+        assert_eq!(config.training.poll_interval, Duration::from_secs(2));
     }
 
     #[test]

@@ -1,7 +1,19 @@
+//! `movierec`: parse the command line and run the one command asked for. This is the only
+//! place that knows every command.
+
 use clap::Parser;
-use movierec::cli::Cli;
+use movierec::cli::{Cli, Command};
+use movierec::{admin, commands, startup, telemetry};
 
 fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    movierec::cli::run(cli)
+    match Cli::parse().into_command() {
+        Command::Serve(args) => {
+            telemetry::init(&args.log)?;
+            startup::serve(args.to_config())
+        }
+        Command::Eval(args) => commands::eval::run(args.into()),
+        Command::Train(args) => commands::train::run(args.into()),
+        Command::Recommend(args) => commands::recommend::run(args.into()),
+        Command::Admin(args) => admin::run(&args),
+    }
 }

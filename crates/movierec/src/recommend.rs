@@ -11,6 +11,7 @@ use movierec_engine::ItemIdx;
 use serde::Serialize;
 use sqlx::SqlitePool;
 
+use crate::domain::{MovieId, Stars};
 use crate::jobs::{ModelSlot, ServingModel};
 use crate::store;
 use crate::store::recommendations::MovieSummary;
@@ -118,9 +119,9 @@ pub fn rank(
 pub fn predicted_rating(
     serving: &ServingModel,
     ratings: &[(i64, f64)],
-    movie_id: i64,
+    movie: MovieId,
 ) -> Option<f32> {
-    let item = serving.item(movie_id)?;
+    let item = serving.item(movie.get())?;
     let known = known_ratings(serving, ratings);
     if known.len() < MIN_RATINGS {
         return None;
@@ -129,15 +130,15 @@ pub fn predicted_rating(
     Some(serving.model.predict_with(&user, item))
 }
 
-/// The `n` movies nearest to `movie_id` in factor space, leaving out `exclude`, with their
+/// The `n` movies nearest to `movie` in factor space, leaving out `exclude`, with their
 /// cosine similarity.
 pub fn similar(
     serving: &ServingModel,
-    movie_id: i64,
+    movie: MovieId,
     exclude: &HashSet<i64>,
     n: usize,
 ) -> Vec<(i64, f32)> {
-    let Some(item) = serving.item(movie_id) else {
+    let Some(item) = serving.item(movie.get()) else {
         return Vec::new();
     };
     // Ask for enough that dropping every excluded movie still leaves `n`.
@@ -149,15 +150,6 @@ pub fn similar(
         .filter(|(movie, _)| !exclude.contains(movie))
         .take(n)
         .collect()
-}
-
-/// Formats stars the way the pages do: `5`, `4.5`.
-pub fn stars_text(stars: f64) -> String {
-    if stars.fract() == 0.0 {
-        format!("{stars:.0}")
-    } else {
-        format!("{stars:.1}")
-    }
 }
 
 /// Up to `n` recommendations for a user, from the current model or the fallback. Movies the
@@ -207,9 +199,9 @@ async fn with_titles(
         .into_iter()
         .filter_map(|pick| {
             let reason = pick.because.and_then(|(movie, stars)| {
-                summaries.get(&movie).map(|liked| {
-                    format!("Because you rated {} {}★", liked.title, stars_text(stars))
-                })
+                let stars = Stars::from_f64(stars).ok()?;
+                let liked = summaries.get(&movie)?;
+                Some(format!("Because you rated {} {stars}★", liked.title))
             });
             Some(Recommendation {
                 movie: summaries.get(&pick.movie_id)?.clone(),
@@ -300,12 +292,12 @@ pub struct SimilarMovie {
     pub similarity: f32,
 }
 
-/// Up to `n` movies similar to `movie_id` by the current model, leaving out those `user_id`
+/// Up to `n` movies similar to `movie` by the current model, leaving out those `user_id`
 /// hid; empty when there is no model yet or it does not know the movie.
 pub async fn similar_movies(
     pool: &SqlitePool,
     models: &ModelSlot,
-    movie_id: i64,
+    movie: MovieId,
     user_id: Option<i64>,
     n: usize,
 ) -> sqlx::Result<Vec<SimilarMovie>> {
@@ -320,7 +312,18 @@ pub async fn similar_movies(
             .collect(),
         None => HashSet::new(),
     };
-    let nearest = similar(&serving, movie_id, &hidden, n);
+    similar_with_titles(pool, &serving, movie, &hidden, n).await
+}
+
+/// [`similar`] with the movies' summaries, for a caller that already knows what to leave out.
+pub async fn similar_with_titles(
+    pool: &SqlitePool,
+    serving: &ServingModel,
+    movie: MovieId,
+    exclude: &HashSet<i64>,
+    n: usize,
+) -> sqlx::Result<Vec<SimilarMovie>> {
+    let nearest = similar(serving, movie, exclude, n);
     let ids: Vec<i64> = nearest.iter().map(|(movie, _)| *movie).collect();
     let summaries = summaries_by_id(pool, &ids).await?;
     Ok(nearest
@@ -332,21 +335,6 @@ pub async fn similar_movies(
             })
         })
         .collect())
-}
-
-/// The current model's prediction of `user_id`'s rating of `movie_id`; see
-/// [`predicted_rating`].
-pub async fn predicted_for(
-    pool: &SqlitePool,
-    models: &ModelSlot,
-    user_id: i64,
-    movie_id: i64,
-) -> sqlx::Result<Option<f32>> {
-    let Some(serving) = models.current() else {
-        return Ok(None);
-    };
-    let ratings = store::recommendations::user_ratings(pool, user_id).await?;
-    Ok(predicted_rating(&serving, &ratings, movie_id))
 }
 
 /// Onboarding shows well-known movies while a user has fewer ratings than this.
@@ -401,6 +389,10 @@ fn round_robin_by_genre(
 mod tests {
     use super::*;
 
+    fn movie(id: i64) -> MovieId {
+        MovieId::new(id).unwrap()
+    }
+
     fn summary(id: i64, genre: &str) -> MovieSummary {
         MovieSummary {
             id,
@@ -425,8 +417,7 @@ mod tests {
                 records.push((user.to_string(), movie.to_string(), stars));
             }
         }
-        let data =
-            movierec_engine::Dataset::from_records(records, movierec_engine::Scale::MOVIELENS);
+        let data = movierec_engine::Dataset::from_records(records, crate::jobs::STAR_SCALE);
         let params = movierec_engine::Params::default()
             .with_factors(4)
             .with_epochs(60)
@@ -464,33 +455,33 @@ mod tests {
         // Movies the model never saw do not count.
         let with_unknown = [(1, 5.0), (2, 5.0), (999, 4.0)];
         assert!(rank(&serving, &with_unknown, &HashSet::new(), 5).is_none());
-        assert_eq!(predicted_rating(&serving, &with_unknown, 4), None);
+        assert_eq!(predicted_rating(&serving, &with_unknown, movie(4)), None);
     }
 
     #[test]
     fn predicted_rating_follows_taste() {
         let serving = two_taste_model();
         let ratings = [(1, 5.0), (2, 5.0), (11, 1.0), (12, 1.0)];
-        let horror = predicted_rating(&serving, &ratings, 5).unwrap();
-        let comedy = predicted_rating(&serving, &ratings, 15).unwrap();
+        let horror = predicted_rating(&serving, &ratings, movie(5)).unwrap();
+        let comedy = predicted_rating(&serving, &ratings, movie(15)).unwrap();
         assert!(horror > comedy + 1.0, "{horror} vs {comedy}");
-        assert_eq!(predicted_rating(&serving, &ratings, 999), None);
+        assert_eq!(predicted_rating(&serving, &ratings, movie(999)), None);
     }
 
     #[test]
     fn similar_movies_skip_excluded_ones_and_keep_the_count() {
         let serving = two_taste_model();
-        let all = similar(&serving, 1, &HashSet::new(), 5);
+        let all = similar(&serving, movie(1), &HashSet::new(), 5);
         assert_eq!(all.len(), 5);
         let first = all[0].0;
-        let without_first = similar(&serving, 1, &[first].into(), 5);
+        let without_first = similar(&serving, movie(1), &[first].into(), 5);
         assert_eq!(without_first.len(), 5);
         assert!(
             without_first
                 .iter()
                 .all(|(movie, _)| *movie != first && *movie != 1)
         );
-        assert!(similar(&serving, 999, &HashSet::new(), 5).is_empty());
+        assert!(similar(&serving, movie(999), &HashSet::new(), 5).is_empty());
     }
 
     #[test]
@@ -512,11 +503,5 @@ mod tests {
             round_robin_by_genre(candidates, &HashSet::new(), 20).len(),
             6
         );
-    }
-
-    #[test]
-    fn stars_are_written_without_needless_decimals() {
-        assert_eq!(stars_text(5.0), "5");
-        assert_eq!(stars_text(3.5), "3.5");
     }
 }

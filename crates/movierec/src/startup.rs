@@ -122,6 +122,12 @@ impl Application {
         self.port
     }
 
+    /// The routes with every layer, as the listener serves them: for driving the app
+    /// in-process (`tower::ServiceExt::oneshot`) where a socket adds nothing.
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
     /// Serves until Ctrl-C (or SIGTERM), then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.run_until(shutdown_signal()).await
@@ -201,12 +207,11 @@ fn with_security_headers(router: Router) -> Router {
         .layer(header(http::header::CACHE_CONTROL, "no-store"))
 }
 
-/// `movierec serve`.
-pub fn serve(args: &crate::cli::ServeArgs) -> anyhow::Result<()> {
-    crate::telemetry::init(&args.log)?;
+/// `movierec serve`: runs the app until it is stopped.
+pub fn serve(config: Config) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let app = Application::build(Config::from(args)).await?;
+        let app = Application::build(config).await?;
         app.run_until_stopped().await
     })
 }

@@ -34,7 +34,7 @@ if (trainingStatus && trainingStatus.dataset.trainingRunning === "true") {
     }
     const t = body.training;
     if (t.running) {
-      const rmse = t.rmse == null ? "" : `, held-out RMSE ${t.rmse.toFixed(4)}`;
+      const rmse = t.holdout_rmse == null ? "" : `, held-out RMSE ${t.holdout_rmse.toFixed(4)}`;
       trainingStatus.textContent = `Training: epoch ${t.epoch} of ${t.epochs}${rmse}.`;
     } else {
       clearInterval(timer);

@@ -8,6 +8,8 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
+use crate::domain::Stars;
+
 const EMBEDDED_JSON: &str = include_str!("../../catalog/movies.json");
 
 /// Release years the catalog may hold: the first feature films to the data set's cut-off with
@@ -117,8 +119,8 @@ fn parse(json: &str) -> Result<Vec<CatalogMovie>, CatalogError> {
     Ok(movies)
 }
 
-const MIN_STARS: f32 = 0.5;
-const MAX_STARS: f32 = 5.0;
+const MIN_STARS: f32 = Stars::MIN.value() as f32;
+const MAX_STARS: f32 = Stars::MAX.value() as f32;
 
 /// IMDb's 1–10 mean user rating on our 0.5–5 scale: halve it, round to the nearest half star
 /// (ties up), and clamp, because our scale has no zero and IMDb's bottom is 1.

@@ -10,8 +10,8 @@ use movierec_engine::{Dataset, Params};
 use serde::Serialize;
 
 use super::inputs;
+use super::options::EvalOptions;
 use super::progress::EpochBar;
-use crate::cli::EvalArgs;
 
 /// Top-N list length of the evaluation metrics.
 const TOP_N: usize = 10;
@@ -87,7 +87,7 @@ fn evaluate(
     })
 }
 
-pub fn run(args: EvalArgs) -> anyhow::Result<()> {
+pub fn run(args: EvalOptions) -> anyhow::Result<()> {
     let subject = match inputs::algorithm(args.model.model) {
         Some(algorithm) => Subject::Model(inputs::params(algorithm, &args.model)),
         None => Subject::Popularity,
@@ -199,7 +199,7 @@ struct RunJson<'a> {
 }
 
 fn print_run(
-    args: &EvalArgs,
+    args: &EvalOptions,
     subject: &Subject,
     run: &Run,
     folds: Option<usize>,

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use movierec_engine::{Algorithm, Dataset, Params, RatingSet};
 
-use crate::cli::{ModelArgs, ModelKind};
+use super::options::{ModelKind, ModelOptions};
 
 /// Reads a MovieLens-style ratings file.
 pub fn load(path: &Path) -> anyhow::Result<Dataset> {
@@ -23,7 +23,7 @@ pub fn algorithm(kind: ModelKind) -> Option<Algorithm> {
 }
 
 /// The algorithm's documented defaults with the flags given applied.
-pub fn params(algorithm: Algorithm, args: &ModelArgs) -> Params {
+pub fn params(algorithm: Algorithm, args: &ModelOptions) -> Params {
     let mut p = Params::default_for(algorithm);
     p.factors = args.factors.unwrap_or(p.factors);
     p.epochs = args.epochs.unwrap_or(p.epochs);

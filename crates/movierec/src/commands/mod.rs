@@ -2,6 +2,9 @@
 
 pub mod eval;
 mod inputs;
+mod options;
 mod progress;
 pub mod recommend;
 pub mod train;
+
+pub use options::{EvalOptions, ModelKind, ModelOptions, RecommendOptions, TrainOptions};

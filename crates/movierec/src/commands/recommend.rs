@@ -7,9 +7,9 @@ use anyhow::{Context, bail};
 use movierec_engine::{ItemIdx, Model};
 
 use super::inputs;
-use crate::cli::RecommendArgs;
+use super::options::RecommendOptions;
 
-pub fn run(args: RecommendArgs) -> anyhow::Result<()> {
+pub fn run(args: RecommendOptions) -> anyhow::Result<()> {
     let file =
         File::open(&args.model).with_context(|| format!("cannot open {}", args.model.display()))?;
     let model = Model::load(BufReader::new(file))

@@ -9,10 +9,10 @@ use anyhow::{Context, bail};
 use movierec_engine::Params;
 
 use super::inputs;
+use super::options::TrainOptions;
 use super::progress::EpochBar;
-use crate::cli::TrainArgs;
 
-pub fn run(args: TrainArgs) -> anyhow::Result<()> {
+pub fn run(args: TrainOptions) -> anyhow::Result<()> {
     let Some(algorithm) = inputs::algorithm(args.model.model) else {
         bail!("--model popularity is a ranker for eval only; train baseline, sgd or als");
     };

@@ -24,12 +24,22 @@ impl Stars {
     }
 
     pub fn from_f64(value: f64) -> Result<Self, String> {
-        if !(0.5..=5.0).contains(&value) {
-            return Err("A rating is between 0.5 and 5 stars.".into());
+        if !(Self::MIN.value()..=Self::MAX.value()).contains(&value) {
+            return Err(format!(
+                "A rating is between {} and {} stars.",
+                Self::MIN,
+                Self::MAX
+            ));
         }
         let halves = value * 2.0;
         if halves.fract() != 0.0 {
-            return Err("A rating is in half stars: 0.5, 1, 1.5 … 5.".into());
+            return Err(format!(
+                "A rating is in half stars: {}, {}, {} … {}.",
+                Self::MIN,
+                Stars(2),
+                Stars(3),
+                Self::MAX
+            ));
         }
         // In range 1..=10 after the checks above.
         Ok(Self(halves as u8))
@@ -40,8 +50,10 @@ impl Stars {
         (Self::MIN.0..=Self::MAX.0).map(Stars)
     }
 
-    pub fn value(self) -> f64 {
-        f64::from(self.0) / 2.0
+    /// The rating as a number of stars; `const` so that other scales can be written in terms
+    /// of [`Stars::MIN`] and [`Stars::MAX`].
+    pub const fn value(self) -> f64 {
+        self.0 as f64 / 2.0
     }
 
     pub fn half_steps(self) -> u8 {
@@ -74,6 +86,18 @@ mod tests {
             .collect();
         assert_eq!(parsed, [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0]);
         assert_eq!(Stars::parse(" 4.0 ").unwrap().to_string(), "4");
+    }
+
+    #[test]
+    fn messages_name_the_scale() {
+        assert_eq!(
+            Stars::from_f64(9.0).unwrap_err(),
+            "A rating is between 0.5 and 5 stars."
+        );
+        assert_eq!(
+            Stars::from_f64(3.2).unwrap_err(),
+            "A rating is in half stars: 0.5, 1, 1.5 … 5."
+        );
     }
 
     #[test]

@@ -89,8 +89,7 @@ mod tests {
         ]
         .into_iter()
         .map(|(u, i, r)| (u.to_string(), i.to_string(), r));
-        let data =
-            movierec_engine::Dataset::from_records(records, movierec_engine::Scale::MOVIELENS);
+        let data = movierec_engine::Dataset::from_records(records, crate::jobs::STAR_SCALE);
         let params = movierec_engine::Params::default().with_epochs(2);
         movierec_engine::fit(&data, &params, None, &movierec_engine::NoProgress).unwrap()
     }

@@ -38,10 +38,8 @@ use sqlx::SqlitePool;
 use crate::catalog::YEAR_RANGE;
 use crate::domain::{PageNumber, SearchQuery};
 use crate::store;
-use crate::store::search::{Filters, Hit};
+use crate::store::movie_search::{Filters, Hit};
 
-/// Results per page.
-pub const PER_PAGE: i64 = 20;
 /// How many index candidates are re-ranked: far more than anyone pages through.
 pub const MAX_CANDIDATES: i64 = 300;
 
@@ -198,18 +196,17 @@ pub struct Results {
 }
 
 pub async fn run(pool: &SqlitePool, request: &SearchRequest) -> sqlx::Result<Results> {
-    let offset = request.page.offset(PER_PAGE);
     let (ids, total) = match &request.query {
         None => {
-            let total = store::search::count(pool, &request.filters).await?;
-            let ids = store::search::browse(pool, &request.filters, PER_PAGE, offset).await?;
+            let total = store::movie_search::count(pool, &request.filters).await?;
+            let ids = store::movie_search::browse(pool, &request.filters, request.page).await?;
             (ids, total)
         }
         Some(query) => {
             let normalised = text::normalise(query.as_str());
             let ranked = match text::fts_match(&normalised) {
                 Some(expression) => {
-                    let candidates = store::search::candidates(
+                    let candidates = store::movie_search::candidates(
                         pool,
                         &expression,
                         &request.filters,
@@ -224,8 +221,8 @@ pub async fn run(pool: &SqlitePool, request: &SearchRequest) -> sqlx::Result<Res
                 None => Vec::new(),
             };
             let total = i64::try_from(ranked.len()).unwrap_or(i64::MAX);
-            let skip = usize::try_from(offset).unwrap_or(usize::MAX);
-            let page_size = usize::try_from(PER_PAGE).unwrap_or(usize::MAX);
+            let skip = usize::try_from(request.page.offset()).unwrap_or(usize::MAX);
+            let page_size = usize::try_from(PageNumber::PER_PAGE).unwrap_or(usize::MAX);
             let ids = ranked
                 .iter()
                 .skip(skip)
@@ -236,25 +233,25 @@ pub async fn run(pool: &SqlitePool, request: &SearchRequest) -> sqlx::Result<Res
         }
     };
     Ok(Results {
-        hits: store::search::hits(pool, &ids).await?,
+        hits: store::movie_search::hits(pool, &ids).await?,
         total,
         page: request.page.get(),
-        pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
+        pages: PageNumber::count(total),
     })
 }
 
 /// Rebuilds the title index when `force` is set or when it does not cover exactly the
 /// movies in the database (a database created before search existed, for instance).
 pub async fn sync_index(pool: &SqlitePool, force: bool) -> sqlx::Result<()> {
-    if !force && store::search::index_is_complete(pool).await? {
+    if !force && store::movie_search::index_is_complete(pool).await? {
         return Ok(());
     }
-    let entries: Vec<(i64, String)> = store::search::titles(pool)
+    let entries: Vec<(i64, String)> = store::movie_search::titles(pool)
         .await?
         .into_iter()
         .map(|(id, title)| (id, text::padded(&text::normalise(&title))))
         .collect();
-    store::search::replace_index(pool, &entries).await?;
+    store::movie_search::replace_index(pool, &entries).await?;
     tracing::info!(movies = entries.len(), "search index rebuilt");
     Ok(())
 }

@@ -2,3 +2,5 @@
 
 pub mod accounts;
 pub mod membership;
+pub mod model_report;
+pub mod movie_page;

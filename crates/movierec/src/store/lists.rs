@@ -133,3 +133,49 @@ pub async fn movies(pool: &SqlitePool, list: List, user_id: i64) -> sqlx::Result
     .fetch_all(pool)
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_db::{movie, user, with_movies};
+
+    #[tokio::test]
+    async fn adding_is_idempotent_and_refuses_unknown_movies() {
+        let (_dir, pool) = with_movies(3).await;
+        let ann = user(&pool, "ann").await;
+        assert!(add(&pool, List::Watchlist, ann, movie(2)).await.unwrap());
+        assert!(add(&pool, List::Watchlist, ann, movie(2)).await.unwrap());
+        assert!(!add(&pool, List::Watchlist, ann, movie(99)).await.unwrap());
+        assert!(
+            contains(&pool, List::Watchlist, ann, movie(2))
+                .await
+                .unwrap()
+        );
+        assert!(!contains(&pool, List::Hidden, ann, movie(2)).await.unwrap());
+        let listed = movies(&pool, List::Watchlist, ann).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].title, "Movie 02");
+    }
+
+    #[tokio::test]
+    async fn both_lists_come_back_apart_and_removal_says_whether_it_was_there() {
+        let (_dir, pool) = with_movies(4).await;
+        let ann = user(&pool, "ann").await;
+        let bob = user(&pool, "bob").await;
+        add(&pool, List::Hidden, ann, movie(1)).await.unwrap();
+        add(&pool, List::Watchlist, ann, movie(3)).await.unwrap();
+        add(&pool, List::Watchlist, ann, movie(4)).await.unwrap();
+        add(&pool, List::Hidden, bob, movie(2)).await.unwrap();
+
+        let mut lists = for_user(&pool, ann).await.unwrap();
+        lists.watchlist.sort_unstable();
+        assert_eq!(lists.hidden, [1]);
+        assert_eq!(lists.watchlist, [3, 4]);
+
+        assert!(remove(&pool, List::Watchlist, ann, movie(3)).await.unwrap());
+        assert!(!remove(&pool, List::Watchlist, ann, movie(3)).await.unwrap());
+        // The other list and the other user are untouched.
+        assert_eq!(for_user(&pool, ann).await.unwrap().hidden, [1]);
+        assert_eq!(for_user(&pool, bob).await.unwrap().hidden, [2]);
+    }
+}

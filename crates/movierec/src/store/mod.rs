@@ -7,11 +7,11 @@ pub mod catalog;
 pub mod devices;
 pub mod lists;
 pub mod models;
+pub mod movie_search;
 pub mod movies;
 pub mod ratings;
 pub mod recommendations;
 pub mod registrations;
-pub mod search;
 pub mod settings;
 pub mod throttle;
 pub mod users;
@@ -63,4 +63,73 @@ pub fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// A fresh database for the store's unit tests.
+#[cfg(test)]
+pub(crate) mod test_db {
+    use sqlx::SqlitePool;
+    use tempfile::TempDir;
+
+    use super::catalog::{CatalogRow, load};
+    use crate::domain::{MovieId, Stars};
+
+    /// The catalog critic the test movies carry ratings from.
+    pub const CRITIC: &str = "Test critics";
+
+    /// A migrated database in a temporary directory (kept alive by the returned guard) with
+    /// movies `1..=movies`, titled "Movie 01"…, in genre "Drama" and, for even ids, also
+    /// "Comedy", each rated 5 stars by [`CRITIC`].
+    pub async fn with_movies(movies: i64) -> (TempDir, SqlitePool) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let pool = super::connect(&url).await.expect("database opens");
+        let rows: Vec<CatalogRow> = (1..=movies).map(row).collect();
+        assert!(load(&pool, &[CRITIC], &rows).await.expect("catalog loads"));
+        (dir, pool)
+    }
+
+    fn row(id: i64) -> CatalogRow {
+        let mut genres = vec!["Drama".to_owned()];
+        if id % 2 == 0 {
+            genres.push("Comedy".to_owned());
+        }
+        CatalogRow {
+            id,
+            title: format!("Movie {id:02}"),
+            year: Some(1990 + id),
+            release_date: None,
+            director: None,
+            mpaa: None,
+            runtime_min: None,
+            imdb_rating: None,
+            imdb_votes: Some(1000 * id),
+            rotten_tomatoes: None,
+            creative_type: None,
+            source: None,
+            distributor: None,
+            genres,
+            critic_stars: vec![Some(Stars::MAX)],
+        }
+    }
+
+    /// A regular account; returns its id.
+    pub async fn user(pool: &SqlitePool, name: &str) -> i64 {
+        super::users::create(
+            pool,
+            name,
+            &name.to_lowercase(),
+            "not a real hash",
+            "stamp",
+            true,
+        )
+        .await
+        .expect("insert")
+        .expect("name free")
+        .id
+    }
+
+    pub fn movie(id: i64) -> MovieId {
+        MovieId::new(id).expect("a movie id")
+    }
 }

@@ -102,10 +102,3 @@ pub async fn info(pool: &SqlitePool, version: i64) -> sqlx::Result<Option<ModelI
     .fetch_optional(pool)
     .await
 }
-
-/// When the newest model read its ratings, if any model is stored.
-pub async fn latest_created_at(pool: &SqlitePool) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("SELECT created_at FROM models ORDER BY id DESC LIMIT 1")
-        .fetch_optional(pool)
-        .await
-}

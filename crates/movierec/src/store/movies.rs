@@ -48,25 +48,55 @@ pub async fn find(pool: &SqlitePool, id: MovieId) -> sqlx::Result<Option<Movie>>
     .await
 }
 
-pub async fn genres(pool: &SqlitePool, id: MovieId) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "SELECT g.name FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
-         WHERE mg.movie_id = $1 ORDER BY g.name",
-    )
-    .bind(id.get())
-    .fetch_all(pool)
-    .await
+/// A movie with its genres and our users' average: what anyone sees of it.
+#[derive(Debug, Clone)]
+pub struct MovieDetails {
+    pub movie: Movie,
+    /// Alphabetical.
+    pub genres: Vec<String>,
+    pub average: UserAverage,
 }
 
-pub async fn user_average(pool: &SqlitePool, id: MovieId) -> sqlx::Result<UserAverage> {
-    sqlx::query_as(
-        "SELECT AVG(r.rating) AS average, COUNT(r.rating) AS count
-         FROM ratings r JOIN users u ON u.id = r.user_id
-         WHERE r.movie_id = $1 AND u.kind = 'user'",
+#[derive(sqlx::FromRow)]
+struct DetailsRow {
+    #[sqlx(flatten)]
+    movie: Movie,
+    /// A JSON array of names.
+    genres: String,
+    #[sqlx(flatten)]
+    average: UserAverage,
+}
+
+/// The movie's row, genres and users' average in one statement.
+pub async fn details(pool: &SqlitePool, id: MovieId) -> sqlx::Result<Option<MovieDetails>> {
+    let row: Option<DetailsRow> = sqlx::query_as(
+        "SELECT m.id, m.title, m.year, m.release_date, m.director, m.mpaa, m.runtime_min,
+                m.imdb_rating, m.imdb_votes, m.rotten_tomatoes, m.creative_type, m.source,
+                m.distributor, m.imdb_id,
+                (SELECT json_group_array(g.name) FROM movie_genres mg
+                 JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id = m.id) AS genres,
+                a.average, a.count
+         FROM movies m,
+              (SELECT AVG(r.rating) AS average, COUNT(r.rating) AS count
+               FROM ratings r JOIN users u ON u.id = r.user_id
+               WHERE r.movie_id = $1 AND u.kind = 'user') a
+         WHERE m.id = $1",
     )
     .bind(id.get())
-    .fetch_one(pool)
-    .await
+    .fetch_optional(pool)
+    .await?;
+    row.map(|row| {
+        let mut genres: Vec<String> =
+            serde_json::from_str(&row.genres).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        // SQLite does not promise the order of an aggregate over a subquery.
+        genres.sort();
+        Ok(MovieDetails {
+            movie: row.movie,
+            genres,
+            average: row.average,
+        })
+    })
+    .transpose()
 }
 
 /// Movies every critic account rated, best average first; ties go to the more voted.
@@ -90,4 +120,48 @@ pub async fn count(pool: &SqlitePool) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM movies")
         .fetch_one(pool)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Stars;
+    use crate::store::test_db::{movie, user, with_movies};
+
+    #[tokio::test]
+    async fn details_bring_sorted_genres_and_the_users_average_without_critics() {
+        let (_dir, pool) = with_movies(2).await;
+        let found = details(&pool, movie(2)).await.unwrap().expect("movie 2");
+        assert_eq!(found.movie.title, "Movie 02");
+        assert_eq!(found.genres, ["Comedy", "Drama"]);
+        // Only the critic rated it so far.
+        assert_eq!(found.average.count, 0);
+        assert_eq!(found.average.average, None);
+
+        for (name, stars) in [("ann", "2"), ("bob", "3")] {
+            let id = user(&pool, name).await;
+            let stars = Stars::parse(stars).unwrap();
+            crate::store::ratings::upsert(&pool, id, movie(2), stars)
+                .await
+                .unwrap();
+        }
+        let found = details(&pool, movie(2)).await.unwrap().unwrap();
+        assert_eq!(found.average.count, 2);
+        assert_eq!(found.average.average, Some(2.5));
+        assert_eq!(
+            details(&pool, movie(1)).await.unwrap().unwrap().genres,
+            ["Drama"]
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_movies_are_none() {
+        let (_dir, pool) = with_movies(1).await;
+        assert!(details(&pool, movie(5)).await.unwrap().is_none());
+        assert!(find(&pool, movie(5)).await.unwrap().is_none());
+        assert_eq!(
+            find(&pool, movie(1)).await.unwrap().unwrap().year,
+            Some(1991)
+        );
+    }
 }

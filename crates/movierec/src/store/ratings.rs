@@ -1,17 +1,6 @@
 use sqlx::SqlitePool;
 
-use crate::domain::{MovieId, Stars};
-
-/// Orders for a user's list of ratings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RatingSort {
-    /// Most recently rated first.
-    Recent,
-    /// Highest rating first, then most recent.
-    Rating,
-    /// Alphabetical by title.
-    Title,
-}
+use crate::domain::{MovieId, PageNumber, RatingSort, Stars};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RatedMovie {
@@ -73,12 +62,12 @@ pub async fn count_for_user(pool: &SqlitePool, user_id: i64) -> sqlx::Result<i64
         .await
 }
 
+/// One page of a user's ratings with the movies' titles.
 pub async fn list_for_user(
     pool: &SqlitePool,
     user_id: i64,
     sort: RatingSort,
-    limit: i64,
-    offset: i64,
+    page: PageNumber,
 ) -> sqlx::Result<Vec<RatedMovie>> {
     // Only these three fixed strings are ever spliced into the SQL.
     let order = match sort {
@@ -94,8 +83,8 @@ pub async fn list_for_user(
          LIMIT $2 OFFSET $3"
     ))
     .bind(user_id)
-    .bind(limit)
-    .bind(offset)
+    .bind(PageNumber::PER_PAGE)
+    .bind(page.offset())
     .fetch_all(pool)
     .await
 }
@@ -127,4 +116,82 @@ pub async fn count_all(pool: &SqlitePool) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM ratings")
         .fetch_one(pool)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_db::{movie, user, with_movies};
+
+    fn stars(text: &str) -> Stars {
+        Stars::parse(text).unwrap()
+    }
+
+    #[tokio::test]
+    async fn upsert_sets_and_changes_a_rating_and_refuses_unknown_movies() {
+        let (_dir, pool) = with_movies(3).await;
+        let ann = user(&pool, "ann").await;
+        assert!(upsert(&pool, ann, movie(2), stars("3.5")).await.unwrap());
+        assert_eq!(find(&pool, ann, movie(2)).await.unwrap(), Some(3.5));
+        assert!(upsert(&pool, ann, movie(2), stars("1")).await.unwrap());
+        assert_eq!(find(&pool, ann, movie(2)).await.unwrap(), Some(1.0));
+        assert_eq!(count_for_user(&pool, ann).await.unwrap(), 1);
+
+        assert!(!upsert(&pool, ann, movie(99), stars("4")).await.unwrap());
+        assert_eq!(find(&pool, ann, movie(99)).await.unwrap(), None);
+        assert_eq!(count_for_user(&pool, ann).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn delete_says_whether_there_was_a_rating_and_touches_only_that_one() {
+        let (_dir, pool) = with_movies(3).await;
+        let ann = user(&pool, "ann").await;
+        let bob = user(&pool, "bob").await;
+        upsert(&pool, ann, movie(1), stars("4")).await.unwrap();
+        upsert(&pool, bob, movie(1), stars("2")).await.unwrap();
+        assert!(delete(&pool, ann, movie(1)).await.unwrap());
+        assert!(!delete(&pool, ann, movie(1)).await.unwrap());
+        assert_eq!(find(&pool, ann, movie(1)).await.unwrap(), None);
+        assert_eq!(find(&pool, bob, movie(1)).await.unwrap(), Some(2.0));
+    }
+
+    #[tokio::test]
+    async fn lists_a_users_ratings_sorted_and_paged() {
+        let per_page = PageNumber::PER_PAGE;
+        let (_dir, pool) = with_movies(per_page + 5).await;
+        let ann = user(&pool, "ann").await;
+        // Movie 1 gets the highest rating, the rest alternate.
+        for id in 1..=per_page + 5 {
+            let given = if id == 1 {
+                "5"
+            } else if id % 2 == 0 {
+                "2"
+            } else {
+                "3"
+            };
+            upsert(&pool, ann, movie(id), stars(given)).await.unwrap();
+        }
+        let first = list_for_user(&pool, ann, RatingSort::Title, PageNumber::FIRST)
+            .await
+            .unwrap();
+        assert_eq!(first.len() as i64, per_page);
+        assert_eq!(first[0].title, "Movie 01");
+        let titles: Vec<&str> = first.iter().map(|r| r.title.as_str()).collect();
+        assert!(titles.is_sorted(), "{titles:?}");
+        let second = PageNumber::parse("2").unwrap();
+        let rest = list_for_user(&pool, ann, RatingSort::Title, second)
+            .await
+            .unwrap();
+        assert_eq!(rest.len(), 5);
+        assert!(
+            rest.iter()
+                .all(|r| r.title.as_str() > titles[titles.len() - 1])
+        );
+
+        let by_rating = list_for_user(&pool, ann, RatingSort::Rating, PageNumber::FIRST)
+            .await
+            .unwrap();
+        assert_eq!(by_rating[0].movie_id, 1);
+        assert!(by_rating.windows(2).all(|w| w[0].rating >= w[1].rating));
+    }
 }

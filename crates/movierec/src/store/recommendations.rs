@@ -15,7 +15,7 @@ pub struct MovieSummary {
 
 /// A fallback candidate with the reason it was picked.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Candidate {
+pub struct FallbackPick {
     pub id: i64,
     /// The genre it is popular in, for picks from the user's favourite genres.
     pub genre: Option<String>,
@@ -59,7 +59,7 @@ pub async fn best_rated(
     pool: &SqlitePool,
     min_votes: i64,
     limit: i64,
-) -> sqlx::Result<Vec<Candidate>> {
+) -> sqlx::Result<Vec<FallbackPick>> {
     sqlx::query_as(
         "SELECT m.id, NULL AS genre
          FROM movies m JOIN ratings r ON r.movie_id = m.id
@@ -82,7 +82,7 @@ pub async fn popular_in_liked_genres(
     min_stars: f64,
     min_imdb: f64,
     limit: i64,
-) -> sqlx::Result<Vec<Candidate>> {
+) -> sqlx::Result<Vec<FallbackPick>> {
     sqlx::query_as(
         "SELECT m.id, MIN(g.name) AS genre
          FROM movies m

@@ -136,6 +136,12 @@ impl AppError {
         Self::new(ErrorKind::TooManyRequests, message)
     }
 
+    /// A movie id that names no movie: `id` as parsed, or as the visitor typed it (cut short).
+    pub fn no_such_movie(id: impl std::fmt::Display) -> Self {
+        let shown: String = id.to_string().chars().take(20).collect();
+        Self::not_found(format!("There is no movie with id {shown}."))
+    }
+
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         Self {
             kind: ErrorKind::Internal,

@@ -34,7 +34,9 @@
 
 pub mod api;
 pub mod assets;
+pub mod chart;
 pub mod client;
+pub mod dates;
 pub mod error;
 pub mod pages;
 pub mod session;
@@ -96,7 +98,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/my/watchlist", get(pages::lists::show))
         .route("/model", get(pages::model::show))
         .route("/model/train", post(pages::model::train))
-        .route("/search", get(pages::search::show))
+        .route("/search", get(pages::search_page::show))
         .merge(api::routes())
         .route("/health", get(health))
         .route("/static/{file}", get(assets::serve))

@@ -1,7 +1,5 @@
 //! The JSON API under `/api/v1` and its OpenAPI document.
 
-use std::collections::BTreeSet;
-
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 
@@ -321,56 +319,15 @@ async fn cross_site_changes_are_refused() {
 }
 
 #[tokio::test]
-async fn unknown_api_routes_answer_json() {
-    let app = spawn_app().await;
-    for path in [
-        "/api/v1/nope",
-        "/api/v2/search",
-        "/api/",
-        "/api/v1/movies/1/extra",
-    ] {
-        let (status, body) = get_json(&app, path).await;
-        assert_eq!(status, 404, "{path}");
-        error_message(&body, "not_found");
-    }
-}
-
-#[tokio::test]
-async fn a_wrong_method_on_a_known_api_path_is_405_and_names_the_allowed_ones() {
-    let app = spawn_app().await;
-    let response = send(&app, Method::POST, "/api/v1/search", None).await;
-    assert_eq!(response.headers()["allow"], "GET,HEAD");
-    let (status, body) = status_and_json(response).await;
-    assert_eq!(status, 405);
-    let message = error_message(&body, "method_not_allowed");
-    assert!(message.contains("Allow header"), "{message}");
-}
-
-#[tokio::test]
-async fn openapi_document_lists_exactly_the_served_routes_and_each_answers() {
+async fn every_served_route_answers_a_logged_in_caller() {
     let app = logged_in("otto").await;
     // The first-start training must be done, or starting another one answers 409.
     app.wait_for_version_after(None).await;
-    let (status, doc) = get_json(&app, "/api/v1/openapi.json").await;
-    assert_eq!(status, 200);
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{doc}");
-
-    let mut documented = BTreeSet::new();
-    for (path, item) in doc["paths"].as_object().expect("paths") {
-        for method in ["get", "put", "post", "delete", "patch", "head", "options"] {
-            if item.get(method).is_some() {
-                documented.insert((method.to_uppercase(), path.clone()));
-            }
-        }
-    }
-    let served: BTreeSet<(String, String)> = movierec::web::api::route_table()
-        .into_iter()
-        .map(|(method, path)| (method.as_str().to_owned(), path.to_owned()))
-        .collect();
-    assert_eq!(documented, served);
+    // That the OpenAPI document lists exactly these is checked in-process.
+    let served = movierec::web::api::route_table();
 
     let id = catalog_ids(1)[0].to_string();
-    for (method, path) in &documented {
+    for (method, path) in &served {
         let concrete = path.replace("{id}", &id).replace("{movie_id}", &id);
         assert!(!concrete.contains('{'), "unfilled parameter in {path}");
         let (concrete, body) = match method.as_str() {
@@ -378,7 +335,7 @@ async fn openapi_document_lists_exactly_the_served_routes_and_each_answers() {
             "PUT" => (concrete, Some(json!({"rating": 4}))),
             _ => (concrete, None),
         };
-        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let method = Method::from_bytes(method.as_str().as_bytes()).unwrap();
         let response = send(&app, method.clone(), &concrete, body).await;
         let status = response.status().as_u16();
         assert!(status < 300, "{method} {concrete} answered {status}");

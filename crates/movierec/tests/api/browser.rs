@@ -75,8 +75,9 @@ async fn browser(driver: &Driver) -> Client {
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1200,900"]
         }),
     );
-    ClientBuilder::rustls()
-        .expect("tls setup")
+    // chromedriver speaks plain HTTP on loopback.
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
         .capabilities(caps)
         .connect(&driver.url)
         .await

@@ -264,3 +264,13 @@ impl TestApp {
         .await
     }
 }
+
+/// The app built on a fresh database but not serving: for in-process requests through
+/// [`Application::router`]. Keep the directory alive while using it.
+pub async fn build_app() -> (Application, TempDir) {
+    let db_dir = tempfile::tempdir().expect("temp dir");
+    let app = Application::build(test_config(&db_dir))
+        .await
+        .expect("app builds");
+    (app, db_dir)
+}

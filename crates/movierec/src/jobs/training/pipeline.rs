@@ -15,7 +15,7 @@ use crate::store;
 use crate::store::models::NewModel;
 
 /// Stars of the app: half steps from 0.5 to 5.
-const SCALE: Scale = Scale::MOVIELENS;
+const SCALE: Scale = super::super::STAR_SCALE;
 
 /// One epoch as stored with a model and drawn on the Model page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ pub struct TrainingStatus {
     pub epochs: usize,
     pub train_rmse: Option<f64>,
     /// Held-out RMSE after the last epoch done.
-    pub rmse: Option<f64>,
+    pub holdout_rmse: Option<f64>,
     /// Why the last training failed.
     pub error: Option<String>,
     /// The version the last successful training stored.

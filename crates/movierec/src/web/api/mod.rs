@@ -12,7 +12,6 @@ mod model;
 mod movies;
 mod ratings;
 mod recommendations;
-mod search;
 
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
@@ -55,7 +54,7 @@ where
 fn endpoints() -> Vec<Endpoint> {
     vec![
         endpoint(Method::GET, "/api/v1/openapi.json", openapi),
-        endpoint(Method::GET, "/api/v1/search", search::search),
+        endpoint(Method::GET, "/api/v1/search", movies::search),
         endpoint(Method::GET, "/api/v1/movies/{id}", movies::show),
         endpoint(
             Method::GET,
@@ -136,8 +135,4 @@ impl From<JsonRejection> for AppError {
 /// A movie id from the path; `field` names the path parameter in the message.
 fn path_movie_id(field: &str, raw: &str) -> Result<MovieId, AppError> {
     MovieId::parse(raw).map_err(|e| AppError::bad_request(format!("{field}: {e}")))
-}
-
-fn no_such_movie(id: MovieId) -> AppError {
-    AppError::not_found(format!("There is no movie with id {id}."))
 }

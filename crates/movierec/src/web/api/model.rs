@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use crate::jobs::TrainingStatus;
 use crate::jobs::training::EpochRecord;
+use crate::services::model_report;
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::pages::model::current_model;
 use crate::web::session::RequireAdmin;
 
 /// The serving model's facts (`null` before the first model) and the training status.
@@ -27,7 +27,7 @@ pub struct ModelResponse {
 }
 
 pub async fn show(State(state): State<AppState>) -> Result<Json<ModelResponse>, AppError> {
-    let model = current_model(&state).await?;
+    let model = model_report::current(&state.pool, &state.models).await?;
     let m = model.as_ref();
     Ok(Json(ModelResponse {
         version: m.map(|m| m.version),

@@ -1,11 +1,16 @@
-//! `GET /api/v1/movies/{id}`: what the movie page shows.
+//! `GET /api/v1/movies/{id}` (what the movie page shows) and `GET /api/v1/search` (the search
+//! page's parameters and checks).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use serde::Serialize;
 
-use super::{no_such_movie, path_movie_id};
+use super::path_movie_id;
+use crate::domain::{PageNumber, Stars};
+use crate::search::{self, SearchParams, SearchRequest};
+use crate::services::movie_page;
 use crate::store;
+use crate::store::movie_search::Hit;
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::MaybeUser;
@@ -41,21 +46,16 @@ pub async fn show(
     Path(raw): Path<String>,
 ) -> Result<Json<MovieResponse>, AppError> {
     let id = path_movie_id("id", &raw)?;
-    let movie = store::movies::find(&state.pool, id)
+    let facts = movie_page::facts(&state.pool, id, user.map(|me| me.id))
         .await?
-        .ok_or_else(|| no_such_movie(id))?;
-    let genres = store::movies::genres(&state.pool, id).await?;
-    let average = store::movies::user_average(&state.pool, id).await?;
-    let your_rating = match user {
-        Some(me) => store::ratings::find(&state.pool, me.id, id).await?,
-        None => None,
-    };
+        .ok_or_else(|| AppError::no_such_movie(id))?;
+    let movie = facts.details.movie;
     Ok(Json(MovieResponse {
         id: movie.id,
         title: movie.title,
         year: movie.year,
         release_date: movie.release_date,
-        genres,
+        genres: facts.details.genres,
         director: movie.director,
         mpaa: movie.mpaa,
         runtime_min: movie.runtime_min,
@@ -65,8 +65,82 @@ pub async fn show(
         imdb_rating: movie.imdb_rating,
         imdb_votes: movie.imdb_votes,
         rotten_tomatoes: movie.rotten_tomatoes,
-        users_average: average.average,
-        users_count: average.count,
-        your_rating,
+        users_average: facts.details.average.average,
+        users_count: facts.details.average.count,
+        your_rating: facts.your_rating.map(Stars::value),
     }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct SearchResponse {
+    query: Option<String>,
+    page: i64,
+    pages: i64,
+    per_page: i64,
+    total: i64,
+    results: Vec<SearchHitJson>,
+}
+
+/// One search result.
+#[derive(Debug, Serialize)]
+pub struct SearchHitJson {
+    id: i64,
+    title: String,
+    year: Option<i64>,
+    genres: Vec<String>,
+    imdb_rating: Option<f64>,
+    imdb_votes: Option<i64>,
+}
+
+impl From<Hit> for SearchHitJson {
+    fn from(hit: Hit) -> Self {
+        Self {
+            id: hit.id,
+            title: hit.title,
+            year: hit.year,
+            genres: split_genres(&hit.genres),
+            imdb_rating: hit.imdb_rating,
+            imdb_votes: hit.imdb_votes,
+        }
+    }
+}
+
+fn split_genres(genres: &str) -> Vec<String> {
+    genres
+        .split(", ")
+        .filter(|g| !g.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+) -> Result<Json<SearchResponse>, AppError> {
+    let genres = store::movie_search::genres(&state.pool).await?;
+    let request = SearchRequest::parse_or_browse(&params, &genres)
+        .map_err(|e| AppError::bad_request(e.to_string()))?;
+    let results = search::run(&state.pool, &request).await?;
+    Ok(Json(SearchResponse {
+        query: request.query.map(|q| q.as_str().to_owned()),
+        page: results.page,
+        pages: results.pages,
+        per_page: PageNumber::PER_PAGE,
+        total: results.total,
+        results: results.hits.into_iter().map(SearchHitJson::from).collect(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_genres;
+
+    #[test]
+    fn genres_come_apart_and_none_is_empty() {
+        assert_eq!(
+            split_genres("Drama, Thriller/Suspense"),
+            ["Drama", "Thriller/Suspense"]
+        );
+        assert!(split_genres("").is_empty());
+    }
 }

@@ -5,16 +5,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiJson, no_such_movie, path_movie_id};
-use crate::domain::{PageNumber, Stars};
+use super::{ApiJson, path_movie_id};
+use crate::domain::{PageNumber, RatingSort, Stars};
 use crate::store;
 use crate::store::ratings::RatedMovie;
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::pages::my_ratings::SORTS;
 use crate::web::session::RequireUser;
-
-const PER_PAGE: i64 = 20;
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
@@ -59,16 +56,11 @@ pub async fn list(
     RequireUser(me): RequireUser,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<RatingList>, AppError> {
-    let (sort, _, order) = match query.sort.as_deref() {
-        None => SORTS[0],
-        Some(key) => SORTS
-            .iter()
-            .find(|(k, _, _)| *k == key)
-            .copied()
-            .ok_or_else(|| {
-                let keys: Vec<&str> = SORTS.iter().map(|(k, _, _)| *k).collect();
-                AppError::bad_request(format!("sort: Sort by one of {}.", keys.join(", ")))
-            })?,
+    let sort = match query.sort.as_deref() {
+        None => RatingSort::default(),
+        Some(key) => {
+            RatingSort::parse(key).map_err(|e| AppError::bad_request(format!("sort: {e}")))?
+        }
     };
     let page = match query.page.as_deref() {
         None => PageNumber::FIRST,
@@ -77,14 +69,12 @@ pub async fn list(
         }
     };
     let total = store::ratings::count_for_user(&state.pool, me.id).await?;
-    let ratings =
-        store::ratings::list_for_user(&state.pool, me.id, order, PER_PAGE, page.offset(PER_PAGE))
-            .await?;
+    let ratings = store::ratings::list_for_user(&state.pool, me.id, sort, page).await?;
     Ok(Json(RatingList {
-        sort,
+        sort: sort.key(),
         page: page.get(),
-        pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
-        per_page: PER_PAGE,
+        pages: PageNumber::count(total),
+        per_page: PageNumber::PER_PAGE,
         total,
         ratings: ratings.into_iter().map(RatingItem::from).collect(),
     }))
@@ -115,7 +105,7 @@ pub async fn put(
     let typed = body.rating.map(|v| v.to_string()).unwrap_or_default();
     let stars = Stars::parse(&typed).map_err(|e| AppError::bad_request(format!("rating: {e}")))?;
     if !store::ratings::upsert(&state.pool, me.id, id, stars).await? {
-        return Err(no_such_movie(id));
+        return Err(AppError::no_such_movie(id));
     }
     Ok(Json(RatingSet {
         movie_id: id.get(),
@@ -131,7 +121,7 @@ pub async fn delete(
 ) -> Result<StatusCode, AppError> {
     let id = path_movie_id("movie_id", &raw)?;
     if store::movies::find(&state.pool, id).await?.is_none() {
-        return Err(no_such_movie(id));
+        return Err(AppError::no_such_movie(id));
     }
     store::ratings::delete(&state.pool, me.id, id).await?;
     Ok(StatusCode::NO_CONTENT)

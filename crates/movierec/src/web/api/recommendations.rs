@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
 
-use super::{no_such_movie, path_movie_id};
+use super::path_movie_id;
 use crate::recommend::{self, Source};
 use crate::store;
 use crate::web::AppState;
@@ -91,16 +91,10 @@ pub async fn similar(
     let n = query.get(DEFAULT_SIMILAR)?;
     let id = path_movie_id("id", &raw)?;
     if store::movies::find(&state.pool, id).await?.is_none() {
-        return Err(no_such_movie(id));
+        return Err(AppError::no_such_movie(id));
     }
-    let similar = recommend::similar_movies(
-        &state.pool,
-        &state.models,
-        id.get(),
-        user.map(|me| me.id),
-        n,
-    )
-    .await?;
+    let similar =
+        recommend::similar_movies(&state.pool, &state.models, id, user.map(|me| me.id), n).await?;
     Ok(Json(
         similar
             .into_iter()

@@ -6,11 +6,11 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Redirect;
 
+use super::{NextForm, back, movie_id};
 use crate::store;
 use crate::store::lists::{List, ListedMovie};
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::pages::movies::{NextForm, back, movie_id};
 use crate::web::session::{RequireUser, SessionUser};
 
 async fn add(
@@ -22,9 +22,7 @@ async fn add(
 ) -> Result<Redirect, AppError> {
     let id = movie_id(raw)?;
     if !store::lists::add(&state.pool, list, user_id, id).await? {
-        return Err(AppError::not_found(format!(
-            "There is no movie with id {id}."
-        )));
+        return Err(AppError::no_such_movie(id));
     }
     Ok(back(form.next.as_deref(), id))
 }

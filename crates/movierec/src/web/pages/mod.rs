@@ -7,13 +7,16 @@ pub mod lists;
 pub mod model;
 pub mod movies;
 pub mod my_ratings;
-pub mod search;
+pub mod search_page;
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::response::Redirect;
+use serde::Deserialize;
 
 use super::error::AppError;
-use super::session::SessionUser;
+use super::session::{SessionUser, safe_next};
+use crate::domain::MovieId;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "error.html")]
@@ -45,5 +48,24 @@ impl ErrorPage {
             heading,
             message: error.message.clone(),
         }
+    }
+}
+
+/// Parses the movie id in a page's path; a malformed one is simply a page that does not exist.
+pub fn movie_id(raw: &str) -> Result<MovieId, AppError> {
+    MovieId::parse(raw).map_err(|_| AppError::no_such_movie(raw))
+}
+
+/// A form whose only field is where to go back to afterwards.
+#[derive(Debug, Deserialize)]
+pub struct NextForm {
+    pub next: Option<String>,
+}
+
+/// After a form about a movie: back to `next` (one of our pages), or to the movie's page.
+pub fn back(next: Option<&str>, id: MovieId) -> Redirect {
+    match next {
+        Some(_) => Redirect::to(&safe_next(next)),
+        None => Redirect::to(&format!("/movies/{id}")),
     }
 }

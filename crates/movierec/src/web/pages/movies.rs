@@ -8,14 +8,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::{NextForm, back, movie_id};
 use crate::domain::{MovieId, Stars};
-use crate::recommend::{self, SimilarMovie};
+use crate::recommend::SimilarMovie;
+use crate::services::movie_page;
 use crate::store;
-use crate::store::lists::List;
 use crate::store::movies::{Movie, UserAverage};
 use crate::web::AppState;
 use crate::web::error::AppError;
-use crate::web::session::{MaybeUser, RequireUser, SessionUser, safe_next};
+use crate::web::session::{MaybeUser, RequireUser, SessionUser};
 
 const SIMILAR_MOVIES: usize = 10;
 
@@ -63,66 +64,34 @@ fn group_thousands(n: i64) -> String {
     out
 }
 
-/// Parses the id in the path; a malformed one is simply a page that does not exist.
-pub fn movie_id(raw: &str) -> Result<MovieId, AppError> {
-    MovieId::parse(raw).map_err(|_| no_such_movie(raw))
-}
-
-fn no_such_movie(raw: &str) -> AppError {
-    let shown: String = raw.chars().take(20).collect();
-    AppError::not_found(format!("There is no movie with id {shown}."))
-}
-
 async fn page(
     state: &AppState,
     user: Option<SessionUser>,
     id: MovieId,
     error: Option<String>,
 ) -> Result<MoviePage, AppError> {
-    let movie = store::movies::find(&state.pool, id)
-        .await?
-        .ok_or_else(|| no_such_movie(&id.to_string()))?;
-    let genres = store::movies::genres(&state.pool, id).await?;
-    let average = store::movies::user_average(&state.pool, id).await?;
-    let your_rating = match &user {
-        Some(me) => store::ratings::find(&state.pool, me.id, id)
-            .await?
-            .and_then(|r| Stars::from_f64(r).ok()),
-        None => None,
-    };
-    let (predicted, on_watchlist, hidden) = match &user {
-        Some(me) => (
-            match your_rating {
-                Some(_) => None,
-                None => {
-                    recommend::predicted_for(&state.pool, &state.models, me.id, id.get()).await?
-                }
-            },
-            store::lists::contains(&state.pool, List::Watchlist, me.id, id).await?,
-            store::lists::contains(&state.pool, List::Hidden, me.id, id).await?,
-        ),
-        None => (None, false, false),
-    };
-    let similar = recommend::similar_movies(
+    let view = movie_page::page(
         &state.pool,
         &state.models,
-        id.get(),
+        id,
         user.as_ref().map(|me| me.id),
         SIMILAR_MOVIES,
     )
-    .await?;
+    .await?
+    .ok_or_else(|| AppError::no_such_movie(id))?;
+    let details = view.facts.details;
     Ok(MoviePage {
         user,
-        movie,
-        genres,
-        average,
-        your_rating,
+        movie: details.movie,
+        genres: details.genres,
+        average: details.average,
+        your_rating: view.facts.your_rating,
         choices: Stars::all().rev().collect(),
         error,
-        predicted,
-        on_watchlist,
-        hidden,
-        similar,
+        predicted: view.predicted,
+        on_watchlist: view.on_watchlist,
+        hidden: view.hidden,
+        similar: view.similar,
     })
 }
 
@@ -155,14 +124,9 @@ pub async fn rate(
         }
     };
     if !store::ratings::upsert(&state.pool, me.id, id, stars).await? {
-        return Err(no_such_movie(&raw));
+        return Err(AppError::no_such_movie(id));
     }
     Ok(back(form.next.as_deref(), id).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct NextForm {
-    pub next: Option<String>,
 }
 
 pub async fn unrate(
@@ -175,13 +139,6 @@ pub async fn unrate(
     // Removing a rating that is not there is already the wanted outcome.
     store::ratings::delete(&state.pool, me.id, id).await?;
     Ok(back(form.next.as_deref(), id))
-}
-
-pub fn back(next: Option<&str>, id: MovieId) -> Redirect {
-    match next {
-        Some(_) => Redirect::to(&safe_next(next)),
-        None => Redirect::to(&format!("/movies/{id}")),
-    }
 }
 
 #[cfg(test)]

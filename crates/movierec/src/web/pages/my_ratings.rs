@@ -5,21 +5,12 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use serde::Deserialize;
 
-use crate::domain::Stars;
+use crate::domain::{PageNumber, RatingSort, Stars};
 use crate::store;
-use crate::store::ratings::{RatedMovie, RatingSort};
+use crate::store::ratings::RatedMovie;
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::{RequireUser, SessionUser};
-
-const PAGE_SIZE: i64 = 20;
-
-/// URL key, label and store order of each sort, the default first.
-pub const SORTS: [(&str, &str, RatingSort); 3] = [
-    ("recent", "Recently rated", RatingSort::Recent),
-    ("rating", "Rating", RatingSort::Rating),
-    ("title", "Title", RatingSort::Title),
-];
 
 #[derive(Template, WebTemplate)]
 #[template(path = "my_ratings.html")]
@@ -48,30 +39,27 @@ pub async fn show(
     Query(query): Query<ListQuery>,
 ) -> Result<MyRatingsPage, AppError> {
     // Unknown values fall back to defaults: these are links, not user input worth an error.
-    let (sort, _, order) = SORTS
-        .iter()
-        .find(|(key, _, _)| Some(*key) == query.sort.as_deref())
-        .copied()
-        .unwrap_or(SORTS[0]);
+    let sort = query
+        .sort
+        .as_deref()
+        .and_then(|key| RatingSort::parse(key).ok())
+        .unwrap_or_default();
     let total = store::ratings::count_for_user(&state.pool, me.id).await?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let page = query
-        .page
-        .and_then(|p| p.parse::<i64>().ok())
-        .unwrap_or(1)
-        .clamp(1, pages);
-    let ratings =
-        store::ratings::list_for_user(&state.pool, me.id, order, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-            .await?;
+    let pages = PageNumber::count(total);
+    let page = PageNumber::parse_or_first(query.page.as_deref()).at_most(pages);
+    let ratings = store::ratings::list_for_user(&state.pool, me.id, sort, page).await?;
     Ok(MyRatingsPage {
         user: Some(me),
         ratings,
         total,
-        page,
+        page: page.get(),
         pages,
-        sort,
-        sorts: SORTS.iter().map(|(key, label, _)| (*key, *label)).collect(),
+        sort: sort.key(),
+        sorts: RatingSort::ALL
+            .iter()
+            .map(|sort| (sort.key(), sort.label()))
+            .collect(),
         choices: Stars::all().rev().collect(),
-        here: format!("/my/ratings?sort={sort}&page={page}"),
+        here: format!("/my/ratings?sort={}&page={}", sort.key(), page.get()),
     })
 }

@@ -5,6 +5,8 @@
 
 use sqlx::SqlitePool;
 
+use crate::domain::PageNumber;
+
 /// A movie as a search result lists it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Hit {
@@ -20,7 +22,7 @@ pub struct Hit {
 /// What ranking needs of a movie the index found, and no more: fetching full rows
 /// for hundreds of candidates would cost more than the search itself.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct Candidate {
+pub struct IndexMatch {
     pub id: i64,
     /// The indexed form of the title (see the migration).
     pub search_title: String,
@@ -54,7 +56,7 @@ pub async fn candidates(
     fts_match: &str,
     filters: &Filters,
     limit: i64,
-) -> sqlx::Result<Vec<Candidate>> {
+) -> sqlx::Result<Vec<IndexMatch>> {
     let json: String = sqlx::query_scalar(&format!(
         "SELECT json_group_array(json_object(
                     'id', id, 'search_title', search_title, 'imdb_votes', imdb_votes))
@@ -78,8 +80,7 @@ pub async fn candidates(
 pub async fn browse(
     pool: &SqlitePool,
     filters: &Filters,
-    limit: i64,
-    offset: i64,
+    page: PageNumber,
 ) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar(&format!(
         "SELECT m.id FROM movies m
@@ -90,8 +91,8 @@ pub async fn browse(
     .bind(&filters.genre)
     .bind(filters.year_from)
     .bind(filters.year_to)
-    .bind(limit)
-    .bind(offset)
+    .bind(PageNumber::PER_PAGE)
+    .bind(page.offset())
     .fetch_all(pool)
     .await
 }

@@ -62,7 +62,7 @@ pub async fn show(
     MaybeUser(user): MaybeUser,
     Query(params): Query<SearchParams>,
 ) -> Result<Response, AppError> {
-    let genres = store::search::genres(&state.pool).await?;
+    let genres = store::movie_search::genres(&state.pool).await?;
     let typed = |value: &Option<String>| value.as_deref().unwrap_or_default().trim().to_owned();
     let mut page = SearchPage {
         user,

@@ -1,0 +1,60 @@
+//! What the file-based commands are asked to do, as plain values: the command line builds
+//! them, and nothing here knows about flags.
+
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelKind {
+    Baseline,
+    Sgd,
+    Als,
+    /// Most-rated items first; for comparison in `eval` only.
+    Popularity,
+}
+
+/// The model to fit; unset hyper-parameters take the engine's defaults for the model.
+#[derive(Debug, Clone)]
+pub struct ModelOptions {
+    pub model: ModelKind,
+    pub factors: Option<usize>,
+    pub epochs: Option<usize>,
+    pub lr: Option<f32>,
+    pub reg: Option<f32>,
+    pub reg_bias: Option<f32>,
+    pub popularity_weight: Option<f32>,
+    pub seed: u64,
+    /// Worker threads (0 = all cores).
+    pub threads: usize,
+}
+
+/// `eval`: a train/test pair of files, or one file split into `folds`.
+#[derive(Debug, Clone)]
+pub struct EvalOptions {
+    pub train: Option<PathBuf>,
+    pub test: Option<PathBuf>,
+    pub ratings: Option<PathBuf>,
+    pub folds: usize,
+    /// Test ratings at or above this count as relevant in the top-N metrics.
+    pub relevant: f32,
+    pub model: ModelOptions,
+    /// One JSON object per run instead of a table.
+    pub json: bool,
+}
+
+/// `train`: a ratings file to a model file, or the app's database to a stored model.
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    pub ratings: Option<PathBuf>,
+    pub out: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub model: ModelOptions,
+}
+
+/// `recommend`: the top `n` of a user from a model file.
+#[derive(Debug, Clone)]
+pub struct RecommendOptions {
+    pub model: PathBuf,
+    pub user: String,
+    pub ratings: Option<PathBuf>,
+    pub n: usize,
+}

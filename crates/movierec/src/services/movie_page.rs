@@ -1,0 +1,224 @@
+//! One movie as the movie page and `GET /api/v1/movies/{id}` show it, each read once.
+//!
+//! The page needs the viewer's ratings (their own rating of this movie, and the fold-in that
+//! predicts it) and both lists (the buttons' state, and the hidden movies left out of the
+//! similar ones): one read each, shared by everything derived from them.
+
+use std::collections::HashSet;
+
+use sqlx::SqlitePool;
+
+use crate::domain::{MovieId, Stars};
+use crate::jobs::ModelSlot;
+use crate::recommend::{self, SimilarMovie};
+use crate::store;
+use crate::store::movies::MovieDetails;
+
+/// What anyone sees of a movie, and the viewer's own rating of it.
+#[derive(Debug, Clone)]
+pub struct MovieFacts {
+    pub details: MovieDetails,
+    /// `None` for a visitor who is not logged in or has not rated it.
+    pub your_rating: Option<Stars>,
+}
+
+/// Everything the movie page shows.
+#[derive(Debug, Clone)]
+pub struct MoviePageView {
+    pub facts: MovieFacts,
+    /// The model's guess, for a logged-in viewer who has not rated the movie, once a model
+    /// exists and knows enough of their ratings.
+    pub predicted: Option<f32>,
+    pub on_watchlist: bool,
+    pub hidden: bool,
+    /// Nearest by the model, leaving out the viewer's hidden movies; empty without a model.
+    pub similar: Vec<SimilarMovie>,
+}
+
+/// The movie and the viewer's rating: two statements. `None` when there is no such movie.
+pub async fn facts(
+    pool: &SqlitePool,
+    id: MovieId,
+    viewer: Option<i64>,
+) -> sqlx::Result<Option<MovieFacts>> {
+    let Some(details) = store::movies::details(pool, id).await? else {
+        return Ok(None);
+    };
+    let your_rating = match viewer {
+        Some(user) => store::ratings::find(pool, user, id)
+            .await?
+            .and_then(|stars| Stars::from_f64(stars).ok()),
+        None => None,
+    };
+    Ok(Some(MovieFacts {
+        details,
+        your_rating,
+    }))
+}
+
+/// The whole page: the movie, then (for a logged-in viewer) their ratings and their lists,
+/// then the similar movies' titles. `None` when there is no such movie.
+pub async fn page(
+    pool: &SqlitePool,
+    models: &ModelSlot,
+    id: MovieId,
+    viewer: Option<i64>,
+    similar: usize,
+) -> sqlx::Result<Option<MoviePageView>> {
+    let Some(details) = store::movies::details(pool, id).await? else {
+        return Ok(None);
+    };
+    let serving = models.current();
+    let mut view = MoviePageView {
+        facts: MovieFacts {
+            details,
+            your_rating: None,
+        },
+        predicted: None,
+        on_watchlist: false,
+        hidden: false,
+        similar: Vec::new(),
+    };
+    let mut hidden_movies = HashSet::new();
+    if let Some(user) = viewer {
+        let ratings = store::recommendations::user_ratings(pool, user).await?;
+        let lists = store::lists::for_user(pool, user).await?;
+        view.facts.your_rating = ratings
+            .iter()
+            .find(|&&(movie, _)| movie == id.get())
+            .and_then(|&(_, stars)| Stars::from_f64(stars).ok());
+        if view.facts.your_rating.is_none() {
+            view.predicted = serving
+                .as_deref()
+                .and_then(|serving| recommend::predicted_rating(serving, &ratings, id));
+        }
+        view.on_watchlist = lists.watchlist.contains(&id.get());
+        view.hidden = lists.hidden.contains(&id.get());
+        hidden_movies.extend(lists.hidden);
+    }
+    if let Some(serving) = &serving {
+        view.similar =
+            recommend::similar_with_titles(pool, serving, id, &hidden_movies, similar).await?;
+    }
+    Ok(Some(view))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::{STAR_SCALE, ServingModel};
+    use crate::store::lists::List;
+    use crate::store::test_db::{movie, user, with_movies};
+
+    /// A model of twelve users: 1–6 love movies 1–10 and hate 11–20, 7–12 the reverse.
+    fn two_taste_model() -> ServingModel {
+        let mut records = Vec::new();
+        for user in 1..=12 {
+            for id in 1..=20 {
+                let liked = (id <= 10) == (user <= 6);
+                let stars = if liked { 5.0 } else { 1.0 };
+                records.push((format!("u{user}"), id.to_string(), stars));
+            }
+        }
+        let data = movierec_engine::Dataset::from_records(records, STAR_SCALE);
+        let params = movierec_engine::Params::default()
+            .with_factors(4)
+            .with_epochs(40)
+            .with_popularity_weight(0.0);
+        let model = movierec_engine::fit(&data, &params, None, &movierec_engine::NoProgress);
+        ServingModel::new(1, model.unwrap())
+    }
+
+    async fn rate(pool: &SqlitePool, user: i64, id: i64, stars: &str) {
+        let stars = Stars::parse(stars).unwrap();
+        assert!(
+            store::ratings::upsert(pool, user, movie(id), stars)
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn facts_and_page_show_the_viewers_own_rating_and_lists() {
+        let (_dir, pool) = with_movies(4).await;
+        let ann = user(&pool, "ann").await;
+        rate(&pool, ann, 2, "4.5").await;
+        store::lists::add(&pool, List::Watchlist, ann, movie(2))
+            .await
+            .unwrap();
+        let models = ModelSlot::default();
+
+        let anonymous = facts(&pool, movie(2), None).await.unwrap().unwrap();
+        assert_eq!(anonymous.your_rating, None);
+        assert_eq!(anonymous.details.average.count, 1);
+        let own = facts(&pool, movie(2), Some(ann)).await.unwrap().unwrap();
+        assert_eq!(own.your_rating, Some(Stars::parse("4.5").unwrap()));
+
+        let view = page(&pool, &models, movie(2), Some(ann), 5)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(view.facts.your_rating, own.your_rating);
+        assert!(view.on_watchlist);
+        assert!(!view.hidden);
+        // No model yet: nothing predicted, nothing similar.
+        assert_eq!(view.predicted, None);
+        assert!(view.similar.is_empty());
+
+        assert!(facts(&pool, movie(9), None).await.unwrap().is_none());
+        assert!(
+            page(&pool, &models, movie(9), None, 5)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn with_a_model_the_page_predicts_unrated_movies_and_leaves_hidden_ones_out() {
+        let (_dir, pool) = with_movies(20).await;
+        let models = ModelSlot::default();
+        models.replace(two_taste_model());
+        let ann = user(&pool, "ann").await;
+        for (id, stars) in [(1, "5"), (2, "5"), (11, "1"), (12, "1")] {
+            rate(&pool, ann, id, stars).await;
+        }
+
+        let unrated = page(&pool, &models, movie(3), Some(ann), 5)
+            .await
+            .unwrap()
+            .unwrap();
+        let predicted = unrated
+            .predicted
+            .expect("a prediction for an unrated movie");
+        assert!(predicted > 3.0, "a fan of movies 1-10: {predicted}");
+        assert_eq!(unrated.similar.len(), 5);
+
+        let rated = page(&pool, &models, movie(1), Some(ann), 5)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            rated.predicted, None,
+            "a rated movie shows the rating instead"
+        );
+
+        let nearest = unrated.similar[0].movie.id;
+        store::lists::add(&pool, List::Hidden, ann, movie(nearest))
+            .await
+            .unwrap();
+        let after = page(&pool, &models, movie(3), Some(ann), 5)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(after.similar.len(), 5);
+        assert!(after.similar.iter().all(|s| s.movie.id != nearest));
+        // Someone else still sees it.
+        let anonymous = page(&pool, &models, movie(3), None, 5)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(anonymous.similar.iter().any(|s| s.movie.id == nearest));
+        assert_eq!(anonymous.predicted, None);
+    }
+}
