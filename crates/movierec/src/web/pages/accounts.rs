@@ -311,9 +311,26 @@ pub struct PasswordForm {
     confirm: String,
 }
 
-/// The error to show for a current password that did not check out, if it did not.
-fn password_refusal(check: membership::PasswordCheck) -> Option<(StatusCode, String)> {
-    match check {
+/// Checks the password a logged-in user typed to confirm a change: the status and
+/// message to show when it did not check out.
+async fn check_current_password(
+    state: &AppState,
+    client: ClientAddr,
+    user_id: i64,
+    username: &str,
+    password: String,
+) -> Result<Option<(StatusCode, String)>, AppError> {
+    let address = client.bucket();
+    let check = membership::check_password(
+        &state.pool,
+        &state.hasher,
+        user_id,
+        username,
+        &address,
+        password,
+    )
+    .await?;
+    Ok(match check {
         membership::PasswordCheck::Right => None,
         membership::PasswordCheck::Wrong => Some((
             StatusCode::UNAUTHORIZED,
@@ -323,7 +340,7 @@ fn password_refusal(check: membership::PasswordCheck) -> Option<(StatusCode, Str
             StatusCode::TOO_MANY_REQUESTS,
             accounts::try_again_in(retry_after_secs),
         )),
-    }
+    })
 }
 
 pub async fn change_password(
@@ -350,17 +367,9 @@ pub async fn change_password(
     let Some(new) = new.filter(|_| !invalid) else {
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let ip = client.bucket();
-    let check = membership::check_password(
-        &state.pool,
-        &state.hasher,
-        user_id,
-        &username,
-        &ip,
-        form.current,
-    )
-    .await?;
-    if let Some((status, message)) = password_refusal(check) {
+    if let Some((status, message)) =
+        check_current_password(&state, client, user_id, &username, form.current).await?
+    {
         page.current_error = Some(message);
         return Ok((status, page).into_response());
     }
@@ -405,17 +414,9 @@ pub async fn delete_account(
         page.delete_error = Some("Enter your password to confirm.".into());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let ip = client.bucket();
-    let check = membership::check_password(
-        &state.pool,
-        &state.hasher,
-        user_id,
-        &username,
-        &ip,
-        form.password,
-    )
-    .await?;
-    if let Some((status, message)) = password_refusal(check) {
+    if let Some((status, message)) =
+        check_current_password(&state, client, user_id, &username, form.password).await?
+    {
         page.delete_error = Some(message);
         return Ok((status, page).into_response());
     }
