@@ -31,8 +31,6 @@ use crate::web::{self, AppState};
 
 /// Sessions end after this long without a visit.
 const SESSION_IDLE_DAYS: i64 = 14;
-/// Forms are small; anything bigger is refused before a handler runs.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub struct Application {
     port: u16,
@@ -90,7 +88,7 @@ impl Application {
         // body limit → body timeout → routes.
         let router = web::routes(state.clone())
             .layer(RequestBodyTimeoutLayer::new(config.server.body_timeout))
-            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+            .layer(RequestBodyLimitLayer::new(web::MAX_BODY_BYTES))
             .layer(CsrfLayer::new())
             .layer(middleware::from_fn_with_state(
                 state,

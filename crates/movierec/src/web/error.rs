@@ -270,7 +270,7 @@ async fn from_foreign(response: Response, is_api: bool) -> AppError {
         ErrorKind::NotFound => "There is no page at this address.".to_owned(),
         ErrorKind::PayloadTooLarge => format!(
             "The request body is too large: at most {} KiB.",
-            crate::startup::MAX_BODY_BYTES / 1024
+            super::MAX_BODY_BYTES / 1024
         ),
         // axum adds the `Allow` header after this layer, so it cannot be quoted here.
         ErrorKind::MethodNotAllowed if is_api => "This endpoint does not take this method; \

@@ -51,6 +51,10 @@ use crate::domain::IpNet;
 use crate::jobs::{ModelSlot, Trainer};
 use crate::services::accounts::Hasher;
 
+/// Forms and API bodies are small; anything bigger is refused with 413 before a handler
+/// runs.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
