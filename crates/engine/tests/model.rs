@@ -91,7 +91,7 @@ fn progress_reports_every_epoch_with_validation() {
     let reports = log.0.into_inner().unwrap();
     assert_eq!(reports.len(), p.epochs);
     assert_eq!(reports.last().unwrap().epoch, p.epochs);
-    assert!(reports.iter().all(|r| r.valid_rmse.is_some()));
+    assert!(reports.iter().all(|r| r.holdout_rmse.is_some()));
     assert!(reports.last().unwrap().train_rmse < reports[0].train_rmse);
 }
 

@@ -11,8 +11,8 @@ pub struct EpochReport {
     pub epochs: usize,
     /// RMSE on the training ratings (for SGD, the running error during the epoch).
     pub train_rmse: f64,
-    /// RMSE on the validation ratings, when [`fit`](crate::fit) was given some.
-    pub valid_rmse: Option<f64>,
+    /// RMSE on the held-out ratings, when [`fit`](crate::fit) was given some.
+    pub holdout_rmse: Option<f64>,
     /// Seconds since training started.
     pub seconds: f64,
 }

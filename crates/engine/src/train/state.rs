@@ -123,7 +123,7 @@ impl<'a> Reporter<'a> {
             epoch: epoch + 1,
             epochs: self.epochs,
             train_rmse,
-            valid_rmse: self.validation.map(|v| rows.rmse(v, self.scale)),
+            holdout_rmse: self.validation.map(|v| rows.rmse(v, self.scale)),
             seconds: self.started.elapsed().as_secs_f64(),
         });
         Ok(self.progress.should_stop())

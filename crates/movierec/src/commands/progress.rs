@@ -21,7 +21,7 @@ impl EpochBar {
 impl Progress for EpochBar {
     fn on_epoch(&self, r: &EpochReport) {
         self.0.set_position(r.epoch as u64);
-        let msg = match r.valid_rmse {
+        let msg = match r.holdout_rmse {
             Some(v) => format!("train rmse {:.4}, valid rmse {v:.4}", r.train_rmse),
             None => format!("train rmse {:.4}", r.train_rmse),
         };

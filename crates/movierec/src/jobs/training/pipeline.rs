@@ -31,7 +31,7 @@ impl From<&EpochReport> for EpochRecord {
         Self {
             epoch: r.epoch,
             train_rmse: r.train_rmse,
-            holdout_rmse: r.valid_rmse,
+            holdout_rmse: r.holdout_rmse,
             seconds: r.seconds,
         }
     }

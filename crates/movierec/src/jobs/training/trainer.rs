@@ -48,7 +48,7 @@ impl Progress for StatusProgress {
             s.epoch = r.epoch;
             s.epochs = r.epochs;
             s.train_rmse = Some(r.train_rmse);
-            s.holdout_rmse = r.valid_rmse;
+            s.holdout_rmse = r.holdout_rmse;
         });
     }
 
