@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod http_server;
+pub mod importers;
 pub mod jobs;
 pub mod offline;
 pub mod recommend;
