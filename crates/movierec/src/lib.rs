@@ -7,6 +7,7 @@ pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod http_server;
+pub mod importers;
 pub mod jobs;
 pub mod recommend;
 pub mod search;

@@ -2,6 +2,7 @@
 //!
 //! Each `parse` returns a message fit to show next to the form field or in a JSON error.
 
+mod imdb_id;
 pub mod ip_net;
 mod movie_id;
 mod page_number;
@@ -12,6 +13,7 @@ mod search_query;
 mod stars;
 mod username;
 
+pub use imdb_id::ImdbId;
 pub use ip_net::IpNet;
 pub use movie_id::MovieId;
 pub use page_number::PageNumber;

@@ -1,0 +1,479 @@
+use std::io::{Cursor, Write};
+
+use proptest::prelude::*;
+use zip::write::SimpleFileOptions;
+
+use super::*;
+
+const MOVIES_CSV: &str = r#"movieId,title,genres
+1,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy
+2,"Matrix, The (1999)",Action|Sci-Fi|Thriller
+3,"Amelie (Fabuleux destin d'Amélie Poulain, Le) (2001)",Comedy|Romance
+4,"Good, the Bad and the Ugly, The (Buono, il brutto, il cattivo, Il) (1966)",Action|Adventure|Western
+5,"Seven (a.k.a. Se7en) (1995)",Mystery|Thriller
+6,"""Great Performances"" Cats (1998)",Musical
+7,Black Mirror,(no genres listed)
+8,"Fawlty Towers (1975-1979)",Comedy
+9,"Avventura, L' (Adventure, The) (1960) ",Drama
+"#;
+
+const LINKS_CSV: &str = "movieId,imdbId,tmdbId
+1,0114709,862
+2,0133093,603
+3,0211915,194
+4,0060196,429
+5,114369,807
+6,0173714,
+";
+
+const RATINGS_CSV: &str = "userId,movieId,rating,timestamp
+1,1,4.0,964982703
+1,2,0.5,964981247
+2,2,5.0,1445714835
+2,3,3.5,1445714885
+3,6,2.5,1494273047
+";
+
+fn zip_of(files: &[(&str, &[u8])], top: Option<&str>, method: CompressionMethod) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default().compression_method(method);
+    if let Some(top) = top {
+        writer.add_directory(format!("{top}/"), options).unwrap();
+    }
+    for (name, bytes) in files {
+        let name = top.map_or(name.to_string(), |t| format!("{t}/{name}"));
+        writer.start_file(name, options).unwrap();
+        writer.write_all(bytes).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+fn csv_files() -> Vec<(&'static str, &'static [u8])> {
+    vec![
+        ("movies.csv", MOVIES_CSV.as_bytes()),
+        ("links.csv", LINKS_CSV.as_bytes()),
+        ("ratings.csv", RATINGS_CSV.as_bytes()),
+        ("README.txt", b"Summary\n"),
+    ]
+}
+
+fn write_folder(dir: &Path, files: &[(&str, &[u8])]) {
+    fs::create_dir_all(dir).unwrap();
+    for (name, bytes) in files {
+        fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+fn all<T>(records: Records<T>) -> Vec<T> {
+    records.collect::<Result<_, _>>().unwrap()
+}
+
+#[test]
+fn a_rating_stays_compact() {
+    // ml-32m's 32 million ratings: 512 MB at 16 bytes each if a caller holds them all.
+    assert_eq!(std::mem::size_of::<Rating>(), 16);
+}
+
+#[test]
+fn titles_are_taken_apart() {
+    let cases: [(&str, &str, Option<&str>, Option<u16>); 12] = [
+        ("Toy Story (1995)", "Toy Story", None, Some(1995)),
+        ("Toy Story (1995)  ", "Toy Story", None, Some(1995)),
+        ("Matrix, The (1999)", "The Matrix", None, Some(1999)),
+        (
+            "Amelie (Fabuleux destin d'Amélie Poulain, Le) (2001)",
+            "Amelie",
+            Some("Le Fabuleux destin d'Amélie Poulain"),
+            Some(2001),
+        ),
+        ("Misérables, Les (1995)", "Les Misérables", None, Some(1995)),
+        ("Dolce Vita, La (1960)", "La Dolce Vita", None, Some(1960)),
+        ("Gattopardo, Il (1963)", "Il Gattopardo", None, Some(1963)),
+        ("Boot, Das (1981)", "Das Boot", None, Some(1981)),
+        (
+            "Laberinto del fauno, El (2006)",
+            "El Laberinto del fauno",
+            None,
+            Some(2006),
+        ),
+        ("Avventura, L' (1960)", "L'Avventura", None, Some(1960)),
+        ("Black Mirror", "Black Mirror", None, None),
+        (
+            "(500) Days of Summer (2009)",
+            "(500) Days of Summer",
+            None,
+            Some(2009),
+        ),
+    ];
+    for (raw, title, original, year) in cases {
+        let parts = parse_title(raw);
+        assert_eq!(parts.title, title, "{raw}");
+        assert_eq!(parts.original_title.as_deref(), original, "{raw}");
+        assert_eq!(parts.year, year, "{raw}");
+    }
+    let seven = parse_title("Seven (a.k.a. Se7en) (1995)");
+    assert_eq!(
+        (seven.title.as_str(), seven.aka.as_deref()),
+        ("Seven", Some("Se7en"))
+    );
+    assert_eq!(seven.original_title, None);
+    // Article words inside a title stay where they are.
+    assert_eq!(parse_title("Die Hard (1988)").title, "Die Hard");
+    assert_eq!(
+        parse_title("Me, Myself & Irene (2000)").title,
+        "Me, Myself & Irene"
+    );
+    assert_eq!(parse_title("Fawlty Towers (1975-1979)").year, Some(1975));
+    assert_eq!(parse_title("(1995)").title, "(1995)");
+}
+
+fn check_csv_set(set: &MovieLensSet) {
+    assert_eq!(set.layout(), Layout::Csv);
+    let movies = all(set.movies().unwrap());
+    assert_eq!(movies.len(), 9);
+    let matrix = &movies[1];
+    assert_eq!(matrix.title, "The Matrix");
+    assert_eq!(matrix.year, Some(1999));
+    assert_eq!(matrix.genres, ["Action", "Sci-Fi", "Thriller"]);
+    assert_eq!(matrix.imdb_id.unwrap().to_string(), "tt0133093");
+    assert_eq!(matrix.tmdb_id, Some(603));
+    assert_eq!(
+        movies[2].original_title.as_deref(),
+        Some("Le Fabuleux destin d'Amélie Poulain")
+    );
+    assert_eq!(movies[3].title, "The Good, the Bad and the Ugly");
+    assert_eq!(
+        movies[3].original_title.as_deref(),
+        Some("Il Buono, il brutto, il cattivo")
+    );
+    // An id written without its leading zero.
+    assert_eq!(movies[4].imdb_id.unwrap().to_string(), "tt0114369");
+    assert_eq!(movies[5].title, "\"Great Performances\" Cats");
+    assert_eq!(movies[5].tmdb_id, None);
+    assert!(movies[5].imdb_id.is_some());
+    assert!(movies[6].genres.is_empty());
+    assert_eq!(movies[6].year, None);
+    assert_eq!(movies[6].imdb_id, None);
+    assert_eq!(movies[8].title, "L'Avventura");
+    assert_eq!(movies[8].original_title.as_deref(), Some("The Adventure"));
+
+    let ratings = all(set.ratings().unwrap());
+    assert_eq!(ratings.len(), 5);
+    assert_eq!(
+        ratings[1],
+        Rating {
+            user_id: 1,
+            movie_id: 2,
+            stars: Stars::from_f64(0.5).unwrap(),
+            timestamp: 964_981_247
+        }
+    );
+    assert_eq!(ratings[3].stars.value(), 3.5);
+    assert_eq!(all(set.links().unwrap().unwrap()).len(), 6);
+}
+
+#[test]
+fn reads_the_csv_layout_from_a_folder_with_or_without_a_top_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let set_dir = dir.path().join("ml-latest-small");
+    write_folder(&set_dir, &csv_files());
+    let direct = MovieLensSet::open(&set_dir).unwrap();
+    assert_eq!(direct.name(), "ml-latest-small");
+    check_csv_set(&direct);
+    // The folder the archive was unpacked into.
+    let parent = MovieLensSet::open(dir.path()).unwrap();
+    assert_eq!(parent.name(), "ml-latest-small");
+    check_csv_set(&parent);
+}
+
+#[test]
+fn reads_the_csv_layout_from_zips_as_published_and_flat() {
+    let dir = tempfile::tempdir().unwrap();
+    let published = dir.path().join("ml-25m.zip");
+    fs::write(
+        &published,
+        zip_of(&csv_files(), Some("ml-25m"), CompressionMethod::Deflated),
+    )
+    .unwrap();
+    let set = MovieLensSet::open(&published).unwrap();
+    assert_eq!(set.name(), "ml-25m");
+    check_csv_set(&set);
+
+    let flat = dir.path().join("mine.zip");
+    fs::write(&flat, zip_of(&csv_files(), None, CompressionMethod::Stored)).unwrap();
+    let set = MovieLensSet::open(&flat).unwrap();
+    assert_eq!(set.name(), "mine");
+    check_csv_set(&set);
+}
+
+#[test]
+fn errors_in_a_zip_name_the_entry_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ml-32m.zip");
+    let bad = format!("{RATINGS_CSV}4,1,six,1494273047\n");
+    let mut files = csv_files();
+    files[2].1 = bad.as_bytes();
+    fs::write(
+        &path,
+        zip_of(&files, Some("ml-32m"), CompressionMethod::Deflated),
+    )
+    .unwrap();
+    let set = MovieLensSet::open(&path).unwrap();
+    let results: Vec<_> = set.ratings().unwrap().collect();
+    assert_eq!(results.len(), 6, "stops after the error");
+    let err = results.last().unwrap().as_ref().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "ml-32m/ratings.csv:7: rating: 'six' is not a number"
+    );
+}
+
+#[test]
+fn a_corrupt_entry_is_an_io_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ml.zip");
+    let mut bytes = zip_of(&csv_files(), Some("ml"), CompressionMethod::Stored);
+    let at = bytes.windows(9).position(|w| w == b"964982703").unwrap();
+    bytes[at] = b'8';
+    fs::write(&path, bytes).unwrap();
+    let set = MovieLensSet::open(&path).unwrap();
+    let err = set.ratings().unwrap().find_map(Result::err).unwrap();
+    assert!(matches!(err, ParseError::Io { .. }), "{err}");
+    assert_eq!(err.file(), "ml/ratings.csv");
+}
+
+#[test]
+fn reads_ml_100k_with_latin1_titles() {
+    let mut item = Vec::new();
+    item.extend_from_slice(
+        b"1|Toy Story (1995)|01-Jan-1995||http://us.imdb.com/M/title-exact?Toy%20Story%20(1995)|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n",
+    );
+    item.extend_from_slice(b"2|Mis\xe9rables, Les (1995)|01-Jan-1995||http://us.imdb.com/M/title-exact?Miserables|0|0|0|0|0|0|0|0|1|0|0|0|1|0|0|0|0|0|0\n");
+    item.extend_from_slice(b"267|unknown||||1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n");
+    item.extend_from_slice(b"1300|'Til There Was You (1997)|01-Jan-1997||http://x|0|0|0|0|0|0|0|0|1|0|0|0|0|0|1|0|0|0|0\n");
+    let data = b"196\t242\t3\t881250949\n186\t302\t3\t891717742\n22\t377\t1\t878887116\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ml-100k.zip");
+    let files: [(&str, &[u8]); 3] = [("u.item", &item), ("u.data", data), ("u1.base", data)];
+    fs::write(
+        &path,
+        zip_of(&files, Some("ml-100k"), CompressionMethod::Deflated),
+    )
+    .unwrap();
+    let set = MovieLensSet::open(&path).unwrap();
+    assert_eq!(set.layout(), Layout::Ml100k);
+    assert!(set.links().unwrap().is_none());
+    let movies = all(set.movies().unwrap());
+    assert_eq!(movies[0].genres, ["Animation", "Children", "Comedy"]);
+    assert_eq!(movies[1].title, "Les Misérables");
+    assert_eq!(movies[1].genres, ["Drama", "Musical"]);
+    assert_eq!(movies[2].title, "unknown");
+    assert!(movies[2].genres.is_empty());
+    assert_eq!(movies[3].year, Some(1997));
+    let ratings = all(set.ratings().unwrap());
+    assert_eq!(ratings.len(), 3);
+    assert_eq!(
+        (
+            ratings[0].user_id,
+            ratings[0].movie_id,
+            ratings[0].stars.value()
+        ),
+        (196, 242, 3.0)
+    );
+}
+
+#[test]
+fn reads_ml_1m_with_latin1_titles() {
+    let movies = b"1::Toy Story (1995)::Animation|Children's|Comedy\n73::Mis\xe9rables, Les (1995)::Drama|Musical\n2019::Seven Samurai (The Magnificent Seven) (Shichinin no samurai) (1954)::Action|Drama\n";
+    let ratings = b"1::1193::5::978300760\r\n1::661::3::978302109\r\n";
+    let dir = tempfile::tempdir().unwrap();
+    write_folder(
+        &dir.path().join("ml-1m"),
+        &[
+            ("movies.dat", movies),
+            ("ratings.dat", ratings),
+            ("users.dat", b"1::F::1::10::48067\n"),
+        ],
+    );
+    let set = MovieLensSet::open(dir.path()).unwrap();
+    assert_eq!(set.layout(), Layout::Ml1m);
+    let movies = all(set.movies().unwrap());
+    assert_eq!(movies[0].genres, ["Animation", "Children", "Comedy"]);
+    assert_eq!(movies[1].title, "Les Misérables");
+    assert_eq!(movies[2].title, "Seven Samurai (The Magnificent Seven)");
+    assert_eq!(
+        movies[2].original_title.as_deref(),
+        Some("Shichinin no samurai")
+    );
+    let ratings = all(set.ratings().unwrap());
+    assert_eq!(ratings[1].timestamp, 978_302_109);
+    assert_eq!(ratings[0].stars.value(), 5.0);
+}
+
+#[test]
+fn refuses_what_is_not_a_set() {
+    let dir = tempfile::tempdir().unwrap();
+    write_folder(dir.path(), &[("movies.csv", MOVIES_CSV.as_bytes())]);
+    let err = MovieLensSet::open(dir.path()).err().unwrap();
+    assert!(matches!(err, ParseError::Layout { .. }));
+    assert!(err.to_string().contains("not a MovieLens set"), "{err}");
+    let file = dir.path().join("movies.csv");
+    assert!(matches!(
+        MovieLensSet::open(&file),
+        Err(ParseError::Layout { .. })
+    ));
+    assert!(matches!(
+        MovieLensSet::open(&dir.path().join("none")),
+        Err(ParseError::Io { .. })
+    ));
+}
+
+#[test]
+fn bad_lines_name_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, String, &str); 5] = [
+        (
+            "movies.csv",
+            MOVIES_CSV.replace("3,\"Amelie", "x,\"Amelie"),
+            "movies.csv:4: movieId: 'x' is not an id",
+        ),
+        (
+            "links.csv",
+            format!("{LINKS_CSV}7,tt12x,1\n"),
+            "links.csv:8: imdbId: 'tt12x' is not an IMDb id.",
+        ),
+        (
+            "ratings.csv",
+            RATINGS_CSV.replace("3.5", "3.2"),
+            "ratings.csv:5: rating: '3.2': A rating is in half stars: 0.5, 1, 1.5 … 5.",
+        ),
+        (
+            "ratings.csv",
+            format!("{RATINGS_CSV}1,2,3\n"),
+            "ratings.csv:7: 3 fields separated by ',' where 4 are expected",
+        ),
+        (
+            "ratings.csv",
+            RATINGS_CSV.replace("userId", "user"),
+            "ratings.csv:1: the first line must be the header userId,movieId,rating,timestamp",
+        ),
+    ];
+    for (i, (file, text, expected)) in cases.into_iter().enumerate() {
+        let set_dir = dir.path().join(i.to_string());
+        let mut files = csv_files();
+        let slot = files.iter_mut().find(|(name, _)| *name == file).unwrap();
+        slot.1 = text.as_bytes();
+        write_folder(&set_dir, &files);
+        let set = MovieLensSet::open(&set_dir).unwrap();
+        let err = match file {
+            "ratings.csv" => set.ratings().unwrap().find_map(Result::err),
+            _ => set
+                .movies()
+                .err()
+                .or_else(|| set.movies().unwrap().find_map(Result::err)),
+        }
+        .unwrap();
+        assert_eq!(err.to_string(), expected);
+    }
+}
+
+/// Runs each parser of the module over `bytes` as if it were that file.
+fn parse_everything(bytes: &[u8]) -> Vec<(&'static str, ParseError)> {
+    fn errors<T>(name: &'static str, records: Records<T>) -> Vec<(&'static str, ParseError)> {
+        records.filter_map(Result::err).map(|e| (name, e)).collect()
+    }
+    let lines = |name: &'static str| Lines::new(Box::new(Cursor::new(bytes.to_vec())), name);
+    let input = || -> Input { Box::new(Cursor::new(bytes.to_vec())) };
+    let mut found = Vec::new();
+    found.extend(errors(
+        "u.item",
+        line_records(lines("u.item"), parse_u_item),
+    ));
+    found.extend(errors(
+        "u.data",
+        line_records(lines("u.data"), |l| parse_rating(l, "\t")),
+    ));
+    found.extend(errors(
+        "movies.dat",
+        line_records(lines("movies.dat"), parse_movies_dat),
+    ));
+    found.extend(errors(
+        "ratings.dat",
+        line_records(lines("ratings.dat"), |l| parse_rating(l, "::")),
+    ));
+    found.extend(errors(
+        "movies.csv",
+        movies_csv(input(), "movies.csv".into(), HashMap::new()),
+    ));
+    found.extend(errors(
+        "links.csv",
+        with_header(lines("links.csv"), "movieId,imdbId,tmdbId", parse_link),
+    ));
+    found.extend(errors(
+        "ratings.csv",
+        with_header(
+            lines("ratings.csv"),
+            "userId,movieId,rating,timestamp",
+            |l| parse_rating(l, ","),
+        ),
+    ));
+    found
+}
+
+fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
+    let line_count = bytes.split(|b| *b == b'\n').count() as u64;
+    for (name, err) in parse_everything(bytes) {
+        prop_assert_eq!(err.file(), name);
+        let line = err.line();
+        prop_assert!(
+            line.is_some_and(|l| (1..=line_count).contains(&l)),
+            "{}: {:?} of {}",
+            name,
+            line,
+            line_count
+        );
+    }
+    Ok(())
+}
+
+fn rows() -> impl Strategy<Value = Vec<u8>> {
+    let field = prop_oneof![
+        "[0-9]{1,10}",
+        "[0-5]\\.[05]",
+        "\"[A-Za-z, ]{0,10}\"",
+        "[A-Za-z, ()]{0,20}\\([0-9]{4}\\)",
+        "[A-Za-z|']{0,12}",
+        any::<String>(),
+    ];
+    let sep = prop_oneof![Just(","), Just("::"), Just("|"), Just("\t")];
+    proptest::collection::vec((proptest::collection::vec(field, 1..25), sep), 0..6).prop_map(
+        |rows| {
+            let mut text = String::from("movieId,imdbId,tmdbId\n");
+            for (fields, sep) in rows {
+                text.push_str(&fields.join(sep));
+                text.push('\n');
+            }
+            text.into_bytes()
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        check(&bytes)?;
+    }
+
+    #[test]
+    fn arbitrary_rows_never_panic(bytes in rows()) {
+        check(&bytes)?;
+    }
+
+    #[test]
+    fn arbitrary_titles_never_panic(raw in any::<String>()) {
+        let parts = parse_title(&raw);
+        prop_assert!(parts.title.chars().count() <= raw.chars().count() + 1);
+    }
+}
