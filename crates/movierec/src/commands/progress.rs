@@ -34,3 +34,51 @@ impl Drop for EpochBar {
         self.0.finish_and_clear();
     }
 }
+
+/// Ratings imported so far: a spinner with the count and rate on a terminal, a log line
+/// every million ratings otherwise (a long import under a scheduler still shows life).
+pub struct ImportBar {
+    bar: ProgressBar,
+    terminal: bool,
+    logged: std::cell::Cell<u64>,
+}
+
+impl ImportBar {
+    pub fn new(label: String) -> Self {
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{prefix} {spinner} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        bar.set_style(style);
+        bar.set_prefix(label);
+        Self {
+            bar,
+            terminal,
+            logged: std::cell::Cell::new(0),
+        }
+    }
+}
+
+impl crate::services::imports::ImportProgress for ImportBar {
+    fn movies(&self, done: u64) {
+        self.bar.set_message(format!("{done} movies"));
+        self.bar.tick();
+    }
+
+    fn ratings(&self, done: u64) {
+        let per_second = done as f64 / self.bar.elapsed().as_secs_f64().max(1e-3);
+        self.bar
+            .set_message(format!("{done} ratings ({per_second:.0}/s)"));
+        self.bar.tick();
+        if !self.terminal && done / 1_000_000 > self.logged.get() {
+            self.logged.set(done / 1_000_000);
+            eprintln!("{done} ratings imported");
+        }
+    }
+}
+
+impl Drop for ImportBar {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}

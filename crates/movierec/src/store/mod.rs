@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod devices;
+pub mod imports;
 pub mod lists;
 pub mod models;
 pub mod movie_search;
@@ -51,11 +52,24 @@ pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
         .connect_with(options)
         .await
         .with_context(|| format!("cannot open database {database_url:?}"))?;
-    MIGRATOR
-        .run(&pool)
-        .await
-        .context("cannot apply database migrations")?;
+    migrate(&pool).await?;
     Ok(pool)
+}
+
+/// Applies the pending migrations on one connection with foreign keys off: SQLite's way to
+/// rebuild a table others refer to (a migration that must change a constraint), since the
+/// setting cannot change inside the transaction each migration runs in.
+async fn migrate(pool: &SqlitePool) -> anyhow::Result<()> {
+    let mut conn = pool.acquire().await?;
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut *conn)
+        .await?;
+    let migrated = MIGRATOR.run(&mut *conn).await;
+    sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(&mut *conn)
+        .await?;
+    migrated.context("cannot apply database migrations")?;
+    Ok(())
 }
 
 /// Seconds since the Unix epoch: the one representation of time in the database.
