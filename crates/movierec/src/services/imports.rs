@@ -236,6 +236,12 @@ async fn import_movies(
     let mut genre_ids = HashMap::new();
     for (done, (movie, imdb)) in by_title.into_iter().enumerate() {
         let ml = i64::from(movie.movie_id);
+        // A movie added or merged just before may have the same IMDb id: a set's duplicate.
+        if let Some(&i) = imdb.as_ref().and_then(|imdb| catalog.by_imdb.get(imdb)) {
+            summary.duplicates += 1;
+            ids.insert(movie.movie_id, catalog.movies[i].id);
+            continue;
+        }
         let candidates = catalog.title_candidates(movie, imdb.as_deref());
         if let [i] = candidates[..] {
             let id = catalog.movies[i].id;

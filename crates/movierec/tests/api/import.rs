@@ -17,6 +17,7 @@ const MOVIES_CSV: &str = "movieId,title,genres
 2,Parasite (2019),Comedy|Drama|Thriller
 3,Doppelganger Days (2001),Drama
 4,\"Quiet Tuesday, A (2015)\",(no genres listed)
+5,Parasite (2019),Drama
 ";
 
 const LINKS_CSV: &str = "movieId,imdbId,tmdbId
@@ -24,6 +25,7 @@ const LINKS_CSV: &str = "movieId,imdbId,tmdbId
 2,6751668,496243
 3,,
 4,,
+5,6751668,
 ";
 
 const RATINGS_CSV: &str = "userId,movieId,rating,timestamp
@@ -32,6 +34,7 @@ const RATINGS_CSV: &str = "userId,movieId,rating,timestamp
 1,3,2.5,964982224
 2,1,3.0,1445714835
 2,4,3.5,1445714885
+2,5,4.0,1445714890
 3,1,5.0,1494273047
 3,2,4.5,1494273052
 3,3,1.0,1494273060
@@ -140,7 +143,7 @@ async fn a_movielens_set_merges_into_the_catalog_once() {
     let out = import(&app, &broken);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("ratings.csv:10:"), "{stderr}");
+    assert!(stderr.contains("ratings.csv:11:"), "{stderr}");
     assert!(
         snapshot(&db).await == before,
         "a failed import changed the database"
@@ -150,12 +153,13 @@ async fn a_movielens_set_merges_into_the_catalog_once() {
     write_folder(&folder, RATINGS_CSV);
     let first = stdout_of(&import(&app, &folder));
     for line in [
-        "movies: 4 in the set",
+        "movies: 5 in the set",
         "added: 3",
         "merged: 1 (0 by IMDb id, 1 by title and year)",
         "already imported: 0",
+        "duplicates (same IMDb id as another movie of the set): 1",
         "ambiguous: 1",
-        "ratings: 8",
+        "ratings: 9",
         "raters: 3 (3 new)",
     ] {
         assert!(first.contains(line), "{line:?} missing from:\n{first}");
@@ -199,9 +203,18 @@ async fn a_movielens_set_merges_into_the_catalog_once() {
         2
     );
     // New films come with their ids, genres and a place in the search index.
-    let parasite: i64 = scalar(&db, "SELECT id FROM movies WHERE imdb_id = 'tt6751668'").await;
-    let parasite = movie_json(&app, parasite).await;
+    let parasite_id = scalar(&db, "SELECT id FROM movies WHERE imdb_id = 'tt6751668'").await;
+    let parasite = movie_json(&app, parasite_id).await;
     assert_eq!(parasite["title"], "Parasite");
+    // The set's second "Parasite" shares the IMDb id: its rating lands on the same film.
+    assert_eq!(
+        scalar(
+            &db,
+            &format!("SELECT COUNT(*) FROM ratings WHERE movie_id = {parasite_id}")
+        )
+        .await,
+        3
+    );
     assert_eq!(parasite["year"], 2019);
     assert_eq!(
         parasite["genres"],
@@ -254,8 +267,9 @@ async fn a_movielens_set_merges_into_the_catalog_once() {
         "added: 0",
         "merged: 0 (0 by IMDb id, 0 by title and year)",
         "already imported: 4",
+        "duplicates (same IMDb id as another movie of the set): 1",
         "ambiguous: 0",
-        "ratings: 8",
+        "ratings: 9",
         "raters: 3 (0 new)",
     ] {
         assert!(second.contains(line), "{line:?} missing from:\n{second}");
@@ -275,4 +289,20 @@ async fn critic_ratings(db: &SqlitePool, movie: i64) -> i64 {
         ),
     )
     .await
+}
+
+#[tokio::test]
+async fn community_raters_do_not_take_the_first_account_s_place() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_folder(dir.path(), RATINGS_CSV);
+    stdout_of(&import(&app, dir.path()));
+    // The site's first person still becomes its administrator.
+    app.register("bob", "correct horse battery").await;
+    let db = app.database().await;
+    let role: String = sqlx::query_scalar("SELECT role FROM users WHERE username_lower = 'bob'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(role, "admin");
 }
