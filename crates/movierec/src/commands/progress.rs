@@ -1,4 +1,6 @@
-//! An epoch progress bar on stderr.
+//! Progress on stderr: training epochs and imported ratings.
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use movierec_engine::{EpochReport, Progress};
@@ -40,7 +42,7 @@ impl Drop for EpochBar {
 pub struct ImportBar {
     bar: ProgressBar,
     terminal: bool,
-    logged: std::cell::Cell<u64>,
+    logged: AtomicU64,
 }
 
 impl ImportBar {
@@ -54,7 +56,7 @@ impl ImportBar {
         Self {
             bar,
             terminal,
-            logged: std::cell::Cell::new(0),
+            logged: AtomicU64::new(0),
         }
     }
 }
@@ -70,8 +72,8 @@ impl crate::services::imports::ImportProgress for ImportBar {
         self.bar
             .set_message(format!("{done} ratings ({per_second:.0}/s)"));
         self.bar.tick();
-        if !self.terminal && done / 1_000_000 > self.logged.get() {
-            self.logged.set(done / 1_000_000);
+        let millions = done / 1_000_000;
+        if !self.terminal && millions > self.logged.swap(millions, Ordering::Relaxed) {
             eprintln!("{done} ratings imported");
         }
     }
