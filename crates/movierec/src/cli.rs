@@ -48,6 +48,43 @@ pub enum Command {
     Recommend(RecommendArgs),
     /// Make an account an administrator of the site, or a regular user again.
     Admin(crate::admin::AdminArgs),
+    /// Import a public data set into the catalog and the ratings.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub source: ImportSource,
+    /// The app's database.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/movierec.db",
+        global = true
+    )]
+    pub database_url: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// A MovieLens set from GroupLens: its folder or its `.zip` as downloaded.
+    Movielens {
+        /// The folder or `.zip` (ml-100k, ml-1m, ml-latest-small, ml-25m, ml-32m…).
+        path: PathBuf,
+    },
+}
+
+impl From<ImportArgs> for commands::ImportOptions {
+    fn from(args: ImportArgs) -> Self {
+        let source = match args.source {
+            ImportSource::Movielens { path } => commands::ImportSource::MovieLens(path),
+        };
+        Self {
+            source,
+            database_url: args.database_url,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

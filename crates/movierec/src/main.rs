@@ -15,5 +15,6 @@ fn main() -> anyhow::Result<()> {
         Command::Train(args) => commands::train::run(args.into()),
         Command::Recommend(args) => commands::recommend::run(args.into()),
         Command::Admin(args) => admin::run(&args),
+        Command::Import(args) => commands::import::run(args.into()),
     }
 }

@@ -58,3 +58,17 @@ pub struct RecommendOptions {
     pub ratings: Option<PathBuf>,
     pub n: usize,
 }
+
+/// `import`: a data set into the app's database.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub source: ImportSource,
+    pub database_url: String,
+}
+
+/// A data set to import, by kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportSource {
+    /// A MovieLens folder or `.zip`.
+    MovieLens(PathBuf),
+}

@@ -1,4 +1,6 @@
-//! An epoch progress bar on stderr.
+//! Progress on stderr: training epochs and imported ratings.
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use movierec_engine::{EpochReport, Progress};
@@ -32,5 +34,53 @@ impl Progress for EpochBar {
 impl Drop for EpochBar {
     fn drop(&mut self) {
         self.0.finish_and_clear();
+    }
+}
+
+/// Ratings imported so far: a spinner with the count and rate on a terminal, a log line
+/// every million ratings otherwise (a long import under a scheduler still shows life).
+pub struct ImportBar {
+    bar: ProgressBar,
+    terminal: bool,
+    logged: AtomicU64,
+}
+
+impl ImportBar {
+    pub fn new(label: String) -> Self {
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{prefix} {spinner} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        bar.set_style(style);
+        bar.set_prefix(label);
+        Self {
+            bar,
+            terminal,
+            logged: AtomicU64::new(0),
+        }
+    }
+}
+
+impl crate::services::imports::ImportProgress for ImportBar {
+    fn movies(&self, done: u64) {
+        self.bar.set_message(format!("{done} movies"));
+        self.bar.tick();
+    }
+
+    fn ratings(&self, done: u64) {
+        let per_second = done as f64 / self.bar.elapsed().as_secs_f64().max(1e-3);
+        self.bar
+            .set_message(format!("{done} ratings ({per_second:.0}/s)"));
+        self.bar.tick();
+        let millions = done / 1_000_000;
+        if !self.terminal && millions > self.logged.swap(millions, Ordering::Relaxed) {
+            eprintln!("{done} ratings imported");
+        }
+    }
+}
+
+impl Drop for ImportBar {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
     }
 }

@@ -50,7 +50,7 @@ pub enum Layout {
 impl Layout {
     const ALL: [Layout; 3] = [Layout::Csv, Layout::Ml1m, Layout::Ml100k];
 
-    fn movies_file(self) -> &'static str {
+    pub fn movies_file(self) -> &'static str {
         match self {
             Self::Ml100k => "u.item",
             Self::Ml1m => "movies.dat",
@@ -58,7 +58,7 @@ impl Layout {
         }
     }
 
-    fn ratings_file(self) -> &'static str {
+    pub fn ratings_file(self) -> &'static str {
         match self {
             Self::Ml100k => "u.data",
             Self::Ml1m => "ratings.dat",

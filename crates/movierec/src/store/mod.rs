@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod devices;
+pub mod imports;
 pub mod lists;
 pub mod models;
 pub mod movie_search;
@@ -51,11 +52,24 @@ pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
         .connect_with(options)
         .await
         .with_context(|| format!("cannot open database {database_url:?}"))?;
-    MIGRATOR
-        .run(&pool)
-        .await
-        .context("cannot apply database migrations")?;
+    migrate(&pool).await?;
     Ok(pool)
+}
+
+/// Applies the pending migrations on one connection with foreign keys off: SQLite's way to
+/// rebuild a table others refer to (a migration that must change a constraint), since the
+/// setting cannot change inside the transaction each migration runs in.
+async fn migrate(pool: &SqlitePool) -> anyhow::Result<()> {
+    let mut conn = pool.acquire().await?;
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut *conn)
+        .await?;
+    let migrated = MIGRATOR.run(&mut *conn).await;
+    sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(&mut *conn)
+        .await?;
+    migrated.context("cannot apply database migrations")?;
+    Ok(())
 }
 
 /// Seconds since the Unix epoch: the one representation of time in the database.
@@ -131,5 +145,81 @@ pub(crate) mod test_db {
 
     pub fn movie(id: i64) -> MovieId {
         MovieId::new(id).expect("a movie id")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use sqlx::sqlite::SqliteConnectOptions;
+
+    use super::*;
+
+    /// The `users` rebuild of migration 14 keeps every account and everything that refers
+    /// to one, though the app's connections enforce foreign keys with cascading deletes.
+    #[tokio::test]
+    async fn rebuilding_users_keeps_their_ratings() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("old.db").display());
+        let options = SqliteConnectOptions::from_str(&url)
+            .unwrap()
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let old = SqlitePool::connect_with(options).await.unwrap();
+        let mut before = sqlx::migrate::Migrator {
+            migrations: MIGRATOR.migrations.clone(),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        before.migrations = before
+            .migrations
+            .iter()
+            .filter(|m| m.version < 14)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        before.run(&old).await.unwrap();
+        sqlx::query(
+            "INSERT INTO users (id, username, username_lower, password_hash, kind, created_at, role)
+             VALUES (7, 'Ann', 'ann', 'hash', 'user', 1, 'admin'),
+                    (8, 'Critic', 'critic', NULL, 'critic', 1, 'user');
+             INSERT INTO movies (id, title) VALUES (1, 'A film');
+             INSERT INTO ratings (user_id, movie_id, rating, updated_at)
+             VALUES (7, 1, 4.5, 1), (8, 1, 3.0, 1);",
+        )
+        .execute(&old)
+        .await
+        .unwrap();
+        old.close().await;
+
+        let pool = connect(&url).await.unwrap();
+        let ratings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ratings")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(ratings, 2);
+        let ann: (String, String, Option<String>) =
+            sqlx::query_as("SELECT kind, role, password_hash FROM users WHERE id = 7")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(ann, ("user".into(), "admin".into(), Some("hash".into())));
+        // Foreign keys are back on for the app: a rating of nobody is refused.
+        let orphan = sqlx::query(
+            "INSERT INTO ratings (user_id, movie_id, rating, updated_at) VALUES (99, 1, 3.0, 1)",
+        )
+        .execute(&pool)
+        .await;
+        assert!(orphan.is_err());
+        // Deleting an account still takes its ratings with it.
+        sqlx::query("DELETE FROM users WHERE id = 8")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ratings")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(left, 1);
     }
 }

@@ -8,6 +8,7 @@ mod browser;
 mod catalog;
 mod helpers;
 mod home;
+mod import;
 mod in_process;
 mod offline;
 mod process;

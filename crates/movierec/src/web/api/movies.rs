@@ -28,6 +28,8 @@ pub struct MovieResponse {
     creative_type: Option<String>,
     source: Option<String>,
     distributor: Option<String>,
+    /// `tt` and at least seven digits, when known.
+    imdb_id: Option<String>,
     /// IMDb users, 0–10.
     imdb_rating: Option<f64>,
     imdb_votes: Option<i64>,
@@ -62,6 +64,7 @@ pub async fn show(
         creative_type: movie.creative_type,
         source: movie.source,
         distributor: movie.distributor,
+        imdb_id: movie.imdb_id,
         imdb_rating: movie.imdb_rating,
         imdb_votes: movie.imdb_votes,
         rotten_tomatoes: movie.rotten_tomatoes,

@@ -1,0 +1,362 @@
+//! Imports of public data sets into the catalog and the ratings: MovieLens for now.
+//!
+//! An import runs in one transaction: a malformed line anywhere leaves the database as it
+//! was. Its movies are matched to the catalog by id first (MovieLens id from an earlier
+//! import, then IMDb id), then by normalised title and year (±1) against catalog movies no
+//! MovieLens movie has claimed yet. A title that fits two catalog movies is never merged: the
+//! movie is added as a new one and the summary lists the case. Re-running the same import
+//! writes nothing.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use sqlx::{SqliteConnection, SqlitePool};
+
+use crate::importers::ParseError;
+use crate::importers::movielens::{self, MovieLensSet};
+use crate::search::text;
+use crate::store::imports::{self as store, KnownMovie, RATINGS_PER_STATEMENT, RatingRow};
+
+/// How far apart two release years may be for the same film: data sets disagree by one
+/// around New Year and between festival and theatrical releases.
+const YEAR_TOLERANCE: i64 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error("{file}: rating {index} is of movie {movie_id}, which the set's movies do not list")]
+    UnknownMovie {
+        file: String,
+        index: u64,
+        movie_id: u32,
+    },
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// A title that fitted several catalog movies, so it was added as a movie of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ambiguity {
+    pub title: String,
+    pub year: Option<u16>,
+    /// The catalog movies it could have been.
+    pub candidates: Vec<i64>,
+    /// The movie it became.
+    pub added_as: i64,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// The set's name (its folder or archive).
+    pub set: String,
+    /// Movies in the set.
+    pub movies: u64,
+    /// Movies new to the catalog (ambiguous ones included).
+    pub added: u64,
+    /// Catalog movies the set's movies were merged into, by IMDb id.
+    pub merged_by_imdb: u64,
+    /// Catalog movies the set's movies were merged into, by title and year.
+    pub merged_by_title: u64,
+    /// Movies an earlier import of the set already brought in.
+    pub already_imported: u64,
+    /// Movies of the set sharing their IMDb id with another of its movies: their ratings go
+    /// to that film.
+    pub duplicates: u64,
+    pub ambiguous: Vec<Ambiguity>,
+    /// Ratings in the set.
+    pub ratings: u64,
+    /// Community raters in the set, and how many of them are new accounts.
+    pub raters: u64,
+    pub new_raters: u64,
+}
+
+/// Told how far an import got; the command line draws it.
+pub trait ImportProgress {
+    fn movies(&self, _done: u64) {}
+    fn ratings(&self, _done: u64) {}
+}
+
+impl ImportProgress for () {}
+
+/// The username of MovieLens user `id`; the colon keeps it apart from any site username.
+pub fn movielens_username(id: u32) -> String {
+    format!("ml:{id}")
+}
+
+/// Imports the MovieLens set at `path` (a folder or the published `.zip`).
+///
+/// The files are read on the calling thread: this is for the command line, not a server.
+pub async fn import_movielens(
+    pool: &SqlitePool,
+    path: &Path,
+    progress: &dyn ImportProgress,
+) -> Result<ImportSummary, ImportError> {
+    let set = MovieLensSet::open(path)?;
+    let mut summary = ImportSummary {
+        set: set.name().to_owned(),
+        ..ImportSummary::default()
+    };
+    let mut tx = pool.begin().await?;
+    let movie_ids = import_movies(&mut tx, &set, &mut summary, progress).await?;
+    import_ratings(&mut tx, &set, &movie_ids, &mut summary, progress).await?;
+    tx.commit().await?;
+    Ok(summary)
+}
+
+/// The catalog as matching sees it, kept up to date as movies are merged and added.
+struct Catalog {
+    movies: Vec<KnownMovie>,
+    by_movielens: HashMap<i64, usize>,
+    by_imdb: HashMap<String, usize>,
+    /// Normalised title → movies with that title.
+    by_title: HashMap<String, Vec<usize>>,
+    tmdb_taken: HashSet<i64>,
+}
+
+impl Catalog {
+    fn new(movies: Vec<KnownMovie>) -> Self {
+        let mut catalog = Self {
+            movies: Vec::with_capacity(movies.len()),
+            by_movielens: HashMap::new(),
+            by_imdb: HashMap::new(),
+            by_title: HashMap::new(),
+            tmdb_taken: HashSet::new(),
+        };
+        for movie in movies {
+            catalog.push(movie);
+        }
+        catalog
+    }
+
+    fn push(&mut self, movie: KnownMovie) {
+        let i = self.movies.len();
+        if let Some(ml) = movie.movielens_id {
+            self.by_movielens.insert(ml, i);
+        }
+        if let Some(imdb) = &movie.imdb_id {
+            self.by_imdb.insert(imdb.clone(), i);
+        }
+        if let Some(tmdb) = movie.tmdb_id {
+            self.tmdb_taken.insert(tmdb);
+        }
+        self.by_title
+            .entry(text::normalise(&movie.title))
+            .or_default()
+            .push(i);
+        self.movies.push(movie);
+    }
+
+    /// Catalog movies that may be `movie` by title and year: unclaimed by MovieLens and
+    /// without a different IMDb id.
+    fn title_candidates(&self, movie: &movielens::Movie, imdb: Option<&str>) -> Vec<usize> {
+        let Some(same_title) = self.by_title.get(&text::normalise(&movie.title)) else {
+            return Vec::new();
+        };
+        same_title
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let known = &self.movies[i];
+                let year_fits = match (known.year, movie.year) {
+                    (Some(a), Some(b)) => (a - i64::from(b)).abs() <= YEAR_TOLERANCE,
+                    (None, None) => true,
+                    _ => false,
+                };
+                let imdb_fits = match (&known.imdb_id, imdb) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => true,
+                };
+                year_fits && imdb_fits && known.movielens_id.is_none()
+            })
+            .collect()
+    }
+
+    /// `tmdb` unless another movie has it already; then the movie goes without.
+    fn claim_tmdb(&mut self, tmdb: Option<u32>) -> Option<i64> {
+        let tmdb = i64::from(tmdb?);
+        self.tmdb_taken.insert(tmdb).then_some(tmdb)
+    }
+
+    /// Records ids just written to the movie at `i`, as `fill_ids` does.
+    fn fill(&mut self, i: usize, imdb: Option<&str>, tmdb: Option<i64>, ml: i64) {
+        let known = &mut self.movies[i];
+        if known.imdb_id.is_none()
+            && let Some(imdb) = imdb
+        {
+            known.imdb_id = Some(imdb.to_owned());
+            self.by_imdb.insert(imdb.to_owned(), i);
+        }
+        known.tmdb_id = known.tmdb_id.or(tmdb);
+        if known.movielens_id.is_none() {
+            known.movielens_id = Some(ml);
+            self.by_movielens.insert(ml, i);
+        }
+    }
+}
+
+/// Merges or adds the set's movies; returns the database id of each MovieLens movie id.
+async fn import_movies(
+    conn: &mut SqliteConnection,
+    set: &MovieLensSet,
+    summary: &mut ImportSummary,
+    progress: &dyn ImportProgress,
+) -> Result<HashMap<u32, i64>, ImportError> {
+    // Under 100,000 movies even in the largest sets: held, so that every id match is made
+    // before any title match can claim a catalog movie.
+    let movies = set.movies()?.collect::<Result<Vec<_>, _>>()?;
+    summary.movies = movies.len() as u64;
+    let mut catalog = Catalog::new(store::known_movies(conn).await?);
+    let mut ids = HashMap::with_capacity(movies.len());
+    let mut by_title = Vec::new();
+
+    for movie in &movies {
+        let ml = i64::from(movie.movie_id);
+        let imdb = movie.imdb_id.map(|id| id.to_string());
+        if let Some(&i) = catalog.by_movielens.get(&ml) {
+            summary.already_imported += 1;
+            ids.insert(movie.movie_id, catalog.movies[i].id);
+        } else if let Some(&i) = imdb.as_ref().and_then(|imdb| catalog.by_imdb.get(imdb)) {
+            let id = catalog.movies[i].id;
+            if catalog.movies[i].movielens_id.is_some() {
+                summary.duplicates += 1;
+            } else {
+                let tmdb = catalog.claim_tmdb(movie.tmdb_id);
+                store::fill_ids(conn, id, None, tmdb, Some(ml)).await?;
+                catalog.fill(i, None, tmdb, ml);
+                summary.merged_by_imdb += 1;
+            }
+            ids.insert(movie.movie_id, id);
+        } else {
+            by_title.push((movie, imdb));
+        }
+    }
+
+    let mut genre_ids = HashMap::new();
+    for (done, (movie, imdb)) in by_title.into_iter().enumerate() {
+        let ml = i64::from(movie.movie_id);
+        // A movie added or merged just before may have the same IMDb id: a set's duplicate.
+        if let Some(&i) = imdb.as_ref().and_then(|imdb| catalog.by_imdb.get(imdb)) {
+            summary.duplicates += 1;
+            ids.insert(movie.movie_id, catalog.movies[i].id);
+            continue;
+        }
+        let candidates = catalog.title_candidates(movie, imdb.as_deref());
+        if let [i] = candidates[..] {
+            let id = catalog.movies[i].id;
+            let tmdb = catalog.claim_tmdb(movie.tmdb_id);
+            store::fill_ids(conn, id, imdb.as_deref(), tmdb, Some(ml)).await?;
+            catalog.fill(i, imdb.as_deref(), tmdb, ml);
+            summary.merged_by_title += 1;
+            ids.insert(movie.movie_id, id);
+        } else {
+            let tmdb = catalog.claim_tmdb(movie.tmdb_id);
+            let year = movie.year.map(i64::from);
+            let search_title = text::padded(&text::normalise(&movie.title));
+            let id = store::insert_movie(
+                conn,
+                &movie.title,
+                year,
+                imdb.as_deref(),
+                tmdb,
+                Some(ml),
+                &search_title,
+            )
+            .await?;
+            for genre in &movie.genres {
+                let genre_id = match genre_ids.get(genre) {
+                    Some(&g) => g,
+                    None => {
+                        let g = store::genre_id(conn, genre).await?;
+                        genre_ids.insert(genre.clone(), g);
+                        g
+                    }
+                };
+                store::add_genre(conn, id, genre_id).await?;
+            }
+            if candidates.len() > 1 {
+                summary.ambiguous.push(Ambiguity {
+                    title: movie.title.clone(),
+                    year: movie.year,
+                    candidates: candidates.iter().map(|&i| catalog.movies[i].id).collect(),
+                    added_as: id,
+                });
+            }
+            catalog.push(KnownMovie {
+                id,
+                title: movie.title.clone(),
+                year,
+                imdb_id: imdb,
+                tmdb_id: tmdb,
+                movielens_id: Some(ml),
+            });
+            summary.added += 1;
+            ids.insert(movie.movie_id, id);
+        }
+        if done % 1000 == 0 {
+            progress.movies(done as u64);
+        }
+    }
+    progress.movies(summary.movies);
+    Ok(ids)
+}
+
+/// Streams the ratings into the database in batches, creating raters as they appear.
+async fn import_ratings(
+    conn: &mut SqliteConnection,
+    set: &MovieLensSet,
+    movie_ids: &HashMap<u32, i64>,
+    summary: &mut ImportSummary,
+    progress: &dyn ImportProgress,
+) -> Result<(), ImportError> {
+    let mut raters: HashMap<u32, i64> = store::community_raters(conn)
+        .await?
+        .into_iter()
+        .filter_map(|(id, name)| Some((name.strip_prefix("ml:")?.parse().ok()?, id)))
+        .collect();
+    let mut seen = HashSet::new();
+    let now = crate::store::now();
+    let mut batch = Vec::with_capacity(RATINGS_PER_STATEMENT);
+    for rating in set.ratings()? {
+        let rating = rating?;
+        summary.ratings += 1;
+        let movie_id =
+            *movie_ids
+                .get(&rating.movie_id)
+                .ok_or_else(|| ImportError::UnknownMovie {
+                    file: set.layout().ratings_file().to_owned(),
+                    index: summary.ratings,
+                    movie_id: rating.movie_id,
+                })?;
+        let user_id = match raters.get(&rating.user_id) {
+            Some(&id) => id,
+            None => {
+                let id =
+                    store::insert_community_rater(conn, &movielens_username(rating.user_id), now)
+                        .await?;
+                raters.insert(rating.user_id, id);
+                summary.new_raters += 1;
+                id
+            }
+        };
+        seen.insert(rating.user_id);
+        batch.push(RatingRow {
+            user_id,
+            movie_id,
+            stars: rating.stars.value(),
+            // When the rating reached this site, not when it was given: the server counts
+            // ratings newer than its model to decide when to retrain.
+            updated_at: now,
+        });
+        if batch.len() == RATINGS_PER_STATEMENT {
+            store::upsert_ratings(conn, &batch).await?;
+            batch.clear();
+            progress.ratings(summary.ratings);
+        }
+    }
+    store::upsert_ratings(conn, &batch).await?;
+    progress.ratings(summary.ratings);
+    summary.raters = seen.len() as u64;
+    Ok(())
+}

@@ -1,0 +1,308 @@
+//! `movierec import movielens`, run as the real binary against a test app's database.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use sqlx::SqlitePool;
+
+use crate::helpers::{TestApp, spawn_app};
+
+/// "Toy Story" (1995) of the embedded catalog, which the set's movie 1 must merge into.
+const TOY_STORY: i64 = 2975;
+
+const MOVIES_CSV: &str = "movieId,title,genres
+1,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy
+2,Parasite (2019),Comedy|Drama|Thriller
+3,Doppelganger Days (2001),Drama
+4,\"Quiet Tuesday, A (2015)\",(no genres listed)
+5,Parasite (2019),Drama
+";
+
+const LINKS_CSV: &str = "movieId,imdbId,tmdbId
+1,0114709,862
+2,6751668,496243
+3,,
+4,,
+5,6751668,
+";
+
+const RATINGS_CSV: &str = "userId,movieId,rating,timestamp
+1,1,4.0,964982703
+1,2,5.0,964981247
+1,3,2.5,964982224
+2,1,3.0,1445714835
+2,4,3.5,1445714885
+2,5,4.0,1445714890
+3,1,5.0,1494273047
+3,2,4.5,1494273052
+3,3,1.0,1494273060
+";
+
+fn set_files(ratings: &str) -> [(&'static str, String); 3] {
+    [
+        ("movies.csv", MOVIES_CSV.to_owned()),
+        ("links.csv", LINKS_CSV.to_owned()),
+        ("ratings.csv", ratings.to_owned()),
+    ]
+}
+
+fn write_folder(dir: &Path, ratings: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (name, text) in set_files(ratings) {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+}
+
+/// The archive as GroupLens publishes it: the files under one top folder, deflated.
+fn write_zip(path: &Path) {
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    writer.add_directory("ml-test/", options).unwrap();
+    for (name, text) in set_files(RATINGS_CSV) {
+        writer
+            .start_file(format!("ml-test/{name}"), options)
+            .unwrap();
+        writer.write_all(text.as_bytes()).unwrap();
+    }
+    writer.finish().unwrap();
+}
+
+fn import(app: &TestApp, path: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_movierec"))
+        .args(["import", "movielens", path.to_str().unwrap()])
+        .args(["--database-url", &app.database_url()])
+        .env("RUST_BACKTRACE", "0")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+fn stdout_of(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "import failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+/// Everything an import could write, in a comparable form.
+async fn snapshot(db: &SqlitePool) -> Vec<String> {
+    let mut rows = Vec::new();
+    for sql in [
+        "SELECT user_id || ' ' || movie_id || ' ' || rating || ' ' || updated_at FROM ratings",
+        "SELECT id || ' ' || title || ' ' || IFNULL(year, '') || ' ' || IFNULL(imdb_id, '')
+                || ' ' || IFNULL(tmdb_id, '') || ' ' || IFNULL(movielens_id, '') FROM movies",
+        "SELECT id || ' ' || username || ' ' || kind FROM users",
+        "SELECT movie_id || ' ' || genre_id FROM movie_genres",
+        "SELECT rowid || ' ' || search_title FROM movie_search",
+    ] {
+        let mut part: Vec<String> = sqlx::query_scalar(sql).fetch_all(db).await.unwrap();
+        part.sort();
+        rows.extend(part);
+    }
+    rows
+}
+
+async fn scalar(db: &SqlitePool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(db).await.unwrap()
+}
+
+async fn movie_json(app: &TestApp, id: i64) -> Value {
+    let response = app.get(&format!("/api/v1/movies/{id}")).await;
+    assert_eq!(response.status().as_u16(), 200);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_movielens_set_merges_into_the_catalog_once() {
+    let app = spawn_app().await;
+    app.register("alice", "correct horse battery").await;
+    assert_eq!(
+        app.rate(TOY_STORY as u32, "4.5").await.status().as_u16(),
+        303
+    );
+    let db = app.database().await;
+    // Two catalog movies the set's "Doppelganger Days" (2001) fits equally well.
+    let twins: Vec<i64> = sqlx::query_scalar(
+        "INSERT INTO movies (title, year) VALUES ('Doppelganger Days', 2001),
+                                                  ('Doppelganger Days', 2002) RETURNING id",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    // A malformed line anywhere stops the import, naming it, and nothing is written.
+    let broken = dir.path().join("broken");
+    write_folder(&broken, &format!("{RATINGS_CSV}4,2,lots,1494273060\n"));
+    let before = snapshot(&db).await;
+    let out = import(&app, &broken);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ratings.csv:11:"), "{stderr}");
+    assert!(
+        snapshot(&db).await == before,
+        "a failed import changed the database"
+    );
+
+    let folder = dir.path().join("ml-test");
+    write_folder(&folder, RATINGS_CSV);
+    let first = stdout_of(&import(&app, &folder));
+    for line in [
+        "movies: 5 in the set",
+        "added: 3",
+        "merged: 1 (0 by IMDb id, 1 by title and year)",
+        "already imported: 0",
+        "duplicates (same IMDb id as another movie of the set): 1",
+        "ambiguous: 1",
+        "ratings: 9",
+        "raters: 3 (3 new)",
+    ] {
+        assert!(first.contains(line), "{line:?} missing from:\n{first}");
+    }
+    let fits = format!(
+        "Doppelganger Days (2001) fits movies {}, {}",
+        twins[0], twins[1]
+    );
+    assert!(first.contains(&fits), "{first}");
+
+    // The catalog film keeps its id and the site user's rating, and gains its IMDb id.
+    let toy_story = movie_json(&app, TOY_STORY).await;
+    assert_eq!(toy_story["imdb_id"], "tt0114709");
+    assert_eq!(toy_story["title"], "Toy Story");
+    // The site's average stays the site users' own: community raters are counted apart.
+    assert_eq!(toy_story["users_count"], 1);
+    assert_eq!(toy_story["users_average"], 4.5);
+    assert_eq!(
+        scalar(
+            &db,
+            &format!("SELECT COUNT(*) FROM ratings WHERE movie_id = {TOY_STORY}")
+        )
+        .await,
+        1 + 3 + critic_ratings(&db, TOY_STORY).await
+    );
+    // The ambiguous twins were left alone; the set's film became a movie of its own.
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM movies WHERE title = 'Doppelganger Days'"
+        )
+        .await,
+        3
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM movies WHERE title = 'Doppelganger Days' AND movielens_id IS NULL"
+        )
+        .await,
+        2
+    );
+    // New films come with their ids, genres and a place in the search index.
+    let parasite_id = scalar(&db, "SELECT id FROM movies WHERE imdb_id = 'tt6751668'").await;
+    let parasite = movie_json(&app, parasite_id).await;
+    assert_eq!(parasite["title"], "Parasite");
+    // The set's second "Parasite" shares the IMDb id: its rating lands on the same film.
+    assert_eq!(
+        scalar(
+            &db,
+            &format!("SELECT COUNT(*) FROM ratings WHERE movie_id = {parasite_id}")
+        )
+        .await,
+        3
+    );
+    assert_eq!(parasite["year"], 2019);
+    assert_eq!(
+        parasite["genres"],
+        serde_json::json!(["Comedy", "Drama", "Thriller"])
+    );
+    let found: Value = app
+        .get("/api/v1/search?q=parasite")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["results"][0]["title"], "Parasite", "{found}");
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM movies WHERE title = 'A Quiet Tuesday'"
+        )
+        .await,
+        1
+    );
+
+    // Community raters: no password, not people of the site.
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM users WHERE kind = 'community' AND password_hash IS NULL"
+        )
+        .await,
+        3
+    );
+    assert_eq!(
+        scalar(&db, "SELECT COUNT(*) FROM users WHERE kind = 'user'").await,
+        1
+    );
+    for password in ["", "correct horse battery"] {
+        let response = app.login("ml:1", password).await;
+        assert!(
+            response.status().is_client_error(),
+            "a community rater logged in: {}",
+            response.status()
+        );
+    }
+
+    // The same set again, as the published zip: nothing changes.
+    let after_first = snapshot(&db).await;
+    let zip = dir.path().join("ml-test.zip");
+    write_zip(&zip);
+    let second = stdout_of(&import(&app, &zip));
+    for line in [
+        "added: 0",
+        "merged: 0 (0 by IMDb id, 0 by title and year)",
+        "already imported: 4",
+        "duplicates (same IMDb id as another movie of the set): 1",
+        "ambiguous: 0",
+        "ratings: 9",
+        "raters: 3 (0 new)",
+    ] {
+        assert!(second.contains(line), "{line:?} missing from:\n{second}");
+    }
+    assert!(
+        snapshot(&db).await == after_first,
+        "a re-run changed the database"
+    );
+}
+
+async fn critic_ratings(db: &SqlitePool, movie: i64) -> i64 {
+    scalar(
+        db,
+        &format!(
+            "SELECT COUNT(*) FROM ratings r JOIN users u ON u.id = r.user_id
+              WHERE r.movie_id = {movie} AND u.kind = 'critic'"
+        ),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn community_raters_do_not_take_the_first_account_s_place() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_folder(dir.path(), RATINGS_CSV);
+    stdout_of(&import(&app, dir.path()));
+    // The site's first person still becomes its administrator.
+    app.register("bob", "correct horse battery").await;
+    let db = app.database().await;
+    let role: String = sqlx::query_scalar("SELECT role FROM users WHERE username_lower = 'bob'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(role, "admin");
+}
