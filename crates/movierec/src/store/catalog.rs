@@ -27,12 +27,19 @@ pub struct CatalogRow {
 }
 
 /// Loads the catalog in one transaction, unless the database already holds exactly
-/// this many movies (the usual restart). Returns whether anything was written.
+/// this many movies among the catalog's ids (the usual restart). Returns whether anything
+/// was written.
 ///
-/// Rows are upserted, so a newer catalog refreshes an older one in place and never
-/// touches users' ratings.
+/// Movies added later (imports) take ids above the catalog's, so they are not counted:
+/// counting every movie would reload the catalog, and rewrite the critics' ratings, on
+/// every start after an import. Rows are upserted, so a newer catalog refreshes an older
+/// one in place and never touches users' ratings.
 pub async fn load(pool: &SqlitePool, critics: &[&str], rows: &[CatalogRow]) -> sqlx::Result<bool> {
-    let present = super::movies::count(pool).await?;
+    let last_id = rows.iter().map(|r| r.id).max().unwrap_or(0);
+    let present: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM movies WHERE id <= $1")
+        .bind(last_id)
+        .fetch_one(pool)
+        .await?;
     if usize::try_from(present).is_ok_and(|n| n == rows.len()) {
         return Ok(false);
     }

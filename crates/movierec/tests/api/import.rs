@@ -306,3 +306,23 @@ async fn community_raters_do_not_take_the_first_account_s_place() {
         .unwrap();
     assert_eq!(role, "admin");
 }
+
+#[tokio::test]
+async fn a_restart_after_an_import_leaves_the_catalog_alone() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    write_folder(dir.path(), RATINGS_CSV);
+    stdout_of(&import(&app, dir.path()));
+    let db = app.database().await;
+    assert!(scalar(&db, "SELECT COUNT(*) FROM movies").await > 3192 - 100);
+    // Mark every rating; a catalog reload would rewrite the critics' ones.
+    sqlx::query("UPDATE ratings SET updated_at = 1")
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    let app = app.restart().await;
+    let db = app.database().await;
+    let rewritten = scalar(&db, "SELECT COUNT(*) FROM ratings WHERE updated_at <> 1").await;
+    assert_eq!(rewritten, 0, "the restart reloaded the catalog");
+}
