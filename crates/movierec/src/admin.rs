@@ -4,44 +4,20 @@
 use std::str::FromStr;
 
 use anyhow::{Context, bail};
-use clap::{Args, Subcommand};
 use sqlx::sqlite::SqliteConnectOptions;
 
 use crate::store::users::RoleChange;
 
-#[derive(Debug, Args)]
-pub struct AdminArgs {
-    #[command(subcommand)]
-    pub action: AdminAction,
-    /// The app's database.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://data/movierec.db",
-        global = true
-    )]
+/// Grant (`admin: true`) or revoke the administrator role of the account `name`.
+#[derive(Debug, Clone)]
+pub struct RoleRequest {
+    pub name: String,
+    pub admin: bool,
     pub database_url: String,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum AdminAction {
-    /// Make an account an administrator: it may train models and change site settings.
-    Grant {
-        /// The account's username (any case).
-        name: String,
-    },
-    /// Make an administrator a regular user again; the last administrator stays.
-    Revoke {
-        /// The account's username (any case).
-        name: String,
-    },
-}
-
-pub fn run(args: &AdminArgs) -> anyhow::Result<()> {
-    let (name, admin) = match &args.action {
-        AdminAction::Grant { name } => (name, true),
-        AdminAction::Revoke { name } => (name, false),
-    };
+pub fn run(args: RoleRequest) -> anyhow::Result<()> {
+    let (name, admin) = (&args.name, args.admin);
     let lower = name.trim().to_lowercase();
     // Connecting would create an empty database, where no account is found anyway.
     let options = SqliteConnectOptions::from_str(&args.database_url)

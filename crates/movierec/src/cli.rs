@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
+use crate::admin;
 use crate::commands;
 use crate::config::Config;
 use crate::domain::IpNet;
@@ -47,15 +48,14 @@ pub enum Command {
     /// Print the top-N recommendations of a user from a saved model.
     Recommend(RecommendArgs),
     /// Make an account an administrator of the site, or a regular user again.
-    Admin(crate::admin::AdminArgs),
+    Admin(AdminArgs),
     /// Import a public data set into the catalog and the ratings.
     Import(ImportArgs),
 }
 
-#[derive(Debug, Args)]
-pub struct ImportArgs {
-    #[command(subcommand)]
-    pub source: ImportSource,
+/// The database of the commands that work on the app's data.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArg {
     /// The app's database.
     #[arg(
         long,
@@ -64,6 +64,50 @@ pub struct ImportArgs {
         global = true
     )]
     pub database_url: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    #[command(subcommand)]
+    pub action: AdminAction,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminAction {
+    /// Make an account an administrator: it may train models and change site settings.
+    Grant {
+        /// The account's username (any case).
+        name: String,
+    },
+    /// Make an administrator a regular user again; the last administrator stays.
+    Revoke {
+        /// The account's username (any case).
+        name: String,
+    },
+}
+
+impl From<AdminArgs> for admin::RoleRequest {
+    fn from(args: AdminArgs) -> Self {
+        let (name, admin) = match args.action {
+            AdminAction::Grant { name } => (name, true),
+            AdminAction::Revoke { name } => (name, false),
+        };
+        Self {
+            name,
+            admin,
+            database_url: args.database.database_url,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub source: ImportSource,
+    #[command(flatten)]
+    pub database: DatabaseArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,7 +126,7 @@ impl From<ImportArgs> for commands::ImportOptions {
         };
         Self {
             source,
-            database_url: args.database_url,
+            database_url: args.database.database_url,
         }
     }
 }

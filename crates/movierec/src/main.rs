@@ -14,7 +14,7 @@ fn main() -> anyhow::Result<()> {
         Command::Eval(args) => commands::eval::run(args.into()),
         Command::Train(args) => commands::train::run(args.into()),
         Command::Recommend(args) => commands::recommend::run(args.into()),
-        Command::Admin(args) => admin::run(&args),
+        Command::Admin(args) => admin::run(args.into()),
         Command::Import(args) => commands::import::run(args.into()),
     }
 }
