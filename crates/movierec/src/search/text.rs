@@ -33,6 +33,29 @@ pub fn normalise(text: &str) -> String {
     out
 }
 
+/// The form in which two titles are taken to name the same film: [`normalise`]d, without
+/// an English article in front ("The Matrix" → "matrix") or after a comma, as some
+/// catalogs write it ("Matrix, The").
+pub fn title_key(title: &str) -> String {
+    let folded = normalise(title);
+    let mut key = folded.as_str();
+    if let Some(rest) = ["the ", "a ", "an "]
+        .iter()
+        .find_map(|article| key.strip_prefix(article))
+    {
+        key = rest;
+    }
+    let lower = title.trim_end().to_lowercase();
+    if let Some(rest) = [", the", ", a", ", an"]
+        .iter()
+        .filter(|suffix| lower.ends_with(*suffix))
+        .find_map(|suffix| key.strip_suffix(&suffix[1..]))
+    {
+        key = rest;
+    }
+    key.to_owned()
+}
+
 /// Letters that Unicode does not decompose but a reader treats as plain Latin.
 fn fold_letter(c: char) -> Option<&'static str> {
     Some(match c {
@@ -147,6 +170,24 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn title_keys_ignore_articles_accents_and_punctuation() {
+        for (a, b) in [
+            ("The Matrix", "Matrix"),
+            ("Matrix, The", "the matrix"),
+            ("Amélie", "AMELIE"),
+            (
+                "Crouching Tiger, Hidden Dragon",
+                "Crouching Tiger: Hidden-Dragon",
+            ),
+            ("Schindler's List", "Schindlers List"),
+        ] {
+            assert_eq!(title_key(a), title_key(b), "{a} / {b}");
+        }
+        assert_ne!(title_key("Alien"), title_key("Aliens"));
+        assert_eq!(title_key("The"), "the");
+    }
 
     #[test]
     fn folds_case_accents_and_punctuation() {
