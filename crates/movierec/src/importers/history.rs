@@ -649,8 +649,46 @@ pub(crate) mod tests {
         Ok(())
     }
 
+    /// Cases per property: 512, or `PROPTEST_CASES` for a longer run.
+    fn cases() -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(512)
+    }
+
+    /// Rows of fields that look like the formats' own (ids, ratings, dates, years, quoted
+    /// titles, JSON pieces) or are anything at all, under any of the headers.
+    fn rows() -> impl Strategy<Value = Vec<u8>> {
+        let field = prop_oneof![
+            Just(String::new()),
+            Just("tt0133093".to_owned()),
+            Just("7".to_owned()),
+            Just("4.5".to_owned()),
+            Just("2024-01-31".to_owned()),
+            Just("1/31/24".to_owned()),
+            Just("1999".to_owned()),
+            Just("\"A, \"\"B\"\"\"".to_owned()),
+            Just("Show: Season 1: Pilot".to_owned()),
+            Just("{\"movie\": {\"title\": 1}}".to_owned()),
+            any::<String>(),
+        ];
+        proptest::collection::vec(proptest::collection::vec(field, 1..20), 0..6).prop_map(|rows| {
+            rows.iter()
+                .map(|r| r.join(","))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .into_bytes()
+        })
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(512))]
+        #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+        #[test]
+        fn arbitrary_rows_never_panic(bytes in rows()) {
+            check(&bytes)?;
+        }
 
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {

@@ -335,7 +335,8 @@ pub struct ExportRow {
     pub date: Option<i64>,
 }
 
-/// A user's ratings, seen marks and watchlist, in that order, each by title.
+/// A user's ratings, seen marks and watchlist, in that order, each by title. A rated film's
+/// seen mark is left out: the rating says it was seen.
 pub async fn export(pool: &SqlitePool, user_id: i64) -> sqlx::Result<Vec<ExportRow>> {
     sqlx::query_as(
         "SELECT 0 AS list, m.imdb_id, m.tmdb_id, m.title, m.year, r.rating,
@@ -345,6 +346,7 @@ pub async fn export(pool: &SqlitePool, user_id: i64) -> sqlx::Result<Vec<ExportR
          SELECT 1, m.imdb_id, m.tmdb_id, m.title, m.year, NULL,
                 COALESCE(s.watched_at, s.created_at), m.id
          FROM seen_movies s JOIN movies m ON m.id = s.movie_id WHERE s.user_id = $1
+           AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.user_id = $1 AND r.movie_id = s.movie_id)
          UNION ALL
          SELECT 2, m.imdb_id, m.tmdb_id, m.title, m.year, NULL, w.created_at, m.id
          FROM watchlist w JOIN movies m ON m.id = w.movie_id WHERE w.user_id = $1

@@ -535,7 +535,6 @@ async fn an_export_imports_back_exactly_as_csv_and_as_json() {
         .await;
     app.rate(GODFATHER as u32, "3.5").await;
     let csv = app.export("csv").await;
-    let json = app.export("json").await;
     assert!(csv.starts_with("imdbID,Title,Year,Rating,WatchedDate,Tags\n"));
     assert!(
         csv.contains("tt0110912,Pulp Fiction,1994,5,2019-12-31,\n"),
@@ -547,6 +546,12 @@ async fn an_export_imports_back_exactly_as_csv_and_as_json() {
     );
     assert!(csv.contains(",Inception,2010,,,watchlist\n"), "{csv}");
     assert!(csv.contains(",Alien,1979,,2024-01-09,\n"), "{csv}");
+    // Rated here after it was marked seen: listed once, as a rating.
+    app.rate(ALIEN as u32, "4").await;
+    let csv = app.export("csv").await;
+    let json = app.export("json").await;
+    assert_eq!(csv.matches(",Alien,1979,").count(), 1, "{csv}");
+    assert!(csv.contains(",Alien,1979,4,"), "{csv}");
 
     for (format, file, exported) in [("csv", "export.csv", &csv), ("json", "export.json", &json)] {
         app.logout().await;
