@@ -33,27 +33,36 @@ pub fn normalise(text: &str) -> String {
     out
 }
 
-/// The form in which two titles are taken to name the same film: [`normalise`]d, without
-/// an English article in front ("The Matrix" → "matrix") or after a comma, as some
-/// catalogs write it ("Matrix, The").
+/// Articles some catalogs move behind the title after a comma ("Matrix, The", "Boot, Das").
+const TRAILING_ARTICLES: [&str; 22] = [
+    "the", "a", "an", "le", "la", "les", "l'", "il", "lo", "gli", "i", "el", "los", "las", "der",
+    "die", "das", "de", "het", "een", "un", "une",
+];
+
+/// Whether a folded word is an article that catalogs may write after the title.
+pub fn is_article(word: &str) -> bool {
+    TRAILING_ARTICLES.contains(&word)
+}
+
+/// The form in which two titles are taken to name the same film: an article written after a
+/// comma put back in front ("Boot, Das" → "Das Boot"), [`normalise`]d, and without a leading
+/// English article ("The Matrix" → "matrix").
 pub fn title_key(title: &str) -> String {
-    let folded = normalise(title);
-    let mut key = folded.as_str();
-    if let Some(rest) = ["the ", "a ", "an "]
+    let trimmed = title.trim();
+    let moved = match trimmed.rsplit_once(", ") {
+        Some((head, article)) if TRAILING_ARTICLES.contains(&article.to_lowercase().as_str()) => {
+            // "L'" joins the word it elides: "Avventura, L'" is "L'avventura".
+            let gap = if article.ends_with('\'') { "" } else { " " };
+            format!("{article}{gap}{head}")
+        }
+        _ => trimmed.to_owned(),
+    };
+    let folded = normalise(&moved);
+    ["the ", "a ", "an "]
         .iter()
-        .find_map(|article| key.strip_prefix(article))
-    {
-        key = rest;
-    }
-    let lower = title.trim_end().to_lowercase();
-    if let Some(rest) = [", the", ", a", ", an"]
-        .iter()
-        .filter(|suffix| lower.ends_with(*suffix))
-        .find_map(|suffix| key.strip_suffix(&suffix[1..]))
-    {
-        key = rest;
-    }
-    key.to_owned()
+        .find_map(|article| folded.strip_prefix(article))
+        .unwrap_or(&folded)
+        .to_owned()
 }
 
 /// Letters that Unicode does not decompose but a reader treats as plain Latin.
@@ -176,6 +185,8 @@ mod tests {
         for (a, b) in [
             ("The Matrix", "Matrix"),
             ("Matrix, The", "the matrix"),
+            ("Boot, Das", "Das Boot"),
+            ("Avventura, L'", "L'avventura"),
             ("Amélie", "AMELIE"),
             (
                 "Crouching Tiger, Hidden Dragon",

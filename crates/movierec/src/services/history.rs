@@ -685,8 +685,14 @@ async fn match_title(
     let imdb = record.imdb_id.map(|i| i.to_string());
     let mut candidates: Vec<store::MatchMovie> = Vec::new();
     for key in &keys {
+        // Without a leading article, the phrase is also found in a title indexed with its
+        // article behind ("boot" in "Boot, Das"); the keys are compared exactly below.
+        let phrase = key
+            .split_once(' ')
+            .filter(|(first, _)| text::is_article(first))
+            .map_or(key.as_str(), |(_, rest)| rest);
         let found =
-            store::titles_containing(conn, &text::padded(key), years, TITLE_CANDIDATES).await?;
+            store::titles_containing(conn, &text::padded(phrase), years, TITLE_CANDIDATES).await?;
         for movie in found {
             let same_title = text::title_key(&movie.title) == *key;
             // A movie known by another IMDb id is another film of the same name.
@@ -735,6 +741,7 @@ mod tests {
 2024-01-05,Solaris,1980,https://boxd.it/3,2
 2024-01-05,Unknown Film,2001,https://boxd.it/4,2
 2024-01-05,Twin,2010,https://boxd.it/5,2
+2024-01-05,Das Boot,1982,https://boxd.it/6,5
 ";
 
     #[tokio::test]
@@ -745,6 +752,7 @@ mod tests {
         set_ids(&pool, 3, "Solaris", 2002, None).await;
         set_ids(&pool, 4, "Twin", 2010, None).await;
         set_ids(&pool, 5, "Twin", 2010, None).await;
+        set_ids(&pool, 6, "Boot, Das", 1981, None).await;
         reindex(&pool).await;
         let ann = user(&pool, "ann").await;
         let report = import(
@@ -756,8 +764,8 @@ mod tests {
         )
         .await
         .unwrap();
-        assert_eq!(report.counts.matched_by_title, 2, "{report:#?}");
-        assert_eq!(report.counts.new, 2);
+        assert_eq!(report.counts.matched_by_title, 3, "{report:#?}");
+        assert_eq!(report.counts.new, 3);
         let unmatched: Vec<(&str, Option<u16>, bool)> = report
             .unmatched
             .iter()
@@ -776,6 +784,7 @@ mod tests {
         assert_eq!(mine[&1].0, 4.5);
         assert_eq!(mine[&3].0, 3.0, "the 2002 Solaris, not the 1972 one");
         assert!(!mine.contains_key(&2));
+        assert_eq!(mine[&6].0, 5.0, "Das Boot, a year off");
     }
 
     #[tokio::test]
