@@ -49,7 +49,8 @@ pub enum Command {
     Recommend(RecommendArgs),
     /// Make an account an administrator of the site, or a regular user again.
     Admin(AdminArgs),
-    /// Import a public data set into the catalog and the ratings.
+    /// Import a public data set into the catalog and the ratings, or a user's history
+    /// exported from another service.
     Import(ImportArgs),
 }
 
@@ -117,12 +118,55 @@ pub enum ImportSource {
         /// The folder or `.zip` (ml-100k, ml-1m, ml-latest-small, ml-25m, ml-32m…).
         path: PathBuf,
     },
+    /// A user's ratings, watched films and watchlist exported from IMDb, Letterboxd, Trakt,
+    /// Netflix or this site.
+    User {
+        /// The account to import into.
+        name: String,
+        /// The export file (`.csv`, `.json` or `.zip`).
+        file: PathBuf,
+        /// Show what would change, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// When the file rates a movie differently from the user.
+        #[arg(long, value_enum, default_value_t = ConflictArg::KeepMine)]
+        conflicts: ConflictArg,
+    },
+}
+
+/// `--conflicts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConflictArg {
+    KeepMine,
+    TakeTheirs,
+    Newest,
+}
+
+impl From<ConflictArg> for crate::services::history::ConflictChoice {
+    fn from(arg: ConflictArg) -> Self {
+        match arg {
+            ConflictArg::KeepMine => Self::KeepMine,
+            ConflictArg::TakeTheirs => Self::TakeTheirs,
+            ConflictArg::Newest => Self::Newest,
+        }
+    }
 }
 
 impl From<ImportArgs> for commands::ImportOptions {
     fn from(args: ImportArgs) -> Self {
         let source = match args.source {
             ImportSource::Movielens { path } => commands::ImportSource::MovieLens(path),
+            ImportSource::User {
+                name,
+                file,
+                dry_run,
+                conflicts,
+            } => commands::ImportSource::User(commands::UserImport {
+                name,
+                file,
+                dry_run,
+                conflicts: conflicts.into(),
+            }),
         };
         Self {
             source,

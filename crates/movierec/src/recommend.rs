@@ -153,7 +153,8 @@ pub fn similar(
 }
 
 /// Up to `n` recommendations for a user, from the current model or the fallback. Movies the
-/// user rated, hid or put on the watchlist (kept aside already) are never included.
+/// user rated, hid, marked seen or put on the watchlist (kept aside already) are never
+/// included.
 pub async fn for_user(
     pool: &SqlitePool,
     models: &ModelSlot,
@@ -166,6 +167,8 @@ pub async fn for_user(
     rated_or_hidden.extend(&lists.hidden);
     let mut exclude: HashSet<i64> = lists.hidden.into_iter().collect();
     exclude.extend(lists.watchlist);
+    // Watched already, though never rated here.
+    exclude.extend(lists.seen);
     let picks = models
         .current()
         .and_then(|serving| rank(&serving, &ratings, &exclude, n));

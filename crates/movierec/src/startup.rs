@@ -85,10 +85,11 @@ impl Application {
             registrations_per_hour: config.registrations_per_hour,
         };
         // Outermost last: trace → security headers → sessions → error pages → CSRF check →
-        // body limit → body timeout → routes.
+        // body limit (the upload's; `web::routes` holds other routes to less) → body timeout →
+        // routes.
         let router = web::routes(state.clone())
             .layer(RequestBodyTimeoutLayer::new(config.server.body_timeout))
-            .layer(RequestBodyLimitLayer::new(web::MAX_BODY_BYTES))
+            .layer(RequestBodyLimitLayer::new(web::MAX_UPLOAD_BODY_BYTES))
             .layer(CsrfLayer::new())
             .layer(middleware::from_fn_with_state(
                 state,

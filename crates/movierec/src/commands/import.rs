@@ -7,6 +7,10 @@ use super::{ImportOptions, ImportSource};
 use crate::services::imports::{self, ImportSummary};
 
 pub fn run(options: ImportOptions) -> anyhow::Result<()> {
+    let path = match options.source {
+        ImportSource::User(user) => return super::import_user::run(&options.database_url, &user),
+        ImportSource::MovieLens(path) => path,
+    };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let started = std::time::Instant::now();
     let summary = runtime.block_on(async {
@@ -16,14 +20,10 @@ pub fn run(options: ImportOptions) -> anyhow::Result<()> {
         if crate::store::movies::count(&pool).await? == 0 {
             crate::seed::load_catalog(&pool).await?;
         }
-        let summary = match &options.source {
-            ImportSource::MovieLens(path) => {
-                let bar = ImportBar::new(format!("importing {}", path.display()));
-                imports::import_movielens(&pool, path, &bar)
-                    .await
-                    .with_context(|| format!("cannot import {}", path.display()))?
-            }
-        };
+        let bar = ImportBar::new(format!("importing {}", path.display()));
+        let summary = imports::import_movielens(&pool, &path, &bar)
+            .await
+            .with_context(|| format!("cannot import {}", path.display()))?;
         pool.close().await;
         anyhow::Ok(summary)
     })?;

@@ -1,8 +1,10 @@
 //! The file-based commands: `eval`, `train` (from a file, or into the database), `recommend`
-//! and `import`.
+//! and `import`
+//! (data sets, or a user's history).
 
 pub mod eval;
 pub mod import;
+mod import_user;
 mod inputs;
 mod options;
 mod progress;
@@ -11,5 +13,5 @@ pub mod train;
 
 pub use options::{
     EvalOptions, ImportOptions, ImportSource, ModelKind, ModelOptions, RecommendOptions,
-    TrainOptions,
+    TrainOptions, UserImport,
 };

@@ -71,4 +71,16 @@ pub struct ImportOptions {
 pub enum ImportSource {
     /// A MovieLens folder or `.zip`.
     MovieLens(PathBuf),
+    /// A user's history exported from another service.
+    User(UserImport),
+}
+
+/// `import user NAME FILE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserImport {
+    /// The account's name, in any case.
+    pub name: String,
+    pub file: PathBuf,
+    pub dry_run: bool,
+    pub conflicts: crate::services::history::ConflictChoice,
 }

@@ -3,13 +3,22 @@
 //! - [`imdb_datasets`]: IMDb's non-commercial TSV dumps (`title.basics`, `title.ratings`,
 //!   `title.crew`, `name.basics`), plain or gzip;
 //! - [`movielens`]: GroupLens's MovieLens sets (ml-100k, ml-1m, ml-latest(-small), ml-25m,
-//!   ml-32m) from a folder or the published `.zip`.
+//!   ml-32m) from a folder or the published `.zip`;
+//! - [`history`]: a viewer's own ratings, watched films and watchlist exported from IMDb
+//!   ([`imdb_csv`]), Letterboxd ([`letterboxd`]), Trakt ([`trakt`]), Netflix ([`netflix`]) or
+//!   this site ([`movierec_export`]).
 //!
 //! Every reader streams: files of millions of lines are read one line at a time and never held
 //! whole. A malformed line stops the reader with a [`ParseError`] naming the file and line.
 
+pub mod history;
+pub mod imdb_csv;
 pub mod imdb_datasets;
+pub mod letterboxd;
 pub mod movielens;
+pub mod movierec_export;
+pub mod netflix;
+pub mod trakt;
 
 use std::borrow::Cow;
 use std::fmt;

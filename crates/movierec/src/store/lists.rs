@@ -27,11 +27,13 @@ pub struct ListedMovie {
     pub year: Option<i64>,
 }
 
-/// The ids on both lists of a user, in one query: what recommendations leave out.
+/// The ids on a user's lists, in one query: what recommendations leave out.
 #[derive(Debug, Clone, Default)]
 pub struct UserLists {
     pub hidden: Vec<i64>,
     pub watchlist: Vec<i64>,
+    /// Watched without a rating (imported histories): never recommended again.
+    pub seen: Vec<i64>,
 }
 
 /// Puts a movie on a list (again is fine). Returns `false`, changing nothing, when the movie
@@ -99,22 +101,24 @@ pub async fn contains(
     Ok(found.is_some())
 }
 
-/// Both lists' movie ids for a user.
+/// The movie ids of a user's lists and seen marks.
 pub async fn for_user(pool: &SqlitePool, user_id: i64) -> sqlx::Result<UserLists> {
     let rows: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT movie_id, 0 FROM hidden_movies WHERE user_id = $1
          UNION ALL
-         SELECT movie_id, 1 FROM watchlist WHERE user_id = $1",
+         SELECT movie_id, 1 FROM watchlist WHERE user_id = $1
+         UNION ALL
+         SELECT movie_id, 2 FROM seen_movies WHERE user_id = $1",
     )
     .bind(user_id)
     .fetch_all(pool)
     .await?;
     let mut lists = UserLists::default();
     for (movie, which) in rows {
-        if which == 0 {
-            lists.hidden.push(movie);
-        } else {
-            lists.watchlist.push(movie);
+        match which {
+            0 => lists.hidden.push(movie),
+            1 => lists.watchlist.push(movie),
+            _ => lists.seen.push(movie),
         }
     }
     Ok(lists)

@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod devices;
+pub mod history;
 pub mod imports;
 pub mod lists;
 pub mod models;

@@ -19,6 +19,7 @@ pub async fn upsert(
     movie: MovieId,
     stars: Stars,
 ) -> sqlx::Result<bool> {
+    // A rating given here is dated by `updated_at`, so an imported file's date is dropped.
     // One statement, so SQLite takes the write lock up front and waits its busy timeout for
     // another writer (a model being stored). A read-then-write transaction would instead fail
     // at once with "database is locked" when a write lands between its two statements.
@@ -26,7 +27,8 @@ pub async fn upsert(
         "INSERT INTO ratings (user_id, movie_id, rating, updated_at)
          SELECT $1, id, $3, $4 FROM movies WHERE id = $2
          ON CONFLICT (user_id, movie_id)
-         DO UPDATE SET rating = excluded.rating, updated_at = excluded.updated_at",
+         DO UPDATE SET rating = excluded.rating, updated_at = excluded.updated_at,
+                       rated_at = NULL",
     )
     .bind(user_id)
     .bind(movie.get())

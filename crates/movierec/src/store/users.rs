@@ -68,6 +68,14 @@ pub async fn name_taken(pool: &SqlitePool, username_lower: &str) -> sqlx::Result
         .await
 }
 
+/// The id of the person account (not a critic or community rater) with this name.
+pub async fn id_by_name(pool: &SqlitePool, username_lower: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT id FROM users WHERE username_lower = $1 AND kind = 'user'")
+        .bind(username_lower)
+        .fetch_optional(pool)
+        .await
+}
+
 pub async fn find_for_login(
     pool: &SqlitePool,
     username_lower: &str,

@@ -183,6 +183,18 @@ impl From<crate::services::accounts::HashError> for AppError {
     }
 }
 
+impl From<crate::services::history::HistoryError> for AppError {
+    fn from(e: crate::services::history::HistoryError) -> Self {
+        use crate::services::history::HistoryError;
+        match e {
+            HistoryError::Parse(e) => AppError::bad_request(format!("file: {e}")),
+            HistoryError::NotFound(message) => AppError::not_found(message),
+            HistoryError::Invalid(message) => AppError::conflict(message),
+            HistoryError::Database(e) => e.into(),
+        }
+    }
+}
+
 impl From<tower_sessions::session::Error> for AppError {
     fn from(e: tower_sessions::session::Error) -> Self {
         Self::internal(format!("session: {e}"))
@@ -205,6 +217,7 @@ pub async fn render_errors(
     next: Next,
 ) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
+    let is_upload = super::is_upload(request.method(), request.uri().path());
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -213,6 +226,7 @@ pub async fn render_errors(
     let error = match response.extensions().get::<AppError>() {
         Some(error) => error.clone(),
         None if is_rendered(&response) => return response,
+        None if is_upload && status == StatusCode::PAYLOAD_TOO_LARGE => super::upload::too_large(),
         None => from_foreign(response, is_api).await,
     };
     match (&error.detail, error.kind) {

@@ -40,12 +40,16 @@ pub mod dates;
 pub mod error;
 pub mod pages;
 pub mod session;
+pub mod upload;
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
 use axum::routing::{get, post};
 use sqlx::SqlitePool;
+use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::domain::IpNet;
 use crate::jobs::{ModelSlot, Trainer};
@@ -54,6 +58,17 @@ use crate::services::accounts::Hasher;
 /// Forms and API bodies are small; anything bigger is refused with 413 before a handler
 /// runs.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The body of a history upload: the file ([`crate::importers::history::MAX_UPLOAD_BYTES`])
+/// and room for the form's other fields and the multipart framing. The server-wide limit;
+/// every other route is held to [`MAX_BODY_BYTES`].
+pub const MAX_UPLOAD_BODY_BYTES: usize =
+    crate::importers::history::MAX_UPLOAD_BYTES + MAX_BODY_BYTES;
+
+/// The two routes that take an uploaded history.
+pub fn is_upload(method: &Method, path: &str) -> bool {
+    method == Method::POST && (path == "/my/import" || path == api::IMPORTS_PATH)
+}
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -103,11 +118,29 @@ pub fn routes(state: AppState) -> Router {
         .route("/model", get(pages::model::show))
         .route("/model/train", post(pages::model::train))
         .route("/search", get(pages::search_page::show))
+        .route("/my/import/{id}", get(pages::imports::report))
+        .route("/my/import/{id}/apply", post(pages::imports::apply))
+        .route("/my/import/{id}/match", post(pages::imports::match_row))
         .merge(api::routes())
+        // Everything so far takes small bodies; only the uploads below take files.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .merge(uploads())
         .route("/health", get(health))
         .route("/static/{file}", get(assets::serve))
         .fallback(error::not_found)
         .with_state(state)
+}
+
+/// The routes that take a history file, up to [`MAX_UPLOAD_BODY_BYTES`] (which the
+/// server-wide limit enforces; axum's own default limit for multipart bodies is lifted).
+fn uploads() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/my/import",
+            get(pages::imports::form).post(pages::imports::upload),
+        )
+        .merge(api::upload_routes())
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY_BYTES))
 }
 
 async fn health() -> &'static str {

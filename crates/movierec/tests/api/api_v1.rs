@@ -323,16 +323,34 @@ async fn every_served_route_answers_a_logged_in_caller() {
     let app = logged_in("otto").await;
     // The first-start training must be done, or starting another one answers 409.
     app.wait_for_version_after(None).await;
-    // That the OpenAPI document lists exactly these is checked in-process.
+    // That the OpenAPI document lists exactly these is checked in-process. The history
+    // upload itself is a multipart body, sent first (the other import routes need one).
     let served = movierec::web::api::route_table();
 
     let id = catalog_ids(1)[0].to_string();
+    // An import with one unmatched row, for the routes about an import.
+    let history = "Date,Name,Year,Letterboxd URI,Rating\n2024-01-01,No Such Film,2001,x,3\n";
+    let report = app
+        .import_history("", "ratings.csv", history.as_bytes())
+        .await;
+    let import_id = report["id"].to_string();
     for (method, path) in &served {
-        let concrete = path.replace("{id}", &id).replace("{movie_id}", &id);
+        if *method == Method::POST && *path == "/api/v1/me/imports" {
+            continue;
+        }
+        let concrete = if path.starts_with("/api/v1/me/imports/") {
+            path.replace("{id}", &import_id)
+        } else {
+            path.replace("{id}", &id).replace("{movie_id}", &id)
+        };
         assert!(!concrete.contains('{'), "unfilled parameter in {path}");
         let (concrete, body) = match method.as_str() {
             "GET" if concrete.ends_with("/search") => (format!("{concrete}?q=alien"), None),
             "PUT" => (concrete, Some(json!({"rating": 4}))),
+            "POST" if concrete.ends_with("/matches") => (
+                concrete,
+                Some(json!({"row": 0, "movie_id": id.parse::<i64>().unwrap()})),
+            ),
             _ => (concrete, None),
         };
         let method = Method::from_bytes(method.as_str().as_bytes()).unwrap();

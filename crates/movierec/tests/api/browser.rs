@@ -382,3 +382,95 @@ async fn a_new_user_onboards_trains_then_steps_through_picks() {
     );
     client.close().await.unwrap();
 }
+
+/// The recommendations the API gives the browser's account.
+async fn recommended_ids(app: &TestApp, cookie: &str) -> Vec<i64> {
+    let list: Vec<serde_json::Value> = reqwest::Client::new()
+        .get(app.url("/api/v1/recommendations?n=20"))
+        .header("Cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    list.iter()
+        .map(|r| r["movie_id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn import_a_letterboxd_export_preview_apply_and_match_a_row_by_hand() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let client = browser(&driver).await;
+    register(&client, &app, "importer").await;
+    let cookie = client_cookie(&client).await;
+    let before = recommended_ids(&app, &cookie).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("letterboxd-importer.zip");
+    std::fs::write(&path, crate::history::letterboxd_zip()).unwrap();
+
+    click(&client, Locator::LinkText("My ratings")).await;
+    wait_for_text(&client, "<h1>My ratings</h1>").await;
+    click(&client, Locator::LinkText("Import")).await;
+    wait_for_text(&client, "Import your history").await;
+    client
+        .find(Locator::Id("file"))
+        .await
+        .unwrap()
+        .send_keys(path.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&client, Locator::Css("#import-form button[type=submit]")).await;
+    wait_for_text(&client, "Preview: letterboxd-importer.zip").await;
+    assert!(
+        client
+            .source()
+            .await
+            .unwrap()
+            .contains("A Film Nobody Made")
+    );
+
+    click(&client, Locator::Css("#apply-form button[type=submit]")).await;
+    wait_for_text(&client, "Imported: letterboxd-importer.zip").await;
+
+    // Match the unmatched row to Titanic by hand.
+    let search = client.find(Locator::Id("q-0")).await.unwrap();
+    search.clear().await.unwrap();
+    search.send_keys("titanic").await.unwrap();
+    click(&client, Locator::Css("tr[data-row='0'] form button")).await;
+    wait_for_text(&client, "Match to Titanic").await;
+    click(
+        &client,
+        Locator::Css("button[aria-label='Match to Titanic']"),
+    )
+    .await;
+    wait_for_text(&client, ">Matched</a>").await;
+
+    click(&client, Locator::LinkText("My ratings")).await;
+    wait_for_text(&client, "5 ratings.").await;
+    let page = client.source().await.unwrap();
+    for title in [
+        "Titanic",
+        "Casino Royale",
+        "Crouching Tiger, Hidden Dragon",
+        "Caché",
+    ] {
+        assert!(page.contains(title), "{title} is in My ratings");
+    }
+
+    let after = recommended_ids(&app, &cookie).await;
+    assert_ne!(
+        before, after,
+        "the recommendations follow the imported history"
+    );
+    // Neither rated nor seen films are recommended.
+    for movie in [2956, 444, 445, 575, 427, 128] {
+        assert!(!after.contains(&movie), "{movie} is recommended");
+    }
+    client.close().await.unwrap();
+}

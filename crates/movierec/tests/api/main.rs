@@ -7,6 +7,7 @@ mod api_v1;
 mod browser;
 mod catalog;
 mod helpers;
+mod history;
 mod home;
 mod import;
 mod in_process;

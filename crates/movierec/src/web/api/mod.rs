@@ -8,6 +8,7 @@
 //! it, and the hand-kept OpenAPI document served at `/api/v1/openapi.json` describes it;
 //! a test keeps the two in step.
 
+pub mod imports;
 mod model;
 mod movies;
 mod ratings;
@@ -29,11 +30,20 @@ use crate::domain::MovieId;
 /// The OpenAPI 3.1 description of every endpoint.
 pub const OPENAPI: &str = include_str!("openapi.json");
 
+/// The path history files are uploaded to; the only endpoint that takes a large body.
+pub const IMPORTS_PATH: &str = "/api/v1/me/imports";
+
 /// One method on one path.
 struct Endpoint {
     method: Method,
     path: &'static str,
     router: MethodRouter<AppState>,
+}
+
+impl Endpoint {
+    fn is_upload(&self) -> bool {
+        super::is_upload(&self.method, self.path)
+    }
 }
 
 fn endpoint<H, T>(method: Method, path: &'static str, handler: H) -> Endpoint
@@ -73,6 +83,14 @@ fn endpoints() -> Vec<Endpoint> {
             "/api/v1/me/ratings/{movie_id}",
             ratings::delete,
         ),
+        endpoint(Method::POST, IMPORTS_PATH, imports::import),
+        endpoint(Method::GET, "/api/v1/me/imports/{id}", imports::report),
+        endpoint(
+            Method::POST,
+            "/api/v1/me/imports/{id}/matches",
+            imports::match_row,
+        ),
+        endpoint(Method::GET, "/api/v1/me/export", imports::export),
         endpoint(Method::GET, "/api/v1/model", model::show),
         endpoint(Method::POST, "/api/v1/model/train", model::train),
     ]
@@ -87,11 +105,21 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
         .collect()
 }
 
+/// Every endpoint but the upload, which [`upload_routes`] holds.
 pub fn routes() -> Router<AppState> {
     endpoints()
         .into_iter()
+        .filter(|e| !e.is_upload())
         .fold(Router::new(), |router, e| router.route(e.path, e.router))
         .route("/api/{*rest}", any(unknown))
+}
+
+/// The endpoint that takes a history file.
+pub fn upload_routes() -> Router<AppState> {
+    endpoints()
+        .into_iter()
+        .filter(Endpoint::is_upload)
+        .fold(Router::new(), |router, e| router.route(e.path, e.router))
 }
 
 async fn openapi() -> impl IntoResponse {

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod home;
+pub mod imports;
 pub mod lists;
 pub mod model;
 pub mod movies;

@@ -1,0 +1,824 @@
+//! A viewer's history brought in from another service, and their own exported.
+//!
+//! # Import
+//! 1. **Read** the upload ([`crate::importers::history`]): the format is detected; a
+//!    malformed row stops everything with its file and line.
+//! 2. **Match** each row to a movie: by IMDb id, then TMDB id, then a title the viewer
+//!    matched by hand before, then by title and year. Titles are compared in the search
+//!    index's folded form without articles ([`text::title_key`]), the row's title and its
+//!    original title both tried, and the year may differ by one. No candidate, or several
+//!    equally good, leaves the row *unmatched*: never a guess. A movie with another IMDb id
+//!    than the row's is never a candidate.
+//! 3. **Plan** against what the viewer has: per movie, the file's latest rating, else a seen
+//!    mark, and the watchlist. A rating that differs from the viewer's is a *conflict*,
+//!    settled by the [`ConflictChoice`].
+//! 4. **Preview** the counts, or **apply** every change in one transaction. Unchanged rows
+//!    write nothing, so importing the same file again changes nothing.
+//!
+//! The applied import's report (counts, unmatched rows) is kept, so unmatched rows can be
+//! matched by hand later ([`match_row`]); the match is remembered for the next import.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use sqlx::{SqliteConnection, SqlitePool};
+
+use crate::domain::{ImdbId, Stars};
+use crate::importers::ParseError;
+use crate::importers::history::{self as reader, Entry, History, HistoryRecord};
+use crate::importers::movierec_export::ExportEntry;
+use crate::search::text;
+use crate::store::history as store;
+
+/// How far apart release years may be for the same film: services disagree by one around
+/// New Year and between festival and theatrical releases.
+const YEAR_TOLERANCE: i64 = 1;
+
+/// How many movies containing a title are looked at for an exact one.
+const TITLE_CANDIDATES: i64 = 50;
+
+/// What to do when the file rates a movie differently from the viewer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictChoice {
+    /// Keep the rating given here.
+    #[default]
+    KeepMine,
+    /// Take the file's rating.
+    TakeTheirs,
+    /// Take whichever was given last; the file's rating needs a date to win.
+    Newest,
+}
+
+impl ConflictChoice {
+    pub const ALL: [ConflictChoice; 3] = [Self::KeepMine, Self::TakeTheirs, Self::Newest];
+
+    pub fn parse(key: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.key() == key.trim())
+            .ok_or_else(|| "Choose keep_mine, take_theirs or newest.".to_owned())
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::KeepMine => "keep_mine",
+            Self::TakeTheirs => "take_theirs",
+            Self::Newest => "newest",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::KeepMine => "Keep mine",
+            Self::TakeTheirs => "Take theirs",
+            Self::Newest => "Newest",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    /// The upload is not a history this site reads; nothing was changed.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// No such upload or row for this user.
+    #[error("{0}")]
+    NotFound(String),
+    /// A request that cannot be done, such as applying an upload twice.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// What an import finds or did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Films read from the file (series, episodes and extras aside).
+    pub rows: u64,
+    /// Rows left out on purpose: series, episodes, trailers.
+    pub skipped: u64,
+    pub matched_by_imdb: u64,
+    pub matched_by_tmdb: u64,
+    pub matched_by_hand: u64,
+    pub matched_by_title: u64,
+    /// Ratings of movies the viewer had not rated.
+    pub new: u64,
+    /// Ratings that replace the viewer's (conflicts settled for the file).
+    pub changed: u64,
+    /// Movies for which the file says nothing new.
+    pub unchanged: u64,
+    /// New seen marks.
+    pub seen: u64,
+    /// Movies new on the watchlist.
+    pub watchlist: u64,
+    /// Distinct unmatched rows.
+    pub unmatched: u64,
+    /// Ratings that differ between the file and this site.
+    pub conflicts: u64,
+}
+
+/// A row no movie was found for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnmatchedRow {
+    pub file: String,
+    pub line: u64,
+    pub title: String,
+    pub year: Option<u16>,
+    /// `rating`, `seen` or `watchlist`.
+    pub list: String,
+    pub rating: Option<f64>,
+    /// Seconds since 1970.
+    pub date: Option<i64>,
+    /// Several movies fitted equally well.
+    pub ambiguous: bool,
+    /// The movie it was matched to by hand, once it is.
+    pub matched_movie: Option<i64>,
+}
+
+/// A rating that differs between the file and this site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictRow {
+    pub movie_id: i64,
+    pub mine: f64,
+    pub theirs: f64,
+    /// Whether the file's rating is (or would be) taken.
+    pub taken: bool,
+}
+
+/// The outcome of a preview or an import.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The kept upload or applied import, for the pages' next step.
+    pub id: Option<i64>,
+    pub file_name: String,
+    /// [`reader::Format::key`].
+    pub format: String,
+    pub format_label: String,
+    pub conflict_choice: ConflictChoice,
+    /// Whether the changes were made (not a preview).
+    pub applied: bool,
+    pub counts: Counts,
+    pub unmatched: Vec<UnmatchedRow>,
+    pub conflicts: Vec<ConflictRow>,
+}
+
+/// Reads an upload on a blocking thread: a zip may take a moment to unpack.
+pub async fn read(name: &str, bytes: Vec<u8>) -> Result<History, HistoryError> {
+    let name = name.to_owned();
+    tokio::task::spawn_blocking(move || reader::read_history(&name, &bytes))
+        .await
+        .map_err(|e| HistoryError::Invalid(format!("the file could not be read ({e})")))?
+        .map_err(HistoryError::from)
+}
+
+/// What importing the file would do; changes nothing.
+pub async fn preview(
+    pool: &SqlitePool,
+    user_id: i64,
+    name: &str,
+    bytes: Vec<u8>,
+    choice: ConflictChoice,
+) -> Result<Report, HistoryError> {
+    let history = read(name, bytes).await?;
+    let mut conn = pool.acquire().await?;
+    let plan = plan(&mut conn, user_id, name, &history, choice).await?;
+    Ok(plan.report)
+}
+
+/// Imports the file in one transaction and keeps its report.
+pub async fn import(
+    pool: &SqlitePool,
+    user_id: i64,
+    name: &str,
+    bytes: Vec<u8>,
+    choice: ConflictChoice,
+) -> Result<Report, HistoryError> {
+    let history = read(name, bytes).await?;
+    apply(pool, user_id, name, &history, choice, None).await
+}
+
+/// Previews the file and keeps it for [`apply_kept`]: the pages' two steps.
+pub async fn keep_for_preview(
+    pool: &SqlitePool,
+    user_id: i64,
+    name: &str,
+    bytes: Vec<u8>,
+    choice: ConflictChoice,
+) -> Result<Report, HistoryError> {
+    let history = read(name, bytes.clone()).await?;
+    let mut conn = pool.acquire().await?;
+    let mut report = plan(&mut conn, user_id, name, &history, choice)
+        .await?
+        .report;
+    drop(conn);
+    report.id = Some(store::save_upload(pool, user_id, name, &bytes, choice.key()).await?);
+    Ok(report)
+}
+
+/// Applies an upload kept by [`keep_for_preview`].
+pub async fn apply_kept(
+    pool: &SqlitePool,
+    user_id: i64,
+    id: i64,
+    choice: ConflictChoice,
+) -> Result<Report, HistoryError> {
+    let upload = store::upload(pool, user_id, id)
+        .await?
+        .ok_or_else(|| HistoryError::NotFound("There is no such import.".into()))?;
+    if upload.applied_at.is_some() {
+        return Err(HistoryError::Invalid(
+            "This import was applied already.".into(),
+        ));
+    }
+    let history = read(&upload.file_name, upload.data).await?;
+    apply(pool, user_id, &upload.file_name, &history, choice, Some(id)).await
+}
+
+/// The report of an applied import, or the preview of a kept one.
+pub async fn report(pool: &SqlitePool, user_id: i64, id: i64) -> Result<Report, HistoryError> {
+    let upload = store::upload(pool, user_id, id)
+        .await?
+        .ok_or_else(|| HistoryError::NotFound("There is no such import.".into()))?;
+    match upload.report {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| HistoryError::Invalid(format!("the report cannot be read ({e})"))),
+        None => {
+            let choice = ConflictChoice::parse(&upload.conflicts).unwrap_or_default();
+            let history = read(&upload.file_name, upload.data).await?;
+            let mut conn = pool.acquire().await?;
+            let mut report = plan(&mut conn, user_id, &upload.file_name, &history, choice)
+                .await?
+                .report;
+            report.id = Some(id);
+            Ok(report)
+        }
+    }
+}
+
+async fn apply(
+    pool: &SqlitePool,
+    user_id: i64,
+    name: &str,
+    history: &History,
+    choice: ConflictChoice,
+    kept: Option<i64>,
+) -> Result<Report, HistoryError> {
+    let mut tx = pool.begin().await?;
+    let Plan { mut report, writes } = plan(&mut tx, user_id, name, history, choice).await?;
+    write(&mut tx, user_id, &writes).await?;
+    report.applied = true;
+    let json = serde_json::to_string(&report).unwrap_or_default();
+    let id = store::record_applied(&mut tx, user_id, kept, name, choice.key(), &json).await?;
+    report.id = Some(id);
+    let json = serde_json::to_string(&report).unwrap_or_default();
+    store::update_report(&mut tx, user_id, id, &json).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// Matches unmatched row `row` of an applied import to `movie_id`: its rating, seen mark or
+/// watchlist entry is applied (conflicts settled as the import chose), and the title is
+/// remembered for the next import. Rows with the same title and year go with it.
+pub async fn match_row(
+    pool: &SqlitePool,
+    user_id: i64,
+    id: i64,
+    row: usize,
+    movie_id: i64,
+) -> Result<Report, HistoryError> {
+    let mut report = report(pool, user_id, id).await?;
+    if !report.applied {
+        return Err(HistoryError::Invalid(
+            "Apply the import before matching its rows.".into(),
+        ));
+    }
+    let picked = report
+        .unmatched
+        .get(row)
+        .cloned()
+        .ok_or_else(|| HistoryError::NotFound("There is no such unmatched row.".into()))?;
+    let mut tx = pool.begin().await?;
+    if !store::movie_exists(&mut tx, movie_id).await? {
+        return Err(HistoryError::NotFound(format!(
+            "There is no movie {movie_id}."
+        )));
+    }
+    let key = hand_key(&picked.title, picked.year);
+    store::remember_match(&mut tx, user_id, &key, movie_id).await?;
+    let records: Vec<HistoryRecord> = report
+        .unmatched
+        .iter()
+        .filter(|r| hand_key(&r.title, r.year) == key)
+        .filter_map(record_of)
+        .collect();
+    let matched: Vec<(i64, &HistoryRecord)> = records.iter().map(|r| (movie_id, r)).collect();
+    let plan = decide(&mut tx, user_id, &matched, report.conflict_choice).await?;
+    write(&mut tx, user_id, &plan.writes).await?;
+    for r in report
+        .unmatched
+        .iter_mut()
+        .filter(|r| hand_key(&r.title, r.year) == key)
+    {
+        r.matched_movie = Some(movie_id);
+    }
+    let json = serde_json::to_string(&report).unwrap_or_default();
+    store::update_report(&mut tx, user_id, id, &json).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// The viewer's ratings, seen marks and watchlist, for the export.
+pub async fn export(pool: &SqlitePool, user_id: i64) -> sqlx::Result<Vec<ExportEntry>> {
+    let rows = store::export(pool, user_id).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let entry = match row.list {
+                0 => Entry::Rated(Stars::from_f64(row.rating?).ok()?),
+                1 => Entry::Seen,
+                _ => Entry::Watchlist,
+            };
+            Some(ExportEntry {
+                entry,
+                imdb_id: row.imdb_id.and_then(|i| ImdbId::parse(&i).ok()),
+                tmdb_id: row.tmdb_id.and_then(|t| u32::try_from(t).ok()),
+                title: row.title,
+                year: row.year.and_then(|y| u16::try_from(y).ok()),
+                date: row.date,
+            })
+        })
+        .collect())
+}
+
+/// The key a hand match is remembered by: the folded title and the year.
+fn hand_key(title: &str, year: Option<u16>) -> String {
+    match year {
+        Some(year) => format!("{}|{year}", text::title_key(title)),
+        None => format!("{}|", text::title_key(title)),
+    }
+}
+
+fn list_key(entry: Entry) -> (&'static str, Option<f64>) {
+    match entry {
+        Entry::Rated(stars) => ("rating", Some(stars.value())),
+        Entry::Seen => ("seen", None),
+        Entry::Watchlist => ("watchlist", None),
+    }
+}
+
+/// The record an unmatched row was made from.
+fn record_of(row: &UnmatchedRow) -> Option<HistoryRecord> {
+    let entry = match (row.list.as_str(), row.rating) {
+        ("rating", Some(r)) => Entry::Rated(Stars::from_f64(r).ok()?),
+        ("seen", _) => Entry::Seen,
+        ("watchlist", _) => Entry::Watchlist,
+        _ => return None,
+    };
+    Some(HistoryRecord {
+        file: row.file.clone(),
+        line: row.line,
+        entry,
+        title: row.title.clone(),
+        original_title: None,
+        year: row.year,
+        imdb_id: None,
+        tmdb_id: None,
+        date: row.date,
+    })
+}
+
+/// One change to make.
+#[derive(Debug, Clone, PartialEq)]
+enum Write {
+    Rating {
+        movie: i64,
+        stars: f64,
+        date: Option<i64>,
+    },
+    Seen {
+        movie: i64,
+        date: Option<i64>,
+    },
+    Watchlist {
+        movie: i64,
+        date: Option<i64>,
+    },
+}
+
+struct Plan {
+    report: Report,
+    writes: Vec<Write>,
+}
+
+/// What a title match depends on: title, original title, year and IMDb id.
+type TitleQuery = (String, Option<String>, Option<u16>, Option<ImdbId>);
+
+enum Found {
+    Movie(i64),
+    Unmatched { ambiguous: bool },
+}
+
+async fn plan(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    name: &str,
+    history: &History,
+    choice: ConflictChoice,
+) -> Result<Plan, HistoryError> {
+    let imdb_ids: Vec<String> = history
+        .records
+        .iter()
+        .filter_map(|r| r.imdb_id.map(|i| i.to_string()))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let tmdb_ids: Vec<i64> = history
+        .records
+        .iter()
+        .filter_map(|r| r.tmdb_id.map(i64::from))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let by_imdb = store::movies_by_imdb(conn, &imdb_ids).await?;
+    let by_tmdb = store::movies_by_tmdb(conn, &tmdb_ids).await?;
+    let by_hand = store::hand_matches(conn, user_id).await?;
+    let mut by_title: HashMap<TitleQuery, Found> = HashMap::new();
+
+    let mut counts = Counts {
+        rows: history.records.len() as u64,
+        skipped: history.skipped,
+        ..Counts::default()
+    };
+    let mut matched = Vec::with_capacity(history.records.len());
+    let mut unmatched: Vec<UnmatchedRow> = Vec::new();
+    let mut unmatched_seen = HashSet::new();
+    for record in &history.records {
+        let imdb = record.imdb_id.map(|i| i.to_string());
+        let found = if let Some(&id) = imdb.as_ref().and_then(|i| by_imdb.get(i)) {
+            counts.matched_by_imdb += 1;
+            Found::Movie(id)
+        } else if let Some(&id) = record.tmdb_id.and_then(|t| by_tmdb.get(&i64::from(t))) {
+            counts.matched_by_tmdb += 1;
+            Found::Movie(id)
+        } else if let Some(&id) = by_hand.get(&hand_key(&record.title, record.year)) {
+            counts.matched_by_hand += 1;
+            Found::Movie(id)
+        } else {
+            let key = (
+                record.title.clone(),
+                record.original_title.clone(),
+                record.year,
+                record.imdb_id,
+            );
+            if !by_title.contains_key(&key) {
+                let found = match_title(conn, record).await?;
+                by_title.insert(key.clone(), found);
+            }
+            match by_title.get(&key) {
+                Some(Found::Movie(id)) => {
+                    counts.matched_by_title += 1;
+                    Found::Movie(*id)
+                }
+                Some(Found::Unmatched { ambiguous }) => Found::Unmatched {
+                    ambiguous: *ambiguous,
+                },
+                None => Found::Unmatched { ambiguous: false },
+            }
+        };
+        match found {
+            Found::Movie(id) => matched.push((id, record)),
+            Found::Unmatched { ambiguous } => {
+                let (list, rating) = list_key(record.entry);
+                if unmatched_seen.insert((hand_key(&record.title, record.year), list)) {
+                    unmatched.push(UnmatchedRow {
+                        file: record.file.clone(),
+                        line: record.line,
+                        title: record.title.clone(),
+                        year: record.year,
+                        list: list.to_owned(),
+                        rating,
+                        date: record.date,
+                        ambiguous,
+                        matched_movie: None,
+                    });
+                }
+            }
+        }
+    }
+    counts.unmatched = unmatched.len() as u64;
+    let decided = decide(conn, user_id, &matched, choice).await?;
+    counts.new = decided.counts.new;
+    counts.changed = decided.counts.changed;
+    counts.unchanged = decided.counts.unchanged;
+    counts.seen = decided.counts.seen;
+    counts.watchlist = decided.counts.watchlist;
+    counts.conflicts = decided.counts.conflicts;
+    Ok(Plan {
+        report: Report {
+            id: None,
+            file_name: name.to_owned(),
+            format: history.format.key().to_owned(),
+            format_label: history.format.label().to_owned(),
+            conflict_choice: choice,
+            applied: false,
+            counts,
+            unmatched,
+            conflicts: decided.conflicts,
+        },
+        writes: decided.writes,
+    })
+}
+
+struct Decided {
+    counts: Counts,
+    conflicts: Vec<ConflictRow>,
+    writes: Vec<Write>,
+}
+
+/// What the file says about one movie, rows combined.
+#[derive(Default)]
+struct Combined {
+    /// The latest rating (a dated one beats an undated one; then the later row).
+    rating: Option<(Stars, Option<i64>)>,
+    seen: Option<Option<i64>>,
+    watchlist: Option<Option<i64>>,
+}
+
+/// Compares matched rows with what the viewer has and decides the writes.
+async fn decide(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    matched: &[(i64, &HistoryRecord)],
+    choice: ConflictChoice,
+) -> Result<Decided, HistoryError> {
+    let mut order = Vec::new();
+    let mut combined: HashMap<i64, Combined> = HashMap::new();
+    for &(movie, record) in matched {
+        let c = combined.entry(movie).or_insert_with(|| {
+            order.push(movie);
+            Combined::default()
+        });
+        match record.entry {
+            Entry::Rated(stars) => {
+                let later = match c.rating {
+                    None => true,
+                    Some((_, date)) => record.date >= date,
+                };
+                if later {
+                    c.rating = Some((stars, record.date));
+                }
+            }
+            Entry::Seen => c.seen = Some(c.seen.flatten().max(record.date)),
+            Entry::Watchlist => c.watchlist = Some(c.watchlist.flatten().max(record.date)),
+        }
+    }
+    let mine = store::ratings_of(conn, user_id).await?;
+    let (seen, watchlist) = store::seen_and_watchlist(conn, user_id).await?;
+    let seen: HashSet<i64> = seen.into_iter().collect();
+    let watchlist: HashSet<i64> = watchlist.into_iter().collect();
+
+    let mut counts = Counts::default();
+    let mut conflicts = Vec::new();
+    let mut writes = Vec::new();
+    for movie in order {
+        let c = &combined[&movie];
+        let mut changes = false;
+        if let Some((stars, date)) = c.rating {
+            match mine.get(&movie) {
+                None => {
+                    counts.new += 1;
+                    changes = true;
+                    writes.push(Write::Rating {
+                        movie,
+                        stars: stars.value(),
+                        date,
+                    });
+                }
+                Some(&(rating, _)) if rating == stars.value() => {}
+                Some(&(rating, my_date)) => {
+                    counts.conflicts += 1;
+                    let taken = match choice {
+                        ConflictChoice::KeepMine => false,
+                        ConflictChoice::TakeTheirs => true,
+                        ConflictChoice::Newest => date.is_some_and(|d| d > my_date),
+                    };
+                    if taken {
+                        counts.changed += 1;
+                        changes = true;
+                        writes.push(Write::Rating {
+                            movie,
+                            stars: stars.value(),
+                            date,
+                        });
+                    }
+                    conflicts.push(ConflictRow {
+                        movie_id: movie,
+                        mine: rating,
+                        theirs: stars.value(),
+                        taken,
+                    });
+                }
+            }
+        } else if let Some(date) = c.seen
+            && !mine.contains_key(&movie)
+            && !seen.contains(&movie)
+        {
+            counts.seen += 1;
+            changes = true;
+            writes.push(Write::Seen { movie, date });
+        }
+        if let Some(date) = c.watchlist
+            && !watchlist.contains(&movie)
+        {
+            counts.watchlist += 1;
+            changes = true;
+            writes.push(Write::Watchlist { movie, date });
+        }
+        if !changes && conflicts.last().is_none_or(|c| c.movie_id != movie) {
+            counts.unchanged += 1;
+        }
+    }
+    Ok(Decided {
+        counts,
+        conflicts,
+        writes,
+    })
+}
+
+async fn write(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    writes: &[Write],
+) -> Result<(), HistoryError> {
+    let now = crate::store::now();
+    for w in writes {
+        match *w {
+            Write::Rating { movie, stars, date } => {
+                store::put_rating(conn, user_id, movie, stars, date, now).await?;
+            }
+            Write::Seen { movie, date } => {
+                store::mark_seen(conn, user_id, movie, date, now).await?;
+            }
+            Write::Watchlist { movie, date } => {
+                store::add_to_watchlist(conn, user_id, movie, date.unwrap_or(now)).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Finds the one movie a row's title and year name, through the title search index.
+async fn match_title(
+    conn: &mut SqliteConnection,
+    record: &HistoryRecord,
+) -> Result<Found, HistoryError> {
+    let mut keys = vec![text::title_key(&record.title)];
+    if let Some(original) = &record.original_title {
+        keys.push(text::title_key(original));
+    }
+    keys.retain(|k| !k.is_empty());
+    keys.dedup();
+    let year = record.year.map(i64::from);
+    let years = year.map(|y| (y - YEAR_TOLERANCE, y + YEAR_TOLERANCE));
+    let imdb = record.imdb_id.map(|i| i.to_string());
+    let mut candidates: Vec<store::MatchMovie> = Vec::new();
+    for key in &keys {
+        // Without a leading article, the phrase is also found in a title indexed with its
+        // article behind ("boot" in "Boot, Das"); the keys are compared exactly below.
+        let phrase = key
+            .split_once(' ')
+            .filter(|(first, _)| text::is_article(first))
+            .map_or(key.as_str(), |(_, rest)| rest);
+        let found =
+            store::titles_containing(conn, &text::padded(phrase), years, TITLE_CANDIDATES).await?;
+        for movie in found {
+            let same_title = text::title_key(&movie.title) == *key;
+            // A movie known by another IMDb id is another film of the same name.
+            let other_id = matches!((&movie.imdb_id, &imdb), (Some(a), Some(b)) if a != b);
+            if same_title && !other_id && !candidates.iter().any(|c| c.id == movie.id) {
+                candidates.push(movie);
+            }
+        }
+    }
+    let pick = |fitting: Vec<&store::MatchMovie>| match fitting[..] {
+        [] => None,
+        [one] => Some(Found::Movie(one.id)),
+        _ => Some(Found::Unmatched { ambiguous: true }),
+    };
+    let found = match year {
+        Some(y) => pick(candidates.iter().filter(|c| c.year == Some(y)).collect())
+            .or_else(|| pick(candidates.iter().collect())),
+        None => pick(candidates.iter().collect()),
+    };
+    Ok(found.unwrap_or(Found::Unmatched { ambiguous: false }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_db::{user, with_movies};
+
+    async fn set_ids(pool: &SqlitePool, id: i64, title: &str, year: i64, imdb: Option<&str>) {
+        sqlx::query("UPDATE movies SET title = $2, year = $3, imdb_id = $4 WHERE id = $1")
+            .bind(id)
+            .bind(title)
+            .bind(year)
+            .bind(imdb)
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+
+    async fn reindex(pool: &SqlitePool) {
+        crate::search::sync_index(pool, true).await.unwrap();
+    }
+
+    const LETTERBOXD: &str = "Date,Name,Year,Letterboxd URI,Rating
+2024-01-05,The Matrix,1999,https://boxd.it/1,4.5
+2024-01-05,Solaris,2002,https://boxd.it/2,3
+2024-01-05,Solaris,1980,https://boxd.it/3,2
+2024-01-05,Unknown Film,2001,https://boxd.it/4,2
+2024-01-05,Twin,2010,https://boxd.it/5,2
+2024-01-05,Das Boot,1982,https://boxd.it/6,5
+";
+
+    #[tokio::test]
+    async fn matches_by_id_then_title_and_year_never_guessing() {
+        let (_dir, pool) = with_movies(6).await;
+        set_ids(&pool, 1, "Matrix, The", 1999, Some("tt0133093")).await;
+        set_ids(&pool, 2, "Solaris", 1972, None).await;
+        set_ids(&pool, 3, "Solaris", 2002, None).await;
+        set_ids(&pool, 4, "Twin", 2010, None).await;
+        set_ids(&pool, 5, "Twin", 2010, None).await;
+        set_ids(&pool, 6, "Boot, Das", 1981, None).await;
+        reindex(&pool).await;
+        let ann = user(&pool, "ann").await;
+        let report = import(
+            &pool,
+            ann,
+            "ratings.csv",
+            LETTERBOXD.as_bytes().to_vec(),
+            ConflictChoice::KeepMine,
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.counts.matched_by_title, 3, "{report:#?}");
+        assert_eq!(report.counts.new, 3);
+        let unmatched: Vec<(&str, Option<u16>, bool)> = report
+            .unmatched
+            .iter()
+            .map(|r| (r.title.as_str(), r.year, r.ambiguous))
+            .collect();
+        assert_eq!(
+            unmatched,
+            [
+                ("Solaris", Some(1980), false),
+                ("Unknown Film", Some(2001), false),
+                ("Twin", Some(2010), true)
+            ]
+        );
+        let mut conn = pool.acquire().await.unwrap();
+        let mine = store::ratings_of(&mut conn, ann).await.unwrap();
+        assert_eq!(mine[&1].0, 4.5);
+        assert_eq!(mine[&3].0, 3.0, "the 2002 Solaris, not the 1972 one");
+        assert!(!mine.contains_key(&2));
+        assert_eq!(mine[&6].0, 5.0, "Das Boot, a year off");
+    }
+
+    #[tokio::test]
+    async fn a_hand_match_is_remembered_for_the_next_import() {
+        let (_dir, pool) = with_movies(3).await;
+        let ann = user(&pool, "ann").await;
+        let file = "Date,Name,Year,Letterboxd URI,Rating\n2024-01-05,Movie Two,1992,x,4\n";
+        let report = import(
+            &pool,
+            ann,
+            "ratings.csv",
+            file.into(),
+            ConflictChoice::KeepMine,
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.counts.unmatched, 1);
+        let id = report.id.unwrap();
+        let after = match_row(&pool, ann, id, 0, 2).await.unwrap();
+        assert_eq!(after.unmatched[0].matched_movie, Some(2));
+        let mut conn = pool.acquire().await.unwrap();
+        assert_eq!(store::ratings_of(&mut conn, ann).await.unwrap()[&2].0, 4.0);
+        drop(conn);
+        let again = preview(
+            &pool,
+            ann,
+            "ratings.csv",
+            file.into(),
+            ConflictChoice::KeepMine,
+        )
+        .await
+        .unwrap();
+        assert_eq!(again.counts.matched_by_hand, 1);
+        assert_eq!(again.counts.unmatched, 0);
+        assert_eq!(again.counts.unchanged, 1);
+    }
+}

@@ -1,0 +1,216 @@
+//! My ratings → Import: upload a history, preview it, apply it, and match by hand the rows
+//! no film was found for. Plain forms: it all works without JavaScript.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::importers::history::MAX_UPLOAD_BYTES;
+use crate::search::{self, SearchParams, SearchRequest};
+use crate::services::history::{self, ConflictChoice, HistoryError, Report};
+use crate::store;
+use crate::store::movie_search::Hit;
+use crate::web::AppState;
+use crate::web::api::imports::conflict_choice;
+use crate::web::error::AppError;
+use crate::web::session::{RequireUser, SessionUser};
+use crate::web::upload;
+
+fn choices() -> Vec<(&'static str, &'static str)> {
+    ConflictChoice::ALL
+        .iter()
+        .map(|c| (c.key(), c.label()))
+        .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "my_import.html")]
+pub struct ImportForm {
+    user: Option<SessionUser>,
+    error: Option<String>,
+    choices: Vec<(&'static str, &'static str)>,
+    max_mb: usize,
+}
+
+impl ImportForm {
+    fn new(me: SessionUser, error: Option<String>) -> Self {
+        Self {
+            user: Some(me),
+            error,
+            choices: choices(),
+            max_mb: MAX_UPLOAD_BYTES / (1024 * 1024),
+        }
+    }
+}
+
+pub async fn form(RequireUser(me): RequireUser) -> ImportForm {
+    ImportForm::new(me, None)
+}
+
+/// Reads the upload and keeps it for the preview; a file that cannot be read is shown on
+/// the form again with the reason (file and line).
+pub async fn upload(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let upload = upload::read(multipart).await?;
+    if upload.bytes.is_empty() {
+        let page = ImportForm::new(me, Some("file: Choose a file to import.".into()));
+        return Ok((StatusCode::BAD_REQUEST, page).into_response());
+    }
+    let choice = conflict_choice(upload.fields.get("conflicts").map(String::as_str))?;
+    let name = if upload.file_name.is_empty() {
+        "upload"
+    } else {
+        upload.file_name.as_str()
+    };
+    match history::keep_for_preview(&state.pool, me.id, name, upload.bytes, choice).await {
+        Ok(report) => {
+            let id = report.id.unwrap_or_default();
+            Ok(Redirect::to(&format!("/my/import/{id}")).into_response())
+        }
+        Err(HistoryError::Parse(e)) => {
+            let page = ImportForm::new(me, Some(format!("file: {e}")));
+            Ok((StatusCode::BAD_REQUEST, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "import_report.html")]
+pub struct ReportPage {
+    user: Option<SessionUser>,
+    id: i64,
+    report: Report,
+    titles: HashMap<i64, String>,
+    choices: Vec<(&'static str, &'static str)>,
+    /// The unmatched row being matched, with the search's hits.
+    row: Option<usize>,
+    hits: Vec<Hit>,
+    search_error: Option<String>,
+}
+
+impl ReportPage {
+    fn is_row(&self, i: &usize) -> bool {
+        self.row == Some(*i)
+    }
+
+    fn title_of(&self, movie: &i64) -> String {
+        self.titles
+            .get(movie)
+            .cloned()
+            .unwrap_or_else(|| format!("Movie {movie}"))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReportQuery {
+    row: Option<String>,
+    q: Option<String>,
+}
+
+fn import_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| AppError::not_found("There is no such import."))
+}
+
+/// The preview (with Apply) or the report (with a search per unmatched row).
+pub async fn report(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(raw): Path<String>,
+    Query(query): Query<ReportQuery>,
+) -> Result<ReportPage, AppError> {
+    let id = import_id(&raw)?;
+    let report = history::report(&state.pool, me.id, id).await?;
+    let ids: Vec<i64> = report.conflicts.iter().map(|c| c.movie_id).collect();
+    let titles = store::movie_search::hits(&state.pool, &ids)
+        .await?
+        .into_iter()
+        .map(|h| {
+            let title = match h.year {
+                Some(y) => format!("{} ({y})", h.title),
+                None => h.title,
+            };
+            (h.id, title)
+        })
+        .collect();
+    let row = query
+        .row
+        .as_deref()
+        .and_then(|r| r.parse::<usize>().ok())
+        .filter(|&r| r < report.unmatched.len());
+    let mut hits = Vec::new();
+    let mut search_error = None;
+    if row.is_some() {
+        let params = SearchParams {
+            q: query.q.clone(),
+            ..SearchParams::default()
+        };
+        match SearchRequest::parse(&params, &[]) {
+            Ok(Some(request)) => hits = search::run(&state.pool, &request).await?.hits,
+            Ok(None) => search_error = Some(SearchRequest::nothing_asked().to_string()),
+            Err(e) => search_error = Some(e.to_string()),
+        }
+    }
+    Ok(ReportPage {
+        user: Some(me),
+        id,
+        report,
+        titles,
+        choices: choices(),
+        row,
+        hits,
+        search_error,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApplyForm {
+    conflicts: Option<String>,
+}
+
+pub async fn apply(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(raw): Path<String>,
+    Form(form): Form<ApplyForm>,
+) -> Result<Redirect, AppError> {
+    let id = import_id(&raw)?;
+    let choice = conflict_choice(form.conflicts.as_deref())?;
+    history::apply_kept(&state.pool, me.id, id, choice).await?;
+    Ok(Redirect::to(&format!("/my/import/{id}")))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MatchForm {
+    row: Option<String>,
+    movie_id: Option<String>,
+}
+
+pub async fn match_row(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(raw): Path<String>,
+    Form(form): Form<MatchForm>,
+) -> Result<Redirect, AppError> {
+    let id = import_id(&raw)?;
+    let row = form
+        .row
+        .as_deref()
+        .and_then(|r| r.parse::<usize>().ok())
+        .ok_or_else(|| AppError::bad_request("row: Choose a row to match."))?;
+    let movie = super::movie_id(form.movie_id.as_deref().unwrap_or_default())?;
+    history::match_row(&state.pool, me.id, id, row, movie.get()).await?;
+    Ok(Redirect::to(&format!("/my/import/{id}")))
+}
