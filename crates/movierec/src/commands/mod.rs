@@ -1,5 +1,5 @@
-//! The file-based commands: `eval`, `train` (from a file, or into the database), `recommend`
-//! and `import`.
+//! The file-based commands: `eval`, `train` (from a file, or into the database), `recommend`,
+//! `import` and `export`.
 
 pub mod eval;
 pub mod import;
@@ -7,6 +7,7 @@ mod inputs;
 mod options;
 mod progress;
 pub mod recommend;
+pub mod spark;
 pub mod train;
 
 pub use options::{

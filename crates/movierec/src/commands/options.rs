@@ -71,4 +71,6 @@ pub struct ImportOptions {
 pub enum ImportSource {
     /// A MovieLens folder or `.zip`.
     MovieLens(PathBuf),
+    /// An export folder with the factors a Spark job wrote into it.
+    Factors(PathBuf),
 }

@@ -3,13 +3,15 @@
 //! - [`imdb_datasets`]: IMDb's non-commercial TSV dumps (`title.basics`, `title.ratings`,
 //!   `title.crew`, `name.basics`), plain or gzip;
 //! - [`movielens`]: GroupLens's MovieLens sets (ml-100k, ml-1m, ml-latest(-small), ml-25m,
-//!   ml-32m) from a folder or the published `.zip`.
+//!   ml-32m) from a folder or the published `.zip`;
+//! - [`spark_factors`]: the factors a Spark ALS job wrote for an export of our ratings.
 //!
 //! Every reader streams: files of millions of lines are read one line at a time and never held
 //! whole. A malformed line stops the reader with a [`ParseError`] naming the file and line.
 
 pub mod imdb_datasets;
 pub mod movielens;
+pub mod spark_factors;
 
 use std::borrow::Cow;
 use std::fmt;
