@@ -16,6 +16,7 @@
 
 mod data;
 pub mod eval;
+mod external;
 mod file;
 mod ids;
 mod linalg;
@@ -26,6 +27,7 @@ mod rng;
 mod train;
 
 pub use data::{Dataset, Rating, Ratings, Scale};
+pub use external::FactorsError;
 pub use file::FileError;
 pub use ids::{IdMap, ItemIdx, UserIdx};
 pub use load::{LoadError, RatingSet};

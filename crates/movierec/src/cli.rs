@@ -49,9 +49,11 @@ pub enum Command {
     Recommend(RecommendArgs),
     /// Make an account an administrator of the site, or a regular user again.
     Admin(AdminArgs),
-    /// Import a public data set into the catalog and the ratings, or a user's history
-    /// exported from another service.
+    /// Import a public data set into the catalog and the ratings, a user's history exported
+    /// from another service, or a model trained elsewhere.
     Import(ImportArgs),
+    /// Export the site's data for training elsewhere.
+    Export(ExportArgs),
 }
 
 /// The database of the commands that work on the app's data.
@@ -132,6 +134,12 @@ pub enum ImportSource {
         #[arg(long, value_enum, default_value_t = ConflictArg::KeepMine)]
         conflicts: ConflictArg,
     },
+    /// The factors a Spark job (`spark/als.py`) wrote into an export folder, as the newest
+    /// model: every server on the database picks it up.
+    Factors {
+        /// The folder `movierec export ratings --out` made, with the Spark job's output.
+        dir: PathBuf,
+    },
 }
 
 /// `--conflicts`.
@@ -167,12 +175,32 @@ impl From<ImportArgs> for commands::ImportOptions {
                 dry_run,
                 conflicts: conflicts.into(),
             }),
+            ImportSource::Factors { dir } => commands::ImportSource::Factors(dir),
         };
         Self {
             source,
             database_url: args.database.database_url,
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(subcommand)]
+    pub what: ExportWhat,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportWhat {
+    /// The ratings, less a baseline, for Spark's ALS (`spark/als.py`), with the held-out
+    /// sample to measure its model on.
+    Ratings {
+        /// A new or empty folder to write into.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

@@ -2,7 +2,7 @@
 //! place that knows every command.
 
 use clap::Parser;
-use movierec::cli::{Cli, Command};
+use movierec::cli::{Cli, Command, ExportWhat};
 use movierec::{admin, commands, startup, telemetry};
 
 fn main() -> anyhow::Result<()> {
@@ -16,5 +16,10 @@ fn main() -> anyhow::Result<()> {
         Command::Recommend(args) => commands::recommend::run(args.into()),
         Command::Admin(args) => admin::run(args.into()),
         Command::Import(args) => commands::import::run(args.into()),
+        Command::Export(args) => match args.what {
+            ExportWhat::Ratings { out } => {
+                commands::spark::export_ratings(&out, &args.database.database_url)
+            }
+        },
     }
 }

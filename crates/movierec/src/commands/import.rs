@@ -7,21 +7,25 @@ use super::{ImportOptions, ImportSource};
 use crate::services::imports::{self, ImportSummary};
 
 pub fn run(options: ImportOptions) -> anyhow::Result<()> {
-    let path = match options.source {
-        ImportSource::User(user) => return super::import_user::run(&options.database_url, &user),
-        ImportSource::MovieLens(path) => path,
-    };
+    match options.source {
+        ImportSource::User(user) => super::import_user::run(&options.database_url, &user),
+        ImportSource::MovieLens(path) => import_movielens(&path, &options.database_url),
+        ImportSource::Factors(dir) => super::spark::import_factors(&dir, &options.database_url),
+    }
+}
+
+fn import_movielens(path: &std::path::Path, database_url: &str) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let started = std::time::Instant::now();
     let summary = runtime.block_on(async {
-        let pool = crate::store::connect(&options.database_url).await?;
+        let pool = crate::store::connect(database_url).await?;
         // On a new database the embedded catalog goes in first, as the server would put it,
         // so that imported movies merge into it rather than take its ids.
         if crate::store::movies::count(&pool).await? == 0 {
             crate::seed::load_catalog(&pool).await?;
         }
         let bar = ImportBar::new(format!("importing {}", path.display()));
-        let summary = imports::import_movielens(&pool, &path, &bar)
+        let summary = imports::import_movielens(&pool, path, &bar)
             .await
             .with_context(|| format!("cannot import {}", path.display()))?;
         pool.close().await;

@@ -1,6 +1,5 @@
-//! The file-based commands: `eval`, `train` (from a file, or into the database), `recommend`
-//! and `import`
-//! (data sets, or a user's history).
+//! The file-based commands: `eval`, `train` (from a file, or into the database), `recommend`,
+//! `import` (data sets, a user's history, a model trained elsewhere) and `export`.
 
 pub mod eval;
 pub mod import;
@@ -9,6 +8,7 @@ mod inputs;
 mod options;
 mod progress;
 pub mod recommend;
+pub mod spark;
 pub mod train;
 
 pub use options::{

@@ -73,6 +73,8 @@ pub enum ImportSource {
     MovieLens(PathBuf),
     /// A user's history exported from another service.
     User(UserImport),
+    /// An export folder with the factors a Spark job wrote into it.
+    Factors(PathBuf),
 }
 
 /// `import user NAME FILE`.

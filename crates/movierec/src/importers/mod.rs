@@ -6,7 +6,8 @@
 //!   ml-32m) from a folder or the published `.zip`;
 //! - [`history`]: a viewer's own ratings, watched films and watchlist exported from IMDb
 //!   ([`imdb_csv`]), Letterboxd ([`letterboxd`]), Trakt ([`trakt`]), Netflix ([`netflix`]) or
-//!   this site ([`movierec_export`]).
+//!   this site ([`movierec_export`]);
+//! - [`spark_factors`]: the factors a Spark ALS job wrote for an export of our ratings.
 //!
 //! Every reader streams: files of millions of lines are read one line at a time and never held
 //! whole. A malformed line stops the reader with a [`ParseError`] naming the file and line.
@@ -18,6 +19,7 @@ pub mod letterboxd;
 pub mod movielens;
 pub mod movierec_export;
 pub mod netflix;
+pub mod spark_factors;
 pub mod trakt;
 
 use std::borrow::Cow;

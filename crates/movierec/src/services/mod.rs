@@ -6,3 +6,4 @@ pub mod imports;
 pub mod membership;
 pub mod model_report;
 pub mod movie_page;
+pub mod spark;

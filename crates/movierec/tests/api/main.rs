@@ -18,4 +18,5 @@ mod recommendations;
 mod roles;
 mod search;
 mod security;
+mod spark;
 mod training;

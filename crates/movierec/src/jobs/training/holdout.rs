@@ -2,7 +2,9 @@
 
 use std::collections::HashSet;
 
-use movierec_engine::{Ratings, UserIdx, eval};
+use movierec_engine::{Dataset, Ratings, UserIdx, eval};
+
+use crate::store::ratings::TrainingRating;
 
 /// Share of the ratings held out to measure the model.
 pub const HOLDOUT_FRACTION: f64 = 0.05;
@@ -28,6 +30,39 @@ pub fn holdout_split(ratings: &Ratings, fraction: f64, seed: u64) -> (Vec<usize>
         .filter(|&row| !keeps_one.insert(entries[row].user))
         .collect();
     (eval::complement(ratings.len(), &holdout), holdout)
+}
+
+/// The database's ratings as the engine sees them, cut into what a model trains on and what
+/// it is measured on.
+pub struct TrainingSets {
+    /// Every rating, with every user and movie (users keyed by user id, items by movie id).
+    pub all: Dataset,
+    /// The ratings trained on; same ids as `all`.
+    pub train: Dataset,
+    /// The held-out ratings; `None` when there are too few to hold any out.
+    pub holdout: Option<Ratings>,
+}
+
+/// Builds the data set and splits off the held-out sample ([`HOLDOUT_FRACTION`],
+/// [`HOLDOUT_SEED`]): the same split for every model trained on the same ratings, ours or
+/// one trained elsewhere on an export.
+pub fn training_sets(rows: &[TrainingRating]) -> TrainingSets {
+    let records = rows.iter().map(|r| {
+        (
+            r.user_id.to_string(),
+            r.movie_id.to_string(),
+            r.rating as f32,
+        )
+    });
+    let all = Dataset::from_records(records, crate::jobs::STAR_SCALE);
+    let (train_rows, holdout_rows) = holdout_split(all.ratings(), HOLDOUT_FRACTION, HOLDOUT_SEED);
+    let train = all.subset(&train_rows);
+    let holdout = (!holdout_rows.is_empty()).then(|| all.subset(&holdout_rows).into_ratings());
+    TrainingSets {
+        all,
+        train,
+        holdout,
+    }
 }
 
 #[cfg(test)]

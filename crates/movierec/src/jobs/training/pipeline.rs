@@ -5,17 +5,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use movierec_engine::{Dataset, EpochReport, Model, Params, Progress, Scale};
+use movierec_engine::{EpochReport, Model, Params, Progress};
 use serde::{Deserialize, Serialize};
 use sqlx::SqlitePool;
 
-use super::holdout::{HOLDOUT_FRACTION, HOLDOUT_SEED, holdout_split};
+use super::holdout::{HOLDOUT_FRACTION, TrainingSets, training_sets};
 use crate::jobs::slot::ServingModel;
 use crate::store;
 use crate::store::models::NewModel;
-
-/// Stars of the app: half steps from 0.5 to 5.
-const SCALE: Scale = super::super::STAR_SCALE;
 
 /// One epoch as stored with a model and drawn on the Model page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -164,17 +161,11 @@ fn fit(
     params: &Params,
     progress: &dyn Progress,
 ) -> Result<Fitted, movierec_engine::FitError> {
-    let records = rows.iter().map(|r| {
-        (
-            r.user_id.to_string(),
-            r.movie_id.to_string(),
-            r.rating as f32,
-        )
-    });
-    let all = Dataset::from_records(records, SCALE);
-    let (train_rows, holdout_rows) = holdout_split(all.ratings(), HOLDOUT_FRACTION, HOLDOUT_SEED);
-    let train = all.subset(&train_rows);
-    let holdout = (!holdout_rows.is_empty()).then(|| all.subset(&holdout_rows).into_ratings());
+    let TrainingSets {
+        all,
+        train,
+        holdout,
+    } = training_sets(rows);
     let model = movierec_engine::fit(&train, params, holdout.as_ref(), progress)?;
     let holdout_rmse = holdout
         .as_ref()
