@@ -5,3 +5,4 @@ pub mod imports;
 pub mod membership;
 pub mod model_report;
 pub mod movie_page;
+pub mod rating;

@@ -9,6 +9,7 @@ mod catalog;
 mod helpers;
 mod home;
 mod import;
+mod in_place;
 mod in_process;
 mod offline;
 mod process;

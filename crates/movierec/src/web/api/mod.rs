@@ -8,6 +8,7 @@
 //! it, and the hand-kept OpenAPI document served at `/api/v1/openapi.json` describes it;
 //! a test keeps the two in step.
 
+mod lists;
 mod model;
 mod movies;
 mod ratings;
@@ -72,6 +73,18 @@ fn endpoints() -> Vec<Endpoint> {
             Method::DELETE,
             "/api/v1/me/ratings/{movie_id}",
             ratings::delete,
+        ),
+        endpoint(Method::PUT, "/api/v1/me/watchlist/{movie_id}", lists::watch),
+        endpoint(
+            Method::DELETE,
+            "/api/v1/me/watchlist/{movie_id}",
+            lists::unwatch,
+        ),
+        endpoint(Method::PUT, "/api/v1/me/hidden/{movie_id}", lists::hide),
+        endpoint(
+            Method::DELETE,
+            "/api/v1/me/hidden/{movie_id}",
+            lists::unhide,
         ),
         endpoint(Method::GET, "/api/v1/model", model::show),
         endpoint(Method::POST, "/api/v1/model/train", model::train),

@@ -1,5 +1,7 @@
 //! The search page: title search with genre and year filters, paged.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -29,9 +31,21 @@ pub struct SearchPage {
     prompt: Option<String>,
     error: Option<FieldError>,
     results: Option<Results>,
+    /// The viewer's ratings of the movies on this page of results.
+    ratings: HashMap<i64, f64>,
 }
 
 impl SearchPage {
+    fn steps_of(&self, movie: &i64) -> u8 {
+        super::half_steps(self.ratings.get(movie).copied())
+    }
+
+    /// This page's address, where a rating form brings the viewer back to.
+    fn here(&self) -> String {
+        let page = self.results.as_ref().map_or(1, |r| r.page);
+        self.page_link(page)
+    }
+
     fn error_for(&self, field: &str) -> Option<&str> {
         self.error
             .as_ref()
@@ -76,10 +90,16 @@ pub async fn show(
         prompt: None,
         error: None,
         results: None,
+        ratings: HashMap::new(),
     };
     match SearchRequest::parse(&params, &page.genres) {
         Ok(Some(request)) => {
-            page.results = Some(search::run(&state.pool, &request).await?);
+            let results = search::run(&state.pool, &request).await?;
+            if let Some(me) = &page.user {
+                let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+                page.ratings = store::ratings::of_movies(&state.pool, me.id, &ids).await?;
+            }
+            page.results = Some(results);
             Ok(page.into_response())
         }
         Ok(None) => {
