@@ -301,3 +301,67 @@ async fn every_page_has_one_h1() {
         assert_eq!(html.matches("<h1").count(), 1, "{path}");
     }
 }
+
+#[tokio::test]
+async fn search_results_sort_by_relevance_year_rating_or_votes() {
+    let app = spawn_app().await;
+    let get = |path: String| {
+        let app = &app;
+        async move {
+            let body: Value = app.get(&path).await.json().await.unwrap();
+            body
+        }
+    };
+    let relevance = get("/api/v1/search?q=alien".into()).await;
+    let ids = |body: &Value| -> Vec<i64> {
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect()
+    };
+    let mut matched = ids(&relevance);
+    assert!(matched.len() > 3);
+    for (sort, field) in [
+        ("year", "year"),
+        ("rating", "imdb_rating"),
+        ("votes", "imdb_votes"),
+    ] {
+        let body = get(format!("/api/v1/search?q=alien&sort={sort}")).await;
+        let keys: Vec<f64> = body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[field].as_f64().unwrap_or(f64::NEG_INFINITY))
+            .collect();
+        assert!(keys.windows(2).all(|w| w[0] >= w[1]), "{sort}: {keys:?}");
+        // The same matches, in another order.
+        let mut sorted = ids(&body);
+        assert_eq!(sorted.len(), matched.len());
+        sorted.sort_unstable();
+        matched.sort_unstable();
+        assert_eq!(sorted, matched, "{sort}");
+    }
+    // Without a title too: a genre listed by rating.
+    let body = get("/api/v1/search?genre=Drama&sort=rating".into()).await;
+    let ratings: Vec<f64> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["imdb_rating"].as_f64().unwrap_or(f64::NEG_INFINITY))
+        .collect();
+    assert!(ratings.windows(2).all(|w| w[0] >= w[1]), "{ratings:?}");
+
+    // The page keeps the order in its links and refuses an unknown one beside its field.
+    let html = app.get_html("/search?genre=Drama&sort=year").await;
+    assert!(html.contains(r#"<option value="year" selected>"#), "{html}");
+    assert!(html.contains("sort=year&#38;page=2"), "{html}");
+    let response = app.get("/search?q=alien&sort=colour").await;
+    assert_eq!(response.status().as_u16(), 422);
+    let html = response.text().await.unwrap();
+    assert!(html.contains(r#"id="sort-error""#), "{html}");
+    assert!(html.contains("Sort by one of relevance, year, rating, votes."));
+    let response = app.get("/api/v1/search?q=alien&sort=colour").await;
+    assert_eq!(response.status().as_u16(), 400);
+}

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::catalog::YEAR_RANGE;
+use crate::domain::SearchSort;
 use crate::search::{self, FieldError, Results, SearchParams, SearchRequest};
 use crate::store;
 use crate::web::AppState;
@@ -24,6 +25,9 @@ pub struct SearchPage {
     genre: String,
     year_from: String,
     year_to: String,
+    sort: String,
+    /// `(key, label)` of every order.
+    sorts: Vec<(&'static str, &'static str)>,
     genres: Vec<String>,
     first_year: u16,
     last_year: u16,
@@ -61,6 +65,7 @@ impl SearchPage {
             ("genre", &self.genre),
             ("year_from", &self.year_from),
             ("year_to", &self.year_to),
+            ("sort", &self.sort),
         ] {
             if !value.is_empty() {
                 link.push_str(&format!("{key}={}&", encode_component(value)));
@@ -84,6 +89,11 @@ pub async fn show(
         genre: typed(&params.genre),
         year_from: typed(&params.year_from),
         year_to: typed(&params.year_to),
+        sort: typed(&params.sort),
+        sorts: SearchSort::ALL
+            .iter()
+            .map(|s| (s.key(), s.label()))
+            .collect(),
         genres,
         first_year: *YEAR_RANGE.start(),
         last_year: *YEAR_RANGE.end(),
