@@ -58,14 +58,18 @@ function confirm(message, undo) {
     parts.push(button);
   }
   toast.replaceChildren(...parts);
-  toast.classList.add("is-shown");
+  hideToastLater();
+}
+
+/** Clears the confirmation after a while, but not while the keyboard is on its Undo. */
+function hideToastLater() {
+  clearTimeout(toastTimer);
   toastTimer = setTimeout(() => {
-    // Keep it while the keyboard is on its Undo.
     if (toast.contains(document.activeElement)) return;
-    toast.classList.remove("is-shown");
     toast.replaceChildren();
   }, 10000);
 }
+if (toast) toast.addEventListener("focusout", hideToastLater);
 
 /** Hides a card after a change that takes it off this page; `restore` shows it again. */
 function dismiss(card) {
@@ -170,7 +174,7 @@ document.addEventListener(
   true,
 );
 
-const pending = new WeakMap();
+const pending = new Map();
 
 function saveSoon(form, delay) {
   clearTimeout(pending.get(form));
@@ -178,9 +182,18 @@ function saveSoon(form, delay) {
   if (!checked) return;
   pending.set(
     form,
-    setTimeout(() => saveRating(form, Number(checked.value)), delay),
+    setTimeout(() => {
+      pending.delete(form);
+      saveRating(form, Number(checked.value));
+    }, delay),
   );
 }
+
+// Leaving the stars with a keyboard choice not yet saved saves it now.
+document.addEventListener("focusout", (event) => {
+  const form = event.target.closest && event.target.closest("form[data-rate]");
+  if (form && pending.has(form) && !form.contains(event.relatedTarget)) saveSoon(form, 0);
+});
 
 document.addEventListener("change", (event) => {
   const input = event.target;
