@@ -67,7 +67,7 @@ impl Personal {
     /// Where the featured pick's forms come back to: the same position, which now holds the
     /// next movie because the one acted on left the list.
     fn here(&self) -> String {
-        format!("/?pick={}", self.pick)
+        format!("/?pick={}#recs", self.pick)
     }
 
     fn is_fallback(&self) -> bool {
