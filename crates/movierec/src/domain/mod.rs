@@ -10,6 +10,7 @@ mod password;
 mod rating_sort;
 mod registration;
 mod search_query;
+mod search_sort;
 mod stars;
 mod username;
 
@@ -21,5 +22,6 @@ pub use password::Password;
 pub use rating_sort::RatingSort;
 pub use registration::Registration;
 pub use search_query::SearchQuery;
+pub use search_sort::SearchSort;
 pub use stars::Stars;
 pub use username::Username;

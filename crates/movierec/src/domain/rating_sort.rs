@@ -6,7 +6,7 @@ pub enum RatingSort {
     Recent,
     /// Highest rating first, then most recent.
     Rating,
-    /// Alphabetical by title.
+    /// Alphabetical by title, leading "The", "A" or "An" aside.
     Title,
 }
 
@@ -36,7 +36,7 @@ impl RatingSort {
     /// The name on the page.
     pub fn label(self) -> &'static str {
         match self {
-            Self::Recent => "Recently rated",
+            Self::Recent => "Date rated",
             Self::Rating => "Rating",
             Self::Title => "Title",
         }

@@ -36,7 +36,7 @@ use serde::Deserialize;
 use sqlx::SqlitePool;
 
 use crate::catalog::YEAR_RANGE;
-use crate::domain::{PageNumber, SearchQuery};
+use crate::domain::{PageNumber, SearchQuery, SearchSort};
 use crate::store;
 use crate::store::movie_search::{Filters, Hit};
 
@@ -52,6 +52,8 @@ pub struct SearchParams {
     pub year_from: Option<String>,
     pub year_to: Option<String>,
     pub page: Option<String>,
+    /// A [`SearchSort`] key; relevance when absent.
+    pub sort: Option<String>,
 }
 
 /// A refused parameter: which one, and a message fit to show beside it.
@@ -82,6 +84,7 @@ pub struct SearchRequest {
     pub query: Option<SearchQuery>,
     pub filters: Filters,
     pub page: PageNumber,
+    pub sort: SearchSort,
 }
 
 impl SearchRequest {
@@ -118,6 +121,7 @@ impl SearchRequest {
             ));
         }
         let page = page(&params.page)?;
+        let sort = sort(&params.sort)?;
         let filters = Filters {
             genre,
             year_from,
@@ -130,6 +134,7 @@ impl SearchRequest {
             query,
             filters,
             page,
+            sort,
         }))
     }
 
@@ -142,6 +147,7 @@ impl SearchRequest {
                 query: None,
                 filters: Filters::default(),
                 page: page(&params.page)?,
+                sort: sort(&params.sort)?,
             }),
         }
     }
@@ -161,6 +167,13 @@ fn page(raw: &Option<String>) -> Result<PageNumber, FieldError> {
     match present(raw) {
         Some(raw) => PageNumber::parse(raw).map_err(|e| FieldError::new("page", e)),
         None => Ok(PageNumber::FIRST),
+    }
+}
+
+fn sort(raw: &Option<String>) -> Result<SearchSort, FieldError> {
+    match present(raw) {
+        Some(key) => SearchSort::parse(key).map_err(|e| FieldError::new("sort", e)),
+        None => Ok(SearchSort::default()),
     }
 }
 
@@ -199,7 +212,9 @@ pub async fn run(pool: &SqlitePool, request: &SearchRequest) -> sqlx::Result<Res
     let (ids, total) = match &request.query {
         None => {
             let total = store::movie_search::count(pool, &request.filters).await?;
-            let ids = store::movie_search::browse(pool, &request.filters, request.page).await?;
+            let ids =
+                store::movie_search::browse(pool, &request.filters, request.sort, request.page)
+                    .await?;
             (ids, total)
         }
         Some(query) => {
@@ -221,14 +236,14 @@ pub async fn run(pool: &SqlitePool, request: &SearchRequest) -> sqlx::Result<Res
                 None => Vec::new(),
             };
             let total = i64::try_from(ranked.len()).unwrap_or(i64::MAX);
+            let mut ranked: Vec<i64> = ranked.iter().map(|c| c.id).collect();
+            if request.sort != SearchSort::Relevance {
+                // The matches stay the same; only their order changes.
+                ranked = store::movie_search::reorder(pool, &ranked, request.sort).await?;
+            }
             let skip = usize::try_from(request.page.offset()).unwrap_or(usize::MAX);
             let page_size = usize::try_from(PageNumber::PER_PAGE).unwrap_or(usize::MAX);
-            let ids = ranked
-                .iter()
-                .skip(skip)
-                .take(page_size)
-                .map(|c| c.id)
-                .collect();
+            let ids = ranked.into_iter().skip(skip).take(page_size).collect();
             (ids, total)
         }
     };
@@ -273,6 +288,7 @@ mod tests {
             year_from: get("year_from"),
             year_to: get("year_to"),
             page: get("page"),
+            sort: get("sort"),
         }
     }
 

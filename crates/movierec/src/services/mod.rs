@@ -7,3 +7,4 @@ pub mod membership;
 pub mod model_report;
 pub mod movie_page;
 pub mod spark;
+pub mod rating;

@@ -5,7 +5,7 @@
 
 use sqlx::SqlitePool;
 
-use crate::domain::PageNumber;
+use crate::domain::{PageNumber, SearchSort};
 
 /// A movie as a search result lists it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -76,23 +76,47 @@ pub async fn candidates(
     serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
-/// The ids of one page of the movies passing `filters`, most voted first.
+/// The ORDER BY of a [`SearchSort`] on `movies m`; relevance is the most voted when there is
+/// no title to match. Only these fixed strings are ever spliced into the SQL.
+fn order_by(sort: SearchSort) -> &'static str {
+    match sort {
+        SearchSort::Relevance | SearchSort::Votes => "m.imdb_votes DESC NULLS LAST, m.title, m.id",
+        SearchSort::Year => "m.year DESC NULLS LAST, m.imdb_votes DESC NULLS LAST, m.id",
+        SearchSort::Rating => "m.imdb_rating DESC NULLS LAST, m.imdb_votes DESC NULLS LAST, m.id",
+    }
+}
+
+/// The ids of one page of the movies passing `filters`, in the order of `sort`.
 pub async fn browse(
     pool: &SqlitePool,
     filters: &Filters,
+    sort: SearchSort,
     page: PageNumber,
 ) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar(&format!(
         "SELECT m.id FROM movies m
          WHERE {FILTERS}
-         ORDER BY m.imdb_votes DESC NULLS LAST, m.title, m.id
-         LIMIT $4 OFFSET $5"
+         ORDER BY {}
+         LIMIT $4 OFFSET $5",
+        order_by(sort)
     ))
     .bind(&filters.genre)
     .bind(filters.year_from)
     .bind(filters.year_to)
     .bind(PageNumber::PER_PAGE)
     .bind(page.offset())
+    .fetch_all(pool)
+    .await
+}
+
+/// The movies `ids` (search matches) in the order of `sort`; ids of no movie are dropped.
+pub async fn reorder(pool: &SqlitePool, ids: &[i64], sort: SearchSort) -> sqlx::Result<Vec<i64>> {
+    let ids = serde_json::to_string(ids).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query_scalar(&format!(
+        "SELECT m.id FROM movies m WHERE m.id IN (SELECT value FROM json_each($1)) ORDER BY {}",
+        order_by(sort)
+    ))
+    .bind(ids)
     .fetch_all(pool)
     .await
 }

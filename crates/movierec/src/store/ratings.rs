@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use sqlx::SqlitePool;
 
 use crate::domain::{MovieId, PageNumber, RatingSort, Stars};
@@ -57,12 +59,42 @@ pub async fn find(pool: &SqlitePool, user_id: i64, movie: MovieId) -> sqlx::Resu
         .await
 }
 
+/// A user's ratings of the given movies, by movie id; unrated ones are absent.
+pub async fn of_movies(
+    pool: &SqlitePool,
+    user_id: i64,
+    movies: &[i64],
+) -> sqlx::Result<HashMap<i64, f64>> {
+    if movies.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // The ids travel as one JSON array, so the statement is the same for any number of them.
+    let ids = serde_json::to_string(movies).expect("integers serialize");
+    let rows: Vec<(i64, f64)> = sqlx::query_as(
+        "SELECT movie_id, rating FROM ratings
+         WHERE user_id = $1 AND movie_id IN (SELECT value FROM json_each($2))",
+    )
+    .bind(user_id)
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
 pub async fn count_for_user(pool: &SqlitePool, user_id: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM ratings WHERE user_id = $1")
         .bind(user_id)
         .fetch_one(pool)
         .await
 }
+
+/// Titles in library order: "The Godfather" under G. English articles only, as the catalog is
+/// English; case is ignored.
+const TITLE_ORDER: &str = "CASE
+        WHEN m.title LIKE 'the %' THEN substr(m.title, 5)
+        WHEN m.title LIKE 'an %' THEN substr(m.title, 4)
+        WHEN m.title LIKE 'a %' THEN substr(m.title, 3)
+        ELSE m.title END COLLATE NOCASE, m.year, m.id";
 
 /// One page of a user's ratings with the movies' titles.
 pub async fn list_for_user(
@@ -75,7 +107,7 @@ pub async fn list_for_user(
     let order = match sort {
         RatingSort::Recent => "r.updated_at DESC, m.title, m.id",
         RatingSort::Rating => "r.rating DESC, r.updated_at DESC, m.id",
-        RatingSort::Title => "m.title, m.year, m.id",
+        RatingSort::Title => TITLE_ORDER,
     };
     sqlx::query_as(&format!(
         "SELECT r.movie_id, m.title, m.year, r.rating, r.updated_at
@@ -142,6 +174,46 @@ mod tests {
         assert!(!upsert(&pool, ann, movie(99), stars("4")).await.unwrap());
         assert_eq!(find(&pool, ann, movie(99)).await.unwrap(), None);
         assert_eq!(count_for_user(&pool, ann).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn ratings_of_some_movies_leave_out_unrated_ones_and_other_users() {
+        let (_dir, pool) = with_movies(4).await;
+        let ann = user(&pool, "ann").await;
+        let bob = user(&pool, "bob").await;
+        upsert(&pool, ann, movie(1), stars("4.5")).await.unwrap();
+        upsert(&pool, ann, movie(3), stars("2")).await.unwrap();
+        upsert(&pool, bob, movie(2), stars("5")).await.unwrap();
+        let found = of_movies(&pool, ann, &[1, 2, 3, 99]).await.unwrap();
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[&1], 4.5);
+        assert_eq!(found[&3], 2.0);
+        assert!(of_movies(&pool, ann, &[]).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn title_order_sets_leading_articles_aside() {
+        let (_dir, pool) = with_movies(4).await;
+        let ann = user(&pool, "ann").await;
+        for (id, title) in [
+            (1, "The Zebra"),
+            (2, "An Apple"),
+            (3, "a Mango"),
+            (4, "Theory"),
+        ] {
+            sqlx::query("UPDATE movies SET title = $1 WHERE id = $2")
+                .bind(title)
+                .bind(id)
+                .execute(&pool)
+                .await
+                .unwrap();
+            upsert(&pool, ann, movie(id), stars("3")).await.unwrap();
+        }
+        let listed = list_for_user(&pool, ann, RatingSort::Title, PageNumber::FIRST)
+            .await
+            .unwrap();
+        let titles: Vec<&str> = listed.iter().map(|r| r.title.as_str()).collect();
+        assert_eq!(titles, ["An Apple", "a Mango", "Theory", "The Zebra"]);
     }
 
     #[tokio::test]

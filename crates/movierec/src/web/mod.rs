@@ -115,6 +115,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/movies/{id}/watchlist", post(pages::lists::watch))
         .route("/movies/{id}/watchlist/delete", post(pages::lists::unwatch))
         .route("/my/watchlist", get(pages::lists::show))
+        .route("/my/not-interested", get(pages::lists::not_interested))
         .route("/model", get(pages::model::show))
         .route("/model/train", post(pages::model::train))
         .route("/search", get(pages::search_page::show))

@@ -158,7 +158,10 @@ async fn rate_read_change_list_and_delete() {
 
     let (status, body) = put_rating(&app, id, json!({"rating": 4.5})).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body, json!({"movie_id": id, "rating": 4.5}));
+    assert_eq!(
+        body,
+        json!({"movie_id": id, "rating": 4.5, "left_watchlist": false})
+    );
     let (_, movie) = get_json(&app, &format!("/api/v1/movies/{id}")).await;
     assert_eq!(movie["your_rating"], 4.5);
     assert_eq!(movie["users_average"], 4.5);

@@ -189,7 +189,7 @@ impl TestApp {
     /// The visitor's rating of a movie as the movie page shows it (the checked star).
     pub async fn my_rating(&self, movie: u32) -> Option<String> {
         let html = self.get_html(&format!("/movies/{movie}")).await;
-        checked_star(&html)
+        checked_star(&html, movie)
     }
 }
 
@@ -205,14 +205,21 @@ impl TestApp {
             .text()
             .await
             .expect("body");
-        checked_star(&html)
+        checked_star(&html, movie)
     }
 }
 
-fn checked_star(html: &str) -> Option<String> {
-    let end = html.find("\" checked>")?;
-    let start = html[..end].rfind("value=\"")? + "value=\"".len();
-    Some(html[start..end].to_owned())
+/// The checked star of the movie's own rating strip (similar movies have strips too).
+fn checked_star(html: &str, movie: u32) -> Option<String> {
+    let own = format!("id=\"stars-{movie}-");
+    html.match_indices("\" checked>").find_map(|(end, _)| {
+        let tag = &html[html[..end].rfind("<input")?..end];
+        if !tag.contains(&own) {
+            return None;
+        }
+        let start = tag.rfind("value=\"")? + "value=\"".len();
+        Some(tag[start..].to_owned())
+    })
 }
 
 /// How long a test waits for a training or a model swap before failing.

@@ -10,6 +10,7 @@ mod helpers;
 mod history;
 mod home;
 mod import;
+mod in_place;
 mod in_process;
 mod offline;
 mod process;

@@ -85,7 +85,7 @@ async fn a_new_user_gets_a_labelled_fallback_and_varied_movies_to_rate() {
     let html = app.get_html("/").await;
     assert!(html.contains(r#"data-source="fallback""#), "{html}");
     let onboarding = movie_ids_with_class(&html, "movie-card onboarding-movie");
-    assert_eq!(onboarding.len(), 20, "{html}");
+    assert_eq!(onboarding.len(), 12, "{html}");
     let catalog = movierec::catalog::embedded().unwrap();
     let genres: HashSet<_> = onboarding
         .iter()
@@ -188,15 +188,32 @@ async fn not_interested_and_watchlist_persist_and_leave_the_recommendations() {
     let home = app.get_html("/").await;
     assert_eq!(featured(&home), Some(before[2]));
 
-    let page = app.get_html("/my/watchlist").await;
-    let (watchlist, hidden_part) = page.split_at(page.find("Not interested").unwrap());
-    assert!(watchlist.contains(&format!("/movies/{kept}\"")), "{page}");
+    let watchlist = app.get_html("/my/watchlist").await;
     assert!(
-        hidden_part.contains(&format!("/movies/{hidden}\"")),
-        "{page}"
+        watchlist.contains(&format!("/movies/{kept}\"")),
+        "{watchlist}"
     );
+    assert!(
+        !watchlist.contains(&format!("/movies/{hidden}\"")),
+        "{watchlist}"
+    );
+    let not_interested = app.get_html("/my/not-interested").await;
+    assert!(
+        not_interested.contains(&format!("/movies/{hidden}\"")),
+        "{not_interested}"
+    );
+    assert!(
+        not_interested.contains(&format!(r#"action="/movies/{hidden}/unhide""#)),
+        "a Restore form: {not_interested}"
+    );
+    assert!(!not_interested.contains(&format!("/movies/{kept}\"")));
+    // The movie page's toggle shows the state and posts the opposite change.
     let movie = app.get_html(&format!("/movies/{kept}")).await;
-    assert!(movie.contains("Remove from watchlist"));
+    assert!(
+        movie.contains(&format!(r#"action="/movies/{kept}/watchlist/delete""#)),
+        "{movie}"
+    );
+    assert!(movie.contains(r#"aria-pressed="true""#), "{movie}");
 
     // Both survive a restart.
     let app = app.restart().await;
@@ -204,7 +221,7 @@ async fn not_interested_and_watchlist_persist_and_leave_the_recommendations() {
 
     app.post_to(&format!("/movies/{kept}/watchlist/delete"), "/my/watchlist")
         .await;
-    app.post_to(&format!("/movies/{hidden}/unhide"), "/my/watchlist")
+    app.post_to(&format!("/movies/{hidden}/unhide"), "/my/not-interested")
         .await;
     assert_eq!(ids(&app.recommendations(20).await), before);
     assert!(

@@ -9,6 +9,7 @@
 //! a test keeps the two in step.
 
 pub mod imports;
+mod lists;
 mod model;
 mod movies;
 mod ratings;
@@ -91,6 +92,18 @@ fn endpoints() -> Vec<Endpoint> {
             imports::match_row,
         ),
         endpoint(Method::GET, "/api/v1/me/export", imports::export),
+        endpoint(Method::PUT, "/api/v1/me/watchlist/{movie_id}", lists::watch),
+        endpoint(
+            Method::DELETE,
+            "/api/v1/me/watchlist/{movie_id}",
+            lists::unwatch,
+        ),
+        endpoint(Method::PUT, "/api/v1/me/hidden/{movie_id}", lists::hide),
+        endpoint(
+            Method::DELETE,
+            "/api/v1/me/hidden/{movie_id}",
+            lists::unhide,
+        ),
         endpoint(Method::GET, "/api/v1/model", model::show),
         endpoint(Method::POST, "/api/v1/model/train", model::train),
     ]

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ApiJson, path_movie_id};
 use crate::domain::{PageNumber, RatingSort, Stars};
+use crate::services;
 use crate::store;
 use crate::store::ratings::RatedMovie;
 use crate::web::AppState;
@@ -91,6 +92,8 @@ pub struct RatingBody {
 pub struct RatingSet {
     movie_id: i64,
     rating: f64,
+    /// The movie was on the caller's watchlist and rating it took it off.
+    left_watchlist: bool,
 }
 
 pub async fn put(
@@ -104,12 +107,13 @@ pub async fn put(
     // (a string, null, true) prints as something Stars refuses as "not a number".
     let typed = body.rating.map(|v| v.to_string()).unwrap_or_default();
     let stars = Stars::parse(&typed).map_err(|e| AppError::bad_request(format!("rating: {e}")))?;
-    if !store::ratings::upsert(&state.pool, me.id, id, stars).await? {
-        return Err(AppError::no_such_movie(id));
-    }
+    let rated = services::rating::rate(&state.pool, me.id, id, stars)
+        .await?
+        .ok_or_else(|| AppError::no_such_movie(id))?;
     Ok(Json(RatingSet {
         movie_id: id.get(),
         rating: stars.value(),
+        left_watchlist: rated.left_watchlist,
     }))
 }
 

@@ -3,7 +3,6 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use serde::Deserialize;
 
-use crate::domain::Stars;
 use crate::recommend::{self, Recommendation, Source};
 use crate::store;
 use crate::store::movies::ScoredMovie;
@@ -16,7 +15,9 @@ const TOP_RATED: i64 = 24;
 /// How far "Next" steps through the ranked list before it says there are no more.
 const MAX_PICKS: usize = 50;
 const GRID: usize = 20;
-const ONBOARDING_MOVIES: usize = 20;
+const ONBOARDING_MOVIES: usize = 12;
+/// At most this many "Haven't seen" movies are carried in the address.
+const MAX_SKIPPED: usize = 500;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
@@ -24,8 +25,6 @@ pub struct HomePage {
     user: Option<SessionUser>,
     top: Vec<ScoredMovie>,
     personal: Option<Personal>,
-    /// Highest first: the star input lays them out reversed (see style.css).
-    choices: Vec<Stars>,
     has_model: bool,
     min_ratings: usize,
 }
@@ -39,6 +38,12 @@ impl HomePage {
 /// What a logged-in user sees.
 pub struct Personal {
     rated: usize,
+    /// Ratings that make picks good enough to stop onboarding.
+    target: usize,
+    /// The onboarding flow is on the page: fewer than `target` ratings, or asked for more.
+    rating_more: bool,
+    /// Movies the user said they have not seen, kept in the address (no JavaScript needed).
+    skipped: Vec<i64>,
     onboarding: Vec<MovieSummary>,
     source: Source,
     /// Position in the ranked list of the featured pick.
@@ -62,17 +67,70 @@ impl Personal {
     /// Where the featured pick's forms come back to: the same position, which now holds the
     /// next movie because the one acted on left the list.
     fn here(&self) -> String {
-        format!("/?pick={}", self.pick)
+        format!("/?pick={}#recs", self.pick)
     }
 
     fn is_fallback(&self) -> bool {
         self.source == Source::Fallback
+    }
+
+    fn show_onboarding(&self) -> bool {
+        self.rating_more || self.rated < self.target
+    }
+
+    fn enough(&self) -> bool {
+        self.rated >= self.target
+    }
+
+    /// The onboarding flow's address with `extra` movies skipped too.
+    fn onboarding_link(&self, extra: &[i64]) -> String {
+        let ids: Vec<String> = self
+            .skipped
+            .iter()
+            .chain(extra)
+            .map(i64::to_string)
+            .collect();
+        if ids.is_empty() {
+            "/?rate=more#onboarding".to_owned()
+        } else {
+            format!("/?rate=more&skip={}#onboarding", ids.join(","))
+        }
+    }
+
+    /// Where a rating in the onboarding flow comes back to.
+    fn onboarding_here(&self) -> String {
+        self.onboarding_link(&[])
+    }
+
+    /// "Haven't seen" for one movie, without JavaScript: the flow without it.
+    fn skip_link(&self, movie: &i64) -> String {
+        self.onboarding_link(&[*movie])
+    }
+
+    /// "More films", without JavaScript: the flow without any movie shown now.
+    fn more_link(&self) -> String {
+        let shown: Vec<i64> = self.onboarding.iter().map(|m| m.id).collect();
+        self.onboarding_link(&shown)
     }
 }
 
 #[derive(Debug, Deserialize)]
 pub struct HomeQuery {
     pick: Option<String>,
+    /// `more`: keep offering movies to rate after onboarding would end.
+    rate: Option<String>,
+    /// Comma-separated ids of movies not seen, left out of onboarding.
+    skip: Option<String>,
+}
+
+/// The skipped ids in the address; anything that is not an id is ignored, as in any link.
+fn parse_skipped(raw: Option<&str>) -> Vec<i64> {
+    raw.unwrap_or_default()
+        .split(',')
+        .filter_map(|id| id.trim().parse::<i64>().ok())
+        .filter(|id| *id > 0)
+        .take(MAX_SKIPPED)
+        .collect()
 }
 
 pub async fn show(
@@ -86,8 +144,13 @@ pub async fn show(
             AppError::bad_request("pick must be a whole number, the position in your picks.")
         })?,
     };
+    let asked = Asked {
+        pick,
+        rating_more: query.rate.as_deref() == Some("more"),
+        skipped: parse_skipped(query.skip.as_deref()),
+    };
     let personal = match &user {
-        Some(me) => Some(personal(&state, me.id, pick).await?),
+        Some(me) => Some(personal(&state, me.id, asked).await?),
         None => None,
     };
     let top = if personal.is_none() {
@@ -99,31 +162,59 @@ pub async fn show(
         user,
         top,
         personal,
-        choices: Stars::all().rev().collect(),
         has_model: state.models.current().is_some(),
         min_ratings: recommend::MIN_RATINGS,
     })
 }
 
-async fn personal(state: &AppState, user_id: i64, pick: usize) -> Result<Personal, AppError> {
+/// What the address asks of the home page.
+struct Asked {
+    pick: usize,
+    rating_more: bool,
+    skipped: Vec<i64>,
+}
+
+async fn personal(state: &AppState, user_id: i64, asked: Asked) -> Result<Personal, AppError> {
+    let Asked {
+        pick,
+        rating_more,
+        skipped,
+    } = asked;
     let recommendations =
         recommend::for_user(&state.pool, &state.models, user_id, MAX_PICKS).await?;
     let rated = recommendations.rated;
-    let onboarding = if rated < recommend::ONBOARDING_UNTIL {
-        recommend::onboarding(
-            &state.pool,
-            &recommendations.rated_or_hidden,
-            ONBOARDING_MOVIES,
-        )
-        .await?
+    let target = recommend::ONBOARDING_UNTIL;
+    let onboarding = if rating_more || rated < target {
+        let mut leave_out = recommendations.rated_or_hidden.clone();
+        leave_out.extend(&skipped);
+        recommend::onboarding(&state.pool, &leave_out, ONBOARDING_MOVIES).await?
     } else {
         Vec::new()
     };
     Ok(Personal {
         rated,
+        target,
+        rating_more,
+        skipped,
         onboarding,
         source: recommendations.source,
         pick: pick.min(recommendations.items.len()),
         picks: recommendations.items,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_skipped;
+
+    #[test]
+    fn skipped_ids_ignore_what_is_not_an_id() {
+        assert_eq!(parse_skipped(Some("3,x,,7, 9,-1,0")), [3, 7, 9]);
+        assert!(parse_skipped(None).is_empty());
+        let many = (1..=600)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        assert_eq!(parse_skipped(Some(&many)).len(), super::MAX_SKIPPED);
+    }
 }

@@ -1,4 +1,4 @@
-//! "Not interested" and the watchlist: the forms that change them and the watchlist page.
+//! "Not interested" and the watchlist: the forms that change them and their pages.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -81,7 +81,6 @@ pub async fn unwatch(
 pub struct WatchlistPage {
     user: Option<SessionUser>,
     watchlist: Vec<ListedMovie>,
-    hidden: Vec<ListedMovie>,
 }
 
 pub async fn show(
@@ -89,10 +88,26 @@ pub async fn show(
     RequireUser(me): RequireUser,
 ) -> Result<WatchlistPage, AppError> {
     let watchlist = store::lists::movies(&state.pool, List::Watchlist, me.id).await?;
-    let hidden = store::lists::movies(&state.pool, List::Hidden, me.id).await?;
     Ok(WatchlistPage {
         user: Some(me),
         watchlist,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "not_interested.html")]
+pub struct NotInterestedPage {
+    user: Option<SessionUser>,
+    hidden: Vec<ListedMovie>,
+}
+
+pub async fn not_interested(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+) -> Result<NotInterestedPage, AppError> {
+    let hidden = store::lists::movies(&state.pool, List::Hidden, me.id).await?;
+    Ok(NotInterestedPage {
+        user: Some(me),
         hidden,
     })
 }

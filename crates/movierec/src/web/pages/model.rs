@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::response::Redirect;
 
 use crate::jobs::TrainingStatus;
-use crate::jobs::training::HOLDOUT_FRACTION;
+use crate::jobs::training::{EpochRecord, HOLDOUT_FRACTION};
 use crate::services::model_report::{self, ModelReport};
 use crate::web::AppState;
 use crate::web::chart::rmse_chart;
@@ -36,6 +36,33 @@ impl ModelPage {
     fn status_text(&self) -> String {
         status_text(&self.training)
     }
+
+    /// The chart in words, its text alternative.
+    fn chart_summary(&self) -> String {
+        self.model
+            .as_ref()
+            .map(|m| chart_summary(&m.epochs))
+            .unwrap_or_default()
+    }
+}
+
+/// "RMSE per epoch over N epochs: training from a to b, held-out from c to d."
+fn chart_summary(epochs: &[EpochRecord]) -> String {
+    let (Some(first), Some(last)) = (epochs.first(), epochs.last()) else {
+        return String::new();
+    };
+    let mut text = format!(
+        "RMSE over {} epoch{}: on the training ratings from {:.4} to {:.4}",
+        epochs.len(),
+        if epochs.len() == 1 { "" } else { "s" },
+        first.train_rmse,
+        last.train_rmse
+    );
+    if let (Some(a), Some(b)) = (first.holdout_rmse, last.holdout_rmse) {
+        text.push_str(&format!(", on the held-out sample from {a:.4} to {b:.4}"));
+    }
+    text.push('.');
+    text
 }
 
 /// One line about the training, the same words the page's script writes.
@@ -105,5 +132,23 @@ mod tests {
             ..TrainingStatus::default()
         };
         assert!(status_text(&failed).contains("disk full"));
+    }
+
+    #[test]
+    fn chart_summary_names_the_first_and_last_epoch() {
+        let epochs: Vec<EpochRecord> = (1..=3)
+            .map(|epoch| EpochRecord {
+                epoch,
+                train_rmse: 1.0 / epoch as f64,
+                holdout_rmse: Some(1.5 / epoch as f64),
+                seconds: 0.1,
+            })
+            .collect();
+        assert_eq!(
+            chart_summary(&epochs),
+            "RMSE over 3 epochs: on the training ratings from 1.0000 to 0.3333, \
+             on the held-out sample from 1.5000 to 0.5000."
+        );
+        assert_eq!(chart_summary(&[]), "");
     }
 }

@@ -1,5 +1,7 @@
 //! The movie page and the rating forms on it.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -11,7 +13,7 @@ use serde::Deserialize;
 use super::{NextForm, back, movie_id};
 use crate::domain::{MovieId, Stars};
 use crate::recommend::SimilarMovie;
-use crate::services::movie_page;
+use crate::services::{self, movie_page};
 use crate::store;
 use crate::store::movies::{Movie, UserAverage};
 use crate::web::AppState;
@@ -19,6 +21,8 @@ use crate::web::error::AppError;
 use crate::web::session::{MaybeUser, RequireUser, SessionUser};
 
 const SIMILAR_MOVIES: usize = 10;
+/// The rating form's value for "no rating": the rating is removed.
+const CLEAR: &str = "none";
 
 #[derive(Template, WebTemplate)]
 #[template(path = "movie.html")]
@@ -28,19 +32,27 @@ pub struct MoviePage {
     genres: Vec<String>,
     average: UserAverage,
     your_rating: Option<Stars>,
-    /// Highest first: the star input lays them out reversed (see style.css).
-    choices: Vec<Stars>,
     error: Option<String>,
     /// Shown only to a logged-in user who has not rated the movie, once a model exists.
     predicted: Option<f32>,
     on_watchlist: bool,
     hidden: bool,
     similar: Vec<SimilarMovie>,
+    /// The viewer's ratings of the similar movies.
+    similar_ratings: HashMap<i64, f64>,
 }
 
 impl MoviePage {
-    fn is_chosen(&self, stars: &Stars) -> bool {
-        self.your_rating == Some(*stars)
+    fn your_steps(&self) -> u8 {
+        self.your_rating.map_or(0, Stars::half_steps)
+    }
+
+    fn steps_of(&self, movie: &i64) -> u8 {
+        super::half_steps(self.similar_ratings.get(movie).copied())
+    }
+
+    fn here(&self) -> String {
+        format!("/movies/{}", self.movie.id)
     }
 
     fn imdb_votes(&self) -> Option<String> {
@@ -79,6 +91,13 @@ async fn page(
     )
     .await?
     .ok_or_else(|| AppError::no_such_movie(id))?;
+    let similar_ratings = match &user {
+        Some(me) => {
+            let ids: Vec<i64> = view.similar.iter().map(|s| s.movie.id).collect();
+            store::ratings::of_movies(&state.pool, me.id, &ids).await?
+        }
+        None => HashMap::new(),
+    };
     let details = view.facts.details;
     Ok(MoviePage {
         user,
@@ -86,12 +105,12 @@ async fn page(
         genres: details.genres,
         average: details.average,
         your_rating: view.facts.your_rating,
-        choices: Stars::all().rev().collect(),
         error,
         predicted: view.predicted,
         on_watchlist: view.on_watchlist,
         hidden: view.hidden,
         similar: view.similar,
+        similar_ratings,
     })
 }
 
@@ -116,6 +135,11 @@ pub async fn rate(
     Form(form): Form<RatingForm>,
 ) -> Result<Response, AppError> {
     let id = movie_id(&raw)?;
+    // "No rating" in the select of My ratings: one control sets or clears.
+    if form.stars.as_deref() == Some(CLEAR) {
+        store::ratings::delete(&state.pool, me.id, id).await?;
+        return Ok(back(form.next.as_deref(), id).into_response());
+    }
     let stars = match Stars::parse(form.stars.as_deref().unwrap_or_default()) {
         Ok(stars) => stars,
         Err(message) => {
@@ -123,7 +147,10 @@ pub async fn rate(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    if !store::ratings::upsert(&state.pool, me.id, id, stars).await? {
+    if services::rating::rate(&state.pool, me.id, id, stars)
+        .await?
+        .is_none()
+    {
         return Err(AppError::no_such_movie(id));
     }
     Ok(back(form.next.as_deref(), id).into_response())

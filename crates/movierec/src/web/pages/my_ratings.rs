@@ -27,6 +27,13 @@ pub struct MyRatingsPage {
     here: String,
 }
 
+impl MyRatingsPage {
+    /// The day a rating was given or last changed, `YYYY-MM-DD` (UTC).
+    fn iso_date(&self, secs: &i64) -> String {
+        crate::web::dates::format_utc(*secs)[..10].to_owned()
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
     sort: Option<String>,

@@ -1,5 +1,7 @@
 //! The search page: title search with genre and year filters, paged.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -7,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::catalog::YEAR_RANGE;
+use crate::domain::SearchSort;
 use crate::search::{self, FieldError, Results, SearchParams, SearchRequest};
 use crate::store;
 use crate::web::AppState;
@@ -22,6 +25,9 @@ pub struct SearchPage {
     genre: String,
     year_from: String,
     year_to: String,
+    sort: String,
+    /// `(key, label)` of every order.
+    sorts: Vec<(&'static str, &'static str)>,
     genres: Vec<String>,
     first_year: u16,
     last_year: u16,
@@ -29,9 +35,21 @@ pub struct SearchPage {
     prompt: Option<String>,
     error: Option<FieldError>,
     results: Option<Results>,
+    /// The viewer's ratings of the movies on this page of results.
+    ratings: HashMap<i64, f64>,
 }
 
 impl SearchPage {
+    fn steps_of(&self, movie: &i64) -> u8 {
+        super::half_steps(self.ratings.get(movie).copied())
+    }
+
+    /// This page's address, where a rating form brings the viewer back to.
+    fn here(&self) -> String {
+        let page = self.results.as_ref().map_or(1, |r| r.page);
+        self.page_link(page)
+    }
+
     fn error_for(&self, field: &str) -> Option<&str> {
         self.error
             .as_ref()
@@ -47,6 +65,7 @@ impl SearchPage {
             ("genre", &self.genre),
             ("year_from", &self.year_from),
             ("year_to", &self.year_to),
+            ("sort", &self.sort),
         ] {
             if !value.is_empty() {
                 link.push_str(&format!("{key}={}&", encode_component(value)));
@@ -70,16 +89,27 @@ pub async fn show(
         genre: typed(&params.genre),
         year_from: typed(&params.year_from),
         year_to: typed(&params.year_to),
+        sort: typed(&params.sort),
+        sorts: SearchSort::ALL
+            .iter()
+            .map(|s| (s.key(), s.label()))
+            .collect(),
         genres,
         first_year: *YEAR_RANGE.start(),
         last_year: *YEAR_RANGE.end(),
         prompt: None,
         error: None,
         results: None,
+        ratings: HashMap::new(),
     };
     match SearchRequest::parse(&params, &page.genres) {
         Ok(Some(request)) => {
-            page.results = Some(search::run(&state.pool, &request).await?);
+            let results = search::run(&state.pool, &request).await?;
+            if let Some(me) = &page.user {
+                let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+                page.ratings = store::ratings::of_movies(&state.pool, me.id, &ids).await?;
+            }
+            page.results = Some(results);
             Ok(page.into_response())
         }
         Ok(None) => {

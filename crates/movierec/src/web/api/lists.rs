@@ -1,0 +1,72 @@
+//! `/api/v1/me/watchlist/{movie_id}` and `/api/v1/me/hidden/{movie_id}`: put a movie on the
+//! caller's watchlist or "Not interested" list, or take it off.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+
+use super::path_movie_id;
+use crate::store;
+use crate::store::lists::List;
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::session::RequireUser;
+
+async fn put(
+    state: &AppState,
+    user_id: i64,
+    raw: &str,
+    list: List,
+) -> Result<StatusCode, AppError> {
+    let id = path_movie_id("movie_id", raw)?;
+    if !store::lists::add(&state.pool, list, user_id, id).await? {
+        return Err(AppError::no_such_movie(id));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Taking off a movie that is not listed succeeds too: the outcome is the one asked for.
+async fn delete(
+    state: &AppState,
+    user_id: i64,
+    raw: &str,
+    list: List,
+) -> Result<StatusCode, AppError> {
+    let id = path_movie_id("movie_id", raw)?;
+    if store::movies::find(&state.pool, id).await?.is_none() {
+        return Err(AppError::no_such_movie(id));
+    }
+    store::lists::remove(&state.pool, list, user_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn watch(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(raw): Path<String>,
+) -> Result<StatusCode, AppError> {
+    put(&state, me.id, &raw, List::Watchlist).await
+}
+
+pub async fn unwatch(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(raw): Path<String>,
+) -> Result<StatusCode, AppError> {
+    delete(&state, me.id, &raw, List::Watchlist).await
+}
+
+pub async fn hide(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(raw): Path<String>,
+) -> Result<StatusCode, AppError> {
+    put(&state, me.id, &raw, List::Hidden).await
+}
+
+pub async fn unhide(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(raw): Path<String>,
+) -> Result<StatusCode, AppError> {
+    delete(&state, me.id, &raw, List::Hidden).await
+}
