@@ -141,6 +141,8 @@ async fn main() -> anyhow::Result<()> {
         registration: None,
         // Every synthetic user registers from this one address.
         registrations_per_hour: 0,
+        providers: movierec::providers::ProvidersConfig::default(),
+        enrich_per_hour: 0,
     };
     let app = Application::build(config).await?;
     let address = format!("http://127.0.0.1:{}", app.port());

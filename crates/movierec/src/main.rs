@@ -16,5 +16,9 @@ fn main() -> anyhow::Result<()> {
         Command::Recommend(args) => commands::recommend::run(args.into()),
         Command::Admin(args) => admin::run(args.into()),
         Command::Import(args) => commands::import::run(args.into()),
+        Command::Enrich(args) => {
+            telemetry::init("warn")?;
+            commands::enrich::run(args.into())
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! What a request or a command does, without HTTP: the rules that span several store calls.
 
 pub mod accounts;
+pub mod any_movie;
+pub mod enrichment;
 pub mod imports;
 pub mod membership;
 pub mod model_report;

@@ -12,6 +12,8 @@ mod import;
 mod in_process;
 mod offline;
 mod process;
+mod provider_stub;
+mod providers;
 mod ratings;
 mod recommendations;
 mod roles;

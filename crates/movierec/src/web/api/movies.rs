@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::path_movie_id;
 use crate::domain::{PageNumber, Stars};
 use crate::search::{self, SearchParams, SearchRequest};
+use crate::services::any_movie::{self, Source};
 use crate::services::movie_page;
 use crate::store;
 use crate::store::movie_search::Hit;
@@ -82,11 +83,26 @@ pub struct SearchResponse {
     per_page: i64,
     total: i64,
     results: Vec<SearchHitJson>,
+    /// Films not in the catalog from a provider (`source` `tmdb` or `omdb`), when the
+    /// catalog has few matches and a key is set; `GET` on `url` adds one and shows it.
+    from_providers: Vec<ProviderHitJson>,
+}
+
+/// A provider's film not in the catalog.
+#[derive(Debug, Serialize)]
+pub struct ProviderHitJson {
+    source: Source,
+    provider_id: String,
+    title: String,
+    year: Option<i64>,
+    url: String,
 }
 
 /// One search result.
 #[derive(Debug, Serialize)]
 pub struct SearchHitJson {
+    /// Always `catalog`: the film is ours (provider films come in `from_providers`).
+    source: &'static str,
     id: i64,
     title: String,
     year: Option<i64>,
@@ -98,6 +114,7 @@ pub struct SearchHitJson {
 impl From<Hit> for SearchHitJson {
     fn from(hit: Hit) -> Self {
         Self {
+            source: "catalog",
             id: hit.id,
             title: hit.title,
             year: hit.year,
@@ -124,6 +141,22 @@ pub async fn search(
     let request = SearchRequest::parse_or_browse(&params, &genres)
         .map_err(|e| AppError::bad_request(e.to_string()))?;
     let results = search::run(&state.pool, &request).await?;
+    let mut from_providers = Vec::new();
+    if results.total < any_movie::FEW_RESULTS
+        && let Some(query) = &request.query
+    {
+        from_providers = any_movie::search(&state.pool, &state.providers, query.as_str())
+            .await?
+            .into_iter()
+            .map(|h| ProviderHitJson {
+                url: h.open_url(),
+                source: h.source,
+                provider_id: h.provider_id,
+                title: h.title,
+                year: h.year,
+            })
+            .collect();
+    }
     Ok(Json(SearchResponse {
         query: request.query.map(|q| q.as_str().to_owned()),
         page: results.page,
@@ -131,6 +164,7 @@ pub async fn search(
         per_page: PageNumber::PER_PAGE,
         total: results.total,
         results: results.hits.into_iter().map(SearchHitJson::from).collect(),
+        from_providers,
     }))
 }
 

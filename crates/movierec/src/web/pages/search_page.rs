@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::catalog::YEAR_RANGE;
 use crate::search::{self, FieldError, Results, SearchParams, SearchRequest};
+use crate::services::any_movie::{self, RemoteHit, Source};
 use crate::store;
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -29,9 +30,19 @@ pub struct SearchPage {
     prompt: Option<String>,
     error: Option<FieldError>,
     results: Option<Results>,
+    /// Films at a provider, when the catalog has few matches and a key is set.
+    remote: Vec<RemoteHit>,
 }
 
 impl SearchPage {
+    /// TMDB's notice, when its results are shown.
+    fn tmdb_notice(&self) -> Option<&'static str> {
+        self.remote
+            .iter()
+            .any(|h| h.source == Source::Tmdb)
+            .then_some(crate::providers::tmdb::ATTRIBUTION)
+    }
+
     fn error_for(&self, field: &str) -> Option<&str> {
         self.error
             .as_ref()
@@ -76,10 +87,18 @@ pub async fn show(
         prompt: None,
         error: None,
         results: None,
+        remote: Vec::new(),
     };
     match SearchRequest::parse(&params, &page.genres) {
         Ok(Some(request)) => {
-            page.results = Some(search::run(&state.pool, &request).await?);
+            let results = search::run(&state.pool, &request).await?;
+            if results.total < any_movie::FEW_RESULTS
+                && let Some(query) = &request.query
+            {
+                page.remote =
+                    any_movie::search(&state.pool, &state.providers, query.as_str()).await?;
+            }
+            page.results = Some(results);
             Ok(page.into_response())
         }
         Ok(None) => {
