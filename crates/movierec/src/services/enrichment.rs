@@ -17,6 +17,9 @@ use crate::store;
 use crate::store::details::{NewDetails, StoredDetails};
 use crate::store::movies::Movie;
 
+/// The longest a fetch of one movie (all its requests) may take.
+pub const FETCH_DEADLINE: std::time::Duration = std::time::Duration::from_secs(6);
+
 /// What one attempt did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -41,9 +44,16 @@ pub async fn ensure_details(
     let Some(movie) = store::movies::find(pool, id).await? else {
         return Ok(Outcome::Nothing);
     };
-    let new = match fetch(providers, &movie).await {
-        Ok(new) => new,
-        Err(fault) => return Ok(Outcome::Deferred(fault)),
+    // Each request has its own timeout; this bounds the several a fetch makes, so a page
+    // view never waits on the providers longer than this.
+    let new = match tokio::time::timeout(FETCH_DEADLINE, fetch(providers, &movie)).await {
+        Ok(Ok(new)) => new,
+        Ok(Err(fault)) => return Ok(Outcome::Deferred(fault)),
+        Err(_) => {
+            let fault = ProviderError::Timeout(FETCH_DEADLINE);
+            tracing::warn!(movie = movie.id, cause = %fault, "details not fetched");
+            return Ok(Outcome::Deferred(fault));
+        }
     };
     store::details::save(pool, id, &new).await?;
     Ok(Outcome::Stored {

@@ -204,7 +204,8 @@ fn fault(mode: Mode) -> Option<Response> {
     }
 }
 
-/// An OMDb film answer.
+/// An OMDb film answer. The scores are at the top of every scale, so an enriched film
+/// leads the critics' list on the home page (the browser test looks for it there).
 pub fn omdb_movie(title: &str, year: &str, imdb_id: &str, poster: &str) -> serde_json::Value {
     json!({
         "Title": title, "Year": year, "Rated": "R", "Released": "14 Oct 1994",
@@ -213,11 +214,11 @@ pub fn omdb_movie(title: &str, year: &str, imdb_id: &str, poster: &str) -> serde
         "Plot": format!("The stub's plot of {title}."), "Language": "English",
         "Country": "United States", "Awards": "Nominated for 7 Oscars", "Poster": poster,
         "Ratings": [
-            {"Source": "Internet Movie Database", "Value": "9.3/10"},
-            {"Source": "Rotten Tomatoes", "Value": "89%"},
-            {"Source": "Metacritic", "Value": "82/100"}
+            {"Source": "Internet Movie Database", "Value": "9.8/10"},
+            {"Source": "Rotten Tomatoes", "Value": "100%"},
+            {"Source": "Metacritic", "Value": "94/100"}
         ],
-        "Metascore": "82", "imdbRating": "9.3", "imdbVotes": "2,951,123", "imdbID": imdb_id,
+        "Metascore": "94", "imdbRating": "9.8", "imdbVotes": "2,951,123", "imdbID": imdb_id,
         "Type": "movie", "DVD": "N/A", "BoxOffice": "$28,767,189", "Production": "N/A",
         "Website": "N/A", "Response": "True"
     })

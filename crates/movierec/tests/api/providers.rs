@@ -71,7 +71,7 @@ async fn a_movie_page_fetches_details_once_and_later_views_read_the_database() {
     assert!(page.contains("Tim Robbins, Morgan Freeman, Bob Gunton"));
     assert!(page.contains("Stephen King, Frank Darabont"));
     assert!(page.contains("Metacritic critics"));
-    assert!(page.contains("82 / 100"));
+    assert!(page.contains("94 / 100"));
     assert!(
         page.contains("not endorsed or certified by TMDB"),
         "TMDB's notice"
@@ -108,7 +108,7 @@ async fn a_movie_page_fetches_details_once_and_later_views_read_the_database() {
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!(metacritic, 4.0, "82/100 is 4 stars");
+    assert_eq!(metacritic, 4.5, "94/100 is 4.5 stars");
     // The home page's critics' list still shows catalog films (rated by two critics).
     let home = app.get_html("/").await;
     assert!(home.contains("Top rated by critics"));
