@@ -526,6 +526,45 @@ mod tests {
     }
 
     #[test]
+    fn provider_flags_become_the_providers_config() {
+        let config = serve_args(&[
+            "movierec",
+            "--omdb-api-key",
+            " abc123 ",
+            "--tmdb-api-key",
+            "0123456789abcdef0123456789abcdef",
+            "--tmdb-url",
+            "http://127.0.0.1:9/tmdb",
+            "--provider-rate",
+            "3",
+        ])
+        .to_config();
+        assert_eq!(config.providers.omdb_key.as_deref(), Some("abc123"));
+        assert_eq!(
+            config.providers.tmdb_key,
+            Some(TmdbKey::V3("0123456789abcdef0123456789abcdef".into()))
+        );
+        assert_eq!(config.providers.tmdb_url, "http://127.0.0.1:9/tmdb");
+        assert_eq!(
+            config.providers.omdb_url,
+            crate::providers::omdb::DEFAULT_URL
+        );
+        assert_eq!(config.providers.requests_per_second, 3);
+        // A blank key is no key.
+        let blank = serve_args(&["movierec", "--omdb-api-key", " "]).to_config();
+        assert_eq!(blank.providers.omdb_key, None);
+        assert!(!parses(&["movierec", "--provider-rate", "0"]));
+        assert!(parses(&[
+            "m",
+            "enrich",
+            "--limit",
+            "5",
+            "--database-url",
+            "sqlite://x.db"
+        ]));
+    }
+
+    #[test]
     fn train_takes_a_file_pair_or_a_database() {
         assert!(parses(&[
             "m",

@@ -341,3 +341,56 @@ fn transport_error(error: &reqwest::Error, timeout: Duration) -> ProviderError {
         ProviderError::Unreachable(text)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn guarded() -> Guarded<()> {
+        Guarded::new((), "Test")
+    }
+
+    #[test]
+    fn a_transient_fault_rests_the_provider_and_an_answer_revives_it() {
+        let provider = guarded();
+        assert!(provider.usable());
+        provider.failed("movie 1", &ProviderError::Status(503));
+        assert!(!provider.usable(), "resting after a 5xx");
+        assert_eq!(provider.key_status(), KeyStatus::Unchecked);
+        // The same fault again is not logged again (it is the same text).
+        provider.failed("movie 2", &ProviderError::Status(503));
+        assert_eq!(
+            provider.health().last_fault.as_deref(),
+            Some("answered HTTP 503")
+        );
+        provider.succeeded();
+        assert!(provider.usable());
+        assert_eq!(provider.key_status(), KeyStatus::Valid);
+        assert_eq!(provider.health().last_fault, None);
+    }
+
+    #[test]
+    fn a_refused_key_turns_the_provider_off_and_a_missing_film_is_no_fault() {
+        let provider = guarded();
+        provider.failed("movie 1", &ProviderError::NotFound);
+        assert!(provider.usable());
+        assert_eq!(provider.health().last_fault, None);
+        provider.failed(
+            "key check",
+            &ProviderError::InvalidKey("Invalid API key!".into()),
+        );
+        assert!(!provider.usable());
+        assert_eq!(
+            provider.key_status().to_string(),
+            "INVALID KEY: the provider answered \"Invalid API key!\""
+        );
+    }
+
+    #[test]
+    fn no_keys_no_clients() {
+        let providers = Providers::new(&ProvidersConfig::default()).unwrap();
+        assert!(!providers.any());
+        assert!(providers.images.is_none());
+        assert!(providers.key_report().is_empty());
+    }
+}

@@ -501,3 +501,91 @@ async fn a_search_with_many_local_results_or_no_key_asks_nobody() {
     assert!(!page.contains("Not in the catalog yet"));
     assert_eq!(stub.requests().len(), asked);
 }
+
+/// Runs the real binary off the async threads, so the stub keeps answering meanwhile.
+async fn movierec(args: Vec<String>, envs: Vec<(&'static str, String)>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_movierec"))
+            .args(&args)
+            .env("RUST_BACKTRACE", "0")
+            .env_remove("DATABASE_URL")
+            .env_remove("MOVIEREC_OMDB_API_KEY")
+            .env_remove("MOVIEREC_TMDB_API_KEY")
+            .envs(envs)
+            .output()
+            .expect("the binary runs")
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn movierec_enrich_fills_the_most_rated_movies_within_its_limit_and_is_idempotent() {
+    let stub = Stub::start().await;
+    let app = spawn_app_with(|_| {}).await;
+    let config = stub.config();
+    let args = |limit: &str| -> Vec<String> {
+        [
+            "enrich",
+            "--limit",
+            limit,
+            "--database-url",
+            &app.database_url(),
+            "--omdb-url",
+            &config.omdb_url,
+            "--tmdb-url",
+            &config.tmdb_url,
+            "--tmdb-image-url",
+            &config.tmdb_image_url,
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+    };
+    let keys = vec![
+        (
+            "MOVIEREC_OMDB_API_KEY",
+            crate::provider_stub::OMDB_KEY.to_owned(),
+        ),
+        (
+            "MOVIEREC_TMDB_API_KEY",
+            crate::provider_stub::TMDB_KEY.to_owned(),
+        ),
+    ];
+
+    let without_keys = movierec(args("2"), Vec::new()).await;
+    assert!(!without_keys.status.success());
+    let stderr = String::from_utf8_lossy(&without_keys.stderr);
+    assert!(stderr.contains("no provider key"), "{stderr}");
+    assert!(stub.requests().is_empty());
+
+    let first = movierec(args("2"), keys.clone()).await;
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        first.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(
+        stdout.contains("Filled 2 movies (2 with a poster)"),
+        "{stdout}"
+    );
+    let filled: Vec<i64> =
+        sqlx::query_scalar("SELECT movie_id FROM movie_details ORDER BY movie_id")
+            .fetch_all(&app.database().await)
+            .await
+            .unwrap();
+    assert_eq!(filled.len(), 2);
+
+    let second = movierec(args("2"), keys).await;
+    assert!(String::from_utf8_lossy(&second.stdout).contains("Filled 2 movies"));
+    let after: Vec<i64> =
+        sqlx::query_scalar("SELECT movie_id FROM movie_details ORDER BY movie_id")
+            .fetch_all(&app.database().await)
+            .await
+            .unwrap();
+    assert_eq!(after.len(), 4, "two more, none twice");
+    assert!(filled.iter().all(|id| after.contains(id)));
+    // Each movie's poster was downloaded once.
+    assert_eq!(stub.count("/img/"), 4);
+}
