@@ -192,7 +192,8 @@ impl<C> Guarded<C> {
                 health.resting_until = Some(Instant::now() + *wait);
             }
             ProviderError::DailyLimit(_) => {
-                health.resting_until = Some(Instant::now() + Duration::from_secs(3600));
+                // OMDb's allowance renews at midnight UTC.
+                health.resting_until = Some(Instant::now() + until_next_utc_day());
             }
             _ => health.resting_until = Some(Instant::now() + COOL_DOWN),
         }
@@ -224,6 +225,24 @@ pub struct Providers {
     pub tmdb: Option<Arc<Guarded<Tmdb>>>,
     /// Fetches poster images (TMDB's image host, or the URL OMDb names).
     pub images: Option<Arc<poster::ImageFetcher>>,
+    /// Movies being fetched now, so two views at once do not ask twice.
+    in_flight: Arc<Mutex<std::collections::HashSet<i64>>>,
+}
+
+/// A movie marked as being fetched until this is dropped.
+#[derive(Debug)]
+pub struct FetchTicket {
+    movie: i64,
+    in_flight: Arc<Mutex<std::collections::HashSet<i64>>>,
+}
+
+impl Drop for FetchTicket {
+    fn drop(&mut self) {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.movie);
+    }
 }
 
 impl Providers {
@@ -255,7 +274,22 @@ impl Providers {
             .then(|| poster::ImageFetcher::new(config.timeout, limiter(())))
             .transpose()?
             .map(Arc::new);
-        Ok(Self { omdb, tmdb, images })
+        Ok(Self {
+            omdb,
+            tmdb,
+            images,
+            in_flight: Arc::default(),
+        })
+    }
+
+    /// Claims a movie's fetch; `None` when another request is fetching it already (that
+    /// one stores the result; this one shows the page as it is).
+    pub fn claim(&self, movie: i64) -> Option<FetchTicket> {
+        let mut set = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        set.insert(movie).then(|| FetchTicket {
+            movie,
+            in_flight: Arc::clone(&self.in_flight),
+        })
     }
 
     /// Whether any provider has a key.
@@ -303,6 +337,15 @@ fn report_key<C>(provider: &Guarded<C>, outcome: Result<(), ProviderError>) {
         }
         Err(other) => provider.failed("key check", &other),
     }
+}
+
+/// Time left until 00:00 UTC.
+fn until_next_utc_day() -> Duration {
+    const DAY: u64 = 86_400;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Duration::from_secs(DAY - now % DAY)
 }
 
 /// reqwest is built without a TLS crypto provider (so aws-lc and its C toolchain stay
@@ -384,6 +427,16 @@ mod tests {
             provider.key_status().to_string(),
             "INVALID KEY: the provider answered \"Invalid API key!\""
         );
+    }
+
+    #[test]
+    fn a_movie_is_fetched_by_one_request_at_a_time() {
+        let providers = Providers::default();
+        let ticket = providers.claim(7).expect("free");
+        assert!(providers.claim(7).is_none(), "taken");
+        assert!(providers.claim(8).is_some());
+        drop(ticket);
+        assert!(providers.claim(7).is_some(), "free again");
     }
 
     #[test]

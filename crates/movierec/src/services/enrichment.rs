@@ -23,7 +23,8 @@ pub const FETCH_DEADLINE: std::time::Duration = std::time::Duration::from_secs(6
 /// What one attempt did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// No provider has a key, or the movie is already filled (or unknown).
+    /// No provider has a key, the movie is filled already (or unknown), or another
+    /// request is fetching it right now.
     Nothing,
     /// Details stored (found or not).
     Stored { found: bool, poster: bool },
@@ -38,7 +39,14 @@ pub async fn ensure_details(
     providers: &Providers,
     id: MovieId,
 ) -> sqlx::Result<Outcome> {
-    if !providers.any() || store::details::find(pool, id).await?.is_some() {
+    if !providers.any() {
+        return Ok(Outcome::Nothing);
+    }
+    // Claimed before looking, so a fetch that ends in between is seen as done.
+    let Some(_ticket) = providers.claim(id.get()) else {
+        return Ok(Outcome::Nothing);
+    };
+    if store::details::find(pool, id).await?.is_some() {
         return Ok(Outcome::Nothing);
     }
     let Some(movie) = store::movies::find(pool, id).await? else {

@@ -589,3 +589,32 @@ async fn movierec_enrich_fills_the_most_rated_movies_within_its_limit_and_is_ide
     // Each movie's poster was downloaded once.
     assert_eq!(stub.count("/img/"), 4);
 }
+
+#[tokio::test]
+async fn two_views_at_once_fetch_a_movie_once() {
+    let stub = Stub::start().await;
+    let app = spawn_app_with(|c| stub.apply(c)).await;
+    // The poster takes 3 s (within its own timeout): the first view holds the fetch.
+    stub.set(|m| m.images = Mode::Slow);
+    let (id, title) = catalog_movie(17);
+    let path = format!("/movies/{id}");
+    let before = stub.count("/omdb");
+    let (first, second) = tokio::join!(app.get_html(&path), async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let started = Instant::now();
+        let page = app.get_html(&path).await;
+        (page, started.elapsed())
+    });
+    assert_eq!(stub.count("/omdb") - before, 1, "asked once");
+    assert!(
+        first.contains("Tim Robbins"),
+        "the first view waited for it"
+    );
+    let (second, waited) = second;
+    assert!(second.contains(&title));
+    assert!(
+        waited < Duration::from_secs(2),
+        "the second did not wait: {waited:?}"
+    );
+    assert_eq!(stub.count("/img/"), 1);
+}
