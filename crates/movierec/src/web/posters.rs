@@ -43,16 +43,18 @@ pub async fn image(
         .into_response())
 }
 
-/// A movie's card-size poster: a redirect to its content-named URL or to the placeholder,
-/// cached for an hour so a page of cards costs one round trip each at most hourly.
+/// A movie's card-size poster: a redirect to its content-named URL or to the placeholder.
 pub async fn card(
     State(state): State<AppState>,
     Path(raw): Path<String>,
 ) -> Result<Response, AppError> {
     let id = movie_id(&raw)?;
-    let target = store::details::poster(&state.pool, id, PosterSize::Card)
-        .await?
-        .map_or_else(|| PLACEHOLDER.to_owned(), |p| p.url());
+    let poster = store::details::poster(&state.pool, id, PosterSize::Card).await?;
+    // A poster stays a day; a placeholder a minute, as the movie's poster may come soon.
+    let (target, cache) = match poster {
+        Some(p) => (p.url(), "public, max-age=86400"),
+        None => (PLACEHOLDER.to_owned(), "public, max-age=60"),
+    };
     Ok((
         axum::http::StatusCode::FOUND,
         [
@@ -60,10 +62,7 @@ pub async fn card(
                 header::LOCATION,
                 HeaderValue::from_str(&target).map_err(AppError::internal)?,
             ),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=3600"),
-            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
         ],
     )
         .into_response())

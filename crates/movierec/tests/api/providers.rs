@@ -48,6 +48,7 @@ async fn without_a_key_nothing_is_requested_and_pages_show_placeholders() {
     let card = app.get(&format!("/movies/{id}/poster")).await;
     assert_eq!(card.status().as_u16(), 302);
     assert_eq!(card.headers()["location"], "/static/poster.svg");
+    assert_eq!(card.headers()["cache-control"], "public, max-age=60");
     assert!(stub.requests().is_empty(), "{:?}", stub.requests());
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM movie_details").await, 0);
 }
@@ -144,6 +145,7 @@ async fn posters_are_served_from_our_origin_resized_and_cached_for_good() {
         location.starts_with("/posters/") && location != url,
         "{location}"
     );
+    assert_eq!(card.headers()["cache-control"], "public, max-age=86400");
     let bytes = app.get(&location).await.bytes().await.unwrap();
     let image = image::load_from_memory(&bytes).unwrap();
     assert_eq!((image.width(), image.height()), (154, 231));
