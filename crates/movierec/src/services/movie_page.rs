@@ -23,6 +23,10 @@ pub struct MovieFacts {
     pub details: MovieDetails,
     /// `None` for a visitor who is not logged in or has not rated it.
     pub your_rating: Option<Stars>,
+    /// Plot, cast and more from OMDb / TMDB, once fetched.
+    pub extra: Option<StoredDetails>,
+    /// The page-size poster, once fetched.
+    pub poster: Option<PosterRef>,
 }
 
 /// Everything the movie page shows.
@@ -36,13 +40,10 @@ pub struct MoviePageView {
     pub hidden: bool,
     /// Nearest by the model, leaving out the viewer's hidden movies; empty without a model.
     pub similar: Vec<SimilarMovie>,
-    /// Plot, cast and more from OMDb / TMDB, once fetched.
-    pub extra: Option<StoredDetails>,
-    /// The page-size poster, once fetched.
-    pub poster: Option<PosterRef>,
 }
 
-/// The movie and the viewer's rating: two statements. `None` when there is no such movie.
+/// The movie, what the providers added to it, and the viewer's rating (read, never
+/// fetched: the page fetches). `None` when there is no such movie.
 pub async fn facts(
     pool: &SqlitePool,
     id: MovieId,
@@ -60,6 +61,8 @@ pub async fn facts(
     Ok(Some(MovieFacts {
         details,
         your_rating,
+        extra: store::details::find(pool, id).await?,
+        poster: store::details::poster(pool, id, PosterSize::Page).await?,
     }))
 }
 
@@ -83,13 +86,13 @@ pub async fn page(
         facts: MovieFacts {
             details,
             your_rating: None,
+            extra: store::details::find(pool, id).await?,
+            poster: store::details::poster(pool, id, PosterSize::Page).await?,
         },
         predicted: None,
         on_watchlist: false,
         hidden: false,
         similar: Vec::new(),
-        extra: store::details::find(pool, id).await?,
-        poster: store::details::poster(pool, id, PosterSize::Page).await?,
     };
     let mut hidden_movies = HashSet::new();
     if let Some(user) = viewer {

@@ -49,6 +49,13 @@ async fn without_a_key_nothing_is_requested_and_pages_show_placeholders() {
     assert_eq!(card.status().as_u16(), 302);
     assert_eq!(card.headers()["location"], "/static/poster.svg");
     assert_eq!(card.headers()["cache-control"], "public, max-age=60");
+    let api: serde_json::Value = app
+        .get(&format!("/api/v1/movies/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(api["details"].is_null());
     assert!(stub.requests().is_empty(), "{:?}", stub.requests());
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM movie_details").await, 0);
 }
@@ -89,6 +96,34 @@ async fn a_movie_page_fetches_details_once_and_later_views_read_the_database() {
         "the second view asks nobody"
     );
     assert_eq!(poster_url(&again), poster_url(&page));
+
+    // The API shows the same, from our origin.
+    let api: serde_json::Value = app
+        .get(&format!("/api/v1/movies/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["details"]["metacritic"], 94);
+    assert_eq!(
+        api["details"]["actors"],
+        "Tim Robbins, Morgan Freeman, Bob Gunton"
+    );
+    assert_eq!(
+        api["details"]["poster_url"].as_str(),
+        poster_url(&page).as_deref()
+    );
+    assert!(
+        api["details"]["attribution"]
+            .as_str()
+            .unwrap()
+            .contains("TMDB")
+    );
+    assert_eq!(
+        stub.requests().len() - before,
+        fetched,
+        "the API only reads"
+    );
 
     // Stored with the ids and scores; Metacritic is a third critic.
     let pool = app.database().await;

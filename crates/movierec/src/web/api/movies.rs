@@ -41,6 +41,24 @@ pub struct MovieResponse {
     users_count: i64,
     /// The caller's own rating; always null when not logged in.
     your_rating: Option<f64>,
+    /// From OMDb / TMDB once the movie page (or the enrichment job) fetched them.
+    details: Option<ProviderDetailsJson>,
+}
+
+/// What the providers added to a movie.
+#[derive(Debug, Serialize)]
+pub struct ProviderDetailsJson {
+    plot: Option<String>,
+    actors: Option<String>,
+    writers: Option<String>,
+    language: Option<String>,
+    country: Option<String>,
+    /// Metascore, 0–100.
+    metacritic: Option<i64>,
+    /// On our origin, 342×513 at most.
+    poster_url: Option<String>,
+    /// TMDB's notice, when its data is part of this.
+    attribution: Option<&'static str>,
 }
 
 pub async fn show(
@@ -53,6 +71,17 @@ pub async fn show(
         .await?
         .ok_or_else(|| AppError::no_such_movie(id))?;
     let movie = facts.details.movie;
+    let poster_url = facts.poster.map(|p| p.url());
+    let details = facts.extra.map(|x| ProviderDetailsJson {
+        attribution: x.from_tmdb().then_some(crate::providers::tmdb::ATTRIBUTION),
+        plot: x.plot,
+        actors: x.actors,
+        writers: x.writers,
+        language: x.language,
+        country: x.country,
+        metacritic: x.metacritic,
+        poster_url,
+    });
     Ok(Json(MovieResponse {
         id: movie.id,
         title: movie.title,
@@ -72,6 +101,7 @@ pub async fn show(
         users_average: facts.details.average.average,
         users_count: facts.details.average.count,
         your_rating: facts.your_rating.map(Stars::value),
+        details,
     }))
 }
 

@@ -101,8 +101,8 @@ async fn page(
         on_watchlist: view.on_watchlist,
         hidden: view.hidden,
         similar: view.similar,
-        extra: view.extra,
-        poster: view.poster,
+        extra: view.facts.extra,
+        poster: view.facts.poster,
     })
 }
 
