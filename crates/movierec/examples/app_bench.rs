@@ -86,6 +86,8 @@ fn ms(d: Duration) -> f64 {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // reqwest is built with rustls but no built-in crypto provider: install ring's.
+    movierec::providers::install_crypto_provider();
     let args = parse_args()?;
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
@@ -141,6 +143,8 @@ async fn main() -> anyhow::Result<()> {
         registration: None,
         // Every synthetic user registers from this one address.
         registrations_per_hour: 0,
+        providers: movierec::providers::ProvidersConfig::default(),
+        enrich_per_hour: 0,
     };
     let app = Application::build(config).await?;
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::domain::IpNet;
 use crate::http_server::ServerLimits;
 use crate::jobs::TrainingConfig;
+use crate::providers::{ProvidersConfig, TmdbKey};
 use crate::services::accounts::HashingLimits;
 
 #[derive(Debug, Parser)]
@@ -54,6 +55,29 @@ pub enum Command {
     Import(ImportArgs),
     /// Export the site's data for training elsewhere.
     Export(ExportArgs),
+    /// Fetch details and posters (OMDb, TMDB) for the most rated movies, within a budget.
+    Enrich(EnrichArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EnrichArgs {
+    /// Movies to fill at most in this run (OMDb's free key allows 1,000 requests a day).
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub providers: ProviderArgs,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+}
+
+impl From<EnrichArgs> for commands::EnrichOptions {
+    fn from(args: EnrichArgs) -> Self {
+        Self {
+            database_url: args.database.database_url,
+            limit: args.limit,
+            providers: args.providers.to_config(),
+        }
+    }
 }
 
 /// The database of the commands that work on the app's data.
@@ -265,6 +289,55 @@ pub struct ServeArgs {
     /// people register from one address, as a classroom behind one router does.
     #[arg(long, env = "MOVIEREC_REGISTRATIONS_PER_HOUR", default_value_t = 5)]
     pub registrations_per_hour: u32,
+    #[command(flatten)]
+    pub providers: ProviderArgs,
+    /// Movies the background job fills with details and posters per hour, most rated
+    /// first (0 = no job; a movie page still fetches its own details when viewed).
+    #[arg(long, env = "MOVIEREC_ENRICH_PER_HOUR", default_value_t = 60)]
+    pub enrich_per_hour: u32,
+}
+
+/// The movie-data providers. Without a key a provider is off and nothing is fetched.
+#[derive(Debug, Clone, Args)]
+pub struct ProviderArgs {
+    /// OMDb API key (free: 1,000 requests a day): plot, cast, IMDb, Rotten Tomatoes and
+    /// Metacritic scores.
+    #[arg(long, env = "MOVIEREC_OMDB_API_KEY", hide_env_values = true)]
+    pub omdb_api_key: Option<String>,
+    /// TMDB API key (v3) or read access token (v4): posters, cast, search of any film.
+    #[arg(long, env = "MOVIEREC_TMDB_API_KEY", hide_env_values = true, value_parser = TmdbKey::parse)]
+    pub tmdb_api_key: Option<TmdbKey>,
+    /// OMDb's address (a mirror).
+    #[arg(long, env = "MOVIEREC_OMDB_URL", default_value = crate::providers::omdb::DEFAULT_URL)]
+    pub omdb_url: String,
+    /// TMDB's API address (a mirror).
+    #[arg(long, env = "MOVIEREC_TMDB_URL", default_value = crate::providers::tmdb::DEFAULT_URL)]
+    pub tmdb_url: String,
+    /// TMDB's image address (a mirror).
+    #[arg(long, env = "MOVIEREC_TMDB_IMAGE_URL", default_value = crate::providers::tmdb::DEFAULT_IMAGE_URL)]
+    pub tmdb_image_url: String,
+    /// Requests per second to each provider, at most.
+    #[arg(long, env = "MOVIEREC_PROVIDER_RATE", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=40))]
+    pub provider_rate: u32,
+}
+
+impl ProviderArgs {
+    pub fn to_config(&self) -> ProvidersConfig {
+        ProvidersConfig {
+            omdb_key: self
+                .omdb_api_key
+                .as_deref()
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(str::to_owned),
+            tmdb_key: self.tmdb_api_key.clone(),
+            omdb_url: self.omdb_url.clone(),
+            tmdb_url: self.tmdb_url.clone(),
+            tmdb_image_url: self.tmdb_image_url.clone(),
+            requests_per_second: self.provider_rate,
+            ..ProvidersConfig::default()
+        }
+    }
 }
 
 impl ServeArgs {
@@ -297,6 +370,8 @@ impl ServeArgs {
             },
             registration: self.registration,
             registrations_per_hour: self.registrations_per_hour,
+            providers: self.providers.to_config(),
+            enrich_per_hour: self.enrich_per_hour,
         }
     }
 }
@@ -520,6 +595,45 @@ mod tests {
         assert_eq!(config.training.retrain_interval, Duration::from_secs(60));
         assert_eq!(config.training.epochs, Some(4));
         assert_eq!(config.training.poll_interval, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn provider_flags_become_the_providers_config() {
+        let config = serve_args(&[
+            "movierec",
+            "--omdb-api-key",
+            " abc123 ",
+            "--tmdb-api-key",
+            "0123456789abcdef0123456789abcdef",
+            "--tmdb-url",
+            "http://127.0.0.1:9/tmdb",
+            "--provider-rate",
+            "3",
+        ])
+        .to_config();
+        assert_eq!(config.providers.omdb_key.as_deref(), Some("abc123"));
+        assert_eq!(
+            config.providers.tmdb_key,
+            Some(TmdbKey::V3("0123456789abcdef0123456789abcdef".into()))
+        );
+        assert_eq!(config.providers.tmdb_url, "http://127.0.0.1:9/tmdb");
+        assert_eq!(
+            config.providers.omdb_url,
+            crate::providers::omdb::DEFAULT_URL
+        );
+        assert_eq!(config.providers.requests_per_second, 3);
+        // A blank key is no key.
+        let blank = serve_args(&["movierec", "--omdb-api-key", " "]).to_config();
+        assert_eq!(blank.providers.omdb_key, None);
+        assert!(!parses(&["movierec", "--provider-rate", "0"]));
+        assert!(parses(&[
+            "m",
+            "enrich",
+            "--limit",
+            "5",
+            "--database-url",
+            "sqlite://x.db"
+        ]));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use crate::domain::{IpNet, Registration};
 use crate::http_server::ServerLimits;
 use crate::jobs::TrainingConfig;
+use crate::providers::ProvidersConfig;
 use crate::services::accounts::HashingLimits;
 
 #[derive(Debug, Clone)]
@@ -22,4 +23,8 @@ pub struct Config {
     pub registration: Option<Registration>,
     /// Accounts one client address may create per hour; 0 = no limit.
     pub registrations_per_hour: u32,
+    /// OMDb and TMDB: keys, base URLs, limits. Without keys nothing is fetched.
+    pub providers: ProvidersConfig,
+    /// Movies the background job fills per hour (0 = no job; page views still fetch).
+    pub enrich_per_hour: u32,
 }

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod http_server;
 pub mod importers;
 pub mod jobs;
+pub mod providers;
 pub mod recommend;
 pub mod search;
 pub mod seed;

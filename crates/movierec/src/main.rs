@@ -21,5 +21,9 @@ fn main() -> anyhow::Result<()> {
                 commands::spark::export_ratings(&out, &args.database.database_url)
             }
         },
+        Command::Enrich(args) => {
+            telemetry::init("warn")?;
+            commands::enrich::run(args.into())
+        }
     }
 }

@@ -25,6 +25,7 @@ use tracing::Level;
 use crate::config::Config;
 use crate::http_server::{self, ServerLimits};
 use crate::jobs::Trainer;
+use crate::providers::Providers;
 use crate::services::accounts::Hasher;
 use crate::store;
 use crate::web::{self, AppState};
@@ -40,6 +41,8 @@ pub struct Application {
     session_store: SqliteStore,
     pool: SqlitePool,
     trainer: Arc<Trainer>,
+    providers: Providers,
+    enrich_per_hour: u32,
 }
 
 impl Application {
@@ -66,6 +69,11 @@ impl Application {
                 SESSION_IDLE_DAYS,
             )));
 
+        let providers =
+            Providers::new(&config.providers).context("cannot set up the movie-data providers")?;
+        // Bounded by the providers' timeout; a refused key is logged here, at start-up.
+        providers.check_keys().await;
+
         let hasher = Arc::new(Hasher::new(&config.hashing));
         hasher.warm_up().await?;
         let models = Arc::default();
@@ -83,6 +91,7 @@ impl Application {
             trusted_proxies: config.trusted_proxies.clone().into(),
             secure_cookies: config.secure_cookies,
             registrations_per_hour: config.registrations_per_hour,
+            providers: providers.clone(),
         };
         // Outermost last: trace → security headers → sessions → error pages → CSRF check →
         // body limit (the upload's; `web::routes` holds other routes to less) → body timeout →
@@ -114,6 +123,8 @@ impl Application {
             session_store,
             pool,
             trainer,
+            providers,
+            enrich_per_hour: config.enrich_per_hour,
         })
     }
 
@@ -141,12 +152,18 @@ impl Application {
                 .continuously_delete_expired(Duration::from_secs(3600)),
         );
         let watcher = tokio::spawn(Arc::clone(&self.trainer).watch());
+        let enricher = tokio::spawn(crate::jobs::enrichment::background(
+            self.pool.clone(),
+            self.providers.clone(),
+            self.enrich_per_hour,
+        ));
         // However serving ends (even by this future being dropped), a running training stops
         // after its epoch and the watcher with it.
         let stop = StopOnDrop(self.trainer, watcher);
         tracing::info!(port = self.port, "listening");
         http_server::serve(self.listener, self.router, self.limits, shutdown).await;
         cleanup.abort();
+        enricher.abort();
         // A training stopped now stores nothing; the previous model serves after a restart.
         drop(stop);
         // Closing checkpoints the write-ahead log, leaving one tidy database file.

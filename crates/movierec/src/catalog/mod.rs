@@ -44,15 +44,19 @@ pub struct CatalogMovie {
     pub distributor: Option<String>,
 }
 
-/// The critics whose scores the catalog carries; each becomes one non-login account whose
-/// ratings sit beside the users' on the 0.5–5 scale.
+/// The critics whose scores the catalog and OMDb carry; each becomes one non-login account
+/// whose ratings sit beside the users' on the 0.5–5 scale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Critic {
     Imdb,
     RottenTomatoes,
+    /// From OMDb's details only (the catalog has no Metacritic scores); its account is
+    /// created with the first score fetched.
+    Metacritic,
 }
 
 impl Critic {
+    /// The critics of the embedded catalog.
     pub const ALL: [Critic; 2] = [Critic::Imdb, Critic::RottenTomatoes];
 
     /// Account name of the critic. Contains a space, which registration refuses, so no user
@@ -61,6 +65,7 @@ impl Critic {
         match self {
             Critic::Imdb => "IMDb users",
             Critic::RottenTomatoes => "Rotten Tomatoes critics",
+            Critic::Metacritic => "Metacritic critics",
         }
     }
 
@@ -70,6 +75,7 @@ impl Critic {
             // A rating in tenths from 0 to 10 is exact enough in f32 to round to stars.
             Critic::Imdb => movie.imdb_rating.map(|r| imdb_to_stars(r as f32)),
             Critic::RottenTomatoes => movie.rotten_tomatoes.map(rotten_tomatoes_to_stars),
+            Critic::Metacritic => None,
         }
     }
 }
@@ -139,6 +145,12 @@ pub fn rotten_tomatoes_to_stars(percent: u8) -> f32 {
     let half_steps = (100 + 9 * percent + 50) / 100;
     // half_steps is 1..=10, exact in f32.
     half_steps as f32 / 2.0
+}
+
+/// A Metascore (0–100, a weighted mean of reviews) on our 0.5–5 scale: linear like
+/// [`rotten_tomatoes_to_stars`], 0 the bottom and 100 the top, to the nearest half star.
+pub fn metacritic_to_stars(score: u8) -> f32 {
+    rotten_tomatoes_to_stars(score)
 }
 
 #[cfg(test)]

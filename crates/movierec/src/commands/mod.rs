@@ -1,6 +1,7 @@
 //! The file-based commands: `eval`, `train` (from a file, or into the database), `recommend`,
 //! `import` (data sets, a user's history, a model trained elsewhere) and `export`.
 
+pub mod enrich;
 pub mod eval;
 pub mod import;
 mod import_user;
@@ -11,6 +12,7 @@ pub mod recommend;
 pub mod spark;
 pub mod train;
 
+pub use enrich::EnrichOptions;
 pub use options::{
     EvalOptions, ImportOptions, ImportSource, ModelKind, ModelOptions, RecommendOptions,
     TrainOptions, UserImport,

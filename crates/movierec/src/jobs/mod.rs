@@ -1,5 +1,6 @@
 //! Background work: the model currently serving and the training job that replaces it.
 
+pub mod enrichment;
 pub mod slot;
 pub mod training;
 

@@ -10,8 +10,11 @@ use sqlx::SqlitePool;
 
 use crate::domain::{MovieId, Stars};
 use crate::jobs::ModelSlot;
+use crate::providers::Providers;
+use crate::providers::poster::PosterSize;
 use crate::recommend::{self, SimilarMovie};
 use crate::store;
+use crate::store::details::{PosterRef, StoredDetails};
 use crate::store::movies::MovieDetails;
 
 /// What anyone sees of a movie, and the viewer's own rating of it.
@@ -20,6 +23,10 @@ pub struct MovieFacts {
     pub details: MovieDetails,
     /// `None` for a visitor who is not logged in or has not rated it.
     pub your_rating: Option<Stars>,
+    /// Plot, cast and more from OMDb / TMDB, once fetched.
+    pub extra: Option<StoredDetails>,
+    /// The page-size poster, once fetched.
+    pub poster: Option<PosterRef>,
 }
 
 /// Everything the movie page shows.
@@ -35,7 +42,8 @@ pub struct MoviePageView {
     pub similar: Vec<SimilarMovie>,
 }
 
-/// The movie and the viewer's rating: two statements. `None` when there is no such movie.
+/// The movie, what the providers added to it, and the viewer's rating (read, never
+/// fetched: the page fetches). `None` when there is no such movie.
 pub async fn facts(
     pool: &SqlitePool,
     id: MovieId,
@@ -53,18 +61,23 @@ pub async fn facts(
     Ok(Some(MovieFacts {
         details,
         your_rating,
+        extra: store::details::find(pool, id).await?,
+        poster: store::details::poster(pool, id, PosterSize::Page).await?,
     }))
 }
 
-/// The whole page: the movie, then (for a logged-in viewer) their ratings and their lists,
-/// then the similar movies' titles. `None` when there is no such movie.
+/// The whole page: the movie (its details fetched from the providers the first time, see
+/// [`enrichment`](crate::services::enrichment)), then (for a logged-in viewer) their ratings
+/// and their lists, then the similar movies' titles. `None` when there is no such movie.
 pub async fn page(
     pool: &SqlitePool,
     models: &ModelSlot,
+    providers: &Providers,
     id: MovieId,
     viewer: Option<i64>,
     similar: usize,
 ) -> sqlx::Result<Option<MoviePageView>> {
+    crate::services::enrichment::ensure_details(pool, providers, id).await?;
     let Some(details) = store::movies::details(pool, id).await? else {
         return Ok(None);
     };
@@ -73,6 +86,8 @@ pub async fn page(
         facts: MovieFacts {
             details,
             your_rating: None,
+            extra: store::details::find(pool, id).await?,
+            poster: store::details::poster(pool, id, PosterSize::Page).await?,
         },
         predicted: None,
         on_watchlist: false,
@@ -154,10 +169,17 @@ mod tests {
         let own = facts(&pool, movie(2), Some(ann)).await.unwrap().unwrap();
         assert_eq!(own.your_rating, Some(Stars::parse("4.5").unwrap()));
 
-        let view = page(&pool, &models, movie(2), Some(ann), 5)
-            .await
-            .unwrap()
-            .unwrap();
+        let view = page(
+            &pool,
+            &models,
+            &Providers::default(),
+            movie(2),
+            Some(ann),
+            5,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert_eq!(view.facts.your_rating, own.your_rating);
         assert!(view.on_watchlist);
         assert!(!view.hidden);
@@ -167,7 +189,7 @@ mod tests {
 
         assert!(facts(&pool, movie(9), None).await.unwrap().is_none());
         assert!(
-            page(&pool, &models, movie(9), None, 5)
+            page(&pool, &models, &Providers::default(), movie(9), None, 5)
                 .await
                 .unwrap()
                 .is_none()
@@ -184,20 +206,34 @@ mod tests {
             rate(&pool, ann, id, stars).await;
         }
 
-        let unrated = page(&pool, &models, movie(3), Some(ann), 5)
-            .await
-            .unwrap()
-            .unwrap();
+        let unrated = page(
+            &pool,
+            &models,
+            &Providers::default(),
+            movie(3),
+            Some(ann),
+            5,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         let predicted = unrated
             .predicted
             .expect("a prediction for an unrated movie");
         assert!(predicted > 3.0, "a fan of movies 1-10: {predicted}");
         assert_eq!(unrated.similar.len(), 5);
 
-        let rated = page(&pool, &models, movie(1), Some(ann), 5)
-            .await
-            .unwrap()
-            .unwrap();
+        let rated = page(
+            &pool,
+            &models,
+            &Providers::default(),
+            movie(1),
+            Some(ann),
+            5,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert_eq!(
             rated.predicted, None,
             "a rated movie shows the rating instead"
@@ -207,14 +243,21 @@ mod tests {
         store::lists::add(&pool, List::Hidden, ann, movie(nearest))
             .await
             .unwrap();
-        let after = page(&pool, &models, movie(3), Some(ann), 5)
-            .await
-            .unwrap()
-            .unwrap();
+        let after = page(
+            &pool,
+            &models,
+            &Providers::default(),
+            movie(3),
+            Some(ann),
+            5,
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert_eq!(after.similar.len(), 5);
         assert!(after.similar.iter().all(|s| s.movie.id != nearest));
         // Someone else still sees it.
-        let anonymous = page(&pool, &models, movie(3), None, 5)
+        let anonymous = page(&pool, &models, &Providers::default(), movie(3), None, 5)
             .await
             .unwrap()
             .unwrap();

@@ -120,7 +120,7 @@ async fn upsert_movie(tx: &mut Transaction<'_, Sqlite>, row: &CatalogRow) -> sql
     .map(|_| ())
 }
 
-async fn critic_id(tx: &mut Transaction<'_, Sqlite>, name: &str) -> sqlx::Result<i64> {
+pub(crate) async fn critic_id(tx: &mut Transaction<'_, Sqlite>, name: &str) -> sqlx::Result<i64> {
     sqlx::query(
         "INSERT INTO users (username, username_lower, password_hash, kind, created_at)
          VALUES ($1, $2, NULL, 'critic', $3)

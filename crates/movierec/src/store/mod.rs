@@ -4,6 +4,7 @@
 //! `ON CONFLICT`, integer epoch seconds) so a second backend stays a small step.
 
 pub mod catalog;
+pub mod details;
 pub mod devices;
 pub mod history;
 pub mod imports;

@@ -99,7 +99,9 @@ pub async fn details(pool: &SqlitePool, id: MovieId) -> sqlx::Result<Option<Movi
     .transpose()
 }
 
-/// Movies every critic account rated, best average first; ties go to the more voted.
+/// Movies rated by every critic account of the catalog (IMDb users and Rotten Tomatoes;
+/// at least two critics once Metacritic, which rates only fetched films, is there), best
+/// average first; ties go to the more voted.
 pub async fn top_rated_by_critics(pool: &SqlitePool, limit: i64) -> sqlx::Result<Vec<ScoredMovie>> {
     sqlx::query_as(
         "SELECT m.id, m.title, m.year, AVG(r.rating) AS score
@@ -107,7 +109,7 @@ pub async fn top_rated_by_critics(pool: &SqlitePool, limit: i64) -> sqlx::Result
          JOIN ratings r ON r.movie_id = m.id
          JOIN users u ON u.id = r.user_id AND u.kind = 'critic'
          GROUP BY m.id, m.title, m.year, m.imdb_votes
-         HAVING COUNT(*) = (SELECT COUNT(*) FROM users WHERE kind = 'critic')
+         HAVING COUNT(*) >= MIN(2, (SELECT COUNT(*) FROM users WHERE kind = 'critic'))
          ORDER BY score DESC, m.imdb_votes DESC, m.id
          LIMIT $1",
     )

@@ -1,4 +1,4 @@
-//! The stylesheet and script, built into the binary so the app is one file.
+//! The stylesheet, script and poster placeholder, built into the binary so the app is one file.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::LazyLock;
@@ -25,6 +25,11 @@ const ASSETS: &[Asset] = &[
         name: "app.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../../static/app.js"),
+    },
+    Asset {
+        name: "poster.svg",
+        content_type: "image/svg+xml",
+        body: include_str!("../../static/poster.svg"),
     },
 ];
 

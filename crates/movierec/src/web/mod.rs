@@ -39,6 +39,7 @@ pub mod client;
 pub mod dates;
 pub mod error;
 pub mod pages;
+pub mod posters;
 pub mod session;
 pub mod upload;
 
@@ -53,6 +54,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::domain::IpNet;
 use crate::jobs::{ModelSlot, Trainer};
+use crate::providers::Providers;
 use crate::services::accounts::Hasher;
 
 /// Forms and API bodies are small; anything bigger is refused with 413 before a handler
@@ -86,6 +88,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Accounts one client address may create per hour; 0 = no limit.
     pub registrations_per_hour: u32,
+    /// OMDb and TMDB clients for the keys given (none without keys).
+    pub providers: Providers,
 }
 
 /// The routes; cross-cutting layers are added in [`crate::startup`].
@@ -128,6 +132,12 @@ pub fn routes(state: AppState) -> Router {
         .merge(uploads())
         .route("/health", get(health))
         .route("/static/{file}", get(assets::serve))
+        .route("/posters/{file}", get(posters::image))
+        .route("/movies/{id}/poster", get(posters::card))
+        .route(
+            "/movies/from/{source}/{id}",
+            get(pages::movies::open_from_provider),
+        )
         .fallback(error::not_found)
         .with_state(state)
 }

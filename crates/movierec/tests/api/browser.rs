@@ -12,7 +12,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use crate::helpers::{TestApp, model_status, spawn_app};
 
 /// A chromedriver process for one test, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     process: Child,
     url: String,
 }
@@ -31,7 +31,7 @@ fn on_path(program: &str) -> bool {
 
 /// Starts chromedriver, or returns `None` (after saying why) when the browser is
 /// missing and not required.
-async fn start_driver() -> Option<Driver> {
+pub(crate) async fn start_driver() -> Option<Driver> {
     if !(on_path("chromedriver") && on_path("chromium")) {
         assert!(
             std::env::var_os("MOVIEREC_REQUIRE_BROWSER").is_none(),
@@ -83,7 +83,7 @@ const DESKTOP: Setup = Setup {
     dark: false,
 };
 
-async fn browser(driver: &Driver) -> Client {
+pub(crate) async fn browser(driver: &Driver) -> Client {
     browser_with(driver, DESKTOP).await
 }
 
@@ -126,7 +126,7 @@ async fn click(client: &Client, locator: Locator<'_>) {
     client.find(locator).await.unwrap().click().await.unwrap();
 }
 
-async fn wait_for_text(client: &Client, text: &str) {
+pub(crate) async fn wait_for_text(client: &Client, text: &str) {
     for _ in 0..100 {
         if client.source().await.expect("page source").contains(text) {
             return;

@@ -53,6 +53,9 @@ fn test_config(db_dir: &TempDir) -> Config {
         registration: None,
         // Tests register many accounts from one address; `roles.rs` tests the limit.
         registrations_per_hour: 0,
+        // No keys: nothing is fetched unless a test points the app at its stubs.
+        providers: movierec::providers::ProvidersConfig::default(),
+        enrich_per_hour: 0,
     }
 }
 
@@ -77,6 +80,8 @@ async fn start(config: Config, db_dir: TempDir, client: Client) -> TestApp {
 
 /// A browser-like client: keeps cookies, does not follow redirects so tests can see them.
 pub fn client() -> Client {
+    // reqwest has TLS (the app's providers) but no built-in crypto provider.
+    movierec::providers::install_crypto_provider();
     Client::builder()
         .cookie_store(true)
         .redirect(redirect::Policy::none())

@@ -5,6 +5,7 @@
 mod accounts;
 mod api_v1;
 mod browser;
+mod browser_posters;
 mod catalog;
 mod helpers;
 mod history;
@@ -14,6 +15,8 @@ mod in_place;
 mod in_process;
 mod offline;
 mod process;
+mod provider_stub;
+mod providers;
 mod ratings;
 mod recommendations;
 mod roles;

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::path_movie_id;
 use crate::domain::{PageNumber, Stars};
 use crate::search::{self, SearchParams, SearchRequest};
+use crate::services::any_movie::{self, Source};
 use crate::services::movie_page;
 use crate::store;
 use crate::store::movie_search::Hit;
@@ -40,6 +41,24 @@ pub struct MovieResponse {
     users_count: i64,
     /// The caller's own rating; always null when not logged in.
     your_rating: Option<f64>,
+    /// From OMDb / TMDB once the movie page (or the enrichment job) fetched them.
+    details: Option<ProviderDetailsJson>,
+}
+
+/// What the providers added to a movie.
+#[derive(Debug, Serialize)]
+pub struct ProviderDetailsJson {
+    plot: Option<String>,
+    actors: Option<String>,
+    writers: Option<String>,
+    language: Option<String>,
+    country: Option<String>,
+    /// Metascore, 0–100.
+    metacritic: Option<i64>,
+    /// On our origin, 342×513 at most.
+    poster_url: Option<String>,
+    /// TMDB's notice, when its data is part of this.
+    attribution: Option<&'static str>,
 }
 
 pub async fn show(
@@ -52,6 +71,17 @@ pub async fn show(
         .await?
         .ok_or_else(|| AppError::no_such_movie(id))?;
     let movie = facts.details.movie;
+    let poster_url = facts.poster.map(|p| p.url());
+    let details = facts.extra.map(|x| ProviderDetailsJson {
+        attribution: x.from_tmdb().then_some(crate::providers::tmdb::ATTRIBUTION),
+        plot: x.plot,
+        actors: x.actors,
+        writers: x.writers,
+        language: x.language,
+        country: x.country,
+        metacritic: x.metacritic,
+        poster_url,
+    });
     Ok(Json(MovieResponse {
         id: movie.id,
         title: movie.title,
@@ -71,6 +101,7 @@ pub async fn show(
         users_average: facts.details.average.average,
         users_count: facts.details.average.count,
         your_rating: facts.your_rating.map(Stars::value),
+        details,
     }))
 }
 
@@ -82,11 +113,26 @@ pub struct SearchResponse {
     per_page: i64,
     total: i64,
     results: Vec<SearchHitJson>,
+    /// Films not in the catalog from a provider (`source` `tmdb` or `omdb`), when the
+    /// catalog has few matches and a key is set; `GET` on `url` adds one and shows it.
+    from_providers: Vec<ProviderHitJson>,
+}
+
+/// A provider's film not in the catalog.
+#[derive(Debug, Serialize)]
+pub struct ProviderHitJson {
+    source: Source,
+    provider_id: String,
+    title: String,
+    year: Option<i64>,
+    url: String,
 }
 
 /// One search result.
 #[derive(Debug, Serialize)]
 pub struct SearchHitJson {
+    /// Always `catalog`: the film is ours (provider films come in `from_providers`).
+    source: &'static str,
     id: i64,
     title: String,
     year: Option<i64>,
@@ -98,6 +144,7 @@ pub struct SearchHitJson {
 impl From<Hit> for SearchHitJson {
     fn from(hit: Hit) -> Self {
         Self {
+            source: "catalog",
             id: hit.id,
             title: hit.title,
             year: hit.year,
@@ -124,6 +171,22 @@ pub async fn search(
     let request = SearchRequest::parse_or_browse(&params, &genres)
         .map_err(|e| AppError::bad_request(e.to_string()))?;
     let results = search::run(&state.pool, &request).await?;
+    let mut from_providers = Vec::new();
+    if results.total < any_movie::FEW_RESULTS
+        && let Some(query) = &request.query
+    {
+        from_providers = any_movie::search(&state.pool, &state.providers, query.as_str())
+            .await?
+            .into_iter()
+            .map(|h| ProviderHitJson {
+                url: h.open_url(),
+                source: h.source,
+                provider_id: h.provider_id,
+                title: h.title,
+                year: h.year,
+            })
+            .collect();
+    }
     Ok(Json(SearchResponse {
         query: request.query.map(|q| q.as_str().to_owned()),
         page: results.page,
@@ -131,6 +194,7 @@ pub async fn search(
         per_page: PageNumber::PER_PAGE,
         total: results.total,
         results: results.hits.into_iter().map(SearchHitJson::from).collect(),
+        from_providers,
     }))
 }
 

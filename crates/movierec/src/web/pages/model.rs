@@ -23,6 +23,8 @@ pub struct ModelPage {
     chart: Option<String>,
     training: TrainingStatus,
     holdout_percent: f64,
+    /// Each provider with a key, and what is known of the key.
+    providers: Vec<(&'static str, String)>,
 }
 
 impl ModelPage {
@@ -95,6 +97,12 @@ pub async fn show(
         chart,
         training: state.trainer.status(),
         holdout_percent: HOLDOUT_FRACTION * 100.0,
+        providers: state
+            .providers
+            .key_report()
+            .into_iter()
+            .map(|(name, status)| (name, status.to_string()))
+            .collect(),
     })
 }
 

@@ -15,6 +15,7 @@ use crate::domain::{MovieId, Stars};
 use crate::recommend::SimilarMovie;
 use crate::services::{self, movie_page};
 use crate::store;
+use crate::store::details::{PosterRef, StoredDetails};
 use crate::store::movies::{Movie, UserAverage};
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -40,6 +41,9 @@ pub struct MoviePage {
     similar: Vec<SimilarMovie>,
     /// The viewer's ratings of the similar movies.
     similar_ratings: HashMap<i64, f64>,
+    /// Plot, cast and more from the providers, once fetched.
+    extra: Option<StoredDetails>,
+    poster: Option<PosterRef>,
 }
 
 impl MoviePage {
@@ -49,6 +53,10 @@ impl MoviePage {
 
     fn steps_of(&self, movie: &i64) -> u8 {
         super::half_steps(self.similar_ratings.get(movie).copied())
+    }
+
+    fn tmdb_notice(&self) -> &'static str {
+        crate::providers::tmdb::ATTRIBUTION
     }
 
     fn here(&self) -> String {
@@ -85,6 +93,7 @@ async fn page(
     let view = movie_page::page(
         &state.pool,
         &state.models,
+        &state.providers,
         id,
         user.as_ref().map(|me| me.id),
         SIMILAR_MOVIES,
@@ -111,6 +120,8 @@ async fn page(
         hidden: view.hidden,
         similar: view.similar,
         similar_ratings,
+        extra: view.facts.extra,
+        poster: view.facts.poster,
     })
 }
 
@@ -120,6 +131,23 @@ pub async fn show(
     Path(raw): Path<String>,
 ) -> Result<MoviePage, AppError> {
     page(&state, user, movie_id(&raw)?, None).await
+}
+
+/// A film found at a provider: added to the catalog (once, matched by its ids), then its
+/// page. Opening it twice, or by two visitors at once, finds the same movie.
+pub async fn open_from_provider(
+    State(state): State<AppState>,
+    Path((source, provider_id)): Path<(String, String)>,
+) -> Result<Redirect, AppError> {
+    use crate::services::any_movie::{self, AddError, Source};
+    let not_found = || AppError::not_found("There is no such film.");
+    let source = Source::parse(&source).ok_or_else(not_found)?;
+    match any_movie::add(&state.pool, &state.providers, source, &provider_id).await {
+        Ok(id) => Ok(Redirect::to(&format!("/movies/{id}"))),
+        Err(AddError::NotFound(_)) => Err(not_found()),
+        Err(e @ AddError::Provider(..)) => Err(AppError::unavailable(e.to_string(), 60)),
+        Err(AddError::Database(e)) => Err(e.into()),
+    }
 }
 
 #[derive(Debug, Deserialize)]

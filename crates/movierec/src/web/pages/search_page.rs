@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use crate::catalog::YEAR_RANGE;
 use crate::domain::SearchSort;
 use crate::search::{self, FieldError, Results, SearchParams, SearchRequest};
+use crate::services::any_movie::{self, RemoteHit, Source};
 use crate::store;
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -37,11 +38,21 @@ pub struct SearchPage {
     results: Option<Results>,
     /// The viewer's ratings of the movies on this page of results.
     ratings: HashMap<i64, f64>,
+    /// Films at a provider, when the catalog has few matches and a key is set.
+    remote: Vec<RemoteHit>,
 }
 
 impl SearchPage {
     fn steps_of(&self, movie: &i64) -> u8 {
         super::half_steps(self.ratings.get(movie).copied())
+    }
+
+    /// TMDB's notice, when its results are shown.
+    fn tmdb_notice(&self) -> Option<&'static str> {
+        self.remote
+            .iter()
+            .any(|h| h.source == Source::Tmdb)
+            .then_some(crate::providers::tmdb::ATTRIBUTION)
     }
 
     /// This page's address, where a rating form brings the viewer back to.
@@ -101,6 +112,7 @@ pub async fn show(
         error: None,
         results: None,
         ratings: HashMap::new(),
+        remote: Vec::new(),
     };
     match SearchRequest::parse(&params, &page.genres) {
         Ok(Some(request)) => {
@@ -108,6 +120,12 @@ pub async fn show(
             if let Some(me) = &page.user {
                 let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
                 page.ratings = store::ratings::of_movies(&state.pool, me.id, &ids).await?;
+            }
+            if results.total < any_movie::FEW_RESULTS
+                && let Some(query) = &request.query
+            {
+                page.remote =
+                    any_movie::search(&state.pool, &state.providers, query.as_str()).await?;
             }
             page.results = Some(results);
             Ok(page.into_response())
