@@ -66,9 +66,10 @@ PY
     rm -rf "$ml" && mv "$ml.tmp" "$ml"
 fi
 
-if ! "$venv/bin/python" -c 'import pyspark' 2>/dev/null; then
+# pyspark.ml needs numpy; 1.26 is the last line pyspark 3.5 is tested with.
+if ! "$venv/bin/python" -c 'import pyspark.ml, numpy' 2>/dev/null; then
     python3 -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet 'pyspark==3.5.*'
+    "$venv/bin/python" -m pip install --quiet 'pyspark==3.5.*' 'numpy==1.26.*'
 fi
 
 (cd "$repo" && cargo build --release --quiet -p movierec)
@@ -86,7 +87,8 @@ ours_als="$("$movierec" train --database-url "$db" --model als --factors "$rank"
     --reg "$reg_param" 2>&1 | grep -o 'held-out RMSE [0-9.]*' | cut -d' ' -f3)"
 "$movierec" export ratings --out "$work/export" --database-url "$db" | sed 's/^/  /'
 PYSPARK_PYTHON="$venv/bin/python" "$venv/bin/python" "$repo/spark/als.py" "$work/export" \
-    --master 'local[2]' --rank "$rank" --max-iter "$max_iter" --reg-param "$reg_param" 2>/dev/null
+    --master 'local[2]' --rank "$rank" --max-iter "$max_iter" --reg-param "$reg_param" \
+    2>"$work/spark.log" || { cat "$work/spark.log" >&2; exit 1; }
 imported="$("$movierec" import factors "$work/export" --database-url "$db")"
 echo "$imported" | sed 's/^/  /'
 spark="$(echo "$imported" | grep -o 'held-out RMSE: [0-9.]*' | head -1 | cut -d' ' -f3)"
