@@ -81,7 +81,7 @@ async fn home_search_and_movie_pages_show_posters_from_our_origin_only() {
     // The first film of the home page gets its details and poster (a page view fetches
     // them); the others keep the placeholder.
     let home = app.get_html("/").await;
-    let start = home.find("<li class=\"movie-card\">").expect("a card");
+    let start = home.find("<li class=\"movie-card\"").expect("a card");
     let link = &home[start..];
     let href_start = link.find("href=\"/movies/").unwrap() + "href=\"".len();
     let path = &link[href_start..href_start + link[href_start..].find('"').unwrap()];
