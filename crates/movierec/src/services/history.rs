@@ -265,7 +265,7 @@ async fn apply(
     choice: ConflictChoice,
     kept: Option<i64>,
 ) -> Result<Report, HistoryError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::store::begin_write(pool).await?;
     let Plan { mut report, writes } = plan(&mut tx, user_id, name, history, choice).await?;
     write(&mut tx, user_id, &writes).await?;
     report.applied = true;
@@ -299,7 +299,7 @@ pub async fn match_row(
         .get(row)
         .cloned()
         .ok_or_else(|| HistoryError::NotFound("There is no such unmatched row.".into()))?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::store::begin_write(pool).await?;
     if !store::movie_exists(&mut tx, movie_id).await? {
         return Err(HistoryError::NotFound(format!(
             "There is no movie {movie_id}."

@@ -98,7 +98,7 @@ pub async fn import_movielens(
         set: set.name().to_owned(),
         ..ImportSummary::default()
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::store::begin_write(pool).await?;
     let movie_ids = import_movies(&mut tx, &set, &mut summary, progress).await?;
     import_ratings(&mut tx, &set, &movie_ids, &mut summary, progress).await?;
     tx.commit().await?;

@@ -43,7 +43,7 @@ pub async fn load(pool: &SqlitePool, critics: &[&str], rows: &[CatalogRow]) -> s
     if usize::try_from(present).is_ok_and(|n| n == rows.len()) {
         return Ok(false);
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let mut critic_ids = Vec::with_capacity(critics.len());
     for name in critics {
         critic_ids.push(critic_id(&mut tx, name).await?);

@@ -78,7 +78,7 @@ pub async fn find(pool: &SqlitePool, movie: MovieId) -> sqlx::Result<Option<Stor
 pub async fn save(pool: &SqlitePool, movie: MovieId, new: &NewDetails) -> sqlx::Result<()> {
     let id = movie.get();
     let now = super::now();
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     // A write first, so the transaction holds the write lock from its first statement.
     let d = &new.details;
     sqlx::query(
@@ -296,7 +296,7 @@ pub async fn add_movie(pool: &SqlitePool, movie: &ProviderMovie) -> sqlx::Result
     if let Some(id) = find_by_provider_ids(pool, ids.0, ids.1).await? {
         return Ok(id);
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let inserted = super::imports::insert_movie(
         &mut tx,
         &movie.title,

@@ -234,7 +234,7 @@ pub async fn save_upload(
     data: &[u8],
     conflicts: &str,
 ) -> sqlx::Result<i64> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     sqlx::query("DELETE FROM history_imports WHERE user_id = $1 AND applied_at IS NULL")
         .bind(user_id)
         .execute(&mut *tx)

@@ -30,6 +30,15 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Opens the database named by `database_url`, creating the file and its directory if
 /// needed, and brings the schema up to date.
+/// Starts a transaction that writes. SQLite's plain `BEGIN` defers taking the write lock, so
+/// a transaction that reads first fails at once (busy snapshot, no waiting) when another
+/// connection wrote meanwhile; `BEGIN IMMEDIATE` takes the lock up front and waits its turn.
+pub async fn begin_write(
+    pool: &sqlx::SqlitePool,
+) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
+
 pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
     if !database_url.starts_with("sqlite:") {
         anyhow::bail!(

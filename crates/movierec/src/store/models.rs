@@ -39,7 +39,7 @@ pub struct ModelInfo {
 /// Stores a model and prunes all but the newest [`KEEP`], in one transaction. Returns its
 /// version (the row id).
 pub async fn insert(pool: &SqlitePool, model: &NewModel) -> sqlx::Result<i64> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO models (created_at, finished_at, fit_seconds, algorithm, params,
                              n_ratings, n_users, n_items, holdout_rmse, epochs, data)

@@ -181,7 +181,7 @@ pub async fn index_is_complete(pool: &SqlitePool) -> sqlx::Result<bool> {
 
 /// Replaces the whole index with `entries` (movie id, indexed title) in one transaction.
 pub async fn replace_index(pool: &SqlitePool, entries: &[(i64, String)]) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     sqlx::query("DELETE FROM movie_search")
         .execute(&mut *tx)
         .await?;

@@ -24,7 +24,7 @@ pub async fn reserve(
     window_secs: i64,
 ) -> sqlx::Result<Reservation> {
     let expired = now - window_secs;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     for (bucket, limit) in buckets {
         let bumped: Option<i64> = sqlx::query_scalar(
             "INSERT INTO throttle (bucket, window_start, attempts) VALUES ($1, $2, 1)
