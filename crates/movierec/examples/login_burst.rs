@@ -193,6 +193,7 @@ async fn burst(args: &Args, server: &Server) -> anyhow::Result<Figures> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    movierec::tls::install();
     let args = parse_args()?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(

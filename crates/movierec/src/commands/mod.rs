@@ -1,6 +1,7 @@
 //! The file-based commands: `eval`, `train` (from a file, or into the database), `recommend`
 //! and `import`.
 
+mod download;
 pub mod eval;
 pub mod import;
 mod inputs;
@@ -10,6 +11,6 @@ pub mod recommend;
 pub mod train;
 
 pub use options::{
-    EvalOptions, ImportOptions, ImportSource, ModelKind, ModelOptions, RecommendOptions,
-    TrainOptions,
+    EvalOptions, ImdbSource, ImportOptions, ImportSource, Location, ModelKind, ModelOptions,
+    RecommendOptions, TrainOptions,
 };

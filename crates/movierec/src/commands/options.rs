@@ -71,4 +71,34 @@ pub struct ImportOptions {
 pub enum ImportSource {
     /// A MovieLens folder or `.zip`.
     MovieLens(PathBuf),
+    Imdb(ImdbSource),
+}
+
+/// IMDb's files to import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImdbSource {
+    pub basics: Location,
+    pub ratings: Location,
+    /// `title.crew` and `name.basics`, for the directors.
+    pub crew_and_names: Option<(Location, Location)>,
+    pub min_votes: u32,
+}
+
+/// A file on disk, or one to download first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Path(PathBuf),
+    Url(String),
+}
+
+impl Location {
+    /// An `http://` or `https://` address is a URL; anything else a path.
+    pub fn parse(text: &str) -> Self {
+        let lower = text.to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            Self::Url(text.to_owned())
+        } else {
+            Self::Path(PathBuf::from(text))
+        }
+    }
 }

@@ -9,6 +9,7 @@
 //! whole. A malformed line stops the reader with a [`ParseError`] naming the file and line.
 
 pub mod imdb_datasets;
+pub mod matching;
 pub mod movielens;
 
 use std::borrow::Cow;

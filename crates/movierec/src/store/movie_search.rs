@@ -17,6 +17,7 @@ pub struct Hit {
     pub genres: String,
     pub imdb_rating: Option<f64>,
     pub imdb_votes: Option<i64>,
+    pub imdb_id: Option<String>,
 }
 
 /// What ranking needs of a movie the index found, and no more: fetching full rows
@@ -105,7 +106,7 @@ pub async fn hits(pool: &SqlitePool, ids: &[i64]) -> sqlx::Result<Vec<Hit>> {
     }
     let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT m.id, m.title, m.year, m.imdb_rating, m.imdb_votes,
+        "SELECT m.id, m.title, m.year, m.imdb_rating, m.imdb_votes, m.imdb_id,
                 COALESCE((SELECT group_concat(g.name, ', ') FROM movie_genres mg
                           JOIN genres g ON g.id = mg.genre_id
                           WHERE mg.movie_id = m.id), '') AS genres

@@ -77,6 +77,7 @@ async fn start(config: Config, db_dir: TempDir, client: Client) -> TestApp {
 
 /// A browser-like client: keeps cookies, does not follow redirects so tests can see them.
 pub fn client() -> Client {
+    movierec::tls::install();
     Client::builder()
         .cookie_store(true)
         .redirect(redirect::Policy::none())

@@ -9,6 +9,8 @@ mod catalog;
 mod helpers;
 mod home;
 mod import;
+mod import_imdb;
+mod import_similar;
 mod in_process;
 mod offline;
 mod process;

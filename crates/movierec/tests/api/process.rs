@@ -46,6 +46,7 @@ impl Server {
             address: format!("http://127.0.0.1:{port}"),
         };
         let started = Instant::now();
+        movierec::tls::install();
         let probe = Client::new();
         while probe
             .get(format!("{}/health", server.address))

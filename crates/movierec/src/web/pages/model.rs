@@ -9,6 +9,7 @@ use axum::response::Redirect;
 use crate::jobs::TrainingStatus;
 use crate::jobs::training::HOLDOUT_FRACTION;
 use crate::services::model_report::{self, ModelReport};
+use crate::store::imports::CatalogSource;
 use crate::web::AppState;
 use crate::web::chart::rmse_chart;
 use crate::web::dates::format_utc;
@@ -23,6 +24,8 @@ pub struct ModelPage {
     chart: Option<String>,
     training: TrainingStatus,
     holdout_percent: f64,
+    /// Where the catalog came from: the embedded films, IMDb's dump, MovieLens sets.
+    sources: Vec<CatalogSource>,
 }
 
 impl ModelPage {
@@ -35,6 +38,19 @@ impl ModelPage {
 
     fn status_text(&self) -> String {
         status_text(&self.training)
+    }
+
+    fn source_kind(&self, source: &CatalogSource) -> &'static str {
+        match source.kind.as_str() {
+            "embedded" => "Embedded catalog",
+            "imdb" => "IMDb",
+            "movielens" => "MovieLens",
+            _ => "Other",
+        }
+    }
+
+    fn imported_on(&self, source: &CatalogSource) -> String {
+        format_utc(source.imported_at)
     }
 }
 
@@ -68,6 +84,7 @@ pub async fn show(
         chart,
         training: state.trainer.status(),
         holdout_percent: HOLDOUT_FRACTION * 100.0,
+        sources: crate::store::imports::catalog_sources(&state.pool).await?,
     })
 }
 
