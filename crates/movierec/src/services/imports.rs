@@ -76,6 +76,10 @@ pub struct ImportSummary {
     pub new_raters: u64,
 }
 
+/// The page cache of an import's connection: room for ml-32m's by-movie index, within the
+/// import's memory budget of 2 GiB.
+const IMPORT_CACHE_MIB: u32 = 768;
+
 /// Told how far an import got; the command line draws it.
 pub trait ImportProgress {
     /// Lines of IMDb's `title.basics` read.
@@ -105,6 +109,7 @@ pub async fn import_movielens(
         ..ImportSummary::default()
     };
     let mut tx = pool.begin().await?;
+    store::set_cache_size(&mut tx, IMPORT_CACHE_MIB).await?;
     let movie_ids = import_movies(&mut tx, &set, &mut summary, progress).await?;
     import_ratings(&mut tx, &set, &movie_ids, &mut summary, progress).await?;
     store::record_source(

@@ -131,11 +131,16 @@ pub async fn count(pool: &SqlitePool, filters: &Filters) -> sqlx::Result<i64> {
         .await
 }
 
-/// Every genre name, alphabetically.
+/// Every genre some movie has, alphabetically: once IMDb's import has replaced the embedded
+/// catalog's coarse genres with its finer ones, the coarse ones it emptied are not offered.
 pub async fn genres(pool: &SqlitePool) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT name FROM genres ORDER BY name")
-        .fetch_all(pool)
-        .await
+    sqlx::query_scalar(
+        "SELECT name FROM genres g
+          WHERE EXISTS (SELECT 1 FROM movie_genres mg WHERE mg.genre_id = g.id)
+          ORDER BY name",
+    )
+    .fetch_all(pool)
+    .await
 }
 
 /// Every movie's id and title, for building the index.
