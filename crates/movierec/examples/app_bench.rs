@@ -86,8 +86,7 @@ fn ms(d: Duration) -> f64 {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    // reqwest is built with rustls but no built-in crypto provider: install ring's.
-    movierec::providers::install_crypto_provider();
+    movierec::tls::install();
     let args = parse_args()?;
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());

@@ -193,8 +193,7 @@ async fn burst(args: &Args, server: &Server) -> anyhow::Result<Figures> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    // reqwest is built with rustls but no built-in crypto provider: install ring's.
-    movierec::providers::install_crypto_provider();
+    movierec::tls::install();
     let args = parse_args()?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(

@@ -144,6 +144,24 @@ pub enum ImportSource {
         /// The folder or `.zip` (ml-100k, ml-1m, ml-latest-small, ml-25m, ml-32m…).
         path: PathBuf,
     },
+    /// IMDb's non-commercial data sets: feature films with their IMDb rating and votes.
+    Imdb {
+        /// `title.basics.tsv.gz`: a file, or a URL to download.
+        #[arg(long, value_name = "PATH|URL", default_value = IMDB_BASICS_URL)]
+        basics: String,
+        /// `title.ratings.tsv.gz`: a file, or a URL to download.
+        #[arg(long, value_name = "PATH|URL", default_value = IMDB_RATINGS_URL)]
+        ratings: String,
+        /// `title.crew.tsv.gz`, for the directors (with `--names`).
+        #[arg(long, value_name = "PATH|URL", requires = "names")]
+        crew: Option<String>,
+        /// `name.basics.tsv.gz`, for the directors' names (with `--crew`).
+        #[arg(long, value_name = "PATH|URL", requires = "crew")]
+        names: Option<String>,
+        /// Films with fewer IMDb votes are left out.
+        #[arg(long, value_name = "N", default_value_t = crate::services::imports::DEFAULT_MIN_VOTES)]
+        min_votes: u32,
+    },
     /// A user's ratings, watched films and watchlist exported from IMDb, Letterboxd, Trakt,
     /// Netflix or this site.
     User {
@@ -184,6 +202,10 @@ impl From<ConflictArg> for crate::services::history::ConflictChoice {
     }
 }
 
+/// Where IMDb publishes its dumps (<https://developer.imdb.com/non-commercial-datasets/>).
+const IMDB_BASICS_URL: &str = "https://datasets.imdbws.com/title.basics.tsv.gz";
+const IMDB_RATINGS_URL: &str = "https://datasets.imdbws.com/title.ratings.tsv.gz";
+
 impl From<ImportArgs> for commands::ImportOptions {
     fn from(args: ImportArgs) -> Self {
         let source = match args.source {
@@ -200,6 +222,20 @@ impl From<ImportArgs> for commands::ImportOptions {
                 conflicts: conflicts.into(),
             }),
             ImportSource::Factors { dir } => commands::ImportSource::Factors(dir),
+            ImportSource::Imdb {
+                basics,
+                ratings,
+                crew,
+                names,
+                min_votes,
+            } => commands::ImportSource::Imdb(commands::ImdbSource {
+                basics: commands::Location::parse(&basics),
+                ratings: commands::Location::parse(&ratings),
+                crew_and_names: crew
+                    .zip(names)
+                    .map(|(c, n)| (commands::Location::parse(&c), commands::Location::parse(&n))),
+                min_votes,
+            }),
         };
         Self {
             source,

@@ -6,6 +6,7 @@ use movierec::cli::{Cli, Command, ExportWhat};
 use movierec::{admin, commands, startup, telemetry};
 
 fn main() -> anyhow::Result<()> {
+    movierec::tls::install();
     match Cli::parse().into_command() {
         Command::Serve(args) => {
             telemetry::init(&args.log)?;

@@ -7,6 +7,9 @@ use crate::catalog::{self, CatalogMovie, Critic};
 use crate::domain::Stars;
 use crate::store::{self, catalog::CatalogRow};
 
+/// The embedded catalog's name on the Model page (see `catalog/PROVENANCE.md`).
+const EMBEDDED_SOURCE: &str = "vega-datasets movies";
+
 pub async fn load_catalog(pool: &SqlitePool) -> anyhow::Result<()> {
     let movies = catalog::embedded().context("the embedded catalog is broken")?;
     let rows = movies
@@ -23,6 +26,7 @@ pub async fn load_catalog(pool: &SqlitePool) -> anyhow::Result<()> {
             "catalog loaded"
         );
     }
+    store::imports::record_embedded(pool, EMBEDDED_SOURCE, rows.len() as i64, store::now()).await?;
     crate::search::sync_index(pool, loaded).await?;
     Ok(())
 }

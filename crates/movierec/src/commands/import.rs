@@ -2,19 +2,36 @@
 
 use anyhow::Context;
 
+use super::download;
 use super::progress::ImportBar;
-use super::{ImportOptions, ImportSource};
-use crate::services::imports::{self, ImportSummary};
+use super::{ImdbSource, ImportOptions, ImportSource, Location};
+use crate::services::imports::{self, ImdbFiles, ImdbSummary, ImportSummary};
 
-pub fn run(options: ImportOptions) -> anyhow::Result<()> {
-    match options.source {
-        ImportSource::User(user) => super::import_user::run(&options.database_url, &user),
-        ImportSource::MovieLens(path) => import_movielens(&path, &options.database_url),
-        ImportSource::Factors(dir) => super::spark::import_factors(&dir, &options.database_url),
-    }
+/// What an import reports at the end.
+enum Summary {
+    MovieLens(ImportSummary),
+    Imdb(ImdbSummary),
 }
 
-fn import_movielens(path: &std::path::Path, database_url: &str) -> anyhow::Result<()> {
+pub fn run(options: ImportOptions) -> anyhow::Result<()> {
+    let data_set = match &options.source {
+        ImportSource::User(user) => return super::import_user::run(&options.database_url, user),
+        ImportSource::Factors(dir) => {
+            return super::spark::import_factors(dir, &options.database_url);
+        }
+        ImportSource::MovieLens(path) => DataSet::MovieLens(path),
+        ImportSource::Imdb(source) => DataSet::Imdb(source),
+    };
+    import_data_set(data_set, &options.database_url)
+}
+
+/// A public data set, which goes into the catalog and the ratings.
+enum DataSet<'a> {
+    MovieLens(&'a std::path::Path),
+    Imdb(&'a ImdbSource),
+}
+
+fn import_data_set(data_set: DataSet<'_>, database_url: &str) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let started = std::time::Instant::now();
     let summary = runtime.block_on(async {
@@ -24,15 +41,119 @@ fn import_movielens(path: &std::path::Path, database_url: &str) -> anyhow::Resul
         if crate::store::movies::count(&pool).await? == 0 {
             crate::seed::load_catalog(&pool).await?;
         }
-        let bar = ImportBar::new(format!("importing {}", path.display()));
-        let summary = imports::import_movielens(&pool, path, &bar)
-            .await
-            .with_context(|| format!("cannot import {}", path.display()))?;
+        let summary = match data_set {
+            DataSet::MovieLens(path) => {
+                let bar = ImportBar::new(format!("importing {}", path.display()));
+                Summary::MovieLens(
+                    imports::import_movielens(&pool, path, &bar)
+                        .await
+                        .with_context(|| format!("cannot import {}", path.display()))?,
+                )
+            }
+            DataSet::Imdb(source) => Summary::Imdb(import_imdb(&pool, source).await?),
+        };
         pool.close().await;
         anyhow::Ok(summary)
     })?;
-    print_summary(&summary, started.elapsed());
+    match summary {
+        Summary::MovieLens(s) => print_summary(&s, started.elapsed()),
+        Summary::Imdb(s) => print_imdb_summary(&s, started.elapsed()),
+    }
     Ok(())
+}
+
+/// Downloads what must be, then imports; downloads go to a folder removed afterwards.
+async fn import_imdb(pool: &sqlx::SqlitePool, source: &ImdbSource) -> anyhow::Result<ImdbSummary> {
+    let scratch = Scratch::new()?;
+    let client = download::client()?;
+    let (basics, date) = fetch(&client, &source.basics, &scratch).await?;
+    let (ratings, _) = fetch(&client, &source.ratings, &scratch).await?;
+    let crew_and_names = match &source.crew_and_names {
+        Some((crew, names)) => Some((
+            fetch(&client, crew, &scratch).await?.0,
+            fetch(&client, names, &scratch).await?.0,
+        )),
+        None => None,
+    };
+    let files = ImdbFiles {
+        basics,
+        ratings,
+        crew_and_names,
+        data_date: date,
+    };
+    let bar = ImportBar::new("importing IMDb".to_owned());
+    imports::import_imdb(pool, &files, source.min_votes, &bar)
+        .await
+        .context("cannot import IMDb's files")
+}
+
+/// A file's path, downloaded first if it is a URL; with the date of its data: the
+/// server's `Last-Modified`, or the file's modification time.
+async fn fetch(
+    client: &reqwest::Client,
+    location: &Location,
+    scratch: &Scratch,
+) -> anyhow::Result<(std::path::PathBuf, Option<String>)> {
+    match location {
+        Location::Path(path) => {
+            let date = std::fs::metadata(path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| crate::web::dates::format_utc(d.as_secs() as i64)[..10].to_owned());
+            Ok((path.clone(), date))
+        }
+        Location::Url(url) => {
+            let got = download::fetch(client, url, &scratch.0).await?;
+            Ok((got.path, got.date))
+        }
+    }
+}
+
+/// A folder for downloads, removed when the import ends however it ends.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new() -> anyhow::Result<Self> {
+        let dir = std::env::temp_dir().join(format!("movierec-import-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(Self(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn print_imdb_summary(s: &ImdbSummary, took: std::time::Duration) {
+    println!("Imported IMDb's data sets in {:.1} s:", took.as_secs_f64());
+    println!("  titles read: {}", s.titles);
+    println!("  films: {} (feature films with enough votes)", s.films);
+    println!("  skipped: {}", s.skipped);
+    println!("  added: {}", s.added);
+    println!("  updated: {}", s.updated);
+    println!("  unchanged: {}", s.unchanged);
+    println!("  merged: {} (by title, year and director)", s.merged);
+    println!("  ambiguous: {}", s.ambiguous.len());
+    for a in &s.ambiguous {
+        let year = a
+            .year
+            .map_or_else(|| "no year".to_owned(), |y| y.to_string());
+        let candidates: Vec<String> = a.candidates.iter().map(i64::to_string).collect();
+        println!(
+            "    {} {} ({year}) fits movies {}: added as movie {} instead of merged",
+            a.imdb_id,
+            a.title,
+            candidates.join(", "),
+            a.added_as
+        );
+    }
+    if s.with_directors > 0 {
+        println!("  films with directors: {}", s.with_directors);
+    }
 }
 
 fn print_summary(s: &ImportSummary, took: std::time::Duration) {

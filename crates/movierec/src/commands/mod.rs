@@ -1,6 +1,7 @@
 //! The file-based commands: `eval`, `train` (from a file, or into the database), `recommend`,
 //! `import` (data sets, a user's history, a model trained elsewhere) and `export`.
 
+mod download;
 pub mod enrich;
 pub mod eval;
 pub mod import;
@@ -14,6 +15,6 @@ pub mod train;
 
 pub use enrich::EnrichOptions;
 pub use options::{
-    EvalOptions, ImportOptions, ImportSource, ModelKind, ModelOptions, RecommendOptions,
-    TrainOptions, UserImport,
+    EvalOptions, ImdbSource, ImportOptions, ImportSource, Location, ModelKind, ModelOptions,
+    RecommendOptions, TrainOptions, UserImport,
 };

@@ -71,6 +71,8 @@ pub struct ImportOptions {
 pub enum ImportSource {
     /// A MovieLens folder or `.zip`.
     MovieLens(PathBuf),
+    /// IMDb's data sets.
+    Imdb(ImdbSource),
     /// A user's history exported from another service.
     User(UserImport),
     /// An export folder with the factors a Spark job wrote into it.
@@ -85,4 +87,33 @@ pub struct UserImport {
     pub file: PathBuf,
     pub dry_run: bool,
     pub conflicts: crate::services::history::ConflictChoice,
+}
+
+/// IMDb's files to import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImdbSource {
+    pub basics: Location,
+    pub ratings: Location,
+    /// `title.crew` and `name.basics`, for the directors.
+    pub crew_and_names: Option<(Location, Location)>,
+    pub min_votes: u32,
+}
+
+/// A file on disk, or one to download first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Path(PathBuf),
+    Url(String),
+}
+
+impl Location {
+    /// An `http://` or `https://` address is a URL; anything else a path.
+    pub fn parse(text: &str) -> Self {
+        let lower = text.to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            Self::Url(text.to_owned())
+        } else {
+            Self::Path(PathBuf::from(text))
+        }
+    }
 }

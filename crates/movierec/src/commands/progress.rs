@@ -62,6 +62,15 @@ impl ImportBar {
 }
 
 impl crate::services::imports::ImportProgress for ImportBar {
+    fn titles(&self, done: u64) {
+        self.bar.set_message(format!("{done} titles read"));
+        self.bar.tick();
+        let millions = done / 1_000_000;
+        if !self.terminal && millions > self.logged.swap(millions, Ordering::Relaxed) {
+            eprintln!("{done} titles read");
+        }
+    }
+
     fn movies(&self, done: u64) {
         self.bar.set_message(format!("{done} movies"));
         self.bar.tick();

@@ -16,6 +16,7 @@ pub mod history;
 pub mod imdb_csv;
 pub mod imdb_datasets;
 pub mod letterboxd;
+pub mod matching;
 pub mod movielens;
 pub mod movierec_export;
 pub mod netflix;

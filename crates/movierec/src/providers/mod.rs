@@ -248,7 +248,7 @@ impl Drop for FetchTicket {
 impl Providers {
     /// The clients for the keys given; none at all without keys.
     pub fn new(config: &ProvidersConfig) -> Result<Self, ProviderError> {
-        install_crypto_provider();
+        crate::tls::install();
         let limiter = |_| Arc::new(RateLimiter::per_second(config.requests_per_second));
         let omdb = config
             .omdb_key
@@ -346,15 +346,6 @@ fn until_next_utc_day() -> Duration {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     Duration::from_secs(DAY - now % DAY)
-}
-
-/// reqwest is built without a TLS crypto provider (so aws-lc and its C toolchain stay
-/// out); ring is installed process-wide once, before the first client. Any code that
-/// builds a `reqwest::Client` in this build (tests included) calls it first, or reqwest
-/// panics.
-pub fn install_crypto_provider() {
-    // Err means one is installed already, which is as good.
-    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// The HTTP client the providers share the settings of.

@@ -1,4 +1,5 @@
-//! Imports of public data sets into the catalog and the ratings: MovieLens for now.
+//! Imports of public data sets into the catalog and the ratings: MovieLens here, IMDb's
+//! dumps in [`imdb`].
 //!
 //! An import runs in one transaction: a malformed line anywhere leaves the database as it
 //! was. Its movies are matched to the catalog by id first (MovieLens id from an earlier
@@ -13,13 +14,16 @@ use std::path::Path;
 use sqlx::{SqliteConnection, SqlitePool};
 
 use crate::importers::ParseError;
+use crate::importers::matching::{title_key, years_fit};
 use crate::importers::movielens::{self, MovieLensSet};
 use crate::search::text;
-use crate::store::imports::{self as store, KnownMovie, RATINGS_PER_STATEMENT, RatingRow};
+use crate::store::imports::{
+    self as store, CatalogSource, KnownMovie, RATINGS_PER_STATEMENT, RatingRow,
+};
 
-/// How far apart two release years may be for the same film: data sets disagree by one
-/// around New Year and between festival and theatrical releases.
-const YEAR_TOLERANCE: i64 = 1;
+pub mod imdb;
+
+pub use imdb::{DEFAULT_MIN_VOTES, ImdbAmbiguity, ImdbFiles, ImdbSummary, import_imdb};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -72,8 +76,14 @@ pub struct ImportSummary {
     pub new_raters: u64,
 }
 
+/// The page cache of an import's connection: room for ml-32m's by-movie index, within the
+/// import's memory budget of 2 GiB.
+const IMPORT_CACHE_MIB: u32 = 768;
+
 /// Told how far an import got; the command line draws it.
 pub trait ImportProgress {
+    /// Lines of IMDb's `title.basics` read.
+    fn titles(&self, _done: u64) {}
     fn movies(&self, _done: u64) {}
     fn ratings(&self, _done: u64) {}
 }
@@ -99,8 +109,22 @@ pub async fn import_movielens(
         ..ImportSummary::default()
     };
     let mut tx = crate::store::begin_write(pool).await?;
+    store::set_cache_size(&mut tx, IMPORT_CACHE_MIB).await?;
     let movie_ids = import_movies(&mut tx, &set, &mut summary, progress).await?;
     import_ratings(&mut tx, &set, &movie_ids, &mut summary, progress).await?;
+    store::record_source(
+        &mut tx,
+        &CatalogSource {
+            kind: "movielens".to_owned(),
+            name: summary.set.clone(),
+            data_date: None,
+            imported_at: crate::store::now(),
+            movies: summary.movies as i64,
+            ratings: summary.ratings as i64,
+            raters: summary.raters as i64,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(summary)
 }
@@ -142,7 +166,7 @@ impl Catalog {
             self.tmdb_taken.insert(tmdb);
         }
         self.by_title
-            .entry(text::normalise(&movie.title))
+            .entry(title_key(&movie.title))
             .or_default()
             .push(i);
         self.movies.push(movie);
@@ -151,7 +175,7 @@ impl Catalog {
     /// Catalog movies that may be `movie` by title and year: unclaimed by MovieLens and
     /// without a different IMDb id.
     fn title_candidates(&self, movie: &movielens::Movie, imdb: Option<&str>) -> Vec<usize> {
-        let Some(same_title) = self.by_title.get(&text::normalise(&movie.title)) else {
+        let Some(same_title) = self.by_title.get(&title_key(&movie.title)) else {
             return Vec::new();
         };
         same_title
@@ -159,11 +183,7 @@ impl Catalog {
             .copied()
             .filter(|&i| {
                 let known = &self.movies[i];
-                let year_fits = match (known.year, movie.year) {
-                    (Some(a), Some(b)) => (a - i64::from(b)).abs() <= YEAR_TOLERANCE,
-                    (None, None) => true,
-                    _ => false,
-                };
+                let year_fits = years_fit(known.year, movie.year.map(i64::from));
                 let imdb_fits = match (&known.imdb_id, imdb) {
                     (Some(a), Some(b)) => a == b,
                     _ => true,
@@ -316,6 +336,9 @@ async fn import_ratings(
         .filter_map(|(id, name)| Some((name.strip_prefix("ml:")?.parse().ok()?, id)))
         .collect();
     let mut seen = HashSet::new();
+    // Sum and count of the set's stars per movie: the community average the movie page
+    // shows, gathered on the way rather than aggregated from the database afterwards.
+    let mut sums: HashMap<i64, (f64, i64)> = HashMap::new();
     let now = crate::store::now();
     let mut batch = Vec::with_capacity(RATINGS_PER_STATEMENT);
     for rating in set.ratings()? {
@@ -341,6 +364,9 @@ async fn import_ratings(
             }
         };
         seen.insert(rating.user_id);
+        let sum = sums.entry(movie_id).or_default();
+        sum.0 += rating.stars.value();
+        sum.1 += 1;
         batch.push(RatingRow {
             user_id,
             movie_id,
@@ -358,5 +384,29 @@ async fn import_ratings(
     store::upsert_ratings(conn, &batch).await?;
     progress.ratings(summary.ratings);
     summary.raters = seen.len() as u64;
+    store_community_averages(conn, &sums).await?;
+    Ok(())
+}
+
+/// Writes each movie's community average where it differs from the stored one, so a re-run
+/// writes nothing.
+async fn store_community_averages(
+    conn: &mut SqliteConnection,
+    sums: &HashMap<i64, (f64, i64)>,
+) -> Result<(), ImportError> {
+    let stored: HashMap<i64, (f64, i64)> = store::community_averages(conn)
+        .await?
+        .into_iter()
+        .map(|(id, average, count)| (id, (average, count)))
+        .collect();
+    for (&movie_id, &(sum, count)) in sums {
+        let average = sum / count as f64;
+        let same = stored
+            .get(&movie_id)
+            .is_some_and(|&(a, c)| c == count && (a - average).abs() < 1e-9);
+        if !same {
+            store::set_community_average(conn, movie_id, Some((average, count))).await?;
+        }
+    }
     Ok(())
 }

@@ -121,6 +121,17 @@ pub async fn insert_community_rater(
     .await
 }
 
+/// Gives this connection a page cache of `mib` MiB. An import of tens of millions of ratings
+/// inserts into the by-movie index in random order; with the index in memory each insert
+/// is a memory operation instead of a read of a page from disk.
+pub async fn set_cache_size(conn: &mut SqliteConnection, mib: u32) -> sqlx::Result<()> {
+    // A negative cache_size is in KiB.
+    sqlx::query(&format!("PRAGMA cache_size = -{}", u64::from(mib) * 1024))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
 /// Ratings upserted per statement. Small on purpose: SQLite looks each `$N` parameter up by
 /// name with a linear scan, so a statement's binding cost grows with its parameter count
 /// squared; 1,000 rows a statement ran three times slower than 100.
@@ -165,4 +176,226 @@ pub async fn upsert_ratings(conn: &mut SqliteConnection, rows: &[RatingRow]) -> 
             .bind(row.updated_at);
     }
     query.execute(conn).await.map(|_| ())
+}
+
+/// A movie as the IMDb import compares it: the fields the import writes.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CatalogFilm {
+    pub id: i64,
+    pub title: String,
+    pub original_title: Option<String>,
+    pub year: Option<i64>,
+    pub runtime_min: Option<i64>,
+    pub director: Option<String>,
+    pub imdb_id: Option<String>,
+    pub imdb_rating: Option<f64>,
+    pub imdb_votes: Option<i64>,
+    /// A JSON array of genre names.
+    pub genres: String,
+}
+
+/// Every movie, with the fields an IMDb import may change.
+pub async fn catalog_films(conn: &mut SqliteConnection) -> sqlx::Result<Vec<CatalogFilm>> {
+    sqlx::query_as(
+        "SELECT m.id, m.title, m.original_title, m.year, m.runtime_min, m.director, m.imdb_id,
+                m.imdb_rating, m.imdb_votes,
+                (SELECT json_group_array(g.name) FROM movie_genres mg
+                 JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id = m.id) AS genres
+         FROM movies m",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// What IMDb's files say of a film.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImdbFields {
+    pub imdb_id: String,
+    pub title: String,
+    /// Only when it differs from the title.
+    pub original_title: Option<String>,
+    pub year: Option<i64>,
+    pub runtime_min: Option<i64>,
+    /// `None` when the import had no crew file: the stored director is kept.
+    pub director: Option<String>,
+    pub imdb_rating: f64,
+    pub imdb_votes: i64,
+}
+
+/// Writes IMDb's fields over movie `id`, its IMDb id included.
+pub async fn update_film(
+    conn: &mut SqliteConnection,
+    id: i64,
+    fields: &ImdbFields,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE movies SET imdb_id = $2, title = $3, original_title = $4, year = $5,
+                           runtime_min = $6, director = COALESCE($7, director),
+                           imdb_rating = $8, imdb_votes = $9
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&fields.imdb_id)
+    .bind(&fields.title)
+    .bind(&fields.original_title)
+    .bind(fields.year)
+    .bind(fields.runtime_min)
+    .bind(&fields.director)
+    .bind(fields.imdb_rating)
+    .bind(fields.imdb_votes)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// A film new to the catalog, with its entry in the title search index; returns its id.
+pub async fn insert_film(
+    conn: &mut SqliteConnection,
+    fields: &ImdbFields,
+    search_title: &str,
+) -> sqlx::Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO movies (imdb_id, title, original_title, year, runtime_min, director,
+                             imdb_rating, imdb_votes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(&fields.imdb_id)
+    .bind(&fields.title)
+    .bind(&fields.original_title)
+    .bind(fields.year)
+    .bind(fields.runtime_min)
+    .bind(&fields.director)
+    .bind(fields.imdb_rating)
+    .bind(fields.imdb_votes)
+    .fetch_one(&mut *conn)
+    .await?;
+    set_search_title(conn, id, search_title).await?;
+    Ok(id)
+}
+
+/// Replaces a movie's entry in the title search index.
+pub async fn set_search_title(
+    conn: &mut SqliteConnection,
+    id: i64,
+    search_title: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM movie_search WHERE rowid = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO movie_search (rowid, search_title) VALUES ($1, $2)")
+        .bind(id)
+        .bind(search_title)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Makes `genre_ids` the movie's genres, and only those.
+pub async fn set_genres(
+    conn: &mut SqliteConnection,
+    movie_id: i64,
+    genre_ids: &[i64],
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM movie_genres WHERE movie_id = $1")
+        .bind(movie_id)
+        .execute(&mut *conn)
+        .await?;
+    for &genre_id in genre_ids {
+        add_genre(conn, movie_id, genre_id).await?;
+    }
+    Ok(())
+}
+
+/// The community raters' average and count per movie, as stored: (movie, average, count).
+pub async fn community_averages(conn: &mut SqliteConnection) -> sqlx::Result<Vec<(i64, f64, i64)>> {
+    sqlx::query_as(
+        "SELECT id, community_rating, community_votes FROM movies
+          WHERE community_votes IS NOT NULL",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Stores a movie's community average; `None` clears it.
+pub async fn set_community_average(
+    conn: &mut SqliteConnection,
+    movie_id: i64,
+    average: Option<(f64, i64)>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE movies SET community_rating = $2, community_votes = $3 WHERE id = $1")
+        .bind(movie_id)
+        .bind(average.map(|a| a.0))
+        .bind(average.map(|a| a.1))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// One source of the catalog, as the Model page lists it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CatalogSource {
+    /// `embedded`, `imdb` or `movielens`.
+    pub kind: String,
+    pub name: String,
+    /// The date of the data (`YYYY-MM-DD`), when known.
+    pub data_date: Option<String>,
+    /// Epoch seconds.
+    pub imported_at: i64,
+    pub movies: i64,
+    pub ratings: i64,
+    pub raters: i64,
+}
+
+/// Records what a source brought, replacing the record of an earlier import of it.
+pub async fn record_source(
+    conn: &mut SqliteConnection,
+    source: &CatalogSource,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO catalog_sources (kind, name, data_date, imported_at, movies, ratings, raters)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (kind, name) DO UPDATE
+            SET data_date = excluded.data_date, imported_at = excluded.imported_at,
+                movies = excluded.movies, ratings = excluded.ratings, raters = excluded.raters",
+    )
+    .bind(&source.kind)
+    .bind(&source.name)
+    .bind(&source.data_date)
+    .bind(source.imported_at)
+    .bind(source.movies)
+    .bind(source.ratings)
+    .bind(source.raters)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Every recorded source: the embedded catalog first, then by kind and name.
+pub async fn catalog_sources(pool: &sqlx::SqlitePool) -> sqlx::Result<Vec<CatalogSource>> {
+    sqlx::query_as(
+        "SELECT kind, name, data_date, imported_at, movies, ratings, raters FROM catalog_sources
+          ORDER BY kind <> 'embedded', kind, name",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Records the embedded catalog as a source once; later starts leave the record alone.
+pub async fn record_embedded(
+    pool: &sqlx::SqlitePool,
+    name: &str,
+    movies: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO catalog_sources (kind, name, imported_at, movies)
+         VALUES ('embedded', $1, $2, $3) ON CONFLICT (kind, name) DO NOTHING",
+    )
+    .bind(name)
+    .bind(now)
+    .bind(movies)
+    .execute(pool)
+    .await
+    .map(|_| ())
 }

@@ -17,6 +17,7 @@ pub struct Hit {
     pub genres: String,
     pub imdb_rating: Option<f64>,
     pub imdb_votes: Option<i64>,
+    pub imdb_id: Option<String>,
 }
 
 /// What ranking needs of a movie the index found, and no more: fetching full rows
@@ -129,7 +130,7 @@ pub async fn hits(pool: &SqlitePool, ids: &[i64]) -> sqlx::Result<Vec<Hit>> {
     }
     let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT m.id, m.title, m.year, m.imdb_rating, m.imdb_votes,
+        "SELECT m.id, m.title, m.year, m.imdb_rating, m.imdb_votes, m.imdb_id,
                 COALESCE((SELECT group_concat(g.name, ', ') FROM movie_genres mg
                           JOIN genres g ON g.id = mg.genre_id
                           WHERE mg.movie_id = m.id), '') AS genres
@@ -154,11 +155,16 @@ pub async fn count(pool: &SqlitePool, filters: &Filters) -> sqlx::Result<i64> {
         .await
 }
 
-/// Every genre name, alphabetically.
+/// Every genre some movie has, alphabetically: once IMDb's import has replaced the embedded
+/// catalog's coarse genres with its finer ones, the coarse ones it emptied are not offered.
 pub async fn genres(pool: &SqlitePool) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT name FROM genres ORDER BY name")
-        .fetch_all(pool)
-        .await
+    sqlx::query_scalar(
+        "SELECT name FROM genres g
+          WHERE EXISTS (SELECT 1 FROM movie_genres mg WHERE mg.genre_id = g.id)
+          ORDER BY name",
+    )
+    .fetch_all(pool)
+    .await
 }
 
 /// Every movie's id and title, for building the index.

@@ -18,6 +18,12 @@ pub struct Movie {
     pub source: Option<String>,
     pub distributor: Option<String>,
     pub imdb_id: Option<String>,
+    /// IMDb's original title, when it differs from the title.
+    pub original_title: Option<String>,
+    /// The community raters' (MovieLens) average in stars and their number, apart from our
+    /// users'; written by the MovieLens import.
+    pub community_rating: Option<f64>,
+    pub community_votes: Option<i64>,
 }
 
 /// A movie in a list, with a score whose meaning depends on the list.
@@ -40,7 +46,7 @@ pub async fn find(pool: &SqlitePool, id: MovieId) -> sqlx::Result<Option<Movie>>
     sqlx::query_as(
         "SELECT id, title, year, release_date, director, mpaa, runtime_min,
                 imdb_rating, imdb_votes, rotten_tomatoes, creative_type, source, distributor,
-                imdb_id
+                imdb_id, original_title, community_rating, community_votes
          FROM movies WHERE id = $1",
     )
     .bind(id.get())
@@ -72,7 +78,8 @@ pub async fn details(pool: &SqlitePool, id: MovieId) -> sqlx::Result<Option<Movi
     let row: Option<DetailsRow> = sqlx::query_as(
         "SELECT m.id, m.title, m.year, m.release_date, m.director, m.mpaa, m.runtime_min,
                 m.imdb_rating, m.imdb_votes, m.rotten_tomatoes, m.creative_type, m.source,
-                m.distributor, m.imdb_id,
+                m.distributor, m.imdb_id, m.original_title, m.community_rating,
+                m.community_votes,
                 (SELECT json_group_array(g.name) FROM movie_genres mg
                  JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id = m.id) AS genres,
                 a.average, a.count

@@ -80,8 +80,7 @@ async fn start(config: Config, db_dir: TempDir, client: Client) -> TestApp {
 
 /// A browser-like client: keeps cookies, does not follow redirects so tests can see them.
 pub fn client() -> Client {
-    // reqwest has TLS (the app's providers) but no built-in crypto provider.
-    movierec::providers::install_crypto_provider();
+    movierec::tls::install();
     Client::builder()
         .cookie_store(true)
         .redirect(redirect::Policy::none())

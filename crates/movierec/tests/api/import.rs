@@ -177,6 +177,11 @@ async fn a_movielens_set_merges_into_the_catalog_once() {
     // The site's average stays the site users' own: community raters are counted apart.
     assert_eq!(toy_story["users_count"], 1);
     assert_eq!(toy_story["users_average"], 4.5);
+    // Their average is shown beside it: users 1, 2 and 3 gave 4, 3 and 5.
+    assert_eq!(toy_story["community_count"], 3);
+    assert_eq!(toy_story["community_average"], 4.0);
+    let page = app.get_html(&format!("/movies/{TOY_STORY}")).await;
+    assert!(page.contains("Community raters (MovieLens)"), "{page}");
     assert_eq!(
         scalar(
             &db,

@@ -11,6 +11,8 @@ mod helpers;
 mod history;
 mod home;
 mod import;
+mod import_imdb;
+mod import_similar;
 mod in_place;
 mod in_process;
 mod offline;

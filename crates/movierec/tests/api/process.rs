@@ -46,7 +46,7 @@ impl Server {
             address: format!("http://127.0.0.1:{port}"),
         };
         let started = Instant::now();
-        movierec::providers::install_crypto_provider();
+        movierec::tls::install();
         let probe = Client::new();
         while probe
             .get(format!("{}/health", server.address))

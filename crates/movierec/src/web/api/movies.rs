@@ -39,6 +39,9 @@ pub struct MovieResponse {
     /// Our users (not the critic accounts), in stars.
     users_average: Option<f64>,
     users_count: i64,
+    /// Community raters (an imported MovieLens set), in stars; apart from our users.
+    community_average: Option<f64>,
+    community_count: i64,
     /// The caller's own rating; always null when not logged in.
     your_rating: Option<f64>,
     /// From OMDb / TMDB once the movie page (or the enrichment job) fetched them.
@@ -100,6 +103,8 @@ pub async fn show(
         rotten_tomatoes: movie.rotten_tomatoes,
         users_average: facts.details.average.average,
         users_count: facts.details.average.count,
+        community_average: movie.community_rating,
+        community_count: movie.community_votes.unwrap_or(0),
         your_rating: facts.your_rating.map(Stars::value),
         details,
     }))
@@ -139,6 +144,7 @@ pub struct SearchHitJson {
     genres: Vec<String>,
     imdb_rating: Option<f64>,
     imdb_votes: Option<i64>,
+    imdb_id: Option<String>,
 }
 
 impl From<Hit> for SearchHitJson {
@@ -151,6 +157,7 @@ impl From<Hit> for SearchHitJson {
             genres: split_genres(&hit.genres),
             imdb_rating: hit.imdb_rating,
             imdb_votes: hit.imdb_votes,
+            imdb_id: hit.imdb_id,
         }
     }
 }

@@ -9,6 +9,7 @@ use axum::response::Redirect;
 use crate::jobs::TrainingStatus;
 use crate::jobs::training::{EpochRecord, HOLDOUT_FRACTION};
 use crate::services::model_report::{self, ModelReport};
+use crate::store::imports::CatalogSource;
 use crate::web::AppState;
 use crate::web::chart::rmse_chart;
 use crate::web::dates::format_utc;
@@ -25,6 +26,8 @@ pub struct ModelPage {
     holdout_percent: f64,
     /// Each provider with a key, and what is known of the key.
     providers: Vec<(&'static str, String)>,
+    /// Where the catalog came from: the embedded films, IMDb's dump, MovieLens sets.
+    sources: Vec<CatalogSource>,
 }
 
 impl ModelPage {
@@ -39,6 +42,18 @@ impl ModelPage {
         status_text(&self.training)
     }
 
+    fn source_kind(&self, source: &CatalogSource) -> &'static str {
+        match source.kind.as_str() {
+            "embedded" => "Embedded catalog",
+            "imdb" => "IMDb",
+            "movielens" => "MovieLens",
+            _ => "Other",
+        }
+    }
+
+    fn imported_on(&self, source: &CatalogSource) -> String {
+        format_utc(source.imported_at)
+    }
     /// The chart in words, its text alternative.
     fn chart_summary(&self) -> String {
         self.model
@@ -103,6 +118,7 @@ pub async fn show(
             .into_iter()
             .map(|(name, status)| (name, status.to_string()))
             .collect(),
+        sources: crate::store::imports::catalog_sources(&state.pool).await?,
     })
 }
 

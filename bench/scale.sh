@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Scale on a generated ml-32m-shaped set (32M ratings, 200k raters, 87k movies) and IMDb-format
+# dumps: import time and peak memory beside SQLite's own CSV import of the same ratings file,
+# training from the database, the home page and search under 32 concurrent clients (wrk) beside
+# the static /health page, and the server's resident memory with the model loaded.
+#
+#   bench/scale.sh [--scale 1.0] [--duration 30s] [--connections 32]
+#
+# Needs wrk, sqlite3 and GNU time (/usr/bin/time). Data goes to bench/.cache (git ignores it).
+set -euo pipefail
+
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    exit 0
+fi
+scale=1.0
+duration=30s
+connections=32
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --scale) scale="$2"; shift 2 ;;
+        --duration) duration="$2"; shift 2 ;;
+        --connections) connections="$2"; shift 2 ;;
+        *) echo "unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+for tool in wrk sqlite3 /usr/bin/time curl; do
+    command -v "$tool" >/dev/null || { echo "scale.sh needs $tool" >&2; exit 2; }
+done
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+data="bench/.cache/scale-$scale"
+work="bench/.cache/scale-run"
+mkdir -p "$work"
+echo "machine: $(nproc) cores, $(uname -sm); $(rustc --version); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+cargo build --quiet --release -p movierec --bin movierec --example gen_datasets
+bin=target/release/movierec
+if [[ ! -f "$data/ml-32m/ratings.csv" ]]; then
+    target/release/examples/gen_datasets --scale "$scale" --out "$data"
+fi
+ratings_lines=$(($(wc -l < "$data/ml-32m/ratings.csv") - 1))
+echo "data: $ratings_lines ratings in $data/ml-32m"
+
+# Runs a command under GNU time; sets $secs and $rss_mib (peak resident memory).
+measure() {
+    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@"
+    read -r secs kib < "$work/time.txt"
+    rss_mib=$((kib / 1024))
+}
+
+db="$work/movierec.db"
+url="sqlite://$db"
+rm -f "$db" "$db-wal" "$db-shm"
+
+measure "$bin" import movielens "$data/ml-32m" --database-url "$url" > "$work/import.txt"
+import_secs=$secs import_rss=$rss_mib
+cat "$work/import.txt"
+
+# Peer: SQLite's shell importing the same CSV into a table with the same key and indexes.
+peer="$work/peer.db"
+rm -f "$peer"
+sqlite3 "$peer" "CREATE TABLE ratings (user_id INTEGER NOT NULL, movie_id INTEGER NOT NULL,
+    rating REAL NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (user_id, movie_id));
+    CREATE INDEX ratings_movie ON ratings (movie_id);
+    CREATE INDEX ratings_user_updated ON ratings (user_id, updated_at);
+    CREATE INDEX ratings_updated ON ratings (updated_at);"
+measure sqlite3 "$peer" ".mode csv" ".import --skip 1 $data/ml-32m/ratings.csv ratings"
+peer_secs=$secs peer_rss=$rss_mib
+rm -f "$peer"
+
+measure "$bin" import imdb --basics "$data/imdb/title.basics.tsv.gz" \
+    --ratings "$data/imdb/title.ratings.tsv.gz" --crew "$data/imdb/title.crew.tsv.gz" \
+    --names "$data/imdb/name.basics.tsv.gz" --database-url "$url" > "$work/imdb.txt"
+imdb_secs=$secs imdb_rss=$rss_mib
+cat "$work/imdb.txt"
+
+measure "$bin" train --database-url "$url" 2> "$work/train.txt"
+train_secs=$secs train_rss=$rss_mib
+tail -n 1 "$work/train.txt"
+
+port=$((20000 + RANDOM % 20000))
+base="http://127.0.0.1:$port"
+"$bin" serve --bind "127.0.0.1:$port" --database-url "$url" --log warn --retrain-after 0 \
+    --registrations-per-hour 0 > "$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 600); do
+    if curl -fs "$base/api/v1/model" 2>/dev/null | grep -q '"version":[0-9]'; then break; fi
+    sleep 0.5
+done
+server_rss_loaded=$(($(awk '/VmRSS/ {print $2}' "/proc/$server/status") / 1024))
+
+# A site user with a few ratings, so the home page folds them in and ranks the catalog.
+jar="$work/cookies.txt"
+rm -f "$jar"
+curl -fs -o /dev/null -c "$jar" -b "$jar" -H "Origin: $base" -H "Sec-Fetch-Site: same-origin" \
+    --data "username=bench&password=bench+password+1234&confirm=bench+password+1234" "$base/register"
+for id in $(sqlite3 "$db" "SELECT id FROM movies ORDER BY imdb_votes DESC LIMIT 20"); do
+    curl -fs -o /dev/null -b "$jar" -H "Origin: $base" -H "Sec-Fetch-Site: same-origin" \
+        --data "stars=$(( (id % 5) + 1 ))" "$base/movies/$id/rating"
+done
+cookie=$(awk '!/^#/ && NF >= 7 {print $6 "=" $7}' "$jar" | tail -n 1)
+if [[ -z "$cookie" ]]; then
+    # curl writes HttpOnly cookies with a "#HttpOnly_" prefix.
+    cookie=$(awk '/^#HttpOnly_/ {print $6 "=" $7}' "$jar" | tail -n 1)
+fi
+
+# Search queries: titles people type, from the catalog's most voted films (a word or two).
+sqlite3 "$db" "SELECT title FROM movies ORDER BY imdb_votes DESC LIMIT 200" |
+    python3 -c '
+import sys, urllib.parse
+qs = []
+for i, line in enumerate(sys.stdin):
+    words = line.split()
+    q = " ".join(words[: 1 + i % 2]).lower()
+    if i % 5 == 4 and len(q) > 4:
+        q = q[:2] + q[3] + q[2] + q[4:]  # a transposition typo
+    qs.append(urllib.parse.quote_plus(q))
+print("queries = {" + ",".join(chr(34) + q + chr(34) for q in qs) + "}")
+print("counter = 0")
+print("request = function()")
+print("  counter = counter + 1")
+print("  return wrk.format(\"GET\", \"/api/v1/search?q=\" .. queries[(counter % #queries) + 1])")
+print("end")
+' > "$work/search.lua"
+
+latency() { # wrk output -> "p50 p99" in ms
+    awk '/^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Requests\/sec/ {rps=$2}
+         END {print p50, p99, rps}' "$1" | sed -E 's/([0-9.]+)us/\1e-3/g; s/([0-9.]+)ms/\1/g; s/([0-9.]+)s /\1e3 /g'
+}
+threads=2
+wrk -t$threads -c"$connections" -d"$duration" --latency "$base/health" > "$work/wrk_health.txt"
+wrk -t$threads -c"$connections" -d"$duration" --latency -H "Cookie: $cookie" "$base/" > "$work/wrk_home.txt"
+wrk -t$threads -c"$connections" -d"$duration" --latency -s "$work/search.lua" "$base" > "$work/wrk_search.txt"
+# One client at a time: each request's own service time, without queueing behind others.
+wrk -t1 -c1 -d10s --latency -H "Cookie: $cookie" "$base/" > "$work/wrk_home1.txt"
+wrk -t1 -c1 -d10s --latency -s "$work/search.lua" "$base" > "$work/wrk_search1.txt"
+server_hwm=$(($(awk '/VmHWM/ {print $2}' "/proc/$server/status") / 1024))
+server_rss_end=$(($(awk '/VmRSS/ {print $2}' "/proc/$server/status") / 1024))
+grep -q "Non-2xx" "$work/wrk_home.txt" "$work/wrk_search.txt" && echo "warning: non-2xx answers, see $work/wrk_*.txt"
+
+read -r h50 h99 hrps < <(latency "$work/wrk_health.txt")
+read -r p50 p99 prps < <(latency "$work/wrk_home.txt")
+read -r s50 s99 srps < <(latency "$work/wrk_search.txt")
+read -r p150 p199 p1rps < <(latency "$work/wrk_home1.txt")
+read -r s150 s199 s1rps < <(latency "$work/wrk_search1.txt")
+movies=$(sqlite3 "$db" "SELECT COUNT(*) FROM movies")
+raters=$(sqlite3 "$db" "SELECT COUNT(*) FROM users WHERE kind = 'community'")
+
+echo
+echo "| what | figure | target |"
+echo "|---|---:|---:|"
+printf "| MovieLens import, %s ratings, %s raters, %s movies in the catalog | %.1f s, peak RSS %s MiB | ≤ 180 s, ≤ 2048 MiB |\n" "$ratings_lines" "$raters" "$movies" "$import_secs" "$import_rss"
+printf "| peer: sqlite3 .import of the same ratings.csv, same key and indexes | %.1f s, peak RSS %s MiB (import / peer: %.2f×) | |\n" "$peer_secs" "$peer_rss" "$(echo "$import_secs / $peer_secs" | bc -l)"
+printf "| IMDb import (4 files) | %.1f s, peak RSS %s MiB | |\n" "$imdb_secs" "$imdb_rss"
+printf "| training from the database, end to end (default model) | %.1f s, peak RSS %s MiB | ≤ 90 s |\n" "$train_secs" "$train_rss"
+printf "| server RSS, model loaded / peak during the load runs | %s MiB / %s MiB | ≤ 1536 MiB |\n" "$server_rss_loaded" "$server_hwm"
+printf "| home page (logged in, model picks), %s clients, %s | p50 %s ms, p99 %s ms, %s req/s | p99 ≤ 20 ms |\n" "$connections" "$duration" "$p50" "$p99" "$prps"
+printf "| search API (200 titles, 1 in 5 with a typo), %s clients | p50 %s ms, p99 %s ms, %s req/s | p50 ≤ 10 ms |\n" "$connections" "$s50" "$s99" "$srps"
+printf "| home page, 1 client | p50 %s ms, p99 %s ms | |\n" "$p150" "$p199"
+printf "| search API, 1 client | p50 %s ms, p99 %s ms | |\n" "$s150" "$s199"
+printf "| peer: /health, %s clients | p50 %s ms, p99 %s ms, %s req/s | |\n" "$connections" "$h50" "$h99" "$hrps"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg); server RSS at the end $server_rss_end MiB"
