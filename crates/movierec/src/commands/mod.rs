@@ -10,6 +10,6 @@ pub mod recommend;
 pub mod train;
 
 pub use options::{
-    EvalOptions, ImportOptions, ImportSource, ModelKind, ModelOptions, RecommendOptions,
-    TrainOptions,
+    EvalOptions, ImplicitOptions, ImportOptions, ImportSource, ModelKind, ModelOptions,
+    RecommendOptions, TrainOptions,
 };

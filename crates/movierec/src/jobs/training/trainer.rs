@@ -83,10 +83,11 @@ impl Trainer {
         self.status.borrow().clone()
     }
 
-    /// The default model with this server's overrides, on all cores but one so that
-    /// requests keep a core while a training runs.
+    /// The recommended model (ratings and what people choose to watch, blended) with this
+    /// server's overrides, on all cores but one so that requests keep a core while a training
+    /// runs.
     fn params(&self) -> Params {
-        let mut params = Params::default();
+        let mut params = Params::hybrid();
         if let Some(epochs) = self.config.epochs {
             params.epochs = epochs;
         }
