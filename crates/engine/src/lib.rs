@@ -14,6 +14,7 @@
 //!   NDCG at N.
 #![warn(missing_docs)]
 
+mod content;
 mod data;
 pub mod eval;
 mod file;
@@ -26,6 +27,7 @@ mod params;
 mod rng;
 mod train;
 
+pub use content::{CONTENT_SHRINK, ContentIndex};
 pub use data::{Dataset, Rating, Ratings, Scale};
 pub use file::FileError;
 pub use ids::{IdMap, ItemIdx, UserIdx};
