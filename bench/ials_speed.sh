@@ -50,6 +50,9 @@ target_dir="${CARGO_TARGET_DIR:-target}"
 [[ "$target_dir" = /* ]] || target_dir="$repo/$target_dir"
 cp "$target_dir/release/examples/ials_fit" "$cache/ials_fit"
 
+# implicit's CPU ALS runs its own threads; an OpenBLAS thread pool under them slows it down
+# (implicit warns about this), so give OpenBLAS one thread, as implicit recommends.
+export OPENBLAS_NUM_THREADS=1
 echo "machine: $(nproc) cores, $(uname -sm), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 "$venv/bin/python" "$repo/bench/ials_speed.py" --binary "$cache/ials_fit" --cache "$cache" \
     --factors "$factors" --epochs "$epochs" --threads "$threads" --data "${data[@]}"

@@ -65,15 +65,15 @@ pub fn fit(
             threads: params.threads,
             ..implicit.clone()
         };
-        let blend = match params.blend {
+        // The rating model first, reporting its epochs as it always did, so a caller following
+        // a training sees it move from the start; the other fits only heed a stop.
+        let mut model = fit_explicit(data, params, validation, progress)?;
+        let stop = hybrid::StopOnly(progress);
+        model.implicit = Some(ials::fit_ratings(ratings, &implicit, &stop)?);
+        model.blend = match params.blend {
             Some(blend) => blend,
             None => hybrid::tune_blend(data, params, &implicit, progress)?,
         };
-        let mut model = fit_explicit(data, params, validation, progress)?;
-        // Its epochs are not reported: a caller follows the rating model's, as before.
-        let stop = hybrid::StopOnly(progress);
-        model.implicit = Some(ials::fit_ratings(ratings, &implicit, &stop)?);
-        model.blend = blend;
         Ok(model)
     })
 }
