@@ -186,10 +186,16 @@ pub fn similar(
     let Some(item) = serving.item(movie.get()) else {
         return Vec::new();
     };
-    // Ask for enough that dropping every excluded movie still leaves `n`.
-    serving
-        .model
-        .similar_items(item, n + exclude.len())
+    // Ask for enough that dropping every excluded movie still leaves `n`. With the catalog's
+    // content, movies with little rating data are matched by genre, director and decade.
+    let wanted = n + exclude.len();
+    let nearest = match &serving.content {
+        Some(content) => serving
+            .model
+            .similar_items_with_content(item, wanted, content),
+        None => serving.model.similar_items(item, wanted),
+    };
+    nearest
         .into_iter()
         .map(|(other, similarity)| (serving.movie_id(other), similarity))
         .filter(|(movie, _)| !exclude.contains(movie))
@@ -603,6 +609,38 @@ mod tests {
                 .all(|(movie, _)| *movie != first && *movie != 1)
         );
         assert!(similar(&serving, movie(999), &HashSet::new(), 5).is_empty());
+    }
+
+    #[test]
+    fn content_decides_similar_movies_when_ratings_say_little() {
+        // Within a genre the ratings cannot tell films apart; director and decade can.
+        let features: HashMap<i64, Vec<String>> = (1..=20)
+            .map(|movie| {
+                let genre = if movie <= 10 { "Horror" } else { "Comedy" };
+                let director = if [1, 7].contains(&movie) {
+                    "director:Carpenter".to_owned()
+                } else {
+                    format!("director:d{movie}")
+                };
+                let decade = if [1, 7].contains(&movie) { 1970 } else { 1990 };
+                (
+                    movie,
+                    vec![
+                        format!("genre:{genre}"),
+                        director,
+                        format!("decade:{decade}"),
+                    ],
+                )
+            })
+            .collect();
+        let serving = two_taste_model().with_content(&features);
+        let nearest = similar(&serving, movie(1), &HashSet::new(), 3);
+        assert_eq!(nearest[0].0, 7, "{nearest:?}");
+        assert!(nearest.iter().all(|(m, _)| *m <= 10), "{nearest:?}");
+        // Without content, the factors alone rank by taste only.
+        let plain = two_taste_model();
+        let factors = similar(&plain, movie(1), &HashSet::new(), 3);
+        assert!(factors.iter().all(|(m, _)| *m <= 10), "{factors:?}");
     }
 
     #[test]
