@@ -29,6 +29,7 @@ impl Regularisation {
 }
 
 /// Dot product with eight independent accumulators, which lets the compiler vectorise it.
+#[inline]
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
@@ -49,6 +50,7 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// `y += a · x`.
+#[inline]
 pub(crate) fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
     for (y, x) in y.iter_mut().zip(x) {
         *y += a * x;
@@ -90,6 +92,7 @@ pub(crate) fn gramian(rows: &[f32], k: usize) -> Vec<f32> {
 }
 
 /// `out = m · v` for a row-major square `m`.
+#[inline]
 pub(crate) fn matvec(m: &[f32], v: &[f32], out: &mut [f32]) {
     let k = v.len();
     for (o, row) in out.iter_mut().zip(m.chunks_exact(k)) {
