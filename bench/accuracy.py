@@ -1,4 +1,4 @@
-"""Accuracy of movierec beside scikit-surprise on the same MovieLens folds.
+"""Accuracy of movierec beside scikit-surprise, implicit's ALS and EASE on the same MovieLens folds.
 
 Called by bench/accuracy.sh, which prepares the virtualenv, the data and the release binary.
 Every system sees the same fold files; top-N metrics follow the definitions in bench/README.md,
@@ -219,6 +219,46 @@ def run_popularity_python(fold):
     return result
 
 
+def implicit_matrix(fold):
+    """The training ratings binarised: 1 where the user rated the item, as a user x item CSR."""
+    from scipy.sparse import csr_matrix
+
+    return csr_matrix(fold.seen.astype(np.float32))
+
+
+def run_implicit_als(fold, seed, factors, regularization, alpha, iterations):
+    """implicit's CPU ALS (conjugate gradient) on the binarised training ratings."""
+    from implicit.cpu.als import AlternatingLeastSquares
+
+    user_items = implicit_matrix(fold)
+    model = AlternatingLeastSquares(
+        factors=factors,
+        regularization=regularization,
+        alpha=alpha,
+        iterations=iterations,
+        random_state=seed,
+    )
+    start = time.perf_counter()
+    model.fit(user_items, show_progress=False)
+    fit_seconds = time.perf_counter() - start
+    scores = np.asarray(model.user_factors) @ np.asarray(model.item_factors).T
+    return {"rmse": None, "mae": None, "fit_seconds": fit_seconds, **fold.top_n_metrics(scores)}
+
+
+def run_ease(fold, lam):
+    """EASE (Steck 2019): B = I - P diagMat(1 / diag(P)) with P = (X'X + lam I)^-1, scores X B."""
+    x = fold.seen.astype(np.float64)
+    start = time.perf_counter()
+    g = x.T @ x
+    g[np.diag_indices_from(g)] += lam
+    p = np.linalg.inv(g)
+    b = -p / np.diag(p)[None, :]
+    b[np.diag_indices_from(b)] = 0.0
+    fit_seconds = time.perf_counter() - start
+    scores = x @ b
+    return {"rmse": None, "mae": None, "fit_seconds": fit_seconds, **fold.top_n_metrics(scores)}
+
+
 def run_ours(binary, model, extra, train_path, test_path, seed):
     cmd = [str(binary), "eval", "--train", str(train_path), "--test", str(test_path), "--json", "--seed", str(seed)]
     cmd += ["--model", model, *extra]
@@ -281,11 +321,18 @@ def table(rows):
 def versions():
     import surprise
 
-    return {
+    out = {
         "python": platform.python_version(),
         "numpy": np.__version__,
         "scikit-surprise": surprise.__version__,
     }
+    try:
+        import implicit
+
+        out["implicit"] = implicit.__version__
+    except ImportError:
+        pass
+    return out
 
 
 def main():
@@ -298,9 +345,17 @@ def main():
     parser.add_argument("--no-svdpp", action="store_true", help="skip Surprise SVD++ (minutes per fold)")
     parser.add_argument(
         "--models",
-        default="sgd,als,baseline,popularity",
-        help="our models to run; the first also runs with --popularity-weight 0 and with --threads 1",
+        default="hybrid,ials,sgd,als,baseline,popularity",
+        help="our models to run; the first also runs with --threads 1, and sgd also with "
+        "--popularity-weight 0",
     )
+    parser.add_argument("--no-implicit", action="store_true", help="skip implicit's ALS")
+    parser.add_argument("--no-ease", action="store_true", help="skip EASE")
+    parser.add_argument("--ease-lambda", type=float, default=300.0)
+    parser.add_argument("--implicit-factors", type=int, default=64)
+    parser.add_argument("--implicit-reg", type=float, default=0.05)
+    parser.add_argument("--implicit-alpha", type=float, default=2.0)
+    parser.add_argument("--implicit-iterations", type=int, default=15)
     parser.add_argument(
         "--prior-weight",
         type=float,
@@ -315,16 +370,19 @@ def main():
     fold_paths = make_folds(args.ratings, args.cache / "folds", 5, args.seed)[: args.folds]
     ours = [m for m in args.models.split(",") if m] if args.binary else []
     # label -> (model, extra arguments)
-    our_runs = {f"movierec {m}": (m, []) for m in ours}
-    if ours and ours[0] != "popularity":
-        our_runs = {
-            f"movierec {ours[0]}": (ours[0], []),
-            f"movierec {ours[0]} (no prior)": (ours[0], ["--popularity-weight", "0"]),
+    our_runs = {}
+    for n, m in enumerate(ours):
+        our_runs[f"movierec {m}"] = (m, [])
+        if n == 0 and m != "popularity":
             # Surprise trains on one core
-            f"movierec {ours[0]} (1 thread)": (ours[0], ["--threads", "1"]),
-            **our_runs,
-        }
+            our_runs[f"movierec {m} (1 thread)"] = (m, ["--threads", "1"])
+        if m == "sgd":
+            our_runs["movierec sgd (no prior)"] = ("sgd", ["--popularity-weight", "0"])
     peers = ["surprise svd", "surprise svd + prior"] + ([] if args.no_svdpp else ["surprise svd++"])
+    if not args.no_implicit:
+        peers.append("implicit als")
+    if not args.no_ease:
+        peers.append(f"ease (lambda {args.ease_lambda:g})")
     systems = [*our_runs, *peers, "popularity (python)"]
 
     results_path = args.cache / "results.jsonl"
@@ -358,6 +416,20 @@ def main():
                 print(f"{progress} surprise svd++", file=sys.stderr, flush=True)
                 record("surprise svd++", k, run_surprise(True, fold, args.seed, None)[0])
             record("popularity (python)", k, run_popularity_python(fold))
+            if not args.no_implicit:
+                print(f"{progress} implicit als", file=sys.stderr, flush=True)
+                result = run_implicit_als(
+                    fold,
+                    args.seed,
+                    args.implicit_factors,
+                    args.implicit_reg,
+                    args.implicit_alpha,
+                    args.implicit_iterations,
+                )
+                record("implicit als", k, result)
+            if not args.no_ease:
+                print(f"{progress} ease", file=sys.stderr, flush=True)
+                record(f"ease (lambda {args.ease_lambda:g})", k, run_ease(fold, args.ease_lambda))
 
     rows = summarise(records, systems)
     print()
@@ -372,6 +444,11 @@ def main():
         print(f"\nSurprise SVD fit time / movierec {ours[0]}: {svd_fit[0] / our_fit[0]:.1f}x", end="")
         one = stats.get(f"movierec {ours[0]} (1 thread)", {}).get("fit_seconds")
         print(f" ({svd_fit[0] / one[0]:.1f}x on 1 thread)" if one else "")
+    if not args.no_implicit:
+        print(
+            f"\nimplicit als: factors {args.implicit_factors}, regularization {args.implicit_reg}, "
+            f"alpha {args.implicit_alpha}, {args.implicit_iterations} iterations, binarised ratings"
+        )
     if "movierec popularity" in stats:
         check_popularity(records)
     print("\n" + ", ".join(f"{k} {v}" for k, v in versions().items()))

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# movierec beside scikit-surprise on MovieLens 100k, 5-fold (80/20), the same fold files for everyone.
+# movierec beside scikit-surprise, implicit's ALS and EASE on MovieLens 100k, 5-fold (80/20), the
+# same fold files for everyone.
 #
-#   bench/accuracy.sh [--folds N] [--seed S] [--no-svdpp] [--models sgd,als,baseline,popularity]
-#                     [--prior-weight W]
+#   bench/accuracy.sh [--folds N] [--seed S] [--no-svdpp] [--no-implicit] [--no-ease]
+#                     [--models hybrid,ials,sgd,als,baseline,popularity] [--prior-weight W]
 #
 # Everything downloaded or generated stays in bench/.cache and bench/.venv (both git-ignored):
 # MovieLens data may not be redistributed. Re-running reuses the cache.
@@ -13,7 +14,8 @@ folds=5
 seed=42
 no_svdpp=()
 prior_weight=()
-models="sgd,als,baseline,popularity"
+models="hybrid,ials,sgd,als,baseline,popularity"
+peer_flags=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --folds) folds="${2:?--folds needs a number}"; shift 2 ;;
@@ -21,7 +23,8 @@ while [[ $# -gt 0 ]]; do
         --no-svdpp) no_svdpp=(--no-svdpp); shift ;;
         --models) models="${2?--models needs a list}"; shift 2 ;;
         --prior-weight) prior_weight=(--prior-weight "${2:?--prior-weight needs a number}"); shift 2 ;;
-        -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --no-implicit|--no-ease) peer_flags+=("$1"); shift ;;
+        -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -52,13 +55,15 @@ fi
 
 # 2. The peers. Wheels exist for our Python; if pip has to build from the sdist, Cython and
 #    numpy must be importable at build time, hence the fallback without build isolation.
-if ! "$venv/bin/python" -c 'import surprise, numpy' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import surprise, numpy, scipy, implicit' 2>/dev/null; then
     python3 -m venv "$venv"
     "$venv/bin/python" -m pip install --quiet --upgrade pip
     if ! "$venv/bin/python" -m pip install --quiet 'numpy==1.26.*' 'scikit-surprise==1.1.5'; then
         "$venv/bin/python" -m pip install --quiet 'numpy==1.26.*' cython setuptools wheel
         "$venv/bin/python" -m pip install --quiet --no-build-isolation 'scikit-surprise==1.1.5'
     fi
+    # benfred's implicit: CPU ALS by conjugate gradient, the peer of our implicit model
+    "$venv/bin/python" -m pip install --quiet 'numpy==1.26.*' scipy 'implicit==0.7.*' threadpoolctl
 fi
 
 # 3. Our engine, built the way users run it.
@@ -77,5 +82,5 @@ fi
 echo "machine: $(nproc) cores, $(uname -sm), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 "$venv/bin/python" "$repo/bench/accuracy.py" \
     --ratings "$ratings" --cache "$cache" --folds "$folds" --seed "$seed" \
-    --models "$models" "${binary_args[@]}" "${no_svdpp[@]}" "${prior_weight[@]}"
+    --models "$models" "${binary_args[@]}" "${no_svdpp[@]}" "${prior_weight[@]}" "${peer_flags[@]}"
 echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

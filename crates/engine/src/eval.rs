@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::data::Ratings;
 use crate::ids::{ItemIdx, UserIdx};
+use crate::implicit::ImplicitModel;
 use crate::model::Model;
 use crate::rng::Rng;
 
@@ -110,10 +111,36 @@ impl Ranker for Model {
         exclude: &(dyn Fn(ItemIdx) -> bool + Sync),
     ) -> Vec<ItemIdx> {
         let uv = self.user_vector(user);
-        self.top_n(&uv, n, exclude)
-            .into_iter()
-            .map(|(i, _)| i)
-            .collect()
+        match self.implicit().and_then(|m| m.user_factors(user)) {
+            Some(x) => self
+                .recommend_with(&uv, Some(x), n, exclude)
+                .into_iter()
+                .map(|p| p.item)
+                .collect(),
+            None => self
+                .top_n(&uv, n, exclude)
+                .into_iter()
+                .map(|(i, _)| i)
+                .collect(),
+        }
+    }
+}
+
+impl Ranker for ImplicitModel {
+    fn rank(
+        &self,
+        user: UserIdx,
+        n: usize,
+        exclude: &(dyn Fn(ItemIdx) -> bool + Sync),
+    ) -> Vec<ItemIdx> {
+        match self.user_factors(user) {
+            Some(x) => self
+                .top_n(x, n, exclude)
+                .into_iter()
+                .map(|(i, _)| i)
+                .collect(),
+            None => Vec::new(),
+        }
     }
 }
 

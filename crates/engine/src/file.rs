@@ -3,17 +3,23 @@
 //! Layout (little endian): `b"MFMODEL\0"`, `u32` version, payload, `u64` checksum. The payload holds
 //! the algorithm, `k`, scale, global mean, fold-in regularisation, ranking weight, the user and
 //! item ids, biases, factors and item rating counts, each sequence prefixed by its `u32` length.
+//! Version 2 appends the implicit-feedback part: a `u8` flag, then when set the blend weight, the
+//! implicit model's hyper-parameters and its user and item factors. Version 1 files still load,
+//! as models without an implicit part.
 
 use std::io::{self, Read, Write};
 
 use crate::data::Scale;
 use crate::ids::IdMap;
+use crate::implicit::ImplicitModel;
 use crate::linalg::Regularisation;
 use crate::model::Model;
-use crate::params::Algorithm;
+use crate::params::{Algorithm, ImplicitParams};
 
 const MAGIC: &[u8; 8] = b"MFMODEL\0";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
+/// The first format, without the implicit part.
+const VERSION_1: u32 = 1;
 
 /// Why a model file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +74,9 @@ impl Writer {
     fn f32(&mut self, v: f32) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
+    fn u64(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
     fn len(&mut self, n: usize) -> io::Result<()> {
         let n = u32::try_from(n)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "model too large"))?;
@@ -112,6 +121,11 @@ impl<'a> Reader<'a> {
     fn f32(&mut self) -> Result<f32, FileError> {
         let b = self.take(4)?;
         Ok(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn u64(&mut self) -> Result<u64, FileError> {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(self.take(8)?);
+        Ok(u64::from_le_bytes(a))
     }
     /// A length prefix, checked against the bytes left so a corrupt length cannot demand a huge
     /// allocation.
@@ -185,6 +199,28 @@ impl Model {
         for &c in &self.item_counts {
             out.u32(c);
         }
+        match &self.implicit {
+            None => out.u8(0),
+            Some(m) => {
+                out.u8(1);
+                out.f32(self.blend);
+                let p = &m.params;
+                out.len(p.factors)?;
+                out.len(p.epochs)?;
+                out.f32(p.reg);
+                out.f32(p.reg_exponent);
+                out.f32(p.unobserved_weight);
+                out.f32(p.alpha);
+                out.f32(p.rating_weight);
+                out.len(p.cg_steps)?;
+                out.f32(p.init_std);
+                out.u64(p.seed);
+                out.len(p.threads)?;
+                out.len(m.k)?;
+                out.f32s(&m.user_factors)?;
+                out.f32s(&m.item_factors)?;
+            }
+        }
         let sum = fnv1a64(&out.0);
         out.0.extend_from_slice(&sum.to_le_bytes());
         w.write_all(&out.0)?;
@@ -205,7 +241,7 @@ impl Model {
         }
         let mut head = Reader(&bytes[MAGIC.len()..]);
         let version = head.u32()?;
-        if version != VERSION {
+        if version != VERSION && version != VERSION_1 {
             return Err(FileError::UnsupportedVersion {
                 found: version,
                 supported: VERSION,
@@ -249,6 +285,36 @@ impl Model {
         let item_counts = (0..n_counts)
             .map(|_| r.u32())
             .collect::<Result<Vec<_>, _>>()?;
+        let (implicit, blend) = if version == VERSION_1 || r.u8()? == 0 {
+            (None, 0.0)
+        } else {
+            let blend = r.f32()?;
+            let params = ImplicitParams {
+                factors: r.u32()? as usize,
+                epochs: r.u32()? as usize,
+                reg: r.f32()?,
+                reg_exponent: r.f32()?,
+                unobserved_weight: r.f32()?,
+                alpha: r.f32()?,
+                rating_weight: r.f32()?,
+                cg_steps: r.u32()? as usize,
+                init_std: r.f32()?,
+                seed: r.u64()?,
+                threads: r.u32()? as usize,
+            };
+            let ik = r.u32()? as usize;
+            let user_factors = r.f32s()?;
+            let item_factors = r.f32s()?;
+            let fits = users.len().checked_mul(ik) == Some(user_factors.len())
+                && items.len().checked_mul(ik) == Some(item_factors.len());
+            if !fits {
+                return Err(FileError::Corrupt(
+                    "inconsistent sizes of the implicit part".into(),
+                ));
+            }
+            let model = ImplicitModel::new(params, scale, ik, user_factors, item_factors);
+            (Some(model), blend)
+        };
         if !r.0.is_empty() {
             return Err(FileError::Corrupt(
                 "unexpected bytes after the model".into(),
@@ -280,6 +346,8 @@ impl Model {
             item_counts,
             fold_in_reg,
             popularity_weight,
+            implicit,
+            blend,
         };
         if !model.is_finite() {
             return Err(FileError::Corrupt(

@@ -14,11 +14,13 @@
 //!   NDCG at N.
 #![warn(missing_docs)]
 
+mod content;
 mod data;
 pub mod eval;
 mod external;
 mod file;
 mod ids;
+mod implicit;
 mod linalg;
 mod load;
 mod model;
@@ -26,11 +28,13 @@ mod params;
 mod rng;
 mod train;
 
+pub use content::{CONTENT_SHRINK, ContentIndex};
 pub use data::{Dataset, Rating, Ratings, Scale};
 pub use external::FactorsError;
 pub use file::FileError;
 pub use ids::{IdMap, ItemIdx, UserIdx};
+pub use implicit::{ImplicitModel, ImplicitUser};
 pub use load::{LoadError, RatingSet};
-pub use model::{Model, UserVector};
-pub use params::{Algorithm, Params};
-pub use train::{EpochReport, FitError, NoProgress, Progress, fit};
+pub use model::{HybridUser, Model, Pick, UserVector};
+pub use params::{Algorithm, ImplicitParams, Params};
+pub use train::{EpochReport, FitError, NoProgress, Progress, fit, fit_implicit};

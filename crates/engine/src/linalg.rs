@@ -1,7 +1,9 @@
-//! The linear algebra: a vectorisable dot product and the regularised least-squares solve of one
-//! row. The only module that touches nalgebra.
+//! The linear algebra: a vectorisable dot product, `axpy`, the Gramian of a factor matrix, the
+//! regularised least-squares solve of one row and a factorised symmetric positive definite
+//! system. The only module that touches nalgebra.
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
+use rayon::prelude::*;
 
 /// How a row's bias and factors are solved from its observations (training users and fold-in
 /// alike).
@@ -27,6 +29,7 @@ impl Regularisation {
 }
 
 /// Dot product with eight independent accumulators, which lets the compiler vectorise it.
+#[inline]
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
@@ -44,6 +47,75 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
         }
     }
     acc.iter().sum::<f32>() + tail
+}
+
+/// `y += a · x`.
+#[inline]
+pub(crate) fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
+    for (y, x) in y.iter_mut().zip(x) {
+        *y += a * x;
+    }
+}
+
+/// Rows per partial sum of [`gramian`]: fixed, so the sum is the same for any thread count.
+const GRAMIAN_CHUNK: usize = 512;
+
+/// `Σ_r row_r row_rᵀ` of `rows` (row-major, `k` per row) as a dense row-major `k × k` matrix.
+///
+/// Partial sums over fixed chunks of rows run in parallel and are added in chunk order, so the
+/// result does not depend on the number of threads.
+pub(crate) fn gramian(rows: &[f32], k: usize) -> Vec<f32> {
+    if k == 0 {
+        return Vec::new();
+    }
+    let partials: Vec<Vec<f32>> = rows
+        .par_chunks(GRAMIAN_CHUNK * k)
+        .map(|chunk| {
+            let mut g = vec![0f32; k * k];
+            for row in chunk.chunks_exact(k) {
+                for (a, &ra) in row.iter().enumerate() {
+                    if ra != 0.0 {
+                        axpy(ra, row, &mut g[a * k..(a + 1) * k]);
+                    }
+                }
+            }
+            g
+        })
+        .collect();
+    let mut total = vec![0f64; k * k];
+    for g in &partials {
+        for (t, &v) in total.iter_mut().zip(g) {
+            *t += f64::from(v);
+        }
+    }
+    total.into_iter().map(|v| v as f32).collect()
+}
+
+/// `out = m · v` for a row-major square `m`.
+#[inline]
+pub(crate) fn matvec(m: &[f32], v: &[f32], out: &mut [f32]) {
+    let k = v.len();
+    for (o, row) in out.iter_mut().zip(m.chunks_exact(k)) {
+        *o = dot(row, v);
+    }
+}
+
+/// A factorised symmetric positive definite system `A x = b` (Cholesky, in f64), to solve for
+/// several right-hand sides.
+#[derive(Debug, Clone)]
+pub(crate) struct SpdSystem(Cholesky<f64, Dyn>);
+
+impl SpdSystem {
+    /// Factorises the row-major `k × k` matrix `a`; `None` when it is not positive definite.
+    pub fn new(a: &[f64], k: usize) -> Option<Self> {
+        DMatrix::from_row_slice(k, k, a).cholesky().map(SpdSystem)
+    }
+
+    /// `A⁻¹ b`.
+    pub fn solve(&self, b: &[f32]) -> Vec<f32> {
+        let rhs = DVector::from_iterator(b.len(), b.iter().map(|&v| f64::from(v)));
+        self.0.solve(&rhs).iter().map(|&v| v as f32).collect()
+    }
 }
 
 /// Solves the regularised least squares for one row's `[bias, factors]` against fixed rows of the
@@ -90,6 +162,31 @@ pub(crate) fn solve_row<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gramian_matches_the_plain_sum_and_spd_solves() {
+        let k = 3;
+        let rows: Vec<f32> = (0..3000)
+            .map(|i| ((i * 7 % 13) as f32 - 6.0) / 10.0)
+            .collect();
+        let g = gramian(&rows, k);
+        for a in 0..k {
+            for b in 0..k {
+                let plain: f32 = rows.chunks_exact(k).map(|r| r[a] * r[b]).sum();
+                assert!((g[a * k + b] - plain).abs() < 1e-2, "{a},{b}");
+            }
+        }
+        let mut a: Vec<f64> = g.iter().map(|&v| f64::from(v)).collect();
+        for d in 0..k {
+            a[d * k + d] += 1.0;
+        }
+        let system = SpdSystem::new(&a, k).expect("positive definite");
+        let x = system.solve(&[1.0, 2.0, 3.0]);
+        for (r, want) in a.chunks_exact(k).zip([1.0, 2.0, 3.0]) {
+            let got: f64 = r.iter().zip(&x).map(|(m, x)| m * f64::from(*x)).sum();
+            assert!((got - want).abs() < 1e-3, "{got} vs {want}");
+        }
+    }
 
     #[test]
     fn dot_matches_the_plain_sum_for_every_length() {

@@ -2,6 +2,7 @@
 
 use crate::data::Scale;
 use crate::ids::{IdMap, ItemIdx, UserIdx};
+use crate::implicit::{ImplicitModel, ImplicitUser};
 use crate::linalg::{Regularisation, dot, solve_row};
 use crate::params::Algorithm;
 
@@ -51,6 +52,31 @@ pub struct Model {
     pub(crate) fold_in_reg: Regularisation,
     /// Weight of `ln(1 + ratings of the item)` in the ranking score; see [`Model::rank_score`].
     pub(crate) popularity_weight: f32,
+    /// The implicit-feedback model trained on the same data, indexed alike.
+    pub(crate) implicit: Option<ImplicitModel>,
+    /// Weight of the predicted rating in the blended score; see [`Model::blended_score`].
+    pub(crate) blend: f32,
+}
+
+/// A user folded into both parts of a [`Model`]: the rating model and, when the model has one,
+/// the implicit-feedback model.
+#[derive(Debug, Clone)]
+pub struct HybridUser {
+    /// The rating model's user vector.
+    pub explicit: UserVector,
+    /// The implicit-feedback model's user; `None` when the model has no implicit part.
+    pub implicit: Option<ImplicitUser>,
+}
+
+/// One recommendation of [`Model::recommend`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pick {
+    /// The item.
+    pub item: ItemIdx,
+    /// The score it was ranked by.
+    pub score: f32,
+    /// The rating model's predicted rating, clipped to the scale.
+    pub predicted: f32,
 }
 
 impl Model {
@@ -120,6 +146,27 @@ impl Model {
         self.popularity_weight = weight;
     }
 
+    /// The implicit-feedback part, when the model was trained with one.
+    pub fn implicit(&self) -> Option<&ImplicitModel> {
+        self.implicit.as_ref()
+    }
+
+    /// The blend's weight of the predicted rating; see [`Model::blended_score`].
+    pub fn blend(&self) -> f32 {
+        self.blend
+    }
+
+    /// Changes the blend's weight of the predicted rating. Predictions do not depend on it.
+    pub fn set_blend(&mut self, blend: f32) {
+        self.blend = blend;
+    }
+
+    /// Drops the implicit-feedback part: the model then ranks by [`Model::rank_score`] alone.
+    pub fn without_implicit(mut self) -> Model {
+        self.implicit = None;
+        self
+    }
+
     fn item_row(&self, item: ItemIdx) -> &[f32] {
         let i = item.index();
         &self.item_factors[i * self.k..(i + 1) * self.k]
@@ -140,6 +187,11 @@ impl Model {
     /// Prediction for a user vector, clipped to the scale.
     pub fn predict_with(&self, uv: &UserVector, item: ItemIdx) -> f32 {
         self.scale.clip(self.raw(uv.bias, &uv.factors, item))
+    }
+
+    /// The unclipped predicted rating of a user vector.
+    pub(crate) fn predict_raw(&self, uv: &UserVector, item: ItemIdx) -> f32 {
+        self.raw(uv.bias, &uv.factors, item)
     }
 
     fn raw(&self, user_bias: f32, user_factors: &[f32], item: ItemIdx) -> f32 {
@@ -205,6 +257,106 @@ impl Model {
             bias: out[0],
             factors: out[1..].to_vec(),
         }
+    }
+
+    /// Folds a user into both parts: [`Model::fold_in`] for the rating model with `rated`, and
+    /// [`ImplicitModel::fold_in`] with `rated` and the items the user marked as `seen` without
+    /// rating them.
+    pub fn fold_in_user(&self, rated: &[(ItemIdx, f32)], seen: &[ItemIdx]) -> HybridUser {
+        HybridUser {
+            explicit: self.fold_in(rated),
+            implicit: self.implicit.as_ref().map(|m| m.fold_in(rated, seen)),
+        }
+    }
+
+    /// A training user's vectors in both parts (the learned ones, not a fold-in).
+    pub fn training_user(&self, user: UserIdx) -> HybridUser {
+        HybridUser {
+            explicit: self.user_vector(user),
+            implicit: self.implicit.as_ref().map(|m| {
+                let x = m
+                    .user_factors(user)
+                    .map_or(vec![0.0; m.n_factors()], <[f32]>::to_vec);
+                ImplicitUser::from_factors(x)
+            }),
+        }
+    }
+
+    /// The score [`Model::recommend`] ranks by. With an implicit part: how likely the user is
+    /// to choose the item plus `blend ·` how much above the mean they would rate it,
+    /// `x_u · y_i + blend · (predicted − global mean)`, so a pick is a film the user would
+    /// watch *and* like. Without one, [`Model::rank_score`].
+    pub fn blended_score(&self, user: &HybridUser, item: ItemIdx) -> f32 {
+        self.blended(
+            &user.explicit,
+            user.implicit.as_ref().map(ImplicitUser::factors),
+            item,
+        )
+    }
+
+    pub(crate) fn blended(&self, uv: &UserVector, implicit: Option<&[f32]>, item: ItemIdx) -> f32 {
+        match (&self.implicit, implicit) {
+            (Some(m), Some(x)) => {
+                m.score(x, item)
+                    + self.blend * (self.raw(uv.bias, &uv.factors, item) - self.global_mean)
+            }
+            _ => self.rank_score(uv, item),
+        }
+    }
+
+    /// The `n` best items for a user by [`Model::blended_score`], skipping items for which
+    /// `exclude` is true, best first.
+    ///
+    /// ```
+    /// use movierec_engine::{Dataset, NoProgress, Params, Scale, fit};
+    ///
+    /// let records = (0..40).flat_map(|u: u32| {
+    ///     (0..10u32).filter(move |i| (u + i) % 3 != 0)
+    ///         .map(move |i| (u.to_string(), i.to_string(), if (i < 5) == (u % 2 == 0) { 5.0 } else { 2.0 }))
+    /// });
+    /// let data = Dataset::from_records(records, Scale::MOVIELENS);
+    /// let model = fit(&data, &Params::hybrid().with_factors(4), None, &NoProgress)?;
+    /// let item = |name: &str| data.items().get(name).unwrap();
+    /// let user = model.fold_in_user(&[(item("0"), 5.0), (item("1"), 4.5), (item("7"), 1.0)], &[]);
+    /// let picks = model.recommend(&user, 3, |i| [item("0"), item("1"), item("7")].contains(&i));
+    /// assert_eq!(picks.len(), 3);
+    /// assert!(picks[0].score >= picks[2].score);
+    /// # Ok::<(), movierec_engine::FitError>(())
+    /// ```
+    pub fn recommend(
+        &self,
+        user: &HybridUser,
+        n: usize,
+        exclude: impl Fn(ItemIdx) -> bool,
+    ) -> Vec<Pick> {
+        let implicit = user.implicit.as_ref().map(ImplicitUser::factors);
+        self.recommend_with(&user.explicit, implicit, n, exclude)
+    }
+
+    pub(crate) fn recommend_with(
+        &self,
+        uv: &UserVector,
+        implicit: Option<&[f32]>,
+        n: usize,
+        exclude: impl Fn(ItemIdx) -> bool,
+    ) -> Vec<Pick> {
+        if n == 0 {
+            return Vec::new();
+        }
+        let mut scored: Vec<(f32, ItemIdx)> = (0..self.n_items() as u32)
+            .map(ItemIdx::new)
+            .filter(|&i| !exclude(i))
+            .map(|i| (self.blended(uv, implicit, i), i))
+            .collect();
+        best_first(&mut scored, n);
+        scored
+            .into_iter()
+            .map(|(score, item)| Pick {
+                item,
+                score,
+                predicted: self.predict_with(uv, item),
+            })
+            .collect()
     }
 
     /// The score [`Model::top_n`] ranks by: the unclipped predicted rating plus
@@ -306,7 +458,9 @@ impl Model {
 
     /// Whether every bias and factor is a finite number.
     pub(crate) fn is_finite(&self) -> bool {
-        self.global_mean.is_finite()
+        self.blend.is_finite()
+            && self.implicit.as_ref().is_none_or(ImplicitModel::is_finite)
+            && self.global_mean.is_finite()
             && [
                 &self.user_bias,
                 &self.item_bias,
@@ -319,7 +473,7 @@ impl Model {
 }
 
 /// Keeps the `n` highest scores, sorted best first (ties by index).
-fn best_first(scored: &mut Vec<(f32, ItemIdx)>, n: usize) {
+pub(crate) fn best_first(scored: &mut Vec<(f32, ItemIdx)>, n: usize) {
     let by_score = |a: &(f32, ItemIdx), b: &(f32, ItemIdx)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
     if scored.len() > n {
         scored.select_nth_unstable_by(n - 1, by_score);

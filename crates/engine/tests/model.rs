@@ -311,24 +311,60 @@ fn damaged_model_files_are_errors() {
         other[8..12].copy_from_slice(&v.to_le_bytes());
         Model::from_bytes(&other).unwrap_err()
     };
-    let newer = version(2);
+    let newer = version(3);
     assert!(
         matches!(
             newer,
             FileError::UnsupportedVersion {
-                found: 2,
-                supported: 1
+                found: 3,
+                supported: 2
             }
         ),
         "{newer:?}"
     );
     assert_eq!(
         newer.to_string(),
-        "model file format version 2 is newer than this program supports (1)"
+        "model file format version 3 is newer than this program supports (2)"
     );
     assert_eq!(
         version(0).to_string(),
-        "model file format version 0 is older than this program supports (1)"
+        "model file format version 0 is older than this program supports (2)"
+    );
+}
+
+#[test]
+fn version_1_files_still_load_and_hybrid_models_round_trip() {
+    let data = synthetic(30, 20, 0.3, 17);
+    let m = train(&data, &params(Algorithm::Sgd));
+    let mut bytes = Vec::new();
+    m.save(&mut bytes).unwrap();
+    // Version 1 is version 2 without the implicit flag byte before the checksum.
+    let mut v1 = bytes[..bytes.len() - 9].to_vec();
+    v1[8..12].copy_from_slice(&1u32.to_le_bytes());
+    let sum = fnv1a64(&v1);
+    v1.extend_from_slice(&sum.to_le_bytes());
+    let old = Model::from_bytes(&v1).expect("a version 1 file loads");
+    assert_eq!(old, m);
+    assert!(old.implicit().is_none());
+
+    let implicit = movierec_engine::ImplicitParams::default().with_factors(3);
+    let hybrid_params = params(Algorithm::Sgd)
+        .with_implicit(Some(implicit))
+        .with_blend(Some(0.2));
+    let h = train(&data, &hybrid_params);
+    assert!(h.implicit().is_some());
+    let mut bytes = Vec::new();
+    h.save(&mut bytes).unwrap();
+    let back = Model::load(bytes.as_slice()).unwrap();
+    assert_eq!(back, h);
+    assert_eq!(back.blend(), 0.2);
+    // The loaded model folds in and ranks exactly as the saved one.
+    let items: Vec<_> = (0..3u32).map(movierec_engine::ItemIdx::new).collect();
+    let rated: Vec<_> = items.iter().map(|&i| (i, 4.5)).collect();
+    let (a, b) = (h.fold_in_user(&rated, &[]), back.fold_in_user(&rated, &[]));
+    assert_eq!(
+        h.recommend(&a, 5, |i| items.contains(&i)),
+        back.recommend(&b, 5, |i| items.contains(&i))
     );
 }
 
@@ -421,9 +457,10 @@ fn a_model_file_with_a_non_finite_factor_is_corrupt() {
     let m = train(&data, &params(Algorithm::Sgd));
     let mut bytes = Vec::new();
     m.save(&mut bytes).unwrap();
-    // The item factors end just before the item counts (u32 length + one u32 per item) and
-    // the checksum (u64): poison the last factor and re-seal the file.
-    let counts = 4 + 4 * m.n_items();
+    // The item factors end just before the item counts (u32 length + one u32 per item), the
+    // implicit part's flag (u8, 0 here) and the checksum (u64): poison the last factor and
+    // re-seal the file.
+    let counts = 4 + 4 * m.n_items() + 1;
     let at = bytes.len() - 8 - counts - 4;
     bytes[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
     let body = bytes.len() - 8;

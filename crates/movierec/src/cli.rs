@@ -414,6 +414,11 @@ impl ServeArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ModelKind {
+    /// The rating model (SGD) and the implicit-feedback model (weighted ALS on what each user
+    /// rated), ranked by their blend: the app's model.
+    Hybrid,
+    /// The implicit-feedback model alone (predicts no ratings, so reports no RMSE).
+    Ials,
     Baseline,
     Sgd,
     Als,
@@ -425,7 +430,7 @@ pub enum ModelKind {
 /// Hyper-parameters; unset ones take the engine's documented defaults for the model.
 #[derive(Debug, Clone, Args)]
 pub struct ModelArgs {
-    #[arg(long, value_enum, default_value = "sgd")]
+    #[arg(long, value_enum, default_value = "hybrid")]
     pub model: ModelKind,
     #[arg(long)]
     pub factors: Option<usize>,
@@ -441,6 +446,34 @@ pub struct ModelArgs {
     /// Ranking weight of an item's rating count (0 = rank by predicted rating alone).
     #[arg(long)]
     pub popularity_weight: Option<f32>,
+    /// The hybrid's weight of the predicted rating beside the implicit score (unset: tuned on
+    /// a held-out tenth of the training ratings).
+    #[arg(long)]
+    pub blend: Option<f32>,
+    /// The hybrid's implicit-feedback factors.
+    #[arg(long)]
+    pub ials_factors: Option<usize>,
+    /// The hybrid's implicit-feedback epochs.
+    #[arg(long)]
+    pub ials_epochs: Option<usize>,
+    /// The hybrid's implicit-feedback regularisation.
+    #[arg(long)]
+    pub ials_reg: Option<f32>,
+    /// Exponent of the implicit regularisation's frequency scaling.
+    #[arg(long)]
+    pub ials_reg_exponent: Option<f32>,
+    /// Weight of unobserved pairs in the implicit model (α₀).
+    #[arg(long)]
+    pub ials_unobserved: Option<f32>,
+    /// Extra weight of an observed pair in the implicit model.
+    #[arg(long)]
+    pub ials_alpha: Option<f32>,
+    /// How much a higher rating adds to an observed pair's weight (0 = binarised).
+    #[arg(long)]
+    pub ials_rating_weight: Option<f32>,
+    /// Conjugate-gradient steps per row (0 = exact solves).
+    #[arg(long)]
+    pub ials_cg_steps: Option<usize>,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Worker threads (0 = all cores).
@@ -508,6 +541,8 @@ pub struct RecommendArgs {
 impl From<ModelKind> for commands::ModelKind {
     fn from(kind: ModelKind) -> Self {
         match kind {
+            ModelKind::Hybrid => Self::Hybrid,
+            ModelKind::Ials => Self::Ials,
             ModelKind::Baseline => Self::Baseline,
             ModelKind::Sgd => Self::Sgd,
             ModelKind::Als => Self::Als,
@@ -526,6 +561,17 @@ impl From<ModelArgs> for commands::ModelOptions {
             reg: args.reg,
             reg_bias: args.reg_bias,
             popularity_weight: args.popularity_weight,
+            blend: args.blend,
+            implicit: commands::ImplicitOptions {
+                factors: args.ials_factors,
+                epochs: args.ials_epochs,
+                reg: args.ials_reg,
+                reg_exponent: args.ials_reg_exponent,
+                unobserved_weight: args.ials_unobserved,
+                alpha: args.ials_alpha,
+                rating_weight: args.ials_rating_weight,
+                cg_steps: args.ials_cg_steps,
+            },
             seed: args.seed,
             threads: args.threads,
         }

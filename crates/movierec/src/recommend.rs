@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use movierec_engine::ItemIdx;
+use movierec_engine::{HybridUser, ItemIdx};
 use serde::Serialize;
 use sqlx::SqlitePool;
 
@@ -78,15 +78,33 @@ pub fn rank(
     exclude: &HashSet<i64>,
     n: usize,
 ) -> Option<Vec<ModelPick>> {
+    rank_with_seen(serving, ratings, &[], exclude, n)
+}
+
+/// [`rank`] with movies the user marked as seen without rating them: they tell the
+/// implicit-feedback model what the user chooses to watch, and are never recommended.
+pub fn rank_with_seen(
+    serving: &ServingModel,
+    ratings: &[(i64, f64)],
+    seen: &[i64],
+    exclude: &HashSet<i64>,
+    n: usize,
+) -> Option<Vec<ModelPick>> {
     let known = known_ratings(serving, ratings);
     if known.len() < MIN_RATINGS {
         return None;
     }
     let model = &serving.model;
-    let user = model.fold_in(&known);
+    let seen: Vec<ItemIdx> = seen.iter().filter_map(|&m| serving.item(m)).collect();
+    let user = model.fold_in_user(&known, &seen);
     let mut skip = vec![false; model.n_items()];
     let excluded_items = exclude.iter().filter_map(|&movie| serving.item(movie));
-    for item in known.iter().map(|&(item, _)| item).chain(excluded_items) {
+    for item in known
+        .iter()
+        .map(|&(item, _)| item)
+        .chain(seen.iter().copied())
+        .chain(excluded_items)
+    {
         skip[item.index()] = true;
     }
     let liked: Vec<(ItemIdx, f32)> = known
@@ -95,23 +113,50 @@ pub fn rank(
         .filter(|&(_, stars)| f64::from(stars) >= LIKED_STARS)
         .collect();
     let picks = model
-        .top_n(&user, n, |item| skip[item.index()])
+        .recommend(&user, n, |item| skip[item.index()])
         .into_iter()
-        .map(|(item, predicted)| {
-            let because = liked
-                .iter()
-                .map(|&(rated, stars)| (model.item_similarity(item, rated), rated, stars))
-                .filter(|(similarity, _, _)| *similarity > 0.0)
-                .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
-                .map(|(_, rated, stars)| (serving.movie_id(rated), f64::from(stars)));
+        .map(|pick| {
+            let because = because(serving, &user, &liked, pick.item);
             ModelPick {
-                movie_id: serving.movie_id(item),
-                predicted,
+                movie_id: serving.movie_id(pick.item),
+                predicted: pick.predicted,
                 because,
             }
         })
         .collect();
     Some(picks)
+}
+
+/// The liked movie behind a pick, with the user's rating of it: the one contributing most to
+/// the pick's implicit score (the score splits exactly over the user's movies), or without an
+/// implicit model the nearest in factor space. Only a positive contribution explains a pick,
+/// and a movie the user disliked never does.
+fn because(
+    serving: &ServingModel,
+    user: &HybridUser,
+    liked: &[(ItemIdx, f32)],
+    item: ItemIdx,
+) -> Option<(i64, f64)> {
+    let model = &serving.model;
+    let best = match (model.implicit(), &user.implicit) {
+        (Some(implicit), Some(u)) => {
+            let parts = u.contributions(implicit, item);
+            liked
+                .iter()
+                .filter_map(|&(rated, stars)| {
+                    let c = parts.iter().find(|(j, _)| *j == rated)?.1;
+                    Some((c, rated, stars))
+                })
+                .filter(|(c, _, _)| *c > 0.0)
+                .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
+        }
+        _ => liked
+            .iter()
+            .map(|&(rated, stars)| (model.item_similarity(item, rated), rated, stars))
+            .filter(|(similarity, _, _)| *similarity > 0.0)
+            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1))),
+    };
+    best.map(|(_, rated, stars)| (serving.movie_id(rated), f64::from(stars)))
 }
 
 /// The model's prediction of a user's rating of a movie; `None` when the model does not know
@@ -141,10 +186,16 @@ pub fn similar(
     let Some(item) = serving.item(movie.get()) else {
         return Vec::new();
     };
-    // Ask for enough that dropping every excluded movie still leaves `n`.
-    serving
-        .model
-        .similar_items(item, n + exclude.len())
+    // Ask for enough that dropping every excluded movie still leaves `n`. With the catalog's
+    // content, movies with little rating data are matched by genre, director and decade.
+    let wanted = n + exclude.len();
+    let nearest = match &serving.content {
+        Some(content) => serving
+            .model
+            .similar_items_with_content(item, wanted, content),
+        None => serving.model.similar_items(item, wanted),
+    };
+    nearest
         .into_iter()
         .map(|(other, similarity)| (serving.movie_id(other), similarity))
         .filter(|(movie, _)| !exclude.contains(movie))
@@ -451,6 +502,82 @@ mod tests {
         }
     }
 
+    /// The same tastes, trained as the app trains: the rating model with the implicit-feedback
+    /// model beside it.
+    fn two_taste_hybrid() -> ServingModel {
+        let mut records = Vec::new();
+        for user in 1..=30 {
+            let horror_fan = user % 2 == 0;
+            for movie in 1..=20 {
+                let horror = movie <= 10;
+                // Fans watch most of their genre and a few of the other, which they dislike.
+                let watches = if horror == horror_fan {
+                    (movie + user) % 4 != 0
+                } else {
+                    (movie + user) % 5 == 0
+                };
+                if watches {
+                    let stars = if horror == horror_fan { 4.5 } else { 1.5 };
+                    records.push((user.to_string(), movie.to_string(), stars));
+                }
+            }
+        }
+        let data = movierec_engine::Dataset::from_records(records, crate::jobs::STAR_SCALE);
+        let implicit = movierec_engine::ImplicitParams::default().with_factors(4);
+        let params = movierec_engine::Params::hybrid()
+            .with_factors(4)
+            .with_implicit(Some(implicit))
+            .with_threads(1);
+        let model = movierec_engine::fit(&data, &params, None, &movierec_engine::NoProgress);
+        ServingModel::new(1, model.unwrap())
+    }
+
+    #[test]
+    fn hybrid_ranks_by_taste_and_explains_by_the_top_contributing_liked_movie() {
+        let serving = two_taste_hybrid();
+        let model = &serving.model;
+        let implicit = model.implicit().expect("trained with an implicit part");
+        let ratings = [(1, 5.0), (2, 4.5), (3, 4.0), (11, 1.0), (12, 1.5)];
+        let picks = rank(&serving, &ratings, &HashSet::new(), 5).expect("enough ratings");
+        assert_eq!(picks.len(), 5);
+        let horror = picks.iter().filter(|p| p.movie_id <= 10).count();
+        assert!(horror >= 4, "mostly horror for a horror fan: {picks:?}");
+        // The stars shown are the rating model's prediction: high for the fan's genre.
+        for pick in picks.iter().filter(|p| p.movie_id <= 10) {
+            assert!(pick.predicted > 3.0, "{pick:?}");
+        }
+        let known = known_ratings(&serving, &ratings);
+        let user = model.fold_in_user(&known, &[]);
+        for pick in &picks {
+            let item = serving.item(pick.movie_id).unwrap();
+            let parts = user
+                .implicit
+                .as_ref()
+                .unwrap()
+                .contributions(implicit, item);
+            let top_liked = parts
+                .iter()
+                .filter(|(j, _)| [1, 2, 3].contains(&serving.movie_id(*j)))
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .filter(|(_, c)| *c > 0.0)
+                .map(|(j, _)| serving.movie_id(*j));
+            assert_eq!(pick.because.map(|(movie, _)| movie), top_liked, "{pick:?}");
+            if let Some((movie, stars)) = pick.because {
+                // Never a movie the user disliked.
+                assert!(
+                    ![11, 12].contains(&movie) && stars >= LIKED_STARS,
+                    "{pick:?}"
+                );
+            }
+        }
+        assert!(picks.iter().any(|p| p.because.is_some()), "{picks:?}");
+        // A new rating changes the ranking at once: the folded-in user is read afresh.
+        let more = [(1, 5.0), (2, 4.5), (3, 4.0), (11, 1.0), (12, 1.5), (4, 5.0)];
+        let again = rank(&serving, &more, &HashSet::new(), 5).unwrap();
+        assert!(again.iter().all(|p| p.movie_id != 4));
+        assert_ne!(again, picks);
+    }
+
     #[test]
     fn too_few_known_ratings_means_no_model_ranking() {
         let serving = two_taste_model();
@@ -485,6 +612,38 @@ mod tests {
                 .all(|(movie, _)| *movie != first && *movie != 1)
         );
         assert!(similar(&serving, movie(999), &HashSet::new(), 5).is_empty());
+    }
+
+    #[test]
+    fn content_decides_similar_movies_when_ratings_say_little() {
+        // Within a genre the ratings cannot tell films apart; director and decade can.
+        let features: HashMap<i64, Vec<String>> = (1..=20)
+            .map(|movie| {
+                let genre = if movie <= 10 { "Horror" } else { "Comedy" };
+                let director = if [1, 7].contains(&movie) {
+                    "director:Carpenter".to_owned()
+                } else {
+                    format!("director:d{movie}")
+                };
+                let decade = if [1, 7].contains(&movie) { 1970 } else { 1990 };
+                (
+                    movie,
+                    vec![
+                        format!("genre:{genre}"),
+                        director,
+                        format!("decade:{decade}"),
+                    ],
+                )
+            })
+            .collect();
+        let serving = two_taste_model().with_content(&features);
+        let nearest = similar(&serving, movie(1), &HashSet::new(), 3);
+        assert_eq!(nearest[0].0, 7, "{nearest:?}");
+        assert!(nearest.iter().all(|(m, _)| *m <= 10), "{nearest:?}");
+        // Without content, the factors alone rank by taste only.
+        let plain = two_taste_model();
+        let factors = similar(&plain, movie(1), &HashSet::new(), 3);
+        assert!(factors.iter().all(|(m, _)| *m <= 10), "{factors:?}");
     }
 
     #[test]

@@ -3,18 +3,21 @@
 mod als;
 mod baseline;
 mod error;
+mod hybrid;
+mod ials;
 mod progress;
 mod sgd;
 mod state;
 
 pub use error::FitError;
+pub use ials::fit_implicit;
 pub use progress::{EpochReport, NoProgress, Progress};
 
 use crate::data::{Dataset, Ratings};
 use crate::ids::{ItemIdx, UserIdx};
 use crate::linalg::Regularisation;
 use crate::model::Model;
-use crate::params::{Algorithm, Params};
+use crate::params::{Algorithm, ImplicitParams, Params};
 use state::Rows;
 
 /// Trains a model on `data`. `validation` (indexed like `data`) is only used to report progress.
@@ -53,11 +56,41 @@ pub fn fit(
             threads,
             source: Box::new(e),
         })?;
-    let (rows, fold_in_reg) = pool.install(|| match params.algorithm {
+    pool.install(|| {
+        let Some(implicit) = &params.implicit else {
+            return fit_explicit(data, params, validation, progress);
+        };
+        let implicit = ImplicitParams {
+            seed: params.seed,
+            threads: params.threads,
+            ..implicit.clone()
+        };
+        // The rating model first, reporting its epochs as it always did, so a caller following
+        // a training sees it move from the start; the other fits only heed a stop.
+        let mut model = fit_explicit(data, params, validation, progress)?;
+        let stop = hybrid::StopOnly(progress);
+        model.implicit = Some(ials::fit_ratings(ratings, &implicit, &stop)?);
+        model.blend = match params.blend {
+            Some(blend) => blend,
+            None => hybrid::tune_blend(data, params, &implicit, progress)?,
+        };
+        Ok(model)
+    })
+}
+
+/// The rating model alone, on the current thread pool.
+fn fit_explicit(
+    data: &Dataset,
+    params: &Params,
+    validation: Option<&Ratings>,
+    progress: &dyn Progress,
+) -> Result<Model, FitError> {
+    let ratings = data.ratings();
+    let (rows, fold_in_reg) = match params.algorithm {
         Algorithm::Baseline => baseline::fit(ratings, params, validation, progress),
         Algorithm::Sgd => sgd::fit(ratings, params, validation, progress),
         Algorithm::Als => als::fit(ratings, params, validation, progress),
-    })?;
+    }?;
     Ok(into_model(rows, data, params, fold_in_reg))
 }
 
@@ -102,5 +135,7 @@ fn into_model(rows: Rows, data: &Dataset, params: &Params, fold_in_reg: Regulari
             .collect(),
         fold_in_reg,
         popularity_weight: params.popularity_weight,
+        implicit: None,
+        blend: 0.0,
     }
 }

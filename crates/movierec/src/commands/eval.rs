@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::bail;
 use movierec_engine::eval::{self, Popularity, TopN};
-use movierec_engine::{Dataset, Params};
+use movierec_engine::{Dataset, ImplicitParams, Params};
 use serde::Serialize;
 
 use super::inputs;
@@ -16,19 +16,32 @@ use super::progress::EpochBar;
 /// Top-N list length of the evaluation metrics.
 const TOP_N: usize = 10;
 
-/// What is evaluated: a trained model, or the popularity ranker, which predicts no ratings.
+/// What is evaluated: a trained model (a rating model, or the hybrid of a rating model and the
+/// implicit-feedback model), the implicit-feedback model alone, or the popularity ranker. The
+/// last two predict no ratings.
 enum Subject {
     Model(Params),
+    Implicit(ImplicitParams),
     Popularity,
 }
 
 impl Subject {
     fn name(&self) -> &'static str {
         match self {
+            Subject::Model(params) if params.implicit.is_some() => "hybrid",
             Subject::Model(params) => params.algorithm.name(),
+            Subject::Implicit(_) => "ials",
             Subject::Popularity => "popularity",
         }
     }
+}
+
+/// The parameters a run prints.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ParamsJson<'a> {
+    Model(&'a Params),
+    Implicit(&'a ImplicitParams),
 }
 
 struct Run {
@@ -38,6 +51,8 @@ struct Run {
     mae: Option<f64>,
     fit_seconds: f64,
     top: TopN,
+    /// The hybrid's blend weight as tuned in training.
+    blend: Option<f32>,
     n_train: usize,
     n_test: usize,
 }
@@ -50,23 +65,36 @@ fn evaluate(
     fold: Option<usize>,
 ) -> anyhow::Result<Run> {
     let started = Instant::now();
+    let label = match fold {
+        Some(f) => format!("fold {}", f + 1),
+        None => "train".to_owned(),
+    };
+    let mut blend = None;
     let (accuracy, fit_seconds, top) = match subject {
         Subject::Model(params) => {
-            let label = match fold {
-                Some(f) => format!("fold {}", f + 1),
-                None => "train".to_owned(),
-            };
             let model = {
                 let bar = EpochBar::new(params.epochs, label);
                 movierec_engine::fit(train, params, None, &bar)?
             };
             let fit_seconds = started.elapsed().as_secs_f64();
+            blend = model.implicit().map(|_| model.blend());
+            // The hybrid ranks by the blend; the RMSE is of the rating model's predictions,
+            // the stars the app shows beside each pick.
             let top = eval::top_n_metrics(&model, train.ratings(), test.ratings(), TOP_N, relevant);
             (
                 Some(eval::accuracy(&model, test.ratings())),
                 fit_seconds,
                 top,
             )
+        }
+        Subject::Implicit(params) => {
+            let model = {
+                let bar = EpochBar::new(params.epochs, label);
+                movierec_engine::fit_implicit(train, params, &bar)?
+            };
+            let fit_seconds = started.elapsed().as_secs_f64();
+            let top = eval::top_n_metrics(&model, train.ratings(), test.ratings(), TOP_N, relevant);
+            (None, fit_seconds, top)
         }
         Subject::Popularity => {
             let ranker = Popularity::new(train.ratings());
@@ -82,15 +110,17 @@ fn evaluate(
         mae: accuracy.map(|a| a.1),
         fit_seconds,
         top,
+        blend,
         n_train: train.ratings().len(),
         n_test: test.ratings().len(),
     })
 }
 
 pub fn run(args: EvalOptions) -> anyhow::Result<()> {
-    let subject = match inputs::algorithm(args.model.model) {
-        Some(algorithm) => Subject::Model(inputs::params(algorithm, &args.model)),
-        None => Subject::Popularity,
+    let subject = match inputs::fit_of(&args.model) {
+        inputs::Fit::Model(params) => Subject::Model(params),
+        inputs::Fit::Implicit(params) => Subject::Implicit(params),
+        inputs::Fit::Popularity => Subject::Popularity,
     };
     let mut runs = Vec::new();
     match (&args.train, &args.test, &args.ratings) {
@@ -172,6 +202,7 @@ fn print_means(runs: &[Run]) -> anyhow::Result<()> {
             ndcg: mean(|r| r.top.ndcg),
             users: 0,
         },
+        blend: None,
         n_train: 0,
         n_test: 0,
     };
@@ -194,8 +225,10 @@ struct RunJson<'a> {
     ndcg_at_10: f64,
     n_train: usize,
     n_test: usize,
+    /// The hybrid's blend weight as tuned in training; `null` for other models.
+    blend: Option<f32>,
     /// `null` for the popularity ranker, which has none.
-    params: Option<&'a Params>,
+    params: Option<ParamsJson<'a>>,
 }
 
 fn print_run(
@@ -206,7 +239,8 @@ fn print_run(
 ) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let params = match subject {
-        Subject::Model(params) => Some(params),
+        Subject::Model(params) => Some(ParamsJson::Model(params)),
+        Subject::Implicit(params) => Some(ParamsJson::Implicit(params)),
         Subject::Popularity => None,
     };
     if args.json {
@@ -222,6 +256,7 @@ fn print_run(
             ndcg_at_10: run.top.ndcg,
             n_train: run.n_train,
             n_test: run.n_test,
+            blend: run.blend,
             params,
         };
         // Straight to text: through `serde_json::Value` the f32 parameters would widen to f64
@@ -231,7 +266,7 @@ fn print_run(
     }
     if run.fold.is_none_or(|f| f == 0) {
         match params {
-            Some(p) => writeln!(
+            Some(ParamsJson::Model(p)) => writeln!(
                 out,
                 "model {} (factors {}, epochs {}, lr {}, reg {}, seed {})",
                 subject.name(),
@@ -240,6 +275,12 @@ fn print_run(
                 p.lr,
                 p.reg,
                 p.seed
+            )?,
+            Some(ParamsJson::Implicit(p)) => writeln!(
+                out,
+                "model ials (factors {}, epochs {}, reg {}, unobserved weight {}, seed {}; \
+                 a ranker, it predicts no ratings)",
+                p.factors, p.epochs, p.reg, p.unobserved_weight, p.seed
             )?,
             None => writeln!(
                 out,

@@ -2,28 +2,67 @@
 
 use std::path::Path;
 
-use movierec_engine::{Algorithm, Dataset, Params, RatingSet};
+use movierec_engine::{Algorithm, Dataset, ImplicitParams, Params, RatingSet};
 
-use super::options::{ModelKind, ModelOptions};
+use super::options::{ImplicitOptions, ModelKind, ModelOptions};
 
 /// Reads a MovieLens-style ratings file.
 pub fn load(path: &Path) -> anyhow::Result<Dataset> {
     Ok(Dataset::load(path, RatingSet::MovieLens)?)
 }
 
-/// The engine's algorithm behind a model kind; `None` for the popularity ranker, which is not
-/// trained.
-pub fn algorithm(kind: ModelKind) -> Option<Algorithm> {
-    match kind {
-        ModelKind::Baseline => Some(Algorithm::Baseline),
-        ModelKind::Sgd => Some(Algorithm::Sgd),
-        ModelKind::Als => Some(Algorithm::Als),
-        ModelKind::Popularity => None,
-    }
+/// What a model kind trains.
+pub enum Fit {
+    /// A rating model, with an implicit-feedback model beside it for the hybrid.
+    Model(Params),
+    /// The implicit-feedback model alone.
+    Implicit(ImplicitParams),
+    /// Nothing: the popularity ranker.
+    Popularity,
+}
+
+/// The documented defaults of the model kind with the flags given applied.
+pub fn fit_of(args: &ModelOptions) -> Fit {
+    let algorithm = match args.model {
+        ModelKind::Hybrid => {
+            let mut p = params(Algorithm::Sgd, args);
+            p.implicit = Some(implicit(&args.implicit));
+            p.blend = args.blend;
+            return Fit::Model(p);
+        }
+        ModelKind::Ials => {
+            let mut p = implicit(&args.implicit);
+            p.factors = args.factors.unwrap_or(p.factors);
+            p.epochs = args.epochs.unwrap_or(p.epochs);
+            p.reg = args.reg.unwrap_or(p.reg);
+            p.seed = args.seed;
+            p.threads = args.threads;
+            return Fit::Implicit(p);
+        }
+        ModelKind::Baseline => Algorithm::Baseline,
+        ModelKind::Sgd => Algorithm::Sgd,
+        ModelKind::Als => Algorithm::Als,
+        ModelKind::Popularity => return Fit::Popularity,
+    };
+    Fit::Model(params(algorithm, args))
+}
+
+/// The implicit-feedback model's defaults with the flags given applied.
+fn implicit(args: &ImplicitOptions) -> ImplicitParams {
+    let mut p = ImplicitParams::default();
+    p.factors = args.factors.unwrap_or(p.factors);
+    p.epochs = args.epochs.unwrap_or(p.epochs);
+    p.reg = args.reg.unwrap_or(p.reg);
+    p.reg_exponent = args.reg_exponent.unwrap_or(p.reg_exponent);
+    p.unobserved_weight = args.unobserved_weight.unwrap_or(p.unobserved_weight);
+    p.alpha = args.alpha.unwrap_or(p.alpha);
+    p.rating_weight = args.rating_weight.unwrap_or(p.rating_weight);
+    p.cg_steps = args.cg_steps.unwrap_or(p.cg_steps);
+    p
 }
 
 /// The algorithm's documented defaults with the flags given applied.
-pub fn params(algorithm: Algorithm, args: &ModelOptions) -> Params {
+fn params(algorithm: Algorithm, args: &ModelOptions) -> Params {
     let mut p = Params::default_for(algorithm);
     p.factors = args.factors.unwrap_or(p.factors);
     p.epochs = args.epochs.unwrap_or(p.epochs);

@@ -15,6 +15,6 @@ pub mod train;
 
 pub use enrich::EnrichOptions;
 pub use options::{
-    EvalOptions, ImdbSource, ImportOptions, ImportSource, Location, ModelKind, ModelOptions,
-    RecommendOptions, TrainOptions, UserImport,
+    EvalOptions, ImdbSource, ImplicitOptions, ImportOptions, ImportSource, Location, ModelKind,
+    ModelOptions, RecommendOptions, TrainOptions, UserImport,
 };

@@ -5,6 +5,10 @@ use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModelKind {
+    /// The rating model (SGD) and the implicit-feedback model, ranked by their blend.
+    Hybrid,
+    /// The implicit-feedback model alone; predicts no ratings.
+    Ials,
     Baseline,
     Sgd,
     Als,
@@ -22,9 +26,27 @@ pub struct ModelOptions {
     pub reg: Option<f32>,
     pub reg_bias: Option<f32>,
     pub popularity_weight: Option<f32>,
+    /// The hybrid's weight of the predicted rating (unset: tuned while training).
+    pub blend: Option<f32>,
+    /// The implicit-feedback model's settings (for `Hybrid`; `Ials` also takes the generic
+    /// `factors`, `epochs` and `reg`).
+    pub implicit: ImplicitOptions,
     pub seed: u64,
     /// Worker threads (0 = all cores).
     pub threads: usize,
+}
+
+/// Overrides of the implicit-feedback model's hyper-parameters.
+#[derive(Debug, Clone, Default)]
+pub struct ImplicitOptions {
+    pub factors: Option<usize>,
+    pub epochs: Option<usize>,
+    pub reg: Option<f32>,
+    pub reg_exponent: Option<f32>,
+    pub unobserved_weight: Option<f32>,
+    pub alpha: Option<f32>,
+    pub rating_weight: Option<f32>,
+    pub cg_steps: Option<usize>,
 }
 
 /// `eval`: a train/test pair of files, or one file split into `folds`.

@@ -30,9 +30,9 @@ pub fn run(args: RecommendOptions) -> anyhow::Result<()> {
         },
         None => Vec::new(),
     };
-    let uv = match model.users().get(&args.user) {
-        Some(u) => model.user_vector(u),
-        None if !rated.is_empty() => model.fold_in(&rated),
+    let user = match model.users().get(&args.user) {
+        Some(u) => model.training_user(u),
+        None if !rated.is_empty() => model.fold_in_user(&rated, &[]),
         None => bail!(
             "user {:?} is not in the model ({} users){}",
             args.user,
@@ -46,12 +46,13 @@ pub fn run(args: RecommendOptions) -> anyhow::Result<()> {
     };
     let mut seen: Vec<ItemIdx> = rated.iter().map(|&(i, _)| i).collect();
     seen.sort_unstable();
-    let top = model.top_n(&uv, args.n, |i| {
+    let top = model.recommend(&user, args.n, |i| {
         model.item_count(i) == 0 || seen.binary_search(&i).is_ok()
     });
     let mut out = std::io::stdout().lock();
-    for (i, r) in top {
-        writeln!(out, "{}\t{r:.2}", model.items().ext(i))?;
+    for pick in top {
+        let r = pick.predicted;
+        writeln!(out, "{}\t{r:.2}", model.items().ext(pick.item))?;
     }
     Ok(())
 }

@@ -13,10 +13,17 @@ use super::options::TrainOptions;
 use super::progress::EpochBar;
 
 pub fn run(args: TrainOptions) -> anyhow::Result<()> {
-    let Some(algorithm) = inputs::algorithm(args.model.model) else {
-        bail!("--model popularity is a ranker for eval only; train baseline, sgd or als");
+    let params = match inputs::fit_of(&args.model) {
+        inputs::Fit::Model(params) => params,
+        inputs::Fit::Implicit(_) => {
+            bail!("--model ials alone predicts no ratings; train hybrid, which includes it")
+        }
+        inputs::Fit::Popularity => {
+            bail!(
+                "--model popularity is a ranker for eval only; train hybrid, baseline, sgd or als"
+            )
+        }
     };
-    let params = inputs::params(algorithm, &args.model);
     match (&args.ratings, &args.out, &args.database_url) {
         (Some(ratings), Some(out), None) => train_file(ratings, out, &params),
         (None, None, Some(url)) => train_database(url, params),

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use movierec_engine::{ItemIdx, Model};
+use movierec_engine::{ContentIndex, ItemIdx, Model};
 
 /// A trained model with the database ids of its rows.
 ///
@@ -18,6 +18,9 @@ pub struct ServingModel {
     pub model: Model,
     movie_ids: Vec<i64>,
     items_by_movie: HashMap<i64, ItemIdx>,
+    /// The catalog's features of the model's movies, for similar movies with little rating
+    /// data; `None` until [`ServingModel::with_content`].
+    pub content: Option<ContentIndex>,
 }
 
 impl ServingModel {
@@ -40,7 +43,20 @@ impl ServingModel {
             model,
             movie_ids,
             items_by_movie,
+            content: None,
         }
+    }
+
+    /// With content features (e.g. `genre:Animation`, `director:…`, `decade:1990`) by movie
+    /// id; a movie without any has no content neighbours.
+    pub fn with_content(mut self, features: &HashMap<i64, Vec<String>>) -> Self {
+        let per_item: Vec<Vec<String>> = self
+            .movie_ids
+            .iter()
+            .map(|id| features.get(id).cloned().unwrap_or_default())
+            .collect();
+        self.content = Some(ContentIndex::new(&per_item));
+        self
     }
 
     /// The engine's item index of a movie, if the model has seen it.

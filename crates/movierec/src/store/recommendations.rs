@@ -121,3 +121,26 @@ pub async fn most_voted(pool: &SqlitePool, limit: i64) -> sqlx::Result<Vec<Movie
     .fetch_all(pool)
     .await
 }
+
+/// What the catalog says about a movie for content similarity.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ContentRow {
+    pub id: i64,
+    pub year: Option<i64>,
+    pub director: Option<String>,
+    /// Genre names joined by `|`.
+    pub genres: Option<String>,
+}
+
+/// Year, director and genres of every movie.
+pub async fn content(pool: &SqlitePool) -> sqlx::Result<Vec<ContentRow>> {
+    sqlx::query_as(
+        "SELECT m.id, m.year, m.director, GROUP_CONCAT(g.name, '|') AS genres
+         FROM movies m
+         LEFT JOIN movie_genres mg ON mg.movie_id = m.id
+         LEFT JOIN genres g ON g.id = mg.genre_id
+         GROUP BY m.id, m.year, m.director",
+    )
+    .fetch_all(pool)
+    .await
+}

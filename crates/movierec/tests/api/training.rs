@@ -312,4 +312,15 @@ async fn stored_models_carry_the_engine_parameters() {
     assert_eq!(params["factors"], defaults.factors);
     assert_eq!(params["lr"], 0.03, "{params}");
     assert_eq!(params["holdout_fraction"], 0.05);
+    // The app's model is the hybrid: the implicit-feedback model trains beside the rating model,
+    // and the stored file carries it.
+    let implicit = movierec_engine::ImplicitParams::default();
+    assert_eq!(params["implicit"]["factors"], implicit.factors, "{params}");
+    let data: Vec<u8> = sqlx::query_scalar("SELECT data FROM models WHERE id = $1")
+        .bind(v)
+        .fetch_one(&app.database().await)
+        .await
+        .unwrap();
+    let model = movierec_engine::Model::from_bytes(&data).unwrap();
+    assert!(model.implicit().is_some());
 }

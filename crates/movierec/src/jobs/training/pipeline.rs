@@ -178,6 +178,34 @@ fn fit(
     })
 }
 
+/// The catalog's content features by movie id: genres, director and decade.
+pub async fn content_features(
+    pool: &SqlitePool,
+) -> anyhow::Result<std::collections::HashMap<i64, Vec<String>>> {
+    let rows = store::recommendations::content(pool)
+        .await
+        .context("cannot read the catalog's genres and directors")?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mut features: Vec<String> = row
+                .genres
+                .iter()
+                .flat_map(|g| g.split('|'))
+                .filter(|g| !g.is_empty())
+                .map(|g| format!("genre:{g}"))
+                .collect();
+            if let Some(director) = row.director.filter(|d| !d.trim().is_empty()) {
+                features.push(format!("director:{}", director.trim()));
+            }
+            if let Some(year) = row.year {
+                features.push(format!("decade:{}", year - year.rem_euclid(10)));
+            }
+            (row.id, features)
+        })
+        .collect())
+}
+
 /// Loads the newest stored model that reads back; a damaged one is logged and skipped so
 /// the one before it serves. Returns `None` when no stored model could be loaded.
 pub async fn load_newest(pool: &SqlitePool) -> anyhow::Result<Option<ServingModel>> {
@@ -186,7 +214,12 @@ pub async fn load_newest(pool: &SqlitePool) -> anyhow::Result<Option<ServingMode
             continue; // pruned by another process meanwhile
         };
         match Model::from_bytes(&bytes) {
-            Ok(model) => return Ok(Some(ServingModel::new(version, model))),
+            Ok(model) => {
+                let content = content_features(pool).await?;
+                return Ok(Some(
+                    ServingModel::new(version, model).with_content(&content),
+                ));
+            }
             Err(e) => {
                 tracing::error!(version, error = %e, "stored model is unreadable; trying the previous one")
             }

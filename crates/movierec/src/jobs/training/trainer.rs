@@ -9,7 +9,7 @@ use sqlx::SqlitePool;
 use tokio::sync::watch;
 
 use super::config::TrainingConfig;
-use super::pipeline::{load_newest, train_and_store};
+use super::pipeline::{content_features, load_newest, train_and_store};
 use super::status::TrainingStatus;
 use crate::jobs::slot::{ModelSlot, ServingModel};
 use crate::store;
@@ -83,10 +83,11 @@ impl Trainer {
         self.status.borrow().clone()
     }
 
-    /// The default model with this server's overrides, on all cores but one so that
-    /// requests keep a core while a training runs.
+    /// The recommended model (ratings and what people choose to watch, blended) with this
+    /// server's overrides, on all cores but one so that requests keep a core while a training
+    /// runs.
     fn params(&self) -> Params {
-        let mut params = Params::default();
+        let mut params = Params::hybrid();
         if let Some(epochs) = self.config.epochs {
             params.epochs = epochs;
         }
@@ -142,7 +143,16 @@ impl Trainer {
                         "model trained"
                     );
                     let version = trained.version;
-                    this.slot.replace(ServingModel::new(version, trained.model));
+                    let serving = ServingModel::new(version, trained.model);
+                    // Without the catalog's features, similar movies fall back to factors.
+                    let serving = match content_features(&this.pool).await {
+                        Ok(content) => serving.with_content(&content),
+                        Err(e) => {
+                            tracing::warn!(error = %format!("{e:#}"), "no content features");
+                            serving
+                        }
+                    };
+                    this.slot.replace(serving);
                     (Some(version), None)
                 }
                 Err(e) => {
