@@ -218,11 +218,13 @@ pub async fn for_user(
     rated_or_hidden.extend(&lists.hidden);
     let mut exclude: HashSet<i64> = lists.hidden.into_iter().collect();
     exclude.extend(lists.watchlist);
-    // Watched already, though never rated here.
-    exclude.extend(lists.seen);
+    // Watched already, though never rated here: never recommended, and a signal of taste
+    // for the implicit-feedback model.
+    let seen = lists.seen;
+    exclude.extend(&seen);
     let picks = models
         .current()
-        .and_then(|serving| rank(&serving, &ratings, &exclude, n));
+        .and_then(|serving| rank_with_seen(&serving, &ratings, &seen, &exclude, n));
     let (source, items) = match picks {
         Some(picks) => (Source::Model, with_titles(pool, picks).await?),
         None => (

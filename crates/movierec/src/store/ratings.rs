@@ -8,6 +8,8 @@ use crate::domain::{MovieId, PageNumber, RatingSort, Stars};
 pub struct RatedMovie {
     pub movie_id: i64,
     pub title: String,
+    /// The title in the film's own language, when it differs from the main one.
+    pub original_title: Option<String>,
     pub year: Option<i64>,
     pub rating: f64,
     pub updated_at: i64,
@@ -110,7 +112,9 @@ pub async fn list_for_user(
         RatingSort::Title => TITLE_ORDER,
     };
     sqlx::query_as(&format!(
-        "SELECT r.movie_id, m.title, m.year, r.rating, r.updated_at
+        "SELECT r.movie_id, m.title,
+                CASE WHEN m.original_title <> m.title THEN m.original_title END AS original_title,
+                m.year, r.rating, r.updated_at
          FROM ratings r JOIN movies m ON m.id = r.movie_id
          WHERE r.user_id = $1
          ORDER BY {order}

@@ -195,3 +195,44 @@ async fn critics_cannot_log_in() {
     }
     assert!(!app.get_html("/").await.contains("Log out"));
 }
+
+#[tokio::test]
+async fn my_ratings_show_the_original_title_under_the_main_one() {
+    let app = spawn_app().await;
+    app.register("amelie", PASSWORD).await;
+    let [foreign, same] = catalog_ids(2)[..] else {
+        unreachable!()
+    };
+    let db = app.database().await;
+    sqlx::query("UPDATE movies SET original_title = $1 WHERE id = $2")
+        .bind("Le Fabuleux destin d'Amélie Poulain")
+        .bind(i64::from(foreign))
+        .execute(&db)
+        .await
+        .unwrap();
+    // An original title equal to the main one is not repeated.
+    sqlx::query("UPDATE movies SET original_title = title WHERE id = $1")
+        .bind(i64::from(same))
+        .execute(&db)
+        .await
+        .unwrap();
+    app.rate(foreign, "4.5").await;
+    app.rate(same, "3").await;
+
+    let page = app.get_html("/my/ratings").await;
+    let row = |movie: u32| {
+        let start = page
+            .find(&format!("<tr data-movie-id=\"{movie}\""))
+            .unwrap();
+        let end = start + page[start..].find("</tr>").unwrap();
+        page[start..end].to_owned()
+    };
+    assert!(
+        row(foreign).contains(
+            "<span class=\"original-title muted\">Le Fabuleux destin d&#39;Amélie Poulain</span>"
+        ),
+        "{}",
+        row(foreign)
+    );
+    assert!(!row(same).contains("original-title"), "{}", row(same));
+}
