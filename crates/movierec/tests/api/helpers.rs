@@ -105,6 +105,18 @@ impl TestApp {
         start(config, self.db_dir, self.client).await
     }
 
+    /// Runs the real binary with `args` and `--database-url` of this app, as an administrator
+    /// would run a command beside the server (blocking: call it where blocking is fine).
+    pub fn run_cli<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_movierec"))
+            .args(args)
+            .args(["--database-url", &self.database_url()])
+            .env("RUST_BACKTRACE", "0")
+            .env_remove("DATABASE_URL")
+            .output()
+            .expect("the binary runs")
+    }
+
     pub fn database_url(&self) -> String {
         database_url(&self.db_dir)
     }
@@ -284,4 +296,14 @@ pub async fn build_app() -> (Application, TempDir) {
         .await
         .expect("app builds");
     (app, db_dir)
+}
+
+/// The standard output of a command that must have succeeded; its error output otherwise.
+pub fn stdout_of(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "the command failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
 }

@@ -2,12 +2,12 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 use sqlx::SqlitePool;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, stdout_of};
 
 /// "Toy Story" (1995) of the embedded catalog, which the set's movie 1 must merge into.
 const TOY_STORY: i64 = 2975;
@@ -71,22 +71,7 @@ fn write_zip(path: &Path) {
 }
 
 fn import(app: &TestApp, path: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_movierec"))
-        .args(["import", "movielens", path.to_str().unwrap()])
-        .args(["--database-url", &app.database_url()])
-        .env("RUST_BACKTRACE", "0")
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap()
-}
-
-fn stdout_of(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "import failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
+    app.run_cli(&["import".as_ref(), "movielens".as_ref(), path.as_os_str()])
 }
 
 /// Everything an import could write, in a comparable form.

@@ -4,30 +4,10 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use movierec_engine::{ItemIdx, Model, UserIdx};
 
-use crate::helpers::{TestApp, catalog_ids, model_status, spawn_app_with, version};
-
-fn movierec(app: &TestApp, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_movierec"))
-        .args(args)
-        .args(["--database-url", &app.database_url()])
-        .env("RUST_BACKTRACE", "0")
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap()
-}
-
-fn stdout_of(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "command failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
+use crate::helpers::{TestApp, catalog_ids, model_status, spawn_app_with, stdout_of, version};
 
 /// Three site users with different tastes, beside the critic raters the catalog brings. The
 /// server never retrains by itself here, so every new model is the one the test stores.
@@ -89,10 +69,7 @@ async fn an_export_holds_every_rating_less_the_baseline() {
     let app = site_with_ratings().await;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("export");
-    stdout_of(&movierec(
-        &app,
-        &["export", "ratings", "--out", out.to_str().unwrap()],
-    ));
+    stdout_of(&app.run_cli(&["export", "ratings", "--out", out.to_str().unwrap()]));
 
     let db = app.database().await;
     let stored: Vec<(i64, i64, f64)> =
@@ -137,7 +114,7 @@ async fn an_export_holds_every_rating_less_the_baseline() {
     }
 
     // A second export into the same folder is refused: the files would mix.
-    let again = movierec(&app, &["export", "ratings", "--out", out.to_str().unwrap()]);
+    let again = app.run_cli(&["export", "ratings", "--out", out.to_str().unwrap()]);
     assert!(!again.status.success());
     assert!(
         String::from_utf8_lossy(&again.stderr).contains("is not empty"),
@@ -153,13 +130,13 @@ async fn imported_factors_serve_as_the_newest_model() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("export");
     let export = out.to_str().unwrap();
-    stdout_of(&movierec(&app, &["export", "ratings", "--out", export]));
+    stdout_of(&app.run_cli(&["export", "ratings", "--out", export]));
 
     let baseline = load_model(&out.join("baseline.mfm"));
     let k = 4;
     write_factors(&out.join("user_factors"), baseline.n_users(), k);
     write_factors(&out.join("item_factors"), baseline.n_items(), k);
-    let stdout = stdout_of(&movierec(&app, &["import", "factors", export]));
+    let stdout = stdout_of(&app.run_cli(&["import", "factors", export]));
 
     // The held-out RMSE, recomputed here from the baseline and the factors.
     let mut sum = 0.0;
@@ -200,7 +177,7 @@ async fn a_broken_spark_output_stores_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("export");
     let export = out.to_str().unwrap();
-    stdout_of(&movierec(&app, &["export", "ratings", "--out", export]));
+    stdout_of(&app.run_cli(&["export", "ratings", "--out", export]));
     let baseline = load_model(&out.join("baseline.mfm"));
     write_factors(&out.join("user_factors"), baseline.n_users(), 3);
     write_factors(&out.join("item_factors"), baseline.n_items(), 3);
@@ -217,7 +194,7 @@ async fn a_broken_spark_output_stores_nothing() {
             .unwrap()
     };
     let before = models(db.clone()).await;
-    let failed = movierec(&app, &["import", "factors", export]);
+    let failed = app.run_cli(&["import", "factors", export]);
     assert!(!failed.status.success());
     let stderr = String::from_utf8_lossy(&failed.stderr);
     assert!(
@@ -228,7 +205,7 @@ async fn a_broken_spark_output_stores_nothing() {
 
     // A job that did not finish (no `_SUCCESS`) is refused too.
     std::fs::remove_file(out.join("user_factors/_SUCCESS")).unwrap();
-    let failed = movierec(&app, &["import", "factors", export]);
+    let failed = app.run_cli(&["import", "factors", export]);
     assert!(String::from_utf8_lossy(&failed.stderr).contains("_SUCCESS"));
     assert_eq!(models(db).await, before);
 }
