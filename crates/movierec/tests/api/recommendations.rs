@@ -165,6 +165,28 @@ async fn next_steps_through_every_pick_once_then_says_so() {
 }
 
 #[tokio::test]
+async fn the_featured_pick_is_not_repeated_in_the_grid_below_it() {
+    let app = spawn_app().await;
+    app.register("greta", PASSWORD).await;
+    let expected = ids(&app.recommendations(100).await);
+    for pick in [0, 3] {
+        let html = app.get_html(&format!("/?pick={pick}")).await;
+        let featured = featured(&html).expect("a featured pick");
+        assert_eq!(featured, expected[pick]);
+        let grid = movie_ids_with_class(&html, "movie-card recommendation");
+        assert!(!grid.contains(&featured), "{featured} in {grid:?}");
+        // The grid is the ranking without the featured pick, best first.
+        let rest: Vec<i64> = expected
+            .iter()
+            .copied()
+            .filter(|&m| m != featured)
+            .collect();
+        assert_eq!(grid, rest[..grid.len()]);
+        assert!(grid.len() >= 10, "{grid:?}");
+    }
+}
+
+#[tokio::test]
 async fn not_interested_and_watchlist_persist_and_leave_the_recommendations() {
     let app = spawn_app().await;
     app.register("hilda", PASSWORD).await;

@@ -60,8 +60,15 @@ impl Personal {
         self.pick + 1
     }
 
-    fn grid(&self) -> &[Recommendation] {
-        &self.picks[..self.picks.len().min(GRID)]
+    /// The best picks other than the featured one: the grid below it never repeats it.
+    fn grid(&self) -> Vec<&Recommendation> {
+        self.picks
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != self.pick)
+            .map(|(_, r)| r)
+            .take(GRID)
+            .collect()
     }
 
     /// Where the featured pick's forms come back to: the same position, which now holds the
