@@ -98,6 +98,6 @@ echo
 echo "ML-100k in the app's database, the same 5% held-out sample for every model:"
 printf '| %-44s | %s |\n' "model" "held-out RMSE" "---" "---:"
 printf '| %-44s | %s |\n' "baseline (the part Spark does not learn)" "$baseline"
-printf '| %-44s | %s |\n' "movierec default (SGD)" "$ours_default"
+printf '| %-44s | %s |\n' "movierec default (its rating model)" "$ours_default"
 printf '| %-44s | %s |\n' "movierec ALS, rank $rank, $max_iter epochs, reg $reg_param" "$ours_als"
 printf '| %-44s | %s |\n' "Spark ALS on the residuals, same settings" "$spark"

@@ -66,10 +66,15 @@ fn train_database(url: &str, params: Params) -> anyhow::Result<()> {
         let rmse = trained
             .holdout_rmse
             .map_or_else(|| "n/a".to_owned(), |r| format!("{r:.4}"));
+        // The default is a hybrid: the rating model plus the implicit-feedback model.
+        let kind = if trained.model.implicit().is_some() {
+            format!("{} + implicit", params.algorithm)
+        } else {
+            params.algorithm.to_string()
+        };
         eprintln!(
-            "trained {} on {} ratings ({} users, {} items) in {:.2} s; held-out RMSE {rmse}; \
+            "trained {kind} on {} ratings ({} users, {} items) in {:.2} s; held-out RMSE {rmse}; \
              stored as model version {}",
-            params.algorithm,
             trained.n_ratings,
             trained.model.n_users(),
             trained.model.n_items(),
