@@ -25,3 +25,15 @@ pub use search_query::SearchQuery;
 pub use search_sort::SearchSort;
 pub use stars::Stars;
 pub use username::Username;
+
+/// The member of `all` whose URL key is `key`; otherwise a message listing the keys, for
+/// the `sort` choices of pages and the API.
+fn parse_key<T: Copy>(all: &[T], key_of: fn(T) -> &'static str, key: &str) -> Result<T, String> {
+    all.iter()
+        .copied()
+        .find(|&item| key_of(item) == key)
+        .ok_or_else(|| {
+            let keys: Vec<&str> = all.iter().map(|&item| key_of(item)).collect();
+            format!("Sort by one of {}.", keys.join(", "))
+        })
+}

@@ -15,13 +15,7 @@ impl RatingSort {
     pub const ALL: [RatingSort; 3] = [RatingSort::Recent, RatingSort::Rating, RatingSort::Title];
 
     pub fn parse(key: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|sort| sort.key() == key)
-            .ok_or_else(|| {
-                let keys: Vec<&str> = Self::ALL.iter().map(|s| s.key()).collect();
-                format!("Sort by one of {}.", keys.join(", "))
-            })
+        super::parse_key(&Self::ALL, Self::key, key)
     }
 
     /// The name in URLs.

@@ -62,11 +62,7 @@ pub async fn insert_movie(
     .bind(movielens_id)
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query("INSERT INTO movie_search (rowid, search_title) VALUES ($1, $2)")
-        .bind(id)
-        .bind(search_title)
-        .execute(conn)
-        .await?;
+    insert_search_title(conn, id, search_title).await?;
     Ok(id)
 }
 
@@ -283,6 +279,15 @@ pub async fn set_search_title(
         .bind(id)
         .execute(&mut *conn)
         .await?;
+    insert_search_title(conn, id, search_title).await
+}
+
+/// A new movie's entry in the title search index.
+pub(super) async fn insert_search_title(
+    conn: &mut SqliteConnection,
+    id: i64,
+    search_title: &str,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO movie_search (rowid, search_title) VALUES ($1, $2)")
         .bind(id)
         .bind(search_title)

@@ -192,11 +192,7 @@ pub async fn replace_index(pool: &SqlitePool, entries: &[(i64, String)]) -> sqlx
         .execute(&mut *tx)
         .await?;
     for (id, search_title) in entries {
-        sqlx::query("INSERT INTO movie_search (rowid, search_title) VALUES ($1, $2)")
-            .bind(id)
-            .bind(search_title)
-            .execute(&mut *tx)
-            .await?;
+        super::imports::insert_search_title(&mut tx, *id, search_title).await?;
     }
     tx.commit().await
 }

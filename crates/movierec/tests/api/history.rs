@@ -3,7 +3,6 @@
 //! the service's exact format.
 
 use std::io::{Cursor, Write};
-use std::process::Command;
 
 use reqwest::Response;
 use serde_json::Value;
@@ -656,15 +655,13 @@ async fn the_command_line_imports_a_users_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ratings.csv");
     std::fs::write(&path, IMDB_OLD).unwrap();
+    let file = path.to_str().unwrap();
     let run = |extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_movierec"))
-            .args(["import", "user", "ANN", path.to_str().unwrap()])
-            .args(extra)
-            .args(["--database-url", &app.database_url()])
-            .env("RUST_BACKTRACE", "0")
-            .env_remove("DATABASE_URL")
-            .output()
-            .unwrap()
+        let args: Vec<&str> = ["import", "user", "ANN", file]
+            .into_iter()
+            .chain(extra.iter().copied())
+            .collect();
+        app.run_cli(&args)
     };
     let dry = run(&["--dry-run"]);
     assert!(
@@ -685,12 +682,7 @@ async fn the_command_line_imports_a_users_file() {
     );
     assert_eq!(app.my_ratings().await, [(FARGO, 1.5), (PULP_FICTION, 5.0)]);
 
-    let nobody = Command::new(env!("CARGO_BIN_EXE_movierec"))
-        .args(["import", "user", "zed", path.to_str().unwrap()])
-        .args(["--database-url", &app.database_url()])
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
+    let nobody = app.run_cli(&["import", "user", "zed", file]);
     assert!(!nobody.status.success());
     assert!(String::from_utf8_lossy(&nobody.stderr).contains("no account named"));
 }

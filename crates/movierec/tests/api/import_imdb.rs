@@ -15,7 +15,7 @@ use flate2::write::GzEncoder;
 use serde_json::Value;
 use sqlx::SqlitePool;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, stdout_of};
 
 /// Movies of the embedded catalog the dump's films must merge into.
 const DUNE_1984: i64 = 734;
@@ -132,15 +132,6 @@ async fn import(app: &TestApp, args: Vec<String>) -> Output {
     })
     .await
     .unwrap()
-}
-
-fn stdout_of(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "import failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
 }
 
 /// Everything an IMDb import could write, in a comparable form.
