@@ -111,7 +111,7 @@ async fn start(args: &Args, concurrent_hashes: usize) -> anyhow::Result<Server> 
     }
     // The accounts go straight into the database: registering them over HTTP would be
     // a burst of its own.
-    let pool = sqlx::SqlitePool::connect(&url).await?;
+    let pool = movierec::store::connect(&url).await?;
     let hasher = Hasher::new(&HashingLimits::default());
     let hash = hasher
         .hash(&Password::parse(PASSWORD.into(), &[]).map_err(anyhow::Error::msg)?)

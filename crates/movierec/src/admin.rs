@@ -20,14 +20,16 @@ pub fn run(args: RoleRequest) -> anyhow::Result<()> {
     let (name, admin) = (&args.name, args.admin);
     let lower = name.trim().to_lowercase();
     // Connecting would create an empty database, where no account is found anyway.
-    let options = SqliteConnectOptions::from_str(&args.database_url)
-        .with_context(|| format!("invalid database URL {:?}", args.database_url))?;
-    let file = options.get_filename();
-    if !file.exists() {
-        bail!(
-            "there is no database at {} (give the server's --database-url)",
-            file.display()
-        );
+    if args.database_url.starts_with("sqlite:") {
+        let options = SqliteConnectOptions::from_str(&args.database_url)
+            .with_context(|| format!("invalid database URL {:?}", args.database_url))?;
+        let file = options.get_filename();
+        if !file.exists() {
+            bail!(
+                "there is no database at {} (give the server's --database-url)",
+                file.display()
+            );
+        }
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let change = runtime.block_on(async {

@@ -57,6 +57,18 @@ pub enum Command {
     Export(ExportArgs),
     /// Fetch details and posters (OMDb, TMDB) for the most rated movies, within a budget.
     Enrich(EnrichArgs),
+    /// Copy a whole site into an empty database (SQLite to PostgreSQL, or back).
+    Copy(CopyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// The site's database: `sqlite://PATH` or `postgres://[USER@]HOST[:PORT]/DATABASE`.
+    #[arg(long)]
+    pub from: String,
+    /// The new, empty database to copy it into.
+    #[arg(long)]
+    pub to: String,
 }
 
 #[derive(Debug, Args)]
@@ -83,7 +95,7 @@ impl From<EnrichArgs> for commands::EnrichOptions {
 /// The database of the commands that work on the app's data.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArg {
-    /// The app's database.
+    /// The app's database: `sqlite://PATH` or `postgres://[USER@]HOST[:PORT]/DATABASE`.
     #[arg(
         long,
         env = "DATABASE_URL",
@@ -268,7 +280,7 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "MOVIEREC_BIND", default_value = "127.0.0.1:8000")]
     pub bind: String,
-    /// Database URL (`sqlite://PATH`; PostgreSQL is planned, the SQL is kept portable for it).
+    /// Database URL: `sqlite://PATH` or `postgres://[USER@]HOST[:PORT]/DATABASE`.
     #[arg(
         long,
         env = "DATABASE_URL",

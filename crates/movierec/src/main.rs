@@ -26,5 +26,6 @@ fn main() -> anyhow::Result<()> {
             telemetry::init("warn")?;
             commands::enrich::run(args.into())
         }
+        Command::Copy(args) => commands::copy::run(&args.from, &args.to),
     }
 }

@@ -7,9 +7,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::store::Db;
 use movierec_engine::{HybridUser, ItemIdx};
 use serde::Serialize;
-use sqlx::SqlitePool;
 
 use crate::domain::{MovieId, Stars};
 use crate::jobs::{ModelSlot, ServingModel};
@@ -207,7 +207,7 @@ pub fn similar(
 /// user rated, hid, marked seen or put on the watchlist (kept aside already) are never
 /// included.
 pub async fn for_user(
-    pool: &SqlitePool,
+    pool: &Db,
     models: &ModelSlot,
     user_id: i64,
     n: usize,
@@ -240,10 +240,7 @@ pub async fn for_user(
     })
 }
 
-async fn with_titles(
-    pool: &SqlitePool,
-    picks: Vec<ModelPick>,
-) -> sqlx::Result<Vec<Recommendation>> {
+async fn with_titles(pool: &Db, picks: Vec<ModelPick>) -> sqlx::Result<Vec<Recommendation>> {
     let mut ids: Vec<i64> = picks.iter().map(|p| p.movie_id).collect();
     ids.extend(
         picks
@@ -268,10 +265,7 @@ async fn with_titles(
         .collect())
 }
 
-async fn summaries_by_id(
-    pool: &SqlitePool,
-    ids: &[i64],
-) -> sqlx::Result<HashMap<i64, MovieSummary>> {
+async fn summaries_by_id(pool: &Db, ids: &[i64]) -> sqlx::Result<HashMap<i64, MovieSummary>> {
     Ok(store::recommendations::summaries(pool, ids)
         .await?
         .into_iter()
@@ -282,7 +276,7 @@ async fn summaries_by_id(
 /// Popular movies of the genres the user rated well, alternating with the best rated
 /// well-known movies.
 async fn fallback(
-    pool: &SqlitePool,
+    pool: &Db,
     user_id: i64,
     ratings: &[(i64, f64)],
     exclude: &HashSet<i64>,
@@ -351,7 +345,7 @@ pub struct SimilarMovie {
 /// Up to `n` movies similar to `movie` by the current model, leaving out those `user_id`
 /// hid; empty when there is no model yet or it does not know the movie.
 pub async fn similar_movies(
-    pool: &SqlitePool,
+    pool: &Db,
     models: &ModelSlot,
     movie: MovieId,
     user_id: Option<i64>,
@@ -373,7 +367,7 @@ pub async fn similar_movies(
 
 /// [`similar`] with the movies' summaries, for a caller that already knows what to leave out.
 pub async fn similar_with_titles(
-    pool: &SqlitePool,
+    pool: &Db,
     serving: &ServingModel,
     movie: MovieId,
     exclude: &HashSet<i64>,
@@ -401,7 +395,7 @@ const ONBOARDING_POOL: i64 = 400;
 /// Up to `n` well-known, varied movies for a new user to rate: the most voted of each genre in
 /// turn, leaving out `skip` (the movies the user rated or hid, as [`for_user`] read them).
 pub async fn onboarding(
-    pool: &SqlitePool,
+    pool: &Db,
     skip: &HashSet<i64>,
     n: usize,
 ) -> sqlx::Result<Vec<MovieSummary>> {

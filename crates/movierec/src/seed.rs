@@ -1,7 +1,7 @@
 //! Puts the embedded catalog into the database on first start.
 
+use crate::store::Db;
 use anyhow::Context;
-use sqlx::SqlitePool;
 
 use crate::catalog::{self, CatalogMovie, Critic};
 use crate::domain::Stars;
@@ -10,7 +10,7 @@ use crate::store::{self, catalog::CatalogRow};
 /// The embedded catalog's name on the Model page (see `catalog/PROVENANCE.md`).
 const EMBEDDED_SOURCE: &str = "vega-datasets movies";
 
-pub async fn load_catalog(pool: &SqlitePool) -> anyhow::Result<()> {
+pub async fn load_catalog(pool: &Db) -> anyhow::Result<()> {
     let movies = catalog::embedded().context("the embedded catalog is broken")?;
     let rows = movies
         .iter()

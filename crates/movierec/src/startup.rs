@@ -4,11 +4,11 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::store::Db;
 use anyhow::Context;
 use axum::Router;
 use axum::http::{self, HeaderValue};
 use axum::middleware;
-use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 use tower_http::csrf::CsrfLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -17,9 +17,7 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::cookie::time;
-use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 use tracing::Level;
 
 use crate::config::Config;
@@ -28,6 +26,7 @@ use crate::jobs::Trainer;
 use crate::providers::Providers;
 use crate::services::accounts::Hasher;
 use crate::store;
+use crate::store::sessions::DbSessionStore;
 use crate::web::{self, AppState};
 
 /// Sessions end after this long without a visit.
@@ -38,8 +37,8 @@ pub struct Application {
     limits: ServerLimits,
     listener: TcpListener,
     router: Router,
-    session_store: SqliteStore,
-    pool: SqlitePool,
+    session_store: DbSessionStore,
+    pool: Db,
     trainer: Arc<Trainer>,
     providers: Providers,
     enrich_per_hour: u32,
@@ -55,11 +54,7 @@ impl Application {
             .await
             .context("cannot store the registration setting")?;
 
-        let session_store = SqliteStore::new(pool.clone());
-        session_store
-            .migrate()
-            .await
-            .context("cannot create the sessions table")?;
+        let session_store = DbSessionStore::new(pool.clone());
         let sessions = SessionManagerLayer::new(session_store.clone())
             .with_name("movierec_session")
             .with_http_only(true)
@@ -149,7 +144,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let cleanup = tokio::spawn(
             self.session_store
-                .continuously_delete_expired(Duration::from_secs(3600)),
+                .delete_expired_every(Duration::from_secs(3600)),
         );
         let watcher = tokio::spawn(Arc::clone(&self.trainer).watch());
         let enricher = tokio::spawn(crate::jobs::enrichment::background(

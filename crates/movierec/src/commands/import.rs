@@ -63,7 +63,7 @@ fn import_data_set(data_set: DataSet<'_>, database_url: &str) -> anyhow::Result<
 }
 
 /// Downloads what must be, then imports; downloads go to a folder removed afterwards.
-async fn import_imdb(pool: &sqlx::SqlitePool, source: &ImdbSource) -> anyhow::Result<ImdbSummary> {
+async fn import_imdb(pool: &crate::store::Db, source: &ImdbSource) -> anyhow::Result<ImdbSummary> {
     let scratch = Scratch::new()?;
     let client = download::client()?;
     let (basics, date) = fetch(&client, &source.basics, &scratch).await?;

@@ -1,6 +1,7 @@
 //! The file-based commands: `eval`, `train` (from a file, or into the database), `recommend`,
-//! `import` (data sets, a user's history, a model trained elsewhere) and `export`.
+//! `import` (data sets, a user's history, a model trained elsewhere), `export` and `copy`.
 
+pub mod copy;
 mod download;
 pub mod enrich;
 pub mod eval;

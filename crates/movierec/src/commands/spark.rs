@@ -49,7 +49,7 @@ pub fn import_factors(dir: &Path, database_url: &str) -> anyhow::Result<()> {
 
 fn with_pool<'a, T, F, Fut>(database_url: &str, job: F) -> anyhow::Result<T>
 where
-    F: FnOnce(sqlx::SqlitePool) -> Fut,
+    F: FnOnce(crate::store::Db) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<T>> + 'a,
 {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use crate::store::Db;
 
 use crate::domain::MovieId;
 use crate::providers::{ProviderError, Providers};
@@ -52,7 +52,7 @@ impl EnrichProgress for Quiet {
 
 /// Fills up to `budget` movies, most rated first.
 pub async fn run(
-    pool: &SqlitePool,
+    pool: &Db,
     providers: &Providers,
     budget: usize,
     progress: &dyn EnrichProgress,
@@ -126,7 +126,7 @@ pub fn next_utc_day(now: i64) -> i64 {
 
 /// The background job of `serve`: one movie every `3600 / per_hour` seconds, in runs of
 /// [`run`], until aborted.
-pub async fn background(pool: SqlitePool, providers: Providers, per_hour: u32) {
+pub async fn background(pool: Db, providers: Providers, per_hour: u32) {
     if per_hour == 0 || !providers.any() {
         return;
     }

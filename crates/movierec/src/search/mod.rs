@@ -32,8 +32,8 @@ pub mod text;
 
 use std::fmt;
 
+use crate::store::Db;
 use serde::Deserialize;
-use sqlx::SqlitePool;
 
 use crate::catalog::YEAR_RANGE;
 use crate::domain::{PageNumber, SearchQuery, SearchSort};
@@ -208,7 +208,7 @@ pub struct Results {
     pub pages: i64,
 }
 
-pub async fn run(pool: &SqlitePool, request: &SearchRequest) -> sqlx::Result<Results> {
+pub async fn run(pool: &Db, request: &SearchRequest) -> sqlx::Result<Results> {
     let (ids, total) = match &request.query {
         None => {
             let total = store::movie_search::count(pool, &request.filters).await?;
@@ -257,7 +257,7 @@ pub async fn run(pool: &SqlitePool, request: &SearchRequest) -> sqlx::Result<Res
 
 /// Rebuilds the title index when `force` is set or when it does not cover exactly the
 /// movies in the database (a database created before search existed, for instance).
-pub async fn sync_index(pool: &SqlitePool, force: bool) -> sqlx::Result<()> {
+pub async fn sync_index(pool: &Db, force: bool) -> sqlx::Result<()> {
     if !force && store::movie_search::index_is_complete(pool).await? {
         return Ok(());
     }

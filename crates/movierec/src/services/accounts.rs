@@ -19,10 +19,10 @@
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
+use crate::store::Db;
 use anyhow::Context;
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use sqlx::SqlitePool;
 use tokio::sync::Semaphore;
 
 use crate::domain::Password;
@@ -251,7 +251,7 @@ pub enum LogInOutcome {
 
 /// Checks a log-in attempt: reserve, verify, then record the outcome.
 pub async fn log_in(
-    pool: &SqlitePool,
+    pool: &Db,
     hasher: &Hasher,
     attempt: LogInAttempt,
 ) -> Result<LogInOutcome, HashError> {
@@ -342,7 +342,7 @@ pub fn try_again_in(retry_after_secs: i64) -> String {
 }
 
 /// Makes the browser a known browser of the account; the token goes into its cookie.
-pub async fn remember_device(pool: &SqlitePool, user_id: i64) -> anyhow::Result<String> {
+pub async fn remember_device(pool: &Db, user_id: i64) -> anyhow::Result<String> {
     let token = random_token()?;
     store::devices::insert(pool, &token, user_id, store::now())
         .await

@@ -2,7 +2,7 @@
 //! search is shown below; opening one of those adds it to the catalog, matched to a movie
 //! already there by IMDb (or TMDB) id so nothing is duplicated.
 
-use sqlx::SqlitePool;
+use crate::store::Db;
 
 use crate::domain::MovieId;
 use crate::providers::{ProviderError, Providers};
@@ -73,11 +73,7 @@ pub fn open_url(source: Source, provider_id: &str) -> String {
 
 /// TMDB's search (or OMDb's, without TMDB), leaving out films the catalog has. A provider
 /// fault is logged by the provider's health and gives no hits.
-pub async fn search(
-    pool: &SqlitePool,
-    providers: &Providers,
-    text: &str,
-) -> sqlx::Result<Vec<RemoteHit>> {
+pub async fn search(pool: &Db, providers: &Providers, text: &str) -> sqlx::Result<Vec<RemoteHit>> {
     let context = format!("search {text:?}");
     let mut hits = Vec::new();
     if let Some(tmdb) = providers.tmdb.as_ref().filter(|p| p.usable())
@@ -133,7 +129,7 @@ pub enum AddError {
 
 /// The catalog's movie for a provider's film, added if it is not there yet.
 pub async fn add(
-    pool: &SqlitePool,
+    pool: &Db,
     providers: &Providers,
     source: Source,
     provider_id: &str,

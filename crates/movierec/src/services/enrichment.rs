@@ -6,7 +6,7 @@
 //! ([`crate::providers::Guarded`]) logs the fault once and rests it for a while. "Not
 //! found" is an answer, stored as such so the film is not asked about again.
 
-use sqlx::SqlitePool;
+use crate::store::Db;
 
 use crate::catalog::{Critic, imdb_to_stars, metacritic_to_stars, rotten_tomatoes_to_stars};
 use crate::domain::{MovieId, Stars};
@@ -35,7 +35,7 @@ pub enum Outcome {
 /// Fetches and stores the movie's details unless it has them. Database errors are errors;
 /// provider faults are an [`Outcome::Deferred`].
 pub async fn ensure_details(
-    pool: &SqlitePool,
+    pool: &Db,
     providers: &Providers,
     id: MovieId,
 ) -> sqlx::Result<Outcome> {

@@ -20,8 +20,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::store::{Db, DbConn};
 use serde::{Deserialize, Serialize};
-use sqlx::{SqliteConnection, SqlitePool};
 
 use crate::domain::{ImdbId, Stars};
 use crate::importers::ParseError;
@@ -175,7 +175,7 @@ pub async fn read(name: &str, bytes: Vec<u8>) -> Result<History, HistoryError> {
 
 /// What importing the file would do; changes nothing.
 pub async fn preview(
-    pool: &SqlitePool,
+    pool: &Db,
     user_id: i64,
     name: &str,
     bytes: Vec<u8>,
@@ -189,7 +189,7 @@ pub async fn preview(
 
 /// Imports the file in one transaction and keeps its report.
 pub async fn import(
-    pool: &SqlitePool,
+    pool: &Db,
     user_id: i64,
     name: &str,
     bytes: Vec<u8>,
@@ -201,7 +201,7 @@ pub async fn import(
 
 /// Previews the file and keeps it for [`apply_kept`]: the pages' two steps.
 pub async fn keep_for_preview(
-    pool: &SqlitePool,
+    pool: &Db,
     user_id: i64,
     name: &str,
     bytes: Vec<u8>,
@@ -219,7 +219,7 @@ pub async fn keep_for_preview(
 
 /// Applies an upload kept by [`keep_for_preview`].
 pub async fn apply_kept(
-    pool: &SqlitePool,
+    pool: &Db,
     user_id: i64,
     id: i64,
     choice: ConflictChoice,
@@ -237,7 +237,7 @@ pub async fn apply_kept(
 }
 
 /// The report of an applied import, or the preview of a kept one.
-pub async fn report(pool: &SqlitePool, user_id: i64, id: i64) -> Result<Report, HistoryError> {
+pub async fn report(pool: &Db, user_id: i64, id: i64) -> Result<Report, HistoryError> {
     let upload = store::upload(pool, user_id, id)
         .await?
         .ok_or_else(|| HistoryError::NotFound("There is no such import.".into()))?;
@@ -258,7 +258,7 @@ pub async fn report(pool: &SqlitePool, user_id: i64, id: i64) -> Result<Report, 
 }
 
 async fn apply(
-    pool: &SqlitePool,
+    pool: &Db,
     user_id: i64,
     name: &str,
     history: &History,
@@ -282,7 +282,7 @@ async fn apply(
 /// watchlist entry is applied (conflicts settled as the import chose), and the title is
 /// remembered for the next import. Rows with the same title and year go with it.
 pub async fn match_row(
-    pool: &SqlitePool,
+    pool: &Db,
     user_id: i64,
     id: i64,
     row: usize,
@@ -330,7 +330,7 @@ pub async fn match_row(
 }
 
 /// The viewer's ratings, seen marks and watchlist, for the export.
-pub async fn export(pool: &SqlitePool, user_id: i64) -> sqlx::Result<Vec<ExportEntry>> {
+pub async fn export(pool: &Db, user_id: i64) -> sqlx::Result<Vec<ExportEntry>> {
     let rows = store::export(pool, user_id).await?;
     Ok(rows
         .into_iter()
@@ -421,7 +421,7 @@ enum Found {
 }
 
 async fn plan(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     user_id: i64,
     name: &str,
     history: &History,
@@ -548,7 +548,7 @@ struct Combined {
 
 /// Compares matched rows with what the viewer has and decides the writes.
 async fn decide(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     user_id: i64,
     matched: &[(i64, &HistoryRecord)],
     choice: ConflictChoice,
@@ -647,11 +647,7 @@ async fn decide(
     })
 }
 
-async fn write(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-    writes: &[Write],
-) -> Result<(), HistoryError> {
+async fn write(conn: &mut DbConn, user_id: i64, writes: &[Write]) -> Result<(), HistoryError> {
     let now = crate::store::now();
     for w in writes {
         match *w {
@@ -670,10 +666,7 @@ async fn write(
 }
 
 /// Finds the one movie a row's title and year name, through the title search index.
-async fn match_title(
-    conn: &mut SqliteConnection,
-    record: &HistoryRecord,
-) -> Result<Found, HistoryError> {
+async fn match_title(conn: &mut DbConn, record: &HistoryRecord) -> Result<Found, HistoryError> {
     let mut keys = vec![text::title_key(&record.title)];
     if let Some(original) = &record.original_title {
         keys.push(text::title_key(original));
@@ -720,7 +713,7 @@ mod tests {
     use super::*;
     use crate::store::test_db::{user, with_movies};
 
-    async fn set_ids(pool: &SqlitePool, id: i64, title: &str, year: i64, imdb: Option<&str>) {
+    async fn set_ids(pool: &Db, id: i64, title: &str, year: i64, imdb: Option<&str>) {
         sqlx::query("UPDATE movies SET title = $2, year = $3, imdb_id = $4 WHERE id = $1")
             .bind(id)
             .bind(title)
@@ -731,7 +724,7 @@ mod tests {
             .unwrap();
     }
 
-    async fn reindex(pool: &SqlitePool) {
+    async fn reindex(pool: &Db) {
         crate::search::sync_index(pool, true).await.unwrap();
     }
 

@@ -11,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use sqlx::{SqliteConnection, SqlitePool};
+use crate::store::{Db, DbConn};
 
 use crate::importers::ParseError;
 use crate::importers::matching::{title_key, years_fit};
@@ -99,7 +99,7 @@ pub fn movielens_username(id: u32) -> String {
 ///
 /// The files are read on the calling thread: this is for the command line, not a server.
 pub async fn import_movielens(
-    pool: &SqlitePool,
+    pool: &Db,
     path: &Path,
     progress: &dyn ImportProgress,
 ) -> Result<ImportSummary, ImportError> {
@@ -218,7 +218,7 @@ impl Catalog {
 
 /// Merges or adds the set's movies; returns the database id of each MovieLens movie id.
 async fn import_movies(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     set: &MovieLensSet,
     summary: &mut ImportSummary,
     progress: &dyn ImportProgress,
@@ -324,7 +324,7 @@ async fn import_movies(
 
 /// Streams the ratings into the database in batches, creating raters as they appear.
 async fn import_ratings(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     set: &MovieLensSet,
     movie_ids: &HashMap<u32, i64>,
     summary: &mut ImportSummary,
@@ -391,7 +391,7 @@ async fn import_ratings(
 /// Writes each movie's community average where it differs from the stored one, so a re-run
 /// writes nothing.
 async fn store_community_averages(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     sums: &HashMap<i64, (f64, i64)>,
 ) -> Result<(), ImportError> {
     let stored: HashMap<i64, (f64, i64)> = store::community_averages(conn)

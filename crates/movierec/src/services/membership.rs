@@ -1,7 +1,7 @@
 //! Who may have an account and what they may do with it: registration (open or closed,
 //! limited per client address), session stamps, password changes and account deletion.
 
-use sqlx::SqlitePool;
+use crate::store::Db;
 
 use crate::domain::{Password, Registration};
 use crate::services::accounts::{self, Hasher};
@@ -14,7 +14,7 @@ pub const REGISTRATION_WINDOW_SECS: i64 = 60 * 60;
 const REGISTRATION_SETTING: &str = "registration";
 
 /// The site's registration setting; a site that never stored one is open.
-pub async fn registration(pool: &SqlitePool) -> anyhow::Result<Registration> {
+pub async fn registration(pool: &Db) -> anyhow::Result<Registration> {
     match store::settings::get(pool, REGISTRATION_SETTING).await? {
         None => Ok(Registration::Open),
         Some(value) => value
@@ -23,13 +23,13 @@ pub async fn registration(pool: &SqlitePool) -> anyhow::Result<Registration> {
     }
 }
 
-pub async fn set_registration(pool: &SqlitePool, value: Registration) -> sqlx::Result<()> {
+pub async fn set_registration(pool: &Db, value: Registration) -> sqlx::Result<()> {
     store::settings::set(pool, REGISTRATION_SETTING, value.as_str()).await
 }
 
 /// At start-up: a value given on the command line wins; otherwise the stored one stays
 /// (a new site starts open).
-pub async fn init_registration(pool: &SqlitePool, given: Option<Registration>) -> sqlx::Result<()> {
+pub async fn init_registration(pool: &Db, given: Option<Registration>) -> sqlx::Result<()> {
     match given {
         Some(value) => set_registration(pool, value).await,
         None => {
@@ -41,14 +41,14 @@ pub async fn init_registration(pool: &SqlitePool, given: Option<Registration>) -
 
 /// Whether a visitor may register now: when open, or when nobody has an account yet (so a
 /// closed new site still gets its administrator).
-pub async fn may_register(pool: &SqlitePool) -> anyhow::Result<bool> {
+pub async fn may_register(pool: &Db) -> anyhow::Result<bool> {
     Ok(registration(pool).await? == Registration::Open || !store::users::any_person(pool).await?)
 }
 
 /// Takes one of the `limit` registrations the address has in the current window (0 = no
 /// limit), or says in how many seconds the next window starts.
 pub async fn reserve_registration(
-    pool: &SqlitePool,
+    pool: &Db,
     ip: &str,
     limit: u32,
 ) -> sqlx::Result<Result<(), i64>> {
@@ -79,7 +79,7 @@ pub fn new_session_stamp() -> anyhow::Result<String> {
 /// from an unknown browser, so a borrowed session cannot be used to guess the password at
 /// leisure.
 pub async fn check_password(
-    pool: &SqlitePool,
+    pool: &Db,
     hasher: &Hasher,
     user_id: i64,
     username: &str,
@@ -117,7 +117,7 @@ pub enum PasswordCheck {
 /// Sets a new password and a new session stamp, which ends every session of the account
 /// that does not take the returned stamp. Returns `None` when the account is gone.
 pub async fn change_password(
-    pool: &SqlitePool,
+    pool: &Db,
     hasher: &Hasher,
     user_id: i64,
     new: Password,
@@ -140,7 +140,7 @@ pub enum Deletion {
 /// Deletes an account with its ratings and lists. Its sessions end at their next request
 /// (the account they name is gone), and the next training no longer sees its ratings; their
 /// removal counts towards the automatic retraining.
-pub async fn delete_account(pool: &SqlitePool, user_id: i64) -> sqlx::Result<Deletion> {
+pub async fn delete_account(pool: &Db, user_id: i64) -> sqlx::Result<Deletion> {
     if store::users::delete(pool, user_id).await? {
         return Ok(Deletion::Deleted);
     }

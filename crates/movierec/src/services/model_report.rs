@@ -1,7 +1,7 @@
 //! The facts of the model serving now, as the Model page and `GET /api/v1/model` show them.
 
+use crate::store::Db;
 use anyhow::Context;
-use sqlx::SqlitePool;
 
 use crate::jobs::ModelSlot;
 use crate::jobs::training::EpochRecord;
@@ -22,7 +22,7 @@ pub struct ModelReport {
 }
 
 /// The serving model's facts, or `None` before the first model.
-pub async fn current(pool: &SqlitePool, models: &ModelSlot) -> anyhow::Result<Option<ModelReport>> {
+pub async fn current(pool: &Db, models: &ModelSlot) -> anyhow::Result<Option<ModelReport>> {
     let Some(serving) = models.current() else {
         return Ok(None);
     };

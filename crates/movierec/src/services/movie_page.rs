@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use sqlx::SqlitePool;
+use crate::store::Db;
 
 use crate::domain::{MovieId, Stars};
 use crate::jobs::ModelSlot;
@@ -45,7 +45,7 @@ pub struct MoviePageView {
 /// The movie, what the providers added to it, and the viewer's rating (read, never
 /// fetched: the page fetches). `None` when there is no such movie.
 pub async fn facts(
-    pool: &SqlitePool,
+    pool: &Db,
     id: MovieId,
     viewer: Option<i64>,
 ) -> sqlx::Result<Option<MovieFacts>> {
@@ -70,7 +70,7 @@ pub async fn facts(
 /// [`enrichment`](crate::services::enrichment)), then (for a logged-in viewer) their ratings
 /// and their lists, then the similar movies' titles. `None` when there is no such movie.
 pub async fn page(
-    pool: &SqlitePool,
+    pool: &Db,
     models: &ModelSlot,
     providers: &Providers,
     id: MovieId,
@@ -144,7 +144,7 @@ mod tests {
         ServingModel::new(1, model.unwrap())
     }
 
-    async fn rate(pool: &SqlitePool, user: i64, id: i64, stars: &str) {
+    async fn rate(pool: &Db, user: i64, id: i64, stars: &str) {
         let stars = Stars::parse(stars).unwrap();
         assert!(
             store::ratings::upsert(pool, user, movie(id), stars)

@@ -1,6 +1,6 @@
 //! Rating a movie: the rating itself and what it settles on the user's lists.
 
-use sqlx::SqlitePool;
+use crate::store::Db;
 
 use crate::domain::{MovieId, Stars};
 use crate::store;
@@ -16,7 +16,7 @@ pub struct Rated {
 /// Sets a user's rating of a movie and takes the movie off their watchlist. `None`, changing
 /// nothing, when the movie does not exist.
 pub async fn rate(
-    pool: &SqlitePool,
+    pool: &Db,
     user_id: i64,
     movie: MovieId,
     stars: Stars,

@@ -20,10 +20,10 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::time::Instant;
 
+use crate::store::Db;
 use anyhow::{Context, bail};
 use movierec_engine::{Algorithm, ItemIdx, Model, NoProgress, Params, UserIdx};
 use serde::{Deserialize, Serialize};
-use sqlx::SqlitePool;
 
 use crate::importers::spark_factors::{self, FactorRow};
 use crate::jobs::training::HOLDOUT_FRACTION;
@@ -76,7 +76,7 @@ pub struct FactorsSummary {
 
 /// Writes the site's ratings for a Spark job into `out` (created if missing; it must be empty,
 /// so an earlier export is never mixed with this one).
-pub async fn export_ratings(pool: &SqlitePool, out: &Path) -> anyhow::Result<ExportSummary> {
+pub async fn export_ratings(pool: &Db, out: &Path) -> anyhow::Result<ExportSummary> {
     let created_at = store::now();
     let rows = store::ratings::all_for_training(pool)
         .await
@@ -187,7 +187,7 @@ fn write_csv(
 
 /// Adds the factors the Spark job wrote under `dir` to the export's baseline, measures the
 /// model on the export's held-out sample and stores it as the newest model.
-pub async fn import_factors(pool: &SqlitePool, dir: &Path) -> anyhow::Result<FactorsSummary> {
+pub async fn import_factors(pool: &Db, dir: &Path) -> anyhow::Result<FactorsSummary> {
     let started = Instant::now();
     let dir_owned = dir.to_owned();
     let assembled = tokio::task::spawn_blocking(move || assemble(&dir_owned))

@@ -1,6 +1,6 @@
 //! Loading the embedded catalog into the database.
 
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use crate::store::{Db, DbTx};
 
 use crate::domain::Stars;
 
@@ -34,7 +34,7 @@ pub struct CatalogRow {
 /// counting every movie would reload the catalog, and rewrite the critics' ratings, on
 /// every start after an import. Rows are upserted, so a newer catalog refreshes an older
 /// one in place and never touches users' ratings.
-pub async fn load(pool: &SqlitePool, critics: &[&str], rows: &[CatalogRow]) -> sqlx::Result<bool> {
+pub async fn load(pool: &Db, critics: &[&str], rows: &[CatalogRow]) -> sqlx::Result<bool> {
     let last_id = rows.iter().map(|r| r.id).max().unwrap_or(0);
     let present: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM movies WHERE id <= $1")
         .bind(last_id)
@@ -85,11 +85,12 @@ pub async fn load(pool: &SqlitePool, critics: &[&str], rows: &[CatalogRow]) -> s
             }
         }
     }
+    super::sync_id_sequence(&mut tx, "movies").await?;
     tx.commit().await?;
     Ok(true)
 }
 
-async fn upsert_movie(tx: &mut Transaction<'_, Sqlite>, row: &CatalogRow) -> sqlx::Result<()> {
+async fn upsert_movie(tx: &mut DbTx<'_>, row: &CatalogRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO movies (id, title, year, release_date, director, mpaa, runtime_min,
                              imdb_rating, imdb_votes, rotten_tomatoes, creative_type, source,
@@ -109,7 +110,7 @@ async fn upsert_movie(tx: &mut Transaction<'_, Sqlite>, row: &CatalogRow) -> sql
     .bind(&row.director)
     .bind(&row.mpaa)
     .bind(row.runtime_min)
-    .bind(row.imdb_rating)
+    .bind(super::NullableF64(row.imdb_rating))
     .bind(row.imdb_votes)
     .bind(row.rotten_tomatoes)
     .bind(&row.creative_type)
@@ -120,7 +121,7 @@ async fn upsert_movie(tx: &mut Transaction<'_, Sqlite>, row: &CatalogRow) -> sql
     .map(|_| ())
 }
 
-pub(crate) async fn critic_id(tx: &mut Transaction<'_, Sqlite>, name: &str) -> sqlx::Result<i64> {
+pub(crate) async fn critic_id(tx: &mut DbTx<'_>, name: &str) -> sqlx::Result<i64> {
     sqlx::query(
         "INSERT INTO users (username, username_lower, password_hash, kind, created_at)
          VALUES ($1, $2, NULL, 'critic', $3)

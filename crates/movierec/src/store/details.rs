@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::SqlitePool;
+use crate::store::Db;
 
 use crate::domain::{MovieId, Stars};
 
@@ -10,6 +10,7 @@ use crate::domain::{MovieId, Stars};
 #[derive(Debug, Clone, Default, PartialEq, sqlx::FromRow)]
 pub struct StoredDetails {
     /// Whether any provider knew the film.
+    #[sqlx(try_from = "super::Flag")]
     pub found: bool,
     pub plot: Option<String>,
     pub actors: Option<String>,
@@ -63,7 +64,7 @@ impl PosterRef {
 }
 
 /// The stored details, or `None` when the movie was never fetched.
-pub async fn find(pool: &SqlitePool, movie: MovieId) -> sqlx::Result<Option<StoredDetails>> {
+pub async fn find(pool: &Db, movie: MovieId) -> sqlx::Result<Option<StoredDetails>> {
     sqlx::query_as(
         "SELECT found, plot, actors, writers, language, country, metacritic, sources
          FROM movie_details WHERE movie_id = $1",
@@ -75,7 +76,7 @@ pub async fn find(pool: &SqlitePool, movie: MovieId) -> sqlx::Result<Option<Stor
 
 /// Writes the details, the movie's new ids and scores, the critics' ratings and the posters
 /// in one transaction: a failure leaves none of it.
-pub async fn save(pool: &SqlitePool, movie: MovieId, new: &NewDetails) -> sqlx::Result<()> {
+pub async fn save(pool: &Db, movie: MovieId, new: &NewDetails) -> sqlx::Result<()> {
     let id = movie.get();
     let now = super::now();
     let mut tx = super::begin_write(pool).await?;
@@ -121,7 +122,7 @@ pub async fn save(pool: &SqlitePool, movie: MovieId, new: &NewDetails) -> sqlx::
     .bind(new.tmdb_id)
     .bind(&new.director)
     .bind(new.runtime_min)
-    .bind(new.imdb_rating)
+    .bind(super::NullableF64(new.imdb_rating))
     .bind(new.imdb_votes)
     .bind(new.rotten_tomatoes)
     .execute(&mut *tx)
@@ -165,7 +166,7 @@ pub async fn save(pool: &SqlitePool, movie: MovieId, new: &NewDetails) -> sqlx::
 
 /// A movie's poster at one size.
 pub async fn poster(
-    pool: &SqlitePool,
+    pool: &Db,
     movie: MovieId,
     size: crate::providers::poster::PosterSize,
 ) -> sqlx::Result<Option<PosterRef>> {
@@ -177,18 +178,16 @@ pub async fn poster(
 }
 
 /// The card-size posters of these movies, by movie id.
-pub async fn card_posters(
-    pool: &SqlitePool,
-    movies: &[i64],
-) -> sqlx::Result<HashMap<i64, PosterRef>> {
+pub async fn card_posters(pool: &Db, movies: &[i64]) -> sqlx::Result<HashMap<i64, PosterRef>> {
     if movies.is_empty() {
         return Ok(HashMap::new());
     }
     let ids = serde_json::to_string(movies).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(&format!(
         "SELECT movie_id, hash, width, height FROM posters
-         WHERE size = 'card' AND movie_id IN (SELECT value FROM json_each($1))",
-    )
+         WHERE size = 'card' AND movie_id IN ({})",
+        super::Backend::of(pool).json_integers("$1")
+    ))
     .bind(ids)
     .fetch_all(pool)
     .await?;
@@ -208,7 +207,7 @@ pub async fn card_posters(
 }
 
 /// A poster's JPEG bytes by its hash.
-pub async fn poster_bytes(pool: &SqlitePool, hash: &str) -> sqlx::Result<Option<Vec<u8>>> {
+pub async fn poster_bytes(pool: &Db, hash: &str) -> sqlx::Result<Option<Vec<u8>>> {
     sqlx::query_scalar("SELECT bytes FROM posters WHERE hash = $1 LIMIT 1")
         .bind(hash)
         .fetch_optional(pool)
@@ -217,7 +216,7 @@ pub async fn poster_bytes(pool: &SqlitePool, hash: &str) -> sqlx::Result<Option<
 
 /// Movies without details, the most rated (by anyone: users, community raters, critics)
 /// and then the most recommended by popularity first: what visitors see most.
-pub async fn most_seen_without_details(pool: &SqlitePool, limit: i64) -> sqlx::Result<Vec<i64>> {
+pub async fn most_seen_without_details(pool: &Db, limit: i64) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar(
         "SELECT m.id FROM movies m
          LEFT JOIN ratings r ON r.movie_id = m.id
@@ -232,7 +231,7 @@ pub async fn most_seen_without_details(pool: &SqlitePool, limit: i64) -> sqlx::R
 }
 
 /// When a provider may be asked again (epoch seconds), if it is paused.
-pub async fn paused_until(pool: &SqlitePool, provider: &str) -> sqlx::Result<Option<i64>> {
+pub async fn paused_until(pool: &Db, provider: &str) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar("SELECT paused_until FROM provider_state WHERE provider = $1")
         .bind(provider)
         .fetch_optional(pool)
@@ -240,12 +239,7 @@ pub async fn paused_until(pool: &SqlitePool, provider: &str) -> sqlx::Result<Opt
 }
 
 /// Pauses a provider until `until` (epoch seconds), e.g. the next day after OMDb's limit.
-pub async fn pause(
-    pool: &SqlitePool,
-    provider: &str,
-    until: i64,
-    reason: &str,
-) -> sqlx::Result<()> {
+pub async fn pause(pool: &Db, provider: &str, until: i64, reason: &str) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO provider_state (provider, paused_until, reason) VALUES ($1, $2, $3)
          ON CONFLICT (provider) DO UPDATE SET
@@ -273,7 +267,7 @@ pub struct ProviderMovie {
 
 /// The movie that has one of these ids, if any.
 pub async fn find_by_provider_ids(
-    pool: &SqlitePool,
+    pool: &Db,
     imdb_id: Option<&str>,
     tmdb_id: Option<i64>,
 ) -> sqlx::Result<Option<i64>> {
@@ -291,7 +285,7 @@ pub async fn find_by_provider_ids(
 /// Adds a provider's film to the catalog unless a movie has its IMDb or TMDB id already;
 /// returns the movie's id either way. Two requests adding the same film at once end with
 /// one movie: the ids' unique indexes refuse the second insert, which then finds the first.
-pub async fn add_movie(pool: &SqlitePool, movie: &ProviderMovie) -> sqlx::Result<i64> {
+pub async fn add_movie(pool: &Db, movie: &ProviderMovie) -> sqlx::Result<i64> {
     let ids = (movie.imdb_id.as_deref(), movie.tmdb_id);
     if let Some(id) = find_by_provider_ids(pool, ids.0, ids.1).await? {
         return Ok(id);

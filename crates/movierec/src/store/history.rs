@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::{SqliteConnection, SqlitePool};
+use crate::store::{Db, DbConn};
 
 /// A movie as matching sees it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -19,13 +19,14 @@ pub struct MatchMovie {
 
 /// The movies with these IMDb ids, by id.
 pub async fn movies_by_imdb(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     imdb_ids: &[String],
 ) -> sqlx::Result<HashMap<String, i64>> {
     let json = serde_json::to_string(imdb_ids).unwrap_or_else(|_| "[]".into());
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT imdb_id, id FROM movies WHERE imdb_id IN (SELECT value FROM json_each($1))",
-    )
+    let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT imdb_id, id FROM movies WHERE imdb_id IN ({})",
+        super::Backend::of_conn(conn).json_strings("$1")
+    ))
     .bind(json)
     .fetch_all(conn)
     .await?;
@@ -34,13 +35,14 @@ pub async fn movies_by_imdb(
 
 /// The movies with these TMDB ids, by id.
 pub async fn movies_by_tmdb(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     tmdb_ids: &[i64],
 ) -> sqlx::Result<HashMap<i64, i64>> {
     let json = serde_json::to_string(tmdb_ids).unwrap_or_else(|_| "[]".into());
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT tmdb_id, id FROM movies WHERE tmdb_id IN (SELECT value FROM json_each($1))",
-    )
+    let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT tmdb_id, id FROM movies WHERE tmdb_id IN ({})",
+        super::Backend::of_conn(conn).json_integers("$1")
+    ))
     .bind(json)
     .fetch_all(conn)
     .await?;
@@ -51,22 +53,38 @@ pub async fn movies_by_tmdb(
 /// released from `year_from` to `year_to` when given, shortest titles first. The trigram
 /// index answers the containment; the caller keeps the exact titles.
 pub async fn titles_containing(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     phrase: &str,
     years: Option<(i64, i64)>,
     limit: i64,
 ) -> sqlx::Result<Vec<MatchMovie>> {
-    // A phrase in double quotes is one FTS5 string; folded titles hold no quotes, but a
-    // doubled quote is how FTS5 escapes one anyway.
-    let expression = format!("\"{}\"", phrase.replace('"', "\"\""));
-    sqlx::query_as(
+    let (expression, test) = match super::Backend::of_conn(conn) {
+        // A phrase in double quotes is one FTS5 string; folded titles hold no quotes, but a
+        // doubled quote is how FTS5 escapes one anyway.
+        super::Backend::Sqlite => (
+            format!("\"{}\"", phrase.replace('"', "\"\"")),
+            "movie_search MATCH $1",
+        ),
+        // The trigram index answers LIKE; folded titles hold no LIKE wildcards, escaped anyway.
+        super::Backend::Postgres => (
+            format!(
+                "%{}%",
+                phrase
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            ),
+            "s.search_title LIKE $1",
+        ),
+    };
+    sqlx::query_as(&format!(
         "SELECT m.id, m.title, s.search_title, m.year, m.imdb_id, m.tmdb_id
          FROM movie_search s JOIN movies m ON m.id = s.rowid
-         WHERE movie_search MATCH $1
+         WHERE {test}
            AND ($2 IS NULL OR (m.year >= $2 AND m.year <= $3))
          ORDER BY length(s.search_title), m.id
-         LIMIT $4",
-    )
+         LIMIT $4"
+    ))
     .bind(expression)
     .bind(years.map(|y| y.0))
     .bind(years.map(|y| y.1))
@@ -76,10 +94,7 @@ pub async fn titles_containing(
 }
 
 /// A user's ratings: movie → (stars, when given: the file's date or the last change here).
-pub async fn ratings_of(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-) -> sqlx::Result<HashMap<i64, (f64, i64)>> {
+pub async fn ratings_of(conn: &mut DbConn, user_id: i64) -> sqlx::Result<HashMap<i64, (f64, i64)>> {
     let rows: Vec<(i64, f64, i64)> = sqlx::query_as(
         "SELECT movie_id, rating, COALESCE(rated_at, updated_at) FROM ratings WHERE user_id = $1",
     )
@@ -91,7 +106,7 @@ pub async fn ratings_of(
 
 /// The movie ids of a user's seen marks and of the watchlist.
 pub async fn seen_and_watchlist(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     user_id: i64,
 ) -> sqlx::Result<(Vec<i64>, Vec<i64>)> {
     let rows: Vec<(i64, i64)> = sqlx::query_as(
@@ -111,7 +126,7 @@ pub async fn seen_and_watchlist(
 
 /// Sets an imported rating: `rated_at` is the file's date, `updated_at` now.
 pub async fn put_rating(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     user_id: i64,
     movie_id: i64,
     stars: f64,
@@ -136,7 +151,7 @@ pub async fn put_rating(
 }
 
 pub async fn mark_seen(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     user_id: i64,
     movie_id: i64,
     watched_at: Option<i64>,
@@ -157,7 +172,7 @@ pub async fn mark_seen(
 
 /// Puts a movie on the watchlist, listed at `listed_at`.
 pub async fn add_to_watchlist(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     user_id: i64,
     movie_id: i64,
     listed_at: i64,
@@ -175,10 +190,7 @@ pub async fn add_to_watchlist(
 }
 
 /// A user's hand matches: title key → movie.
-pub async fn hand_matches(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-) -> sqlx::Result<HashMap<String, i64>> {
+pub async fn hand_matches(conn: &mut DbConn, user_id: i64) -> sqlx::Result<HashMap<String, i64>> {
     let rows: Vec<(String, i64)> =
         sqlx::query_as("SELECT title_key, movie_id FROM import_matches WHERE user_id = $1")
             .bind(user_id)
@@ -188,7 +200,7 @@ pub async fn hand_matches(
 }
 
 pub async fn remember_match(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     user_id: i64,
     title_key: &str,
     movie_id: i64,
@@ -207,7 +219,7 @@ pub async fn remember_match(
     .map(|_| ())
 }
 
-pub async fn movie_exists(conn: &mut SqliteConnection, movie_id: i64) -> sqlx::Result<bool> {
+pub async fn movie_exists(conn: &mut DbConn, movie_id: i64) -> sqlx::Result<bool> {
     let found: Option<i64> = sqlx::query_scalar("SELECT id FROM movies WHERE id = $1")
         .bind(movie_id)
         .fetch_optional(conn)
@@ -228,7 +240,7 @@ pub struct Upload {
 
 /// Keeps an upload until it is applied; a user's earlier uploads never applied go.
 pub async fn save_upload(
-    pool: &SqlitePool,
+    pool: &Db,
     user_id: i64,
     file_name: &str,
     data: &[u8],
@@ -255,7 +267,7 @@ pub async fn save_upload(
 }
 
 /// A user's upload; `None` when it is not theirs or does not exist.
-pub async fn upload(pool: &SqlitePool, user_id: i64, id: i64) -> sqlx::Result<Option<Upload>> {
+pub async fn upload(pool: &Db, user_id: i64, id: i64) -> sqlx::Result<Option<Upload>> {
     sqlx::query_as(
         "SELECT id, file_name, data, conflicts, report, applied_at
          FROM history_imports WHERE id = $1 AND user_id = $2",
@@ -268,7 +280,7 @@ pub async fn upload(pool: &SqlitePool, user_id: i64, id: i64) -> sqlx::Result<Op
 
 /// Records an applied import: its report and conflict choice; the file is dropped.
 pub async fn record_applied(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     user_id: i64,
     id: Option<i64>,
     file_name: &str,
@@ -293,13 +305,14 @@ pub async fn record_applied(
             sqlx::query_scalar(
                 "INSERT INTO history_imports
                  (user_id, file_name, data, conflicts, report, created_at, applied_at)
-             VALUES ($1, $2, x'', $3, $4, $5, $5) RETURNING id",
+             VALUES ($1, $2, $6, $3, $4, $5, $5) RETURNING id",
             )
             .bind(user_id)
             .bind(file_name)
             .bind(conflicts)
             .bind(report)
             .bind(now)
+            .bind(Vec::<u8>::new())
             .fetch_one(conn)
             .await
         }
@@ -308,7 +321,7 @@ pub async fn record_applied(
 
 /// Replaces the report of an applied import.
 pub async fn update_report(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     user_id: i64,
     id: i64,
     report: &str,
@@ -337,7 +350,7 @@ pub struct ExportRow {
 
 /// A user's ratings, seen marks and watchlist, in that order, each by title. A rated film's
 /// seen mark is left out: the rating says it was seen.
-pub async fn export(pool: &SqlitePool, user_id: i64) -> sqlx::Result<Vec<ExportRow>> {
+pub async fn export(pool: &Db, user_id: i64) -> sqlx::Result<Vec<ExportRow>> {
     sqlx::query_as(
         "SELECT 0 AS list, m.imdb_id, m.tmdb_id, m.title, m.year, r.rating,
                 COALESCE(r.rated_at, r.updated_at) AS date, m.id

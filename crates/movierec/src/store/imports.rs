@@ -1,6 +1,6 @@
 //! The statements of the data set imports, all run on the import's one transaction.
 
-use sqlx::SqliteConnection;
+use crate::store::DbConn;
 
 /// A movie already in the database, as matching sees it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -13,7 +13,7 @@ pub struct KnownMovie {
     pub movielens_id: Option<i64>,
 }
 
-pub async fn known_movies(conn: &mut SqliteConnection) -> sqlx::Result<Vec<KnownMovie>> {
+pub async fn known_movies(conn: &mut DbConn) -> sqlx::Result<Vec<KnownMovie>> {
     sqlx::query_as("SELECT id, title, year, imdb_id, tmdb_id, movielens_id FROM movies")
         .fetch_all(conn)
         .await
@@ -21,7 +21,7 @@ pub async fn known_movies(conn: &mut SqliteConnection) -> sqlx::Result<Vec<Known
 
 /// Fills the ids a movie does not have yet; ids it has are kept.
 pub async fn fill_ids(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     id: i64,
     imdb_id: Option<&str>,
     tmdb_id: Option<i64>,
@@ -43,7 +43,7 @@ pub async fn fill_ids(
 
 /// A movie new to the catalog, with its entry in the title search index; returns its id.
 pub async fn insert_movie(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     title: &str,
     year: Option<i64>,
     imdb_id: Option<&str>,
@@ -67,7 +67,7 @@ pub async fn insert_movie(
 }
 
 /// The id of the genre named `name`, created if missing.
-pub async fn genre_id(conn: &mut SqliteConnection, name: &str) -> sqlx::Result<i64> {
+pub async fn genre_id(conn: &mut DbConn, name: &str) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO genres (name) VALUES ($1)
          ON CONFLICT (name) DO UPDATE SET name = excluded.name
@@ -78,11 +78,7 @@ pub async fn genre_id(conn: &mut SqliteConnection, name: &str) -> sqlx::Result<i
     .await
 }
 
-pub async fn add_genre(
-    conn: &mut SqliteConnection,
-    movie_id: i64,
-    genre_id: i64,
-) -> sqlx::Result<()> {
+pub async fn add_genre(conn: &mut DbConn, movie_id: i64, genre_id: i64) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO movie_genres (movie_id, genre_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
@@ -94,7 +90,7 @@ pub async fn add_genre(
 }
 
 /// The community raters already in the database: (account id, username).
-pub async fn community_raters(conn: &mut SqliteConnection) -> sqlx::Result<Vec<(i64, String)>> {
+pub async fn community_raters(conn: &mut DbConn) -> sqlx::Result<Vec<(i64, String)>> {
     sqlx::query_as("SELECT id, username FROM users WHERE kind = 'community'")
         .fetch_all(conn)
         .await
@@ -102,7 +98,7 @@ pub async fn community_raters(conn: &mut SqliteConnection) -> sqlx::Result<Vec<(
 
 /// A community rater: no password, so the account can never log in. Returns its id.
 pub async fn insert_community_rater(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     username: &str,
     now: i64,
 ) -> sqlx::Result<i64> {
@@ -120,7 +116,11 @@ pub async fn insert_community_rater(
 /// Gives this connection a page cache of `mib` MiB. An import of tens of millions of ratings
 /// inserts into the by-movie index in random order; with the index in memory each insert
 /// is a memory operation instead of a read of a page from disk.
-pub async fn set_cache_size(conn: &mut SqliteConnection, mib: u32) -> sqlx::Result<()> {
+/// PostgreSQL sizes its shared buffers server-wide, so there this does nothing.
+pub async fn set_cache_size(conn: &mut DbConn, mib: u32) -> sqlx::Result<()> {
+    if super::Backend::of_conn(conn) == super::Backend::Postgres {
+        return Ok(());
+    }
     // A negative cache_size is in KiB.
     sqlx::query(&format!("PRAGMA cache_size = -{}", u64::from(mib) * 1024))
         .execute(conn)
@@ -145,7 +145,7 @@ pub struct RatingRow {
 
 /// Upserts up to [`RATINGS_PER_STATEMENT`] ratings in one statement; a rating already
 /// stored with the same stars is left alone, time included, so a re-run writes nothing.
-pub async fn upsert_ratings(conn: &mut SqliteConnection, rows: &[RatingRow]) -> sqlx::Result<()> {
+pub async fn upsert_ratings(conn: &mut DbConn, rows: &[RatingRow]) -> sqlx::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -191,14 +191,15 @@ pub struct CatalogFilm {
 }
 
 /// Every movie, with the fields an IMDb import may change.
-pub async fn catalog_films(conn: &mut SqliteConnection) -> sqlx::Result<Vec<CatalogFilm>> {
-    sqlx::query_as(
+pub async fn catalog_films(conn: &mut DbConn) -> sqlx::Result<Vec<CatalogFilm>> {
+    let genres = super::Backend::of_conn(conn).json_array_agg("g.name");
+    sqlx::query_as(&format!(
         "SELECT m.id, m.title, m.original_title, m.year, m.runtime_min, m.director, m.imdb_id,
                 m.imdb_rating, m.imdb_votes,
-                (SELECT json_group_array(g.name) FROM movie_genres mg
+                (SELECT {genres} FROM movie_genres mg
                  JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id = m.id) AS genres
-         FROM movies m",
-    )
+         FROM movies m"
+    ))
     .fetch_all(conn)
     .await
 }
@@ -219,11 +220,7 @@ pub struct ImdbFields {
 }
 
 /// Writes IMDb's fields over movie `id`, its IMDb id included.
-pub async fn update_film(
-    conn: &mut SqliteConnection,
-    id: i64,
-    fields: &ImdbFields,
-) -> sqlx::Result<()> {
+pub async fn update_film(conn: &mut DbConn, id: i64, fields: &ImdbFields) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE movies SET imdb_id = $2, title = $3, original_title = $4, year = $5,
                            runtime_min = $6, director = COALESCE($7, director),
@@ -246,7 +243,7 @@ pub async fn update_film(
 
 /// A film new to the catalog, with its entry in the title search index; returns its id.
 pub async fn insert_film(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     fields: &ImdbFields,
     search_title: &str,
 ) -> sqlx::Result<i64> {
@@ -270,11 +267,7 @@ pub async fn insert_film(
 }
 
 /// Replaces a movie's entry in the title search index.
-pub async fn set_search_title(
-    conn: &mut SqliteConnection,
-    id: i64,
-    search_title: &str,
-) -> sqlx::Result<()> {
+pub async fn set_search_title(conn: &mut DbConn, id: i64, search_title: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM movie_search WHERE rowid = $1")
         .bind(id)
         .execute(&mut *conn)
@@ -284,7 +277,7 @@ pub async fn set_search_title(
 
 /// A new movie's entry in the title search index.
 pub(super) async fn insert_search_title(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     id: i64,
     search_title: &str,
 ) -> sqlx::Result<()> {
@@ -297,11 +290,7 @@ pub(super) async fn insert_search_title(
 }
 
 /// Makes `genre_ids` the movie's genres, and only those.
-pub async fn set_genres(
-    conn: &mut SqliteConnection,
-    movie_id: i64,
-    genre_ids: &[i64],
-) -> sqlx::Result<()> {
+pub async fn set_genres(conn: &mut DbConn, movie_id: i64, genre_ids: &[i64]) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM movie_genres WHERE movie_id = $1")
         .bind(movie_id)
         .execute(&mut *conn)
@@ -313,7 +302,7 @@ pub async fn set_genres(
 }
 
 /// The community raters' average and count per movie, as stored: (movie, average, count).
-pub async fn community_averages(conn: &mut SqliteConnection) -> sqlx::Result<Vec<(i64, f64, i64)>> {
+pub async fn community_averages(conn: &mut DbConn) -> sqlx::Result<Vec<(i64, f64, i64)>> {
     sqlx::query_as(
         "SELECT id, community_rating, community_votes FROM movies
           WHERE community_votes IS NOT NULL",
@@ -324,13 +313,13 @@ pub async fn community_averages(conn: &mut SqliteConnection) -> sqlx::Result<Vec
 
 /// Stores a movie's community average; `None` clears it.
 pub async fn set_community_average(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     movie_id: i64,
     average: Option<(f64, i64)>,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE movies SET community_rating = $2, community_votes = $3 WHERE id = $1")
         .bind(movie_id)
-        .bind(average.map(|a| a.0))
+        .bind(super::NullableF64(average.map(|a| a.0)))
         .bind(average.map(|a| a.1))
         .execute(conn)
         .await
@@ -353,10 +342,7 @@ pub struct CatalogSource {
 }
 
 /// Records what a source brought, replacing the record of an earlier import of it.
-pub async fn record_source(
-    conn: &mut SqliteConnection,
-    source: &CatalogSource,
-) -> sqlx::Result<()> {
+pub async fn record_source(conn: &mut DbConn, source: &CatalogSource) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO catalog_sources (kind, name, data_date, imported_at, movies, ratings, raters)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -377,7 +363,7 @@ pub async fn record_source(
 }
 
 /// Every recorded source: the embedded catalog first, then by kind and name.
-pub async fn catalog_sources(pool: &sqlx::SqlitePool) -> sqlx::Result<Vec<CatalogSource>> {
+pub async fn catalog_sources(pool: &crate::store::Db) -> sqlx::Result<Vec<CatalogSource>> {
     sqlx::query_as(
         "SELECT kind, name, data_date, imported_at, movies, ratings, raters FROM catalog_sources
           ORDER BY kind <> 'embedded', kind, name",
@@ -388,7 +374,7 @@ pub async fn catalog_sources(pool: &sqlx::SqlitePool) -> sqlx::Result<Vec<Catalo
 
 /// Records the embedded catalog as a source once; later starts leave the record alone.
 pub async fn record_embedded(
-    pool: &sqlx::SqlitePool,
+    pool: &crate::store::Db,
     name: &str,
     movies: i64,
     now: i64,

@@ -4,6 +4,7 @@
 //! `ON CONFLICT`, integer epoch seconds) so a second backend stays a small step.
 
 pub mod catalog;
+pub mod copy;
 pub mod details;
 pub mod devices;
 pub mod history;
@@ -15,70 +16,247 @@ pub mod movies;
 pub mod ratings;
 pub mod recommendations;
 pub mod registrations;
+pub mod sessions;
 pub mod settings;
 pub mod throttle;
 pub mod users;
 
 use std::str::FromStr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::sqlite::SqliteConnectOptions;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+/// The app's connection pool: SQLite or PostgreSQL, chosen by the database URL.
+pub type Db = sqlx::AnyPool;
+/// One connection of [`Db`].
+pub type DbConn = sqlx::AnyConnection;
+/// A transaction on [`Db`].
+pub type DbTx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
-/// Opens the database named by `database_url`, creating the file and its directory if
-/// needed, and brings the schema up to date.
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The two databases the app runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names, or an error naming the URLs that work.
+    pub fn of_url(database_url: &str) -> anyhow::Result<Self> {
+        if database_url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if database_url.starts_with("postgres:") || database_url.starts_with("postgresql:") {
+            Ok(Self::Postgres)
+        } else {
+            anyhow::bail!(
+                "unsupported database URL {database_url:?}: give sqlite://PATH or postgres://HOST/DATABASE"
+            )
+        }
+    }
+
+    /// The backend `pool` talks to.
+    pub fn of(pool: &Db) -> Self {
+        match pool.connect_options().database_url.scheme() {
+            "sqlite" => Self::Sqlite,
+            _ => Self::Postgres,
+        }
+    }
+
+    /// The backend `conn` talks to.
+    pub fn of_conn(conn: &DbConn) -> Self {
+        if conn.backend_name() == "SQLite" {
+            Self::Sqlite
+        } else {
+            Self::Postgres
+        }
+    }
+
+    /// A subquery giving the integers of the JSON array bound as `param` (one statement for
+    /// any number of ids), as its column `value`.
+    pub fn json_integers(self, param: &str) -> String {
+        match self {
+            Self::Sqlite => format!("SELECT value FROM json_each({param})"),
+            Self::Postgres => {
+                format!("SELECT value::BIGINT FROM json_array_elements_text({param}::JSON)")
+            }
+        }
+    }
+
+    /// A subquery giving the strings of the JSON array bound as `param`, as its column `value`.
+    pub fn json_strings(self, param: &str) -> String {
+        match self {
+            Self::Sqlite => format!("SELECT value FROM json_each({param})"),
+            Self::Postgres => format!("SELECT value FROM json_array_elements_text({param}::JSON)"),
+        }
+    }
+
+    /// An aggregate giving `expr` over the group as the text of a JSON array (`[]` when empty).
+    pub fn json_array_agg(self, expr: &str) -> String {
+        match self {
+            Self::Sqlite => format!("json_group_array({expr})"),
+            Self::Postgres => format!("COALESCE(json_agg({expr})::TEXT, '[]')"),
+        }
+    }
+}
+
+/// A truth value read from either backend: PostgreSQL answers a comparison or `EXISTS` with
+/// a boolean, SQLite with the integer 0 or 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl From<Flag> for bool {
+    fn from(flag: Flag) -> Self {
+        flag.0
+    }
+}
+
+impl sqlx::Type<sqlx::Any> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <bool as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <bool as sqlx::Type<sqlx::Any>>::compatible(ty)
+            || <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        match <i64 as sqlx::Decode<sqlx::Any>>::decode(value.clone()) {
+            Ok(n) => Ok(Self(n != 0)),
+            Err(_) => <bool as sqlx::Decode<sqlx::Any>>::decode(value).map(Self),
+        }
+    }
+}
+
+/// A float parameter that may be NULL. Bind this, not an `Option<f64>`: sqlx's generic driver
+/// declares a NULL `f64` to PostgreSQL as a 4-byte float and a present one as 8 bytes, so a
+/// cached statement first run with a NULL then fails on a value. This declares both as 8.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NullableF64(pub Option<f64>);
+
+impl sqlx::Type<sqlx::Any> for NullableF64 {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <f64 as sqlx::Type<sqlx::Any>>::type_info()
+    }
+}
+
+impl<'q> sqlx::Encode<'q, sqlx::Any> for NullableF64 {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        match self.0 {
+            Some(x) => <f64 as sqlx::Encode<sqlx::Any>>::encode_by_ref(&x, buf),
+            // The driver maps a NULL `f32` to PostgreSQL's 8-byte float.
+            None => <Option<f32> as sqlx::Encode<sqlx::Any>>::encode_by_ref(&None, buf),
+        }
+    }
+}
+
+/// Sets the identity sequence of `table`'s `id` past its largest id, after rows were
+/// inserted with their ids given (the embedded catalog, a copied site), so the next row
+/// without one gets a free id. SQLite needs nothing: it takes the largest id plus one.
+pub async fn sync_id_sequence(conn: &mut DbConn, table: &str) -> sqlx::Result<()> {
+    if conn.backend_name() == "SQLite" {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
+                       COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+    );
+    sqlx::query(&sql).execute(conn).await?;
+    Ok(())
+}
+
 /// Starts a transaction that writes. SQLite's plain `BEGIN` defers taking the write lock, so
 /// a transaction that reads first fails at once (busy snapshot, no waiting) when another
 /// connection wrote meanwhile; `BEGIN IMMEDIATE` takes the lock up front and waits its turn.
-pub async fn begin_write(
-    pool: &sqlx::SqlitePool,
-) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-    pool.begin_with("BEGIN IMMEDIATE").await
+/// PostgreSQL's row locks and constraints do that job there, so a plain `BEGIN` suffices.
+pub async fn begin_write(pool: &Db) -> sqlx::Result<DbTx<'static>> {
+    match Backend::of(pool) {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => pool.begin().await,
+    }
 }
 
-pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
-    if !database_url.starts_with("sqlite:") {
-        anyhow::bail!(
-            "unsupported database URL {database_url:?}: only sqlite:// URLs are supported for now"
-        );
-    }
+/// Opens the database named by `database_url` (for SQLite creating the file and its
+/// directory if needed) and brings the schema up to date.
+pub async fn connect(database_url: &str) -> anyhow::Result<Db> {
+    install_default_drivers();
+    let pool = match Backend::of_url(database_url)? {
+        Backend::Sqlite => connect_sqlite(database_url).await?,
+        Backend::Postgres => AnyPoolOptions::new()
+            .max_connections(8)
+            .connect(database_url)
+            .await
+            .with_context(|| format!("cannot connect to database {database_url:?}"))?,
+    };
+    migrate(&pool).await?;
+    Ok(pool)
+}
+
+/// Each SQLite connection's settings: write-ahead logging (readers never wait for the
+/// writer), fsync at checkpoints only, foreign keys enforced, and five seconds' wait for
+/// the write lock.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000";
+
+async fn connect_sqlite(database_url: &str) -> anyhow::Result<Db> {
     let options = SqliteConnectOptions::from_str(database_url)
-        .with_context(|| format!("invalid database URL {database_url:?}"))?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
+        .with_context(|| format!("invalid database URL {database_url:?}"))?;
     if let Some(dir) = options.get_filename().parent()
         && !dir.as_os_str().is_empty()
     {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create database directory {}", dir.display()))?;
     }
-    let pool = SqlitePoolOptions::new()
+    // The generic pool takes its SQLite options from the URL alone: ask for the file to be
+    // created there, and set the rest on each new connection.
+    let url = if database_url.contains("mode=") {
+        database_url.to_owned()
+    } else if database_url.contains('?') {
+        format!("{database_url}&mode=rwc")
+    } else {
+        format!("{database_url}?mode=rwc")
+    };
+    AnyPoolOptions::new()
         .max_connections(8)
-        .connect_with(options)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::Executor::execute(&mut *conn, SQLITE_PRAGMAS).await?;
+                Ok(())
+            })
+        })
+        .connect(&url)
         .await
-        .with_context(|| format!("cannot open database {database_url:?}"))?;
-    migrate(&pool).await?;
-    Ok(pool)
+        .with_context(|| format!("cannot open database {database_url:?}"))
 }
 
-/// Applies the pending migrations on one connection with foreign keys off: SQLite's way to
-/// rebuild a table others refer to (a migration that must change a constraint), since the
-/// setting cannot change inside the transaction each migration runs in.
-async fn migrate(pool: &SqlitePool) -> anyhow::Result<()> {
+/// Applies the pending migrations. On SQLite it runs them on one connection with foreign
+/// keys off: SQLite's way to rebuild a table others refer to (a migration that must change a
+/// constraint), since the setting cannot change inside the transaction each migration runs in.
+async fn migrate(pool: &Db) -> anyhow::Result<()> {
     let mut conn = pool.acquire().await?;
-    sqlx::query("PRAGMA foreign_keys = OFF")
-        .execute(&mut *conn)
-        .await?;
-    let migrated = MIGRATOR.run(&mut *conn).await;
-    sqlx::query("PRAGMA foreign_keys = ON")
-        .execute(&mut *conn)
-        .await?;
+    let migrated = match Backend::of(pool) {
+        Backend::Sqlite => {
+            sqlx::query("PRAGMA foreign_keys = OFF")
+                .execute(&mut *conn)
+                .await?;
+            let migrated = SQLITE_MIGRATOR.run(&mut *conn).await;
+            sqlx::query("PRAGMA foreign_keys = ON")
+                .execute(&mut *conn)
+                .await?;
+            migrated
+        }
+        Backend::Postgres => POSTGRES_MIGRATOR.run(&mut *conn).await,
+    };
     migrated.context("cannot apply database migrations")?;
     Ok(())
 }
@@ -93,8 +271,9 @@ pub fn now() -> i64 {
 /// A fresh database for the store's unit tests.
 #[cfg(test)]
 pub(crate) mod test_db {
-    use sqlx::SqlitePool;
     use tempfile::TempDir;
+
+    use super::Db;
 
     use super::catalog::{CatalogRow, load};
     use crate::domain::{MovieId, Stars};
@@ -105,7 +284,7 @@ pub(crate) mod test_db {
     /// A migrated database in a temporary directory (kept alive by the returned guard) with
     /// movies `1..=movies`, titled "Movie 01"…, in genre "Drama" and, for even ids, also
     /// "Comedy", each rated 5 stars by [`CRITIC`].
-    pub async fn with_movies(movies: i64) -> (TempDir, SqlitePool) {
+    pub async fn with_movies(movies: i64) -> (TempDir, Db) {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
         let pool = super::connect(&url).await.expect("database opens");
@@ -139,7 +318,7 @@ pub(crate) mod test_db {
     }
 
     /// A regular account; returns its id.
-    pub async fn user(pool: &SqlitePool, name: &str) -> i64 {
+    pub async fn user(pool: &Db, name: &str) -> i64 {
         super::users::create(
             pool,
             name,
@@ -163,6 +342,7 @@ pub(crate) mod test_db {
 mod tests {
     use std::str::FromStr;
 
+    use sqlx::SqlitePool;
     use sqlx::sqlite::SqliteConnectOptions;
 
     use super::*;
@@ -179,7 +359,7 @@ mod tests {
             .foreign_keys(true);
         let old = SqlitePool::connect_with(options).await.unwrap();
         let mut before = sqlx::migrate::Migrator {
-            migrations: MIGRATOR.migrations.clone(),
+            migrations: SQLITE_MIGRATOR.migrations.clone(),
             ..sqlx::migrate::Migrator::DEFAULT
         };
         before.migrations = before

@@ -1,6 +1,6 @@
 //! Trained models: stored as the engine's model file with what the Model page shows.
 
-use sqlx::SqlitePool;
+use crate::store::Db;
 
 /// How many models are kept; older ones are deleted when a new one is stored.
 pub const KEEP: i64 = 5;
@@ -38,7 +38,7 @@ pub struct ModelInfo {
 
 /// Stores a model and prunes all but the newest [`KEEP`], in one transaction. Returns its
 /// version (the row id).
-pub async fn insert(pool: &SqlitePool, model: &NewModel) -> sqlx::Result<i64> {
+pub async fn insert(pool: &Db, model: &NewModel) -> sqlx::Result<i64> {
     let mut tx = super::begin_write(pool).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO models (created_at, finished_at, fit_seconds, algorithm, params,
@@ -54,7 +54,7 @@ pub async fn insert(pool: &SqlitePool, model: &NewModel) -> sqlx::Result<i64> {
     .bind(model.n_ratings)
     .bind(model.n_users)
     .bind(model.n_items)
-    .bind(model.holdout_rmse)
+    .bind(super::NullableF64(model.holdout_rmse))
     .bind(&model.epochs_json)
     .bind(&model.data)
     .fetch_one(&mut *tx)
@@ -71,28 +71,28 @@ pub async fn insert(pool: &SqlitePool, model: &NewModel) -> sqlx::Result<i64> {
 }
 
 /// The newest version, if any model is stored.
-pub async fn latest_version(pool: &SqlitePool) -> sqlx::Result<Option<i64>> {
+pub async fn latest_version(pool: &Db) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar("SELECT MAX(id) FROM models")
         .fetch_one(pool)
         .await
 }
 
 /// Stored versions, newest first.
-pub async fn versions(pool: &SqlitePool) -> sqlx::Result<Vec<i64>> {
+pub async fn versions(pool: &Db) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar("SELECT id FROM models ORDER BY id DESC")
         .fetch_all(pool)
         .await
 }
 
 /// The model file of a version.
-pub async fn data(pool: &SqlitePool, version: i64) -> sqlx::Result<Option<Vec<u8>>> {
+pub async fn data(pool: &Db, version: i64) -> sqlx::Result<Option<Vec<u8>>> {
     sqlx::query_scalar("SELECT data FROM models WHERE id = $1")
         .bind(version)
         .fetch_optional(pool)
         .await
 }
 
-pub async fn info(pool: &SqlitePool, version: i64) -> sqlx::Result<Option<ModelInfo>> {
+pub async fn info(pool: &Db, version: i64) -> sqlx::Result<Option<ModelInfo>> {
     sqlx::query_as(
         "SELECT id, created_at, finished_at, fit_seconds, algorithm, params,
                 n_ratings, n_users, n_items, holdout_rmse, epochs

@@ -3,7 +3,7 @@
 //! FTS5 and the JSON aggregate are SQLite's own; on PostgreSQL these few statements
 //! would use pg_trgm and `json_agg`. The filter SQL is plain.
 
-use sqlx::SqlitePool;
+use crate::store::Db;
 
 use crate::domain::{PageNumber, SearchSort};
 
@@ -53,7 +53,7 @@ const FILTERS: &str = "($1 IS NULL OR m.id IN (SELECT mg.movie_id FROM movie_gen
 /// over one at a time from its worker thread, which for hundreds of rows took longer
 /// than the search itself.
 pub async fn candidates(
-    pool: &SqlitePool,
+    pool: &Db,
     fts_match: &str,
     filters: &Filters,
     limit: i64,
@@ -89,7 +89,7 @@ fn order_by(sort: SearchSort) -> &'static str {
 
 /// The ids of one page of the movies passing `filters`, in the order of `sort`.
 pub async fn browse(
-    pool: &SqlitePool,
+    pool: &Db,
     filters: &Filters,
     sort: SearchSort,
     page: PageNumber,
@@ -111,10 +111,11 @@ pub async fn browse(
 }
 
 /// The movies `ids` (search matches) in the order of `sort`; ids of no movie are dropped.
-pub async fn reorder(pool: &SqlitePool, ids: &[i64], sort: SearchSort) -> sqlx::Result<Vec<i64>> {
+pub async fn reorder(pool: &Db, ids: &[i64], sort: SearchSort) -> sqlx::Result<Vec<i64>> {
     let ids = serde_json::to_string(ids).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query_scalar(&format!(
-        "SELECT m.id FROM movies m WHERE m.id IN (SELECT value FROM json_each($1)) ORDER BY {}",
+        "SELECT m.id FROM movies m WHERE m.id IN ({}) ORDER BY {}",
+        super::Backend::of(pool).json_integers("$1"),
         order_by(sort)
     ))
     .bind(ids)
@@ -124,14 +125,14 @@ pub async fn reorder(pool: &SqlitePool, ids: &[i64], sort: SearchSort) -> sqlx::
 
 /// The movies with these ids, in the order given; ids of no movie are skipped. Meant
 /// for a page of results: one placeholder per id.
-pub async fn hits(pool: &SqlitePool, ids: &[i64]) -> sqlx::Result<Vec<Hit>> {
+pub async fn hits(pool: &Db, ids: &[i64]) -> sqlx::Result<Vec<Hit>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT m.id, m.title, m.year, m.imdb_rating, m.imdb_votes, m.imdb_id,
-                COALESCE((SELECT group_concat(g.name, ', ') FROM movie_genres mg
+                COALESCE((SELECT string_agg(g.name, ', ') FROM movie_genres mg
                           JOIN genres g ON g.id = mg.genre_id
                           WHERE mg.movie_id = m.id), '') AS genres
          FROM movies m WHERE m.id IN ({})",
@@ -146,7 +147,7 @@ pub async fn hits(pool: &SqlitePool, ids: &[i64]) -> sqlx::Result<Vec<Hit>> {
     Ok(found)
 }
 
-pub async fn count(pool: &SqlitePool, filters: &Filters) -> sqlx::Result<i64> {
+pub async fn count(pool: &Db, filters: &Filters) -> sqlx::Result<i64> {
     sqlx::query_scalar(&format!("SELECT COUNT(*) FROM movies m WHERE {FILTERS}"))
         .bind(&filters.genre)
         .bind(filters.year_from)
@@ -157,7 +158,7 @@ pub async fn count(pool: &SqlitePool, filters: &Filters) -> sqlx::Result<i64> {
 
 /// Every genre some movie has, alphabetically: once IMDb's import has replaced the embedded
 /// catalog's coarse genres with its finer ones, the coarse ones it emptied are not offered.
-pub async fn genres(pool: &SqlitePool) -> sqlx::Result<Vec<String>> {
+pub async fn genres(pool: &Db) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(
         "SELECT name FROM genres g
           WHERE EXISTS (SELECT 1 FROM movie_genres mg WHERE mg.genre_id = g.id)
@@ -168,14 +169,14 @@ pub async fn genres(pool: &SqlitePool) -> sqlx::Result<Vec<String>> {
 }
 
 /// Every movie's id and title, for building the index.
-pub async fn titles(pool: &SqlitePool) -> sqlx::Result<Vec<(i64, String)>> {
+pub async fn titles(pool: &Db) -> sqlx::Result<Vec<(i64, String)>> {
     sqlx::query_as("SELECT id, title FROM movies ORDER BY id")
         .fetch_all(pool)
         .await
 }
 
 /// Whether every movie, and nothing else, is in the index.
-pub async fn index_is_complete(pool: &SqlitePool) -> sqlx::Result<bool> {
+pub async fn index_is_complete(pool: &Db) -> sqlx::Result<bool> {
     sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM movie_search) = (SELECT COUNT(*) FROM movies)
             AND NOT EXISTS (SELECT 1 FROM movies m
@@ -183,10 +184,11 @@ pub async fn index_is_complete(pool: &SqlitePool) -> sqlx::Result<bool> {
     )
     .fetch_one(pool)
     .await
+    .map(|complete: super::Flag| complete.0)
 }
 
 /// Replaces the whole index with `entries` (movie id, indexed title) in one transaction.
-pub async fn replace_index(pool: &SqlitePool, entries: &[(i64, String)]) -> sqlx::Result<()> {
+pub async fn replace_index(pool: &Db, entries: &[(i64, String)]) -> sqlx::Result<()> {
     let mut tx = super::begin_write(pool).await?;
     sqlx::query("DELETE FROM movie_search")
         .execute(&mut *tx)

@@ -1,4 +1,4 @@
-use sqlx::SqlitePool;
+use crate::store::Db;
 
 use crate::domain::MovieId;
 
@@ -42,7 +42,7 @@ pub struct UserAverage {
     pub count: i64,
 }
 
-pub async fn find(pool: &SqlitePool, id: MovieId) -> sqlx::Result<Option<Movie>> {
+pub async fn find(pool: &Db, id: MovieId) -> sqlx::Result<Option<Movie>> {
     sqlx::query_as(
         "SELECT id, title, year, release_date, director, mpaa, runtime_min,
                 imdb_rating, imdb_votes, rotten_tomatoes, creative_type, source, distributor,
@@ -74,13 +74,13 @@ struct DetailsRow {
 }
 
 /// The movie's row, genres and users' average in one statement.
-pub async fn details(pool: &SqlitePool, id: MovieId) -> sqlx::Result<Option<MovieDetails>> {
-    let row: Option<DetailsRow> = sqlx::query_as(
+pub async fn details(pool: &Db, id: MovieId) -> sqlx::Result<Option<MovieDetails>> {
+    let row: Option<DetailsRow> = sqlx::query_as(&format!(
         "SELECT m.id, m.title, m.year, m.release_date, m.director, m.mpaa, m.runtime_min,
                 m.imdb_rating, m.imdb_votes, m.rotten_tomatoes, m.creative_type, m.source,
                 m.distributor, m.imdb_id, m.original_title, m.community_rating,
                 m.community_votes,
-                (SELECT json_group_array(g.name) FROM movie_genres mg
+                (SELECT {} FROM movie_genres mg
                  JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id = m.id) AS genres,
                 a.average, a.count
          FROM movies m,
@@ -88,7 +88,8 @@ pub async fn details(pool: &SqlitePool, id: MovieId) -> sqlx::Result<Option<Movi
                FROM ratings r JOIN users u ON u.id = r.user_id
                WHERE r.movie_id = $1 AND u.kind = 'user') a
          WHERE m.id = $1",
-    )
+        super::Backend::of(pool).json_array_agg("g.name")
+    ))
     .bind(id.get())
     .fetch_optional(pool)
     .await?;
@@ -109,14 +110,15 @@ pub async fn details(pool: &SqlitePool, id: MovieId) -> sqlx::Result<Option<Movi
 /// Movies rated by every critic account of the catalog (IMDb users and Rotten Tomatoes;
 /// at least two critics once Metacritic, which rates only fetched films, is there), best
 /// average first; ties go to the more voted.
-pub async fn top_rated_by_critics(pool: &SqlitePool, limit: i64) -> sqlx::Result<Vec<ScoredMovie>> {
+pub async fn top_rated_by_critics(pool: &Db, limit: i64) -> sqlx::Result<Vec<ScoredMovie>> {
     sqlx::query_as(
         "SELECT m.id, m.title, m.year, AVG(r.rating) AS score
          FROM movies m
          JOIN ratings r ON r.movie_id = m.id
          JOIN users u ON u.id = r.user_id AND u.kind = 'critic'
          GROUP BY m.id, m.title, m.year, m.imdb_votes
-         HAVING COUNT(*) >= MIN(2, (SELECT COUNT(*) FROM users WHERE kind = 'critic'))
+         HAVING COUNT(*) >= (SELECT CASE WHEN COUNT(*) < 2 THEN COUNT(*) ELSE 2 END
+                               FROM users WHERE kind = 'critic')
          ORDER BY score DESC, m.imdb_votes DESC, m.id
          LIMIT $1",
     )
@@ -125,7 +127,7 @@ pub async fn top_rated_by_critics(pool: &SqlitePool, limit: i64) -> sqlx::Result
     .await
 }
 
-pub async fn count(pool: &SqlitePool) -> sqlx::Result<i64> {
+pub async fn count(pool: &Db) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM movies")
         .fetch_one(pool)
         .await

@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use sqlx::SqlitePool;
+use crate::store::Db;
 
 use crate::domain::{MovieId, PageNumber, RatingSort, Stars};
 
@@ -17,12 +17,7 @@ pub struct RatedMovie {
 
 /// Sets a user's rating of a movie. Returns `false`, changing nothing, when the movie
 /// does not exist.
-pub async fn upsert(
-    pool: &SqlitePool,
-    user_id: i64,
-    movie: MovieId,
-    stars: Stars,
-) -> sqlx::Result<bool> {
+pub async fn upsert(pool: &Db, user_id: i64, movie: MovieId, stars: Stars) -> sqlx::Result<bool> {
     // A rating given here is dated by `updated_at`, so an imported file's date is dropped.
     // One statement, so SQLite takes the write lock up front and waits its busy timeout for
     // another writer (a model being stored). A read-then-write transaction would instead fail
@@ -44,7 +39,7 @@ pub async fn upsert(
 }
 
 /// Removes a rating; returns whether there was one.
-pub async fn delete(pool: &SqlitePool, user_id: i64, movie: MovieId) -> sqlx::Result<bool> {
+pub async fn delete(pool: &Db, user_id: i64, movie: MovieId) -> sqlx::Result<bool> {
     let done = sqlx::query("DELETE FROM ratings WHERE user_id = $1 AND movie_id = $2")
         .bind(user_id)
         .bind(movie.get())
@@ -53,7 +48,7 @@ pub async fn delete(pool: &SqlitePool, user_id: i64, movie: MovieId) -> sqlx::Re
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn find(pool: &SqlitePool, user_id: i64, movie: MovieId) -> sqlx::Result<Option<f64>> {
+pub async fn find(pool: &Db, user_id: i64, movie: MovieId) -> sqlx::Result<Option<f64>> {
     sqlx::query_scalar("SELECT rating FROM ratings WHERE user_id = $1 AND movie_id = $2")
         .bind(user_id)
         .bind(movie.get())
@@ -62,20 +57,17 @@ pub async fn find(pool: &SqlitePool, user_id: i64, movie: MovieId) -> sqlx::Resu
 }
 
 /// A user's ratings of the given movies, by movie id; unrated ones are absent.
-pub async fn of_movies(
-    pool: &SqlitePool,
-    user_id: i64,
-    movies: &[i64],
-) -> sqlx::Result<HashMap<i64, f64>> {
+pub async fn of_movies(pool: &Db, user_id: i64, movies: &[i64]) -> sqlx::Result<HashMap<i64, f64>> {
     if movies.is_empty() {
         return Ok(HashMap::new());
     }
     // The ids travel as one JSON array, so the statement is the same for any number of them.
     let ids = serde_json::to_string(movies).expect("integers serialize");
-    let rows: Vec<(i64, f64)> = sqlx::query_as(
+    let rows: Vec<(i64, f64)> = sqlx::query_as(&format!(
         "SELECT movie_id, rating FROM ratings
-         WHERE user_id = $1 AND movie_id IN (SELECT value FROM json_each($2))",
-    )
+         WHERE user_id = $1 AND movie_id IN ({})",
+        super::Backend::of(pool).json_integers("$2")
+    ))
     .bind(user_id)
     .bind(ids)
     .fetch_all(pool)
@@ -83,7 +75,7 @@ pub async fn of_movies(
     Ok(rows.into_iter().collect())
 }
 
-pub async fn count_for_user(pool: &SqlitePool, user_id: i64) -> sqlx::Result<i64> {
+pub async fn count_for_user(pool: &Db, user_id: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM ratings WHERE user_id = $1")
         .bind(user_id)
         .fetch_one(pool)
@@ -92,15 +84,15 @@ pub async fn count_for_user(pool: &SqlitePool, user_id: i64) -> sqlx::Result<i64
 
 /// Titles in library order: "The Godfather" under G. English articles only, as the catalog is
 /// English; case is ignored.
-const TITLE_ORDER: &str = "CASE
-        WHEN m.title LIKE 'the %' THEN substr(m.title, 5)
-        WHEN m.title LIKE 'an %' THEN substr(m.title, 4)
-        WHEN m.title LIKE 'a %' THEN substr(m.title, 3)
-        ELSE m.title END COLLATE NOCASE, m.year, m.id";
+const TITLE_ORDER: &str = "LOWER(CASE
+        WHEN LOWER(m.title) LIKE 'the %' THEN substr(m.title, 5)
+        WHEN LOWER(m.title) LIKE 'an %' THEN substr(m.title, 4)
+        WHEN LOWER(m.title) LIKE 'a %' THEN substr(m.title, 3)
+        ELSE m.title END), m.year, m.id";
 
 /// One page of a user's ratings with the movies' titles.
 pub async fn list_for_user(
-    pool: &SqlitePool,
+    pool: &Db,
     user_id: i64,
     sort: RatingSort,
     page: PageNumber,
@@ -136,21 +128,21 @@ pub struct TrainingRating {
 }
 
 /// Every rating, by users and critic accounts alike, in a stable order.
-pub async fn all_for_training(pool: &SqlitePool) -> sqlx::Result<Vec<TrainingRating>> {
+pub async fn all_for_training(pool: &Db) -> sqlx::Result<Vec<TrainingRating>> {
     sqlx::query_as("SELECT user_id, movie_id, rating FROM ratings ORDER BY user_id, movie_id")
         .fetch_all(pool)
         .await
 }
 
 /// Ratings added or changed after the second `since` (epoch seconds).
-pub async fn count_changed_after(pool: &SqlitePool, since: i64) -> sqlx::Result<i64> {
+pub async fn count_changed_after(pool: &Db, since: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM ratings WHERE updated_at > $1")
         .bind(since)
         .fetch_one(pool)
         .await
 }
 
-pub async fn count_all(pool: &SqlitePool) -> sqlx::Result<i64> {
+pub async fn count_all(pool: &Db) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM ratings")
         .fetch_one(pool)
         .await

@@ -1,7 +1,7 @@
 //! What the recommender reads: a user's ratings as pairs, short movie descriptions by id, and
 //! the candidates of the fallback and of onboarding.
 
-use sqlx::SqlitePool;
+use crate::store::Db;
 
 /// A movie as lists of picks show it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -22,7 +22,7 @@ pub struct FallbackPick {
 }
 
 /// Every `(movie id, stars)` of a user: one primary-key range read.
-pub async fn user_ratings(pool: &SqlitePool, user_id: i64) -> sqlx::Result<Vec<(i64, f64)>> {
+pub async fn user_ratings(pool: &Db, user_id: i64) -> sqlx::Result<Vec<(i64, f64)>> {
     sqlx::query_as("SELECT movie_id, rating FROM ratings WHERE user_id = $1")
         .bind(user_id)
         .fetch_all(pool)
@@ -30,7 +30,7 @@ pub async fn user_ratings(pool: &SqlitePool, user_id: i64) -> sqlx::Result<Vec<(
 }
 
 /// Summaries of the given movies, in no particular order; unknown ids are left out.
-pub async fn summaries(pool: &SqlitePool, ids: &[i64]) -> sqlx::Result<Vec<MovieSummary>> {
+pub async fn summaries(pool: &Db, ids: &[i64]) -> sqlx::Result<Vec<MovieSummary>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -55,11 +55,7 @@ pub async fn summaries(pool: &SqlitePool, ids: &[i64]) -> sqlx::Result<Vec<Movie
 /// Well-known movies (at least `min_votes` IMDb votes) best rated by everyone who rated them,
 /// critic accounts and users alike. The average is pulled towards 3 stars by two virtual
 /// ratings so a single enthusiastic rating does not top the list.
-pub async fn best_rated(
-    pool: &SqlitePool,
-    min_votes: i64,
-    limit: i64,
-) -> sqlx::Result<Vec<FallbackPick>> {
+pub async fn best_rated(pool: &Db, min_votes: i64, limit: i64) -> sqlx::Result<Vec<FallbackPick>> {
     sqlx::query_as(
         "SELECT m.id, NULL AS genre
          FROM movies m JOIN ratings r ON r.movie_id = m.id
@@ -77,7 +73,7 @@ pub async fn best_rated(
 /// The most voted movies of the genres of the movies a user rated at least `min_stars`,
 /// leaving out the poorly rated (IMDb below `min_imdb`).
 pub async fn popular_in_liked_genres(
-    pool: &SqlitePool,
+    pool: &Db,
     user_id: i64,
     min_stars: f64,
     min_imdb: f64,
@@ -105,7 +101,7 @@ pub async fn popular_in_liked_genres(
 }
 
 /// The most voted movies with their genre, most voted first: the pool onboarding picks from.
-pub async fn most_voted(pool: &SqlitePool, limit: i64) -> sqlx::Result<Vec<MovieSummary>> {
+pub async fn most_voted(pool: &Db, limit: i64) -> sqlx::Result<Vec<MovieSummary>> {
     sqlx::query_as(
         // The genre as a subquery, not a join and GROUP BY, so the rows come straight off the
         // index on votes and the scan stops at the limit.
@@ -133,9 +129,9 @@ pub struct ContentRow {
 }
 
 /// Year, director and genres of every movie.
-pub async fn content(pool: &SqlitePool) -> sqlx::Result<Vec<ContentRow>> {
+pub async fn content(pool: &Db) -> sqlx::Result<Vec<ContentRow>> {
     sqlx::query_as(
-        "SELECT m.id, m.year, m.director, GROUP_CONCAT(g.name, '|') AS genres
+        "SELECT m.id, m.year, m.director, string_agg(g.name, '|') AS genres
          FROM movies m
          LEFT JOIN movie_genres mg ON mg.movie_id = m.id
          LEFT JOIN genres g ON g.id = mg.genre_id

@@ -1,14 +1,14 @@
 //! Accounts created per client address, counted per window so the limit holds across
 //! several app instances sharing the database.
 
-use sqlx::SqlitePool;
+use crate::store::Db;
 
 /// Takes one of the `limit` registrations the address has in the window starting at
 /// `window_start`; returns `false` when none is left. One statement: the increment and
 /// the check cannot be separated by a concurrent request. Windows before `forget_before`
 /// are dropped first, keeping the table small.
 pub async fn reserve(
-    pool: &SqlitePool,
+    pool: &Db,
     ip: &str,
     window_start: i64,
     limit: i64,

@@ -1,15 +1,15 @@
 //! Site settings: one row per name, the value as text.
 
-use sqlx::SqlitePool;
+use crate::store::Db;
 
-pub async fn get(pool: &SqlitePool, name: &str) -> sqlx::Result<Option<String>> {
+pub async fn get(pool: &Db, name: &str) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
         .bind(name)
         .fetch_optional(pool)
         .await
 }
 
-pub async fn set(pool: &SqlitePool, name: &str, value: &str) -> sqlx::Result<()> {
+pub async fn set(pool: &Db, name: &str, value: &str) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO settings (name, value) VALUES ($1, $2)
          ON CONFLICT (name) DO UPDATE SET value = excluded.value",
@@ -22,7 +22,7 @@ pub async fn set(pool: &SqlitePool, name: &str, value: &str) -> sqlx::Result<()>
 }
 
 /// Stores `value` unless the setting already has one.
-pub async fn set_default(pool: &SqlitePool, name: &str, value: &str) -> sqlx::Result<()> {
+pub async fn set_default(pool: &Db, name: &str, value: &str) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
         .bind(name)
         .bind(value)

@@ -1,7 +1,7 @@
 //! Attempt counters per bucket (an account, a browser, an address) over a fixed window.
 //! Shared through the database, so they hold across several app instances.
 
-use sqlx::SqlitePool;
+use crate::store::Db;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reservation {
@@ -18,7 +18,7 @@ pub enum Reservation {
 /// anew. Each bump is one upsert whose `WHERE` refuses it at the limit, in one
 /// transaction, so concurrent callers can never pass the limit between them.
 pub async fn reserve(
-    pool: &SqlitePool,
+    pool: &Db,
     buckets: &[(String, i64)],
     now: i64,
     window_secs: i64,
@@ -61,7 +61,7 @@ pub async fn reserve(
 /// The start of the latest window among the full buckets: the wait to announce is the
 /// longest, or the next attempt would be refused again.
 async fn latest_full_window(
-    pool: &SqlitePool,
+    pool: &Db,
     buckets: &[(String, i64)],
     expired: i64,
 ) -> sqlx::Result<i64> {
@@ -83,7 +83,7 @@ async fn latest_full_window(
 }
 
 /// Gives one reserved attempt back to each bucket (it did not fail).
-pub async fn release(pool: &SqlitePool, buckets: &[(String, i64)]) -> sqlx::Result<()> {
+pub async fn release(pool: &Db, buckets: &[(String, i64)]) -> sqlx::Result<()> {
     for (bucket, _) in buckets {
         sqlx::query(
             "UPDATE throttle SET attempts = attempts - 1 WHERE bucket = $1 AND attempts > 0",
@@ -96,7 +96,7 @@ pub async fn release(pool: &SqlitePool, buckets: &[(String, i64)]) -> sqlx::Resu
 }
 
 /// Forgets a bucket's attempts.
-pub async fn clear(pool: &SqlitePool, bucket: &str) -> sqlx::Result<()> {
+pub async fn clear(pool: &Db, bucket: &str) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM throttle WHERE bucket = $1")
         .bind(bucket)
         .execute(pool)
@@ -108,7 +108,7 @@ pub async fn clear(pool: &SqlitePool, bucket: &str) -> sqlx::Result<()> {
 mod tests {
     use super::*;
 
-    async fn database() -> (tempfile::TempDir, SqlitePool) {
+    async fn database() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let pool = crate::store::connect(&url).await.unwrap();

@@ -1,4 +1,4 @@
-use sqlx::SqlitePool;
+use crate::store::Db;
 
 /// What logging in needs to know about an account.
 #[derive(Debug, sqlx::FromRow)]
@@ -15,6 +15,7 @@ pub struct LoginRecord {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
 pub struct Created {
     pub id: i64,
+    #[sqlx(try_from = "super::Flag")]
     pub is_admin: bool,
 }
 
@@ -25,7 +26,7 @@ pub struct Created {
 /// One statement, so two simultaneous first registrations cannot both find the site empty:
 /// SQLite runs writes one at a time and the second sees the first's row.
 pub async fn create(
-    pool: &SqlitePool,
+    pool: &Db,
     username: &str,
     username_lower: &str,
     password_hash: &str,
@@ -54,32 +55,31 @@ pub async fn create(
 }
 
 /// Whether any person has an account (critic accounts do not count).
-pub async fn any_person(pool: &SqlitePool) -> sqlx::Result<bool> {
+pub async fn any_person(pool: &Db) -> sqlx::Result<bool> {
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE kind = 'user')")
         .fetch_one(pool)
         .await
+        .map(|found: super::Flag| found.0)
 }
 
 /// Whether an account, critic accounts included, has this name in any case.
-pub async fn name_taken(pool: &SqlitePool, username_lower: &str) -> sqlx::Result<bool> {
+pub async fn name_taken(pool: &Db, username_lower: &str) -> sqlx::Result<bool> {
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE username_lower = $1)")
         .bind(username_lower)
         .fetch_one(pool)
         .await
+        .map(|taken: super::Flag| taken.0)
 }
 
 /// The id of the person account (not a critic or community rater) with this name.
-pub async fn id_by_name(pool: &SqlitePool, username_lower: &str) -> sqlx::Result<Option<i64>> {
+pub async fn id_by_name(pool: &Db, username_lower: &str) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar("SELECT id FROM users WHERE username_lower = $1 AND kind = 'user'")
         .bind(username_lower)
         .fetch_optional(pool)
         .await
 }
 
-pub async fn find_for_login(
-    pool: &SqlitePool,
-    username_lower: &str,
-) -> sqlx::Result<Option<LoginRecord>> {
+pub async fn find_for_login(pool: &Db, username_lower: &str) -> sqlx::Result<Option<LoginRecord>> {
     sqlx::query_as(
         "SELECT id, username, password_hash, session_stamp
            FROM users WHERE username_lower = $1",
@@ -93,12 +93,13 @@ pub async fn find_for_login(
 #[derive(Debug, sqlx::FromRow)]
 pub struct SessionAccount {
     pub username: String,
+    #[sqlx(try_from = "super::Flag")]
     pub is_admin: bool,
     /// A session whose stamp differs began before the password changed and is over.
     pub session_stamp: String,
 }
 
-pub async fn find_for_session(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<SessionAccount>> {
+pub async fn find_for_session(pool: &Db, id: i64) -> sqlx::Result<Option<SessionAccount>> {
     sqlx::query_as(
         "SELECT username, role = 'admin' AS is_admin, session_stamp
            FROM users WHERE id = $1 AND kind = 'user'",
@@ -108,7 +109,7 @@ pub async fn find_for_session(pool: &SqlitePool, id: i64) -> sqlx::Result<Option
     .await
 }
 
-pub async fn password_hash(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<String>> {
+pub async fn password_hash(pool: &Db, id: i64) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1 AND kind = 'user'")
         .bind(id)
         .fetch_optional(pool)
@@ -118,7 +119,7 @@ pub async fn password_hash(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<St
 
 /// Sets a new password and session stamp; returns whether the account exists.
 pub async fn set_password(
-    pool: &SqlitePool,
+    pool: &Db,
     id: i64,
     password_hash: &str,
     session_stamp: &str,
@@ -149,11 +150,7 @@ pub enum RoleChange {
 /// Grants (`admin` true) or revokes the administrator role. Revoking the last
 /// administrator is refused in the same statement that would do it, so two revocations
 /// at once cannot leave none.
-pub async fn set_admin(
-    pool: &SqlitePool,
-    username_lower: &str,
-    admin: bool,
-) -> sqlx::Result<RoleChange> {
+pub async fn set_admin(pool: &Db, username_lower: &str, admin: bool) -> sqlx::Result<RoleChange> {
     let role = if admin { "admin" } else { "user" };
     let done = sqlx::query(
         "UPDATE users SET role = $2
@@ -183,7 +180,7 @@ pub async fn set_admin(
 /// Deletes a person's account; their ratings and lists go with it (`ON DELETE CASCADE`).
 /// Returns `false`, deleting nothing, when that would leave other people on a site without
 /// an administrator (checked in the same statement), or when there is no such account.
-pub async fn delete(pool: &SqlitePool, id: i64) -> sqlx::Result<bool> {
+pub async fn delete(pool: &Db, id: i64) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "DELETE FROM users
           WHERE id = $1 AND kind = 'user'

@@ -45,11 +45,11 @@ pub mod upload;
 
 use std::sync::Arc;
 
+use crate::store::Db;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::routing::{get, post};
-use sqlx::SqlitePool;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::domain::IpNet;
@@ -75,7 +75,7 @@ pub fn is_upload(method: &Method, path: &str) -> bool {
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub pool: SqlitePool,
+    pub pool: Db,
     /// The model serving recommendations; empty until the first training finishes.
     pub models: Arc<ModelSlot>,
     /// Trains new models in the background, one at a time.

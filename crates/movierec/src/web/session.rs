@@ -1,11 +1,11 @@
 //! Who is logged in, as kept in the session.
 
+use crate::store::Db;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
-use sqlx::SqlitePool;
 use tower_sessions::Session;
 
 use super::AppState;
@@ -36,7 +36,7 @@ impl SessionUser {
     /// The session's account, or `None` when not logged in or when the session is over
     /// because its account is gone or its password changed since (the session is then
     /// deleted).
-    pub async fn from_session(session: &Session, pool: &SqlitePool) -> sqlx::Result<Option<Self>> {
+    pub async fn from_session(session: &Session, pool: &Db) -> sqlx::Result<Option<Self>> {
         // A session that cannot be read is treated as logged out rather than an error.
         let Some(key) = session
             .get::<SessionAccount>(ACCOUNT_KEY)

@@ -1,6 +1,6 @@
 use crate::helpers::{model_status, spawn_app, version};
 
-async fn counts(db: &sqlx::SqlitePool) -> (i64, i64, i64) {
+async fn counts(db: &movierec::store::Db) -> (i64, i64, i64) {
     let movies = sqlx::query_scalar("SELECT COUNT(*) FROM movies")
         .fetch_one(db)
         .await
@@ -56,7 +56,9 @@ async fn catalog_is_loaded_once_with_its_critics() {
 }
 
 /// Every movie row and its genres, in id order.
-async fn movie_rows(db: &sqlx::SqlitePool) -> Vec<(i64, String, Option<i64>, Option<f64>, String)> {
+async fn movie_rows(
+    db: &movierec::store::Db,
+) -> Vec<(i64, String, Option<i64>, Option<f64>, String)> {
     sqlx::query_as(
         "SELECT m.id, m.title, m.year, m.imdb_rating,
                 COALESCE((SELECT group_concat(mg.genre_id) FROM movie_genres mg
@@ -106,10 +108,12 @@ async fn the_migration_puts_back_exact_tenths_in_older_databases() {
     .fetch_one(&db)
     .await
     .unwrap();
-    sqlx::raw_sql(include_str!("../../migrations/0003_imdb_rating_tenths.sql"))
-        .execute(&db)
-        .await
-        .unwrap();
+    sqlx::raw_sql(include_str!(
+        "../../migrations/sqlite/0003_imdb_rating_tenths.sql"
+    ))
+    .execute(&db)
+    .await
+    .unwrap();
     let fixed: f64 = sqlx::query_scalar("SELECT imdb_rating FROM movies WHERE id = $1")
         .bind(id)
         .fetch_one(&db)

@@ -1,5 +1,6 @@
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use movierec::config::Config;
 use movierec::http_server::ServerLimits;
@@ -7,19 +8,131 @@ use movierec::jobs::TrainingConfig;
 use movierec::services::accounts::HashingLimits;
 use movierec::startup::Application;
 use reqwest::{Client, Response, redirect};
+use sqlx::Connection;
+use sqlx::postgres::PgConnection;
 use tempfile::TempDir;
 
 pub struct TestApp {
     pub address: String,
-    /// Keeps the temporary database alive for the test's duration.
-    db_dir: TempDir,
+    /// Keeps the test's database alive for its duration.
+    db: TestDatabase,
     pub client: Client,
     server: tokio::task::JoinHandle<()>,
 }
 
-fn database_url(dir: &TempDir) -> String {
-    let path: PathBuf = dir.path().join("movierec.db");
-    format!("sqlite://{}", path.display())
+/// Set to `postgres` to run the suite on PostgreSQL instead of SQLite.
+pub const DATABASE_ENV: &str = "MOVIEREC_TEST_DATABASE";
+/// The PostgreSQL server the suite creates its databases on, as a URL of an existing
+/// database to connect to for that.
+pub const POSTGRES_URL_ENV: &str = "MOVIEREC_TEST_POSTGRES_URL";
+
+/// Whether this run of the suite is on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var(DATABASE_ENV).is_ok_and(|v| v == "postgres")
+}
+
+/// The URL of the PostgreSQL database the suite connects to for creating its own.
+pub fn postgres_admin_url() -> String {
+    std::env::var(POSTGRES_URL_ENV)
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// A test's database: a file in a temporary directory, or on PostgreSQL a fresh database
+/// dropped with this guard.
+pub struct TestDatabase {
+    _dir: TempDir,
+    pub url: String,
+    postgres: Option<String>,
+}
+
+impl TestDatabase {
+    /// A database on the backend of this run.
+    pub async fn new() -> Self {
+        if on_postgres() {
+            Self::postgres().await
+        } else {
+            Self::sqlite()
+        }
+    }
+
+    /// A SQLite database file in a new temporary directory.
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path: PathBuf = dir.path().join("movierec.db");
+        let url = format!("sqlite://{}", path.display());
+        Self {
+            _dir: dir,
+            url,
+            postgres: None,
+        }
+    }
+
+    /// Whether the PostgreSQL server of [`postgres_admin_url`] answers.
+    pub async fn postgres_reachable() -> Result<(), sqlx::Error> {
+        PgConnection::connect(&postgres_admin_url())
+            .await?
+            .close()
+            .await
+    }
+
+    /// A new, empty PostgreSQL database, dropped with the guard.
+    pub async fn postgres() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!(
+            "movierec_test_{}_{}_{nanos}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let admin = postgres_admin_url();
+        let mut conn = PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL not reachable at {admin}: {e}"));
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("test database created");
+        let _ = conn.close().await;
+        let base = admin
+            .rsplit_once('/')
+            .map_or(admin.as_str(), |(base, _)| base);
+        let url = format!("{base}/{name}");
+        Self {
+            _dir: dir,
+            url,
+            postgres: Some(name),
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(name) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot be blocked on: a thread of
+        // its own drops the database, ending the app's connections first.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let mut conn = PgConnection::connect(&postgres_admin_url()).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await?;
+                conn.close().await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop a test database: {dropped:?}");
+        }
+    }
 }
 
 /// Starts the app on a fresh database.
@@ -29,16 +142,16 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app on a fresh database with some settings changed.
 pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
-    let db_dir = tempfile::tempdir().expect("temp dir");
-    let mut config = test_config(&db_dir);
+    let db = TestDatabase::new().await;
+    let mut config = test_config(&db);
     change(&mut config);
-    start(config, db_dir, client()).await
+    start(config, db, client()).await
 }
 
-fn test_config(db_dir: &TempDir) -> Config {
+fn test_config(db: &TestDatabase) -> Config {
     Config {
         bind: "127.0.0.1:0".into(),
-        database_url: database_url(db_dir),
+        database_url: db.url.clone(),
         secure_cookies: false,
         training: TrainingConfig {
             retrain_after: 20,
@@ -59,7 +172,7 @@ fn test_config(db_dir: &TempDir) -> Config {
     }
 }
 
-async fn start(config: Config, db_dir: TempDir, client: Client) -> TestApp {
+async fn start(config: Config, db: TestDatabase, client: Client) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         movierec::telemetry::init("info").expect("log filter");
     }
@@ -72,7 +185,7 @@ async fn start(config: Config, db_dir: TempDir, client: Client) -> TestApp {
     });
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
-        db_dir,
+        db,
         client,
         server,
     }
@@ -100,9 +213,9 @@ impl TestApp {
         self.server.abort();
         // Wait for the old server to let go of its connections.
         let _ = self.server.await;
-        let mut config = test_config(&self.db_dir);
+        let mut config = test_config(&self.db);
         change(&mut config);
-        start(config, self.db_dir, self.client).await
+        start(config, self.db, self.client).await
     }
 
     /// Runs the real binary with `args` and `--database-url` of this app, as an administrator
@@ -118,12 +231,12 @@ impl TestApp {
     }
 
     pub fn database_url(&self) -> String {
-        database_url(&self.db_dir)
+        self.db.url.clone()
     }
 
     /// A direct connection to the app's database, for tests that need to break it.
-    pub async fn database(&self) -> sqlx::SqlitePool {
-        sqlx::SqlitePool::connect(&database_url(&self.db_dir))
+    pub async fn database(&self) -> movierec::store::Db {
+        movierec::store::connect(&self.db.url)
             .await
             .expect("database opens")
     }
@@ -290,12 +403,12 @@ impl TestApp {
 
 /// The app built on a fresh database but not serving: for in-process requests through
 /// [`Application::router`]. Keep the directory alive while using it.
-pub async fn build_app() -> (Application, TempDir) {
-    let db_dir = tempfile::tempdir().expect("temp dir");
-    let app = Application::build(test_config(&db_dir))
+pub async fn build_app() -> (Application, TestDatabase) {
+    let db = TestDatabase::new().await;
+    let app = Application::build(test_config(&db))
         .await
         .expect("app builds");
-    (app, db_dir)
+    (app, db)
 }
 
 /// The standard output of a command that must have succeeded; its error output otherwise.

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Output;
 
+use movierec::store::Db;
 use serde_json::Value;
-use sqlx::SqlitePool;
 
 use crate::helpers::{TestApp, spawn_app, stdout_of};
 
@@ -75,7 +75,7 @@ fn import(app: &TestApp, path: &Path) -> Output {
 }
 
 /// Everything an import could write, in a comparable form.
-async fn snapshot(db: &SqlitePool) -> Vec<String> {
+async fn snapshot(db: &Db) -> Vec<String> {
     let mut rows = Vec::new();
     for sql in [
         "SELECT user_id || ' ' || movie_id || ' ' || rating || ' ' || updated_at FROM ratings",
@@ -92,7 +92,7 @@ async fn snapshot(db: &SqlitePool) -> Vec<String> {
     rows
 }
 
-async fn scalar(db: &SqlitePool, sql: &str) -> i64 {
+async fn scalar(db: &Db, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(db).await.unwrap()
 }
 
@@ -270,7 +270,7 @@ async fn a_movielens_set_merges_into_the_catalog_once() {
     );
 }
 
-async fn critic_ratings(db: &SqlitePool, movie: i64) -> i64 {
+async fn critic_ratings(db: &Db, movie: i64) -> i64 {
     scalar(
         db,
         &format!(

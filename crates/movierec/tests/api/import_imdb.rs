@@ -12,8 +12,8 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use flate2::Compression;
 use flate2::write::GzEncoder;
+use movierec::store::Db;
 use serde_json::Value;
-use sqlx::SqlitePool;
 
 use crate::helpers::{TestApp, spawn_app, stdout_of};
 
@@ -135,7 +135,7 @@ async fn import(app: &TestApp, args: Vec<String>) -> Output {
 }
 
 /// Everything an IMDb import could write, in a comparable form.
-async fn snapshot(db: &SqlitePool) -> Vec<String> {
+async fn snapshot(db: &Db) -> Vec<String> {
     let mut rows = Vec::new();
     for sql in [
         "SELECT user_id || ' ' || movie_id || ' ' || rating || ' ' || updated_at FROM ratings",
@@ -154,7 +154,7 @@ async fn snapshot(db: &SqlitePool) -> Vec<String> {
     rows
 }
 
-async fn scalar(db: &SqlitePool, sql: &str) -> i64 {
+async fn scalar(db: &Db, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(db).await.unwrap()
 }
 

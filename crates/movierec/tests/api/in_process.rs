@@ -15,7 +15,7 @@ use tower::ServiceExt;
 use crate::helpers::build_app;
 
 /// The router as the listener would serve it, with a client address as the listener adds.
-async fn router() -> (Router, tempfile::TempDir) {
+async fn router() -> (Router, crate::helpers::TestDatabase) {
     let (app, db_dir) = build_app().await;
     let peer = SocketAddr::from(([127, 0, 0, 1], 40_000));
     (app.router().layer(MockConnectInfo(peer)), db_dir)

@@ -7,6 +7,7 @@ mod api_v1;
 mod browser;
 mod browser_posters;
 mod catalog;
+mod copy;
 mod helpers;
 mod history;
 mod home;

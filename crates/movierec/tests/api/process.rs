@@ -87,7 +87,7 @@ impl Drop for Server {
 }
 
 async fn count(database_url: &str, sql: &str) -> i64 {
-    let pool = sqlx::SqlitePool::connect(database_url).await.unwrap();
+    let pool = movierec::store::connect(database_url).await.unwrap();
     let n = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
     pool.close().await;
     n

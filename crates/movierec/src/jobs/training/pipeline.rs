@@ -4,10 +4,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use crate::store::Db;
 use anyhow::{Context, bail};
 use movierec_engine::{EpochReport, Model, Params, Progress};
 use serde::{Deserialize, Serialize};
-use sqlx::SqlitePool;
 
 use super::holdout::{HOLDOUT_FRACTION, TrainingSets, training_sets};
 use crate::jobs::slot::ServingModel;
@@ -74,11 +74,7 @@ struct StoredParams<'a> {
 
 /// Reads every rating, trains on a blocking thread and stores the model in one transaction.
 /// Nothing is stored when training fails (a divergence included) or `progress` asks it to stop.
-pub async fn train_and_store<P>(
-    pool: &SqlitePool,
-    params: Params,
-    progress: P,
-) -> anyhow::Result<Trained>
+pub async fn train_and_store<P>(pool: &Db, params: Params, progress: P) -> anyhow::Result<Trained>
 where
     P: Progress + Send + 'static,
 {
@@ -180,7 +176,7 @@ fn fit(
 
 /// The catalog's content features by movie id: genres, director and decade.
 pub async fn content_features(
-    pool: &SqlitePool,
+    pool: &Db,
 ) -> anyhow::Result<std::collections::HashMap<i64, Vec<String>>> {
     let rows = store::recommendations::content(pool)
         .await
@@ -208,7 +204,7 @@ pub async fn content_features(
 
 /// Loads the newest stored model that reads back; a damaged one is logged and skipped so
 /// the one before it serves. Returns `None` when no stored model could be loaded.
-pub async fn load_newest(pool: &SqlitePool) -> anyhow::Result<Option<ServingModel>> {
+pub async fn load_newest(pool: &Db) -> anyhow::Result<Option<ServingModel>> {
     for version in store::models::versions(pool).await? {
         let Some(bytes) = store::models::data(pool, version).await? else {
             continue; // pruned by another process meanwhile

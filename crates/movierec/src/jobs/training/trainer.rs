@@ -4,8 +4,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use crate::store::Db;
 use movierec_engine::{EpochReport, Params, Progress};
-use sqlx::SqlitePool;
 use tokio::sync::watch;
 
 use super::config::TrainingConfig;
@@ -26,7 +26,7 @@ impl std::fmt::Display for AlreadyRunning {
 
 /// Runs one training at a time in the background and publishes its progress.
 pub struct Trainer {
-    pub(super) pool: SqlitePool,
+    pub(super) pool: Db,
     pub(super) slot: Arc<ModelSlot>,
     pub(super) config: TrainingConfig,
     pub(super) status: watch::Sender<TrainingStatus>,
@@ -68,7 +68,7 @@ impl Drop for SetOnDrop {
 }
 
 impl Trainer {
-    pub fn new(pool: SqlitePool, slot: Arc<ModelSlot>, config: TrainingConfig) -> Self {
+    pub fn new(pool: Db, slot: Arc<ModelSlot>, config: TrainingConfig) -> Self {
         Self {
             pool,
             slot,

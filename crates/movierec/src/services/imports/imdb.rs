@@ -20,7 +20,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use sqlx::{SqliteConnection, SqlitePool};
+use crate::store::{Db, DbConn};
 
 use super::{ImportError, ImportProgress};
 use crate::domain::ImdbId;
@@ -98,7 +98,7 @@ struct Film {
 ///
 /// The files are read on the calling thread: this is for the command line, not a server.
 pub async fn import_imdb(
-    pool: &SqlitePool,
+    pool: &Db,
     files: &ImdbFiles,
     min_votes: u32,
     progress: &dyn ImportProgress,
@@ -242,11 +242,7 @@ fn genres_of(known: &CatalogFilm) -> Result<Vec<String>, ImportError> {
 struct Genres(HashMap<String, i64>);
 
 impl Genres {
-    async fn ids(
-        &mut self,
-        conn: &mut SqliteConnection,
-        names: &[String],
-    ) -> sqlx::Result<Vec<i64>> {
+    async fn ids(&mut self, conn: &mut DbConn, names: &[String]) -> sqlx::Result<Vec<i64>> {
         let mut ids = Vec::with_capacity(names.len());
         for name in names {
             let id = match self.0.get(name) {
@@ -265,7 +261,7 @@ impl Genres {
 
 /// Writes `film` over catalog movie `known`; returns whether anything changed.
 async fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     genres: &mut Genres,
     known: &CatalogFilm,
     film: &Film,
@@ -291,7 +287,7 @@ async fn update(
 }
 
 async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     genres: &mut Genres,
     film: &Film,
     fields: &ImdbFields,
@@ -304,7 +300,7 @@ async fn insert(
 }
 
 async fn write_films(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     films: &[Film],
     with_crew: bool,
     summary: &mut ImdbSummary,
