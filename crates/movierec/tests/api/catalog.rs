@@ -61,7 +61,7 @@ async fn movie_rows(
 ) -> Vec<(i64, String, Option<i64>, Option<f64>, String)> {
     sqlx::query_as(
         "SELECT m.id, m.title, m.year, m.imdb_rating,
-                COALESCE((SELECT group_concat(mg.genre_id) FROM movie_genres mg
+                COALESCE((SELECT string_agg(CAST(mg.genre_id AS TEXT), ',') FROM movie_genres mg
                           WHERE mg.movie_id = m.id), '')
          FROM movies m ORDER BY m.id",
     )

@@ -79,8 +79,8 @@ async fn snapshot(db: &Db) -> Vec<String> {
     let mut rows = Vec::new();
     for sql in [
         "SELECT user_id || ' ' || movie_id || ' ' || rating || ' ' || updated_at FROM ratings",
-        "SELECT id || ' ' || title || ' ' || IFNULL(year, '') || ' ' || IFNULL(imdb_id, '')
-                || ' ' || IFNULL(tmdb_id, '') || ' ' || IFNULL(movielens_id, '') FROM movies",
+        "SELECT id || ' ' || title || ' ' || COALESCE(CAST(year AS TEXT), '') || ' ' || COALESCE(CAST(imdb_id AS TEXT), '')
+                || ' ' || COALESCE(CAST(tmdb_id AS TEXT), '') || ' ' || COALESCE(CAST(movielens_id AS TEXT), '') FROM movies",
         "SELECT id || ' ' || username || ' ' || kind FROM users",
         "SELECT movie_id || ' ' || genre_id FROM movie_genres",
         "SELECT rowid || ' ' || search_title FROM movie_search",

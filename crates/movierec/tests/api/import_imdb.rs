@@ -139,10 +139,10 @@ async fn snapshot(db: &Db) -> Vec<String> {
     let mut rows = Vec::new();
     for sql in [
         "SELECT user_id || ' ' || movie_id || ' ' || rating || ' ' || updated_at FROM ratings",
-        "SELECT id || '|' || title || '|' || IFNULL(original_title, '') || '|' || IFNULL(year, '')
-                || '|' || IFNULL(imdb_id, '') || '|' || IFNULL(runtime_min, '')
-                || '|' || IFNULL(director, '') || '|' || IFNULL(imdb_rating, '')
-                || '|' || IFNULL(imdb_votes, '') FROM movies",
+        "SELECT id || '|' || title || '|' || COALESCE(CAST(original_title AS TEXT), '') || '|' || COALESCE(CAST(year AS TEXT), '')
+                || '|' || COALESCE(CAST(imdb_id AS TEXT), '') || '|' || COALESCE(CAST(runtime_min AS TEXT), '')
+                || '|' || COALESCE(CAST(director AS TEXT), '') || '|' || COALESCE(CAST(imdb_rating AS TEXT), '')
+                || '|' || COALESCE(CAST(imdb_votes AS TEXT), '') FROM movies",
         "SELECT movie_id || ' ' || genre_id FROM movie_genres",
         "SELECT id || ' ' || name FROM genres",
         "SELECT rowid || ' ' || search_title FROM movie_search",

@@ -304,7 +304,7 @@ async fn films_the_providers_do_not_know_are_remembered_as_such() {
     )
     .await;
     assert_eq!(
-        scalar(&app, "SELECT COUNT(*) FROM movie_details WHERE found = 0").await,
+        scalar(&app, "SELECT COUNT(*) FROM movie_details WHERE NOT found").await,
         1
     );
     let asked = stub.requests().len();
@@ -318,7 +318,7 @@ async fn a_poster_that_is_not_an_image_is_not_stored() {
     let (_stub, app) = page_survives(|m| m.images = Mode::NotImage, "not an image").await;
     // The details stand; the page shows the placeholder.
     assert_eq!(
-        scalar(&app, "SELECT COUNT(*) FROM movie_details WHERE found = 1").await,
+        scalar(&app, "SELECT COUNT(*) FROM movie_details WHERE found").await,
         1
     );
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM posters").await, 0);
