@@ -55,6 +55,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use crate::domain::IpNet;
 use crate::jobs::{ModelSlot, Trainer};
 use crate::providers::Providers;
+use crate::search::index::IndexCache;
 use crate::services::accounts::Hasher;
 
 /// Forms and API bodies are small; anything bigger is refused with 413 before a handler
@@ -90,6 +91,8 @@ pub struct AppState {
     pub registrations_per_hour: u32,
     /// OMDb and TMDB clients for the keys given (none without keys).
     pub providers: Providers,
+    /// The catalog in memory for title search, rebuilt when the catalog changes.
+    pub search: Arc<IndexCache>,
 }
 
 /// The routes; cross-cutting layers are added in [`crate::startup`].
