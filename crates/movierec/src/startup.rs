@@ -93,6 +93,7 @@ impl Application {
             registrations_per_hour: config.registrations_per_hour,
             providers: providers.clone(),
             search: Arc::default(),
+            picks: Arc::default(),
         };
         // Outermost last: trace → security headers → sessions → error pages → CSRF check →
         // body limit (the upload's; `web::routes` holds other routes to less) → body timeout →

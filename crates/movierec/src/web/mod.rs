@@ -55,6 +55,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use crate::domain::IpNet;
 use crate::jobs::{ModelSlot, Trainer};
 use crate::providers::Providers;
+use crate::recommend::PicksCache;
 use crate::search::index::IndexCache;
 use crate::services::accounts::Hasher;
 
@@ -93,6 +94,8 @@ pub struct AppState {
     pub providers: Providers,
     /// The catalog in memory for title search, rebuilt when the catalog changes.
     pub search: Arc<IndexCache>,
+    /// Users' recommendations, kept while nothing they depend on changes.
+    pub picks: Arc<PicksCache>,
 }
 
 /// The routes; cross-cutting layers are added in [`crate::startup`].
