@@ -1,11 +1,17 @@
 //! Recommendations: the current model folded in with the user's current ratings, or a labelled
 //! fallback when there is no model yet or too few ratings to go on.
 //!
-//! Nothing is cached per user: a fold-in is one small least-squares solve, so reading the
-//! ratings on every request is what makes a new, changed or removed rating count on the very
-//! next page load.
+//! Every request reads the user's ratings and lists afresh, so a new, changed or removed
+//! rating counts on the very next page load, whichever process wrote it. What is computed
+//! from them (the fold-in, scoring the whole catalog, the titles) is kept per process in a
+//! [`PicksCache`] keyed by a digest of exactly what it was computed from: the ratings, the
+//! lists, the serving model's version and the catalog's generation. Any change to one of
+//! them is a different key, so the cache can only save work, never serve stale picks.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use crate::store::Db;
 use movierec_engine::{HybridUser, ItemIdx};
@@ -203,28 +209,108 @@ pub fn similar(
         .collect()
 }
 
+/// How many (user, count) answers a [`PicksCache`] holds before it starts afresh: a few
+/// megabytes, and far more users than are active at once on one site.
+const MAX_CACHED_PICKS: usize = 20_000;
+
+/// Recommendations computed per (user, count), each with the digest of the inputs it was
+/// computed from (see the module's documentation).
+#[derive(Debug, Default)]
+pub struct PicksCache {
+    entries: Mutex<HashMap<(i64, usize), CachedPicks>>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedPicks {
+    digest: u64,
+    source: Source,
+    items: Vec<Recommendation>,
+    computed: Instant,
+}
+
+/// The fallback also follows everyone else's ratings (its "best rated" half), which the
+/// digest does not cover: its picks are kept this long at most.
+const FALLBACK_FRESH: Duration = Duration::from_secs(60);
+
+impl PicksCache {
+    fn get(&self, key: (i64, usize), digest: u64) -> Option<CachedPicks> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(&key)
+            .filter(|c| c.digest == digest)
+            .filter(|c| c.source == Source::Model || c.computed.elapsed() < FALLBACK_FRESH)
+            .cloned()
+    }
+
+    fn put(&self, key: (i64, usize), picks: CachedPicks) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        // Dropping everything at the limit is crude but cheap, and the limit is far above
+        // the number of users active at once.
+        if entries.len() >= MAX_CACHED_PICKS && !entries.contains_key(&key) {
+            entries.clear();
+        }
+        entries.insert(key, picks);
+    }
+}
+
+/// A digest of everything a user's picks are computed from.
+fn inputs_digest(
+    model_version: Option<i64>,
+    catalog_generation: i64,
+    ratings: &[(i64, f64)],
+    lists: &store::lists::UserLists,
+) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    model_version.hash(&mut hasher);
+    catalog_generation.hash(&mut hasher);
+    ratings.len().hash(&mut hasher);
+    for &(movie, stars) in ratings {
+        movie.hash(&mut hasher);
+        stars.to_bits().hash(&mut hasher);
+    }
+    for list in [&lists.hidden, &lists.watchlist, &lists.seen] {
+        list.hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
 /// Up to `n` recommendations for a user, from the current model or the fallback. Movies the
 /// user rated, hid, marked seen or put on the watchlist (kept aside already) are never
-/// included.
+/// included. The result is taken from `cache` when nothing it depends on has changed.
 pub async fn for_user(
     pool: &Db,
     models: &ModelSlot,
+    cache: &PicksCache,
     user_id: i64,
     n: usize,
 ) -> sqlx::Result<Recommendations> {
     let ratings = store::recommendations::user_ratings(pool, user_id).await?;
     let lists = store::lists::for_user(pool, user_id).await?;
+    let serving = models.current();
+    let generation = store::movie_search::catalog_generation(pool).await?;
+    let digest = inputs_digest(
+        serving.as_ref().map(|s| s.version),
+        generation,
+        &ratings,
+        &lists,
+    );
     let mut rated_or_hidden: HashSet<i64> = ratings.iter().map(|&(movie, _)| movie).collect();
     rated_or_hidden.extend(&lists.hidden);
+    if let Some(cached) = cache.get((user_id, n), digest) {
+        return Ok(Recommendations {
+            source: cached.source,
+            items: cached.items,
+            rated: ratings.len(),
+            rated_or_hidden,
+        });
+    }
     let mut exclude: HashSet<i64> = lists.hidden.into_iter().collect();
     exclude.extend(lists.watchlist);
     // Watched already, though never rated here: never recommended, and a signal of taste
     // for the implicit-feedback model.
     let seen = lists.seen;
     exclude.extend(&seen);
-    let picks = models
-        .current()
-        .and_then(|serving| rank_with_seen(&serving, &ratings, &seen, &exclude, n));
+    let picks = serving.and_then(|serving| rank_with_seen(&serving, &ratings, &seen, &exclude, n));
     let (source, items) = match picks {
         Some(picks) => (Source::Model, with_titles(pool, picks).await?),
         None => (
@@ -232,6 +318,15 @@ pub async fn for_user(
             fallback(pool, user_id, &ratings, &exclude, n).await?,
         ),
     };
+    cache.put(
+        (user_id, n),
+        CachedPicks {
+            digest,
+            source,
+            items: items.clone(),
+            computed: Instant::now(),
+        },
+    );
     Ok(Recommendations {
         source,
         items,

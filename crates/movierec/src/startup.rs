@@ -87,6 +87,8 @@ impl Application {
             secure_cookies: config.secure_cookies,
             registrations_per_hour: config.registrations_per_hour,
             providers: providers.clone(),
+            search: Arc::default(),
+            picks: Arc::default(),
         };
         // Outermost last: trace → security headers → sessions → error pages → CSRF check →
         // body limit (the upload's; `web::routes` holds other routes to less) → body timeout →

@@ -3,30 +3,31 @@
 //!
 //! # How a query is answered
 //!
+//! Everything below runs in memory on the process's [`index::SearchIndex`], which
+//! [`index::IndexCache`] rebuilds whenever the catalog's generation number in the database
+//! has moved; the database answers one one-row query per search.
+//!
 //! 1. **Fold.** Titles and queries go through [`text::normalise`]: lowercase, accents
-//!    removed, punctuation turned into spaces. The catalog's folded titles are kept in
-//!    the `movie_search` FTS5 table (trigram tokenizer), rebuilt by [`sync_index`]
-//!    whenever the movies change. Folding in Rust rather than in SQLite means the index
-//!    and the query are folded by the same code.
-//! 2. **Candidates.** Every trigram of each padded query word (" godfater " → " go",
-//!    "god", …, "er ") becomes a quoted FTS5 string, OR'ed together, so no character
-//!    the visitor types can act as FTS syntax. A typo only spoils the two or three
+//!    removed, punctuation turned into spaces, so the index and the query fold alike.
+//! 2. **Candidates.** The trigrams of each padded query word (" godfater " → " go",
+//!    "god", …, "er ") are looked up in the index. A typo only spoils the two or three
 //!    trigrams around it; the title still shares the rest. Stop words ("the", "of") are
-//!    left out when other words remain: their trigrams match most titles and would make
-//!    BM25 score the whole catalog. The genre and year filters apply in the same SQL,
-//!    and the [`MAX_CANDIDATES`] best by BM25 (rare shared trigrams weigh most) are kept.
+//!    left out when other words remain: their trigrams match most titles. The genre and
+//!    year filters apply here, and the [`MAX_CANDIDATES`] best by BM25 (rare shared
+//!    trigrams weigh most) are kept. The cost follows the lengths of the looked-up
+//!    posting lists, not the catalog's size.
 //! 3. **Re-rank** ([`rank::rank`]). Exact matches first (ignoring a leading "the", "a",
 //!    "an"), then prefixes, then titles with every query word as a word, then titles
 //!    containing every query word, each group by IMDb votes; then the rest by a
 //!    similarity mixing word edit distance with trigram overlap, dropping those below a
 //!    threshold, popularity breaking ties.
-//! 4. **Page** through the ranked list in Rust: it is never longer than
-//!    [`MAX_CANDIDATES`].
+//! 4. **Page** through the ranked list: it is never longer than [`MAX_CANDIDATES`].
 //!
-//! Without a query the filters alone list movies, most voted first, paged in SQL.
-//! On the 3,200-film catalog a query takes well under 5 ms; `benches/search.rs`
-//! measures it.
+//! Without a query the filters alone list movies, most voted first, walking an order the
+//! index keeps sorted. `benches/search.rs` measures a query on the embedded catalog and
+//! `bench/scale.sh` under load at 87,000 films.
 
+pub mod index;
 pub mod rank;
 pub mod text;
 
@@ -35,13 +36,15 @@ use std::fmt;
 use crate::store::Db;
 use serde::Deserialize;
 
+use self::index::SearchIndex;
+
 use crate::catalog::YEAR_RANGE;
 use crate::domain::{PageNumber, SearchQuery, SearchSort};
 use crate::store;
 use crate::store::movie_search::{Filters, Hit};
 
 /// How many index candidates are re-ranked: far more than anyone pages through.
-pub const MAX_CANDIDATES: i64 = 300;
+pub const MAX_CANDIDATES: usize = 300;
 
 /// The search parameters as they arrive in the query string. Every one is optional and
 /// an empty value (a blank form field) counts as absent.
@@ -208,54 +211,45 @@ pub struct Results {
     pub pages: i64,
 }
 
-pub async fn run(pool: &Db, request: &SearchRequest) -> sqlx::Result<Results> {
-    let (ids, total) = match &request.query {
-        None => {
-            let total = store::movie_search::count(pool, &request.filters).await?;
-            let ids =
-                store::movie_search::browse(pool, &request.filters, request.sort, request.page)
-                    .await?;
-            (ids, total)
-        }
+/// Answers `request` from `index`: no database work, so it runs wherever the caller is.
+pub fn run(index: &SearchIndex, request: &SearchRequest) -> Results {
+    let skip = usize::try_from(request.page.offset()).unwrap_or(usize::MAX);
+    let page_size = usize::try_from(PageNumber::PER_PAGE).unwrap_or(usize::MAX);
+    let (docs, total) = match &request.query {
+        None => index.browse(&request.filters, request.sort, skip, page_size),
         Some(query) => {
             let normalised = text::normalise(query.as_str());
-            let ranked = match text::fts_match(&normalised) {
-                Some(expression) => {
-                    let candidates = store::movie_search::candidates(
-                        pool,
-                        &expression,
-                        &request.filters,
-                        MAX_CANDIDATES,
-                    )
-                    .await?;
-                    rank::rank(&rank::Query::new(&normalised), candidates, |c| {
-                        (c.search_title.trim(), c.imdb_votes.unwrap_or(0))
-                    })
-                }
-                // Only punctuation: nothing can match.
-                None => Vec::new(),
-            };
-            let total = i64::try_from(ranked.len()).unwrap_or(i64::MAX);
-            let mut ranked: Vec<i64> = ranked.iter().map(|c| c.id).collect();
-            if request.sort != SearchSort::Relevance {
-                // The matches stay the same; only their order changes.
-                ranked = store::movie_search::reorder(pool, &ranked, request.sort).await?;
-            }
-            let skip = usize::try_from(request.page.offset()).unwrap_or(usize::MAX);
-            let page_size = usize::try_from(PageNumber::PER_PAGE).unwrap_or(usize::MAX);
-            let ids = ranked.into_iter().skip(skip).take(page_size).collect();
-            (ids, total)
+            let grams = text::index_trigrams(&normalised);
+            let candidates: Vec<(u32, &str, i64)> = index
+                .candidates(&grams, &request.filters, MAX_CANDIDATES)
+                .into_iter()
+                .map(|doc| {
+                    let (title, votes) = index.rank_key(doc);
+                    (doc, title, votes)
+                })
+                .collect();
+            let ranked = rank::rank(&rank::Query::new(&normalised), candidates, |c| (c.1, c.2));
+            let mut ranked: Vec<u32> = ranked.into_iter().map(|c| c.0).collect();
+            // The matches stay the same; only their order changes.
+            index.reorder(&mut ranked, request.sort);
+            let total = ranked.len();
+            (
+                ranked.into_iter().skip(skip).take(page_size).collect(),
+                total,
+            )
         }
     };
-    Ok(Results {
-        hits: store::movie_search::hits(pool, &ids).await?,
+    let total = i64::try_from(total).unwrap_or(i64::MAX);
+    Results {
+        hits: docs.into_iter().map(|doc| index.hit(doc)).collect(),
         total,
         page: request.page.get(),
         pages: PageNumber::count(total),
-    })
+    }
 }
 
-/// Rebuilds the title index when `force` is set or when it does not cover exactly the
+/// Rebuilds the FTS5 title table (what history imports match titles with) when `force` is
+/// set or when it does not cover exactly the
 /// movies in the database (a database created before search existed, for instance).
 pub async fn sync_index(pool: &Db, force: bool) -> sqlx::Result<()> {
     if !force && store::movie_search::index_is_complete(pool).await? {
@@ -267,7 +261,7 @@ pub async fn sync_index(pool: &Db, force: bool) -> sqlx::Result<()> {
         .map(|(id, title)| (id, text::padded(&text::normalise(&title))))
         .collect();
     store::movie_search::replace_index(pool, &entries).await?;
-    tracing::info!(movies = entries.len(), "search index rebuilt");
+    tracing::info!(movies = entries.len(), "title table rebuilt");
     Ok(())
 }
 

@@ -98,16 +98,16 @@ pub fn trigrams(padded: &str) -> Vec<[char; 3]> {
 }
 
 /// Words so common in titles that their trigrams select most of the catalog; they are
-/// left out of the index query when the query has other words (the ranking still sees
+/// left out of the candidate lookup when the query has other words (the ranking still sees
 /// them).
 const STOP_WORDS: [&str; 12] = [
     "the", "a", "an", "of", "and", "in", "on", "to", "at", "by", "for", "with",
 ];
 
-/// An FTS5 `MATCH` expression: the trigrams of each query word (stop words aside), each
-/// one quoted as a string so nothing the visitor typed is read as FTS syntax, joined with
-/// `OR`. `None` when the query has no letters or digits at all.
-pub fn fts_match(normalised_query: &str) -> Option<String> {
+/// The trigrams the candidate step looks up: those of each padded query word, stop words
+/// aside unless nothing else is left, sorted and distinct. Empty when the query has no
+/// letters or digits at all.
+pub fn index_trigrams(normalised_query: &str) -> Vec<[char; 3]> {
     let words: Vec<&str> = normalised_query
         .split(' ')
         .filter(|w| !w.is_empty())
@@ -118,22 +118,13 @@ pub fn fts_match(normalised_query: &str) -> Option<String> {
         .filter(|w| !STOP_WORDS.contains(w))
         .collect();
     let chosen = if content.is_empty() { words } else { content };
-    let mut grams: Vec<String> = chosen
+    let mut grams: Vec<[char; 3]> = chosen
         .iter()
         .flat_map(|word| trigrams(&padded(word)))
-        .map(|g| g.iter().collect())
         .collect();
-    if grams.is_empty() {
-        return None;
-    }
-    // Sorted and distinct: a stable expression keeps query plans and logs reproducible.
     grams.sort_unstable();
     grams.dedup();
-    let quoted: Vec<String> = grams
-        .iter()
-        .map(|g| format!("\"{}\"", g.replace('"', "\"\"")))
-        .collect();
-    Some(quoted.join(" OR "))
+    grams
 }
 
 /// |A ∩ B| / |A ∪ B| of two sorted, distinct lists (as [`trigrams`] returns them);
@@ -232,28 +223,18 @@ mod tests {
     }
 
     #[test]
-    fn match_expression_quotes_every_trigram() {
-        assert_eq!(fts_match("up").unwrap(), "\" up\" OR \"up \"");
-        let expr = fts_match("near or not").unwrap();
-        for part in expr.split(" OR ") {
-            assert!(part.starts_with('"') && part.ends_with('"'), "{part}");
-            assert_eq!(part.chars().count(), 5, "{part}");
-        }
-        assert_eq!(fts_match(""), None);
+    fn lookup_trigrams_cover_each_word_with_its_edges() {
+        assert_eq!(index_trigrams("up"), [[' ', 'u', 'p'], ['u', 'p', ' ']]);
+        assert_eq!(index_trigrams("up up"), index_trigrams("up"));
+        assert!(index_trigrams("").is_empty());
     }
 
     #[test]
-    fn match_expression_skips_stop_words_unless_nothing_else_is_left() {
-        let expr = fts_match("the lord of the rings").unwrap();
-        assert!(
-            expr.contains("\"lor\"") && expr.contains("\"ngs\""),
-            "{expr}"
-        );
-        assert!(
-            !expr.contains("\"the\"") && !expr.contains("\" of\""),
-            "{expr}"
-        );
-        assert!(fts_match("the").unwrap().contains("\"the\""));
+    fn lookup_trigrams_skip_stop_words_unless_nothing_else_is_left() {
+        let grams = index_trigrams("the lord of the rings");
+        assert!(grams.contains(&['l', 'o', 'r']) && grams.contains(&['n', 'g', 's']));
+        assert!(!grams.contains(&['t', 'h', 'e']) && !grams.contains(&[' ', 'o', 'f']));
+        assert!(index_trigrams("the").contains(&['t', 'h', 'e']));
     }
 
     #[test]

@@ -136,6 +136,11 @@ pub const TABLES: &[(&str, &[&str])] = &[
     ("movie_search", &["rowid", "search_title"]),
 ];
 
+/// Tables the copy leaves alone: the migrations fill them, and writing the copy maintains
+/// them (the catalog's generation is bumped by triggers as the movies arrive).
+#[cfg(test)]
+const NOT_COPIED: &[&str] = &["catalog_generation"];
+
 /// Tables whose `id` the database assigns: their sequences follow the copied ids.
 const ID_TABLES: &[&str] = &["users", "movies", "genres", "models", "history_imports"];
 
@@ -362,7 +367,12 @@ mod tests {
         .fetch_all(&pool)
         .await
         .unwrap();
-        let mut listed: Vec<String> = TABLES.iter().map(|(t, _)| (*t).to_owned()).collect();
+        let mut listed: Vec<String> = TABLES
+            .iter()
+            .map(|(t, _)| *t)
+            .chain(NOT_COPIED.iter().copied())
+            .map(str::to_owned)
+            .collect();
         listed.sort();
         assert_eq!(tables, listed);
         for (table, columns) in TABLES {

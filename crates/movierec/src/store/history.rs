@@ -290,7 +290,7 @@ pub async fn record_applied(
     let now = super::now();
     match id {
         Some(id) => sqlx::query(
-            "UPDATE history_imports SET data = x'', conflicts = $3, report = $4, applied_at = $5
+            "UPDATE history_imports SET data = $6, conflicts = $3, report = $4, applied_at = $5
              WHERE id = $1 AND user_id = $2",
         )
         .bind(id)
@@ -298,6 +298,7 @@ pub async fn record_applied(
         .bind(conflicts)
         .bind(report)
         .bind(now)
+        .bind(Vec::<u8>::new())
         .execute(conn)
         .await
         .map(|_| id),

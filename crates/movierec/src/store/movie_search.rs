@@ -1,11 +1,11 @@
-//! The title search index and the filtered movie lists of the search page.
+//! What the in-memory title search index is built from, the number that says when to
+//! rebuild it, and the SQLite FTS5 title table that history imports match titles with.
 //!
-//! FTS5 and the JSON aggregate are SQLite's own; on PostgreSQL these few statements
-//! would use pg_trgm and `json_agg`. The filter SQL is plain.
+//! Search itself runs in memory ([`crate::search::index`]); the statements it needs here
+//! are plain SQL. FTS5 is SQLite's own: on PostgreSQL the title table's role falls to
+//! pg_trgm.
 
 use crate::store::Db;
-
-use crate::domain::{PageNumber, SearchSort};
 
 /// A movie as a search result lists it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -20,17 +20,7 @@ pub struct Hit {
     pub imdb_id: Option<String>,
 }
 
-/// What ranking needs of a movie the index found, and no more: fetching full rows
-/// for hundreds of candidates would cost more than the search itself.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct IndexMatch {
-    pub id: i64,
-    /// The indexed form of the title (see the migration).
-    pub search_title: String,
-    pub imdb_votes: Option<i64>,
-}
-
-/// Restrictions applied in SQL, before any ranking.
+/// Restrictions on the movies a search lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filters {
     pub genre: Option<String>,
@@ -38,89 +28,46 @@ pub struct Filters {
     pub year_to: Option<i64>,
 }
 
-/// The [`Filters`] on `movies m`, bound as `$1`..`$3`. The genre test is an
-/// uncorrelated subquery, so SQLite builds its id set once rather than per movie.
-const FILTERS: &str = "($1 IS NULL OR m.id IN (SELECT mg.movie_id FROM movie_genres mg
-        JOIN genres g ON g.id = mg.genre_id WHERE g.name = $1))
-    AND ($2 IS NULL OR m.year >= $2)
-    AND ($3 IS NULL OR m.year <= $3)";
-
-/// Up to `limit` movies passing `filters` whose indexed title shares trigrams with
-/// `fts_match`, best BM25 score first. `fts_match` must be built by
-/// [`crate::search::text::fts_match`], which quotes everything the visitor typed.
-///
-/// The candidates come back as one JSON array in one row: the SQLite driver hands rows
-/// over one at a time from its worker thread, which for hundreds of rows took longer
-/// than the search itself.
-pub async fn candidates(
-    pool: &Db,
-    fts_match: &str,
-    filters: &Filters,
-    limit: i64,
-) -> sqlx::Result<Vec<IndexMatch>> {
-    let json: String = sqlx::query_scalar(&format!(
-        "SELECT json_group_array(json_object(
-                    'id', id, 'search_title', search_title, 'imdb_votes', imdb_votes))
-         FROM (SELECT m.id, s.search_title, m.imdb_votes
-               FROM movie_search s JOIN movies m ON m.id = s.rowid
-               WHERE movie_search MATCH $4 AND {FILTERS}
-               ORDER BY bm25(movie_search)
-               LIMIT $5)"
-    ))
-    .bind(&filters.genre)
-    .bind(filters.year_from)
-    .bind(filters.year_to)
-    .bind(fts_match)
-    .bind(limit)
-    .fetch_one(pool)
-    .await?;
-    serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+/// A movie as the in-memory search index loads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IndexRow {
+    pub id: i64,
+    pub title: String,
+    pub year: Option<i64>,
+    pub imdb_rating: Option<f64>,
+    pub imdb_votes: Option<i64>,
+    pub imdb_id: Option<String>,
 }
 
-/// The ORDER BY of a [`SearchSort`] on `movies m`; relevance is the most voted when there is
-/// no title to match. Only these fixed strings are ever spliced into the SQL.
-fn order_by(sort: SearchSort) -> &'static str {
-    match sort {
-        SearchSort::Relevance | SearchSort::Votes => "m.imdb_votes DESC NULLS LAST, m.title, m.id",
-        SearchSort::Year => "m.year DESC NULLS LAST, m.imdb_votes DESC NULLS LAST, m.id",
-        SearchSort::Rating => "m.imdb_rating DESC NULLS LAST, m.imdb_votes DESC NULLS LAST, m.id",
-    }
+/// The number every change to the searchable catalog bumps (see the migration that adds it):
+/// one row by primary key, cheap enough to read on every search.
+pub async fn catalog_generation(pool: &Db) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT generation FROM catalog_generation WHERE id = 1")
+        .fetch_one(pool)
+        .await
 }
 
-/// The ids of one page of the movies passing `filters`, in the order of `sort`.
-pub async fn browse(
-    pool: &Db,
-    filters: &Filters,
-    sort: SearchSort,
-    page: PageNumber,
-) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar(&format!(
-        "SELECT m.id FROM movies m
-         WHERE {FILTERS}
-         ORDER BY {}
-         LIMIT $4 OFFSET $5",
-        order_by(sort)
-    ))
-    .bind(&filters.genre)
-    .bind(filters.year_from)
-    .bind(filters.year_to)
-    .bind(PageNumber::PER_PAGE)
-    .bind(page.offset())
+/// Every movie with what search shows and ranks of it.
+pub async fn index_rows(pool: &Db) -> sqlx::Result<Vec<IndexRow>> {
+    sqlx::query_as(
+        "SELECT id, title, year, imdb_rating, imdb_votes, imdb_id FROM movies ORDER BY id",
+    )
     .fetch_all(pool)
     .await
 }
 
-/// The movies `ids` (search matches) in the order of `sort`; ids of no movie are dropped.
-pub async fn reorder(pool: &Db, ids: &[i64], sort: SearchSort) -> sqlx::Result<Vec<i64>> {
-    let ids = serde_json::to_string(ids).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query_scalar(&format!(
-        "SELECT m.id FROM movies m WHERE m.id IN ({}) ORDER BY {}",
-        super::Backend::of(pool).json_integers("$1"),
-        order_by(sort)
-    ))
-    .bind(ids)
-    .fetch_all(pool)
-    .await
+/// Every genre (id, name), by id.
+pub async fn genre_names(pool: &Db) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as("SELECT id, name FROM genres ORDER BY id")
+        .fetch_all(pool)
+        .await
+}
+
+/// Every (movie id, genre id) pair, by movie then genre.
+pub async fn movie_genre_pairs(pool: &Db) -> sqlx::Result<Vec<(i64, i64)>> {
+    sqlx::query_as("SELECT movie_id, genre_id FROM movie_genres ORDER BY movie_id, genre_id")
+        .fetch_all(pool)
+        .await
 }
 
 /// The movies with these ids, in the order given; ids of no movie are skipped. Meant
@@ -147,35 +94,14 @@ pub async fn hits(pool: &Db, ids: &[i64]) -> sqlx::Result<Vec<Hit>> {
     Ok(found)
 }
 
-pub async fn count(pool: &Db, filters: &Filters) -> sqlx::Result<i64> {
-    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM movies m WHERE {FILTERS}"))
-        .bind(&filters.genre)
-        .bind(filters.year_from)
-        .bind(filters.year_to)
-        .fetch_one(pool)
-        .await
-}
-
-/// Every genre some movie has, alphabetically: once IMDb's import has replaced the embedded
-/// catalog's coarse genres with its finer ones, the coarse ones it emptied are not offered.
-pub async fn genres(pool: &Db) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "SELECT name FROM genres g
-          WHERE EXISTS (SELECT 1 FROM movie_genres mg WHERE mg.genre_id = g.id)
-          ORDER BY name",
-    )
-    .fetch_all(pool)
-    .await
-}
-
-/// Every movie's id and title, for building the index.
+/// Every movie's id and title, for rebuilding the FTS5 title table.
 pub async fn titles(pool: &Db) -> sqlx::Result<Vec<(i64, String)>> {
     sqlx::query_as("SELECT id, title FROM movies ORDER BY id")
         .fetch_all(pool)
         .await
 }
 
-/// Whether every movie, and nothing else, is in the index.
+/// Whether every movie, and nothing else, is in the FTS5 title table.
 pub async fn index_is_complete(pool: &Db) -> sqlx::Result<bool> {
     sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM movie_search) = (SELECT COUNT(*) FROM movies)
@@ -187,7 +113,8 @@ pub async fn index_is_complete(pool: &Db) -> sqlx::Result<bool> {
     .map(|complete: super::Flag| complete.0)
 }
 
-/// Replaces the whole index with `entries` (movie id, indexed title) in one transaction.
+/// Replaces the whole FTS5 title table with `entries` (movie id, indexed title) in one
+/// transaction.
 pub async fn replace_index(pool: &Db, entries: &[(i64, String)]) -> sqlx::Result<()> {
     let mut tx = super::begin_write(pool).await?;
     sqlx::query("DELETE FROM movie_search")

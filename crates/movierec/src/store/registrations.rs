@@ -20,7 +20,7 @@ pub async fn reserve(
         .await?;
     let taken: Option<i64> = sqlx::query_scalar(
         "INSERT INTO registrations_per_address (ip, window_start, n) VALUES ($1, $2, 1)
-         ON CONFLICT (ip, window_start) DO UPDATE SET n = n + 1
+         ON CONFLICT (ip, window_start) DO UPDATE SET n = registrations_per_address.n + 1
           WHERE registrations_per_address.n < $3
          RETURNING n",
     )

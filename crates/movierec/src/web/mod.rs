@@ -55,6 +55,8 @@ use tower_http::limit::RequestBodyLimitLayer;
 use crate::domain::IpNet;
 use crate::jobs::{ModelSlot, Trainer};
 use crate::providers::Providers;
+use crate::recommend::PicksCache;
+use crate::search::index::IndexCache;
 use crate::services::accounts::Hasher;
 
 /// Forms and API bodies are small; anything bigger is refused with 413 before a handler
@@ -90,6 +92,10 @@ pub struct AppState {
     pub registrations_per_hour: u32,
     /// OMDb and TMDB clients for the keys given (none without keys).
     pub providers: Providers,
+    /// The catalog in memory for title search, rebuilt when the catalog changes.
+    pub search: Arc<IndexCache>,
+    /// Users' recommendations, kept while nothing they depend on changes.
+    pub picks: Arc<PicksCache>,
 }
 
 /// The routes; cross-cutting layers are added in [`crate::startup`].

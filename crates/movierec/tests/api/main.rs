@@ -17,6 +17,7 @@ mod import_similar;
 mod in_place;
 mod in_process;
 mod offline;
+mod postgres;
 mod process;
 mod provider_stub;
 mod providers;

@@ -412,6 +412,33 @@ async fn recommendations_follow_taste_after_training_and_by_fold_in() {
     let picks = app.recommendations(100).await;
     assert!(!ids(&picks).contains(&hidden));
     assert!(!ids(&picks).contains(&top));
+
+    // Picks are kept between loads, but a rating written by another process on the same
+    // database (another instance, a command-line import) counts at once too, and so does
+    // its removal.
+    let next = ids(&picks)[0];
+    let db = app.database().await;
+    let newcomer: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'newcomer'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO ratings (user_id, movie_id, rating, updated_at) VALUES ($1, $2, 4.0, 1)",
+    )
+    .bind(newcomer)
+    .bind(next)
+    .execute(&db)
+    .await
+    .unwrap();
+    assert!(!ids(&app.recommendations(100).await).contains(&next));
+    sqlx::query("DELETE FROM ratings WHERE user_id = $1 AND movie_id = $2")
+        .bind(newcomer)
+        .bind(next)
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    assert_eq!(ids(&app.recommendations(100).await)[0], next);
     let similar: Vec<Value> = app
         .get(&format!("/api/v1/movies/{}/similar?n=100", horror[0].id))
         .await

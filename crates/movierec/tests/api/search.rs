@@ -297,3 +297,92 @@ async fn a_missing_or_partial_index_is_rebuilt_at_start() {
     let (_, html) = search_page(&app, "godfater").await;
     assert_eq!(result_ids(&html).first(), Some(&movie("The Godfather").id));
 }
+
+/// Search holds the catalog in memory; a change written by another process on the same
+/// database (here a separate connection, as the command-line import or another instance
+/// would write it) must show on the very next search.
+#[tokio::test]
+async fn a_catalog_change_from_another_process_shows_at_once() {
+    let app = spawn_app().await;
+    let godfather = movie("The Godfather").id;
+    let (_, body) = api_search(&app, &[("q", "the godfather")]).await;
+    assert_eq!(
+        body["results"][0]["id"].as_u64(),
+        Some(u64::from(godfather))
+    );
+
+    let db = app.database().await;
+    sqlx::query("UPDATE movies SET title = 'Zyxwv Quorble' WHERE id = $1")
+        .bind(i64::from(godfather))
+        .execute(&db)
+        .await
+        .unwrap();
+    let (_, body) = api_search(&app, &[("q", "zyxwv quorble")]).await;
+    assert_eq!(
+        body["results"][0]["id"].as_u64(),
+        Some(u64::from(godfather)),
+        "{body}"
+    );
+    let (_, body) = api_search(&app, &[("q", "the godfather")]).await;
+    assert!(
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["id"].as_u64() != Some(u64::from(godfather))),
+        "{body}"
+    );
+
+    // A new film and a new genre, as an import adds them.
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO movies (title, year, imdb_votes) VALUES ('Qwertyuiop Returns', 2031, 5)
+         RETURNING id",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    let genre: i64 =
+        sqlx::query_scalar("INSERT INTO genres (name) VALUES ('Mumblecore') RETURNING id")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+    sqlx::query("INSERT INTO movie_genres (movie_id, genre_id) VALUES ($1, $2)")
+        .bind(id)
+        .bind(genre)
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    let (status, body) = api_search(&app, &[("q", "qwertyuiop"), ("genre", "Mumblecore")]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["total"], 1);
+    assert_eq!(body["results"][0]["id"].as_i64(), Some(id));
+    assert_eq!(body["results"][0]["genres"][0], "Mumblecore");
+}
+
+/// Sorting keeps the matches and changes only their order; paging walks the sorted list.
+#[tokio::test]
+async fn sorting_reorders_the_same_matches() {
+    let app = spawn_app().await;
+    let (_, relevance) = api_search(&app, &[("q", "godfather")]).await;
+    let (_, by_year) = api_search(&app, &[("q", "godfather"), ("sort", "year")]).await;
+    let ids = |body: &Value| -> Vec<u64> {
+        let mut ids: Vec<u64> = body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_u64().unwrap())
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    assert_eq!(relevance["total"], by_year["total"]);
+    assert_eq!(ids(&relevance), ids(&by_year));
+    let years: Vec<i64> = by_year["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["year"].as_i64().unwrap_or(0))
+        .collect();
+    assert!(years.windows(2).all(|w| w[0] >= w[1]), "{years:?}");
+}

@@ -10,7 +10,6 @@ use crate::domain::{PageNumber, Stars};
 use crate::search::{self, SearchParams, SearchRequest};
 use crate::services::any_movie::{self, Source};
 use crate::services::movie_page;
-use crate::store;
 use crate::store::movie_search::Hit;
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -174,10 +173,10 @@ pub async fn search(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
 ) -> Result<Json<SearchResponse>, AppError> {
-    let genres = store::movie_search::genres(&state.pool).await?;
-    let request = SearchRequest::parse_or_browse(&params, &genres)
+    let index = state.search.current(&state.pool).await?;
+    let request = SearchRequest::parse_or_browse(&params, index.genres())
         .map_err(|e| AppError::bad_request(e.to_string()))?;
-    let results = search::run(&state.pool, &request).await?;
+    let results = search::run(&index, &request);
     let mut from_providers = Vec::new();
     if results.total < any_movie::FEW_RESULTS
         && let Some(query) = &request.query

@@ -53,7 +53,7 @@ pub async fn recommendations(
     Query(query): Query<CountQuery>,
 ) -> Result<Json<Vec<RecommendationJson>>, AppError> {
     let n = query.get(DEFAULT_RECOMMENDATIONS)?;
-    let found = recommend::for_user(&state.pool, &state.models, me.id, n).await?;
+    let found = recommend::for_user(&state.pool, &state.models, &state.picks, me.id, n).await?;
     let source = found.source;
     Ok(Json(
         found

@@ -188,7 +188,7 @@ async fn personal(state: &AppState, user_id: i64, asked: Asked) -> Result<Person
         skipped,
     } = asked;
     let recommendations =
-        recommend::for_user(&state.pool, &state.models, user_id, MAX_PICKS).await?;
+        recommend::for_user(&state.pool, &state.models, &state.picks, user_id, MAX_PICKS).await?;
     let rated = recommendations.rated;
     let target = recommend::ONBOARDING_UNTIL;
     let onboarding = if rating_more || rated < target {

@@ -158,7 +158,10 @@ pub async fn report(
             ..SearchParams::default()
         };
         match SearchRequest::parse(&params, &[]) {
-            Ok(Some(request)) => hits = search::run(&state.pool, &request).await?.hits,
+            Ok(Some(request)) => {
+                let index = state.search.current(&state.pool).await?;
+                hits = search::run(&index, &request).hits;
+            }
             Ok(None) => search_error = Some(SearchRequest::nothing_asked().to_string()),
             Err(e) => search_error = Some(e.to_string()),
         }

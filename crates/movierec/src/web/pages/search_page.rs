@@ -92,7 +92,7 @@ pub async fn show(
     MaybeUser(user): MaybeUser,
     Query(params): Query<SearchParams>,
 ) -> Result<Response, AppError> {
-    let genres = store::movie_search::genres(&state.pool).await?;
+    let index = state.search.current(&state.pool).await?;
     let typed = |value: &Option<String>| value.as_deref().unwrap_or_default().trim().to_owned();
     let mut page = SearchPage {
         user,
@@ -105,7 +105,7 @@ pub async fn show(
             .iter()
             .map(|s| (s.key(), s.label()))
             .collect(),
-        genres,
+        genres: index.genres().to_vec(),
         first_year: *YEAR_RANGE.start(),
         last_year: *YEAR_RANGE.end(),
         prompt: None,
@@ -116,7 +116,7 @@ pub async fn show(
     };
     match SearchRequest::parse(&params, &page.genres) {
         Ok(Some(request)) => {
-            let results = search::run(&state.pool, &request).await?;
+            let results = search::run(&index, &request);
             if let Some(me) = &page.user {
                 let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
                 page.ratings = store::ratings::of_movies(&state.pool, me.id, &ids).await?;

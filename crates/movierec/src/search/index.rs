@@ -1,0 +1,521 @@
+//! The catalog's titles, years, genres and IMDb figures held in memory, with a trigram
+//! index over the folded titles: everything a search needs without a query to the
+//! database, so its cost does not grow with round trips and works the same on any
+//! database.
+//!
+//! [`IndexCache`] keeps one [`SearchIndex`] per process and rebuilds it when the catalog's
+//! generation number in the database has moved (see `store::movie_search`), which every
+//! write to the movies, their genres or the genre names bumps, from whichever process.
+
+use std::cell::RefCell;
+use std::cmp::{Ordering, Reverse};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use crate::store::Db;
+
+use super::text::{normalise, padded, trigrams};
+use crate::domain::SearchSort;
+use crate::store;
+use crate::store::movie_search::{Filters, Hit, IndexRow};
+
+/// BM25's term-frequency saturation and length normalisation, as SQLite's FTS5 sets them:
+/// the candidate step picks what the FTS5 table used to pick.
+const BM25_K1: f32 = 1.2;
+const BM25_B: f32 = 0.75;
+
+type Trigram = [char; 3];
+
+/// One movie of the index.
+#[derive(Debug)]
+struct Entry {
+    id: i64,
+    title: String,
+    /// [`normalise`]d title, as ranking compares it.
+    folded: String,
+    year: Option<i64>,
+    imdb_rating: Option<f64>,
+    imdb_votes: Option<i64>,
+    imdb_id: Option<String>,
+    /// Positions in [`SearchIndex::genre_names`], ascending (by genre id).
+    genres: Vec<u16>,
+    /// Trigrams in the padded folded title, duplicates counted: BM25's document length.
+    length: u16,
+}
+
+/// The catalog at one generation, ready to search.
+#[derive(Debug)]
+pub struct SearchIndex {
+    generation: i64,
+    entries: Vec<Entry>,
+    /// Trigram → entries whose padded folded title contains it, ascending.
+    postings: HashMap<Trigram, Vec<u32>>,
+    average_length: f32,
+    /// Every genre's name, by genre id.
+    genre_names: Vec<String>,
+    /// The names of genres some movie has, alphabetically: what a filter may name.
+    offered_genres: Vec<String>,
+    /// Entries in each browsing order, so listing without a title never sorts the catalog.
+    by_votes: Vec<u32>,
+    by_year: Vec<u32>,
+    by_rating: Vec<u32>,
+}
+
+/// Scores of one candidate step, kept per thread and reused: the catalog-sized array is
+/// allocated once per thread rather than per search.
+#[derive(Default)]
+struct Scratch {
+    scores: Vec<f32>,
+    touched: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+impl SearchIndex {
+    /// Builds the index from the catalog's rows (`genres` by id, `movie_genres` as
+    /// (movie id, genre id) pairs). CPU-bound: tens of milliseconds per ten thousand films.
+    pub fn build(
+        generation: i64,
+        rows: Vec<IndexRow>,
+        genres: Vec<(i64, String)>,
+        movie_genres: &[(i64, i64)],
+    ) -> Self {
+        let genre_position: HashMap<i64, u16> = genres
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (*id, u16::try_from(i).unwrap_or(u16::MAX)))
+            .collect();
+        let genre_names: Vec<String> = genres.into_iter().map(|(_, name)| name).collect();
+        let mut genres_of: HashMap<i64, Vec<u16>> = HashMap::new();
+        for (movie, genre) in movie_genres {
+            if let Some(&position) = genre_position.get(genre) {
+                genres_of.entry(*movie).or_default().push(position);
+            }
+        }
+
+        let mut postings: HashMap<Trigram, Vec<u32>> = HashMap::new();
+        let mut total_length = 0u64;
+        let entries: Vec<Entry> = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let folded = normalise(&row.title);
+                let padded = padded(&folded);
+                let length = padded.chars().count().saturating_sub(2);
+                total_length += length as u64;
+                let position = u32::try_from(i).unwrap_or(u32::MAX);
+                for gram in trigrams(&padded) {
+                    postings.entry(gram).or_default().push(position);
+                }
+                let mut genres = genres_of.remove(&row.id).unwrap_or_default();
+                genres.sort_unstable();
+                Entry {
+                    id: row.id,
+                    title: row.title,
+                    folded,
+                    year: row.year,
+                    imdb_rating: row.imdb_rating,
+                    imdb_votes: row.imdb_votes,
+                    imdb_id: row.imdb_id,
+                    genres,
+                    length: u16::try_from(length).unwrap_or(u16::MAX),
+                }
+            })
+            .collect();
+        let average_length = if entries.is_empty() {
+            1.0
+        } else {
+            total_length as f32 / entries.len() as f32
+        };
+
+        let mut used = vec![false; genre_names.len()];
+        for entry in &entries {
+            for &g in &entry.genres {
+                used[usize::from(g)] = true;
+            }
+        }
+        let mut offered_genres: Vec<String> = genre_names
+            .iter()
+            .zip(&used)
+            .filter(|(_, used)| **used)
+            .map(|(name, _)| name.clone())
+            .collect();
+        offered_genres.sort();
+
+        let mut index = Self {
+            generation,
+            entries,
+            postings,
+            average_length,
+            genre_names,
+            offered_genres,
+            by_votes: Vec::new(),
+            by_year: Vec::new(),
+            by_rating: Vec::new(),
+        };
+        index.by_votes = index.sorted(SearchSort::Votes);
+        index.by_year = index.sorted(SearchSort::Year);
+        index.by_rating = index.sorted(SearchSort::Rating);
+        index
+    }
+
+    /// The catalog generation this index was built from.
+    pub fn generation(&self) -> i64 {
+        self.generation
+    }
+
+    /// How many movies the index holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the catalog is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The names of the genres some movie has, alphabetically.
+    pub fn genres(&self) -> &[String] {
+        &self.offered_genres
+    }
+
+    /// Up to `limit` entries passing `filters` that share trigrams with `grams`, best BM25
+    /// score first (rare shared trigrams weigh most, long titles a little less), ties by
+    /// catalog order.
+    pub(super) fn candidates(
+        &self,
+        grams: &[Trigram],
+        filters: &Filters,
+        limit: usize,
+    ) -> Vec<u32> {
+        let matcher = self.matcher(filters);
+        let n = self.entries.len() as f32;
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let Scratch { scores, touched } = &mut *scratch;
+            if scores.len() < self.entries.len() {
+                scores.resize(self.entries.len(), 0.0);
+            }
+            touched.clear();
+            for gram in grams {
+                let Some(docs) = self.postings.get(gram) else {
+                    continue;
+                };
+                let df = docs.len() as f32;
+                // FTS5 floors the weight of a term in more than half the documents.
+                let idf = ((n - df + 0.5) / (df + 0.5)).ln().max(1e-6);
+                for &doc in docs {
+                    let d = doc as usize;
+                    let length = f32::from(self.entries[d].length);
+                    let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * length / self.average_length);
+                    if scores[d] == 0.0 {
+                        touched.push(doc);
+                    }
+                    // Every term adds a positive amount, so 0 still means "not reached".
+                    scores[d] += idf * (BM25_K1 + 1.0) / (1.0 + norm);
+                }
+            }
+            let mut scored: Vec<(f32, u32)> = touched
+                .iter()
+                .filter(|&&doc| matcher.passes(&self.entries[doc as usize]))
+                .map(|&doc| (scores[doc as usize], doc))
+                .collect();
+            for &doc in touched.iter() {
+                scores[doc as usize] = 0.0;
+            }
+            let best = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+            if scored.len() > limit && limit > 0 {
+                scored.select_nth_unstable_by(limit - 1, best);
+            }
+            scored.truncate(limit);
+            scored.sort_unstable_by(best);
+            scored.into_iter().map(|(_, doc)| doc).collect()
+        })
+    }
+
+    /// The folded title and vote count ranking weighs an entry by.
+    pub(super) fn rank_key(&self, doc: u32) -> (&str, i64) {
+        let entry = &self.entries[doc as usize];
+        (entry.folded.as_str(), entry.imdb_votes.unwrap_or(0))
+    }
+
+    /// The entries of a title search reordered by `sort` (relevance keeps them as they are).
+    pub(super) fn reorder(&self, docs: &mut [u32], sort: SearchSort) {
+        if sort != SearchSort::Relevance {
+            docs.sort_by(|&a, &b| self.compare(sort, a, b));
+        }
+    }
+
+    /// One page (`skip`, `take`) of the movies passing `filters` in the order of `sort`
+    /// (relevance: most voted), and how many pass in all.
+    pub(super) fn browse(
+        &self,
+        filters: &Filters,
+        sort: SearchSort,
+        skip: usize,
+        take: usize,
+    ) -> (Vec<u32>, usize) {
+        let order = match sort {
+            SearchSort::Relevance | SearchSort::Votes => &self.by_votes,
+            SearchSort::Year => &self.by_year,
+            SearchSort::Rating => &self.by_rating,
+        };
+        let matcher = self.matcher(filters);
+        let mut page = Vec::with_capacity(take);
+        let mut total = 0;
+        for &doc in order {
+            if matcher.passes(&self.entries[doc as usize]) {
+                if total >= skip && page.len() < take {
+                    page.push(doc);
+                }
+                total += 1;
+            }
+        }
+        (page, total)
+    }
+
+    /// What a result lists of an entry.
+    pub(super) fn hit(&self, doc: u32) -> Hit {
+        let entry = &self.entries[doc as usize];
+        let genres: Vec<&str> = entry
+            .genres
+            .iter()
+            .map(|&g| self.genre_names[usize::from(g)].as_str())
+            .collect();
+        Hit {
+            id: entry.id,
+            title: entry.title.clone(),
+            year: entry.year,
+            genres: genres.join(", "),
+            imdb_rating: entry.imdb_rating,
+            imdb_votes: entry.imdb_votes,
+            imdb_id: entry.imdb_id.clone(),
+        }
+    }
+
+    fn matcher(&self, filters: &Filters) -> Matcher {
+        let genre = filters.genre.as_ref().map(|name| {
+            self.genre_names
+                .iter()
+                .position(|g| g == name)
+                .and_then(|g| u16::try_from(g).ok())
+        });
+        Matcher {
+            genre,
+            year_from: filters.year_from,
+            year_to: filters.year_to,
+        }
+    }
+
+    fn sorted(&self, sort: SearchSort) -> Vec<u32> {
+        let mut docs: Vec<u32> =
+            (0..u32::try_from(self.entries.len()).unwrap_or(u32::MAX)).collect();
+        docs.sort_by(|&a, &b| self.compare(sort, a, b));
+        docs
+    }
+
+    /// The order of `sort`, unknown values last, ties by title then id: the same order the
+    /// browse lists have always had.
+    fn compare(&self, sort: SearchSort, a: u32, b: u32) -> Ordering {
+        let (x, y) = (&self.entries[a as usize], &self.entries[b as usize]);
+        let votes = |e: &Entry| (e.imdb_votes.is_none(), Reverse(e.imdb_votes));
+        match sort {
+            SearchSort::Relevance | SearchSort::Votes => votes(x)
+                .cmp(&votes(y))
+                .then_with(|| x.title.cmp(&y.title))
+                .then(x.id.cmp(&y.id)),
+            SearchSort::Year => (x.year.is_none(), Reverse(x.year))
+                .cmp(&(y.year.is_none(), Reverse(y.year)))
+                .then_with(|| votes(x).cmp(&votes(y)))
+                .then(x.id.cmp(&y.id)),
+            SearchSort::Rating => x
+                .imdb_rating
+                .is_none()
+                .cmp(&y.imdb_rating.is_none())
+                .then_with(|| {
+                    let (p, q) = (x.imdb_rating.unwrap_or(0.0), y.imdb_rating.unwrap_or(0.0));
+                    q.total_cmp(&p)
+                })
+                .then_with(|| votes(x).cmp(&votes(y)))
+                .then(x.id.cmp(&y.id)),
+        }
+    }
+}
+
+/// [`Filters`] resolved against one index.
+struct Matcher {
+    /// `Some(None)`: a genre no movie has, so nothing passes.
+    genre: Option<Option<u16>>,
+    year_from: Option<i64>,
+    year_to: Option<i64>,
+}
+
+impl Matcher {
+    fn passes(&self, entry: &Entry) -> bool {
+        let genre = match self.genre {
+            None => true,
+            Some(None) => false,
+            Some(Some(g)) => entry.genres.contains(&g),
+        };
+        // As in SQL, a movie without a year fails any year bound.
+        genre
+            && self
+                .year_from
+                .is_none_or(|from| entry.year.is_some_and(|y| y >= from))
+            && self
+                .year_to
+                .is_none_or(|to| entry.year.is_some_and(|y| y <= to))
+    }
+}
+
+/// The process's search index, rebuilt when the catalog's generation in the database has
+/// moved on. Readers take an `Arc` and keep it for the whole search.
+#[derive(Debug, Default)]
+pub struct IndexCache {
+    current: RwLock<Option<Arc<SearchIndex>>>,
+    /// One rebuild at a time: searches arriving meanwhile wait for it rather than each
+    /// loading the catalog again.
+    rebuilding: tokio::sync::Mutex<()>,
+}
+
+impl IndexCache {
+    /// The index of the catalog as it is now: one small query when nothing changed, a
+    /// rebuild when something did.
+    pub async fn current(&self, pool: &Db) -> sqlx::Result<Arc<SearchIndex>> {
+        let generation = store::movie_search::catalog_generation(pool).await?;
+        if let Some(index) = self.fresh(generation) {
+            return Ok(index);
+        }
+        let _rebuilding = self.rebuilding.lock().await;
+        // Another search may have rebuilt it while this one waited.
+        if let Some(index) = self.fresh(generation) {
+            return Ok(index);
+        }
+        // The number is read before the rows: a write landing in between only makes the
+        // next search rebuild again, never keeps a stale index.
+        let generation = store::movie_search::catalog_generation(pool).await?;
+        let rows = store::movie_search::index_rows(pool).await?;
+        let genres = store::movie_search::genre_names(pool).await?;
+        let pairs = store::movie_search::movie_genre_pairs(pool).await?;
+        let index = tokio::task::spawn_blocking(move || {
+            SearchIndex::build(generation, rows, genres, &pairs)
+        })
+        .await
+        .map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))?;
+        tracing::info!(movies = index.len(), generation, "search index built");
+        let index = Arc::new(index);
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&index));
+        Ok(index)
+    }
+
+    fn fresh(&self, generation: i64) -> Option<Arc<SearchIndex>> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .filter(|index| index.generation >= generation)
+            .cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::text::index_trigrams;
+    use super::*;
+
+    fn row(id: i64, title: &str, year: i64, votes: i64) -> IndexRow {
+        IndexRow {
+            id,
+            title: title.to_owned(),
+            year: Some(year),
+            imdb_rating: Some(7.0),
+            imdb_votes: Some(votes),
+            imdb_id: None,
+        }
+    }
+
+    fn index() -> SearchIndex {
+        SearchIndex::build(
+            7,
+            vec![
+                row(1, "Dune", 1984, 150_000),
+                row(2, "Dune: Part Two", 2024, 600_000),
+                row(3, "Heat", 1995, 700_000),
+                row(4, "Dunkirk", 2017, 700_000),
+            ],
+            vec![
+                (10, "Sci-Fi".into()),
+                (11, "Crime".into()),
+                (12, "Opera".into()),
+            ],
+            &[(1, 10), (2, 10), (3, 11)],
+        )
+    }
+
+    #[test]
+    fn candidates_share_trigrams_and_respect_filters() {
+        let index = index();
+        let grams = index_trigrams("dune");
+        let found: Vec<i64> = index
+            .candidates(&grams, &Filters::default(), 10)
+            .into_iter()
+            .map(|d| index.entries[d as usize].id)
+            .collect();
+        assert!(found.contains(&1) && found.contains(&2), "{found:?}");
+        assert!(!found.contains(&3), "{found:?}");
+        // The whole title matches better than the longer one sharing the same trigrams.
+        assert_eq!(found[0], 1);
+
+        let recent = Filters {
+            year_from: Some(2000),
+            ..Filters::default()
+        };
+        let found = index.candidates(&grams, &recent, 10);
+        assert!(found.iter().all(|&d| index.entries[d as usize].id != 1));
+        assert_eq!(index.candidates(&grams, &Filters::default(), 1).len(), 1);
+    }
+
+    #[test]
+    fn the_scratch_space_is_left_clean_between_searches() {
+        let index = index();
+        let dune = index.candidates(&index_trigrams("dune"), &Filters::default(), 10);
+        let heat = index.candidates(&index_trigrams("heat"), &Filters::default(), 10);
+        let again = index.candidates(&index_trigrams("dune"), &Filters::default(), 10);
+        assert_eq!(dune, again);
+        assert_eq!(heat.len(), 1);
+    }
+
+    #[test]
+    fn browsing_pages_through_the_order_and_counts_every_match() {
+        let index = index();
+        let scifi = Filters {
+            genre: Some("Sci-Fi".into()),
+            ..Filters::default()
+        };
+        let (page, total) = index.browse(&scifi, SearchSort::Year, 0, 1);
+        assert_eq!(total, 2);
+        assert_eq!(index.hit(page[0]).title, "Dune: Part Two");
+        let (page, _) = index.browse(&scifi, SearchSort::Year, 1, 1);
+        assert_eq!(index.hit(page[0]).title, "Dune");
+        // Equal votes: by title.
+        let (page, total) = index.browse(&Filters::default(), SearchSort::Votes, 0, 2);
+        assert_eq!(total, 4);
+        assert_eq!(index.hit(page[0]).title, "Dunkirk");
+        assert_eq!(index.hit(page[1]).title, "Heat");
+    }
+
+    #[test]
+    fn only_genres_in_use_are_offered_and_an_unused_one_matches_nothing() {
+        let index = index();
+        assert_eq!(index.genres(), ["Crime", "Sci-Fi"]);
+        let opera = Filters {
+            genre: Some("Opera".into()),
+            ..Filters::default()
+        };
+        assert_eq!(index.browse(&opera, SearchSort::Votes, 0, 20).1, 0);
+        assert_eq!(index.hit(0).genres, "Sci-Fi");
+        assert_eq!(index.hit(3).genres, "");
+    }
+}
