@@ -49,40 +49,6 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
-/// Dot product with 32 independent accumulators, for the implicit model's hot loops: with the
-/// wide vector units [`crate::train`] compiles them for, fewer accumulators leave the
-/// multiply-adds waiting on each other. Sums in another order than [`dot`].
-#[inline(always)]
-pub(crate) fn dot_wide(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0f32; 32];
-    let (ca, cb) = (a.chunks_exact(32), b.chunks_exact(32));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for j in 0..32 {
-            acc[j] += x[j] * y[j];
-        }
-    }
-    let (ca8, cb8) = (ra.chunks_exact(8), rb.chunks_exact(8));
-    let tail: f32 = ca8
-        .remainder()
-        .iter()
-        .zip(cb8.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca8.zip(cb8) {
-        for j in 0..8 {
-            acc[j] += x[j] * y[j];
-        }
-    }
-    let mut half = [0f32; 8];
-    for (j, h) in half.iter_mut().enumerate() {
-        *h = (acc[j] + acc[j + 8]) + (acc[j + 16] + acc[j + 24]);
-    }
-    half.iter().sum::<f32>() + tail
-}
-
 /// `y += a · x`.
 #[inline(always)]
 pub(crate) fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
@@ -123,15 +89,6 @@ pub(crate) fn gramian(rows: &[f32], k: usize) -> Vec<f32> {
         }
     }
     total.into_iter().map(|v| v as f32).collect()
-}
-
-/// `out = m · v` for a row-major square `m`.
-#[inline(always)]
-pub(crate) fn matvec(m: &[f32], v: &[f32], out: &mut [f32]) {
-    let k = v.len();
-    for (o, row) in out.iter_mut().zip(m.chunks_exact(k)) {
-        *o = dot_wide(row, v);
-    }
 }
 
 /// A factorised symmetric positive definite system `A x = b` (Cholesky, in f64), to solve for
@@ -229,7 +186,6 @@ mod tests {
             let b: Vec<f32> = (0..n).map(|i| 3.0 - (i % 5) as f32).collect();
             let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
             assert!((dot(&a, &b) - plain).abs() < 1e-3, "n = {n}");
-            assert!((dot_wide(&a, &b) - plain).abs() < 1e-3, "n = {n}");
         }
     }
 

@@ -18,7 +18,7 @@ use super::progress::{EpochReport, Progress};
 use crate::data::{Dataset, Ratings, Scale};
 use crate::ids::{ItemIdx, UserIdx};
 use crate::implicit::{ImplicitModel, observed_weight, row_reg};
-use crate::linalg::{SpdSystem, axpy, dot_wide, gramian, matvec};
+use crate::linalg::{SpdSystem, axpy, gramian};
 use crate::params::ImplicitParams;
 use crate::rng::Rng;
 
@@ -96,9 +96,60 @@ impl<I: Copy + Into<u32>> pulp::WithSimd for RowSolve<'_, '_, I> {
     type Output = f64;
 
     #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _: S) -> f64 {
-        self.pass
-            .solve_row(self.idx, self.ratings, self.x, self.scratch, self.measure)
+    fn with_simd<S: pulp::Simd>(self, simd: S) -> f64 {
+        self.pass.solve_row(
+            simd,
+            self.idx,
+            self.ratings,
+            self.x,
+            self.scratch,
+            self.measure,
+        )
+    }
+}
+
+/// `a · b` (equal lengths) in `simd`'s vectors with fused multiply-adds where it has them, two
+/// accumulators deep so consecutive multiply-adds do not wait on each other.
+#[inline(always)]
+fn simd_dot<S: pulp::Simd>(simd: S, a: &[f32], b: &[f32]) -> f32 {
+    let (ah, at) = S::as_simd_f32s(a);
+    let (bh, bt) = S::as_simd_f32s(b);
+    let zero = simd.splat_f32s(0.0);
+    let (mut acc0, mut acc1) = (zero, zero);
+    for (x, y) in ah.chunks_exact(2).zip(bh.chunks_exact(2)) {
+        acc0 = simd.mul_add_e_f32s(x[0], y[0], acc0);
+        acc1 = simd.mul_add_e_f32s(x[1], y[1], acc1);
+    }
+    if ah.len() % 2 == 1 {
+        let last = ah.len() - 1;
+        acc0 = simd.mul_add_e_f32s(ah[last], bh[last], acc0);
+    }
+    let mut sum = simd.reduce_sum_f32s(simd.add_f32s(acc0, acc1));
+    for (x, y) in at.iter().zip(bt) {
+        sum += x * y;
+    }
+    sum
+}
+
+/// `y += a · x` in `simd`'s vectors.
+#[inline(always)]
+fn simd_axpy<S: pulp::Simd>(simd: S, a: f32, x: &[f32], y: &mut [f32]) {
+    let av = simd.splat_f32s(a);
+    let (xh, xt) = S::as_simd_f32s(x);
+    let (yh, yt) = S::as_mut_simd_f32s(y);
+    for (y, &x) in yh.iter_mut().zip(xh) {
+        *y = simd.mul_add_e_f32s(av, x, *y);
+    }
+    for (y, &x) in yt.iter_mut().zip(xt) {
+        *y += a * x;
+    }
+}
+
+/// `out = m · v` for a row-major square `m`.
+#[inline(always)]
+fn simd_matvec<S: pulp::Simd>(simd: S, m: &[f32], v: &[f32], out: &mut [f32]) {
+    for (o, row) in out.iter_mut().zip(m.chunks_exact(v.len())) {
+        *o = simd_dot(simd, row, v);
     }
 }
 
@@ -114,8 +165,9 @@ impl Pass<'_> {
     /// weights `w`, in one pass that fetches each `y_j` once: with `(0, 0, 1)` the observed
     /// part of `A v`, with `(α₀, 1, −1)` that of `b − A v`.
     #[inline(always)]
-    fn observed_pass<I: Copy + Into<u32>>(
+    fn observed_pass<S: pulp::Simd, I: Copy + Into<u32>>(
         &self,
+        simd: S,
         idx: &[I],
         w: &[f32],
         (c, d, sign): (f32, f32, f32),
@@ -124,7 +176,7 @@ impl Pass<'_> {
     ) {
         for (&j, &wj) in idx.iter().zip(w) {
             let y = self.row(j);
-            axpy(c + wj * (d + sign * dot_wide(y, v)), y, out);
+            simd_axpy(simd, c + wj * (d + sign * simd_dot(simd, y, v)), y, out);
         }
     }
 
@@ -132,8 +184,9 @@ impl Pass<'_> {
     /// `ratings`; returns the squared error of the observed preferences against 1 when
     /// `measure`, else 0.
     #[inline(always)]
-    fn solve_row<I: Copy + Into<u32>>(
+    fn solve_row<S: pulp::Simd, I: Copy + Into<u32>>(
         &self,
+        simd: S,
         idx: &[I],
         ratings: &[f32],
         x: &mut [f32],
@@ -157,21 +210,21 @@ impl Pass<'_> {
             self.exact(idx, &s.w, lambda, x);
         } else {
             // r = b − A x = Σ_j (a0 + w_j − w_j y_j·x) y_j − (α₀G + λ) x
-            matvec(&self.gram, x, &mut s.r);
+            simd_matvec(simd, &self.gram, x, &mut s.r);
             for (rv, &xv) in s.r.iter_mut().zip(x.iter()) {
                 *rv = -*rv - lambda * xv;
             }
-            self.observed_pass(idx, &s.w, (a0, 1.0, -1.0), x, &mut s.r);
+            self.observed_pass(simd, idx, &s.w, (a0, 1.0, -1.0), x, &mut s.r);
             s.p.copy_from_slice(&s.r);
-            let mut rs = dot_wide(&s.r, &s.r);
+            let mut rs = simd_dot(simd, &s.r, &s.r);
             for _ in 0..self.params.cg_steps {
                 if rs < 1e-20 {
                     break;
                 }
-                matvec(&self.gram, &s.p, &mut s.ap);
-                axpy(lambda, &s.p, &mut s.ap);
-                self.observed_pass(idx, &s.w, (0.0, 0.0, 1.0), &s.p, &mut s.ap);
-                let pap = dot_wide(&s.p, &s.ap);
+                simd_matvec(simd, &self.gram, &s.p, &mut s.ap);
+                simd_axpy(simd, lambda, &s.p, &mut s.ap);
+                self.observed_pass(simd, idx, &s.w, (0.0, 0.0, 1.0), &s.p, &mut s.ap);
+                let pap = simd_dot(simd, &s.p, &s.ap);
                 if !(pap.is_finite() && rs.is_finite()) {
                     // Overflow: poison the row so the epoch's check reports the divergence.
                     x.fill(f32::NAN);
@@ -181,9 +234,9 @@ impl Pass<'_> {
                     break;
                 }
                 let step = rs / pap;
-                axpy(step, &s.p, x);
-                axpy(-step, &s.ap, &mut s.r);
-                let rs_new = dot_wide(&s.r, &s.r);
+                simd_axpy(simd, step, &s.p, x);
+                simd_axpy(simd, -step, &s.ap, &mut s.r);
+                let rs_new = simd_dot(simd, &s.r, &s.r);
                 let beta = rs_new / rs;
                 for (p, &r) in s.p.iter_mut().zip(&s.r) {
                     *p = r + beta * *p;
@@ -196,7 +249,7 @@ impl Pass<'_> {
         }
         idx.iter()
             .map(|&j| {
-                let e = 1.0 - f64::from(dot_wide(self.row(j), x));
+                let e = 1.0 - f64::from(simd_dot(simd, self.row(j), x));
                 e * e
             })
             .sum()
