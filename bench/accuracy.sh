@@ -4,6 +4,7 @@
 #
 #   bench/accuracy.sh [--folds N] [--seed S] [--no-svdpp] [--no-implicit] [--no-ease]
 #                     [--models hybrid,ials,sgd,als,baseline,popularity] [--prior-weight W]
+#                     [--implicit-factors K] [--implicit-reg R] [--implicit-alpha A] [--ease-lambda L]
 #
 # Everything downloaded or generated stays in bench/.cache and bench/.venv (both git-ignored):
 # MovieLens data may not be redistributed. Re-running reuses the cache.
@@ -24,7 +25,9 @@ while [[ $# -gt 0 ]]; do
         --models) models="${2?--models needs a list}"; shift 2 ;;
         --prior-weight) prior_weight=(--prior-weight "${2:?--prior-weight needs a number}"); shift 2 ;;
         --no-implicit|--no-ease) peer_flags+=("$1"); shift ;;
-        -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --implicit-factors|--implicit-reg|--implicit-alpha|--ease-lambda)
+            peer_flags+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
+        -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done

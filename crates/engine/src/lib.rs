@@ -28,7 +28,7 @@ mod params;
 mod rng;
 mod train;
 
-pub use content::{CONTENT_SHRINK, ContentIndex};
+pub use content::{CONTENT_SHRINK, ContentIndex, FEATURE_SHRINK};
 pub use data::{Dataset, Rating, Ratings, Scale};
 pub use external::FactorsError;
 pub use file::FileError;

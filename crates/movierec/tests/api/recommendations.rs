@@ -472,3 +472,92 @@ async fn recommendations_follow_taste_after_training_and_by_fold_in() {
         Some(trained)
     );
 }
+
+/// Registers six horror fans and six comedy fans (`fan0`…`fan11`), each rating a different
+/// two thirds of both genres, five stars for their own and one for the other, and logs out.
+async fn horror_and_comedy_fans(app: &TestApp, horror: &[CatalogMovie], comedy: &[CatalogMovie]) {
+    for user in 0..12 {
+        app.register(&format!("fan{user}"), PASSWORD).await;
+        fn pick(movies: &[CatalogMovie], user: usize) -> Vec<&CatalogMovie> {
+            movies
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !(i + user).is_multiple_of(3))
+                .map(|(_, m)| m)
+                .collect()
+        }
+        let (liked, disliked) = if user < 6 {
+            (pick(horror, user), pick(comedy, user))
+        } else {
+            (pick(comedy, user), pick(horror, user))
+        };
+        rate_all(app, &liked, "5").await;
+        rate_all(app, &disliked, "1").await;
+        app.logout().await;
+    }
+}
+
+#[tokio::test]
+async fn a_new_film_nobody_rated_reaches_the_fans_of_its_director_and_genre() {
+    let app = spawn_app().await;
+    let (horror, comedy) = (by_genre("Horror"), by_genre("Comedy"));
+    let (horror, comedy) = (&horror[..40], &comedy[..40]);
+    horror_and_comedy_fans(&app, horror, comedy).await;
+    // A film new to the catalog, by a director whose horror films the horror fans love.
+    let director = "Sam Raimi";
+    let theirs: Vec<&CatalogMovie> = horror
+        .iter()
+        .filter(|m| m.director.as_deref() == Some(director))
+        .collect();
+    assert!(theirs.len() >= 3, "{theirs:?}");
+    let db = app.database().await;
+    let new_film: i64 = sqlx::query_scalar(
+        "INSERT INTO movies (title, year, director) VALUES ('The Cabin Returns', 1985, $1)
+         RETURNING id",
+    )
+    .bind(director)
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO movie_genres (movie_id, genre_id) SELECT $1, id FROM genres WHERE name = 'Horror'",
+    )
+    .bind(new_film)
+    .execute(&db)
+    .await
+    .unwrap();
+    app.login("fan0", PASSWORD).await;
+    app.train().await;
+    app.logout().await;
+
+    for (user, fan_of_horror) in [("fan0", true), ("fan1", true), ("fan7", false)] {
+        app.login(user, PASSWORD).await;
+        let picks = app.recommendations(20).await;
+        assert!(picks.iter().all(|p| p["source"] == "model"), "{picks:#?}");
+        assert_eq!(
+            ids(&picks).contains(&new_film),
+            fan_of_horror,
+            "{user}: {picks:#?}"
+        );
+        app.logout().await;
+    }
+    // Similar movies link the new film and its director's films, both ways.
+    let similar: Vec<Value> = app
+        .get(&format!("/api/v1/movies/{}/similar?n=10", theirs[0].id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(ids(&similar).contains(&new_film), "{similar:#?}");
+    let back: Vec<Value> = app
+        .get(&format!("/api/v1/movies/{new_film}/similar?n=10"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let by_director: HashSet<i64> = theirs.iter().map(|m| i64::from(m.id)).collect();
+    assert!(
+        ids(&back).iter().any(|id| by_director.contains(id)),
+        "{back:#?}"
+    );
+}

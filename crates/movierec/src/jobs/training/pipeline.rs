@@ -1,6 +1,7 @@
 //! One training from the database to a stored model: read the ratings, split off the held-out
 //! sample, fit on a blocking thread, measure, store in one transaction.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -86,6 +87,8 @@ where
         bail!("there are no ratings to train on");
     }
     let n_ratings = rows.len();
+    // Every catalog film joins the model, rated or not, through its features.
+    let catalog = engine_catalog(content_features(pool).await?);
     let recorder = Arc::new(Recorder {
         inner: progress,
         epochs: Mutex::new(Vec::new()),
@@ -93,7 +96,7 @@ where
     let job = {
         let recorder = Arc::clone(&recorder);
         let params = params.clone();
-        move || fit(&rows, &params, &*recorder)
+        move || fit(&rows, &catalog, &params, &*recorder)
     };
     let started = Instant::now();
     let fitted = tokio::task::spawn_blocking(job)
@@ -151,9 +154,10 @@ struct Fitted {
     n_items: usize,
 }
 
-/// The engine's part: build the data set, split, fit, measure.
+/// The engine's part: build the data set, split, fit, add the catalog's films, measure.
 fn fit(
     rows: &[store::ratings::TrainingRating],
+    catalog: &[(String, Vec<String>)],
     params: &Params,
     progress: &dyn Progress,
 ) -> Result<Fitted, movierec_engine::FitError> {
@@ -162,7 +166,8 @@ fn fit(
         train,
         holdout,
     } = training_sets(rows);
-    let model = movierec_engine::fit(&train, params, holdout.as_ref(), progress)?;
+    let model =
+        movierec_engine::fit(&train, params, holdout.as_ref(), progress)?.with_catalog(catalog);
     let holdout_rmse = holdout
         .as_ref()
         .map(|h| movierec_engine::eval::accuracy(&model, h).0);
@@ -174,10 +179,18 @@ fn fit(
     })
 }
 
+/// The catalog's features as the engine takes them: movie ids as item ids, in id order.
+fn engine_catalog(features: HashMap<i64, Vec<String>>) -> Vec<(String, Vec<String>)> {
+    let mut catalog: Vec<(i64, Vec<String>)> = features.into_iter().collect();
+    catalog.sort_unstable_by_key(|(id, _)| *id);
+    catalog
+        .into_iter()
+        .map(|(id, features)| (id.to_string(), features))
+        .collect()
+}
+
 /// The catalog's content features by movie id: genres, director and decade.
-pub async fn content_features(
-    pool: &Db,
-) -> anyhow::Result<std::collections::HashMap<i64, Vec<String>>> {
+pub async fn content_features(pool: &Db) -> anyhow::Result<HashMap<i64, Vec<String>>> {
     let rows = store::recommendations::content(pool)
         .await
         .context("cannot read the catalog's genres and directors")?;
