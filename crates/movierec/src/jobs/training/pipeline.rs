@@ -177,21 +177,25 @@ where
 }
 
 /// Ratings the rating model's epochs may visit in all: a budget that leaves ML-100k and ML-1M
-/// their full 30 epochs and gives ML-10M 20, ml-32m 6. On tens of millions of ratings
-/// every movie gets hundreds of updates an epoch, so the held-out error flattens within a few
-/// epochs, while each epoch costs seconds per core.
+/// their full 30 epochs and gives ML-10M 20, ml-32m 6. On tens of millions of ratings every
+/// movie gets hundreds of updates an epoch while each epoch costs seconds per core (ml-32m's
+/// shape at 6 epochs: held-out RMSE 0.866, BENCHMARKS.md "Scale").
 const EPOCH_VISITS: usize = 200_000_000;
 /// The same budget for the implicit model's epochs, each of which costs several times an
-/// SGD epoch: ML-1M and ML-10M keep their 12, ml-32m gets 5. Alternating least squares
-/// moves most of the way in its first few epochs.
+/// SGD epoch: ML-1M and ML-10M keep their 12, ml-32m gets 4.
 const IMPLICIT_EPOCH_VISITS: usize = 160_000_000;
 /// The fewest epochs the budgets leave either model.
 const MIN_EPOCHS_AT_SCALE: usize = 4;
+/// Data sets smaller than this train as asked: the budgets are for tens of millions.
+const AT_SCALE_RATINGS: usize = 5_000_000;
 
 /// `params` with both models' epochs capped by [`EPOCH_VISITS`] and
 /// [`IMPLICIT_EPOCH_VISITS`] for `n_ratings` ratings: only ever fewer, so a smaller setting
-/// is kept. Small data sets are untouched.
+/// is kept. Data sets under [`AT_SCALE_RATINGS`] are untouched.
 fn at_scale(mut params: Params, n_ratings: usize) -> Params {
+    if n_ratings < AT_SCALE_RATINGS {
+        return params;
+    }
     let cap = |budget: usize| (budget / n_ratings.max(1)).max(MIN_EPOCHS_AT_SCALE);
     let explicit_cap = cap(EPOCH_VISITS);
     if params.epochs > explicit_cap {
@@ -288,4 +292,36 @@ pub async fn load_newest(pool: &SqlitePool) -> anyhow::Result<Option<ServingMode
         }
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epochs_are_capped_only_at_scale_and_never_raised() {
+        let hybrid = Params::hybrid();
+        let implicit_epochs = |p: &Params| p.implicit.as_ref().map(|i| i.epochs);
+        // Small and mid-sized sets train as asked, however many epochs that is.
+        for n in [100_000, 1_000_000, AT_SCALE_RATINGS - 1] {
+            assert_eq!(at_scale(hybrid.clone(), n), hybrid);
+            let long = hybrid.clone().with_epochs(1_000_000);
+            assert_eq!(at_scale(long.clone(), n), long);
+        }
+        // ml-32m's size: both models capped by their budgets.
+        let big = at_scale(hybrid.clone(), 32_000_000);
+        assert_eq!(big.epochs, EPOCH_VISITS / 32_000_000);
+        assert!(big.epochs < hybrid.epochs);
+        assert_eq!(
+            implicit_epochs(&big),
+            Some((IMPLICIT_EPOCH_VISITS / 32_000_000).max(MIN_EPOCHS_AT_SCALE))
+        );
+        // Never below the floor, and a smaller setting is kept.
+        assert_eq!(
+            at_scale(hybrid.clone(), 1 << 40).epochs,
+            MIN_EPOCHS_AT_SCALE
+        );
+        let short = hybrid.with_epochs(2);
+        assert_eq!(at_scale(short, 32_000_000).epochs, 2);
+    }
 }
