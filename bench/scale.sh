@@ -4,23 +4,27 @@
 # training from the database, the home page and search under 32 concurrent clients (wrk) beside
 # the static /health page, and the server's resident memory with the model loaded.
 #
-#   bench/scale.sh [--scale 1.0] [--duration 30s] [--connections 32]
+#   bench/scale.sh [--scale 1.0] [--duration 30s] [--connections 32] [--only import,train]
 #
+# --only runs some of the phases, in this order: import (MovieLens), peer (sqlite3 .import of
+# the same file), imdb, train, serve. Phases after import reuse the database a run left.
 # Needs wrk, sqlite3 and GNU time (/usr/bin/time). Data goes to bench/.cache (git ignores it).
 set -euo pipefail
 
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
 fi
 scale=1.0
 duration=30s
 connections=32
+only=import,peer,imdb,train,serve
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --scale) scale="$2"; shift 2 ;;
         --duration) duration="$2"; shift 2 ;;
         --connections) connections="$2"; shift 2 ;;
+        --only) only="$2"; shift 2 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -41,6 +45,7 @@ if [[ ! -f "$data/ml-32m/ratings.csv" ]]; then
 fi
 ratings_lines=$(($(wc -l < "$data/ml-32m/ratings.csv") - 1))
 echo "data: $ratings_lines ratings in $data/ml-32m"
+runs() { [[ ",$only," == *",$1,"* ]]; }
 
 # Runs a command under GNU time; sets $secs and $rss_mib (peak resident memory).
 measure() {
@@ -51,33 +56,60 @@ measure() {
 
 db="$work/movierec.db"
 url="sqlite://$db"
-rm -f "$db" "$db-wal" "$db-shm"
+rows=()
 
-measure "$bin" import movielens "$data/ml-32m" --database-url "$url" > "$work/import.txt"
-import_secs=$secs import_rss=$rss_mib
-cat "$work/import.txt"
+if runs import; then
+    rm -f "$db" "$db-wal" "$db-shm"
+    measure "$bin" import movielens "$data/ml-32m" --database-url "$url" > "$work/import.txt" \
+        2> "$work/import.log"
+    cat "$work/import.txt"
+    grep -E " in [0-9.]+ s$" "$work/import.log" || true
+    raters=$(sqlite3 "$db" "SELECT COUNT(*) FROM users WHERE kind = 'community'")
+    movies=$(sqlite3 "$db" "SELECT COUNT(*) FROM movies")
+    rows+=("$(printf "| MovieLens import, %s ratings, %s raters, %s movies in the catalog | %.1f s, peak RSS %s MiB | ≤ 180 s, ≤ 2048 MiB |" "$ratings_lines" "$raters" "$movies" "$secs" "$rss_mib")")
+    import_secs=$secs
+fi
 
-# Peer: SQLite's shell importing the same CSV into a table with the same key and indexes.
-peer="$work/peer.db"
-rm -f "$peer"
-sqlite3 "$peer" "CREATE TABLE ratings (user_id INTEGER NOT NULL, movie_id INTEGER NOT NULL,
-    rating REAL NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (user_id, movie_id));
-    CREATE INDEX ratings_movie ON ratings (movie_id);
-    CREATE INDEX ratings_user_updated ON ratings (user_id, updated_at);
-    CREATE INDEX ratings_updated ON ratings (updated_at);"
-measure sqlite3 "$peer" ".mode csv" ".import --skip 1 $data/ml-32m/ratings.csv ratings"
-peer_secs=$secs peer_rss=$rss_mib
-rm -f "$peer"
+if runs peer; then
+    # Peer: SQLite's shell importing the same CSV into a table with the same key and indexes.
+    peer="$work/peer.db"
+    rm -f "$peer"
+    sqlite3 "$peer" "CREATE TABLE ratings (user_id INTEGER NOT NULL, movie_id INTEGER NOT NULL,
+        rating REAL NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (user_id, movie_id));
+        CREATE INDEX ratings_movie ON ratings (movie_id);
+        CREATE INDEX ratings_user_updated ON ratings (user_id, updated_at);
+        CREATE INDEX ratings_updated ON ratings (updated_at);"
+    measure sqlite3 "$peer" ".mode csv" ".import --skip 1 $data/ml-32m/ratings.csv ratings"
+    rm -f "$peer"
+    ratio=""
+    if [[ -n "${import_secs:-}" ]]; then
+        ratio=$(printf " (import / peer: %.2f×)" "$(echo "$import_secs / $secs" | bc -l)")
+    fi
+    rows+=("$(printf "| peer: sqlite3 .import of the same ratings.csv, same key and indexes | %.1f s, peak RSS %s MiB%s | |" "$secs" "$rss_mib" "$ratio")")
+fi
 
-measure "$bin" import imdb --basics "$data/imdb/title.basics.tsv.gz" \
-    --ratings "$data/imdb/title.ratings.tsv.gz" --crew "$data/imdb/title.crew.tsv.gz" \
-    --names "$data/imdb/name.basics.tsv.gz" --database-url "$url" > "$work/imdb.txt"
-imdb_secs=$secs imdb_rss=$rss_mib
-cat "$work/imdb.txt"
+if runs imdb; then
+    measure "$bin" import imdb --basics "$data/imdb/title.basics.tsv.gz" \
+        --ratings "$data/imdb/title.ratings.tsv.gz" --crew "$data/imdb/title.crew.tsv.gz" \
+        --names "$data/imdb/name.basics.tsv.gz" --database-url "$url" > "$work/imdb.txt"
+    cat "$work/imdb.txt"
+    rows+=("$(printf "| IMDb import (4 files) | %.1f s, peak RSS %s MiB | |" "$secs" "$rss_mib")")
+fi
 
-measure "$bin" train --database-url "$url" 2> "$work/train.txt"
-train_secs=$secs train_rss=$rss_mib
-tail -n 1 "$work/train.txt"
+if runs train; then
+    measure "$bin" train --database-url "$url" 2> "$work/train.txt"
+    tail -n 1 "$work/train.txt"
+    rows+=("$(printf "| training from the database, end to end (default model) | %.1f s, peak RSS %s MiB | ≤ 90 s |" "$secs" "$rss_mib")")
+fi
+
+if ! runs serve; then
+    echo
+    echo "| what | figure | target |"
+    echo "|---|---:|---:|"
+    printf "%s\n" "${rows[@]}"
+    echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    exit 0
+fi
 
 port=$((20000 + RANDOM % 20000))
 base="http://127.0.0.1:$port"
@@ -145,16 +177,10 @@ read -r p50 p99 prps < <(latency "$work/wrk_home.txt")
 read -r s50 s99 srps < <(latency "$work/wrk_search.txt")
 read -r p150 p199 p1rps < <(latency "$work/wrk_home1.txt")
 read -r s150 s199 s1rps < <(latency "$work/wrk_search1.txt")
-movies=$(sqlite3 "$db" "SELECT COUNT(*) FROM movies")
-raters=$(sqlite3 "$db" "SELECT COUNT(*) FROM users WHERE kind = 'community'")
-
 echo
 echo "| what | figure | target |"
 echo "|---|---:|---:|"
-printf "| MovieLens import, %s ratings, %s raters, %s movies in the catalog | %.1f s, peak RSS %s MiB | ≤ 180 s, ≤ 2048 MiB |\n" "$ratings_lines" "$raters" "$movies" "$import_secs" "$import_rss"
-printf "| peer: sqlite3 .import of the same ratings.csv, same key and indexes | %.1f s, peak RSS %s MiB (import / peer: %.2f×) | |\n" "$peer_secs" "$peer_rss" "$(echo "$import_secs / $peer_secs" | bc -l)"
-printf "| IMDb import (4 files) | %.1f s, peak RSS %s MiB | |\n" "$imdb_secs" "$imdb_rss"
-printf "| training from the database, end to end (default model) | %.1f s, peak RSS %s MiB | ≤ 90 s |\n" "$train_secs" "$train_rss"
+if [[ ${#rows[@]} -gt 0 ]]; then printf "%s\n" "${rows[@]}"; fi
 printf "| server RSS, model loaded / peak during the load runs | %s MiB / %s MiB | ≤ 1536 MiB |\n" "$server_rss_loaded" "$server_hwm"
 printf "| home page (logged in, model picks), %s clients, %s | p50 %s ms, p99 %s ms, %s req/s | p99 ≤ 20 ms |\n" "$connections" "$duration" "$p50" "$p99" "$prps"
 printf "| search API (200 titles, 1 in 5 with a typo), %s clients | p50 %s ms, p99 %s ms, %s req/s | p50 ≤ 10 ms |\n" "$connections" "$s50" "$s99" "$srps"

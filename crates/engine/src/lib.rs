@@ -29,7 +29,7 @@ mod rng;
 mod train;
 
 pub use content::{CONTENT_SHRINK, ContentIndex, FEATURE_SHRINK};
-pub use data::{Dataset, Rating, Ratings, Scale};
+pub use data::{Dataset, DatasetBuilder, Rating, Ratings, Scale};
 pub use external::FactorsError;
 pub use file::FileError;
 pub use ids::{IdMap, ItemIdx, UserIdx};

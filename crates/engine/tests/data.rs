@@ -209,3 +209,37 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// The builder is `from_records` on decimal ids, for records of distinct pairs in any
+    /// order (grouped by user or not).
+    #[test]
+    fn builder_matches_from_records(
+        pairs in proptest::collection::btree_map((0i64..40, -5i64..60), 1u8..=10, 0..200),
+        shuffle_seed in any::<u64>(),
+    ) {
+        let mut records: Vec<(i64, i64, f32)> = pairs
+            .into_iter()
+            .map(|((u, i), r)| (u, i, f32::from(r) / 2.0))
+            .collect();
+        // A seeded reordering, so users' ratings are not always grouped.
+        let n = records.len();
+        for k in 0..n {
+            let j = (shuffle_seed.wrapping_mul(k as u64 + 1) % n as u64) as usize;
+            if k % 3 == 0 {
+                records.swap(k, j);
+            }
+        }
+        let mut builder = movierec_engine::DatasetBuilder::new();
+        for &(u, i, r) in &records {
+            builder.push(u, i, r);
+        }
+        prop_assert_eq!(builder.len(), records.len());
+        let built = builder.build(Scale::MOVIELENS);
+        let expected = Dataset::from_records(
+            records.iter().map(|&(u, i, r)| (u.to_string(), i.to_string(), r)),
+            Scale::MOVIELENS,
+        );
+        prop_assert_eq!(built, expected);
+    }
+}

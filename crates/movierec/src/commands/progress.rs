@@ -86,6 +86,15 @@ impl crate::services::imports::ImportProgress for ImportBar {
             eprintln!("{done} ratings imported");
         }
     }
+
+    fn phase(&self, what: &str, seconds: f64) {
+        let line = format!("{what} in {seconds:.1} s");
+        if self.terminal {
+            self.bar.println(line);
+        } else {
+            eprintln!("{line}");
+        }
+    }
 }
 
 impl Drop for ImportBar {

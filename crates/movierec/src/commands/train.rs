@@ -74,12 +74,15 @@ fn train_database(url: &str, params: Params) -> anyhow::Result<()> {
         };
         eprintln!(
             "trained {kind} on {} ratings ({} users, {} items) in {:.2} s; held-out RMSE {rmse}; \
-             stored as model version {}",
+             stored as model version {} (read {:.1} s, fit {:.1} s, stored {:.1} s)",
             trained.n_ratings,
             trained.model.n_users(),
             trained.model.n_items(),
             trained.fit_seconds,
-            trained.version
+            trained.version,
+            trained.read_seconds,
+            trained.fit_seconds,
+            trained.store_seconds,
         );
         Ok(())
     })

@@ -10,6 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::time::Instant;
 
 use crate::store::{Db, DbConn};
 
@@ -86,6 +87,8 @@ pub trait ImportProgress {
     fn titles(&self, _done: u64) {}
     fn movies(&self, _done: u64) {}
     fn ratings(&self, _done: u64) {}
+    /// A phase of the import finished after `seconds`.
+    fn phase(&self, _what: &str, _seconds: f64) {}
 }
 
 impl ImportProgress for () {}
@@ -110,7 +113,9 @@ pub async fn import_movielens(
     };
     let mut tx = crate::store::begin_write(pool).await?;
     store::set_cache_size(&mut tx, IMPORT_CACHE_MIB).await?;
+    let started = Instant::now();
     let movie_ids = import_movies(&mut tx, &set, &mut summary, progress).await?;
+    progress.phase("movies matched", started.elapsed().as_secs_f64());
     import_ratings(&mut tx, &set, &movie_ids, &mut summary, progress).await?;
     store::record_source(
         &mut tx,
@@ -125,7 +130,9 @@ pub async fn import_movielens(
         },
     )
     .await?;
+    let started = Instant::now();
     tx.commit().await?;
+    progress.phase("committed", started.elapsed().as_secs_f64());
     Ok(summary)
 }
 
@@ -322,6 +329,50 @@ async fn import_movies(
     Ok(ids)
 }
 
+/// Below this many stored ratings an import drops the ratings table's secondary indexes and
+/// builds them after: a first large import then writes them in one sorted pass. Rebuilding
+/// costs a pass over the whole table, so on a site that already holds millions (a re-run,
+/// a newer dump) the rows go in through the indexes as they are.
+const REBUILD_INDEXES_BELOW: i64 = 1_000_000;
+/// Ratings parsed per message from the parsing thread.
+const PARSE_BATCH: usize = 10_000;
+/// Batches parsed ahead of the database: bounded, so a slow disk keeps memory flat.
+const PARSE_AHEAD: usize = 16;
+
+/// Parses the ratings on a thread of their own, in batches, while the caller writes the
+/// previous ones: parsing and SQLite's inserts each take a core. The stream ends after a
+/// parse error, and the thread stops when the receiver is dropped.
+fn parse_ahead(
+    records: movielens::Records<movielens::Rating>,
+) -> tokio::sync::mpsc::Receiver<Result<Vec<movielens::Rating>, ParseError>> {
+    let (sender, receiver) = tokio::sync::mpsc::channel(PARSE_AHEAD);
+    std::thread::spawn(move || {
+        let mut batch = Vec::with_capacity(PARSE_BATCH);
+        for record in records {
+            match record {
+                Ok(rating) => batch.push(rating),
+                Err(e) => {
+                    if !batch.is_empty() {
+                        let _ = sender.blocking_send(Ok(std::mem::take(&mut batch)));
+                    }
+                    let _ = sender.blocking_send(Err(e));
+                    return;
+                }
+            }
+            if batch.len() == PARSE_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(PARSE_BATCH));
+                if sender.blocking_send(Ok(full)).is_err() {
+                    return; // the import stopped
+                }
+            }
+        }
+        if !batch.is_empty() {
+            let _ = sender.blocking_send(Ok(batch));
+        }
+    });
+    receiver
+}
+
 /// Streams the ratings into the database in batches, creating raters as they appear.
 async fn import_ratings(
     conn: &mut DbConn,
@@ -330,59 +381,84 @@ async fn import_ratings(
     summary: &mut ImportSummary,
     progress: &dyn ImportProgress,
 ) -> Result<(), ImportError> {
+    let started = Instant::now();
     let mut raters: HashMap<u32, i64> = store::community_raters(conn)
         .await?
         .into_iter()
         .filter_map(|(id, name)| Some((name.strip_prefix("ml:")?.parse().ok()?, id)))
         .collect();
+    let dropped = if store::ratings_fewer_than(conn, REBUILD_INDEXES_BELOW).await? {
+        store::sqlite_drop_rating_indexes(conn).await?
+    } else {
+        Vec::new()
+    };
     let mut seen = HashSet::new();
     // Sum and count of the set's stars per movie: the community average the movie page
     // shows, gathered on the way rather than aggregated from the database afterwards.
     let mut sums: HashMap<i64, (f64, i64)> = HashMap::new();
     let now = crate::store::now();
     let mut batch = Vec::with_capacity(RATINGS_PER_STATEMENT);
-    for rating in set.ratings()? {
-        let rating = rating?;
-        summary.ratings += 1;
-        let movie_id =
-            *movie_ids
-                .get(&rating.movie_id)
-                .ok_or_else(|| ImportError::UnknownMovie {
-                    file: set.layout().ratings_file().to_owned(),
-                    index: summary.ratings,
-                    movie_id: rating.movie_id,
-                })?;
-        let user_id = match raters.get(&rating.user_id) {
-            Some(&id) => id,
-            None => {
-                let id =
-                    store::insert_community_rater(conn, &movielens_username(rating.user_id), now)
-                        .await?;
-                raters.insert(rating.user_id, id);
-                summary.new_raters += 1;
-                id
+    // The files list each user's ratings together: the rater is looked up once per user.
+    let mut current: Option<(u32, i64)> = None;
+    let mut parsed = parse_ahead(set.ratings()?);
+    while let Some(ratings) = parsed.recv().await {
+        for rating in ratings? {
+            summary.ratings += 1;
+            let movie_id =
+                *movie_ids
+                    .get(&rating.movie_id)
+                    .ok_or_else(|| ImportError::UnknownMovie {
+                        file: set.layout().ratings_file().to_owned(),
+                        index: summary.ratings,
+                        movie_id: rating.movie_id,
+                    })?;
+            let user_id = match current {
+                Some((ml, id)) if ml == rating.user_id => id,
+                _ => {
+                    let id = match raters.get(&rating.user_id) {
+                        Some(&id) => id,
+                        None => {
+                            let username = movielens_username(rating.user_id);
+                            let id = store::insert_community_rater(conn, &username, now).await?;
+                            raters.insert(rating.user_id, id);
+                            summary.new_raters += 1;
+                            id
+                        }
+                    };
+                    seen.insert(rating.user_id);
+                    current = Some((rating.user_id, id));
+                    id
+                }
+            };
+            let sum = sums.entry(movie_id).or_default();
+            sum.0 += rating.stars.value();
+            sum.1 += 1;
+            batch.push(RatingRow {
+                user_id,
+                movie_id,
+                stars: rating.stars.value(),
+                // When the rating reached this site, not when it was given: the server counts
+                // ratings newer than its model to decide when to retrain.
+                updated_at: now,
+            });
+            if batch.len() == RATINGS_PER_STATEMENT {
+                store::upsert_ratings(conn, &batch).await?;
+                batch.clear();
             }
-        };
-        seen.insert(rating.user_id);
-        let sum = sums.entry(movie_id).or_default();
-        sum.0 += rating.stars.value();
-        sum.1 += 1;
-        batch.push(RatingRow {
-            user_id,
-            movie_id,
-            stars: rating.stars.value(),
-            // When the rating reached this site, not when it was given: the server counts
-            // ratings newer than its model to decide when to retrain.
-            updated_at: now,
-        });
-        if batch.len() == RATINGS_PER_STATEMENT {
-            store::upsert_ratings(conn, &batch).await?;
-            batch.clear();
-            progress.ratings(summary.ratings);
         }
+        progress.ratings(summary.ratings);
     }
     store::upsert_ratings(conn, &batch).await?;
     progress.ratings(summary.ratings);
+    progress.phase("ratings written", started.elapsed().as_secs_f64());
+    if !dropped.is_empty() {
+        let started = Instant::now();
+        let names = store::sqlite_create_indexes(conn, &dropped).await?;
+        progress.phase(
+            &format!("indexes built ({})", names.join(", ")),
+            started.elapsed().as_secs_f64(),
+        );
+    }
     summary.raters = seen.len() as u64;
     store_community_averages(conn, &sums).await?;
     Ok(())

@@ -22,12 +22,12 @@ use std::time::Instant;
 
 use crate::store::Db;
 use anyhow::{Context, bail};
-use movierec_engine::{Algorithm, ItemIdx, Model, NoProgress, Params, UserIdx};
+use movierec_engine::{Algorithm, Dataset, ItemIdx, Model, NoProgress, Params, UserIdx};
 use serde::{Deserialize, Serialize};
 
 use crate::importers::spark_factors::{self, FactorRow};
 use crate::jobs::training::HOLDOUT_FRACTION;
-use crate::jobs::training::holdout::{TrainingSets, training_sets};
+use crate::jobs::training::holdout::{TrainingSets, read_ratings, training_sets};
 use crate::store;
 use crate::store::models::NewModel;
 
@@ -78,29 +78,25 @@ pub struct FactorsSummary {
 /// so an earlier export is never mixed with this one).
 pub async fn export_ratings(pool: &Db, out: &Path) -> anyhow::Result<ExportSummary> {
     let created_at = store::now();
-    let rows = store::ratings::all_for_training(pool)
+    let all = read_ratings(pool)
         .await
         .context("cannot read the ratings")?;
-    if rows.is_empty() {
+    if all.ratings().is_empty() {
         bail!("there are no ratings to export");
     }
     let out = out.to_owned();
-    tokio::task::spawn_blocking(move || write_export(&out, &rows, created_at))
+    tokio::task::spawn_blocking(move || write_export(&out, all, created_at))
         .await
         .context("the export thread failed")?
 }
 
-fn write_export(
-    out: &Path,
-    rows: &[store::ratings::TrainingRating],
-    created_at: i64,
-) -> anyhow::Result<ExportSummary> {
+fn write_export(out: &Path, all: Dataset, created_at: i64) -> anyhow::Result<ExportSummary> {
     prepare_empty_dir(out)?;
     let TrainingSets {
         all,
         train,
         holdout,
-    } = training_sets(rows);
+    } = training_sets(all);
     let params = Params::default_for(Algorithm::Baseline);
     let baseline = movierec_engine::fit(&train, &params, None, &NoProgress)
         .context("cannot fit the baseline")?;

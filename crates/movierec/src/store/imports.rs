@@ -128,6 +128,63 @@ pub async fn set_cache_size(conn: &mut DbConn, mib: u32) -> sqlx::Result<()> {
         .map(|_| ())
 }
 
+/// Whether the ratings table holds fewer than `rows` ratings; cheap on any size of table.
+pub async fn ratings_fewer_than(conn: &mut DbConn, rows: i64) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM ratings LIMIT $1)")
+        .bind(rows)
+        .fetch_one(conn)
+        .await?;
+    Ok(n < rows)
+}
+
+/// The definition of a secondary index dropped for a bulk load, to create it again after.
+#[derive(Debug, Clone)]
+pub struct DroppedIndex {
+    name: String,
+    sql: String,
+}
+
+/// SQLite only: on PostgreSQL nothing is dropped and the rows go in through the indexes. Drops the ratings table's secondary
+/// indexes and returns their definitions, as SQLite stores them, for
+/// [`sqlite_create_indexes`]. Inserting millions of ratings would write the by-movie index
+/// in random order, a page read and write per row once it outgrows the cache; building it
+/// after the rows are in is one sorted pass. Run on the import's transaction, so a failure
+/// rolls the drop back with everything else.
+pub async fn sqlite_drop_rating_indexes(
+    conn: &mut DbConn,
+) -> sqlx::Result<Vec<DroppedIndex>> {
+    if super::Backend::of_conn(conn) == super::Backend::Postgres {
+        return Ok(Vec::new());
+    }
+    // `sql` is NULL for the primary key's own index, which stays: upserts look rows up by it.
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master
+          WHERE type = 'index' AND tbl_name = 'ratings' AND sql IS NOT NULL ORDER BY name",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for (name, _) in &indexes {
+        sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(indexes
+        .into_iter()
+        .map(|(name, sql)| DroppedIndex { name, sql })
+        .collect())
+}
+
+/// Creates again the indexes [`sqlite_drop_rating_indexes`] dropped; returns their names.
+pub async fn sqlite_create_indexes(
+    conn: &mut DbConn,
+    indexes: &[DroppedIndex],
+) -> sqlx::Result<Vec<String>> {
+    for index in indexes {
+        sqlx::query(&index.sql).execute(&mut *conn).await?;
+    }
+    Ok(indexes.iter().map(|i| i.name.clone()).collect())
+}
+
 /// Ratings upserted per statement. Small on purpose: SQLite looks each `$N` parameter up by
 /// name with a linear scan, so a statement's binding cost grows with its parameter count
 /// squared; 1,000 rows a statement ran three times slower than 100.
@@ -149,21 +206,18 @@ pub async fn upsert_ratings(conn: &mut DbConn, rows: &[RatingRow]) -> sqlx::Resu
     if rows.is_empty() {
         return Ok(());
     }
-    let mut sql = String::with_capacity(120 + rows.len() * 24)
-        + "INSERT INTO ratings (user_id, movie_id, rating, updated_at) VALUES ";
-    for i in 0..rows.len() {
-        if i > 0 {
-            sql.push(',');
-        }
-        let p = i * 4;
-        sql.push_str(&format!("(${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4));
-    }
-    sql.push_str(
-        " ON CONFLICT (user_id, movie_id) DO UPDATE
-            SET rating = excluded.rating, updated_at = excluded.updated_at
-          WHERE ratings.rating <> excluded.rating",
-    );
-    let mut query = sqlx::query(&sql);
+    // A full batch's statement is built once: tens of millions of ratings make hundreds of
+    // thousands of statements, and building each text anew showed in the profile.
+    static FULL_BATCH: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| upsert_ratings_sql(RATINGS_PER_STATEMENT));
+    let partial;
+    let sql = if rows.len() == RATINGS_PER_STATEMENT {
+        FULL_BATCH.as_str()
+    } else {
+        partial = upsert_ratings_sql(rows.len());
+        partial.as_str()
+    };
+    let mut query = sqlx::query(sql);
     for row in rows {
         query = query
             .bind(row.user_id)
@@ -172,6 +226,26 @@ pub async fn upsert_ratings(conn: &mut DbConn, rows: &[RatingRow]) -> sqlx::Resu
             .bind(row.updated_at);
     }
     query.execute(conn).await.map(|_| ())
+}
+
+/// The upsert of `rows` ratings in one statement.
+fn upsert_ratings_sql(rows: usize) -> String {
+    use std::fmt::Write as _;
+    let mut sql = String::with_capacity(200 + rows * 24)
+        + "INSERT INTO ratings (user_id, movie_id, rating, updated_at) VALUES ";
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        let p = i * 4;
+        let _ = write!(sql, "(${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4);
+    }
+    sql.push_str(
+        " ON CONFLICT (user_id, movie_id) DO UPDATE
+            SET rating = excluded.rating, updated_at = excluded.updated_at
+          WHERE ratings.rating <> excluded.rating",
+    );
+    sql
 }
 
 /// A movie as the IMDb import compares it: the fields the import writes.

@@ -127,11 +127,41 @@ pub struct TrainingRating {
     pub rating: f64,
 }
 
-/// Every rating, by users and critic accounts alike, in a stable order.
-pub async fn all_for_training(pool: &Db) -> sqlx::Result<Vec<TrainingRating>> {
-    sqlx::query_as("SELECT user_id, movie_id, rating FROM ratings ORDER BY user_id, movie_id")
-        .fetch_all(pool)
-        .await
+/// Ratings read per query by [`for_training`].
+const TRAINING_PAGE: i64 = 200_000;
+
+/// Hands every rating, by users, critic and community accounts alike, to `each` in a stable
+/// order (by user, then movie), a page at a time: tens of millions of ratings are never held
+/// as rows, only as whatever `each` makes of them. The pages are read in one transaction,
+/// so they are one snapshot even while people rate.
+pub async fn for_training(
+    pool: &Db,
+    mut each: impl FnMut(TrainingRating),
+) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    let mut after = (i64::MIN, i64::MIN);
+    loop {
+        let page: Vec<TrainingRating> = sqlx::query_as(
+            "SELECT user_id, movie_id, rating FROM ratings
+              WHERE (user_id, movie_id) > ($1, $2)
+              ORDER BY user_id, movie_id LIMIT $3",
+        )
+        .bind(after.0)
+        .bind(after.1)
+        .bind(TRAINING_PAGE)
+        .fetch_all(&mut *tx)
+        .await?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = (last.user_id, last.movie_id);
+        let full = page.len() as i64 == TRAINING_PAGE;
+        page.into_iter().for_each(&mut each);
+        if !full {
+            break;
+        }
+    }
+    tx.commit().await
 }
 
 /// Ratings added or changed after the second `since` (epoch seconds).

@@ -84,6 +84,8 @@ async fn snapshot(db: &Db) -> Vec<String> {
         "SELECT id || ' ' || username || ' ' || kind FROM users",
         "SELECT movie_id || ' ' || genre_id FROM movie_genres",
         "SELECT rowid || ' ' || search_title FROM movie_search",
+        // A large import drops the ratings' secondary indexes and builds them again.
+        "SELECT name || ' ' || IFNULL(sql, '') FROM sqlite_master WHERE tbl_name = 'ratings'",
     ] {
         let mut part: Vec<String> = sqlx::query_scalar(sql).fetch_all(db).await.unwrap();
         part.sort();
@@ -136,7 +138,19 @@ async fn a_movielens_set_merges_into_the_catalog_once() {
 
     let folder = dir.path().join("ml-test");
     write_folder(&folder, RATINGS_CSV);
+    let indexes = "SELECT name || ' ' || sql FROM sqlite_master
+                    WHERE type = 'index' AND tbl_name = 'ratings' AND sql IS NOT NULL
+                    ORDER BY name";
+    let indexes_before: Vec<String> = sqlx::query_scalar(indexes).fetch_all(&db).await.unwrap();
+    assert!(
+        indexes_before
+            .iter()
+            .any(|i| i.starts_with("ratings_movie ")),
+        "{indexes_before:?}"
+    );
     let first = stdout_of(&import(&app, &folder));
+    let indexes_after: Vec<String> = sqlx::query_scalar(indexes).fetch_all(&db).await.unwrap();
+    assert_eq!(indexes_after, indexes_before, "the import lost an index");
     for line in [
         "movies: 5 in the set",
         "added: 3",

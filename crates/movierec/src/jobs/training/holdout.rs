@@ -1,10 +1,7 @@
 //! The held-out sample a trained model is measured on.
 
-use std::collections::HashSet;
-
-use movierec_engine::{Dataset, Ratings, UserIdx, eval};
-
-use crate::store::ratings::TrainingRating;
+use movierec_engine::{Dataset, DatasetBuilder, Ratings, eval};
+use crate::store::Db;
 
 /// Share of the ratings held out to measure the model.
 pub const HOLDOUT_FRACTION: f64 = 0.05;
@@ -17,17 +14,20 @@ pub const HOLDOUT_SEED: u64 = 7;
 pub fn holdout_split(ratings: &Ratings, fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
     let (_, test) = eval::train_test_split(ratings.len(), fraction, seed);
     let entries = ratings.entries();
-    let held: HashSet<usize> = test.iter().copied().collect();
-    let mut keeps_one: HashSet<UserIdx> = entries
-        .iter()
-        .enumerate()
-        .filter(|(row, _)| !held.contains(row))
-        .map(|(_, e)| e.user)
-        .collect();
-    // `test` is sorted, so `holdout` is too, as `complement` needs.
+    // Flags rather than hash sets: tens of millions of ratings are looked up here.
+    let mut held = vec![false; entries.len()];
+    for &row in &test {
+        held[row] = true;
+    }
+    let mut keeps_one = vec![false; ratings.n_users()];
+    for (e, _) in entries.iter().zip(&held).filter(|(_, held)| !**held) {
+        keeps_one[e.user.index()] = true;
+    }
+    // `test` is sorted, so `holdout` is too, as `complement` needs. A user with no rating
+    // left in training keeps the first of theirs drawn.
     let holdout: Vec<usize> = test
         .into_iter()
-        .filter(|&row| !keeps_one.insert(entries[row].user))
+        .filter(|&row| std::mem::replace(&mut keeps_one[entries[row].user.index()], true))
         .collect();
     (eval::complement(ratings.len(), &holdout), holdout)
 }
@@ -43,18 +43,20 @@ pub struct TrainingSets {
     pub holdout: Option<Ratings>,
 }
 
-/// Builds the data set and splits off the held-out sample ([`HOLDOUT_FRACTION`],
-/// [`HOLDOUT_SEED`]): the same split for every model trained on the same ratings, ours or
-/// one trained elsewhere on an export.
-pub fn training_sets(rows: &[TrainingRating]) -> TrainingSets {
-    let records = rows.iter().map(|r| {
-        (
-            r.user_id.to_string(),
-            r.movie_id.to_string(),
-            r.rating as f32,
-        )
-    });
-    let all = Dataset::from_records(records, crate::jobs::STAR_SCALE);
+/// Every rating in the database as the engine's data set: users keyed by user id, items by
+/// movie id. Streamed into the engine's compact form (12 bytes a rating), never held as rows.
+pub async fn read_ratings(pool: &Db) -> sqlx::Result<Dataset> {
+    let mut builder = DatasetBuilder::new();
+    crate::store::ratings::for_training(pool, |r| {
+        builder.push(r.user_id, r.movie_id, r.rating as f32);
+    })
+    .await?;
+    Ok(builder.build(crate::jobs::STAR_SCALE))
+}
+
+/// Splits off the held-out sample ([`HOLDOUT_FRACTION`], [`HOLDOUT_SEED`]): the same split
+/// for every model trained on the same ratings, ours or one trained elsewhere on an export.
+pub fn training_sets(all: Dataset) -> TrainingSets {
     let (train_rows, holdout_rows) = holdout_split(all.ratings(), HOLDOUT_FRACTION, HOLDOUT_SEED);
     let train = all.subset(&train_rows);
     let holdout = (!holdout_rows.is_empty()).then(|| all.subset(&holdout_rows).into_ratings());
@@ -67,7 +69,9 @@ pub fn training_sets(rows: &[TrainingRating]) -> TrainingSets {
 
 #[cfg(test)]
 mod tests {
-    use movierec_engine::{Dataset, Scale};
+    use std::collections::HashSet;
+
+    use movierec_engine::{Dataset, Scale, UserIdx};
 
     use super::*;
 

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::store::Db;
 use anyhow::{Context, bail};
-use movierec_engine::{EpochReport, Model, Params, Progress};
+use movierec_engine::{Dataset, EpochReport, Model, Params, Progress};
 use serde::{Deserialize, Serialize};
 
 use super::holdout::{HOLDOUT_FRACTION, TrainingSets, training_sets};
@@ -42,7 +42,12 @@ pub struct Trained {
     pub model: Model,
     pub holdout_rmse: Option<f64>,
     pub n_ratings: usize,
+    /// Reading the ratings from the database.
+    pub read_seconds: f64,
+    /// Splitting and fitting.
     pub fit_seconds: f64,
+    /// Writing the model file and storing it.
+    pub store_seconds: f64,
 }
 
 /// Forwards progress and keeps every epoch for the stored model.
@@ -80,13 +85,26 @@ where
     P: Progress + Send + 'static,
 {
     let created_at = store::now();
-    let rows = store::ratings::all_for_training(pool)
+    let started = Instant::now();
+    let all = super::holdout::read_ratings(pool)
         .await
         .context("cannot read the ratings")?;
-    if rows.is_empty() {
+    if all.ratings().is_empty() {
         bail!("there are no ratings to train on");
     }
-    let n_ratings = rows.len();
+    let n_ratings = all.ratings().len();
+    let read_seconds = started.elapsed().as_secs_f64();
+    tracing::info!(
+        ratings = n_ratings,
+        seconds = read_seconds,
+        "training: ratings read"
+    );
+    let params = at_scale(params, n_ratings);
+    tracing::info!(
+        epochs = params.epochs,
+        implicit_epochs = params.implicit.as_ref().map(|i| i.epochs),
+        "training: epochs for the data's size"
+    );
     // Every catalog film joins the model, rated or not, through its features.
     let catalog = engine_catalog(content_features(pool).await?);
     let recorder = Arc::new(Recorder {
@@ -96,7 +114,7 @@ where
     let job = {
         let recorder = Arc::clone(&recorder);
         let params = params.clone();
-        move || fit(&rows, &catalog, &params, &*recorder)
+        move || fit(all, &catalog, &params, &*recorder)
     };
     let started = Instant::now();
     let fitted = tokio::task::spawn_blocking(job)
@@ -111,11 +129,14 @@ where
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .clone();
+    tracing::info!(seconds = fit_seconds, "training: model fitted");
+    let started = Instant::now();
     let mut data = Vec::new();
     fitted
         .model
         .save(&mut data)
         .context("cannot write the model file")?;
+    let fitted_bytes = data.len();
     let stored_params = StoredParams {
         params: &params,
         holdout_fraction: HOLDOUT_FRACTION,
@@ -137,13 +158,55 @@ where
     )
     .await
     .context("cannot store the model")?;
+    let store_seconds = started.elapsed().as_secs_f64();
+    tracing::info!(
+        seconds = store_seconds,
+        bytes = fitted_bytes,
+        "training: model stored"
+    );
     Ok(Trained {
         version,
         model: fitted.model,
         holdout_rmse: fitted.holdout_rmse,
         n_ratings,
+        read_seconds,
         fit_seconds,
+        store_seconds,
     })
+}
+
+/// Ratings the rating model's epochs may visit in all: a budget that leaves ML-100k and ML-1M
+/// their full 30 epochs and gives ML-10M 20, ml-32m 6. On tens of millions of ratings every
+/// movie gets hundreds of updates an epoch while each epoch costs seconds per core (ml-32m's
+/// shape at 6 epochs: held-out RMSE 0.866, BENCHMARKS.md "Scale").
+const EPOCH_VISITS: usize = 200_000_000;
+/// The same budget for the implicit model's epochs, each of which costs several times an
+/// SGD epoch: ML-1M and ML-10M keep their 12, ml-32m gets 4.
+const IMPLICIT_EPOCH_VISITS: usize = 160_000_000;
+/// The fewest epochs the budgets leave either model.
+const MIN_EPOCHS_AT_SCALE: usize = 4;
+/// Data sets smaller than this train as asked: the budgets are for tens of millions.
+const AT_SCALE_RATINGS: usize = 5_000_000;
+
+/// `params` with both models' epochs capped by [`EPOCH_VISITS`] and
+/// [`IMPLICIT_EPOCH_VISITS`] for `n_ratings` ratings: only ever fewer, so a smaller setting
+/// is kept. Data sets under [`AT_SCALE_RATINGS`] are untouched.
+fn at_scale(mut params: Params, n_ratings: usize) -> Params {
+    if n_ratings < AT_SCALE_RATINGS {
+        return params;
+    }
+    let cap = |budget: usize| (budget / n_ratings.max(1)).max(MIN_EPOCHS_AT_SCALE);
+    let explicit_cap = cap(EPOCH_VISITS);
+    if params.epochs > explicit_cap {
+        params.epochs = explicit_cap;
+    }
+    let implicit_cap = cap(IMPLICIT_EPOCH_VISITS);
+    if let Some(implicit) = params.implicit.as_mut()
+        && implicit.epochs > implicit_cap
+    {
+        implicit.epochs = implicit_cap;
+    }
+    params
 }
 
 /// What the engine's part hands back.
@@ -154,9 +217,9 @@ struct Fitted {
     n_items: usize,
 }
 
-/// The engine's part: build the data set, split, fit, add the catalog's films, measure.
+/// The engine's part: split, fit, add the catalog's films, measure.
 fn fit(
-    rows: &[store::ratings::TrainingRating],
+    all: Dataset,
     catalog: &[(String, Vec<String>)],
     params: &Params,
     progress: &dyn Progress,
@@ -165,7 +228,10 @@ fn fit(
         all,
         train,
         holdout,
-    } = training_sets(rows);
+    } = training_sets(all);
+    let (n_users, n_items) = (all.users().len(), all.items().len());
+    // Only the counts are needed from here on: the copy of every rating goes before the fit.
+    drop(all);
     let model =
         movierec_engine::fit(&train, params, holdout.as_ref(), progress)?.with_catalog(catalog);
     let holdout_rmse = holdout
@@ -174,8 +240,8 @@ fn fit(
     Ok(Fitted {
         model,
         holdout_rmse,
-        n_users: all.users().len(),
-        n_items: all.items().len(),
+        n_users,
+        n_items,
     })
 }
 
@@ -235,4 +301,36 @@ pub async fn load_newest(pool: &Db) -> anyhow::Result<Option<ServingModel>> {
         }
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epochs_are_capped_only_at_scale_and_never_raised() {
+        let hybrid = Params::hybrid();
+        let implicit_epochs = |p: &Params| p.implicit.as_ref().map(|i| i.epochs);
+        // Small and mid-sized sets train as asked, however many epochs that is.
+        for n in [100_000, 1_000_000, AT_SCALE_RATINGS - 1] {
+            assert_eq!(at_scale(hybrid.clone(), n), hybrid);
+            let long = hybrid.clone().with_epochs(1_000_000);
+            assert_eq!(at_scale(long.clone(), n), long);
+        }
+        // ml-32m's size: both models capped by their budgets.
+        let big = at_scale(hybrid.clone(), 32_000_000);
+        assert_eq!(big.epochs, EPOCH_VISITS / 32_000_000);
+        assert!(big.epochs < hybrid.epochs);
+        assert_eq!(
+            implicit_epochs(&big),
+            Some((IMPLICIT_EPOCH_VISITS / 32_000_000).max(MIN_EPOCHS_AT_SCALE))
+        );
+        // Never below the floor, and a smaller setting is kept.
+        assert_eq!(
+            at_scale(hybrid.clone(), 1 << 40).epochs,
+            MIN_EPOCHS_AT_SCALE
+        );
+        let short = hybrid.with_epochs(2);
+        assert_eq!(at_scale(short, 32_000_000).epochs, 2);
+    }
 }
