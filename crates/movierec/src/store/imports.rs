@@ -144,12 +144,11 @@ pub struct DroppedIndex {
     sql: String,
 }
 
-/// SQLite only: on PostgreSQL nothing is dropped and the rows go in through the indexes. Drops the ratings table's secondary
-/// indexes and returns their definitions, as SQLite stores them, for
-/// [`sqlite_create_indexes`]. Inserting millions of ratings would write the by-movie index
+/// Drops the ratings table's secondary indexes and returns their definitions, as SQLite
+/// stores them, for [`sqlite_create_indexes`]. Inserting millions of ratings would write the by-movie index
 /// in random order, a page read and write per row once it outgrows the cache; building it
 /// after the rows are in is one sorted pass. Run on the import's transaction, so a failure
-/// rolls the drop back with everything else.
+/// rolls the drop back with everything else. SQLite only: on PostgreSQL nothing is dropped.
 pub async fn sqlite_drop_rating_indexes(
     conn: &mut DbConn,
 ) -> sqlx::Result<Vec<DroppedIndex>> {
