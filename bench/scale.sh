@@ -107,11 +107,9 @@ for id in $(sqlite3 "$db" "SELECT id FROM movies ORDER BY imdb_votes DESC LIMIT 
     curl -fs -o /dev/null -b "$jar" -H "Origin: $base" -H "Sec-Fetch-Site: same-origin" \
         --data "stars=$(( (id % 5) + 1 ))" "$base/movies/$id/rating"
 done
-cookie=$(awk '!/^#/ && NF >= 7 {print $6 "=" $7}' "$jar" | tail -n 1)
-if [[ -z "$cookie" ]]; then
-    # curl writes HttpOnly cookies with a "#HttpOnly_" prefix.
-    cookie=$(awk '/^#HttpOnly_/ {print $6 "=" $7}' "$jar" | tail -n 1)
-fi
+# Every cookie of the jar (the session and the device cookie); curl writes HttpOnly ones with
+# a "#HttpOnly_" prefix.
+cookie=$(awk '/^#HttpOnly_/ || (!/^#/ && NF >= 7) {print $6 "=" $7}' "$jar" | paste -sd';' | sed 's/;/; /g')
 
 # Search queries: titles people type, from the catalog's most voted films (a word or two).
 sqlite3 "$db" "SELECT title FROM movies ORDER BY imdb_votes DESC LIMIT 200" |
