@@ -4,10 +4,11 @@
 # training from the database, the home page and search under 32 concurrent clients (wrk) beside
 # the static /health page, and the server's resident memory with the model loaded.
 #
-#   bench/scale.sh [--scale 1.0] [--duration 30s] [--connections 32] [--only import,train]
+#   bench/scale.sh [--scale 1.0] [--duration 30s] [--connections 32] [--only import,train] [--no-peer]
 #
 # --only runs some of the phases, in this order: import (MovieLens), peer (sqlite3 .import of
 # the same file), imdb, train, serve. Phases after import reuse the database a run left.
+# --no-peer leaves out the peer (minutes at scale) when only the app is measured.
 # Needs wrk, sqlite3 and GNU time (/usr/bin/time). Data goes to bench/.cache (git ignores it).
 set -euo pipefail
 
@@ -25,6 +26,7 @@ while [[ $# -gt 0 ]]; do
         --duration) duration="$2"; shift 2 ;;
         --connections) connections="$2"; shift 2 ;;
         --only) only="$2"; shift 2 ;;
+        --no-peer) only="${only//peer,/}"; shift ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -132,11 +134,9 @@ for id in $(sqlite3 "$db" "SELECT id FROM movies ORDER BY imdb_votes DESC LIMIT 
     curl -fs -o /dev/null -b "$jar" -H "Origin: $base" -H "Sec-Fetch-Site: same-origin" \
         --data "stars=$(( (id % 5) + 1 ))" "$base/movies/$id/rating"
 done
-cookie=$(awk '!/^#/ && NF >= 7 {print $6 "=" $7}' "$jar" | tail -n 1)
-if [[ -z "$cookie" ]]; then
-    # curl writes HttpOnly cookies with a "#HttpOnly_" prefix.
-    cookie=$(awk '/^#HttpOnly_/ {print $6 "=" $7}' "$jar" | tail -n 1)
-fi
+# Every cookie of the jar (the session and the device cookie); curl writes HttpOnly ones with
+# a "#HttpOnly_" prefix.
+cookie=$(awk '/^#HttpOnly_/ || (!/^#/ && NF >= 7) {print $6 "=" $7}' "$jar" | paste -sd';' | sed 's/;/; /g')
 
 # Search queries: titles people type, from the catalog's most voted films (a word or two).
 sqlite3 "$db" "SELECT title FROM movies ORDER BY imdb_votes DESC LIMIT 200" |
