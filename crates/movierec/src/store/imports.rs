@@ -149,9 +149,7 @@ pub struct DroppedIndex {
 /// in random order, a page read and write per row once it outgrows the cache; building it
 /// after the rows are in is one sorted pass. Run on the import's transaction, so a failure
 /// rolls the drop back with everything else. SQLite only: on PostgreSQL nothing is dropped.
-pub async fn sqlite_drop_rating_indexes(
-    conn: &mut DbConn,
-) -> sqlx::Result<Vec<DroppedIndex>> {
+pub async fn sqlite_drop_rating_indexes(conn: &mut DbConn) -> sqlx::Result<Vec<DroppedIndex>> {
     if super::Backend::of_conn(conn) == super::Backend::Postgres {
         return Ok(Vec::new());
     }

@@ -134,10 +134,7 @@ const TRAINING_PAGE: i64 = 200_000;
 /// order (by user, then movie), a page at a time: tens of millions of ratings are never held
 /// as rows, only as whatever `each` makes of them. The pages are read in one transaction,
 /// so they are one snapshot even while people rate.
-pub async fn for_training(
-    pool: &Db,
-    mut each: impl FnMut(TrainingRating),
-) -> sqlx::Result<()> {
+pub async fn for_training(pool: &Db, mut each: impl FnMut(TrainingRating)) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
     let mut after = (i64::MIN, i64::MIN);
     loop {

@@ -1,7 +1,7 @@
 //! The held-out sample a trained model is measured on.
 
-use movierec_engine::{Dataset, DatasetBuilder, Ratings, eval};
 use crate::store::Db;
+use movierec_engine::{Dataset, DatasetBuilder, Ratings, eval};
 
 /// Share of the ratings held out to measure the model.
 pub const HOLDOUT_FRACTION: f64 = 0.05;
