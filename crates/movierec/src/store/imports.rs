@@ -130,7 +130,7 @@ pub async fn set_cache_size(conn: &mut DbConn, mib: u32) -> sqlx::Result<()> {
 
 /// Whether the ratings table holds fewer than `rows` ratings; cheap on any size of table.
 pub async fn ratings_fewer_than(conn: &mut DbConn, rows: i64) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM ratings LIMIT $1)")
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 FROM ratings LIMIT $1) AS r")
         .bind(rows)
         .fetch_one(conn)
         .await?;

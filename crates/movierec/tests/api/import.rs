@@ -7,7 +7,7 @@ use std::process::Output;
 use movierec::store::Db;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, spawn_app, stdout_of};
+use crate::helpers::{TestApp, on_postgres, spawn_app, stdout_of};
 
 /// "Toy Story" (1995) of the embedded catalog, which the set's movie 1 must merge into.
 const TOY_STORY: i64 = 2975;
@@ -85,13 +85,24 @@ async fn snapshot(db: &Db) -> Vec<String> {
         "SELECT movie_id || ' ' || genre_id FROM movie_genres",
         "SELECT rowid || ' ' || search_title FROM movie_search",
         // A large import drops the ratings' secondary indexes and builds them again.
-        "SELECT name || ' ' || IFNULL(sql, '') FROM sqlite_master WHERE tbl_name = 'ratings'",
+        rating_indexes_sql(),
     ] {
         let mut part: Vec<String> = sqlx::query_scalar(sql).fetch_all(db).await.unwrap();
         part.sort();
         rows.extend(part);
     }
     rows
+}
+
+/// Every index of the ratings table with its definition, as the database keeps them.
+fn rating_indexes_sql() -> &'static str {
+    if on_postgres() {
+        "SELECT indexname || ' ' || indexdef FROM pg_indexes
+          WHERE tablename = 'ratings' ORDER BY indexname"
+    } else {
+        "SELECT name || ' ' || COALESCE(sql, '') FROM sqlite_master
+          WHERE type = 'index' AND tbl_name = 'ratings' ORDER BY name"
+    }
 }
 
 async fn scalar(db: &Db, sql: &str) -> i64 {
@@ -138,9 +149,7 @@ async fn a_movielens_set_merges_into_the_catalog_once() {
 
     let folder = dir.path().join("ml-test");
     write_folder(&folder, RATINGS_CSV);
-    let indexes = "SELECT name || ' ' || sql FROM sqlite_master
-                    WHERE type = 'index' AND tbl_name = 'ratings' AND sql IS NOT NULL
-                    ORDER BY name";
+    let indexes = rating_indexes_sql();
     let indexes_before: Vec<String> = sqlx::query_scalar(indexes).fetch_all(&db).await.unwrap();
     assert!(
         indexes_before
