@@ -55,3 +55,36 @@ pub async fn holder(pool: &Db, name: &str) -> sqlx::Result<Option<(String, i64)>
         .fetch_optional(pool)
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_lease_is_taken_once_until_released_or_expired() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let pool = crate::store::connect(&url).await.unwrap();
+
+        assert!(try_take(&pool, "training", "a", 100, 110).await.unwrap());
+        assert!(!try_take(&pool, "training", "b", 105, 115).await.unwrap());
+        // Another name is another lease.
+        assert!(try_take(&pool, "import", "b", 105, 115).await.unwrap());
+        assert!(renew(&pool, "training", "a", 120).await.unwrap());
+        assert!(!try_take(&pool, "training", "b", 115, 125).await.unwrap());
+
+        // Not renewed in time: b takes it over, and a learns it lost it.
+        assert!(try_take(&pool, "training", "b", 120, 130).await.unwrap());
+        assert_eq!(
+            holder(&pool, "training").await.unwrap(),
+            Some(("b".to_owned(), 130))
+        );
+        assert!(!renew(&pool, "training", "a", 140).await.unwrap());
+        release(&pool, "training", "a").await.unwrap();
+        assert_eq!(holder(&pool, "training").await.unwrap().unwrap().0, "b");
+
+        release(&pool, "training", "b").await.unwrap();
+        assert_eq!(holder(&pool, "training").await.unwrap(), None);
+        assert!(try_take(&pool, "training", "a", 121, 131).await.unwrap());
+    }
+}
