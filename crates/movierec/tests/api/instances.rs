@@ -113,10 +113,10 @@ async fn a_killed_training_instance_hands_the_lease_to_another() {
     let quick = [&["--train-epochs", "3"][..], &SHORT_LEASE].concat();
     let b = Server::start(&db.url, &quick).await;
     let skipped = wait_for_model(&watch, &b.address, "B's skipped training", |s| {
-        s["training"]["running"] == false && s["training"]["error"].is_string()
+        s["training"]["running"] == false && s["training"]["skipped"].is_string()
     })
     .await;
-    let why = skipped["training"]["error"].as_str().unwrap();
+    let why = skipped["training"]["skipped"].as_str().unwrap();
     assert!(why.contains("another instance is training"), "{why}");
     assert!(why.contains(&holder), "{why}");
     assert_eq!(version(&skipped), None);
@@ -166,7 +166,7 @@ async fn a_killed_training_instance_hands_the_lease_to_another() {
         if version(&status).is_some() {
             break status;
         }
-        let why = status["training"]["error"].as_str().unwrap_or_default();
+        let why = status["training"]["skipped"].as_str().unwrap_or_default();
         assert!(why.contains("another instance is training"), "{status}");
         assert!(
             killed_at.elapsed() < PATIENCE,
@@ -175,6 +175,7 @@ async fn a_killed_training_instance_hands_the_lease_to_another() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     };
     assert_eq!(status["training"]["error"], serde_json::Value::Null);
+    assert_eq!(status["training"]["skipped"], serde_json::Value::Null);
     assert_eq!(status["epochs"].as_array().unwrap().len(), 3);
     assert_eq!(count(&db.url, "SELECT COUNT(*) FROM models").await, 1);
     assert_eq!(count(&db.url, "SELECT COUNT(*) FROM leases").await, 0);

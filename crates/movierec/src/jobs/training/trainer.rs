@@ -142,11 +142,11 @@ impl Trainer {
                     Ok(Err(held)) => {
                         tracing::info!(%held, "another process is training: skipped");
                         this.status.send_modify(|s| {
-                        s.running = false;
-                        s.error = Some(format!(
-                            "Skipped: another instance is training; the training lease is {held}."
-                        ));
-                    });
+                            s.running = false;
+                            s.skipped = Some(format!(
+                                "another instance is training; the training lease is {held}."
+                            ));
+                        });
                         return;
                     }
                     Err(e) => {
