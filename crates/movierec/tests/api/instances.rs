@@ -180,3 +180,25 @@ async fn a_killed_training_instance_hands_the_lease_to_another() {
     assert_eq!(count(&db.url, "SELECT COUNT(*) FROM models").await, 1);
     assert_eq!(count(&db.url, "SELECT COUNT(*) FROM leases").await, 0);
 }
+
+#[tokio::test]
+async fn a_lease_renewed_no_sooner_than_it_expires_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("movierec.db").display());
+    let args = [
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--lease-secs",
+        "5",
+        "--lease-renew-secs",
+        "5",
+    ];
+    let output = run_cli(&url, &args).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("--lease-renew-secs (5) must be less than --lease-secs (5)"),
+        "{stderr}"
+    );
+}
