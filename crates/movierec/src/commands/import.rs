@@ -37,14 +37,18 @@ fn import_data_set(data_set: DataSet<'_>, database_url: &str) -> anyhow::Result<
     let started = std::time::Instant::now();
     let summary = runtime.block_on(async {
         let pool = crate::store::connect(database_url).await?;
-        // An import changes the ratings a training reads, so it also holds off training.
-        let leases = lease::take_all(
-            &pool,
-            &[lease::IMPORT, lease::TRAINING],
-            "import",
-            LeaseConfig::default(),
-        )
-        .await?;
+        // One import at a time: a second one is refused at once. An import changes the
+        // ratings a training reads, so it also holds the training lease, waiting for a
+        // running training to end rather than refusing.
+        let mut leases =
+            lease::take_all(&pool, &[lease::IMPORT], "import", LeaseConfig::default()).await?;
+        match lease::wait_for(&pool, lease::TRAINING, "import", LeaseConfig::default()).await {
+            Ok(training) => leases.push(training),
+            Err(e) => {
+                lease::release_all(leases).await;
+                return Err(e);
+            }
+        }
         let summary = import_holding_leases(&pool, data_set).await;
         lease::release_all(leases).await;
         pool.close().await;

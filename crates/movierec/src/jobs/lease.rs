@@ -208,3 +208,26 @@ pub async fn release_all(leases: Vec<Lease>) {
         }
     }
 }
+
+/// Takes the lease `name` for `job`, waiting (checking every second) while another process
+/// holds it, and saying once on standard error who it waits for: what an import does for a
+/// training, which always ends, or whose lease expires if its process died.
+pub async fn wait_for(
+    pool: &Db,
+    name: &'static str,
+    job: &str,
+    config: LeaseConfig,
+) -> anyhow::Result<Lease> {
+    let mut told = false;
+    loop {
+        match Lease::acquire(pool, name, job, config).await? {
+            Ok(lease) => return Ok(lease),
+            Err(held) if !told => {
+                eprintln!("waiting for the {name} lease, {held}");
+                told = true;
+            }
+            Err(_) => {}
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}

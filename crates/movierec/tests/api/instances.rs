@@ -129,19 +129,20 @@ async fn a_killed_training_instance_hands_the_lease_to_another() {
         stderr.contains(&format!("the training lease is held by {holder}")),
         "{stderr}"
     );
+    // An import started now waits for the training rather than run beside it.
     let dir = tempfile::tempdir().unwrap();
     write_folder(dir.path(), RATINGS_CSV);
-    let path = dir.path().to_str().unwrap();
-    let import = run_cli(&db.url, &["import", "movielens", path]).await;
-    let stderr = String::from_utf8_lossy(&import.stderr);
-    assert!(!import.status.success());
-    assert!(stderr.contains("cannot run the import now"), "{stderr}");
-    assert!(stderr.contains(&holder), "{stderr}");
-    // The refused import left its own lease free again.
-    assert_eq!(
-        count(&db.url, "SELECT COUNT(*) FROM leases WHERE name = 'import'").await,
-        0
-    );
+    let path = dir.path().to_str().unwrap().to_owned();
+    let import = {
+        let url = db.url.clone();
+        tokio::spawn(async move { run_cli(&url, &["import", "movielens", &path]).await })
+    };
+    let started = Instant::now();
+    while count(&db.url, "SELECT COUNT(*) FROM leases WHERE name = 'import'").await == 0 {
+        assert!(started.elapsed() < PATIENCE, "the import never started");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!import.is_finished());
 
     // Killed mid-training: A stored nothing, and once its lease expires B trains.
     a.kill();
@@ -177,6 +178,14 @@ async fn a_killed_training_instance_hands_the_lease_to_another() {
     assert_eq!(status["training"]["error"], serde_json::Value::Null);
     assert_eq!(status["training"]["skipped"], serde_json::Value::Null);
     assert_eq!(status["epochs"].as_array().unwrap().len(), 3);
+    // Once A's lease expired the import ran (before or after B's training), then let go.
+    let import = import.await.unwrap();
+    let stderr = String::from_utf8_lossy(&import.stderr);
+    assert!(import.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("waiting for the training lease, held by {holder}")),
+        "{stderr}"
+    );
     assert_eq!(count(&db.url, "SELECT COUNT(*) FROM models").await, 1);
     assert_eq!(count(&db.url, "SELECT COUNT(*) FROM leases").await, 0);
 }
