@@ -135,6 +135,7 @@ async fn main() -> anyhow::Result<()> {
             epochs: None,
             learning_rate: None,
             poll_interval: Duration::from_secs(3600),
+            lease: movierec::jobs::lease::LeaseConfig::default(),
         },
         trusted_proxies: Vec::new(),
         hashing: HashingLimits::default(),

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::domain::IpNet;
 use crate::http_server::ServerLimits;
 use crate::jobs::TrainingConfig;
+use crate::jobs::lease::LeaseConfig;
 use crate::providers::{ProvidersConfig, TmdbKey};
 use crate::services::accounts::HashingLimits;
 
@@ -306,6 +307,13 @@ pub struct ServeArgs {
     /// (`movierec train --database-url`, or other instances on the same database).
     #[arg(long, env = "MOVIEREC_MODEL_POLL_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
     pub model_poll_secs: u64,
+    /// Seconds the training lease lasts without renewal: how long the other instances wait
+    /// before taking over from an instance that died while training.
+    #[arg(long, env = "MOVIEREC_LEASE_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(2..))]
+    pub lease_secs: u64,
+    /// Seconds between two renewals of a held lease; keep it well under `--lease-secs`.
+    #[arg(long, env = "MOVIEREC_LEASE_RENEW_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..))]
+    pub lease_renew_secs: u64,
     /// Reverse proxies (addresses or CIDR blocks, comma separated) whose `X-Forwarded-For`
     /// header names the client; from anyone else the header is ignored.
     #[arg(long, env = "MOVIEREC_TRUSTED_PROXIES", value_delimiter = ',', value_parser = IpNet::parse)]
@@ -401,6 +409,10 @@ impl ServeArgs {
                 epochs: self.train_epochs.map(|e| e as usize),
                 learning_rate: None,
                 poll_interval: Duration::from_secs(self.model_poll_secs),
+                lease: LeaseConfig {
+                    length: Duration::from_secs(self.lease_secs),
+                    renew_every: Duration::from_secs(self.lease_renew_secs),
+                },
             },
             trusted_proxies: self.trusted_proxies.clone(),
             hashing: HashingLimits {

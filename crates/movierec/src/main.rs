@@ -9,6 +9,14 @@ fn main() -> anyhow::Result<()> {
     movierec::tls::install();
     match Cli::parse().into_command() {
         Command::Serve(args) => {
+            // A lease renewed no sooner than it expires would pass to another instance
+            // in the middle of every training.
+            anyhow::ensure!(
+                args.lease_renew_secs < args.lease_secs,
+                "--lease-renew-secs ({}) must be less than --lease-secs ({})",
+                args.lease_renew_secs,
+                args.lease_secs
+            );
             telemetry::init(&args.log)?;
             startup::serve(args.to_config())
         }

@@ -5,6 +5,7 @@ use anyhow::Context;
 use super::download;
 use super::progress::ImportBar;
 use super::{ImdbSource, ImportOptions, ImportSource, Location};
+use crate::jobs::lease::{self, LeaseConfig};
 use crate::services::imports::{self, ImdbFiles, ImdbSummary, ImportSummary};
 
 /// What an import reports at the end.
@@ -36,30 +37,52 @@ fn import_data_set(data_set: DataSet<'_>, database_url: &str) -> anyhow::Result<
     let started = std::time::Instant::now();
     let summary = runtime.block_on(async {
         let pool = crate::store::connect(database_url).await?;
-        // On a new database the embedded catalog goes in first, as the server would put it,
-        // so that imported movies merge into it rather than take its ids.
-        if crate::store::movies::count(&pool).await? == 0 {
-            crate::seed::load_catalog(&pool).await?;
-        }
-        let summary = match data_set {
-            DataSet::MovieLens(path) => {
-                let bar = ImportBar::new(format!("importing {}", path.display()));
-                Summary::MovieLens(
-                    imports::import_movielens(&pool, path, &bar)
-                        .await
-                        .with_context(|| format!("cannot import {}", path.display()))?,
-                )
+        // One import at a time: a second one is refused at once. An import changes the
+        // ratings a training reads, so it also holds the training lease, waiting for a
+        // running training to end rather than refusing.
+        let mut leases =
+            lease::take_all(&pool, &[lease::IMPORT], "import", LeaseConfig::default()).await?;
+        match lease::wait_for(&pool, lease::TRAINING, "import", LeaseConfig::default()).await {
+            Ok(training) => leases.push(training),
+            Err(e) => {
+                lease::release_all(leases).await;
+                return Err(e);
             }
-            DataSet::Imdb(source) => Summary::Imdb(import_imdb(&pool, source).await?),
-        };
+        }
+        let summary = import_holding_leases(&pool, data_set).await;
+        lease::release_all(leases).await;
         pool.close().await;
-        anyhow::Ok(summary)
+        summary
     })?;
     match summary {
         Summary::MovieLens(s) => print_summary(&s, started.elapsed()),
         Summary::Imdb(s) => print_imdb_summary(&s, started.elapsed()),
     }
     Ok(())
+}
+
+/// The import proper, run while this process holds the import and training leases.
+async fn import_holding_leases(
+    pool: &crate::store::Db,
+    data_set: DataSet<'_>,
+) -> anyhow::Result<Summary> {
+    // On a new database the embedded catalog goes in first, as the server would put it,
+    // so that imported movies merge into it rather than take its ids.
+    if crate::store::movies::count(pool).await? == 0 {
+        crate::seed::load_catalog(pool).await?;
+    }
+    let summary = match data_set {
+        DataSet::MovieLens(path) => {
+            let bar = ImportBar::new(format!("importing {}", path.display()));
+            Summary::MovieLens(
+                imports::import_movielens(pool, path, &bar)
+                    .await
+                    .with_context(|| format!("cannot import {}", path.display()))?,
+            )
+        }
+        DataSet::Imdb(source) => Summary::Imdb(import_imdb(pool, source).await?),
+    };
+    Ok(summary)
 }
 
 /// Downloads what must be, then imports; downloads go to a folder removed afterwards.

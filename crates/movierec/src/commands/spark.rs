@@ -4,6 +4,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
+use crate::jobs::lease::{self, LeaseConfig};
 use crate::services::spark;
 
 /// Writes the site's ratings for a Spark job into `out`.
@@ -30,9 +31,19 @@ pub fn export_ratings(out: &Path, database_url: &str) -> anyhow::Result<()> {
 /// Stores the model made of an export's baseline and the factors Spark wrote beside it.
 pub fn import_factors(dir: &Path, database_url: &str) -> anyhow::Result<()> {
     let summary = with_pool(database_url, |pool| async move {
-        spark::import_factors(&pool, dir)
+        // Stored as a model, the factors take a training's place: one at a time.
+        let leases = lease::take_all(
+            &pool,
+            &[lease::TRAINING],
+            "factors import",
+            LeaseConfig::default(),
+        )
+        .await?;
+        let summary = spark::import_factors(&pool, dir)
             .await
-            .with_context(|| format!("cannot import the factors in {}", dir.display()))
+            .with_context(|| format!("cannot import the factors in {}", dir.display()));
+        lease::release_all(leases).await;
+        summary
     })?;
     println!(
         "Stored model version {}: {} factors, {} users, {} movies",

@@ -11,6 +11,7 @@ use movierec_engine::Params;
 use super::inputs;
 use super::options::TrainOptions;
 use super::progress::EpochBar;
+use crate::jobs::lease::{self, LeaseConfig};
 
 pub fn run(args: TrainOptions) -> anyhow::Result<()> {
     let params = match inputs::fit_of(&args.model) {
@@ -59,8 +60,23 @@ fn train_database(url: &str, params: Params) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let pool = crate::store::connect(url).await?;
+        let leases = match lease::take_all(
+            &pool,
+            &[lease::TRAINING],
+            "training",
+            LeaseConfig::default(),
+        )
+        .await
+        {
+            Ok(leases) => leases,
+            Err(e) => {
+                pool.close().await;
+                return Err(e);
+            }
+        };
         let bar = EpochBar::new(params.epochs, "train".into());
         let trained = crate::jobs::training::train_and_store(&pool, params.clone(), bar).await;
+        lease::release_all(leases).await;
         pool.close().await;
         let trained = trained?;
         let rmse = trained

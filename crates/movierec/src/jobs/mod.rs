@@ -1,6 +1,7 @@
 //! Background work: the model currently serving and the training job that replaces it.
 
 pub mod enrichment;
+pub mod lease;
 pub mod slot;
 pub mod training;
 

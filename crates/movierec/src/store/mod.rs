@@ -9,6 +9,7 @@ pub mod details;
 pub mod devices;
 pub mod history;
 pub mod imports;
+pub mod leases;
 pub mod lists;
 pub mod models;
 pub mod movie_search;

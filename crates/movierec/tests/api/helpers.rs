@@ -159,6 +159,7 @@ fn test_config(db: &TestDatabase) -> Config {
             epochs: None,
             learning_rate: None,
             poll_interval: Duration::from_secs(1),
+            lease: movierec::jobs::lease::LeaseConfig::default(),
         },
         trusted_proxies: Vec::new(),
         hashing: HashingLimits::default(),

@@ -28,7 +28,7 @@ const LINKS_CSV: &str = "movieId,imdbId,tmdbId
 5,6751668,
 ";
 
-const RATINGS_CSV: &str = "userId,movieId,rating,timestamp
+pub const RATINGS_CSV: &str = "userId,movieId,rating,timestamp
 1,1,4.0,964982703
 1,2,5.0,964981247
 1,3,2.5,964982224
@@ -48,7 +48,7 @@ fn set_files(ratings: &str) -> [(&'static str, String); 3] {
     ]
 }
 
-fn write_folder(dir: &Path, ratings: &str) {
+pub fn write_folder(dir: &Path, ratings: &str) {
     std::fs::create_dir_all(dir).unwrap();
     for (name, text) in set_files(ratings) {
         std::fs::write(dir.join(name), text).unwrap();

@@ -16,6 +16,7 @@ mod import_imdb;
 mod import_similar;
 mod in_place;
 mod in_process;
+mod instances;
 mod offline;
 mod postgres;
 mod process;

@@ -13,13 +13,13 @@ use crate::helpers::{
 const PASSWORD: &str = "correct horse battery";
 
 /// A `movierec serve` process, killed (SIGKILL) when dropped.
-struct Server {
+pub struct Server {
     child: Child,
-    address: String,
+    pub address: String,
 }
 
 impl Server {
-    async fn start(database_url: &str, extra: &[&str]) -> Server {
+    pub async fn start(database_url: &str, extra: &[&str]) -> Server {
         // The port is free now; nothing else in the test binds between here and the spawn.
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -60,12 +60,17 @@ impl Server {
         server
     }
 
-    fn kill(mut self) {
+    /// The process id, as the server names itself in a lease.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn kill(mut self) {
         self.child.kill().expect("SIGKILL sent");
         self.child.wait().expect("process reaped");
     }
 
-    async fn post_form(&self, client: &Client, path: &str, form: &[(&str, &str)]) -> u16 {
+    pub async fn post_form(&self, client: &Client, path: &str, form: &[(&str, &str)]) -> u16 {
         client
             .post(format!("{}{path}", self.address))
             .header("Origin", &self.address)
@@ -86,7 +91,7 @@ impl Drop for Server {
     }
 }
 
-async fn count(database_url: &str, sql: &str) -> i64 {
+pub async fn count(database_url: &str, sql: &str) -> i64 {
     let pool = movierec::store::connect(database_url).await.unwrap();
     let n = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
     pool.close().await;

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::jobs::lease::LeaseConfig;
+
 /// When the server trains by itself, and what it changes in the default model.
 #[derive(Debug, Clone)]
 pub struct TrainingConfig {
@@ -15,4 +17,6 @@ pub struct TrainingConfig {
     pub learning_rate: Option<f32>,
     /// How often to look for due retraining and for models stored by other processes.
     pub poll_interval: Duration,
+    /// The training lease shared by every process on the database.
+    pub lease: LeaseConfig,
 }

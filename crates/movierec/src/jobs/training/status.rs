@@ -14,6 +14,9 @@ pub struct TrainingStatus {
     pub holdout_rmse: Option<f64>,
     /// Why the last training failed.
     pub error: Option<String>,
+    /// Why the last training did not run in this process: another instance held the
+    /// training lease (its model is picked up once stored).
+    pub skipped: Option<String>,
     /// The version the last successful training stored.
     pub version: Option<i64>,
 }

@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use super::config::TrainingConfig;
 use super::pipeline::{content_features, load_newest, train_and_store};
 use super::status::TrainingStatus;
+use crate::jobs::lease::{self, Lease};
 use crate::jobs::slot::{ModelSlot, ServingModel};
 use crate::store;
 
@@ -40,6 +41,8 @@ struct StatusProgress {
     status: watch::Sender<TrainingStatus>,
     shutdown: Arc<AtomicBool>,
     dropped: Arc<AtomicBool>,
+    /// Raised when the training lease was lost: another process may be training now.
+    lease_lost: Arc<AtomicBool>,
 }
 
 impl Progress for StatusProgress {
@@ -53,7 +56,9 @@ impl Progress for StatusProgress {
     }
 
     fn should_stop(&self) -> bool {
-        self.shutdown.load(Ordering::Relaxed) || self.dropped.load(Ordering::Relaxed)
+        self.shutdown.load(Ordering::Relaxed)
+            || self.dropped.load(Ordering::Relaxed)
+            || self.lease_lost.load(Ordering::Relaxed)
     }
 }
 
@@ -101,7 +106,9 @@ impl Trainer {
 
     /// Starts a training in the background unless one is running. Only a training that
     /// succeeds replaces the serving model; a failed one (a divergence included) is reported in
-    /// the status and leaves the previous model serving.
+    /// the status and leaves the previous model serving. The training first takes the
+    /// training lease; while another process holds it, this one skips and says so in the
+    /// status (that process's model is picked up when stored).
     pub fn start(self: &Arc<Self>) -> Result<(), AlreadyRunning> {
         let params = self.params();
         let started = self.status.send_if_modified(|s| {
@@ -127,12 +134,46 @@ impl Trainer {
         tokio::spawn(async move {
             let dropped = Arc::new(AtomicBool::new(false));
             let _guard = SetOnDrop(Arc::clone(&dropped));
+            let lease =
+                match Lease::acquire(&this.pool, lease::TRAINING, "training", this.config.lease)
+                    .await
+                {
+                    Ok(Ok(lease)) => lease,
+                    Ok(Err(held)) => {
+                        tracing::info!(%held, "another process is training: skipped");
+                        this.status.send_modify(|s| {
+                            s.running = false;
+                            s.skipped = Some(format!(
+                                "another instance is training; the training lease is {held}."
+                            ));
+                        });
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %format!("{e:#}"), "training not started");
+                        this.status.send_modify(|s| {
+                            s.running = false;
+                            s.error = Some(format!("{e:#}"));
+                        });
+                        return;
+                    }
+                };
             let progress = StatusProgress {
                 status: this.status.clone(),
                 shutdown: Arc::clone(&this.shutdown),
                 dropped,
+                lease_lost: lease.lost(),
             };
             let outcome = train_and_store(&this.pool, params, progress).await;
+            let outcome = match outcome {
+                Err(e) if !lease.is_held() => {
+                    Err(e.context("the training lease was lost to another process"))
+                }
+                outcome => outcome,
+            };
+            if let Err(e) = lease.release().await {
+                tracing::warn!(error = %format!("{e:#}"), "the lease will expire by itself");
+            }
             let (version, error) = match outcome {
                 Ok(trained) => {
                     tracing::info!(

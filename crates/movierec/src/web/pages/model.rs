@@ -92,6 +92,8 @@ fn status_text(s: &TrainingStatus) -> String {
         format!("Training: epoch {} of {}{rmse}.", s.epoch, s.epochs)
     } else if let Some(error) = &s.error {
         format!("The last training failed: {error}")
+    } else if let Some(why) = &s.skipped {
+        format!("Not trained here: {why}")
     } else {
         "No training running.".to_owned()
     }
@@ -156,6 +158,14 @@ mod tests {
             ..TrainingStatus::default()
         };
         assert!(status_text(&failed).contains("disk full"));
+        let skipped = TrainingStatus {
+            skipped: Some("another instance is training".into()),
+            ..TrainingStatus::default()
+        };
+        assert_eq!(
+            status_text(&skipped),
+            "Not trained here: another instance is training"
+        );
     }
 
     #[test]
