@@ -663,7 +663,7 @@ async fn the_command_line_imports_a_users_file() {
             .collect();
         app.run_cli(&args)
     };
-    let dry = run(&["--dry-run"]);
+    let dry = run(&["--dry-run"]).await;
     assert!(
         dry.status.success(),
         "{}",
@@ -674,7 +674,7 @@ async fn the_command_line_imports_a_users_file() {
     assert!(out.contains("ratings: 2 new"), "{out}");
     assert!(app.my_ratings().await.is_empty());
 
-    let real = run(&["--conflicts", "newest"]);
+    let real = run(&["--conflicts", "newest"]).await;
     assert!(
         real.status.success(),
         "{}",
@@ -682,7 +682,7 @@ async fn the_command_line_imports_a_users_file() {
     );
     assert_eq!(app.my_ratings().await, [(FARGO, 1.5), (PULP_FICTION, 5.0)]);
 
-    let nobody = app.run_cli(&["import", "user", "zed", file]);
+    let nobody = app.run_cli(&["import", "user", "zed", file]).await;
     assert!(!nobody.status.success());
     assert!(String::from_utf8_lossy(&nobody.stderr).contains("no account named"));
 }

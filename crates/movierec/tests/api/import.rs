@@ -2,12 +2,11 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::Output;
 
 use movierec::store::Db;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, on_postgres, spawn_app, stdout_of};
+use crate::helpers::{CliRun, TestApp, on_postgres, spawn_app, stdout_of};
 
 /// "Toy Story" (1995) of the embedded catalog, which the set's movie 1 must merge into.
 const TOY_STORY: i64 = 2975;
@@ -70,7 +69,7 @@ fn write_zip(path: &Path) {
     writer.finish().unwrap();
 }
 
-fn import(app: &TestApp, path: &Path) -> Output {
+fn import(app: &TestApp, path: &Path) -> CliRun {
     app.run_cli(&["import".as_ref(), "movielens".as_ref(), path.as_os_str()])
 }
 
@@ -138,7 +137,7 @@ async fn a_movielens_set_merges_into_the_catalog_once() {
     let broken = dir.path().join("broken");
     write_folder(&broken, &format!("{RATINGS_CSV}4,2,lots,1494273060\n"));
     let before = snapshot(&db).await;
-    let out = import(&app, &broken);
+    let out = import(&app, &broken).await;
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("ratings.csv:11:"), "{stderr}");
@@ -157,7 +156,7 @@ async fn a_movielens_set_merges_into_the_catalog_once() {
             .any(|i| i.starts_with("ratings_movie ")),
         "{indexes_before:?}"
     );
-    let first = stdout_of(&import(&app, &folder));
+    let first = stdout_of(&import(&app, &folder).await);
     let indexes_after: Vec<String> = sqlx::query_scalar(indexes).fetch_all(&db).await.unwrap();
     assert_eq!(indexes_after, indexes_before, "the import lost an index");
     for line in [
@@ -275,7 +274,7 @@ async fn a_movielens_set_merges_into_the_catalog_once() {
     let after_first = snapshot(&db).await;
     let zip = dir.path().join("ml-test.zip");
     write_zip(&zip);
-    let second = stdout_of(&import(&app, &zip));
+    let second = stdout_of(&import(&app, &zip).await);
     for line in [
         "added: 0",
         "merged: 0 (0 by IMDb id, 0 by title and year)",
@@ -309,7 +308,7 @@ async fn community_raters_do_not_take_the_first_account_s_place() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().unwrap();
     write_folder(dir.path(), RATINGS_CSV);
-    stdout_of(&import(&app, dir.path()));
+    stdout_of(&import(&app, dir.path()).await);
     // The site's first person still becomes its administrator.
     app.register("bob", "correct horse battery").await;
     let db = app.database().await;
@@ -325,7 +324,7 @@ async fn a_restart_after_an_import_leaves_the_catalog_alone() {
     let app = spawn_app().await;
     let dir = tempfile::tempdir().unwrap();
     write_folder(dir.path(), RATINGS_CSV);
-    stdout_of(&import(&app, dir.path()));
+    stdout_of(&import(&app, dir.path()).await);
     let db = app.database().await;
     assert!(scalar(&db, "SELECT COUNT(*) FROM movies").await > 3192 - 100);
     // Mark every rating; a catalog reload would rewrite the critics' ones.

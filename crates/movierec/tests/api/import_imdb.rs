@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 
 use axum::extract::{Path as UrlPath, State};
@@ -119,19 +119,9 @@ fn write_gz(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 /// Runs `movierec import imdb ARGS` off the async runtime, so the stub server keeps serving.
 async fn import(app: &TestApp, args: Vec<String>) -> Output {
-    let database_url = app.database_url();
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_movierec"))
-            .args(["import", "imdb"])
-            .args(&args)
-            .args(["--database-url", &database_url])
-            .env("RUST_BACKTRACE", "0")
-            .env_remove("DATABASE_URL")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
+    let mut all = vec!["import".to_owned(), "imdb".to_owned()];
+    all.extend(args);
+    app.run_cli(&all).await
 }
 
 /// Everything an IMDb import could write, in a comparable form.

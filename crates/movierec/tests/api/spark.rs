@@ -69,7 +69,10 @@ async fn an_export_holds_every_rating_less_the_baseline() {
     let app = site_with_ratings().await;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("export");
-    stdout_of(&app.run_cli(&["export", "ratings", "--out", out.to_str().unwrap()]));
+    stdout_of(
+        &app.run_cli(&["export", "ratings", "--out", out.to_str().unwrap()])
+            .await,
+    );
 
     let db = app.database().await;
     let stored: Vec<(i64, i64, f64)> =
@@ -114,7 +117,9 @@ async fn an_export_holds_every_rating_less_the_baseline() {
     }
 
     // A second export into the same folder is refused: the files would mix.
-    let again = app.run_cli(&["export", "ratings", "--out", out.to_str().unwrap()]);
+    let again = app
+        .run_cli(&["export", "ratings", "--out", out.to_str().unwrap()])
+        .await;
     assert!(!again.status.success());
     assert!(
         String::from_utf8_lossy(&again.stderr).contains("is not empty"),
@@ -130,13 +135,13 @@ async fn imported_factors_serve_as_the_newest_model() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("export");
     let export = out.to_str().unwrap();
-    stdout_of(&app.run_cli(&["export", "ratings", "--out", export]));
+    stdout_of(&app.run_cli(&["export", "ratings", "--out", export]).await);
 
     let baseline = load_model(&out.join("baseline.mfm"));
     let k = 4;
     write_factors(&out.join("user_factors"), baseline.n_users(), k);
     write_factors(&out.join("item_factors"), baseline.n_items(), k);
-    let stdout = stdout_of(&app.run_cli(&["import", "factors", export]));
+    let stdout = stdout_of(&app.run_cli(&["import", "factors", export]).await);
 
     // The held-out RMSE, recomputed here from the baseline and the factors.
     let mut sum = 0.0;
@@ -177,7 +182,7 @@ async fn a_broken_spark_output_stores_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("export");
     let export = out.to_str().unwrap();
-    stdout_of(&app.run_cli(&["export", "ratings", "--out", export]));
+    stdout_of(&app.run_cli(&["export", "ratings", "--out", export]).await);
     let baseline = load_model(&out.join("baseline.mfm"));
     write_factors(&out.join("user_factors"), baseline.n_users(), 3);
     write_factors(&out.join("item_factors"), baseline.n_items(), 3);
@@ -194,7 +199,7 @@ async fn a_broken_spark_output_stores_nothing() {
             .unwrap()
     };
     let before = models(db.clone()).await;
-    let failed = app.run_cli(&["import", "factors", export]);
+    let failed = app.run_cli(&["import", "factors", export]).await;
     assert!(!failed.status.success());
     let stderr = String::from_utf8_lossy(&failed.stderr);
     assert!(
@@ -205,7 +210,7 @@ async fn a_broken_spark_output_stores_nothing() {
 
     // A job that did not finish (no `_SUCCESS`) is refused too.
     std::fs::remove_file(out.join("user_factors/_SUCCESS")).unwrap();
-    let failed = app.run_cli(&["import", "factors", export]);
+    let failed = app.run_cli(&["import", "factors", export]).await;
     assert!(String::from_utf8_lossy(&failed.stderr).contains("_SUCCESS"));
     assert_eq!(models(db).await, before);
 }
