@@ -23,8 +23,10 @@ pub struct Created {
 /// `open` false only that first one is created. Returns `None` when nothing was created:
 /// the name is taken, whatever its case, or registration is closed.
 ///
-/// One statement, so two simultaneous first registrations cannot both find the site empty:
-/// SQLite runs writes one at a time and the second sees the first's row.
+/// Two simultaneous first registrations must not both find the site empty: SQLite runs write
+/// transactions one at a time, and on PostgreSQL, where a statement does not see rows that
+/// another transaction inserts meanwhile, registrations take a transaction-scoped advisory
+/// lock first, so the second sees the first's row.
 pub async fn create(
     pool: &Db,
     username: &str,
@@ -33,7 +35,14 @@ pub async fn create(
     session_stamp: &str,
     open: bool,
 ) -> sqlx::Result<Option<Created>> {
-    sqlx::query_as(
+    let mut tx = super::begin_write(pool).await?;
+    if super::Backend::of(pool) == super::Backend::Postgres {
+        sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock($1)) AS l")
+            .bind(REGISTRATION_LOCK)
+            .fetch_one(&mut *tx)
+            .await?;
+    }
+    let created = sqlx::query_as(
         "INSERT INTO users
            (username, username_lower, password_hash, kind, created_at, role, session_stamp)
          SELECT $1, $2, $3, 'user', $4,
@@ -50,9 +59,15 @@ pub async fn create(
     .bind(super::now())
     .bind(session_stamp)
     .bind(open)
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(created)
 }
+
+/// The PostgreSQL advisory lock key that serialises registrations (any fixed number unused by
+/// other locks).
+const REGISTRATION_LOCK: i64 = 0x6d6f_7669_6572_6563;
 
 /// Whether any person has an account (critic accounts do not count).
 pub async fn any_person(pool: &Db) -> sqlx::Result<bool> {
