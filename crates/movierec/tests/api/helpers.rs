@@ -220,20 +220,9 @@ impl TestApp {
     }
 
     /// Runs the real binary with `args` and `--database-url` of this app, as an administrator
-    /// would run a command beside the server. The wait happens off the test's runtime, so the
-    /// app keeps serving (and renewing its leases) while the command runs.
+    /// would run a command beside the server (see [`run_cli_on`]).
     pub fn run_cli<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> CliRun {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_movierec"));
-        command
-            .args(args)
-            .args(["--database-url", &self.database_url()])
-            .env("RUST_BACKTRACE", "0")
-            .env_remove("DATABASE_URL");
-        Box::pin(async move {
-            tokio::task::spawn_blocking(move || command.output().expect("the binary runs"))
-                .await
-                .expect("the command's thread finishes")
-        })
+        run_cli_on(&self.database_url(), args)
     }
 
     pub fn database_url(&self) -> String {
@@ -418,7 +407,24 @@ pub async fn build_app() -> (Application, TestDatabase) {
 }
 
 /// The standard output of a command that must have succeeded; its error output otherwise.
-/// A command of [`TestApp::run_cli`] running; await it for its output.
+/// Runs the real binary with `args` and `--database-url database_url`. The wait happens off
+/// the test's runtime, so a server on that runtime keeps serving (and renewing its leases)
+/// while the command runs.
+pub fn run_cli_on<S: AsRef<std::ffi::OsStr>>(database_url: &str, args: &[S]) -> CliRun {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_movierec"));
+    command
+        .args(args)
+        .args(["--database-url", database_url])
+        .env("RUST_BACKTRACE", "0")
+        .env_remove("DATABASE_URL");
+    Box::pin(async move {
+        tokio::task::spawn_blocking(move || command.output().expect("the binary runs"))
+            .await
+            .expect("the command's thread finishes")
+    })
+}
+
+/// A command of [`run_cli_on`] running; await it for its output.
 pub type CliRun = std::pin::Pin<Box<dyn std::future::Future<Output = std::process::Output> + Send>>;
 
 pub fn stdout_of(out: &std::process::Output) -> String {

@@ -2,11 +2,10 @@
 //! and models are shared, and one training runs at a time across both, handed over when the
 //! instance training is killed.
 
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use crate::helpers::{
-    PATIENCE, TestDatabase, catalog_ids, client, model_status, version, wait_for_model,
+    PATIENCE, TestDatabase, catalog_ids, client, model_status, run_cli_on, version, wait_for_model,
 };
 use crate::import::{RATINGS_CSV, write_folder};
 use crate::process::{Server, count};
@@ -14,19 +13,6 @@ use crate::process::{Server, count};
 const PASSWORD: &str = "correct horse battery";
 /// Short leases, so a takeover after a kill happens within the test.
 const SHORT_LEASE: [&str; 4] = ["--lease-secs", "3", "--lease-renew-secs", "1"];
-
-/// Runs the binary with `args` on `database_url`, off the test's runtime.
-async fn run_cli(database_url: &str, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_movierec"));
-    command
-        .args(args)
-        .args(["--database-url", database_url])
-        .env("RUST_BACKTRACE", "0")
-        .env_remove("DATABASE_URL");
-    tokio::task::spawn_blocking(move || command.output().expect("the binary runs"))
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn two_instances_share_accounts_ratings_and_the_newest_model() {
@@ -57,14 +43,7 @@ async fn two_instances_share_accounts_ratings_and_the_newest_model() {
         let path = format!("/movies/{id}/rating");
         assert_eq!(b.post_form(&on_b, &path, &[("stars", stars)]).await, 303);
     }
-    let list = on_a
-        .get(format!("{}/my/ratings", a.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = a.page(&on_a, "/my/ratings").await;
     assert!(list.contains("3 ratings."), "{list}");
 
     // Trained on A; B serves the same model within its poll interval.
@@ -122,7 +101,7 @@ async fn a_killed_training_instance_hands_the_lease_to_another() {
     assert_eq!(version(&skipped), None);
 
     // The command line refuses too, naming the holder: a training, and an import.
-    let train = run_cli(&db.url, &["train", "--epochs", "2"]).await;
+    let train = run_cli_on(&db.url, &["train", "--epochs", "2"]).await;
     let stderr = String::from_utf8_lossy(&train.stderr);
     assert!(!train.status.success());
     assert!(
@@ -135,7 +114,7 @@ async fn a_killed_training_instance_hands_the_lease_to_another() {
     let path = dir.path().to_str().unwrap().to_owned();
     let import = {
         let url = db.url.clone();
-        tokio::spawn(async move { run_cli(&url, &["import", "movielens", &path]).await })
+        tokio::spawn(async move { run_cli_on(&url, &["import", "movielens", &path]).await })
     };
     let started = Instant::now();
     while count(&db.url, "SELECT COUNT(*) FROM leases WHERE name = 'import'").await == 0 {
@@ -203,7 +182,7 @@ async fn a_lease_renewed_no_sooner_than_it_expires_is_refused() {
         "--lease-renew-secs",
         "5",
     ];
-    let output = run_cli(&url, &args).await;
+    let output = run_cli_on(&url, &args).await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert!(

@@ -82,6 +82,18 @@ impl Server {
             .status()
             .as_u16()
     }
+
+    /// The body of the page at `path`, as `client` sees it.
+    pub async fn page(&self, client: &Client, path: &str) -> String {
+        client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
+            .text()
+            .await
+            .expect("body read")
+    }
 }
 
 impl Drop for Server {
@@ -160,14 +172,7 @@ async fn killed_mid_training_the_previous_model_serves_and_no_rating_is_lost() {
     assert_eq!(status["training"]["running"], false);
     assert_eq!(count(&url, "SELECT COUNT(*) FROM models").await, 1);
     assert_eq!(server.post_form(&browser, "/login", &login).await, 303);
-    let list = browser
-        .get(format!("{}/my/ratings", server.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = server.page(&browser, "/my/ratings").await;
     assert!(list.contains("5 ratings."), "{list}");
 }
 
