@@ -20,6 +20,7 @@ use serde::Serialize;
 use crate::domain::{MovieId, Stars};
 use crate::jobs::{ModelSlot, ServingModel};
 use crate::store;
+use crate::store::movies::ScoredMovie;
 use crate::store::recommendations::MovieSummary;
 
 /// Below this many ratings the model knows, a fold-in is mostly noise: the fallback serves.
@@ -253,6 +254,54 @@ impl PicksCache {
     }
 }
 
+/// The critics' best-rated list the home page shows visitors, kept per catalog
+/// generation: working it out reads every critic rating, tens of milliseconds on a catalog
+/// of tens of thousands of films, and it changes only with the catalog.
+#[derive(Debug, Default)]
+pub struct CriticsList {
+    cached: Mutex<Option<CachedCritics>>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedCritics {
+    generation: i64,
+    limit: i64,
+    movies: Vec<ScoredMovie>,
+    computed: Instant,
+}
+
+/// Critic ratings can change without a catalog change (a catalog loaded again with new
+/// scores): the list is worked out again after this long at most.
+const CRITICS_FRESH: Duration = Duration::from_secs(300);
+
+impl CriticsList {
+    /// The `limit` best-rated movies by the critic accounts.
+    pub async fn top(&self, pool: &Db, limit: i64) -> sqlx::Result<Vec<ScoredMovie>> {
+        let generation = store::movie_search::catalog_generation(pool).await?;
+        let cached = self
+            .cached
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .filter(|c| {
+                c.generation == generation
+                    && c.limit == limit
+                    && c.computed.elapsed() < CRITICS_FRESH
+            });
+        if let Some(cached) = cached {
+            return Ok(cached.movies);
+        }
+        let movies = store::movies::top_rated_by_critics(pool, limit).await?;
+        *self.cached.lock().unwrap_or_else(|e| e.into_inner()) = Some(CachedCritics {
+            generation,
+            limit,
+            movies: movies.clone(),
+            computed: Instant::now(),
+        });
+        Ok(movies)
+    }
+}
+
 /// A digest of everything a user's picks are computed from.
 fn inputs_digest(
     model_version: Option<i64>,
@@ -284,10 +333,12 @@ pub async fn for_user(
     user_id: i64,
     n: usize,
 ) -> sqlx::Result<Recommendations> {
-    let ratings = store::recommendations::user_ratings(pool, user_id).await?;
-    let lists = store::lists::for_user(pool, user_id).await?;
+    let store::recommendations::PickInputs {
+        ratings,
+        lists,
+        catalog_generation: generation,
+    } = store::recommendations::pick_inputs(pool, user_id).await?;
     let serving = models.current();
-    let generation = store::movie_search::catalog_generation(pool).await?;
     let digest = inputs_digest(
         serving.as_ref().map(|s| s.version),
         generation,

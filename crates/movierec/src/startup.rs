@@ -89,6 +89,7 @@ impl Application {
             providers: providers.clone(),
             search: Arc::default(),
             picks: Arc::default(),
+            critics: Arc::default(),
         };
         // Outermost last: trace → security headers → sessions → error pages → CSRF check →
         // body limit (the upload's; `web::routes` holds other routes to less) → body timeout →

@@ -39,8 +39,9 @@ struct Entry {
     imdb_id: Option<String>,
     /// Positions in [`SearchIndex::genre_names`], ascending (by genre id).
     genres: Vec<u16>,
-    /// Trigrams in the padded folded title, duplicates counted: BM25's document length.
-    length: u16,
+    /// The padded folded title's distinct trigrams, sorted: what ranking compares a typo
+    /// with, kept so that no search works them out again.
+    grams: Box<[Trigram]>,
 }
 
 /// The catalog at one generation, ready to search.
@@ -50,7 +51,10 @@ pub struct SearchIndex {
     entries: Vec<Entry>,
     /// Trigram → entries whose padded folded title contains it, ascending.
     postings: HashMap<Trigram, Vec<u32>>,
-    average_length: f32,
+    /// BM25's weight of one matching trigram in each entry, before its rarity: the length
+    /// normalisation worked out once. Kept apart from the entries so that scoring a long
+    /// posting list reads one dense array instead of a scattered entry per document.
+    weights: Vec<f32>,
     /// Every genre's name, by genre id.
     genre_names: Vec<String>,
     /// The names of genres some movie has, alphabetically: what a filter may name.
@@ -97,6 +101,8 @@ impl SearchIndex {
 
         let mut postings: HashMap<Trigram, Vec<u32>> = HashMap::new();
         let mut total_length = 0u64;
+        // Trigrams in each padded folded title, duplicates counted: BM25's document length.
+        let mut lengths = Vec::with_capacity(rows.len());
         let entries: Vec<Entry> = rows
             .into_iter()
             .enumerate()
@@ -105,8 +111,10 @@ impl SearchIndex {
                 let padded = padded(&folded);
                 let length = padded.chars().count().saturating_sub(2);
                 total_length += length as u64;
+                lengths.push(length as f32);
                 let position = u32::try_from(i).unwrap_or(u32::MAX);
-                for gram in trigrams(&padded) {
+                let grams = trigrams(&padded);
+                for &gram in &grams {
                     postings.entry(gram).or_default().push(position);
                 }
                 let mut genres = genres_of.remove(&row.id).unwrap_or_default();
@@ -120,7 +128,7 @@ impl SearchIndex {
                     imdb_votes: row.imdb_votes,
                     imdb_id: row.imdb_id,
                     genres,
-                    length: u16::try_from(length).unwrap_or(u16::MAX),
+                    grams: grams.into_boxed_slice(),
                 }
             })
             .collect();
@@ -129,6 +137,13 @@ impl SearchIndex {
         } else {
             total_length as f32 / entries.len() as f32
         };
+        let weights = lengths
+            .into_iter()
+            .map(|length| {
+                let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * length / average_length);
+                (BM25_K1 + 1.0) / (1.0 + norm)
+            })
+            .collect();
 
         let mut used = vec![false; genre_names.len()];
         for entry in &entries {
@@ -148,7 +163,7 @@ impl SearchIndex {
             generation,
             entries,
             postings,
-            average_length,
+            weights,
             genre_names,
             offered_genres,
             by_votes: Vec::new(),
@@ -192,11 +207,12 @@ impl SearchIndex {
     ) -> Vec<u32> {
         let matcher = self.matcher(filters);
         let n = self.entries.len() as f32;
+        let weights = self.weights.as_slice();
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             let Scratch { scores, touched } = &mut *scratch;
-            if scores.len() < self.entries.len() {
-                scores.resize(self.entries.len(), 0.0);
+            if scores.len() < weights.len() {
+                scores.resize(weights.len(), 0.0);
             }
             touched.clear();
             for gram in grams {
@@ -208,20 +224,25 @@ impl SearchIndex {
                 let idf = ((n - df + 0.5) / (df + 0.5)).ln().max(1e-6);
                 for &doc in docs {
                     let d = doc as usize;
-                    let length = f32::from(self.entries[d].length);
-                    let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * length / self.average_length);
                     if scores[d] == 0.0 {
                         touched.push(doc);
                     }
                     // Every term adds a positive amount, so 0 still means "not reached".
-                    scores[d] += idf * (BM25_K1 + 1.0) / (1.0 + norm);
+                    scores[d] += idf * weights[d];
                 }
             }
-            let mut scored: Vec<(f32, u32)> = touched
-                .iter()
-                .filter(|&&doc| matcher.passes(&self.entries[doc as usize]))
-                .map(|&doc| (scores[doc as usize], doc))
-                .collect();
+            let mut scored: Vec<(f32, u32)> = if matcher.passes_all() {
+                touched
+                    .iter()
+                    .map(|&doc| (scores[doc as usize], doc))
+                    .collect()
+            } else {
+                touched
+                    .iter()
+                    .filter(|&&doc| matcher.passes(&self.entries[doc as usize]))
+                    .map(|&doc| (scores[doc as usize], doc))
+                    .collect()
+            };
             for &doc in touched.iter() {
                 scores[doc as usize] = 0.0;
             }
@@ -235,10 +256,14 @@ impl SearchIndex {
         })
     }
 
-    /// The folded title and vote count ranking weighs an entry by.
-    pub(super) fn rank_key(&self, doc: u32) -> (&str, i64) {
+    /// The folded title, vote count and title trigrams ranking weighs an entry by.
+    pub(super) fn rank_key(&self, doc: u32) -> (&str, i64, &[Trigram]) {
         let entry = &self.entries[doc as usize];
-        (entry.folded.as_str(), entry.imdb_votes.unwrap_or(0))
+        (
+            entry.folded.as_str(),
+            entry.imdb_votes.unwrap_or(0),
+            &entry.grams,
+        )
     }
 
     /// The entries of a title search reordered by `sort` (relevance keeps them as they are).
@@ -353,6 +378,11 @@ struct Matcher {
 }
 
 impl Matcher {
+    /// Whether no filter is set, so checking entries can be skipped.
+    fn passes_all(&self) -> bool {
+        self.genre.is_none() && self.year_from.is_none() && self.year_to.is_none()
+    }
+
     fn passes(&self, entry: &Entry) -> bool {
         let genre = match self.genre {
             None => true,

@@ -220,16 +220,11 @@ pub fn run(index: &SearchIndex, request: &SearchRequest) -> Results {
         Some(query) => {
             let normalised = text::normalise(query.as_str());
             let grams = text::index_trigrams(&normalised);
-            let candidates: Vec<(u32, &str, i64)> = index
-                .candidates(&grams, &request.filters, MAX_CANDIDATES)
-                .into_iter()
-                .map(|doc| {
-                    let (title, votes) = index.rank_key(doc);
-                    (doc, title, votes)
-                })
-                .collect();
-            let ranked = rank::rank(&rank::Query::new(&normalised), candidates, |c| (c.1, c.2));
-            let mut ranked: Vec<u32> = ranked.into_iter().map(|c| c.0).collect();
+            let candidates = index.candidates(&grams, &request.filters, MAX_CANDIDATES);
+            let ranked = rank::rank(&rank::Query::new(&normalised), candidates, |&doc| {
+                index.rank_key(doc)
+            });
+            let mut ranked = ranked;
             // The matches stay the same; only their order changes.
             index.reorder(&mut ranked, request.sort);
             let total = ranked.len();

@@ -64,16 +64,18 @@ impl Query {
     /// Similarity in 0..=1: how well each query word matches its closest title word
     /// (weighted by length, so a typo in a long word outweighs a missing "the"), blended
     /// with the trigram overlap of the whole strings.
-    fn similarity(&self, title: &str) -> f64 {
-        let title_words: Vec<&str> = title.split(' ').collect();
+    ///
+    /// `title_grams` are the title's padded trigrams, as [`trigrams`] gives them.
+    fn similarity(&self, title: &str, title_grams: &[[char; 3]]) -> f64 {
         let mut weighted = 0.0;
         let mut weights = 0.0;
         for word in &self.words {
-            let best = title_words
-                .iter()
-                .map(|t| word_similarity(word, t))
-                .fold(0.0, f64::max);
-            let weight = word.chars().count() as f64;
+            let length = word.chars().count();
+            let mut best = 0.0_f64;
+            for t in title.split(' ') {
+                best = best.max(word_similarity(word, length, t, best));
+            }
+            let weight = length as f64;
             weighted += weight * best;
             weights += weight;
         }
@@ -82,11 +84,13 @@ impl Query {
         } else {
             0.0
         };
-        0.6 * words + 0.4 * jaccard(&self.trigrams, &trigrams(&padded(title)))
+        0.6 * words + 0.4 * jaccard(&self.trigrams, title_grams)
     }
 }
 
-fn word_similarity(query: &str, title: &str) -> f64 {
+/// How alike a query word (`length` characters) and a title word are, in 0..=1; any
+/// value not above `beaten` may come back as 0, since the caller keeps only the best.
+fn word_similarity(query: &str, length: usize, title: &str, beaten: f64) -> f64 {
     if query == title {
         return 1.0;
     }
@@ -94,7 +98,16 @@ fn word_similarity(query: &str, title: &str) -> f64 {
     if title.starts_with(query) {
         return 0.9;
     }
-    let longest = query.chars().count().max(title.chars().count());
+    let longest = length.max(title.chars().count());
+    if longest == 0 {
+        return 0.0;
+    }
+    // An edit distance is at least the difference in length: a word that cannot beat the
+    // best so far is not compared.
+    let at_most = 1.0 - length.abs_diff(title.chars().count()) as f64 / longest as f64;
+    if at_most <= beaten {
+        return 0.0;
+    }
     1.0 - edit_distance(query, title) as f64 / longest as f64
 }
 
@@ -110,16 +123,21 @@ fn without_article(title: &str) -> &str {
 /// word, each group by popularity (IMDb votes); then the similar-enough ones by
 /// similarity, popularity breaking ties.
 ///
-/// `key` gives a candidate's normalised title and its vote count.
-pub fn rank<T>(query: &Query, candidates: Vec<T>, key: impl Fn(&T) -> (&str, i64)) -> Vec<T> {
+/// `key` gives a candidate's normalised title, its vote count and the title's padded
+/// trigrams (as [`trigrams`] gives them; the index keeps them, so no search recomputes them).
+pub fn rank<'a, T>(
+    query: &Query,
+    candidates: Vec<T>,
+    key: impl Fn(&T) -> (&'a str, i64, &'a [[char; 3]]),
+) -> Vec<T> {
     let mut scored: Vec<(Tier, i64, i64, T)> = candidates
         .into_iter()
         .filter_map(|candidate| {
-            let (title, votes) = key(&candidate);
+            let (title, votes, title_grams) = key(&candidate);
             let (tier, relevance) = match query.tier(title) {
                 Some(tier) => (tier, 0),
                 None => {
-                    let similarity = query.similarity(title);
+                    let similarity = query.similarity(title, title_grams);
                     if similarity < MIN_FUZZY_SCORE {
                         return None;
                     }
@@ -146,21 +164,27 @@ mod tests {
     /// of everything, not only out of what the index pre-selected.
     fn search(query: &str) -> Vec<String> {
         let movies = crate::catalog::embedded().unwrap();
-        let titles: Vec<(String, i64, String)> = movies
+        let titles: Vec<(String, i64, Vec<[char; 3]>, String)> = movies
             .iter()
             .map(|m| {
+                let folded = normalise(&m.title);
+                let grams = trigrams(&padded(&folded));
                 (
-                    normalise(&m.title),
+                    folded,
                     i64::from(m.imdb_votes.unwrap_or(0)),
+                    grams,
                     m.title.clone(),
                 )
             })
             .collect();
-        rank(&Query::new(&normalise(query)), titles, |(t, v, _)| {
-            (t.as_str(), *v)
-        })
+        let candidates: Vec<&(String, i64, Vec<[char; 3]>, String)> = titles.iter().collect();
+        rank(
+            &Query::new(&normalise(query)),
+            candidates,
+            |&(t, v, g, _)| (t.as_str(), *v, g.as_slice()),
+        )
         .into_iter()
-        .map(|(.., title)| title)
+        .map(|(.., title)| title.clone())
         .collect()
     }
 

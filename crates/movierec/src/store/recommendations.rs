@@ -29,6 +29,44 @@ pub async fn user_ratings(pool: &Db, user_id: i64) -> sqlx::Result<Vec<(i64, f64
         .await
 }
 
+/// What a user's picks depend on, read in one statement so that a page view makes one
+/// round trip for it rather than three: the user's ratings, lists and the catalog's
+/// generation number.
+#[derive(Debug, Default)]
+pub struct PickInputs {
+    pub ratings: Vec<(i64, f64)>,
+    pub lists: super::lists::UserLists,
+    pub catalog_generation: i64,
+}
+
+pub async fn pick_inputs(pool: &Db, user_id: i64) -> sqlx::Result<PickInputs> {
+    let rows: Vec<(i64, i64, f64)> = sqlx::query_as(
+        "SELECT 0, movie_id, rating FROM ratings WHERE user_id = $1
+         UNION ALL
+         SELECT 1, movie_id, CAST(0 AS DOUBLE PRECISION) FROM hidden_movies WHERE user_id = $1
+         UNION ALL
+         SELECT 2, movie_id, CAST(0 AS DOUBLE PRECISION) FROM watchlist WHERE user_id = $1
+         UNION ALL
+         SELECT 3, movie_id, CAST(0 AS DOUBLE PRECISION) FROM seen_movies WHERE user_id = $1
+         UNION ALL
+         SELECT 4, generation, CAST(0 AS DOUBLE PRECISION) FROM catalog_generation WHERE id = 1",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?;
+    let mut inputs = PickInputs::default();
+    for (kind, id, rating) in rows {
+        match kind {
+            0 => inputs.ratings.push((id, rating)),
+            1 => inputs.lists.hidden.push(id),
+            2 => inputs.lists.watchlist.push(id),
+            3 => inputs.lists.seen.push(id),
+            _ => inputs.catalog_generation = id,
+        }
+    }
+    Ok(inputs)
+}
+
 /// Summaries of the given movies, in no particular order; unknown ids are left out.
 pub async fn summaries(pool: &Db, ids: &[i64]) -> sqlx::Result<Vec<MovieSummary>> {
     if ids.is_empty() {
@@ -139,4 +177,47 @@ pub async fn content(pool: &Db) -> sqlx::Result<Vec<ContentRow>> {
     )
     .fetch_all(pool)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Stars;
+    use crate::store::lists::{self, List};
+    use crate::store::test_db::{movie, user, with_movies};
+
+    #[tokio::test]
+    async fn pick_inputs_split_one_users_ratings_lists_and_the_generation() {
+        let (_dir, pool) = with_movies(5).await;
+        let ann = user(&pool, "ann").await;
+        let bob = user(&pool, "bob").await;
+        let stars = |s| Stars::parse(s).unwrap();
+        crate::store::ratings::upsert(&pool, ann, movie(1), stars("4.5"))
+            .await
+            .unwrap();
+        crate::store::ratings::upsert(&pool, bob, movie(2), stars("2"))
+            .await
+            .unwrap();
+        lists::add(&pool, List::Hidden, ann, movie(3))
+            .await
+            .unwrap();
+        lists::add(&pool, List::Watchlist, ann, movie(4))
+            .await
+            .unwrap();
+        lists::add(&pool, List::Watchlist, bob, movie(5))
+            .await
+            .unwrap();
+
+        let inputs = pick_inputs(&pool, ann).await.unwrap();
+        assert_eq!(inputs.ratings, [(1, 4.5)]);
+        assert_eq!(inputs.lists.hidden, [3]);
+        assert_eq!(inputs.lists.watchlist, [4]);
+        assert!(inputs.lists.seen.is_empty());
+        assert_eq!(
+            inputs.catalog_generation,
+            crate::store::movie_search::catalog_generation(&pool)
+                .await
+                .unwrap()
+        );
+    }
 }

@@ -55,7 +55,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use crate::domain::IpNet;
 use crate::jobs::{ModelSlot, Trainer};
 use crate::providers::Providers;
-use crate::recommend::PicksCache;
+use crate::recommend::{CriticsList, PicksCache};
 use crate::search::index::IndexCache;
 use crate::services::accounts::Hasher;
 
@@ -96,6 +96,8 @@ pub struct AppState {
     pub search: Arc<IndexCache>,
     /// Users' recommendations, kept while nothing they depend on changes.
     pub picks: Arc<PicksCache>,
+    /// The critics' list visitors see, kept while the catalog stays the same.
+    pub critics: Arc<CriticsList>,
 }
 
 /// The routes; cross-cutting layers are added in [`crate::startup`].

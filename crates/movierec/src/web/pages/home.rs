@@ -4,7 +4,6 @@ use axum::extract::{Query, State};
 use serde::Deserialize;
 
 use crate::recommend::{self, Recommendation, Source};
-use crate::store;
 use crate::store::movies::ScoredMovie;
 use crate::store::recommendations::MovieSummary;
 use crate::web::AppState;
@@ -161,7 +160,7 @@ pub async fn show(
         None => None,
     };
     let top = if personal.is_none() {
-        store::movies::top_rated_by_critics(&state.pool, TOP_RATED).await?
+        state.critics.top(&state.pool, TOP_RATED).await?
     } else {
         Vec::new()
     };
