@@ -338,3 +338,51 @@ async fn a_restart_after_an_import_leaves_the_catalog_alone() {
     let rewritten = scalar(&db, "SELECT COUNT(*) FROM ratings WHERE updated_at <> 1").await;
     assert_eq!(rewritten, 0, "the restart reloaded the catalog");
 }
+
+/// A ratings file of `count` ratings: raters in turn rate movies 1 to 5 with stars that vary
+/// by rater and movie.
+fn many_ratings(count: usize) -> String {
+    let mut text = String::from("userId,movieId,rating,timestamp\n");
+    for i in 0..count {
+        let (user, movie) = (i / 5 + 1, i % 5 + 1);
+        let halves = (user * 3 + movie) % 10 + 1;
+        text.push_str(&format!(
+            "{user},{movie},{}.{},1\n",
+            halves / 2,
+            halves % 2 * 5
+        ));
+    }
+    text
+}
+
+/// Ratings and raters go in many to a statement: a set of exactly as many ratings as one
+/// statement takes on SQLite (several whole statements on PostgreSQL) leaves no partial
+/// statement, and one more rating is a last statement of one; both land whole, with the
+/// right stars, and more raters than fit one statement all get their accounts.
+#[tokio::test]
+async fn ratings_land_whole_at_and_past_a_full_statement() {
+    let app = spawn_app().await;
+    let db = app.database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let stars_sum = "SELECT CAST(SUM(r.rating * 2) AS BIGINT) FROM ratings r
+                       JOIN users u ON u.id = r.user_id WHERE u.kind = 'community'";
+    let mut expected_halves = 0;
+    for (run, count) in [(1, 8_000), (2, 8_001)] {
+        let folder = dir.path().join(format!("ml-{run}"));
+        let ratings = many_ratings(count);
+        expected_halves = ratings
+            .lines()
+            .skip(1)
+            .map(|l| (l.split(',').nth(2).unwrap().parse::<f64>().unwrap() * 2.0) as i64)
+            .sum::<i64>();
+        write_folder(&folder, &ratings);
+        let out = stdout_of(&import(&app, &folder).await);
+        assert!(out.contains(&format!("ratings: {count}")), "{out}");
+        let community = "SELECT COUNT(*) FROM ratings r JOIN users u ON u.id = r.user_id
+                          WHERE u.kind = 'community'";
+        assert_eq!(scalar(&db, community).await, count as i64);
+        let raters = "SELECT COUNT(*) FROM users WHERE kind = 'community'";
+        assert_eq!(scalar(&db, raters).await, count.div_ceil(5) as i64);
+    }
+    assert_eq!(scalar(&db, stars_sum).await, expected_halves);
+}
