@@ -414,6 +414,14 @@ async fn import_ratings(
     // shows, gathered on the way rather than aggregated from the database afterwards.
     let mut sums: HashMap<i64, (f64, i64)> = HashMap::new();
     let now = crate::store::now();
+    // Films that more than one movie of the set maps to.
+    let mut shared = HashSet::new();
+    let mut targets = HashSet::with_capacity(movie_ids.len());
+    for &id in movie_ids.values() {
+        if !targets.insert(id) {
+            shared.insert(id);
+        }
+    }
     let per_statement = store::ratings_per_statement(conn);
     let mut batch = Vec::with_capacity(per_statement);
     // The files list each user's ratings together: the rater is looked up once per user.
@@ -462,14 +470,29 @@ async fn import_ratings(
             let sum = sums.entry(movie_id).or_default();
             sum.0 += rating.stars.value();
             sum.1 += 1;
-            batch.push(RatingRow {
+            let row = RatingRow {
                 user_id,
                 movie_id,
                 stars: rating.stars.value(),
                 // When the rating reached this site, not when it was given: the server counts
                 // ratings newer than its model to decide when to retrain.
                 updated_at: now,
+            };
+            // Two movies of the set can be one film (same IMDb id): a rater of both would
+            // put one key twice in a statement, which PostgreSQL refuses. The later rating
+            // wins, as it does across statements. A rater's ratings are together, so only
+            // the end of the batch is searched, and only for such films.
+            let twice = shared.contains(&movie_id).then(|| {
+                batch
+                    .iter_mut()
+                    .rev()
+                    .take_while(|r| r.user_id == user_id)
+                    .find(|r| r.movie_id == movie_id)
             });
+            match twice.flatten() {
+                Some(earlier) => *earlier = row,
+                None => batch.push(row),
+            }
             if batch.len() == per_statement {
                 store::upsert_ratings(conn, &batch).await?;
                 batch.clear();
@@ -504,14 +527,16 @@ async fn store_community_averages(
         .into_iter()
         .map(|(id, average, count)| (id, (average, count)))
         .collect();
+    let mut changed = Vec::new();
     for (&movie_id, &(sum, count)) in sums {
         let average = sum / count as f64;
         let same = stored
             .get(&movie_id)
             .is_some_and(|&(a, c)| c == count && (a - average).abs() < 1e-9);
         if !same {
-            store::set_community_average(conn, movie_id, Some((average, count))).await?;
+            changed.push((movie_id, average, count));
         }
     }
+    store::set_community_averages(conn, &changed).await?;
     Ok(())
 }

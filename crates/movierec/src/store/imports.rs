@@ -512,19 +512,27 @@ pub async fn community_averages(conn: &mut DbConn) -> sqlx::Result<Vec<(i64, f64
     .await
 }
 
-/// Stores a movie's community average; `None` clears it.
-pub async fn set_community_average(
+/// Stores movies' community averages: (movie, average, count). A thousand movies to a
+/// statement, as a large set brings tens of thousands.
+pub async fn set_community_averages(
     conn: &mut DbConn,
-    movie_id: i64,
-    average: Option<(f64, i64)>,
+    averages: &[(i64, f64, i64)],
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE movies SET community_rating = $2, community_votes = $3 WHERE id = $1")
-        .bind(movie_id)
-        .bind(super::NullableF64(average.map(|a| a.0)))
-        .bind(average.map(|a| a.1))
-        .execute(conn)
-        .await
-        .map(|_| ())
+    let backend = super::Backend::of_conn(conn);
+    for chunk in averages.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "WITH v (id, average, votes) AS (VALUES {})
+             UPDATE movies SET community_rating = v.average, community_votes = v.votes
+               FROM v WHERE movies.id = v.id",
+            backend.values(chunk.len(), 3)
+        );
+        let mut query = sqlx::query(&sql);
+        for &(movie_id, average, votes) in chunk {
+            query = query.bind(movie_id).bind(average).bind(votes);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// One source of the catalog, as the Model page lists it.
