@@ -423,7 +423,7 @@ async fn import_ratings(
         }
     }
     let per_statement = store::ratings_per_statement(conn);
-    let mut batch = Vec::with_capacity(per_statement);
+    let mut batch: Vec<RatingRow> = Vec::with_capacity(per_statement);
     // The files list each user's ratings together: the rater is looked up once per user.
     let mut current: Option<(u32, i64)> = None;
     let mut parsed = parse_ahead(set.ratings()?);
