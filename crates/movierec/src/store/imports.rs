@@ -189,11 +189,6 @@ pub async fn sqlite_create_indexes(
     conn: &mut DbConn,
     indexes: &[DroppedIndex],
 ) -> sqlx::Result<Vec<String>> {
-    // Each build sorts every row: SQLite's sorter can merge on helper threads, off by default.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    sqlx::query(&format!("PRAGMA threads = {threads}"))
-        .execute(&mut *conn)
-        .await?;
     for index in indexes {
         sqlx::query(&index.sql).execute(&mut *conn).await?;
     }
