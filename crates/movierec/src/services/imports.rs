@@ -18,9 +18,7 @@ use crate::importers::ParseError;
 use crate::importers::matching::{title_key, years_fit};
 use crate::importers::movielens::{self, MovieLensSet};
 use crate::search::text;
-use crate::store::imports::{
-    self as store, CatalogSource, KnownMovie, RATINGS_PER_STATEMENT, RatingRow,
-};
+use crate::store::imports::{self as store, CatalogSource, KnownMovie, NewMovie, RatingRow};
 
 pub mod imdb;
 
@@ -260,6 +258,9 @@ async fn import_movies(
         }
     }
 
+    // Added movies are written together after matching; until then each holds a stand-in
+    // id, `-(its index in `added` + 1)`, which `real_id` turns into the one stored.
+    let mut added: Vec<NewMovie> = Vec::new();
     let mut genre_ids = HashMap::new();
     for (done, (movie, imdb)) in by_title.into_iter().enumerate() {
         let ml = i64::from(movie.movie_id);
@@ -280,17 +281,7 @@ async fn import_movies(
         } else {
             let tmdb = catalog.claim_tmdb(movie.tmdb_id);
             let year = movie.year.map(i64::from);
-            let search_title = text::padded(&text::normalise(&movie.title));
-            let id = store::insert_movie(
-                conn,
-                &movie.title,
-                year,
-                imdb.as_deref(),
-                tmdb,
-                Some(ml),
-                &search_title,
-            )
-            .await?;
+            let mut genres = Vec::with_capacity(movie.genres.len());
             for genre in &movie.genres {
                 let genre_id = match genre_ids.get(genre) {
                     Some(&g) => g,
@@ -300,8 +291,18 @@ async fn import_movies(
                         g
                     }
                 };
-                store::add_genre(conn, id, genre_id).await?;
+                genres.push(genre_id);
             }
+            let id = -(added.len() as i64 + 1);
+            added.push(NewMovie {
+                title: movie.title.clone(),
+                year,
+                imdb_id: imdb.clone(),
+                tmdb_id: tmdb,
+                movielens_id: ml,
+                search_title: text::padded(&text::normalise(&movie.title)),
+                genre_ids: genres,
+            });
             if candidates.len() > 1 {
                 summary.ambiguous.push(Ambiguity {
                     title: movie.title.clone(),
@@ -324,6 +325,22 @@ async fn import_movies(
         if done % 1000 == 0 {
             progress.movies(done as u64);
         }
+    }
+    // Title candidates are never added movies (those have a MovieLens id), so only the
+    // movies' own ids and `added_as` can be stand-ins.
+    let stored = store::insert_movielens_movies(conn, &added).await?;
+    let real_id = |id: i64| {
+        if id < 0 {
+            stored[(-id - 1) as usize]
+        } else {
+            id
+        }
+    };
+    for id in ids.values_mut() {
+        *id = real_id(*id);
+    }
+    for ambiguity in &mut summary.ambiguous {
+        ambiguity.added_as = real_id(ambiguity.added_as);
     }
     progress.movies(summary.movies);
     Ok(ids)
@@ -397,12 +414,41 @@ async fn import_ratings(
     // shows, gathered on the way rather than aggregated from the database afterwards.
     let mut sums: HashMap<i64, (f64, i64)> = HashMap::new();
     let now = crate::store::now();
-    let mut batch = Vec::with_capacity(RATINGS_PER_STATEMENT);
+    // Films that more than one movie of the set maps to.
+    let mut shared = HashSet::new();
+    let mut targets = HashSet::with_capacity(movie_ids.len());
+    for &id in movie_ids.values() {
+        if !targets.insert(id) {
+            shared.insert(id);
+        }
+    }
+    let per_statement = store::ratings_per_statement(conn);
+    let mut batch: Vec<RatingRow> = Vec::with_capacity(per_statement);
     // The files list each user's ratings together: the rater is looked up once per user.
     let mut current: Option<(u32, i64)> = None;
     let mut parsed = parse_ahead(set.ratings()?);
     while let Some(ratings) = parsed.recv().await {
-        for rating in ratings? {
+        let ratings = ratings?;
+        // The parsed batch's new raters are created together, before its ratings need them.
+        let mut new_raters: Vec<u32> = Vec::new();
+        for rating in &ratings {
+            if new_raters.last() != Some(&rating.user_id) && !raters.contains_key(&rating.user_id) {
+                new_raters.push(rating.user_id);
+            }
+        }
+        new_raters.sort_unstable();
+        new_raters.dedup();
+        if !new_raters.is_empty() {
+            let usernames: Vec<String> =
+                new_raters.iter().map(|&u| movielens_username(u)).collect();
+            for (id, username) in store::insert_community_raters(conn, &usernames, now).await? {
+                if let Some(ml) = username.strip_prefix("ml:").and_then(|u| u.parse().ok()) {
+                    raters.insert(ml, id);
+                }
+            }
+            summary.new_raters += new_raters.len() as u64;
+        }
+        for rating in ratings {
             summary.ratings += 1;
             let movie_id =
                 *movie_ids
@@ -415,16 +461,7 @@ async fn import_ratings(
             let user_id = match current {
                 Some((ml, id)) if ml == rating.user_id => id,
                 _ => {
-                    let id = match raters.get(&rating.user_id) {
-                        Some(&id) => id,
-                        None => {
-                            let username = movielens_username(rating.user_id);
-                            let id = store::insert_community_rater(conn, &username, now).await?;
-                            raters.insert(rating.user_id, id);
-                            summary.new_raters += 1;
-                            id
-                        }
-                    };
+                    let id = raters[&rating.user_id];
                     seen.insert(rating.user_id);
                     current = Some((rating.user_id, id));
                     id
@@ -433,15 +470,30 @@ async fn import_ratings(
             let sum = sums.entry(movie_id).or_default();
             sum.0 += rating.stars.value();
             sum.1 += 1;
-            batch.push(RatingRow {
+            let row = RatingRow {
                 user_id,
                 movie_id,
                 stars: rating.stars.value(),
                 // When the rating reached this site, not when it was given: the server counts
                 // ratings newer than its model to decide when to retrain.
                 updated_at: now,
+            };
+            // Two movies of the set can be one film (same IMDb id): a rater of both would
+            // put one key twice in a statement, which PostgreSQL refuses. The later rating
+            // wins, as it does across statements. A rater's ratings are together, so only
+            // the end of the batch is searched, and only for such films.
+            let twice = shared.contains(&movie_id).then(|| {
+                batch
+                    .iter_mut()
+                    .rev()
+                    .take_while(|r| r.user_id == user_id)
+                    .find(|r| r.movie_id == movie_id)
             });
-            if batch.len() == RATINGS_PER_STATEMENT {
+            match twice.flatten() {
+                Some(earlier) => *earlier = row,
+                None => batch.push(row),
+            }
+            if batch.len() == per_statement {
                 store::upsert_ratings(conn, &batch).await?;
                 batch.clear();
             }
@@ -475,14 +527,16 @@ async fn store_community_averages(
         .into_iter()
         .map(|(id, average, count)| (id, (average, count)))
         .collect();
+    let mut changed = Vec::new();
     for (&movie_id, &(sum, count)) in sums {
         let average = sum / count as f64;
         let same = stored
             .get(&movie_id)
             .is_some_and(|&(a, c)| c == count && (a - average).abs() < 1e-9);
         if !same {
-            store::set_community_average(conn, movie_id, Some((average, count))).await?;
+            changed.push((movie_id, average, count));
         }
     }
+    store::set_community_averages(conn, &changed).await?;
     Ok(())
 }

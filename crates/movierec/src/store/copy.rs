@@ -187,8 +187,8 @@ async fn column_types(to: &mut DbConn, table: &str, columns: &[&str]) -> sqlx::R
         .collect()
 }
 
-/// Parameters per insert statement at most: SQLite looks each up by a linear scan, so
-/// statements stay small (see `imports::RATINGS_PER_STATEMENT`).
+/// Parameters per insert statement at most: SQLite looks each numbered one up by a linear
+/// scan, so statements stay small (see `Backend::values`).
 const PARAMETERS_PER_STATEMENT: usize = 400;
 
 /// One value in transit.

@@ -96,21 +96,34 @@ pub async fn community_raters(conn: &mut DbConn) -> sqlx::Result<Vec<(i64, Strin
         .await
 }
 
-/// A community rater: no password, so the account can never log in. Returns its id.
-pub async fn insert_community_rater(
+/// Community raters: no password, so the accounts can never log in. Many to a statement, as
+/// a large set brings hundreds of thousands. Returns (account id, username) of each, in no
+/// particular order.
+pub async fn insert_community_raters(
     conn: &mut DbConn,
-    username: &str,
+    usernames: &[String],
     now: i64,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO users (username, username_lower, password_hash, kind, created_at)
-         VALUES ($1, $2, NULL, 'community', $3) RETURNING id",
-    )
-    .bind(username)
-    .bind(username.to_lowercase())
-    .bind(now)
-    .fetch_one(conn)
-    .await
+) -> sqlx::Result<Vec<(i64, String)>> {
+    let backend = super::Backend::of_conn(conn);
+    let mut added = Vec::with_capacity(usernames.len());
+    for chunk in usernames.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO users (username, username_lower, password_hash, kind, created_at)
+             VALUES {} RETURNING id, username",
+            backend.values(chunk.len(), 5)
+        );
+        let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+        for username in chunk {
+            query = query
+                .bind(username)
+                .bind(username.to_lowercase())
+                .bind(None::<String>)
+                .bind("community")
+                .bind(now);
+        }
+        added.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(added)
 }
 
 /// Gives this connection a page cache of `mib` MiB. An import of tens of millions of ratings
@@ -182,10 +195,20 @@ pub async fn sqlite_create_indexes(
     Ok(indexes.iter().map(|i| i.name.clone()).collect())
 }
 
-/// Ratings upserted per statement. Small on purpose: SQLite looks each `$N` parameter up by
-/// name with a linear scan, so a statement's binding cost grows with its parameter count
-/// squared; 1,000 rows a statement ran three times slower than 100.
-pub const RATINGS_PER_STATEMENT: usize = 100;
+/// Ratings upserted per statement on SQLite: four parameters each, within SQLite's limit of
+/// 32,766. With `?` placeholders binding is linear, so the cost left per statement is the
+/// hand-off to the driver's worker thread, paid once per this many rows.
+const SQLITE_RATINGS_PER_STATEMENT: usize = 8_000;
+/// Ratings upserted per statement on PostgreSQL, whose `$N` parameters bind in linear time.
+const POSTGRES_RATINGS_PER_STATEMENT: usize = 1_000;
+
+/// The most ratings [`upsert_ratings`] takes in one call on `conn`'s backend.
+pub fn ratings_per_statement(conn: &DbConn) -> usize {
+    match super::Backend::of_conn(conn) {
+        super::Backend::Sqlite => SQLITE_RATINGS_PER_STATEMENT,
+        super::Backend::Postgres => POSTGRES_RATINGS_PER_STATEMENT,
+    }
+}
 
 /// One rating as stored: account, movie, stars, and when it reached this site in seconds
 /// since 1970.
@@ -197,22 +220,35 @@ pub struct RatingRow {
     pub updated_at: i64,
 }
 
-/// Upserts up to [`RATINGS_PER_STATEMENT`] ratings in one statement; a rating already
+/// Upserts up to [`ratings_per_statement`] ratings in one statement; a rating already
 /// stored with the same stars is left alone, time included, so a re-run writes nothing.
 pub async fn upsert_ratings(conn: &mut DbConn, rows: &[RatingRow]) -> sqlx::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    // A full batch's statement is built once: tens of millions of ratings make hundreds of
-    // thousands of statements, and building each text anew showed in the profile.
-    static FULL_BATCH: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| upsert_ratings_sql(RATINGS_PER_STATEMENT));
+    let backend = super::Backend::of_conn(conn);
+    let full = ratings_per_statement(conn);
+    assert!(
+        rows.len() <= full,
+        "{} ratings in one statement",
+        rows.len()
+    );
+    // A full batch's statement is built once: tens of millions of ratings make thousands of
+    // statements, and building each text anew showed in the profile.
+    static SQLITE_FULL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        upsert_ratings_sql(super::Backend::Sqlite, SQLITE_RATINGS_PER_STATEMENT)
+    });
+    static POSTGRES_FULL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        upsert_ratings_sql(super::Backend::Postgres, POSTGRES_RATINGS_PER_STATEMENT)
+    });
     let partial;
-    let sql = if rows.len() == RATINGS_PER_STATEMENT {
-        FULL_BATCH.as_str()
-    } else {
-        partial = upsert_ratings_sql(rows.len());
-        partial.as_str()
+    let sql = match backend {
+        _ if rows.len() != full => {
+            partial = upsert_ratings_sql(backend, rows.len());
+            partial.as_str()
+        }
+        super::Backend::Sqlite => SQLITE_FULL.as_str(),
+        super::Backend::Postgres => POSTGRES_FULL.as_str(),
     };
     let mut query = sqlx::query(sql);
     for row in rows {
@@ -226,23 +262,112 @@ pub async fn upsert_ratings(conn: &mut DbConn, rows: &[RatingRow]) -> sqlx::Resu
 }
 
 /// The upsert of `rows` ratings in one statement.
-fn upsert_ratings_sql(rows: usize) -> String {
-    use std::fmt::Write as _;
-    let mut sql = String::with_capacity(200 + rows * 24)
-        + "INSERT INTO ratings (user_id, movie_id, rating, updated_at) VALUES ";
-    for i in 0..rows {
-        if i > 0 {
-            sql.push(',');
-        }
-        let p = i * 4;
-        let _ = write!(sql, "(${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4);
-    }
-    sql.push_str(
-        " ON CONFLICT (user_id, movie_id) DO UPDATE
+fn upsert_ratings_sql(backend: super::Backend, rows: usize) -> String {
+    format!(
+        "INSERT INTO ratings (user_id, movie_id, rating, updated_at) VALUES {}
+         ON CONFLICT (user_id, movie_id) DO UPDATE
             SET rating = excluded.rating, updated_at = excluded.updated_at
           WHERE ratings.rating <> excluded.rating",
-    );
-    sql
+        backend.values(rows, 4)
+    )
+}
+
+/// Movies, search entries, genre links or raters inserted per statement: a few thousand
+/// parameters, well within both backends' limits.
+const ROWS_PER_INSERT: usize = 1_000;
+
+/// A MovieLens movie new to the catalog.
+#[derive(Debug, Clone)]
+pub struct NewMovie {
+    pub title: String,
+    pub year: Option<i64>,
+    pub imdb_id: Option<String>,
+    pub tmdb_id: Option<i64>,
+    /// Unique among the catalog's movies: how the new rows' ids are found again.
+    pub movielens_id: i64,
+    pub search_title: String,
+    pub genre_ids: Vec<i64>,
+}
+
+/// Adds `movies` to the catalog with their title search entries and genres, a thousand to a
+/// statement: one statement per movie cost a hand-off to SQLite's worker thread each, most
+/// of an import's movie phase. Returns their ids, in the order given.
+pub async fn insert_movielens_movies(
+    conn: &mut DbConn,
+    movies: &[NewMovie],
+) -> sqlx::Result<Vec<i64>> {
+    let backend = super::Backend::of_conn(conn);
+    let mut ids = Vec::with_capacity(movies.len());
+    for chunk in movies.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO movies (title, year, imdb_id, tmdb_id, movielens_id) VALUES {}",
+            backend.values(chunk.len(), 5)
+        );
+        let mut query = sqlx::query(&sql);
+        for movie in chunk {
+            query = query
+                .bind(&movie.title)
+                .bind(movie.year)
+                .bind(&movie.imdb_id)
+                .bind(movie.tmdb_id)
+                .bind(movie.movielens_id);
+        }
+        query.execute(&mut *conn).await?;
+        // Read back by MovieLens id rather than trusting the order of RETURNING's rows,
+        // which neither backend promises for a multi-row insert.
+        let movielens_ids: Vec<i64> = chunk.iter().map(|m| m.movielens_id).collect();
+        let found: std::collections::HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(&format!(
+            "SELECT movielens_id, id FROM movies WHERE movielens_id IN ({})",
+            backend.json_integers("$1")
+        ))
+        .bind(serde_json::to_string(&movielens_ids).expect("integers serialize"))
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
+        for movie in chunk {
+            let id = found.get(&movie.movielens_id).copied().ok_or_else(|| {
+                sqlx::Error::Protocol(format!(
+                    "MovieLens movie {} is missing after its insert",
+                    movie.movielens_id
+                ))
+            })?;
+            ids.push(id);
+        }
+    }
+    let titles: Vec<(i64, &str)> = ids
+        .iter()
+        .zip(movies)
+        .map(|(&id, m)| (id, m.search_title.as_str()))
+        .collect();
+    for chunk in titles.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO movie_search (rowid, search_title) VALUES {}",
+            backend.values(chunk.len(), 2)
+        );
+        let mut query = sqlx::query(&sql);
+        for &(id, title) in chunk {
+            query = query.bind(id).bind(title);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    let links: Vec<(i64, i64)> = ids
+        .iter()
+        .zip(movies)
+        .flat_map(|(&id, m)| m.genre_ids.iter().map(move |&g| (id, g)))
+        .collect();
+    for chunk in links.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO movie_genres (movie_id, genre_id) VALUES {} ON CONFLICT DO NOTHING",
+            backend.values(chunk.len(), 2)
+        );
+        let mut query = sqlx::query(&sql);
+        for &(movie, genre) in chunk {
+            query = query.bind(movie).bind(genre);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(ids)
 }
 
 /// A movie as the IMDb import compares it: the fields the import writes.
@@ -382,19 +507,27 @@ pub async fn community_averages(conn: &mut DbConn) -> sqlx::Result<Vec<(i64, f64
     .await
 }
 
-/// Stores a movie's community average; `None` clears it.
-pub async fn set_community_average(
+/// Stores movies' community averages: (movie, average, count). A thousand movies to a
+/// statement, as a large set brings tens of thousands.
+pub async fn set_community_averages(
     conn: &mut DbConn,
-    movie_id: i64,
-    average: Option<(f64, i64)>,
+    averages: &[(i64, f64, i64)],
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE movies SET community_rating = $2, community_votes = $3 WHERE id = $1")
-        .bind(movie_id)
-        .bind(super::NullableF64(average.map(|a| a.0)))
-        .bind(average.map(|a| a.1))
-        .execute(conn)
-        .await
-        .map(|_| ())
+    let backend = super::Backend::of_conn(conn);
+    for chunk in averages.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "WITH v (id, average, votes) AS (VALUES {})
+             UPDATE movies SET community_rating = v.average, community_votes = v.votes
+               FROM v WHERE movies.id = v.id",
+            backend.values(chunk.len(), 3)
+        );
+        let mut query = sqlx::query(&sql);
+        for &(movie_id, average, votes) in chunk {
+            query = query.bind(movie_id).bind(average).bind(votes);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// One source of the catalog, as the Model page lists it.

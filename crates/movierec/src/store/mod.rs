@@ -96,6 +96,30 @@ impl Backend {
         }
     }
 
+    /// The `VALUES` list of a multi-row insert: `rows` tuples of `columns` parameters.
+    /// SQLite gets plain `?`: it looks a numbered `$N` up by name with a linear scan, so
+    /// binding thousands of them costs their count squared; `?` binds by position.
+    pub fn values(self, rows: usize, columns: usize) -> String {
+        use std::fmt::Write as _;
+        let mut sql = String::with_capacity(rows * columns * 7);
+        for row in 0..rows {
+            sql.push_str(if row == 0 { "(" } else { ",(" });
+            for column in 0..columns {
+                if column > 0 {
+                    sql.push(',');
+                }
+                match self {
+                    Self::Sqlite => sql.push('?'),
+                    Self::Postgres => {
+                        let _ = write!(sql, "${}", row * columns + column + 1);
+                    }
+                }
+            }
+            sql.push(')');
+        }
+        sql
+    }
+
     /// An aggregate giving `expr` over the group as the text of a JSON array (`[]` when empty).
     pub fn json_array_agg(self, expr: &str) -> String {
         match self {
@@ -347,6 +371,102 @@ mod tests {
     use sqlx::sqlite::SqliteConnectOptions;
 
     use super::*;
+
+    #[test]
+    fn values_lists_number_postgres_parameters_only() {
+        assert_eq!(Backend::Sqlite.values(2, 3), "(?,?,?),(?,?,?)");
+        assert_eq!(Backend::Postgres.values(2, 2), "($1,$2),($3,$4)");
+        assert_eq!(Backend::Sqlite.values(0, 4), "");
+    }
+
+    /// Migration 22 rebuilds `ratings` without a rowid: every rating keeps all its columns,
+    /// the upsert on the key still updates in place, and the index on (user, time) is gone.
+    #[tokio::test]
+    async fn ratings_rebuilt_without_rowid_keep_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("old.db").display());
+        let options = SqliteConnectOptions::from_str(&url)
+            .unwrap()
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let old = SqlitePool::connect_with(options).await.unwrap();
+        let before = sqlx::migrate::Migrator {
+            migrations: SQLITE_MIGRATOR
+                .migrations
+                .iter()
+                .filter(|m| m.version < 22)
+                .cloned()
+                .collect::<Vec<_>>()
+                .into(),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        before.run(&old).await.unwrap();
+        sqlx::query(
+            "INSERT INTO users (id, username, username_lower, password_hash, kind, created_at)
+             VALUES (7, 'Ann', 'ann', 'hash', 'user', 1), (8, 'Bob', 'bob', 'hash', 'user', 1);
+             INSERT INTO movies (id, title) VALUES (1, 'A film'), (2, 'Another');
+             INSERT INTO ratings (user_id, movie_id, rating, updated_at, rated_at)
+             VALUES (8, 2, 4.5, 10, 5), (7, 1, 3.0, 11, NULL), (7, 2, 0.5, 12, 6);",
+        )
+        .execute(&old)
+        .await
+        .unwrap();
+        old.close().await;
+
+        let pool = connect(&url).await.unwrap();
+        let rows: Vec<(i64, i64, f64, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT user_id, movie_id, rating, updated_at, rated_at FROM ratings
+              ORDER BY user_id, movie_id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            rows,
+            [
+                (7, 1, 3.0, 11, None),
+                (7, 2, 0.5, 12, Some(6)),
+                (8, 2, 4.5, 10, Some(5))
+            ]
+        );
+        let table: String =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'ratings'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert!(table.contains("WITHOUT ROWID"), "{table}");
+        let indexes: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ratings'
+              ORDER BY name",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(indexes, ["ratings_movie", "ratings_updated"]);
+        sqlx::query(
+            "INSERT INTO ratings (user_id, movie_id, rating, updated_at) VALUES (7, 1, 5.0, 20)
+             ON CONFLICT (user_id, movie_id) DO UPDATE SET rating = excluded.rating",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        let ann: f64 =
+            sqlx::query_scalar("SELECT rating FROM ratings WHERE user_id = 7 AND movie_id = 1")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(ann, 5.0);
+        // Foreign keys still hold: deleting an account takes its ratings.
+        sqlx::query("DELETE FROM users WHERE id = 7")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ratings")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(left, 1);
+    }
 
     /// The `users` rebuild of migration 14 keeps every account and everything that refers
     /// to one, though the app's connections enforce foreign keys with cascading deletes.

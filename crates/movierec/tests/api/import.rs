@@ -338,3 +338,53 @@ async fn a_restart_after_an_import_leaves_the_catalog_alone() {
     let rewritten = scalar(&db, "SELECT COUNT(*) FROM ratings WHERE updated_at <> 1").await;
     assert_eq!(rewritten, 0, "the restart reloaded the catalog");
 }
+
+/// A ratings file of `raters` raters rating movies 1 to 4, with stars that vary by rater and
+/// movie, then `tail` lines more.
+fn many_ratings(raters: usize, tail: &str) -> String {
+    let mut text = String::from("userId,movieId,rating,timestamp\n");
+    for user in 1..=raters {
+        for movie in 1..=4 {
+            let halves = (user * 3 + movie) % 10 + 1;
+            text.push_str(&format!(
+                "{user},{movie},{}.{},1\n",
+                halves / 2,
+                halves % 2 * 5
+            ));
+        }
+    }
+    text + tail
+}
+
+/// Ratings and raters go in many to a statement: a set of exactly as many ratings as one
+/// statement takes on SQLite (several whole statements on PostgreSQL) leaves no partial
+/// statement, and one more rating is a last statement of one; both land whole, with the
+/// right stars, and more raters than fit one statement all get their accounts. Movies 2 and
+/// 5 are one film (same IMDb id): a rater of both keeps the later rating, in one statement.
+#[tokio::test]
+async fn ratings_land_whole_at_and_past_a_full_statement() {
+    let app = spawn_app().await;
+    let db = app.database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let community = "SELECT COUNT(*) FROM ratings r JOIN users u ON u.id = r.user_id
+                      WHERE u.kind = 'community'";
+    let halves = "SELECT CAST(SUM(r.rating * 2) AS BIGINT) FROM ratings r
+                   JOIN users u ON u.id = r.user_id WHERE u.kind = 'community'";
+    let raters = "SELECT COUNT(*) FROM users WHERE kind = 'community'";
+
+    let full = dir.path().join("ml-full");
+    write_folder(&full, &many_ratings(2_000, ""));
+    let out = stdout_of(&import(&app, &full).await);
+    assert!(out.contains("ratings: 8000"), "{out}");
+    assert_eq!(scalar(&db, community).await, 8_000);
+    assert_eq!(scalar(&db, raters).await, 2_000);
+    let first_halves = scalar(&db, halves).await;
+
+    let more = dir.path().join("ml-more");
+    write_folder(&more, &many_ratings(2_000, "2001,2,3.0,1\n2001,5,4.5,1\n"));
+    let out = stdout_of(&import(&app, &more).await);
+    assert!(out.contains("ratings: 8002"), "{out}");
+    assert_eq!(scalar(&db, community).await, 8_001);
+    assert_eq!(scalar(&db, raters).await, 2_001);
+    assert_eq!(scalar(&db, halves).await, first_halves + 9);
+}
