@@ -260,6 +260,7 @@ impl PicksCache {
 #[derive(Debug, Default)]
 pub struct CriticsList {
     cached: Mutex<Option<CachedCritics>>,
+    generation: store::movie_search::GenerationProbe,
 }
 
 #[derive(Debug, Clone)]
@@ -277,7 +278,7 @@ const CRITICS_FRESH: Duration = Duration::from_secs(300);
 impl CriticsList {
     /// The `limit` best-rated movies by the critic accounts.
     pub async fn top(&self, pool: &Db, limit: i64) -> sqlx::Result<Vec<ScoredMovie>> {
-        let generation = store::movie_search::catalog_generation(pool).await?;
+        let generation = self.generation.read(pool).await?;
         let cached = self
             .cached
             .lock()

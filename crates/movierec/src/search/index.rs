@@ -408,13 +408,14 @@ pub struct IndexCache {
     /// One rebuild at a time: searches arriving meanwhile wait for it rather than each
     /// loading the catalog again.
     rebuilding: tokio::sync::Mutex<()>,
+    generation: store::movie_search::GenerationProbe,
 }
 
 impl IndexCache {
     /// The index of the catalog as it is now: one small query when nothing changed, a
     /// rebuild when something did.
     pub async fn current(&self, pool: &Db) -> sqlx::Result<Arc<SearchIndex>> {
-        let generation = store::movie_search::catalog_generation(pool).await?;
+        let generation = self.generation.read(pool).await?;
         if let Some(index) = self.fresh(generation) {
             return Ok(index);
         }

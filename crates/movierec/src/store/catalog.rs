@@ -35,6 +35,7 @@ pub struct CatalogRow {
 /// every start after an import. Rows are upserted, so a newer catalog refreshes an older
 /// one in place and never touches users' ratings.
 pub async fn load(pool: &Db, critics: &[&str], rows: &[CatalogRow]) -> sqlx::Result<bool> {
+    super::movie_search::note_catalog_write();
     let last_id = rows.iter().map(|r| r.id).max().unwrap_or(0);
     let present: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM movies WHERE id <= $1")
         .bind(last_id)

@@ -77,6 +77,7 @@ pub async fn find(pool: &Db, movie: MovieId) -> sqlx::Result<Option<StoredDetail
 /// Writes the details, the movie's new ids and scores, the critics' ratings and the posters
 /// in one transaction: a failure leaves none of it.
 pub async fn save(pool: &Db, movie: MovieId, new: &NewDetails) -> sqlx::Result<()> {
+    super::movie_search::note_catalog_write();
     let id = movie.get();
     let now = super::now();
     let mut tx = super::begin_write(pool).await?;
@@ -286,6 +287,7 @@ pub async fn find_by_provider_ids(
 /// returns the movie's id either way. Two requests adding the same film at once end with
 /// one movie: the ids' unique indexes refuse the second insert, which then finds the first.
 pub async fn add_movie(pool: &Db, movie: &ProviderMovie) -> sqlx::Result<i64> {
+    super::movie_search::note_catalog_write();
     let ids = (movie.imdb_id.as_deref(), movie.tmdb_id);
     if let Some(id) = find_by_provider_ids(pool, ids.0, ids.1).await? {
         return Ok(id);

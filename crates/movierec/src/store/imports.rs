@@ -27,6 +27,7 @@ pub async fn fill_ids(
     tmdb_id: Option<i64>,
     movielens_id: Option<i64>,
 ) -> sqlx::Result<()> {
+    super::movie_search::note_catalog_write();
     sqlx::query(
         "UPDATE movies SET imdb_id = COALESCE(imdb_id, $2), tmdb_id = COALESCE(tmdb_id, $3),
                            movielens_id = COALESCE(movielens_id, $4)
@@ -51,6 +52,7 @@ pub async fn insert_movie(
     movielens_id: Option<i64>,
     search_title: &str,
 ) -> sqlx::Result<i64> {
+    super::movie_search::note_catalog_write();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO movies (title, year, imdb_id, tmdb_id, movielens_id)
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -68,6 +70,7 @@ pub async fn insert_movie(
 
 /// The id of the genre named `name`, created if missing.
 pub async fn genre_id(conn: &mut DbConn, name: &str) -> sqlx::Result<i64> {
+    super::movie_search::note_catalog_write();
     sqlx::query_scalar(
         "INSERT INTO genres (name) VALUES ($1)
          ON CONFLICT (name) DO UPDATE SET name = excluded.name
@@ -79,6 +82,7 @@ pub async fn genre_id(conn: &mut DbConn, name: &str) -> sqlx::Result<i64> {
 }
 
 pub async fn add_genre(conn: &mut DbConn, movie_id: i64, genre_id: i64) -> sqlx::Result<()> {
+    super::movie_search::note_catalog_write();
     sqlx::query(
         "INSERT INTO movie_genres (movie_id, genre_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
@@ -296,6 +300,7 @@ pub async fn insert_movielens_movies(
     conn: &mut DbConn,
     movies: &[NewMovie],
 ) -> sqlx::Result<Vec<i64>> {
+    super::movie_search::note_catalog_write();
     let backend = super::Backend::of_conn(conn);
     let mut ids = Vec::with_capacity(movies.len());
     for chunk in movies.chunks(ROWS_PER_INSERT) {
@@ -417,6 +422,7 @@ pub struct ImdbFields {
 
 /// Writes IMDb's fields over movie `id`, its IMDb id included.
 pub async fn update_film(conn: &mut DbConn, id: i64, fields: &ImdbFields) -> sqlx::Result<()> {
+    super::movie_search::note_catalog_write();
     sqlx::query(
         "UPDATE movies SET imdb_id = $2, title = $3, original_title = $4, year = $5,
                            runtime_min = $6, director = COALESCE($7, director),
@@ -443,6 +449,7 @@ pub async fn insert_film(
     fields: &ImdbFields,
     search_title: &str,
 ) -> sqlx::Result<i64> {
+    super::movie_search::note_catalog_write();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO movies (imdb_id, title, original_title, year, runtime_min, director,
                              imdb_rating, imdb_votes)
@@ -464,6 +471,7 @@ pub async fn insert_film(
 
 /// Replaces a movie's entry in the title search index.
 pub async fn set_search_title(conn: &mut DbConn, id: i64, search_title: &str) -> sqlx::Result<()> {
+    super::movie_search::note_catalog_write();
     sqlx::query("DELETE FROM movie_search WHERE rowid = $1")
         .bind(id)
         .execute(&mut *conn)
@@ -487,6 +495,7 @@ pub(super) async fn insert_search_title(
 
 /// Makes `genre_ids` the movie's genres, and only those.
 pub async fn set_genres(conn: &mut DbConn, movie_id: i64, genre_ids: &[i64]) -> sqlx::Result<()> {
+    super::movie_search::note_catalog_write();
     sqlx::query("DELETE FROM movie_genres WHERE movie_id = $1")
         .bind(movie_id)
         .execute(&mut *conn)

@@ -5,6 +5,10 @@
 //! are plain SQL. FTS5 is SQLite's own: on PostgreSQL the title table's role falls to
 //! pg_trgm.
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
 use crate::store::Db;
 
 /// A movie as a search result lists it.
@@ -45,6 +49,62 @@ pub async fn catalog_generation(pool: &Db) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT generation FROM catalog_generation WHERE id = 1")
         .fetch_one(pool)
         .await
+}
+
+/// Catalog writes made by this process, counted so that a [`GenerationProbe`] never reuses a
+/// reading taken before one of them.
+static LOCAL_CATALOG_WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// Records that this process wrote to the catalog: the next probe reads the database.
+pub fn note_catalog_write() {
+    LOCAL_CATALOG_WRITES.fetch_add(1, Ordering::SeqCst);
+}
+
+/// How long a reading of the catalog generation answers for. Under load thousands of
+/// pages a second each asked for it, a round trip to the database's worker thread each;
+/// within this window they share one. Writes by this process are seen at once (see
+/// [`note_catalog_write`]); another process's (an import, another instance) within this
+/// long, far less than it takes to start a request after running a command.
+pub const GENERATION_WINDOW: Duration = Duration::from_millis(2);
+
+/// Reads the catalog generation of one database, sharing a reading among the requests of
+/// the next [`GENERATION_WINDOW`].
+#[derive(Debug, Default)]
+pub struct GenerationProbe {
+    last: Mutex<Option<Reading>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    /// When the read started: the window counts from before it.
+    started: Instant,
+    local_writes: u64,
+    generation: i64,
+}
+
+impl GenerationProbe {
+    /// The catalog generation as of at most [`GENERATION_WINDOW`] ago.
+    pub async fn read(&self, pool: &Db) -> sqlx::Result<i64> {
+        let local_writes = LOCAL_CATALOG_WRITES.load(Ordering::SeqCst);
+        let recent = *self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(reading) = recent
+            && reading.local_writes == local_writes
+            && reading.started.elapsed() < GENERATION_WINDOW
+        {
+            return Ok(reading.generation);
+        }
+        let started = Instant::now();
+        let generation = catalog_generation(pool).await?;
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if last.is_none_or(|r| r.started < started) {
+            *last = Some(Reading {
+                started,
+                local_writes,
+                generation,
+            });
+        }
+        Ok(generation)
+    }
 }
 
 /// Every movie with what search shows and ranks of it.
@@ -124,4 +184,36 @@ pub async fn replace_index(pool: &Db, entries: &[(i64, String)]) -> sqlx::Result
         super::imports::insert_search_title(&mut tx, *id, search_title).await?;
     }
     tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_db::with_movies;
+
+    /// A write as another process makes it: straight to the database, unnoted here.
+    async fn bump_elsewhere(pool: &Db) {
+        sqlx::query("UPDATE catalog_generation SET generation = generation + 1")
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_probe_sees_this_process_writes_at_once_and_others_after_its_window() {
+        let (_dir, pool) = with_movies(1).await;
+        let probe = GenerationProbe::default();
+        let first = probe.read(&pool).await.unwrap();
+        assert_eq!(first, catalog_generation(&pool).await.unwrap());
+
+        // Written here: the next reading is new whatever the window.
+        bump_elsewhere(&pool).await;
+        note_catalog_write();
+        assert_eq!(probe.read(&pool).await.unwrap(), first + 1);
+
+        // Written elsewhere: seen once the window has passed.
+        bump_elsewhere(&pool).await;
+        tokio::time::sleep(GENERATION_WINDOW * 2).await;
+        assert_eq!(probe.read(&pool).await.unwrap(), first + 2);
+    }
 }
