@@ -261,6 +261,9 @@ impl PicksCache {
 pub struct CriticsList {
     cached: Mutex<Option<CachedCritics>>,
     generation: store::movie_search::GenerationProbe,
+    /// One computation at a time: visitors arriving meanwhile wait for it and take its
+    /// result rather than each reading every critic rating again.
+    computing: tokio::sync::Mutex<()>,
 }
 
 #[derive(Debug, Clone)]
@@ -279,18 +282,12 @@ impl CriticsList {
     /// The `limit` best-rated movies by the critic accounts.
     pub async fn top(&self, pool: &Db, limit: i64) -> sqlx::Result<Vec<ScoredMovie>> {
         let generation = self.generation.read(pool).await?;
-        let cached = self
-            .cached
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-            .filter(|c| {
-                c.generation == generation
-                    && c.limit == limit
-                    && c.computed.elapsed() < CRITICS_FRESH
-            });
-        if let Some(cached) = cached {
-            return Ok(cached.movies);
+        if let Some(movies) = self.fresh(generation, limit) {
+            return Ok(movies);
+        }
+        let _computing = self.computing.lock().await;
+        if let Some(movies) = self.fresh(generation, limit) {
+            return Ok(movies);
         }
         let movies = store::movies::top_rated_by_critics(pool, limit).await?;
         *self.cached.lock().unwrap_or_else(|e| e.into_inner()) = Some(CachedCritics {
@@ -300,6 +297,19 @@ impl CriticsList {
             computed: Instant::now(),
         });
         Ok(movies)
+    }
+
+    fn fresh(&self, generation: i64, limit: i64) -> Option<Vec<ScoredMovie>> {
+        self.cached
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .filter(|c| {
+                c.generation == generation
+                    && c.limit == limit
+                    && c.computed.elapsed() < CRITICS_FRESH
+            })
+            .map(|c| c.movies.clone())
     }
 }
 

@@ -91,6 +91,14 @@ impl Application {
             picks: Arc::default(),
             critics: Arc::default(),
         };
+        // Built before the first request rather than by it: at tens of thousands of films
+        // the search index takes a second or so, and every request arriving meanwhile would
+        // wait for it.
+        state.search.current(&pool).await?;
+        state
+            .critics
+            .top(&pool, web::pages::home::TOP_RATED)
+            .await?;
         // Outermost last: trace → security headers → sessions → error pages → CSRF check →
         // body limit (the upload's; `web::routes` holds other routes to less) → body timeout →
         // routes.

@@ -10,7 +10,8 @@ use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::{MaybeUser, SessionUser};
 
-const TOP_RATED: i64 = 24;
+/// Movies in the critics' list a visitor sees.
+pub(crate) const TOP_RATED: i64 = 24;
 /// How far "Next" steps through the ranked list before it says there are no more.
 const MAX_PICKS: usize = 50;
 const GRID: usize = 20;
