@@ -231,18 +231,13 @@ impl SearchIndex {
                     scores[d] += idf * weights[d];
                 }
             }
-            let mut scored: Vec<(f32, u32)> = if matcher.passes_all() {
-                touched
-                    .iter()
-                    .map(|&doc| (scores[doc as usize], doc))
-                    .collect()
-            } else {
-                touched
-                    .iter()
-                    .filter(|&&doc| matcher.passes(&self.entries[doc as usize]))
-                    .map(|&doc| (scores[doc as usize], doc))
-                    .collect()
-            };
+            // Without filters no entry is looked at: they are scattered, the scores are not.
+            let all = matcher.passes_all();
+            let mut scored: Vec<(f32, u32)> = touched
+                .iter()
+                .filter(|&&doc| all || matcher.passes(&self.entries[doc as usize]))
+                .map(|&doc| (scores[doc as usize], doc))
+                .collect();
             for &doc in touched.iter() {
                 scores[doc as usize] = 0.0;
             }

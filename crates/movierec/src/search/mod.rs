@@ -221,10 +221,9 @@ pub fn run(index: &SearchIndex, request: &SearchRequest) -> Results {
             let normalised = text::normalise(query.as_str());
             let grams = text::index_trigrams(&normalised);
             let candidates = index.candidates(&grams, &request.filters, MAX_CANDIDATES);
-            let ranked = rank::rank(&rank::Query::new(&normalised), candidates, |&doc| {
+            let mut ranked = rank::rank(&rank::Query::new(&normalised), candidates, |&doc| {
                 index.rank_key(doc)
             });
-            let mut ranked = ranked;
             // The matches stay the same; only their order changes.
             index.reorder(&mut ranked, request.sort);
             let total = ranked.len();

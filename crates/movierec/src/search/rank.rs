@@ -98,13 +98,14 @@ fn word_similarity(query: &str, length: usize, title: &str, beaten: f64) -> f64 
     if title.starts_with(query) {
         return 0.9;
     }
-    let longest = length.max(title.chars().count());
+    let title_length = title.chars().count();
+    let longest = length.max(title_length);
     if longest == 0 {
         return 0.0;
     }
     // An edit distance is at least the difference in length: a word that cannot beat the
     // best so far is not compared.
-    let at_most = 1.0 - length.abs_diff(title.chars().count()) as f64 / longest as f64;
+    let at_most = 1.0 - length.abs_diff(title_length) as f64 / longest as f64;
     if at_most <= beaten {
         return 0.0;
     }

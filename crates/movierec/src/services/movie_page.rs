@@ -96,8 +96,8 @@ pub async fn page(
     };
     let mut hidden_movies = HashSet::new();
     if let Some(user) = viewer {
-        let ratings = store::recommendations::user_ratings(pool, user).await?;
-        let lists = store::lists::for_user(pool, user).await?;
+        let store::recommendations::PickInputs { ratings, lists, .. } =
+            store::recommendations::pick_inputs(pool, user).await?;
         view.facts.your_rating = ratings
             .iter()
             .find(|&&(movie, _)| movie == id.get())

@@ -372,6 +372,28 @@ mod tests {
 
     use super::*;
 
+    /// A new SQLite database at `url` with only the migrations before `version` run, as a
+    /// site that has not upgraded yet has it; foreign keys enforced as the app's are.
+    async fn migrated_before(url: &str, version: i64) -> SqlitePool {
+        let options = SqliteConnectOptions::from_str(url)
+            .unwrap()
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let old = SqlitePool::connect_with(options).await.unwrap();
+        let before = sqlx::migrate::Migrator {
+            migrations: SQLITE_MIGRATOR
+                .migrations
+                .iter()
+                .filter(|m| m.version < version)
+                .cloned()
+                .collect::<Vec<_>>()
+                .into(),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        before.run(&old).await.unwrap();
+        old
+    }
+
     #[test]
     fn values_lists_number_postgres_parameters_only() {
         assert_eq!(Backend::Sqlite.values(2, 3), "(?,?,?),(?,?,?)");
@@ -385,22 +407,7 @@ mod tests {
     async fn ratings_rebuilt_without_rowid_keep_every_row() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("old.db").display());
-        let options = SqliteConnectOptions::from_str(&url)
-            .unwrap()
-            .create_if_missing(true)
-            .foreign_keys(true);
-        let old = SqlitePool::connect_with(options).await.unwrap();
-        let before = sqlx::migrate::Migrator {
-            migrations: SQLITE_MIGRATOR
-                .migrations
-                .iter()
-                .filter(|m| m.version < 22)
-                .cloned()
-                .collect::<Vec<_>>()
-                .into(),
-            ..sqlx::migrate::Migrator::DEFAULT
-        };
-        before.run(&old).await.unwrap();
+        let old = migrated_before(&url, 22).await;
         sqlx::query(
             "INSERT INTO users (id, username, username_lower, password_hash, kind, created_at)
              VALUES (7, 'Ann', 'ann', 'hash', 'user', 1), (8, 'Bob', 'bob', 'hash', 'user', 1);
@@ -474,23 +481,7 @@ mod tests {
     async fn rebuilding_users_keeps_their_ratings() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("old.db").display());
-        let options = SqliteConnectOptions::from_str(&url)
-            .unwrap()
-            .create_if_missing(true)
-            .foreign_keys(true);
-        let old = SqlitePool::connect_with(options).await.unwrap();
-        let mut before = sqlx::migrate::Migrator {
-            migrations: SQLITE_MIGRATOR.migrations.clone(),
-            ..sqlx::migrate::Migrator::DEFAULT
-        };
-        before.migrations = before
-            .migrations
-            .iter()
-            .filter(|m| m.version < 14)
-            .cloned()
-            .collect::<Vec<_>>()
-            .into();
-        before.run(&old).await.unwrap();
+        let old = migrated_before(&url, 14).await;
         sqlx::query(
             "INSERT INTO users (id, username, username_lower, password_hash, kind, created_at, role)
              VALUES (7, 'Ann', 'ann', 'hash', 'user', 1, 'admin'),

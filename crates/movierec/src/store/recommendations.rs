@@ -21,17 +21,9 @@ pub struct FallbackPick {
     pub genre: Option<String>,
 }
 
-/// Every `(movie id, stars)` of a user: one primary-key range read.
-pub async fn user_ratings(pool: &Db, user_id: i64) -> sqlx::Result<Vec<(i64, f64)>> {
-    sqlx::query_as("SELECT movie_id, rating FROM ratings WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_all(pool)
-        .await
-}
-
-/// What a user's picks depend on, read in one statement so that a page view makes one
-/// round trip for it rather than three: the user's ratings, lists and the catalog's
-/// generation number.
+/// What a user's picks (and predictions on a movie page) depend on, read in one statement
+/// so that a page view makes one round trip for it rather than three: the user's
+/// `(movie id, stars)` ratings, lists and the catalog's generation number.
 #[derive(Debug, Default)]
 pub struct PickInputs {
     pub ratings: Vec<(i64, f64)>,
