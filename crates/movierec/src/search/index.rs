@@ -9,7 +9,7 @@
 
 use std::cell::RefCell;
 use std::cmp::{Ordering, Reverse};
-use std::collections::HashMap;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, RwLock};
 
 use crate::store::Db;
@@ -49,12 +49,9 @@ struct Entry {
 pub struct SearchIndex {
     generation: i64,
     entries: Vec<Entry>,
-    /// Trigram → entries whose padded folded title contains it, ascending.
-    postings: HashMap<Trigram, Vec<u32>>,
-    /// BM25's weight of one matching trigram in each entry, before its rarity: the length
-    /// normalisation worked out once. Kept apart from the entries so that scoring a long
-    /// posting list reads one dense array instead of a scattered entry per document.
-    weights: Vec<f32>,
+    /// Trigram → entries whose padded folded title contains it, with each one's BM25 score
+    /// for it.
+    postings: HashMap<Trigram, Posting>,
     /// Every genre's name, by genre id.
     genre_names: Vec<String>,
     /// The names of genres some movie has, alphabetically: what a filter may name.
@@ -63,6 +60,15 @@ pub struct SearchIndex {
     by_votes: Vec<u32>,
     by_year: Vec<u32>,
     by_rating: Vec<u32>,
+}
+
+/// The entries holding one trigram, ascending, and what the trigram adds to each one's BM25
+/// score: its rarity times the entry's length normalisation, worked out when the index is
+/// built, so that scoring a long list is one addition per entry.
+#[derive(Debug, Default)]
+struct Posting {
+    docs: Vec<u32>,
+    scores: Vec<f32>,
 }
 
 /// Scores of one candidate step, kept per thread and reused: the catalog-sized array is
@@ -99,7 +105,7 @@ impl SearchIndex {
             }
         }
 
-        let mut postings: HashMap<Trigram, Vec<u32>> = HashMap::new();
+        let mut postings: HashMap<Trigram, Posting> = HashMap::new();
         let mut total_length = 0u64;
         // Trigrams in each padded folded title, duplicates counted: BM25's document length.
         let mut lengths = Vec::with_capacity(rows.len());
@@ -115,7 +121,7 @@ impl SearchIndex {
                 let position = u32::try_from(i).unwrap_or(u32::MAX);
                 let grams = trigrams(&padded);
                 for &gram in &grams {
-                    postings.entry(gram).or_default().push(position);
+                    postings.entry(gram).or_default().docs.push(position);
                 }
                 let mut genres = genres_of.remove(&row.id).unwrap_or_default();
                 genres.sort_unstable();
@@ -137,13 +143,25 @@ impl SearchIndex {
         } else {
             total_length as f32 / entries.len() as f32
         };
-        let weights = lengths
+        // BM25's weight of one matching trigram in each entry, before the trigram's rarity.
+        let weights: Vec<f32> = lengths
             .into_iter()
             .map(|length| {
                 let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * length / average_length);
                 (BM25_K1 + 1.0) / (1.0 + norm)
             })
             .collect();
+        let n = entries.len() as f32;
+        for posting in postings.values_mut() {
+            let df = posting.docs.len() as f32;
+            // FTS5 floors the weight of a term in more than half the documents.
+            let idf = ((n - df + 0.5) / (df + 0.5)).ln().max(1e-6);
+            posting.scores = posting
+                .docs
+                .iter()
+                .map(|&doc| idf * weights[doc as usize])
+                .collect();
+        }
 
         let mut used = vec![false; genre_names.len()];
         for entry in &entries {
@@ -163,7 +181,6 @@ impl SearchIndex {
             generation,
             entries,
             postings,
-            weights,
             genre_names,
             offered_genres,
             by_votes: Vec::new(),
@@ -205,49 +222,56 @@ impl SearchIndex {
         filters: &Filters,
         limit: usize,
     ) -> Vec<u32> {
+        if limit == 0 {
+            return Vec::new();
+        }
         let matcher = self.matcher(filters);
-        let n = self.entries.len() as f32;
-        let weights = self.weights.as_slice();
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             let Scratch { scores, touched } = &mut *scratch;
-            if scores.len() < weights.len() {
-                scores.resize(weights.len(), 0.0);
+            if scores.len() < self.entries.len() {
+                scores.resize(self.entries.len(), 0.0);
             }
+            let postings: Vec<&Posting> =
+                grams.iter().filter_map(|g| self.postings.get(g)).collect();
+            // Room for every entry of every list, so that noting a newly reached entry is a
+            // store and an addition rather than a branch the processor cannot predict.
+            let room: usize = postings.iter().map(|p| p.docs.len()).sum();
             touched.clear();
-            for gram in grams {
-                let Some(docs) = self.postings.get(gram) else {
-                    continue;
-                };
-                let df = docs.len() as f32;
-                // FTS5 floors the weight of a term in more than half the documents.
-                let idf = ((n - df + 0.5) / (df + 0.5)).ln().max(1e-6);
-                for &doc in docs {
-                    let d = doc as usize;
-                    if scores[d] == 0.0 {
-                        touched.push(doc);
-                    }
+            touched.resize(room, 0);
+            let mut reached = 0;
+            for posting in postings {
+                for (&doc, &score) in posting.docs.iter().zip(&posting.scores) {
+                    let total = &mut scores[doc as usize];
+                    touched[reached] = doc;
                     // Every term adds a positive amount, so 0 still means "not reached".
-                    scores[d] += idf * weights[d];
+                    reached += usize::from(*total == 0.0);
+                    *total += score;
                 }
             }
-            // Without filters no entry is looked at: they are scattered, the scores are not.
+            touched.truncate(reached);
+            // The `limit` best so far, worst on top: most reached entries are turned away by
+            // one comparison with it, rather than all being sorted. Without filters no entry
+            // is looked at: they are scattered, the scores are not.
             let all = matcher.passes_all();
-            let mut scored: Vec<(f32, u32)> = touched
-                .iter()
-                .filter(|&&doc| all || matcher.passes(&self.entries[doc as usize]))
-                .map(|&doc| (scores[doc as usize], doc))
-                .collect();
+            let mut best: BinaryHeap<RankKey> = BinaryHeap::with_capacity(limit + 1);
             for &doc in touched.iter() {
-                scores[doc as usize] = 0.0;
+                let score = std::mem::take(&mut scores[doc as usize]);
+                if !all && !matcher.passes(&self.entries[doc as usize]) {
+                    continue;
+                }
+                let key = RankKey::new(score, doc);
+                if best.len() < limit {
+                    best.push(key);
+                } else if let Some(mut worst) = best.peek_mut()
+                    && key < *worst
+                {
+                    *worst = key;
+                }
             }
-            let best = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-            if scored.len() > limit && limit > 0 {
-                scored.select_nth_unstable_by(limit - 1, best);
-            }
-            scored.truncate(limit);
-            scored.sort_unstable_by(best);
-            scored.into_iter().map(|(_, doc)| doc).collect()
+            let mut keys = best.into_vec();
+            keys.sort_unstable();
+            keys.into_iter().map(RankKey::doc).collect()
         })
     }
 
@@ -361,6 +385,23 @@ impl SearchIndex {
                 .then_with(|| votes(x).cmp(&votes(y)))
                 .then(x.id.cmp(&y.id)),
         }
+    }
+}
+
+/// A candidate's place in the BM25 order, as one integer that sorts best first: the score
+/// descending (a positive `f32`'s bits order like the number), then the entry ascending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct RankKey(u64);
+
+impl RankKey {
+    fn new(score: f32, doc: u32) -> Self {
+        debug_assert!(score > 0.0);
+        Self((u64::from(!score.to_bits()) << 32) | u64::from(doc))
+    }
+
+    fn doc(self) -> u32 {
+        // The low half is the entry.
+        (self.0 & u64::from(u32::MAX)) as u32
     }
 }
 
