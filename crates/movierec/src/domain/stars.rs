@@ -59,15 +59,20 @@ impl Stars {
     pub fn half_steps(self) -> u8 {
         self.0
     }
+
+    /// The rating as written: "3", "3.5". A page with rating strips writes it thousands of
+    /// times, so it is a constant rather than formatted each time.
+    pub fn as_str(self) -> &'static str {
+        const TEXT: [&str; 11] = [
+            "0", "0.5", "1", "1.5", "2", "2.5", "3", "3.5", "4", "4.5", "5",
+        ];
+        TEXT[usize::from(self.0)]
+    }
 }
 
 impl fmt::Display for Stars {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_multiple_of(2) {
-            write!(f, "{}", self.0 / 2)
-        } else {
-            write!(f, "{}.5", self.0 / 2)
-        }
+        f.write_str(self.as_str())
     }
 }
 

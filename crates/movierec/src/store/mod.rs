@@ -253,6 +253,10 @@ async fn connect_sqlite(database_url: &str) -> anyhow::Result<Db> {
     };
     AnyPoolOptions::new()
         .max_connections(8)
+        // A connection to a file in this process cannot be dropped by a server or a network,
+        // so checking it with a ping before each use (a round trip to its worker thread, as
+        // costly as a small query) buys nothing.
+        .test_before_acquire(false)
         .after_connect(|conn, _| {
             Box::pin(async move {
                 sqlx::Executor::execute(&mut *conn, SQLITE_PRAGMAS).await?;
