@@ -188,7 +188,7 @@ pub async fn for_training(pool: &Db, mut each: impl FnMut(TrainingRating)) -> sq
 }
 
 /// Parses `movie:stars` pairs joined by commas into `out`, replacing what it held.
-fn parse_pairs(joined: &str, out: &mut Vec<(i64, f64)>) -> Result<(), String> {
+pub(super) fn parse_pairs(joined: &str, out: &mut Vec<(i64, f64)>) -> Result<(), String> {
     out.clear();
     for pair in joined.split(',') {
         let parsed = pair

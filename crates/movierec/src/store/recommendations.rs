@@ -23,7 +23,8 @@ pub struct FallbackPick {
 
 /// What a user's picks (and predictions on a movie page) depend on, read in one statement
 /// so that a page view makes one round trip for it rather than three: the user's
-/// `(movie id, stars)` ratings, lists and the catalog's generation number.
+/// `(movie id, stars)` ratings by movie id, lists (each by movie id) and the catalog's
+/// generation number.
 #[derive(Debug, Default)]
 pub struct PickInputs {
     pub ratings: Vec<(i64, f64)>,
@@ -31,30 +32,64 @@ pub struct PickInputs {
     pub catalog_generation: i64,
 }
 
+/// [`pick_inputs`]' statement: one row, each list joined into a string. A row per rating
+/// cost a decode through the generic driver each, on every page view, and someone who
+/// imported their history has thousands.
+const PICK_INPUTS_SQLITE: &str = "SELECT
+    (SELECT group_concat(movie_id || ':' || rating, ',') FROM ratings WHERE user_id = $1),
+    (SELECT group_concat(movie_id, ',') FROM hidden_movies WHERE user_id = $1),
+    (SELECT group_concat(movie_id, ',') FROM watchlist WHERE user_id = $1),
+    (SELECT group_concat(movie_id, ',') FROM seen_movies WHERE user_id = $1),
+    (SELECT generation FROM catalog_generation WHERE id = 1)";
+
+/// The same for PostgreSQL, whose text of a double is the shortest that reads back exactly.
+const PICK_INPUTS_POSTGRES: &str = "SELECT
+    (SELECT string_agg(movie_id::TEXT || ':' || rating::TEXT, ',') FROM ratings
+      WHERE user_id = $1),
+    (SELECT string_agg(movie_id::TEXT, ',') FROM hidden_movies WHERE user_id = $1),
+    (SELECT string_agg(movie_id::TEXT, ',') FROM watchlist WHERE user_id = $1),
+    (SELECT string_agg(movie_id::TEXT, ',') FROM seen_movies WHERE user_id = $1),
+    (SELECT generation FROM catalog_generation WHERE id = 1)";
+
 pub async fn pick_inputs(pool: &Db, user_id: i64) -> sqlx::Result<PickInputs> {
-    let rows: Vec<(i64, i64, f64)> = sqlx::query_as(
-        "SELECT 0, movie_id, rating FROM ratings WHERE user_id = $1
-         UNION ALL
-         SELECT 1, movie_id, CAST(0 AS DOUBLE PRECISION) FROM hidden_movies WHERE user_id = $1
-         UNION ALL
-         SELECT 2, movie_id, CAST(0 AS DOUBLE PRECISION) FROM watchlist WHERE user_id = $1
-         UNION ALL
-         SELECT 3, movie_id, CAST(0 AS DOUBLE PRECISION) FROM seen_movies WHERE user_id = $1
-         UNION ALL
-         SELECT 4, generation, CAST(0 AS DOUBLE PRECISION) FROM catalog_generation WHERE id = 1",
-    )
-    .bind(user_id)
-    .fetch_all(pool)
-    .await?;
-    let mut inputs = PickInputs::default();
-    for (kind, id, rating) in rows {
-        match kind {
-            0 => inputs.ratings.push((id, rating)),
-            1 => inputs.lists.hidden.push(id),
-            2 => inputs.lists.watchlist.push(id),
-            3 => inputs.lists.seen.push(id),
-            _ => inputs.catalog_generation = id,
+    let sql = match super::Backend::of(pool) {
+        super::Backend::Sqlite => PICK_INPUTS_SQLITE,
+        super::Backend::Postgres => PICK_INPUTS_POSTGRES,
+    };
+    type Row = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+    );
+    let (ratings, hidden, watchlist, seen, generation): Row =
+        sqlx::query_as(sql).bind(user_id).fetch_one(pool).await?;
+    let unreadable = |what: &str, e: String| {
+        sqlx::Error::Decode(format!("{what} of account {user_id}: {e}").into())
+    };
+    let mut inputs = PickInputs {
+        catalog_generation: generation.unwrap_or(0),
+        ..PickInputs::default()
+    };
+    if let Some(joined) = ratings {
+        super::ratings::parse_pairs(&joined, &mut inputs.ratings)
+            .map_err(|e| unreadable("ratings", e))?;
+        // Neither aggregate promises an order.
+        inputs.ratings.sort_unstable_by_key(|p| p.0);
+    }
+    for (what, joined, list) in [
+        ("hidden movies", hidden, &mut inputs.lists.hidden),
+        ("watchlist", watchlist, &mut inputs.lists.watchlist),
+        ("seen movies", seen, &mut inputs.lists.seen),
+    ] {
+        for id in joined.iter().flat_map(|j| j.split(',')) {
+            list.push(
+                id.parse()
+                    .map_err(|_| unreadable(what, format!("cannot read {id:?}")))?,
+            );
         }
+        list.sort_unstable();
     }
     Ok(inputs)
 }
@@ -180,36 +215,52 @@ mod tests {
 
     #[tokio::test]
     async fn pick_inputs_split_one_users_ratings_lists_and_the_generation() {
-        let (_dir, pool) = with_movies(5).await;
+        let (_dir, pool) = with_movies(6).await;
         let ann = user(&pool, "ann").await;
         let bob = user(&pool, "bob").await;
+        let carl = user(&pool, "carl").await;
         let stars = |s| Stars::parse(s).unwrap();
-        crate::store::ratings::upsert(&pool, ann, movie(1), stars("4.5"))
-            .await
-            .unwrap();
+        // Whole and half stars, written out of order: the aggregates' text must read back
+        // exactly, and the lists come back by movie id whatever order the database keeps.
+        for (id, rating) in [(5, "0.5"), (1, "4.5"), (2, "4")] {
+            crate::store::ratings::upsert(&pool, ann, movie(id), stars(rating))
+                .await
+                .unwrap();
+        }
         crate::store::ratings::upsert(&pool, bob, movie(2), stars("2"))
             .await
             .unwrap();
         lists::add(&pool, List::Hidden, ann, movie(3))
             .await
             .unwrap();
-        lists::add(&pool, List::Watchlist, ann, movie(4))
-            .await
-            .unwrap();
+        for id in [6, 4] {
+            lists::add(&pool, List::Watchlist, ann, movie(id))
+                .await
+                .unwrap();
+        }
         lists::add(&pool, List::Watchlist, bob, movie(5))
             .await
             .unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        crate::store::history::mark_seen(&mut conn, ann, 3, None, 0)
+            .await
+            .unwrap();
+        drop(conn);
 
         let inputs = pick_inputs(&pool, ann).await.unwrap();
-        assert_eq!(inputs.ratings, [(1, 4.5)]);
+        assert_eq!(inputs.ratings, [(1, 4.5), (2, 4.0), (5, 0.5)]);
         assert_eq!(inputs.lists.hidden, [3]);
-        assert_eq!(inputs.lists.watchlist, [4]);
-        assert!(inputs.lists.seen.is_empty());
-        assert_eq!(
-            inputs.catalog_generation,
-            crate::store::movie_search::catalog_generation(&pool)
-                .await
-                .unwrap()
-        );
+        assert_eq!(inputs.lists.watchlist, [4, 6]);
+        assert_eq!(inputs.lists.seen, [3]);
+        let generation = crate::store::movie_search::catalog_generation(&pool)
+            .await
+            .unwrap();
+        assert_eq!(inputs.catalog_generation, generation);
+
+        let nothing = pick_inputs(&pool, carl).await.unwrap();
+        assert!(nothing.ratings.is_empty());
+        assert!(nothing.lists.hidden.is_empty() && nothing.lists.watchlist.is_empty());
+        assert!(nothing.lists.seen.is_empty());
+        assert_eq!(nothing.catalog_generation, generation);
     }
 }
