@@ -137,9 +137,29 @@ for id in $(sqlite3 "$db" "SELECT id FROM movies ORDER BY imdb_votes DESC LIMIT 
     curl -fs -o /dev/null -b "$jar" -H "Origin: $base" -H "Sec-Fetch-Site: same-origin" \
         --data "stars=$(( (id % 5) + 1 ))" "$base/movies/$id/rating"
 done
-# Every cookie of the jar (the session and the device cookie); curl writes HttpOnly ones with
+# Every cookie of a jar (the session and the device cookie); curl writes HttpOnly ones with
 # a "#HttpOnly_" prefix.
-cookie=$(awk '/^#HttpOnly_/ || (!/^#/ && NF >= 7) {print $6 "=" $7}' "$jar" | paste -sd';' | sed 's/;/; /g')
+cookies() { awk '/^#HttpOnly_/ || (!/^#/ && NF >= 7) {print $6 "=" $7}' "$1" | paste -sd';' | sed 's/;/; /g'; }
+cookie=$(cookies "$jar")
+
+# A user who brought a long history: 1,000 ratings, the next most voted films, rated through
+# the app (one keep-alive connection). Their page reads every one of them.
+heavy_jar="$work/cookies-heavy.txt"
+rm -f "$heavy_jar"
+curl -fs -o /dev/null -c "$heavy_jar" -b "$heavy_jar" -H "Origin: $base" -H "Sec-Fetch-Site: same-origin" \
+    --data "username=heavy&password=bench+password+1234&confirm=bench+password+1234" "$base/register" ||
+    curl -fs -o /dev/null -c "$heavy_jar" -b "$heavy_jar" -H "Origin: $base" -H "Sec-Fetch-Site: same-origin" \
+        --data "username=heavy&password=bench+password+1234" "$base/login"
+heavy_cookie=$(cookies "$heavy_jar")
+# `--next` starts each transfer afresh, so every one repeats its options.
+curl_args=()
+for id in $(sqlite3 "$db" "SELECT id FROM movies ORDER BY imdb_votes DESC LIMIT 1000 OFFSET 20"); do
+    curl_args+=(--next -fs -o /dev/null -H "Cookie: $heavy_cookie" -H "Origin: $base"
+        -H "Sec-Fetch-Site: same-origin" --data "stars=$(( (id % 5) + 1 ))" "$base/movies/$id/rating")
+done
+curl -fs -o /dev/null "$base/health" "${curl_args[@]}"
+heavy_ratings=$(sqlite3 "$db" "SELECT COUNT(*) FROM ratings r JOIN users u ON u.id = r.user_id
+    WHERE u.username = 'heavy'")
 
 # Search queries: titles people type, from the catalog's most voted films (a word or two).
 sqlite3 "$db" "SELECT title FROM movies ORDER BY imdb_votes DESC LIMIT 200" |
@@ -167,6 +187,7 @@ latency() { # wrk output -> "p50 p99" in ms
 threads=2
 wrk -t$threads -c"$connections" -d"$duration" --latency "$base/health" > "$work/wrk_health.txt"
 wrk -t$threads -c"$connections" -d"$duration" --latency -H "Cookie: $cookie" "$base/" > "$work/wrk_home.txt"
+wrk -t$threads -c"$connections" -d"$duration" --latency -H "Cookie: $heavy_cookie" "$base/" > "$work/wrk_heavy.txt"
 wrk -t$threads -c"$connections" -d"$duration" --latency "$base/" > "$work/wrk_visitor.txt"
 wrk -t$threads -c"$connections" -d"$duration" --latency -s "$work/search.lua" "$base" > "$work/wrk_search.txt"
 # One client at a time: each request's own service time, without queueing behind others.
@@ -174,12 +195,13 @@ wrk -t1 -c1 -d10s --latency -H "Cookie: $cookie" "$base/" > "$work/wrk_home1.txt
 wrk -t1 -c1 -d10s --latency -s "$work/search.lua" "$base" > "$work/wrk_search1.txt"
 server_hwm=$(($(awk '/VmHWM/ {print $2}' "/proc/$server/status") / 1024))
 server_rss_end=$(($(awk '/VmRSS/ {print $2}' "/proc/$server/status") / 1024))
-grep -q "Non-2xx" "$work/wrk_home.txt" "$work/wrk_visitor.txt" "$work/wrk_search.txt" && echo "warning: non-2xx answers, see $work/wrk_*.txt"
+grep -q "Non-2xx" "$work/wrk_home.txt" "$work/wrk_heavy.txt" "$work/wrk_visitor.txt" "$work/wrk_search.txt" && echo "warning: non-2xx answers, see $work/wrk_*.txt"
 
 read -r h50 h99 hrps < <(latency "$work/wrk_health.txt")
 read -r p50 p99 prps < <(latency "$work/wrk_home.txt")
 read -r s50 s99 srps < <(latency "$work/wrk_search.txt")
 read -r v50 v99 vrps < <(latency "$work/wrk_visitor.txt")
+read -r m50 m99 mrps < <(latency "$work/wrk_heavy.txt")
 read -r p150 p199 p1rps < <(latency "$work/wrk_home1.txt")
 read -r s150 s199 s1rps < <(latency "$work/wrk_search1.txt")
 echo
@@ -188,6 +210,7 @@ echo "|---|---:|---:|"
 if [[ ${#rows[@]} -gt 0 ]]; then printf "%s\n" "${rows[@]}"; fi
 printf "| server RSS, model loaded / peak during the load runs | %s MiB / %s MiB | ≤ 1536 MiB |\n" "$server_rss_loaded" "$server_hwm"
 printf "| home page (logged in, model picks), %s clients, %s | p50 %s ms, p99 %s ms, %s req/s | p99 ≤ 20 ms |\n" "$connections" "$duration" "$p50" "$p99" "$prps"
+printf "| home page (logged in, %s ratings), %s clients | p50 %s ms, p99 %s ms, %s req/s | |\n" "$heavy_ratings" "$connections" "$m50" "$m99" "$mrps"
 printf "| home page (visitor, the critics' list), %s clients | p50 %s ms, p99 %s ms, %s req/s | p99 ≤ 20 ms |\n" "$connections" "$v50" "$v99" "$vrps"
 printf "| search API (200 titles, 1 in 5 with a typo), %s clients | p50 %s ms, p99 %s ms, %s req/s | p50 ≤ 10 ms |\n" "$connections" "$s50" "$s99" "$srps"
 printf "| home page, 1 client | p50 %s ms, p99 %s ms | |\n" "$p150" "$p199"
