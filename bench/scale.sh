@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Scale on a generated ml-32m-shaped set (32M ratings, 200k raters, 87k movies) and IMDb-format
 # dumps: import time and peak memory beside SQLite's own CSV import of the same ratings file,
-# training from the database, the home page and search under 32 concurrent clients (wrk) beside
-# the static /health page, and the server's resident memory with the model loaded.
+# training from the database, the home page (users with 20 and 1,000 ratings) and search under
+# 32 concurrent clients (wrk) beside the static /health page, and the server's resident memory.
 #
 #   bench/scale.sh [--scale 1.0] [--duration 30s] [--connections 32] [--only import,train] [--no-peer]
 #
