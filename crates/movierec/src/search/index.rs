@@ -57,9 +57,21 @@ pub struct SearchIndex {
     /// The names of genres some movie has, alphabetically: what a filter may name.
     offered_genres: Vec<String>,
     /// Entries in each browsing order, so listing without a title never sorts the catalog.
-    by_votes: Vec<u32>,
-    by_year: Vec<u32>,
-    by_rating: Vec<u32>,
+    by_votes: Order,
+    by_year: Order,
+    by_rating: Order,
+}
+
+/// One browsing order, and beside each of its entries what the filters test: walking it
+/// reads three arrays front to back rather than a record scattered over the catalog per
+/// movie (2.5 ms a page for a genre at 90,000 films).
+#[derive(Debug, Default)]
+struct Order {
+    docs: Vec<u32>,
+    /// Bit `g` is set when the entry has the genre at position `g` (below 64; the rest are
+    /// looked up on the entries).
+    genres: Vec<u64>,
+    years: Vec<Option<i64>>,
 }
 
 /// The entries holding one trigram, ascending, and what the trigram adds to each one's BM25
@@ -183,9 +195,9 @@ impl SearchIndex {
             postings,
             genre_names,
             offered_genres,
-            by_votes: Vec::new(),
-            by_year: Vec::new(),
-            by_rating: Vec::new(),
+            by_votes: Order::default(),
+            by_year: Order::default(),
+            by_rating: Order::default(),
         };
         index.by_votes = index.sorted(SearchSort::Votes);
         index.by_year = index.sorted(SearchSort::Year);
@@ -307,10 +319,23 @@ impl SearchIndex {
             SearchSort::Rating => &self.by_rating,
         };
         let matcher = self.matcher(filters);
+        if matcher.passes_all() {
+            let page = order.docs.iter().skip(skip).take(take).copied().collect();
+            return (page, order.docs.len());
+        }
+        let masked = match matcher.genre {
+            Some(Some(g)) => g < 64,
+            _ => true,
+        };
         let mut page = Vec::with_capacity(take);
         let mut total = 0;
-        for &doc in order {
-            if matcher.passes(&self.entries[doc as usize]) {
+        for (i, &doc) in order.docs.iter().enumerate() {
+            let passes = if masked {
+                matcher.passes_genre_mask(order.genres[i]) && matcher.passes_year(order.years[i])
+            } else {
+                matcher.passes(&self.entries[doc as usize])
+            };
+            if passes {
                 if total >= skip && page.len() < take {
                     page.push(doc);
                 }
@@ -353,11 +378,25 @@ impl SearchIndex {
         }
     }
 
-    fn sorted(&self, sort: SearchSort) -> Vec<u32> {
+    fn sorted(&self, sort: SearchSort) -> Order {
         let mut docs: Vec<u32> =
             (0..u32::try_from(self.entries.len()).unwrap_or(u32::MAX)).collect();
         docs.sort_by(|&a, &b| self.compare(sort, a, b));
-        docs
+        let entry = |doc: &u32| &self.entries[*doc as usize];
+        Order {
+            genres: docs
+                .iter()
+                .map(|doc| {
+                    entry(doc)
+                        .genres
+                        .iter()
+                        .filter(|&&g| g < 64)
+                        .fold(0, |mask, &g| mask | 1 << g)
+                })
+                .collect(),
+            years: docs.iter().map(|doc| entry(doc).year).collect(),
+            docs,
+        }
     }
 
     /// The order of `sort`, unknown values last, ties by title then id: the same order the
@@ -425,14 +464,23 @@ impl Matcher {
             Some(None) => false,
             Some(Some(g)) => entry.genres.contains(&g),
         };
+        genre && self.passes_year(entry.year)
+    }
+
+    /// The genre filter on an [`Order`]'s mask; only for a genre position below 64.
+    fn passes_genre_mask(&self, mask: u64) -> bool {
+        match self.genre {
+            None => true,
+            Some(None) => false,
+            Some(Some(g)) => mask & (1 << g) != 0,
+        }
+    }
+
+    fn passes_year(&self, year: Option<i64>) -> bool {
         // As in SQL, a movie without a year fails any year bound.
-        genre
-            && self
-                .year_from
-                .is_none_or(|from| entry.year.is_some_and(|y| y >= from))
-            && self
-                .year_to
-                .is_none_or(|to| entry.year.is_some_and(|y| y <= to))
+        self.year_from
+            .is_none_or(|from| year.is_some_and(|y| y >= from))
+            && self.year_to.is_none_or(|to| year.is_some_and(|y| y <= to))
     }
 }
 
@@ -571,6 +619,59 @@ mod tests {
         assert_eq!(total, 4);
         assert_eq!(index.hit(page[0]).title, "Dunkirk");
         assert_eq!(index.hit(page[1]).title, "Heat");
+    }
+
+    /// What browsing must list: every entry passing the filters, in the order's sequence.
+    fn browse_by_entries(index: &SearchIndex, filters: &Filters, sort: SearchSort) -> Vec<u32> {
+        let matcher = index.matcher(filters);
+        let mut docs: Vec<u32> = (0..index.len() as u32).collect();
+        docs.sort_by(|&a, &b| index.compare(sort, a, b));
+        docs.retain(|&d| matcher.passes(&index.entries[d as usize]));
+        docs
+    }
+
+    #[test]
+    fn browsing_lists_what_the_filters_pass_with_many_genres() {
+        // 70 genres: positions past 63 are checked on the entries, the rest on masks.
+        let genres: Vec<(i64, String)> = (0..70).map(|g| (g, format!("G{g:02}"))).collect();
+        let rows: Vec<IndexRow> = (1..=40)
+            .map(|id| IndexRow {
+                year: (id % 7 != 0).then_some(1980 + id),
+                ..row(id, &format!("Film {id}"), 0, id * 37 % 11)
+            })
+            .collect();
+        let pairs: Vec<(i64, i64)> = (1..=40_i64)
+            .flat_map(|id| [(id, id % 70), (id, (id * 13) % 70), (id, 60 + id % 10)])
+            .collect();
+        let index = SearchIndex::build(1, rows, genres, &pairs);
+        let sorts = [SearchSort::Votes, SearchSort::Year, SearchSort::Rating];
+        let genre_filters = [
+            None,
+            Some("G05"),
+            Some("G63"),
+            Some("G64"),
+            Some("G69"),
+            Some("Opera"),
+        ];
+        for sort in sorts {
+            for genre in genre_filters {
+                for (year_from, year_to) in [(None, None), (Some(1990), None), (None, Some(2000))] {
+                    let filters = Filters {
+                        genre: genre.map(str::to_owned),
+                        year_from,
+                        year_to,
+                    };
+                    let expected = browse_by_entries(&index, &filters, sort);
+                    for (skip, take) in [(0, 5), (3, 4), (0, 100)] {
+                        let (page, total) = index.browse(&filters, sort, skip, take);
+                        assert_eq!(total, expected.len(), "{filters:?} {sort:?}");
+                        let want: Vec<u32> =
+                            expected.iter().skip(skip).take(take).copied().collect();
+                        assert_eq!(page, want, "{filters:?} {sort:?} {skip} {take}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
