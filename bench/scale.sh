@@ -125,14 +125,20 @@ for _ in $(seq 1 600); do
 done
 server_rss_loaded=$(($(awk '/VmRSS/ {print $2}' "/proc/$server/status") / 1024))
 
+# Signs account $1 up, its cookies kept in jar $2. A database a run left already has the
+# account: it logs in to it instead.
+account() {
+    local form="username=$1&password=bench+password+1234"
+    rm -f "$2"
+    curl -fs -o /dev/null -c "$2" -b "$2" -H "Origin: $base" -H "Sec-Fetch-Site: same-origin" \
+        --data "$form&confirm=bench+password+1234" "$base/register" ||
+        curl -fs -o /dev/null -c "$2" -b "$2" -H "Origin: $base" -H "Sec-Fetch-Site: same-origin" \
+            --data "$form" "$base/login"
+}
+
 # A site user with a few ratings, so the home page folds them in and ranks the catalog.
 jar="$work/cookies.txt"
-rm -f "$jar"
-# A database a run left already has the account: log in to it instead.
-curl -fs -o /dev/null -c "$jar" -b "$jar" -H "Origin: $base" -H "Sec-Fetch-Site: same-origin" \
-    --data "username=bench&password=bench+password+1234&confirm=bench+password+1234" "$base/register" ||
-    curl -fs -o /dev/null -c "$jar" -b "$jar" -H "Origin: $base" -H "Sec-Fetch-Site: same-origin" \
-        --data "username=bench&password=bench+password+1234" "$base/login"
+account bench "$jar"
 for id in $(sqlite3 "$db" "SELECT id FROM movies ORDER BY imdb_votes DESC LIMIT 20"); do
     curl -fs -o /dev/null -b "$jar" -H "Origin: $base" -H "Sec-Fetch-Site: same-origin" \
         --data "stars=$(( (id % 5) + 1 ))" "$base/movies/$id/rating"
@@ -145,11 +151,7 @@ cookie=$(cookies "$jar")
 # A user who brought a long history: 1,000 ratings, the next most voted films, rated through
 # the app (one keep-alive connection). Their page reads every one of them.
 heavy_jar="$work/cookies-heavy.txt"
-rm -f "$heavy_jar"
-curl -fs -o /dev/null -c "$heavy_jar" -b "$heavy_jar" -H "Origin: $base" -H "Sec-Fetch-Site: same-origin" \
-    --data "username=heavy&password=bench+password+1234&confirm=bench+password+1234" "$base/register" ||
-    curl -fs -o /dev/null -c "$heavy_jar" -b "$heavy_jar" -H "Origin: $base" -H "Sec-Fetch-Site: same-origin" \
-        --data "username=heavy&password=bench+password+1234" "$base/login"
+account heavy "$heavy_jar"
 heavy_cookie=$(cookies "$heavy_jar")
 # `--next` starts each transfer afresh, so every one repeats its options.
 curl_args=()

@@ -331,7 +331,9 @@ impl SearchIndex {
         let mut total = 0;
         for (i, &doc) in order.docs.iter().enumerate() {
             let passes = if masked {
-                matcher.passes_genre_mask(order.genres[i]) && matcher.passes_year(order.years[i])
+                // Below 64, so the genre's bit is in the mask.
+                matcher.passes_genre(|g| order.genres[i] & (1 << g) != 0)
+                    && matcher.passes_year(order.years[i])
             } else {
                 matcher.passes(&self.entries[doc as usize])
             };
@@ -459,20 +461,15 @@ impl Matcher {
     }
 
     fn passes(&self, entry: &Entry) -> bool {
-        let genre = match self.genre {
-            None => true,
-            Some(None) => false,
-            Some(Some(g)) => entry.genres.contains(&g),
-        };
-        genre && self.passes_year(entry.year)
+        self.passes_genre(|g| entry.genres.contains(&g)) && self.passes_year(entry.year)
     }
 
-    /// The genre filter on an [`Order`]'s mask; only for a genre position below 64.
-    fn passes_genre_mask(&self, mask: u64) -> bool {
+    /// The genre filter, given whether the movie has the genre at a position.
+    fn passes_genre(&self, has: impl Fn(u16) -> bool) -> bool {
         match self.genre {
             None => true,
             Some(None) => false,
-            Some(Some(g)) => mask & (1 << g) != 0,
+            Some(Some(g)) => has(g),
         }
     }
 

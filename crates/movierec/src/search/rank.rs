@@ -27,10 +27,8 @@ enum Tier {
 pub struct Query {
     text: String,
     bare: String,
-    words: Vec<String>,
-    /// Each word of `words` ready to be compared with title words, and its length in
-    /// characters.
-    distances: Vec<(WordDistance, usize)>,
+    /// Each word, ready to be compared with title words.
+    words: Vec<WordDistance>,
     trigrams: Vec<[char; 3]>,
 }
 
@@ -40,11 +38,7 @@ impl Query {
         Self {
             text: normalised.to_owned(),
             bare: without_article(normalised).to_owned(),
-            words: normalised.split(' ').map(str::to_owned).collect(),
-            distances: normalised
-                .split(' ')
-                .map(|w| (WordDistance::new(w), w.chars().count()))
-                .collect(),
+            words: normalised.split(' ').map(WordDistance::new).collect(),
             trigrams: trigrams(&padded(normalised)),
         }
     }
@@ -58,10 +52,10 @@ impl Query {
         } else if self
             .words
             .iter()
-            .all(|w| title.split(' ').any(|t| t.starts_with(w.as_str())))
+            .all(|w| title.split(' ').any(|t| t.starts_with(w.word())))
         {
             Some(Tier::Words)
-        } else if self.words.iter().all(|w| title.contains(w.as_str())) {
+        } else if self.words.iter().all(|w| title.contains(w.word())) {
             Some(Tier::Contains)
         } else {
             None
@@ -76,13 +70,12 @@ impl Query {
     fn similarity(&self, title: &str, title_grams: &[[char; 3]]) -> f64 {
         let mut weighted = 0.0;
         let mut weights = 0.0;
-        for (word, (distance, length)) in self.words.iter().zip(&self.distances) {
-            let length = *length;
+        for word in &self.words {
             let mut best = 0.0_f64;
             for t in title.split(' ') {
-                best = best.max(word_similarity(word, distance, length, t, best));
+                best = best.max(word_similarity(word, t, best));
             }
-            let weight = length as f64;
+            let weight = word.chars() as f64;
             weighted += weight * best;
             weights += weight;
         }
@@ -95,23 +88,17 @@ impl Query {
     }
 }
 
-/// How alike a query word (`length` characters, `distance` prepared from it) and a title
-/// word are, in 0..=1; any value not above `beaten` may come back as 0, since the caller
-/// keeps only the best.
-fn word_similarity(
-    query: &str,
-    distance: &WordDistance,
-    length: usize,
-    title: &str,
-    beaten: f64,
-) -> f64 {
-    if query == title {
+/// How alike a query word and a title word are, in 0..=1; any value not above `beaten` may
+/// come back as 0, since the caller keeps only the best.
+fn word_similarity(query: &WordDistance, title: &str, beaten: f64) -> f64 {
+    if query.word() == title {
         return 1.0;
     }
     // A word still being typed.
-    if title.starts_with(query) {
+    if title.starts_with(query.word()) {
         return 0.9;
     }
+    let length = query.chars();
     let title_length = title.chars().count();
     let longest = length.max(title_length);
     if longest == 0 {
@@ -123,7 +110,7 @@ fn word_similarity(
     if at_most <= beaten {
         return 0.0;
     }
-    1.0 - distance.to(title) as f64 / longest as f64
+    1.0 - query.to(title) as f64 / longest as f64
 }
 
 fn without_article(title: &str) -> &str {

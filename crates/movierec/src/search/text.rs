@@ -177,6 +177,8 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 #[derive(Debug, Clone)]
 pub struct WordDistance {
     word: String,
+    /// The word's length in characters.
+    chars: usize,
     /// For each byte, the positions in the word that hold it; `None` when the fast path does
     /// not apply.
     positions: Option<Box<[u64; 256]>>,
@@ -194,8 +196,19 @@ impl WordDistance {
         });
         Self {
             word: word.to_owned(),
+            chars: word.chars().count(),
             positions,
         }
+    }
+
+    /// The word compared.
+    pub fn word(&self) -> &str {
+        &self.word
+    }
+
+    /// Its length in characters.
+    pub fn chars(&self) -> usize {
+        self.chars
     }
 
     /// The edit distance from the word to `text`, in characters.
