@@ -3,7 +3,7 @@
 # with a temporary database for each case and prints its resident memory before, at its
 # peak and after settling, with how the requests were answered. The cases: one long title
 # in a small zip, a big history report viewed 8 times at once, 30 uploads at once, and 10
-# movie pages whose posters (from a local TMDB stand-in) are 8000 x 8000 PNGs.
+# movie pages (opened by one member) whose posters (from a local TMDB stand-in) are 8000 x 8000 PNGs.
 #
 #   bench/memory.sh [--settle-secs 10] [--title-mib 20] [--report-rows 90000] [--uploads 30]
 #                   [--only "long title"|"big report"|"parallel uploads"|"poster bombs"]

@@ -11,7 +11,7 @@
 //! - `big report`: a zip of a Letterboxd `ratings.csv` with `--report-rows` rows of films no
 //!   catalog holds, previewed, applied, then its report page viewed 8 times at once;
 //! - `parallel uploads`: `--uploads` uploads of a 0.9 MB Letterboxd CSV at once;
-//! - `poster bombs`: 10 visitors open 10 movie pages at once while the TMDB stand-in (a
+//! - `poster bombs`: a member opens 10 movie pages at once while the TMDB stand-in (a
 //!   local server speaking TMDB's format) answers every poster with an 8000 × 8000 PNG.
 //!
 //! ```sh
@@ -446,7 +446,8 @@ async fn poster_bombs(args: &Args) -> anyhow::Result<Figures> {
         ],
     )
     .await?;
-    let visitor = client()?;
+    // Details and posters are fetched on a signed-in member's page view.
+    let visitor = signed_in(&server, "posterviewer").await?;
     measure(args, &server, async {
         let mut views = tokio::task::JoinSet::new();
         for id in 1..=10 {
