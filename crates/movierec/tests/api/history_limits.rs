@@ -97,6 +97,8 @@ async fn a_twenty_megabyte_title_is_refused_at_once_with_its_file_and_line() {
     let zip = zip_of(&[("ratings.csv", csv.as_bytes())]);
     assert!(zip.len() < 40_000, "a small upload: {} bytes", zip.len());
 
+    // Under a second on an idle machine (it took 23 s in a release build before titles
+    // were bounded); the bound leaves room for a busy test machine.
     let started = Instant::now();
     let response = app
         .upload_history("dry_run=true", "letterboxd.zip", &zip)
@@ -104,7 +106,7 @@ async fn a_twenty_megabyte_title_is_refused_at_once_with_its_file_and_line() {
     let status = response.status().as_u16();
     let body: Value = response.json().await.unwrap();
     assert!(
-        started.elapsed() < Duration::from_secs(1),
+        started.elapsed() < Duration::from_secs(2),
         "answered in {:?}",
         started.elapsed()
     );
@@ -118,7 +120,7 @@ async fn a_twenty_megabyte_title_is_refused_at_once_with_its_file_and_line() {
     // The pages' upload, which keeps a preview, refuses it the same way and keeps nothing.
     let started = Instant::now();
     let response = upload_on_page(&app, "letterboxd.zip", &zip).await;
-    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(response.status().as_u16(), 400);
     assert!(
         response
