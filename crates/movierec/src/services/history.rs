@@ -704,7 +704,7 @@ async fn decide(
             Entry::Rated(stars) => {
                 let later = match c.rating {
                     None => true,
-                    Some((_, date)) => date >= date,
+                    Some((_, kept)) => date >= kept,
                 };
                 if later {
                     c.rating = Some((stars, date));
