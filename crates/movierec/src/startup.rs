@@ -83,6 +83,7 @@ impl Application {
             models,
             trainer: Arc::clone(&trainer),
             hasher,
+            history_parsing: Arc::new(crate::services::history::HistoryParsing::for_this_machine()),
             trusted_proxies: config.trusted_proxies.clone().into(),
             secure_cookies: config.secure_cookies,
             registrations_per_hour: config.registrations_per_hour,

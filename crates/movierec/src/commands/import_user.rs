@@ -19,10 +19,11 @@ pub fn run(database_url: &str, options: &UserImport) -> anyhow::Result<()> {
             .file
             .file_name()
             .map_or_else(|| "upload".to_owned(), |n| n.to_string_lossy().into_owned());
+        let parsing = history::HistoryParsing::for_this_machine();
         let report = if options.dry_run {
-            history::preview(&pool, user_id, &name, bytes, options.conflicts).await
+            history::preview(&parsing, &pool, user_id, &name, bytes, options.conflicts).await
         } else {
-            history::import(&pool, user_id, &name, bytes, options.conflicts).await
+            history::import(&parsing, &pool, user_id, &name, bytes, options.conflicts).await
         }
         .with_context(|| format!("cannot import {}", options.file.display()))?;
         pool.close().await;

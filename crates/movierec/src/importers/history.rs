@@ -13,7 +13,8 @@
 //!
 //! An upload is at most [`MAX_UPLOAD_BYTES`]; a zip may unpack to at most
 //! [`MAX_UNPACKED_BYTES`], counted as the bytes come out of the decompressor (an archive's
-//! own size fields are not trusted); all files together hold at most [`MAX_ROWS`] rows.
+//! own size fields are not trusted); all files together hold at most [`MAX_ROWS`] rows, and a title at most
+//! [`MAX_TITLE_CHARS`] characters.
 //! Uploads are small enough to hold: records are collected into one `Vec` while the rows
 //! are streamed out of the file, so a malformed row stops the read at once with its file
 //! and line.
@@ -30,6 +31,9 @@ pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 pub const MAX_UNPACKED_BYTES: u64 = 100 * 1024 * 1024;
 /// The most rows an upload may hold, all files together.
 pub const MAX_ROWS: usize = 100_000;
+/// The longest title (or original title) a row may have: real titles stay within a few
+/// hundred characters, and a longer one would only cost matching time and memory.
+pub const MAX_TITLE_CHARS: usize = 500;
 
 /// The formats [`read_history`] knows, named in the message for an unknown one.
 pub const KNOWN_FORMATS: &str = "an IMDb ratings export (CSV), an IMDb list or watchlist \
@@ -165,8 +169,22 @@ impl Sink {
         Ok(())
     }
 
-    pub(crate) fn push(&mut self, record: HistoryRecord) {
+    /// Takes one record, refusing one whose title is past [`MAX_TITLE_CHARS`]: the one
+    /// place every format's records pass, so no title of any length reaches matching.
+    pub(crate) fn push(&mut self, record: HistoryRecord) -> Result<(), String> {
+        let fields = [
+            ("title", Some(&record.title)),
+            ("original title", record.original_title.as_ref()),
+        ];
+        for (field, value) in fields {
+            if value.is_some_and(|v| v.chars().nth(MAX_TITLE_CHARS).is_some()) {
+                return Err(format!(
+                    "{field}: is longer than {MAX_TITLE_CHARS} characters"
+                ));
+            }
+        }
         self.records.push(record);
+        Ok(())
     }
 
     pub(crate) fn skip(&mut self) {

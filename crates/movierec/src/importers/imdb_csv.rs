@@ -55,8 +55,7 @@ pub(crate) fn read(
             sink.skip();
             return Ok(());
         }
-        sink.push(record(file, row, kind)?);
-        Ok(())
+        sink.push(record(file, row, kind)?)
     })
 }
 

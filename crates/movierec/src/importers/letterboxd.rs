@@ -44,8 +44,7 @@ pub(crate) fn read_csv(file: &str, bytes: &[u8], sink: &mut Sink) -> Result<(), 
             imdb_id: None,
             tmdb_id: None,
             date,
-        });
-        Ok(())
+        })
     })
 }
 

@@ -122,7 +122,7 @@ pub(crate) fn read_json(file: &str, bytes: &[u8], sink: &mut Sink) -> Result<(),
         let entry: JsonEntry = serde_json::from_slice(value)
             .map_err(|e| malformed(line, format!("not an export entry ({e})")))?;
         let record = json_record(file, line, entry).map_err(|m| malformed(line, m))?;
-        sink.push(record);
+        sink.push(record).map_err(|m| malformed(line, m))?;
     }
     Ok(())
 }
@@ -196,8 +196,7 @@ fn csv_rows_with(file: &str, bytes: &[u8], sink: &mut Sink) -> Result<(), ParseE
                 .get("WatchedDate")
                 .map(|d| parse_iso("WatchedDate", d))
                 .transpose()?,
-        });
-        Ok(())
+        })
     })
 }
 

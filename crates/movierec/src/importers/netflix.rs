@@ -121,8 +121,7 @@ pub(crate) fn read(file: &str, bytes: &[u8], sink: &mut Sink) -> Result<(), Pars
             return Ok(());
         }
         let date = row.get("Date").map(|d| short_date(d, order)).transpose()?;
-        sink.push(seen(file, row.line, title, date));
-        Ok(())
+        sink.push(seen(file, row.line, title, date))
     })
 }
 
@@ -142,8 +141,7 @@ fn read_activity(file: &str, bytes: &[u8], sink: &mut Sink) -> Result<(), ParseE
             .get("Start Time")
             .map(|d| parse_iso("Start Time", d))
             .transpose()?;
-        sink.push(seen(file, row.line, title, date));
-        Ok(())
+        sink.push(seen(file, row.line, title, date))
     })
 }
 

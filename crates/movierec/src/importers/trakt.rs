@@ -105,7 +105,7 @@ pub(crate) fn read(
             )
         })?;
         match record(file, line, kind, item).map_err(|m| malformed(line, m))? {
-            Some(record) => sink.push(record),
+            Some(record) => sink.push(record).map_err(|m| malformed(line, m))?,
             None => sink.skip(),
         }
     }

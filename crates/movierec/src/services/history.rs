@@ -19,13 +19,15 @@
 //! matched by hand later ([`match_row`]); the match is remembered for the next import.
 
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
 use crate::store::{Db, DbConn};
 use serde::{Deserialize, Serialize};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::domain::{ImdbId, Stars};
 use crate::importers::ParseError;
-use crate::importers::history::{self as reader, Entry, History, HistoryRecord};
+use crate::importers::history::{self as reader, Entry, History};
 use crate::importers::movierec_export::ExportEntry;
 use crate::search::text;
 use crate::store::history as store;
@@ -36,6 +38,16 @@ const YEAR_TOLERANCE: i64 = 1;
 
 /// How many movies containing a title are looked at for an exact one.
 const TITLE_CANDIDATES: i64 = 50;
+
+/// The longest phrase sent to the title index: a longer key is looked up by its first
+/// words, as no catalog title is longer; candidates are still compared by the whole key.
+const MAX_PHRASE_CHARS: usize = 200;
+
+/// The most unmatched rows and conflicts a report lists; its counts say how many there are.
+pub const MAX_REPORT_ROWS: usize = 1_000;
+
+/// Applied imports whose reports a user keeps; older ones go as new ones come.
+pub const MAX_KEPT_REPORTS: i64 = 20;
 
 /// What to do when the file rates a movie differently from the viewer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -88,6 +100,9 @@ pub enum HistoryError {
     /// A request that cannot be done, such as applying an upload twice.
     #[error("{0}")]
     Invalid(String),
+    /// Every parsing slot stayed busy; nothing was read.
+    #[error("the server is reading other uploads; try again in a few seconds")]
+    Busy,
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -164,6 +179,35 @@ pub struct Report {
     pub conflicts: Vec<ConflictRow>,
 }
 
+/// Uploads read and matched at once, each holding a whole file's records: a burst of
+/// uploads waits its turn instead of taking the server's memory.
+pub struct HistoryParsing {
+    slots: Semaphore,
+    max_wait: Duration,
+}
+
+impl HistoryParsing {
+    pub fn new(concurrent: usize, max_wait: Duration) -> Self {
+        Self {
+            slots: Semaphore::new(concurrent.max(1)),
+            max_wait,
+        }
+    }
+
+    /// Two at once at most, one on a single core; a request waits five seconds for its turn.
+    pub fn for_this_machine() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::new(cores.clamp(1, 2), Duration::from_secs(5))
+    }
+
+    async fn slot(&self) -> Result<SemaphorePermit<'_>, HistoryError> {
+        tokio::time::timeout(self.max_wait, self.slots.acquire())
+            .await
+            .map_err(|_| HistoryError::Busy)?
+            .map_err(|_| HistoryError::Busy)
+    }
+}
+
 /// Reads an upload on a blocking thread: a zip may take a moment to unpack.
 pub async fn read(name: &str, bytes: Vec<u8>) -> Result<History, HistoryError> {
     let name = name.to_owned();
@@ -173,51 +217,82 @@ pub async fn read(name: &str, bytes: Vec<u8>) -> Result<History, HistoryError> {
         .map_err(HistoryError::from)
 }
 
+/// Reads and matches an upload, holding a parsing slot; no write transaction is open
+/// meanwhile, so matching a long file never keeps other writers waiting.
+async fn prepare(
+    parsing: &HistoryParsing,
+    pool: &Db,
+    user_id: i64,
+    name: &str,
+    bytes: Vec<u8>,
+    choice: ConflictChoice,
+) -> Result<Plan, HistoryError> {
+    let _slot = parsing.slot().await?;
+    let history = read(name, bytes).await?;
+    let mut conn = pool.acquire().await?;
+    plan(&mut conn, user_id, name, &history, choice).await
+}
+
 /// What importing the file would do; changes nothing.
 pub async fn preview(
+    parsing: &HistoryParsing,
     pool: &Db,
     user_id: i64,
     name: &str,
     bytes: Vec<u8>,
     choice: ConflictChoice,
 ) -> Result<Report, HistoryError> {
-    let history = read(name, bytes).await?;
-    let mut conn = pool.acquire().await?;
-    let plan = plan(&mut conn, user_id, name, &history, choice).await?;
-    Ok(plan.report)
-}
-
-/// Imports the file in one transaction and keeps its report.
-pub async fn import(
-    pool: &Db,
-    user_id: i64,
-    name: &str,
-    bytes: Vec<u8>,
-    choice: ConflictChoice,
-) -> Result<Report, HistoryError> {
-    let history = read(name, bytes).await?;
-    apply(pool, user_id, name, &history, choice, None).await
-}
-
-/// Previews the file and keeps it for [`apply_kept`]: the pages' two steps.
-pub async fn keep_for_preview(
-    pool: &Db,
-    user_id: i64,
-    name: &str,
-    bytes: Vec<u8>,
-    choice: ConflictChoice,
-) -> Result<Report, HistoryError> {
-    let history = read(name, bytes.clone()).await?;
-    let mut conn = pool.acquire().await?;
-    let mut report = plan(&mut conn, user_id, name, &history, choice)
+    Ok(prepare(parsing, pool, user_id, name, bytes, choice)
         .await?
-        .report;
-    drop(conn);
-    report.id = Some(store::save_upload(pool, user_id, name, &bytes, choice.key()).await?);
+        .report)
+}
+
+/// Imports the file and keeps its report: matched first, then written in one transaction.
+pub async fn import(
+    parsing: &HistoryParsing,
+    pool: &Db,
+    user_id: i64,
+    name: &str,
+    bytes: Vec<u8>,
+    choice: ConflictChoice,
+) -> Result<Report, HistoryError> {
+    let plan = prepare(parsing, pool, user_id, name, bytes, choice).await?;
+    let mut tx = crate::store::begin_write(pool).await?;
+    let id = store::insert_applied(&mut tx, user_id, name, choice.key()).await?;
+    let report = apply_plan(&mut tx, user_id, id, plan.report, &plan.matched, choice).await?;
+    tx.commit().await?;
     Ok(report)
 }
 
-/// Applies an upload kept by [`keep_for_preview`].
+/// Previews the file and keeps its plan for [`apply_kept`]: the pages' two steps. The file
+/// itself is not kept; viewing and applying use the plan.
+pub async fn keep_for_preview(
+    parsing: &HistoryParsing,
+    pool: &Db,
+    user_id: i64,
+    name: &str,
+    bytes: Vec<u8>,
+    choice: ConflictChoice,
+) -> Result<Report, HistoryError> {
+    let plan = prepare(parsing, pool, user_id, name, bytes, choice).await?;
+    let matched: Vec<MatchedRow> = plan.matched.iter().map(MatchedRow::from).collect();
+    let mut report = plan.report;
+    report.id = Some(
+        store::save_upload(
+            pool,
+            user_id,
+            name,
+            choice.key(),
+            &to_json(&report),
+            &to_json(&matched),
+        )
+        .await?,
+    );
+    Ok(report)
+}
+
+/// Applies an upload kept by [`keep_for_preview`], once: of concurrent applies one goes
+/// on and the others are refused; an upload replaced by a newer one is gone.
 pub async fn apply_kept(
     pool: &Db,
     user_id: i64,
@@ -226,55 +301,79 @@ pub async fn apply_kept(
 ) -> Result<Report, HistoryError> {
     let upload = store::upload(pool, user_id, id)
         .await?
-        .ok_or_else(|| HistoryError::NotFound("There is no such import.".into()))?;
-    if upload.applied_at.is_some() {
-        return Err(HistoryError::Invalid(
-            "This import was applied already.".into(),
-        ));
+        .ok_or_else(no_such_import)?;
+    let (None, Some(report), Some(plan)) = (upload.applied_at, upload.report, upload.plan) else {
+        return Err(applied_already());
+    };
+    let report: Report = from_json(&report)?;
+    let matched: Vec<Matched> = from_json::<Vec<MatchedRow>>(&plan)?
+        .into_iter()
+        .filter_map(|m| m.matched())
+        .collect();
+    let mut tx = crate::store::begin_write(pool).await?;
+    if !store::claim_upload(&mut tx, user_id, id).await? {
+        return Err(applied_already());
     }
-    let history = read(&upload.file_name, upload.data).await?;
-    apply(pool, user_id, &upload.file_name, &history, choice, Some(id)).await
+    let report = apply_plan(&mut tx, user_id, id, report, &matched, choice).await?;
+    tx.commit().await?;
+    Ok(report)
 }
 
-/// The report of an applied import, or the preview of a kept one.
+fn no_such_import() -> HistoryError {
+    HistoryError::NotFound(
+        "There is no such import; a newer upload replaces a preview not applied.".into(),
+    )
+}
+
+fn applied_already() -> HistoryError {
+    HistoryError::Invalid("This import was applied already.".into())
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, HistoryError> {
+    serde_json::from_str(json)
+        .map_err(|e| HistoryError::Invalid(format!("the report cannot be read ({e})")))
+}
+
+/// The report of an applied import, or the stored preview of a kept one.
 pub async fn report(pool: &Db, user_id: i64, id: i64) -> Result<Report, HistoryError> {
     let upload = store::upload(pool, user_id, id)
         .await?
-        .ok_or_else(|| HistoryError::NotFound("There is no such import.".into()))?;
-    match upload.report {
-        Some(json) => serde_json::from_str(&json)
-            .map_err(|e| HistoryError::Invalid(format!("the report cannot be read ({e})"))),
-        None => {
-            let choice = ConflictChoice::parse(&upload.conflicts).unwrap_or_default();
-            let history = read(&upload.file_name, upload.data).await?;
-            let mut conn = pool.acquire().await?;
-            let mut report = plan(&mut conn, user_id, &upload.file_name, &history, choice)
-                .await?
-                .report;
-            report.id = Some(id);
-            Ok(report)
-        }
-    }
+        .ok_or_else(no_such_import)?;
+    let mut report: Report = from_json(upload.report.as_deref().ok_or_else(no_such_import)?)?;
+    report.id = Some(id);
+    Ok(report)
 }
 
-async fn apply(
-    pool: &Db,
+/// Writes a plan on the import's transaction: what the viewer has is compared afresh (it is
+/// their own rows, quickly read), the report is stored, and reports past
+/// [`MAX_KEPT_REPORTS`] go.
+async fn apply_plan(
+    tx: &mut DbConn,
     user_id: i64,
-    name: &str,
-    history: &History,
+    id: i64,
+    mut report: Report,
+    matched: &[Matched],
     choice: ConflictChoice,
-    kept: Option<i64>,
 ) -> Result<Report, HistoryError> {
-    let mut tx = crate::store::begin_write(pool).await?;
-    let Plan { mut report, writes } = plan(&mut tx, user_id, name, history, choice).await?;
-    write(&mut tx, user_id, &writes).await?;
+    let decided = decide(tx, user_id, matched, choice).await?;
+    write(tx, user_id, &decided.writes).await?;
+    let counts = &mut report.counts;
+    counts.new = decided.counts.new;
+    counts.changed = decided.counts.changed;
+    counts.unchanged = decided.counts.unchanged;
+    counts.seen = decided.counts.seen;
+    counts.watchlist = decided.counts.watchlist;
+    counts.conflicts = decided.counts.conflicts;
+    report.conflicts = decided.conflicts;
+    report.conflict_choice = choice;
     report.applied = true;
-    let json = serde_json::to_string(&report).unwrap_or_default();
-    let id = store::record_applied(&mut tx, user_id, kept, name, choice.key(), &json).await?;
     report.id = Some(id);
-    let json = serde_json::to_string(&report).unwrap_or_default();
-    store::update_report(&mut tx, user_id, id, &json).await?;
-    tx.commit().await?;
+    store::update_report(tx, user_id, id, choice.key(), &to_json(&report)).await?;
+    store::drop_old_reports(tx, user_id, MAX_KEPT_REPORTS).await?;
     Ok(report)
 }
 
@@ -307,13 +406,18 @@ pub async fn match_row(
     }
     let key = hand_key(&picked.title, picked.year);
     store::remember_match(&mut tx, user_id, &key, movie_id).await?;
-    let records: Vec<HistoryRecord> = report
+    let matched: Vec<Matched> = report
         .unmatched
         .iter()
         .filter(|r| hand_key(&r.title, r.year) == key)
-        .filter_map(record_of)
+        .filter_map(|r| {
+            Some(Matched {
+                movie: movie_id,
+                entry: entry_of(&r.list, r.rating)?,
+                date: r.date,
+            })
+        })
         .collect();
-    let matched: Vec<(i64, &HistoryRecord)> = records.iter().map(|r| (movie_id, r)).collect();
     let plan = decide(&mut tx, user_id, &matched, report.conflict_choice).await?;
     write(&mut tx, user_id, &plan.writes).await?;
     for r in report
@@ -323,8 +427,8 @@ pub async fn match_row(
     {
         r.matched_movie = Some(movie_id);
     }
-    let json = serde_json::to_string(&report).unwrap_or_default();
-    store::update_report(&mut tx, user_id, id, &json).await?;
+    let choice = report.conflict_choice.key();
+    store::update_report(&mut tx, user_id, id, choice, &to_json(&report)).await?;
     tx.commit().await?;
     Ok(report)
 }
@@ -368,25 +472,55 @@ fn list_key(entry: Entry) -> (&'static str, Option<f64>) {
     }
 }
 
-/// The record an unmatched row was made from.
-fn record_of(row: &UnmatchedRow) -> Option<HistoryRecord> {
-    let entry = match (row.list.as_str(), row.rating) {
-        ("rating", Some(r)) => Entry::Rated(Stars::from_f64(r).ok()?),
-        ("seen", _) => Entry::Seen,
-        ("watchlist", _) => Entry::Watchlist,
-        _ => return None,
-    };
-    Some(HistoryRecord {
-        file: row.file.clone(),
-        line: row.line,
-        entry,
-        title: row.title.clone(),
-        original_title: None,
-        year: row.year,
-        imdb_id: None,
-        tmdb_id: None,
-        date: row.date,
-    })
+/// The entry a report's row stands for: its list and rating.
+fn entry_of(list: &str, rating: Option<f64>) -> Option<Entry> {
+    match (list, rating) {
+        ("rating", Some(r)) => Some(Entry::Rated(Stars::from_f64(r).ok()?)),
+        ("seen", _) => Some(Entry::Seen),
+        ("watchlist", _) => Some(Entry::Watchlist),
+        _ => None,
+    }
+}
+
+/// A row matched to a movie: all that deciding and writing need of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Matched {
+    movie: i64,
+    entry: Entry,
+    date: Option<i64>,
+}
+
+/// A [`Matched`] as a kept preview stores it.
+#[derive(Debug, Serialize, Deserialize)]
+struct MatchedRow {
+    movie: i64,
+    list: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rating: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    date: Option<i64>,
+}
+
+impl From<&Matched> for MatchedRow {
+    fn from(m: &Matched) -> Self {
+        let (list, rating) = list_key(m.entry);
+        Self {
+            movie: m.movie,
+            list: list.to_owned(),
+            rating,
+            date: m.date,
+        }
+    }
+}
+
+impl MatchedRow {
+    fn matched(self) -> Option<Matched> {
+        Some(Matched {
+            movie: self.movie,
+            entry: entry_of(&self.list, self.rating)?,
+            date: self.date,
+        })
+    }
 }
 
 /// One change to make.
@@ -409,7 +543,7 @@ enum Write {
 
 struct Plan {
     report: Report,
-    writes: Vec<Write>,
+    matched: Vec<Matched>,
 }
 
 /// What a title match depends on: title, original title, year and IMDb id.
@@ -488,10 +622,16 @@ async fn plan(
             }
         };
         match found {
-            Found::Movie(id) => matched.push((id, record)),
+            Found::Movie(id) => matched.push(Matched {
+                movie: id,
+                entry: record.entry,
+                date: record.date,
+            }),
             Found::Unmatched { ambiguous } => {
                 let (list, rating) = list_key(record.entry);
-                if unmatched_seen.insert((hand_key(&record.title, record.year), list)) {
+                if unmatched_seen.insert((hand_key(&record.title, record.year), list))
+                    && unmatched.len() < MAX_REPORT_ROWS
+                {
                     unmatched.push(UnmatchedRow {
                         file: record.file.clone(),
                         line: record.line,
@@ -507,7 +647,7 @@ async fn plan(
             }
         }
     }
-    counts.unmatched = unmatched.len() as u64;
+    counts.unmatched = unmatched_seen.len() as u64;
     let decided = decide(conn, user_id, &matched, choice).await?;
     counts.new = decided.counts.new;
     counts.changed = decided.counts.changed;
@@ -527,7 +667,7 @@ async fn plan(
             unmatched,
             conflicts: decided.conflicts,
         },
-        writes: decided.writes,
+        matched,
     })
 }
 
@@ -550,28 +690,28 @@ struct Combined {
 async fn decide(
     conn: &mut DbConn,
     user_id: i64,
-    matched: &[(i64, &HistoryRecord)],
+    matched: &[Matched],
     choice: ConflictChoice,
 ) -> Result<Decided, HistoryError> {
     let mut order = Vec::new();
     let mut combined: HashMap<i64, Combined> = HashMap::new();
-    for &(movie, record) in matched {
+    for &Matched { movie, entry, date } in matched {
         let c = combined.entry(movie).or_insert_with(|| {
             order.push(movie);
             Combined::default()
         });
-        match record.entry {
+        match entry {
             Entry::Rated(stars) => {
                 let later = match c.rating {
                     None => true,
-                    Some((_, date)) => record.date >= date,
+                    Some((_, kept)) => date >= kept,
                 };
                 if later {
-                    c.rating = Some((stars, record.date));
+                    c.rating = Some((stars, date));
                 }
             }
-            Entry::Seen => c.seen = Some(c.seen.flatten().max(record.date)),
-            Entry::Watchlist => c.watchlist = Some(c.watchlist.flatten().max(record.date)),
+            Entry::Seen => c.seen = Some(c.seen.flatten().max(date)),
+            Entry::Watchlist => c.watchlist = Some(c.watchlist.flatten().max(date)),
         }
     }
     let mine = store::ratings_of(conn, user_id).await?;
@@ -585,6 +725,7 @@ async fn decide(
     for movie in order {
         let c = &combined[&movie];
         let mut changes = false;
+        let mut conflicted = false;
         if let Some((stars, date)) = c.rating {
             match mine.get(&movie) {
                 None => {
@@ -599,6 +740,7 @@ async fn decide(
                 Some(&(rating, _)) if rating == stars.value() => {}
                 Some(&(rating, my_date)) => {
                     counts.conflicts += 1;
+                    conflicted = true;
                     let taken = match choice {
                         ConflictChoice::KeepMine => false,
                         ConflictChoice::TakeTheirs => true,
@@ -613,12 +755,14 @@ async fn decide(
                             date,
                         });
                     }
-                    conflicts.push(ConflictRow {
-                        movie_id: movie,
-                        mine: rating,
-                        theirs: stars.value(),
-                        taken,
-                    });
+                    if conflicts.len() < MAX_REPORT_ROWS {
+                        conflicts.push(ConflictRow {
+                            movie_id: movie,
+                            mine: rating,
+                            theirs: stars.value(),
+                            taken,
+                        });
+                    }
                 }
             }
         } else if let Some(date) = c.seen
@@ -636,7 +780,7 @@ async fn decide(
             changes = true;
             writes.push(Write::Watchlist { movie, date });
         }
-        if !changes && conflicts.last().is_none_or(|c| c.movie_id != movie) {
+        if !changes && !conflicted {
             counts.unchanged += 1;
         }
     }
@@ -666,7 +810,10 @@ async fn write(conn: &mut DbConn, user_id: i64, writes: &[Write]) -> Result<(), 
 }
 
 /// Finds the one movie a row's title and year name, through the title search index.
-async fn match_title(conn: &mut DbConn, record: &HistoryRecord) -> Result<Found, HistoryError> {
+async fn match_title(
+    conn: &mut DbConn,
+    record: &reader::HistoryRecord,
+) -> Result<Found, HistoryError> {
     let mut keys = vec![text::title_key(&record.title)];
     if let Some(original) = &record.original_title {
         keys.push(text::title_key(original));
@@ -685,7 +832,8 @@ async fn match_title(conn: &mut DbConn, record: &HistoryRecord) -> Result<Found,
             .filter(|(first, _)| text::is_article(first))
             .map_or(key.as_str(), |(_, rest)| rest);
         let found =
-            store::titles_containing(conn, &text::padded(phrase), years, TITLE_CANDIDATES).await?;
+            store::titles_containing(conn, &bounded_phrase(phrase), years, TITLE_CANDIDATES)
+                .await?;
         for movie in found {
             let same_title = text::title_key(&movie.title) == *key;
             // A movie known by another IMDb id is another film of the same name.
@@ -708,6 +856,24 @@ async fn match_title(conn: &mut DbConn, record: &HistoryRecord) -> Result<Found,
     Ok(found.unwrap_or(Found::Unmatched { ambiguous: false }))
 }
 
+/// The padded phrase the title index is asked for: only the folded form's letters, digits
+/// and single spaces, and at most [`MAX_PHRASE_CHARS`] of them, cut after a whole word.
+fn bounded_phrase(key: &str) -> String {
+    let clean = text::normalise(key);
+    let phrase = match clean.char_indices().nth(MAX_PHRASE_CHARS) {
+        None => clean.as_str(),
+        Some((end, _)) => {
+            let head = &clean[..end];
+            // Past the limit the next character may be inside a word: drop that word.
+            match clean[end..].starts_with(' ') {
+                true => head,
+                false => head.rsplit_once(' ').map_or(head, |(words, _)| words),
+            }
+        }
+    };
+    text::padded(phrase)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -722,6 +888,10 @@ mod tests {
             .execute(pool)
             .await
             .unwrap();
+    }
+
+    fn parsing() -> HistoryParsing {
+        HistoryParsing::new(1, Duration::from_secs(5))
     }
 
     async fn reindex(pool: &Db) {
@@ -749,6 +919,7 @@ mod tests {
         reindex(&pool).await;
         let ann = user(&pool, "ann").await;
         let report = import(
+            &parsing(),
             &pool,
             ann,
             "ratings.csv",
@@ -786,6 +957,7 @@ mod tests {
         let ann = user(&pool, "ann").await;
         let file = "Date,Name,Year,Letterboxd URI,Rating\n2024-01-05,Movie Two,1992,x,4\n";
         let report = import(
+            &parsing(),
             &pool,
             ann,
             "ratings.csv",
@@ -802,6 +974,7 @@ mod tests {
         assert_eq!(store::ratings_of(&mut conn, ann).await.unwrap()[&2].0, 4.0);
         drop(conn);
         let again = preview(
+            &parsing(),
             &pool,
             ann,
             "ratings.csv",
@@ -813,5 +986,54 @@ mod tests {
         assert_eq!(again.counts.matched_by_hand, 1);
         assert_eq!(again.counts.unmatched, 0);
         assert_eq!(again.counts.unchanged, 1);
+    }
+
+    #[tokio::test]
+    async fn an_upload_past_the_parsing_slots_is_refused_as_busy() {
+        let (_dir, pool) = with_movies(2).await;
+        let ann = user(&pool, "ann").await;
+        let parsing = HistoryParsing::new(1, Duration::from_millis(50));
+        let held = parsing.slot().await.unwrap();
+        let file = LETTERBOXD.as_bytes().to_vec();
+        let busy = preview(
+            &parsing,
+            &pool,
+            ann,
+            "ratings.csv",
+            file.clone(),
+            ConflictChoice::KeepMine,
+        )
+        .await;
+        assert!(matches!(busy, Err(HistoryError::Busy)), "{busy:?}");
+        drop(held);
+        let report = preview(
+            &parsing,
+            &pool,
+            ann,
+            "ratings.csv",
+            file,
+            ConflictChoice::KeepMine,
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.counts.rows, 6);
+    }
+
+    #[test]
+    fn the_phrase_sent_to_the_title_index_is_bounded_and_folded() {
+        let long = "word ".repeat(10_000);
+        let phrase = bounded_phrase(&long);
+        assert!(
+            phrase.chars().count() <= MAX_PHRASE_CHARS + 2,
+            "{}",
+            phrase.len()
+        );
+        assert!(phrase.starts_with(" word ") && phrase.ends_with(" word "));
+        assert_eq!(bounded_phrase("\"das\" boot*"), " das boot ");
+        let one_word = "x".repeat(1_000);
+        assert_eq!(
+            bounded_phrase(&one_word).chars().count(),
+            MAX_PHRASE_CHARS + 2
+        );
     }
 }

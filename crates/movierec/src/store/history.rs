@@ -227,24 +227,28 @@ pub async fn movie_exists(conn: &mut DbConn, movie_id: i64) -> sqlx::Result<bool
     Ok(found.is_some())
 }
 
-/// An uploaded history.
+/// An uploaded history: the preview's plan while it is kept, the report once applied.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Upload {
     pub id: i64,
     pub file_name: String,
-    pub data: Vec<u8>,
     pub conflicts: String,
+    /// JSON: the preview's report until applied, then the import's.
     pub report: Option<String>,
+    /// JSON: the matched rows the preview found; `None` once applied.
+    pub plan: Option<String>,
     pub applied_at: Option<i64>,
 }
 
-/// Keeps an upload until it is applied; a user's earlier uploads never applied go.
+/// Keeps a previewed upload's report and plan until it is applied; a user's earlier uploads
+/// never applied go, so each user keeps one preview at most.
 pub async fn save_upload(
     pool: &Db,
     user_id: i64,
     file_name: &str,
-    data: &[u8],
     conflicts: &str,
+    report: &str,
+    plan: &str,
 ) -> sqlx::Result<i64> {
     let mut tx = super::begin_write(pool).await?;
     sqlx::query("DELETE FROM history_imports WHERE user_id = $1 AND applied_at IS NULL")
@@ -252,13 +256,14 @@ pub async fn save_upload(
         .execute(&mut *tx)
         .await?;
     let id = sqlx::query_scalar(
-        "INSERT INTO history_imports (user_id, file_name, data, conflicts, created_at)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO history_imports (user_id, file_name, conflicts, report, plan, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(user_id)
     .bind(file_name)
-    .bind(data)
     .bind(conflicts)
+    .bind(report)
+    .bind(plan)
     .bind(super::now())
     .fetch_one(&mut *tx)
     .await?;
@@ -269,7 +274,7 @@ pub async fn save_upload(
 /// A user's upload; `None` when it is not theirs or does not exist.
 pub async fn upload(pool: &Db, user_id: i64, id: i64) -> sqlx::Result<Option<Upload>> {
     sqlx::query_as(
-        "SELECT id, file_name, data, conflicts, report, applied_at
+        "SELECT id, file_name, conflicts, report, plan, applied_at
          FROM history_imports WHERE id = $1 AND user_id = $2",
     )
     .bind(id)
@@ -278,62 +283,76 @@ pub async fn upload(pool: &Db, user_id: i64, id: i64) -> sqlx::Result<Option<Upl
     .await
 }
 
-/// Records an applied import: its report and conflict choice; the file is dropped.
-pub async fn record_applied(
-    conn: &mut DbConn,
-    user_id: i64,
-    id: Option<i64>,
-    file_name: &str,
-    conflicts: &str,
-    report: &str,
-) -> sqlx::Result<i64> {
-    let now = super::now();
-    match id {
-        Some(id) => sqlx::query(
-            "UPDATE history_imports SET data = $6, conflicts = $3, report = $4, applied_at = $5
-             WHERE id = $1 AND user_id = $2",
-        )
-        .bind(id)
-        .bind(user_id)
-        .bind(conflicts)
-        .bind(report)
-        .bind(now)
-        .bind(Vec::<u8>::new())
-        .execute(conn)
-        .await
-        .map(|_| id),
-        None => {
-            sqlx::query_scalar(
-                "INSERT INTO history_imports
-                 (user_id, file_name, data, conflicts, report, created_at, applied_at)
-             VALUES ($1, $2, $6, $3, $4, $5, $5) RETURNING id",
-            )
-            .bind(user_id)
-            .bind(file_name)
-            .bind(conflicts)
-            .bind(report)
-            .bind(now)
-            .bind(Vec::<u8>::new())
-            .fetch_one(conn)
-            .await
-        }
-    }
+/// Marks a kept upload applied, on the transaction that applies it; `false` when it is
+/// not this user's kept upload any more (applied by another request, or replaced), so
+/// exactly one of concurrent applies goes on.
+pub async fn claim_upload(conn: &mut DbConn, user_id: i64, id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE history_imports SET applied_at = $3, plan = NULL
+          WHERE id = $1 AND user_id = $2 AND applied_at IS NULL",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(super::now())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
-/// Replaces the report of an applied import.
+/// Records an import applied without a kept preview; returns its id.
+pub async fn insert_applied(
+    conn: &mut DbConn,
+    user_id: i64,
+    file_name: &str,
+    conflicts: &str,
+) -> sqlx::Result<i64> {
+    let now = super::now();
+    sqlx::query_scalar(
+        "INSERT INTO history_imports (user_id, file_name, conflicts, created_at, applied_at)
+         VALUES ($1, $2, $3, $4, $4) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(file_name)
+    .bind(conflicts)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+/// Replaces the report of an import, and its conflict choice.
 pub async fn update_report(
     conn: &mut DbConn,
     user_id: i64,
     id: i64,
+    conflicts: &str,
     report: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE history_imports SET report = $3 WHERE id = $1 AND user_id = $2")
-        .bind(id)
-        .bind(user_id)
-        .bind(report)
-        .execute(conn)
-        .await
-        .map(|_| ())
+    sqlx::query(
+        "UPDATE history_imports SET conflicts = $3, report = $4 WHERE id = $1 AND user_id = $2",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(conflicts)
+    .bind(report)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Drops a user's applied imports but the latest `keep`.
+pub async fn drop_old_reports(conn: &mut DbConn, user_id: i64, keep: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM history_imports
+          WHERE user_id = $1 AND applied_at IS NOT NULL
+            AND id NOT IN (SELECT id FROM history_imports
+                            WHERE user_id = $1 AND applied_at IS NOT NULL
+                            ORDER BY id DESC LIMIT $2)",
+    )
+    .bind(user_id)
+    .bind(keep)
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 /// One film of a user's export.

@@ -190,6 +190,10 @@ impl From<crate::services::history::HistoryError> for AppError {
             HistoryError::Parse(e) => AppError::bad_request(format!("file: {e}")),
             HistoryError::NotFound(message) => AppError::not_found(message),
             HistoryError::Invalid(message) => AppError::conflict(message),
+            HistoryError::Busy => AppError::unavailable(
+                "The server is reading other uploads; try again in a few seconds.",
+                5,
+            ),
             HistoryError::Database(e) => e.into(),
         }
     }

@@ -84,6 +84,8 @@ pub struct AppState {
     pub trainer: Arc<Trainer>,
     /// Password hashing, a bounded number at a time.
     pub hasher: Arc<Hasher>,
+    /// History uploads read and matched a bounded number at a time.
+    pub history_parsing: Arc<crate::services::history::HistoryParsing>,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Arc<[IpNet]>,
     /// Mark cookies `Secure` (served over https).

@@ -10,6 +10,7 @@ mod catalog;
 mod copy;
 mod helpers;
 mod history;
+mod history_limits;
 mod home;
 mod import;
 mod import_imdb;

@@ -56,9 +56,25 @@ pub async fn import(
         ));
     }
     let report = if dry_run {
-        history::preview(&state.pool, me.id, &upload.file_name, upload.bytes, choice).await?
+        history::preview(
+            &state.history_parsing,
+            &state.pool,
+            me.id,
+            &upload.file_name,
+            upload.bytes,
+            choice,
+        )
+        .await?
     } else {
-        history::import(&state.pool, me.id, &upload.file_name, upload.bytes, choice).await?
+        history::import(
+            &state.history_parsing,
+            &state.pool,
+            me.id,
+            &upload.file_name,
+            upload.bytes,
+            choice,
+        )
+        .await?
     };
     Ok(Json(report))
 }

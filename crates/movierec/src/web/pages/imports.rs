@@ -71,7 +71,16 @@ pub async fn upload(
     } else {
         upload.file_name.as_str()
     };
-    match history::keep_for_preview(&state.pool, me.id, name, upload.bytes, choice).await {
+    match history::keep_for_preview(
+        &state.history_parsing,
+        &state.pool,
+        me.id,
+        name,
+        upload.bytes,
+        choice,
+    )
+    .await
+    {
         Ok(report) => {
             let id = report.id.unwrap_or_default();
             Ok(Redirect::to(&format!("/my/import/{id}")).into_response())
@@ -101,6 +110,22 @@ pub struct ReportPage {
 impl ReportPage {
     fn is_row(&self, i: &usize) -> bool {
         self.row == Some(*i)
+    }
+
+    /// Unmatched rows the report counts but does not list.
+    fn unlisted_unmatched(&self) -> u64 {
+        self.report
+            .counts
+            .unmatched
+            .saturating_sub(self.report.unmatched.len() as u64)
+    }
+
+    /// Conflicts the report counts but does not list.
+    fn unlisted_conflicts(&self) -> u64 {
+        self.report
+            .counts
+            .conflicts
+            .saturating_sub(self.report.conflicts.len() as u64)
     }
 
     fn title_of(&self, movie: &i64) -> String {
