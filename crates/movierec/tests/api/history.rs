@@ -322,6 +322,23 @@ async fn a_letterboxd_export_is_matched_by_title_and_year_and_reimporting_change
 }
 
 #[tokio::test]
+async fn a_film_rated_twice_in_one_file_takes_its_latest_dated_rating() {
+    let app = spawn_app().await;
+    app.register("ann", PASSWORD).await;
+    // Alien's later rating comes first in the file, Fargo's last: the date decides, not the
+    // row's place.
+    let diary = "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date
+2024-05-01,Alien,1979,https://boxd.it/a1,2,Yes,,2024-05-01
+2021-03-01,Alien,1979,https://boxd.it/a2,4.5,,,2021-03-01
+2020-01-01,Fargo,1996,https://boxd.it/f1,1,,,2020-01-01
+2023-07-01,Fargo,1996,https://boxd.it/f2,5,Yes,,2023-07-01
+";
+    let report = app.import_history("", "diary.csv", diary.as_bytes()).await;
+    assert_eq!(report["counts"]["new"], 2, "{report}");
+    assert_eq!(app.my_ratings().await, [(ALIEN, 2.0), (FARGO, 5.0)]);
+}
+
+#[tokio::test]
 async fn conflicts_keep_mine_take_theirs_or_take_the_newest() {
     let app = app_with_ids().await;
     app.rate(MATRIX as u32, "2").await;
