@@ -64,7 +64,9 @@ impl TmdbId {
         if text.is_empty() || text.len() > 12 || !text.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        text.parse().ok().and_then(|n| Self::try_from(n).ok())
+        text.parse::<i64>()
+            .ok()
+            .and_then(|n| Self::try_from(n).ok())
     }
 }
 
