@@ -24,6 +24,17 @@ impl ImdbId {
         }
     }
 
+    /// The id exactly as IMDb writes it, `tt` and 7 to 9 digits: for ids from answers of
+    /// outside services, which must not be read generously (they end up in URLs).
+    pub fn parse_exact(input: &str) -> Result<Self, String> {
+        let digits = input.strip_prefix("tt").unwrap_or_default();
+        if (7..=9).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+            Self::parse(digits)
+        } else {
+            Err(format!("'{}' is not an IMDb id.", truncate(input)))
+        }
+    }
+
     pub fn new(number: u32) -> Result<Self, String> {
         if number > 0 {
             Ok(Self(number))
@@ -50,6 +61,24 @@ fn truncate(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exact_ids_are_tt_and_seven_to_nine_digits() {
+        for good in ["tt0114709", "tt12345678", "tt123456789"] {
+            assert_eq!(ImdbId::parse_exact(good).unwrap().to_string(), good);
+        }
+        for bad in [
+            "0114709",
+            " tt0114709",
+            "tt011470",
+            "tt1234567890",
+            "../3/account?injected=1",
+            "tt0114709/../x",
+            "tt",
+        ] {
+            assert!(ImdbId::parse_exact(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn imdb_and_movielens_spellings_are_the_same_id() {

@@ -1,13 +1,15 @@
 //! At most N requests per second to one provider, shared by every task that calls it.
 
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Spaces requests evenly: each caller takes the next free slot and sleeps until it.
+/// Spaces requests evenly. Callers queue on a fair lock and the one holding it sleeps until
+/// its turn, so a caller that goes away (its client left, its deadline passed) leaves the
+/// queue and uses no slot: only requests actually sent move the next slot on.
 #[derive(Debug)]
 pub struct RateLimiter {
     interval: Duration,
-    next: Mutex<Option<Instant>>,
+    /// When the next request may go; `None` before the first.
+    next: tokio::sync::Mutex<Option<Instant>>,
 }
 
 impl RateLimiter {
@@ -19,22 +21,22 @@ impl RateLimiter {
         };
         Self {
             interval,
-            next: Mutex::new(None),
+            next: tokio::sync::Mutex::new(None),
         }
     }
 
-    /// The time the caller may send its request at, reserved for it.
-    fn reserve(&self, now: Instant) -> Instant {
-        let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
-        let slot = next.map_or(now, |t| t.max(now));
-        *next = Some(slot + self.interval);
-        slot
-    }
-
-    /// Waits for this caller's turn.
+    /// Waits for this caller's turn. Cancellation-safe: dropped while waiting, it takes
+    /// nothing from the callers behind it.
     pub async fn acquire(&self) {
-        let slot = self.reserve(Instant::now());
-        tokio::time::sleep_until(slot.into()).await;
+        if self.interval.is_zero() {
+            return;
+        }
+        let mut next = self.next.lock().await;
+        if let Some(at) = *next {
+            tokio::time::sleep_until(at.into()).await;
+        }
+        // Counted from now: idle time is not saved up for a burst later.
+        *next = Some(Instant::now() + self.interval);
     }
 }
 
@@ -42,25 +44,46 @@ impl RateLimiter {
 mod tests {
     use super::*;
 
-    #[test]
-    fn slots_are_spaced_by_the_interval_and_idle_time_is_not_saved_up() {
-        let limiter = RateLimiter::per_second(4);
+    #[tokio::test]
+    async fn slots_are_spaced_by_the_interval() {
+        let limiter = RateLimiter::per_second(20);
         let start = Instant::now();
-        let slots: Vec<_> = (0..5).map(|_| limiter.reserve(start)).collect();
-        for (i, slot) in slots.iter().enumerate() {
-            assert_eq!(*slot - start, Duration::from_millis(250) * i as u32);
+        for _ in 0..5 {
+            limiter.acquire().await;
         }
-        // Long after, the next request goes at once, and only one.
-        let later = start + Duration::from_secs(10);
-        assert_eq!(limiter.reserve(later), later);
-        assert_eq!(limiter.reserve(later), later + Duration::from_millis(250));
+        // Four gaps of 50 ms after the first, which goes at once.
+        assert!(
+            start.elapsed() >= Duration::from_millis(195),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
-    #[test]
-    fn zero_means_no_limit() {
+    #[tokio::test]
+    async fn callers_that_leave_while_waiting_give_their_slot_back() {
+        let limiter = RateLimiter::per_second(10);
+        limiter.acquire().await;
+        // Fifty callers give up after a millisecond, as clients closing their page would.
+        for _ in 0..50 {
+            let _ = tokio::time::timeout(Duration::from_millis(1), limiter.acquire()).await;
+        }
+        let start = Instant::now();
+        limiter.acquire().await;
+        // One interval at most, not the 5 s the abandoned slots would add up to.
+        assert!(
+            start.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn zero_means_no_limit() {
         let limiter = RateLimiter::per_second(0);
-        let now = Instant::now();
-        assert_eq!(limiter.reserve(now), now);
-        assert_eq!(limiter.reserve(now), now);
+        let start = Instant::now();
+        for _ in 0..100 {
+            limiter.acquire().await;
+        }
+        assert!(start.elapsed() < Duration::from_millis(100));
     }
 }

@@ -77,6 +77,9 @@ pub enum ProviderError {
     RateLimited(Duration),
     #[error("poster refused: {0}")]
     BadImage(String),
+    /// The answer ran past the size any real answer has: read no further.
+    #[error("answer larger than {} KiB", .0 / 1024)]
+    TooLarge(usize),
 }
 
 impl ProviderError {
@@ -89,6 +92,7 @@ impl ProviderError {
                 | Self::Status(_)
                 | Self::Malformed(_)
                 | Self::RateLimited(_)
+                | Self::TooLarge(_)
         )
     }
 }
@@ -271,7 +275,13 @@ impl Providers {
             .transpose()?
             .map(|c| Arc::new(Guarded::new(c, "TMDB")));
         let images = (omdb.is_some() || tmdb.is_some())
-            .then(|| poster::ImageFetcher::new(config.timeout, limiter(())))
+            .then(|| {
+                poster::ImageFetcher::new(
+                    config.timeout,
+                    limiter(()),
+                    poster::HostPolicy::trusting(&config.tmdb_image_url),
+                )
+            })
             .transpose()?
             .map(Arc::new);
         Ok(Self {
@@ -350,12 +360,77 @@ fn until_next_utc_day() -> Duration {
 
 /// The HTTP client the providers share the settings of.
 fn http_client(timeout: Duration) -> Result<reqwest::Client, ProviderError> {
+    build_client(client_builder(timeout))
+}
+
+fn client_builder(timeout: Duration) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)
         .user_agent(concat!("movierec/", env!("CARGO_PKG_VERSION")))
+}
+
+fn build_client(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, ProviderError> {
+    builder
         .build()
         .map_err(|e| ProviderError::Unreachable(format!("cannot build an HTTP client: {e}")))
+}
+
+/// Longest title taken from a provider; a longer one is no film's.
+pub const MAX_TITLE_CHARS: usize = 300;
+
+/// Longest free text (a plot, a list of names) kept from a provider; the rest is cut.
+pub const MAX_TEXT_CHARS: usize = 4_000;
+
+/// A provider's title, trimmed, if it could be a film's: not empty, at most
+/// [`MAX_TITLE_CHARS`], no control characters.
+pub fn sane_title(title: &str) -> Option<&str> {
+    let title = title.trim();
+    (!title.is_empty()
+        && title.chars().count() <= MAX_TITLE_CHARS
+        && !title.chars().any(char::is_control))
+    .then_some(title)
+}
+
+/// Free text cut to [`MAX_TEXT_CHARS`].
+fn capped_text(text: String) -> String {
+    match text.char_indices().nth(MAX_TEXT_CHARS) {
+        Some((end, _)) => text[..end].to_owned(),
+        None => text,
+    }
+}
+
+/// A release year a film could have.
+fn plausible_year(year: i64) -> bool {
+    (1870..=2200).contains(&year)
+}
+
+/// Largest API answer read: a film with its credits is tens of kilobytes, a search page a
+/// few.
+pub const MAX_JSON_BYTES: usize = 2 * 1024 * 1024;
+
+/// The body of `response`, read as it arrives and refused past `limit` bytes: neither a
+/// false Content-Length nor an endless body makes us hold more.
+async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Vec<u8>, ProviderError> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(ProviderError::TooLarge(limit));
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| transport_error(&e, timeout))?
+    {
+        if bytes.len() + chunk.len() > limit {
+            return Err(ProviderError::TooLarge(limit));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 /// A transport error in the providers' words.

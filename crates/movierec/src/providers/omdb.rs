@@ -8,7 +8,12 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{ProviderError, RateLimiter, http_client, transport_error};
+use crate::domain::ImdbId;
+
+use super::{
+    MAX_JSON_BYTES, ProviderError, RateLimiter, capped_text, http_client, plausible_year,
+    read_capped, sane_title, transport_error,
+};
 
 pub const DEFAULT_URL: &str = "https://www.omdbapi.com/";
 
@@ -20,7 +25,7 @@ pub const REQUEST_LIMIT: &str = "Request limit reached!";
 /// A film as OMDb describes it, `"N/A"` turned into `None`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OmdbMovie {
-    pub imdb_id: String,
+    pub imdb_id: Option<ImdbId>,
     pub title: String,
     pub year: Option<i64>,
     pub rated: Option<String>,
@@ -47,7 +52,7 @@ pub struct OmdbMovie {
 /// One hit of OMDb's title search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OmdbHit {
-    pub imdb_id: String,
+    pub imdb_id: ImdbId,
     pub title: String,
     pub year: Option<i64>,
 }
@@ -148,10 +153,7 @@ impl Omdb {
             .await
             .map_err(|e| transport_error(&e, self.timeout))?;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(&e, self.timeout))?;
+        let body = read_capped(response, MAX_JSON_BYTES, self.timeout).await?;
         // OMDb answers a bad key or a spent allowance with 401 and its JSON; anything
         // else that is not JSON is a fault of the moment.
         let json: serde_json::Value = match serde_json::from_slice(&body) {
@@ -178,9 +180,10 @@ impl Omdb {
     }
 
     /// A film by its IMDb id (`tt0111161`).
-    pub async fn by_imdb_id(&self, imdb_id: &str) -> Result<OmdbMovie, ProviderError> {
+    pub async fn by_imdb_id(&self, imdb_id: ImdbId) -> Result<OmdbMovie, ProviderError> {
+        let imdb_id = imdb_id.to_string();
         let json = self
-            .get(&[("i", imdb_id), ("type", "movie"), ("plot", "short")])
+            .get(&[("i", &imdb_id), ("type", "movie"), ("plot", "short")])
             .await?;
         parse_movie(json)
     }
@@ -207,21 +210,26 @@ impl Omdb {
         };
         let raw =
             RawSearch::deserialize(json).map_err(|e| ProviderError::Malformed(e.to_string()))?;
+        // A hit's id goes into a link and its title onto the page: either malformed, the
+        // hit is left out.
         Ok(raw
             .search
             .into_iter()
             .filter(|hit| hit.kind.as_deref().is_none_or(|k| k == "movie"))
-            .map(|hit| OmdbHit {
-                imdb_id: hit.imdb_id,
-                title: hit.title,
-                year: hit.year.as_deref().and_then(leading_year),
+            .filter_map(|hit| {
+                Some(OmdbHit {
+                    imdb_id: ImdbId::parse_exact(&hit.imdb_id).ok()?,
+                    title: sane_title(&hit.title)?.to_owned(),
+                    year: hit.year.as_deref().and_then(leading_year),
+                })
             })
             .collect())
     }
 
     /// A request that succeeds with a good key: a well-known film.
     pub async fn check_key(&self) -> Result<(), ProviderError> {
-        self.by_imdb_id("tt0111161").await.map(|_| ())
+        let shawshank = ImdbId::new(111_161).map_err(ProviderError::Malformed)?;
+        self.by_imdb_id(shawshank).await.map(|_| ())
     }
 }
 
@@ -249,9 +257,12 @@ fn parse_movie(json: serde_json::Value) -> Result<OmdbMovie, ProviderError> {
         imdb_rating: known(raw.imdb_rating)
             .and_then(|v| v.parse().ok())
             .filter(|r: &f64| (0.0..=10.0).contains(r)),
-        imdb_votes: known(raw.imdb_votes).and_then(|v| v.replace(',', "").parse().ok()),
+        imdb_votes: known(raw.imdb_votes)
+            .and_then(|v| v.replace(',', "").parse().ok())
+            .filter(|&v: &i64| v >= 0),
         runtime_min: known(raw.runtime)
-            .and_then(|v| v.split_whitespace().next().and_then(|n| n.parse().ok())),
+            .and_then(|v| v.split_whitespace().next().and_then(|n| n.parse().ok()))
+            .filter(|m| (1..=super::tmdb::MAX_RUNTIME_MIN).contains(m)),
         year: raw.year.as_deref().and_then(leading_year),
         genres: known(raw.genre)
             .map(|g| {
@@ -261,7 +272,7 @@ fn parse_movie(json: serde_json::Value) -> Result<OmdbMovie, ProviderError> {
                     .collect()
             })
             .unwrap_or_default(),
-        imdb_id: raw.imdb_id,
+        imdb_id: ImdbId::parse_exact(&raw.imdb_id).ok(),
         title: raw.title,
         rated: known(raw.rated),
         released: known(raw.released),
@@ -275,16 +286,19 @@ fn parse_movie(json: serde_json::Value) -> Result<OmdbMovie, ProviderError> {
     })
 }
 
-/// OMDb writes `"N/A"` for unknown.
+/// OMDb writes `"N/A"` for unknown; text past [`super::MAX_TEXT_CHARS`] is cut.
 fn known(value: Option<String>) -> Option<String> {
     value
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty() && v != "N/A")
+        .map(capped_text)
 }
 
 /// `"1994"`, `"2008–2013"` → the first year.
 fn leading_year(text: &str) -> Option<i64> {
-    text.get(..4).and_then(|y| y.parse().ok())
+    text.get(..4)
+        .and_then(|y| y.parse().ok())
+        .filter(|&y| plausible_year(y))
 }
 
 #[cfg(test)]
@@ -310,7 +324,7 @@ mod tests {
             "Production": "N/A", "Website": "N/A", "Response": "True"
         });
         let movie = parse_movie(json).unwrap();
-        assert_eq!(movie.imdb_id, "tt0111161");
+        assert_eq!(movie.imdb_id.unwrap().to_string(), "tt0111161");
         assert_eq!(movie.year, Some(1994));
         assert_eq!(movie.runtime_min, Some(142));
         assert_eq!(movie.imdb_rating, Some(9.3));

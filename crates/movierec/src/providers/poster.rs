@@ -4,19 +4,32 @@
 
 use std::hash::{Hash, Hasher};
 use std::io::Cursor;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use image::{ImageFormat, imageops::FilterType};
 
-use super::{ProviderError, RateLimiter, http_client, transport_error};
+use super::{ProviderError, RateLimiter, build_client, client_builder, read_capped};
 
 /// Larger downloads are refused (a poster is a few hundred kilobytes).
 pub const MAX_BYTES: usize = 2 * 1024 * 1024;
 
-/// Smallest and largest plausible poster sides, in pixels.
+/// Smallest and largest plausible poster sides, in pixels. TMDB's originals are at most
+/// 2000×3000; past this a decode costs more than any poster is worth.
 const MIN_SIDE: u32 = 16;
-const MAX_SIDE: u32 = 8000;
+const MAX_SIDE: u32 = 4096;
+
+/// Memory one decode may take, buffers included: a 4096-pixel-high RGB poster fits.
+const MAX_DECODE_ALLOC: u64 = 64 * 1024 * 1024;
+
+/// Decodes running at once, process-wide: memory is bounded by this times
+/// [`MAX_DECODE_ALLOC`], however many pages ask.
+const DECODES_AT_ONCE: usize = 2;
+
+/// Longest a decode and resize may take before the poster counts as bad.
+const DECODE_DEADLINE: Duration = Duration::from_secs(2);
 
 /// JPEG quality of the stored sizes: small files, no visible loss at these sizes.
 const JPEG_QUALITY: u8 = 82;
@@ -66,41 +79,199 @@ pub struct PosterImage {
     pub hash: String,
 }
 
-/// Downloads images with the providers' timeout, rate limit and size cap.
+/// Which hosts posters may come from: public addresses only, and the one image host the
+/// operator configured (which may be a local mirror, or a test's stub) whatever it resolves
+/// to. URLs named by a provider's answer never reach loopback, private or link-local hosts.
+#[derive(Debug, Clone, Default)]
+pub struct HostPolicy {
+    /// Host (and port, for an IP literal) of the configured image root.
+    trusted: Option<(String, Option<u16>)>,
+}
+
+impl HostPolicy {
+    /// Trusting the host of `image_root`, the configured TMDB image URL.
+    pub fn trusting(image_root: &str) -> Self {
+        let trusted = reqwest::Url::parse(image_root).ok().and_then(|url| {
+            let host = url.host_str()?.to_owned();
+            Some((host, url.port_or_known_default()))
+        });
+        Self { trusted }
+    }
+
+    fn trusts(&self, host: &str, port: Option<u16>) -> bool {
+        self.trusted
+            .as_ref()
+            .is_some_and(|(h, p)| h == host && *p == port)
+    }
+
+    fn trusts_name(&self, host: &str) -> bool {
+        self.trusted.as_ref().is_some_and(|(h, _)| h == host)
+    }
+
+    /// Refuses a URL whose host is (or resolves to) an address that is not public.
+    async fn check(&self, url: &reqwest::Url) -> Result<(), ProviderError> {
+        let refuse = |why: String| Err(ProviderError::BadImage(why));
+        if !matches!(url.scheme(), "http" | "https") {
+            return refuse(format!("{} is not an HTTP URL", url.scheme()));
+        }
+        let Some(host) = url.host_str() else {
+            return refuse("the URL names no host".into());
+        };
+        if self.trusts(host, url.port_or_known_default()) {
+            return Ok(());
+        }
+        // An IPv6 literal is written in brackets.
+        let literal = host.trim_start_matches('[').trim_end_matches(']');
+        let addresses: Vec<IpAddr> = match literal.parse::<IpAddr>() {
+            Ok(ip) => vec![ip],
+            Err(_) => match tokio::net::lookup_host((host, 0)).await {
+                Ok(found) => found.map(|a| a.ip()).collect(),
+                Err(e) => return Err(ProviderError::Unreachable(format!("{host}: {e}"))),
+            },
+        };
+        match addresses.iter().find(|ip| !is_public(**ip)) {
+            Some(ip) => refuse(format!("{host} is not a public address ({ip})")),
+            None if addresses.is_empty() => refuse(format!("{host} has no address")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Whether an address is on the public internet: not loopback, private, link-local,
+/// unspecified, shared (carrier NAT), multicast or reserved for documentation.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (b & 0xc0) == 64)
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public(IpAddr::V4(v4)),
+            None => {
+                let first = v6.segments()[0];
+                !(v6.is_loopback()
+                    || v6.is_unspecified()
+                    || v6.is_multicast()
+                    || (first & 0xfe00) == 0xfc00
+                    || (first & 0xffc0) == 0xfe80)
+            }
+        },
+    }
+}
+
+/// The image client's name resolution: names other than the trusted host resolve to their
+/// public addresses only, so a name that changes its answer between our check and the
+/// connection still cannot lead inside.
+#[derive(Debug)]
+struct PublicOnly(HostPolicy);
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        let trusted = self.0.trusts_name(&host);
+        Box::pin(async move {
+            let kept: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| trusted || is_public(a.ip()))
+                .collect();
+            if kept.is_empty() {
+                return Err(format!("{host} has no public address").into());
+            }
+            Ok(Box::new(kept.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// Downloads images with the providers' timeout, rate limit and size cap, from the hosts
+/// [`HostPolicy`] allows, and decodes them a few at a time.
 #[derive(Debug)]
 pub struct ImageFetcher {
     http: reqwest::Client,
     timeout: Duration,
     limiter: Arc<RateLimiter>,
+    hosts: HostPolicy,
+    decodes: Arc<tokio::sync::Semaphore>,
 }
 
 impl ImageFetcher {
-    pub fn new(timeout: Duration, limiter: Arc<RateLimiter>) -> Result<Self, ProviderError> {
+    pub fn new(
+        timeout: Duration,
+        limiter: Arc<RateLimiter>,
+        hosts: HostPolicy,
+    ) -> Result<Self, ProviderError> {
+        // Redirects stay on the host first asked: a poster URL cannot bounce us elsewhere.
+        let redirects = reqwest::redirect::Policy::custom(|attempt| {
+            let first = attempt.previous().first().map(|u| (u.host_str(), u.port()));
+            if attempt.previous().len() > 3 {
+                attempt.error("too many redirects")
+            } else if first == Some((attempt.url().host_str(), attempt.url().port())) {
+                attempt.follow()
+            } else {
+                attempt.error("a redirect to another host")
+            }
+        });
+        // Fetching and decoding a poster is allowed a little more than an API call.
+        let builder = client_builder(timeout * 2)
+            .redirect(redirects)
+            .dns_resolver(Arc::new(PublicOnly(hosts.clone())));
         Ok(Self {
-            // Fetching and decoding a poster is allowed a little more than an API call.
-            http: http_client(timeout * 2)?,
+            http: build_client(builder)?,
             timeout: timeout * 2,
             limiter,
+            hosts,
+            decodes: Arc::new(tokio::sync::Semaphore::new(DECODES_AT_ONCE)),
         })
     }
 
     /// The image at `url`, checked and resized to every [`PosterSize`].
     pub async fn fetch(&self, url: &str) -> Result<Vec<PosterImage>, ProviderError> {
         let (content_type, bytes) = self.download(url).await?;
-        // Decoding and resizing take tens of milliseconds: off the async threads.
-        tokio::task::spawn_blocking(move || process(content_type.as_deref(), &bytes))
+        // Held by the blocking task until it ends, even if this caller goes away first.
+        let permit = Arc::clone(&self.decodes)
+            .acquire_owned()
             .await
-            .map_err(|e| ProviderError::BadImage(format!("resizing stopped: {e}")))?
+            .map_err(|e| ProviderError::BadImage(e.to_string()))?;
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&cancelled);
+        // Decoding and resizing take tens of milliseconds: off the async threads.
+        let task = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            process_until(content_type.as_deref(), &bytes, &flag)
+        });
+        // Marks the work abandoned if this caller is dropped or gives up.
+        let _cancel_on_drop = CancelOnDrop(Arc::clone(&cancelled));
+        match tokio::time::timeout(DECODE_DEADLINE, task).await {
+            Ok(joined) => {
+                joined.map_err(|e| ProviderError::BadImage(format!("resizing stopped: {e}")))?
+            }
+            // A bad image, not a fault of the moment: remembered, not retried each view.
+            Err(_) => Err(ProviderError::BadImage(format!(
+                "decoding took longer than {DECODE_DEADLINE:?}"
+            ))),
+        }
     }
 
     async fn download(&self, url: &str) -> Result<(Option<String>, Vec<u8>), ProviderError> {
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|e| ProviderError::BadImage(format!("not a URL: {e}")))?;
+        self.hosts.check(&parsed).await?;
         self.limiter.acquire().await;
-        let mut response = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| transport_error(&e, self.timeout))?;
+        let response = self.http.get(parsed).send().await.map_err(|e| {
+            if e.is_redirect() {
+                ProviderError::BadImage(format!("refused redirect: {e}"))
+            } else {
+                super::transport_error(&e, self.timeout)
+            }
+        })?;
         let status = response.status();
         if status.as_u16() == 404 {
             return Err(ProviderError::NotFound);
@@ -108,30 +279,25 @@ impl ImageFetcher {
         if !status.is_success() {
             return Err(ProviderError::Status(status.as_u16()));
         }
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_BYTES as u64)
-        {
-            return Err(too_large());
-        }
         let content_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let mut bytes = Vec::new();
-        // Counted as it arrives: a missing or false Content-Length cannot make us hold more.
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| transport_error(&e, self.timeout))?
-        {
-            if bytes.len() + chunk.len() > MAX_BYTES {
-                return Err(too_large());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
+        let bytes = match read_capped(response, MAX_BYTES, self.timeout).await {
+            Err(ProviderError::TooLarge(_)) => return Err(too_large()),
+            other => other?,
+        };
         Ok((content_type, bytes))
+    }
+}
+
+/// Sets the flag when dropped: the blocking decode sees it and stops between steps.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 
@@ -160,6 +326,20 @@ pub fn process(
     content_type: Option<&str>,
     bytes: &[u8],
 ) -> Result<Vec<PosterImage>, ProviderError> {
+    process_until(content_type, bytes, &AtomicBool::new(false))
+}
+
+/// [`process`], stopping between steps once `cancelled` is set.
+fn process_until(
+    content_type: Option<&str>,
+    bytes: &[u8],
+    cancelled: &AtomicBool,
+) -> Result<Vec<PosterImage>, ProviderError> {
+    let stop = || {
+        cancelled
+            .load(Ordering::Relaxed)
+            .then(|| ProviderError::BadImage("decoding abandoned".into()))
+    };
     if bytes.len() > MAX_BYTES {
         return Err(too_large());
     }
@@ -171,8 +351,12 @@ pub fn process(
             "declared {declared:?} but the bytes are {actual:?}"
         )));
     }
-    let reader = image::ImageReader::with_format(Cursor::new(bytes), actual);
-    let (width, height) = reader
+    let reader = || {
+        let mut reader = image::ImageReader::with_format(Cursor::new(bytes), actual);
+        reader.limits(decode_limits());
+        reader
+    };
+    let (width, height) = reader()
         .into_dimensions()
         .map_err(|e| ProviderError::BadImage(format!("unreadable header: {e}")))?;
     if !(MIN_SIDE..=MAX_SIDE).contains(&width) || !(MIN_SIDE..=MAX_SIDE).contains(&height) {
@@ -180,11 +364,21 @@ pub fn process(
             "{width}×{height} pixels is not a poster"
         )));
     }
-    let decoded = image::load_from_memory_with_format(bytes, actual)
+    // The limits hold the decoder to the checked size and memory whatever the header's
+    // other chunks (an embedded colour profile, say) ask for; the profile itself is never
+    // read, as the stored JPEG is plain sRGB.
+    let decoded = reader()
+        .decode()
         .map_err(|e| ProviderError::BadImage(format!("does not decode: {e}")))?;
+    if let Some(stopped) = stop() {
+        return Err(stopped);
+    }
     PosterSize::ALL
         .into_iter()
         .map(|size| {
+            if let Some(stopped) = stop() {
+                return Err(stopped);
+            }
             let (w, h) = size.bounds();
             // Never enlarge: a small source stays its size.
             let resized = if decoded.width() > w || decoded.height() > h {
@@ -207,6 +401,15 @@ pub fn process(
             })
         })
         .collect()
+}
+
+/// What one decode may take: [`MAX_SIDE`] a side and [`MAX_DECODE_ALLOC`] bytes.
+fn decode_limits() -> image::Limits {
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    limits
 }
 
 fn content_hash(bytes: &[u8]) -> String {
@@ -245,6 +448,93 @@ mod tests {
             assert_eq!(image.hash.len(), 16);
         }
         assert_ne!(images[0].hash, images[1].hash);
+    }
+
+    /// A PNG declaring `width`×`height` pixels of `color_type` at `depth` bits, all zero:
+    /// a few hundred kilobytes that decode to hundreds of megabytes.
+    fn png_bomb(
+        width: u32,
+        height: u32,
+        color_type: u8,
+        depth: u8,
+        bytes_per_pixel: usize,
+    ) -> Vec<u8> {
+        use std::io::Write;
+        fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+            out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
+            let start = out.len();
+            out.extend_from_slice(kind);
+            out.extend_from_slice(data);
+            let mut crc = flate2::Crc::new();
+            crc.update(&out[start..]);
+            out.extend_from_slice(&crc.sum().to_be_bytes());
+        }
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut header = Vec::new();
+        header.extend_from_slice(&width.to_be_bytes());
+        header.extend_from_slice(&height.to_be_bytes());
+        header.extend_from_slice(&[depth, color_type, 0, 0, 0]);
+        chunk(&mut out, b"IHDR", &header);
+        let row = vec![0u8; 1 + width as usize * bytes_per_pixel];
+        let mut encoder =
+            flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        for _ in 0..height {
+            encoder.write_all(&row).unwrap();
+        }
+        chunk(&mut out, b"IDAT", &encoder.finish().unwrap());
+        chunk(&mut out, b"IEND", &[]);
+        out
+    }
+
+    #[test]
+    fn poster_bombs_are_refused_before_they_are_decoded() {
+        // 8000×8000 RGB: 192 MB of pixels in a file well under the download cap.
+        let bomb = png_bomb(8000, 8000, 2, 8, 3);
+        assert!(bomb.len() < MAX_BYTES, "{} bytes", bomb.len());
+        let start = std::time::Instant::now();
+        let refused = process(Some("image/png"), &bomb);
+        assert!(
+            matches!(&refused, Err(ProviderError::BadImage(m)) if m.contains("exceeds limit")),
+            "{refused:?}"
+        );
+        // Within the side limit, but 16-bit RGBA: 128 MB, past the memory a decode may take.
+        let heavy = png_bomb(4000, 4000, 6, 16, 8);
+        let refused = process(Some("image/png"), &heavy);
+        assert!(
+            matches!(refused, Err(ProviderError::BadImage(_))),
+            "{refused:?}"
+        );
+        // Both refused from their headers, not after decoding.
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    /// Time and peak memory of a poster bomb: `cargo test --release -p movierec --lib
+    /// poster_bomb_figures -- --ignored --nocapture`, once as the old unlimited decode did it,
+    /// once through [`process`]. Each in its own process for its own peak.
+    #[test]
+    #[ignore = "prints figures"]
+    fn poster_bomb_figures() {
+        let bomb = png_bomb(8000, 8000, 2, 8, 3);
+        let peak = || {
+            std::fs::read_to_string("/proc/self/status")
+                .unwrap_or_default()
+                .lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let start = std::time::Instant::now();
+        if std::env::var("BOMB_UNLIMITED").is_ok() {
+            let image = image::load_from_memory_with_format(&bomb, ImageFormat::Png).unwrap();
+            let _ = image.resize(342, 513, FilterType::Triangle);
+        } else {
+            let _ = process(Some("image/png"), &bomb);
+        }
+        println!("{} bytes: {:?}, {}", bomb.len(), start.elapsed(), peak());
     }
 
     #[test]

@@ -7,7 +7,12 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{ProviderError, RateLimiter, http_client, transport_error};
+use crate::domain::ImdbId;
+
+use super::{
+    MAX_JSON_BYTES, ProviderError, RateLimiter, capped_text, http_client, plausible_year,
+    read_capped, transport_error,
+};
 
 pub const DEFAULT_URL: &str = "https://api.themoviedb.org";
 pub const DEFAULT_IMAGE_URL: &str = "https://image.tmdb.org/t/p";
@@ -44,15 +49,57 @@ impl TmdbKey {
     }
 }
 
+/// TMDB's number for a film: positive, so it is only ever digits in a request path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "i64")]
+pub struct TmdbId(i64);
+
+impl TmdbId {
+    pub fn get(self) -> i64 {
+        self.0
+    }
+
+    /// From a URL's text: digits only.
+    pub fn parse(text: &str) -> Option<Self> {
+        if text.is_empty() || text.len() > 12 || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        text.parse::<i64>()
+            .ok()
+            .and_then(|n| Self::try_from(n).ok())
+    }
+}
+
+impl TryFrom<i64> for TmdbId {
+    type Error = String;
+
+    fn try_from(n: i64) -> Result<Self, String> {
+        if n > 0 {
+            Ok(Self(n))
+        } else {
+            Err(format!("{n} is not a TMDB id"))
+        }
+    }
+}
+
+impl std::fmt::Display for TmdbId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// One hit of TMDB's movie search.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct TmdbHit {
-    pub id: i64,
+    pub id: TmdbId,
     pub title: String,
     #[serde(default)]
     pub release_date: Option<String>,
     #[serde(default)]
     pub poster_path: Option<String>,
+    /// TMDB's mark of a pornographic film: never offered nor added.
+    #[serde(default)]
+    pub adult: bool,
 }
 
 impl TmdbHit {
@@ -64,8 +111,10 @@ impl TmdbHit {
 /// A film with its credits, as `GET /3/movie/{id}?append_to_response=credits` gives it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TmdbMovie {
-    pub id: i64,
-    pub imdb_id: Option<String>,
+    pub id: Option<TmdbId>,
+    /// Only when it is a well-formed IMDb id: it goes into request paths and links.
+    pub imdb_id: Option<ImdbId>,
+    pub adult: bool,
     pub title: String,
     pub year: Option<i64>,
     pub release_date: Option<String>,
@@ -84,10 +133,18 @@ pub struct TmdbMovie {
 /// Actors kept per film.
 pub const CAST_SHOWN: usize = 8;
 
+/// Names kept per list (genres, writers, countries…).
+const MAX_NAMES: usize = 30;
+
+/// Longer than any film's running time (the longest is about 14,400 minutes).
+pub const MAX_RUNTIME_MIN: i64 = 20_000;
+
 #[derive(Deserialize)]
 struct RawMovie {
-    id: i64,
+    id: TmdbId,
     imdb_id: Option<String>,
+    #[serde(default)]
+    adult: bool,
     title: String,
     release_date: Option<String>,
     overview: Option<String>,
@@ -198,10 +255,7 @@ impl Tmdb {
                 .map_or(DEFAULT_RETRY_AFTER, Duration::from_secs);
             return Err(ProviderError::RateLimited(wait));
         }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(&e, self.timeout))?;
+        let body = read_capped(response, MAX_JSON_BYTES, self.timeout).await?;
         if !status.is_success() {
             let error: Option<ErrorBody> = serde_json::from_slice(&body).ok();
             let code = error.as_ref().and_then(|e| e.status_code);
@@ -216,7 +270,7 @@ impl Tmdb {
     }
 
     /// TMDB's id of the film with this IMDb id.
-    pub async fn find_by_imdb_id(&self, imdb_id: &str) -> Result<TmdbHit, ProviderError> {
+    pub async fn find_by_imdb_id(&self, imdb_id: ImdbId) -> Result<TmdbHit, ProviderError> {
         let found: Found = self
             .get(
                 &format!("/3/find/{imdb_id}"),
@@ -226,7 +280,7 @@ impl Tmdb {
         found
             .movie_results
             .into_iter()
-            .next()
+            .find(|hit| !hit.adult)
             .ok_or(ProviderError::NotFound)
     }
 
@@ -242,11 +296,11 @@ impl Tmdb {
             query.push(("year", year));
         }
         let page: Page<TmdbHit> = self.get("/3/search/movie", &query).await?;
-        Ok(page.results)
+        Ok(page.results.into_iter().filter(|hit| !hit.adult).collect())
     }
 
     /// A film's details and credits.
-    pub async fn movie(&self, id: i64) -> Result<TmdbMovie, ProviderError> {
+    pub async fn movie(&self, id: TmdbId) -> Result<TmdbMovie, ProviderError> {
         let raw: RawMovie = self
             .get(
                 &format!("/3/movie/{id}"),
@@ -265,35 +319,52 @@ impl Tmdb {
         };
         let directors = crew(&|m| m.job.as_deref() == Some("Director"));
         let writers = crew(&|m| m.department.as_deref() == Some("Writing"));
-        let nonempty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
+        let nonempty = |s: Option<String>| s.filter(|s| !s.trim().is_empty()).map(capped_text);
+        let names = |names: Vec<String>| names.into_iter().take(MAX_NAMES).map(capped_text);
         Ok(TmdbMovie {
-            id: raw.id,
-            imdb_id: nonempty(raw.imdb_id),
+            id: Some(raw.id),
+            imdb_id: raw
+                .imdb_id
+                .as_deref()
+                .and_then(|id| ImdbId::parse_exact(id).ok()),
+            adult: raw.adult,
             year: year_of(raw.release_date.as_deref()),
             release_date: nonempty(raw.release_date),
             title: raw.title,
             overview: nonempty(raw.overview),
-            runtime_min: raw.runtime.filter(|&m| m > 0),
-            poster_path: nonempty(raw.poster_path),
-            genres: raw.genres.into_iter().map(|g| g.name).collect(),
-            cast: credits
-                .cast
-                .iter()
-                .take(CAST_SHOWN)
-                .map(|c| c.name.clone())
-                .collect(),
-            directors,
-            writers,
-            languages: raw
-                .spoken_languages
-                .into_iter()
-                .filter_map(|l| l.english_name.or(l.name))
-                .collect(),
-            countries: raw
-                .production_countries
-                .into_iter()
-                .map(|c| c.name)
-                .collect(),
+            runtime_min: raw.runtime.filter(|&m| (1..=MAX_RUNTIME_MIN).contains(&m)),
+            // A path on TMDB's image host: appended to its URL, so nothing else.
+            poster_path: nonempty(raw.poster_path).filter(|p| {
+                p.starts_with('/')
+                    && p.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b))
+            }),
+            genres: names(raw.genres.into_iter().map(|g| g.name).collect()).collect(),
+            cast: names(
+                credits
+                    .cast
+                    .iter()
+                    .take(CAST_SHOWN)
+                    .map(|c| c.name.clone())
+                    .collect(),
+            )
+            .collect(),
+            directors: names(directors).collect(),
+            writers: names(writers).collect(),
+            languages: names(
+                raw.spoken_languages
+                    .into_iter()
+                    .filter_map(|l| l.english_name.or(l.name))
+                    .collect(),
+            )
+            .collect(),
+            countries: names(
+                raw.production_countries
+                    .into_iter()
+                    .map(|c| c.name)
+                    .collect(),
+            )
+            .collect(),
         })
     }
 
@@ -311,7 +382,9 @@ impl Tmdb {
 }
 
 fn year_of(date: Option<&str>) -> Option<i64> {
-    date.and_then(|d| d.get(..4)).and_then(|y| y.parse().ok())
+    date.and_then(|d| d.get(..4))
+        .and_then(|y| y.parse().ok())
+        .filter(|&y| plausible_year(y))
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 
 use crate::store::Db;
 
-use crate::domain::MovieId;
+use crate::domain::{ImdbId, MovieId};
+use crate::providers::tmdb::TmdbId;
 use crate::providers::{ProviderError, Providers};
 use crate::store;
 use crate::store::details::ProviderMovie;
@@ -76,11 +77,16 @@ pub fn open_url(source: Source, provider_id: &str) -> String {
 pub async fn search(pool: &Db, providers: &Providers, text: &str) -> sqlx::Result<Vec<RemoteHit>> {
     let context = format!("search {text:?}");
     let mut hits = Vec::new();
+    // Only the first hits are looked up in the catalog: however many a provider sends,
+    // a search costs at most MAX_HITS queries.
     if let Some(tmdb) = providers.tmdb.as_ref().filter(|p| p.usable())
         && let Ok(found) = tmdb.record(&context, tmdb.client.search(text, None).await)
     {
-        for hit in found {
-            if store::details::find_by_provider_ids(pool, None, Some(hit.id))
+        for hit in found.into_iter().take(MAX_HITS) {
+            let Some(title) = crate::providers::sane_title(&hit.title) else {
+                continue;
+            };
+            if store::details::find_by_provider_ids(pool, None, Some(hit.id.get()))
                 .await?
                 .is_none()
             {
@@ -88,31 +94,30 @@ pub async fn search(pool: &Db, providers: &Providers, text: &str) -> sqlx::Resul
                     source: Source::Tmdb,
                     provider_id: hit.id.to_string(),
                     year: hit.year(),
-                    title: hit.title,
+                    title: title.to_owned(),
                 });
             }
         }
-        hits.truncate(MAX_HITS);
         return Ok(hits);
     }
     if let Some(omdb) = providers.omdb.as_ref().filter(|p| p.usable())
         && let Ok(found) = omdb.record(&context, omdb.client.search(text).await)
     {
-        for hit in found {
-            if store::details::find_by_provider_ids(pool, Some(&hit.imdb_id), None)
+        for hit in found.into_iter().take(MAX_HITS) {
+            let imdb_id = hit.imdb_id.to_string();
+            if store::details::find_by_provider_ids(pool, Some(&imdb_id), None)
                 .await?
                 .is_none()
             {
                 hits.push(RemoteHit {
                     source: Source::Omdb,
-                    provider_id: hit.imdb_id,
+                    provider_id: imdb_id,
                     title: hit.title,
                     year: hit.year,
                 });
             }
         }
     }
-    hits.truncate(MAX_HITS);
     Ok(hits)
 }
 
@@ -121,10 +126,21 @@ pub async fn search(pool: &Db, providers: &Providers, text: &str) -> sqlx::Resul
 pub enum AddError {
     #[error("no such film at {0}")]
     NotFound(&'static str),
+    /// The provider's film is not one the catalog takes (adult, or a title no film has).
+    #[error("{0}")]
+    Refused(String),
     #[error("{0} is not available now: {1}")]
     Provider(&'static str, ProviderError),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+/// A film added to the catalog, with what the search index needs to take it in.
+#[derive(Debug)]
+pub struct Added {
+    pub id: MovieId,
+    /// `None` when the film was there already.
+    pub new: Option<store::details::AddedMovie>,
 }
 
 /// The catalog's movie for a provider's film, added if it is not there yet.
@@ -133,13 +149,16 @@ pub async fn add(
     providers: &Providers,
     source: Source,
     provider_id: &str,
-) -> Result<MovieId, AddError> {
+) -> Result<Added, AddError> {
     let not_found = || AddError::NotFound(source.label());
-    let movie = match source {
+    let found = |id: i64| movie_id(id).map(|id| Added { id, new: None });
+    let (movie, adult) = match source {
         Source::Tmdb => {
-            let id: i64 = provider_id.parse().map_err(|_| not_found())?;
-            if let Some(local) = store::details::find_by_provider_ids(pool, None, Some(id)).await? {
-                return movie_id(local);
+            let id = TmdbId::parse(provider_id).ok_or_else(not_found)?;
+            if let Some(local) =
+                store::details::find_by_provider_ids(pool, None, Some(id.get())).await?
+            {
+                return found(local);
             }
             let tmdb = providers.tmdb.as_ref().ok_or_else(not_found)?;
             let film = match tmdb.record("add from TMDB", tmdb.client.movie(id).await) {
@@ -147,41 +166,65 @@ pub async fn add(
                 Err(ProviderError::NotFound) => return Err(not_found()),
                 Err(e) => return Err(AddError::Provider("TMDB", e)),
             };
-            ProviderMovie {
+            let movie = ProviderMovie {
                 search_title: folded(&film.title),
                 title: film.title,
                 year: film.year,
-                imdb_id: film.imdb_id,
-                tmdb_id: Some(film.id),
+                imdb_id: film.imdb_id.map(|id| id.to_string()),
+                tmdb_id: film.id.map(TmdbId::get),
                 genres: film.genres,
-            }
+            };
+            (movie, film.adult)
         }
         Source::Omdb => {
-            let imdb_id = crate::domain::ImdbId::parse(provider_id)
-                .map_err(|_| not_found())?
-                .to_string();
+            let imdb_id = ImdbId::parse_exact(provider_id).map_err(|_| not_found())?;
             if let Some(local) =
-                store::details::find_by_provider_ids(pool, Some(&imdb_id), None).await?
+                store::details::find_by_provider_ids(pool, Some(&imdb_id.to_string()), None).await?
             {
-                return movie_id(local);
+                return found(local);
             }
             let omdb = providers.omdb.as_ref().ok_or_else(not_found)?;
-            let film = match omdb.record("add from OMDb", omdb.client.by_imdb_id(&imdb_id).await) {
+            let film = match omdb.record("add from OMDb", omdb.client.by_imdb_id(imdb_id).await) {
                 Ok(film) => film,
                 Err(ProviderError::NotFound) => return Err(not_found()),
                 Err(e) => return Err(AddError::Provider("OMDb", e)),
             };
-            ProviderMovie {
+            // The film asked for, whatever id the answer carries.
+            let movie = ProviderMovie {
                 search_title: folded(&film.title),
                 title: film.title,
                 year: film.year,
-                imdb_id: Some(film.imdb_id),
+                imdb_id: Some(imdb_id.to_string()),
                 tmdb_id: None,
                 genres: film.genres,
-            }
+            };
+            (movie, false)
         }
     };
-    movie_id(store::details::add_movie(pool, &movie).await?)
+    if adult {
+        return Err(AddError::Refused(format!(
+            "{} marks this film as adult: the catalog does not take it.",
+            source.label()
+        )));
+    }
+    let Some(title) = crate::providers::sane_title(&movie.title).map(str::to_owned) else {
+        return Err(AddError::Refused(format!(
+            "{} gives this film a title of {} characters: the catalog takes titles of 1 to {}.",
+            source.label(),
+            movie.title.chars().count(),
+            crate::providers::MAX_TITLE_CHARS
+        )));
+    };
+    let movie = ProviderMovie {
+        search_title: folded(&title),
+        title,
+        ..movie
+    };
+    let added = store::details::add_movie(pool, &movie).await?;
+    Ok(Added {
+        id: movie_id(added.id)?,
+        new: added.new,
+    })
 }
 
 fn folded(title: &str) -> String {

@@ -9,8 +9,9 @@
 use crate::store::Db;
 
 use crate::catalog::{Critic, imdb_to_stars, metacritic_to_stars, rotten_tomatoes_to_stars};
-use crate::domain::{MovieId, Stars};
+use crate::domain::{ImdbId, MovieId, Stars};
 use crate::providers::omdb::OmdbMovie;
+use crate::providers::tmdb::TmdbId;
 use crate::providers::tmdb::TmdbMovie;
 use crate::providers::{KeyStatus, ProviderError, Providers};
 use crate::store;
@@ -88,9 +89,14 @@ pub async fn fetch(providers: &Providers, movie: &Movie) -> Result<NewDetails, P
         return Err(ProviderError::Unreachable("resting after a fault".into()));
     }
     let mut omdb_movie: Option<OmdbMovie> = None;
+    // Typed before it goes into a provider's URL, whatever the catalog holds.
+    let known_imdb_id = movie
+        .imdb_id
+        .as_deref()
+        .and_then(|id| ImdbId::parse(id).ok());
     // A provider whose key was refused is left out: the other one's answer stands.
     if let Some(omdb) = providers.omdb.as_ref().filter(|p| p.usable()) {
-        let answer = match &movie.imdb_id {
+        let answer = match known_imdb_id {
             Some(imdb_id) => omdb.client.by_imdb_id(imdb_id).await,
             None => omdb.client.by_title(&movie.title, movie.year).await,
         };
@@ -100,13 +106,10 @@ pub async fn fetch(providers: &Providers, movie: &Movie) -> Result<NewDetails, P
             Err(fault) => return Err(fault),
         }
     }
-    let imdb_id = movie
-        .imdb_id
-        .clone()
-        .or_else(|| omdb_movie.as_ref().map(|m| m.imdb_id.clone()));
+    let imdb_id = known_imdb_id.or_else(|| omdb_movie.as_ref().and_then(|m| m.imdb_id));
     let mut tmdb_movie: Option<TmdbMovie> = None;
     if let Some(tmdb) = providers.tmdb.as_ref().filter(|p| p.usable()) {
-        let answer = tmdb_lookup(&tmdb.client, movie, imdb_id.as_deref()).await;
+        let answer = tmdb_lookup(&tmdb.client, movie, imdb_id).await;
         match tmdb.record(&context, answer) {
             Ok(found) => tmdb_movie = found,
             Err(ProviderError::NotFound | ProviderError::InvalidKey(_)) => {}
@@ -115,7 +118,7 @@ pub async fn fetch(providers: &Providers, movie: &Movie) -> Result<NewDetails, P
     }
     // A TMDB film that OMDb names differently is another film: keep OMDb's.
     if let (Some(o), Some(t)) = (&omdb_movie, &tmdb_movie)
-        && t.imdb_id.as_deref().is_some_and(|t| t != o.imdb_id)
+        && t.imdb_id.is_some_and(|t| Some(t) != o.imdb_id)
     {
         tmdb_movie = None;
     }
@@ -147,7 +150,7 @@ pub async fn fetch(providers: &Providers, movie: &Movie) -> Result<NewDetails, P
 async fn tmdb_lookup(
     tmdb: &crate::providers::Tmdb,
     movie: &Movie,
-    imdb_id: Option<&str>,
+    imdb_id: Option<ImdbId>,
 ) -> Result<Option<TmdbMovie>, ProviderError> {
     let tmdb_id = match imdb_id {
         Some(imdb_id) => tmdb.find_by_imdb_id(imdb_id).await?.id,
@@ -163,7 +166,9 @@ async fn tmdb_lookup(
             }
         }
     };
-    tmdb.movie(tmdb_id).await.map(Some)
+    // An adult film is never shown, so never one of ours.
+    let film = tmdb.movie(tmdb_id).await?;
+    Ok((!film.adult).then_some(film))
 }
 
 /// One record from the two answers: OMDb's scores and words first, TMDB's where OMDb is
@@ -211,9 +216,10 @@ fn merge(omdb: Option<&OmdbMovie>, tmdb: Option<&TmdbMovie>) -> NewDetails {
             sources: sources.join(","),
         },
         imdb_id: omdb
-            .map(|o| o.imdb_id.clone())
-            .or_else(|| t.imdb_id.clone()),
-        tmdb_id: tmdb.map(|t| t.id),
+            .and_then(|o| o.imdb_id)
+            .or(t.imdb_id)
+            .map(|id| id.to_string()),
+        tmdb_id: tmdb.and_then(|t| t.id).map(TmdbId::get),
         director: pick(o.director.clone(), joined(&t.directors)),
         runtime_min: o.runtime_min.or(t.runtime_min),
         imdb_rating: o.imdb_rating,

@@ -66,7 +66,8 @@ pub async fn facts(
     }))
 }
 
-/// The whole page: the movie (its details fetched from the providers the first time, see
+/// The whole page: the movie (its details fetched from the providers the first time a user
+/// views it, see
 /// [`enrichment`](crate::services::enrichment)), then (for a logged-in viewer) their ratings
 /// and their lists, then the similar movies' titles. `None` when there is no such movie.
 pub async fn page(
@@ -77,7 +78,11 @@ pub async fn page(
     viewer: Option<i64>,
     similar: usize,
 ) -> sqlx::Result<Option<MoviePageView>> {
-    crate::services::enrichment::ensure_details(pool, providers, id).await?;
+    // Only a user's view asks the providers; a visitor sees what is stored (the enrichment
+    // job fills the rest), so no visitor spends the providers' allowance.
+    if viewer.is_some() {
+        crate::services::enrichment::ensure_details(pool, providers, id).await?;
+    }
     let Some(details) = store::movies::details(pool, id).await? else {
         return Ok(None);
     };

@@ -283,16 +283,45 @@ pub async fn find_by_provider_ids(
     .await
 }
 
+/// A movie [`add_movie`] inserted, as the search index takes it in without a rebuild.
+#[derive(Debug, Clone)]
+pub struct AddedMovie {
+    pub row: super::movie_search::IndexRow,
+    pub genres: Vec<String>,
+    /// The catalog generation before the insert and after its commit: nothing else
+    /// changed the catalog in between, so an index at `before` plus this movie is the
+    /// catalog at `after`.
+    pub before: i64,
+    pub after: i64,
+}
+
+/// What [`add_movie`] did.
+#[derive(Debug, Clone)]
+pub struct Added {
+    pub id: i64,
+    /// `None` when a movie had one of the ids already.
+    pub new: Option<AddedMovie>,
+}
+
 /// Adds a provider's film to the catalog unless a movie has its IMDb or TMDB id already;
 /// returns the movie's id either way. Two requests adding the same film at once end with
 /// one movie: the ids' unique indexes refuse the second insert, which then finds the first.
-pub async fn add_movie(pool: &Db, movie: &ProviderMovie) -> sqlx::Result<i64> {
+pub async fn add_movie(pool: &Db, movie: &ProviderMovie) -> sqlx::Result<Added> {
     super::movie_search::note_catalog_write();
     let ids = (movie.imdb_id.as_deref(), movie.tmdb_id);
+    let existing = |id| Added { id, new: None };
     if let Some(id) = find_by_provider_ids(pool, ids.0, ids.1).await? {
-        return Ok(id);
+        return Ok(existing(id));
     }
     let mut tx = super::begin_write(pool).await?;
+    // Bumped first, so the generation row stays locked to this transaction (SQLite's
+    // write lock is the whole database): every bump between `before` and `after` is ours.
+    let before: i64 = sqlx::query_scalar(
+        "UPDATE catalog_generation SET generation = generation + 1 WHERE id = 1
+         RETURNING generation",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let inserted = super::imports::insert_movie(
         &mut tx,
         &movie.title,
@@ -309,6 +338,7 @@ pub async fn add_movie(pool: &Db, movie: &ProviderMovie) -> sqlx::Result<i64> {
             drop(tx);
             return find_by_provider_ids(pool, ids.0, ids.1)
                 .await?
+                .map(existing)
                 .ok_or(sqlx::Error::RowNotFound);
         }
         Err(e) => return Err(e),
@@ -317,8 +347,29 @@ pub async fn add_movie(pool: &Db, movie: &ProviderMovie) -> sqlx::Result<i64> {
         let genre = super::imports::genre_id(&mut tx, genre).await?;
         super::imports::add_genre(&mut tx, id, genre).await?;
     }
+    let after: i64 = sqlx::query_scalar("SELECT generation FROM catalog_generation WHERE id = 1")
+        .fetch_one(&mut *tx)
+        .await?;
     tx.commit().await?;
-    Ok(id)
+    let mut genres = movie.genres.clone();
+    genres.dedup();
+    Ok(Added {
+        id,
+        new: Some(AddedMovie {
+            row: super::movie_search::IndexRow {
+                id,
+                title: movie.title.clone(),
+                year: movie.year,
+                imdb_rating: None,
+                imdb_votes: None,
+                imdb_id: movie.imdb_id.clone(),
+            },
+            genres,
+            // The index to extend is the one before our first bump.
+            before: before - 1,
+            after,
+        }),
+    })
 }
 
 #[cfg(test)]

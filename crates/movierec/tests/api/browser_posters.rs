@@ -77,9 +77,11 @@ async fn home_search_and_movie_pages_show_posters_from_our_origin_only() {
     };
     let stub = Stub::start().await;
     let app = spawn_app_with(|c| stub.apply(c)).await;
+    // Only a logged-in user's view asks the providers.
+    app.register("viewer", "correct horse battery").await;
 
-    // The first film of the home page gets its details and poster (a page view fetches
-    // them); the others keep the placeholder.
+    // The first film of the home page gets its details and poster (a user's page view
+    // fetches them); the others keep the placeholder.
     let home = app.get_html("/").await;
     let start = home.find("<li class=\"movie-card\"").expect("a card");
     let link = &home[start..];

@@ -48,9 +48,25 @@ pub struct Modes {
     pub images: Mode,
 }
 
+/// Answers a hostile or broken provider might give.
+#[derive(Debug, Clone, Default)]
+pub struct Tweaks {
+    /// OMDb's `Poster` for every film.
+    pub omdb_poster: Option<String>,
+    /// Fields replacing those of TMDB's film answer (`imdb_id`, `adult`, `title`…).
+    pub tmdb_movie: serde_json::Map<String, serde_json::Value>,
+    /// TMDB's search answers this many minimal hits.
+    pub tmdb_search_hits: Option<usize>,
+    /// TMDB's search streams a JSON array that never ends.
+    pub tmdb_search_endless: bool,
+    /// OMDb's search adds hits whose ids are not IMDb ids.
+    pub omdb_bad_ids: bool,
+}
+
 #[derive(Clone)]
 struct Shared {
     modes: Arc<Mutex<Modes>>,
+    tweaks: Arc<Mutex<Tweaks>>,
     log: Arc<Mutex<Vec<String>>>,
     base: Arc<Mutex<String>>,
 }
@@ -68,6 +84,7 @@ impl Stub {
                 tmdb: Mode::Ok,
                 images: Mode::Ok,
             })),
+            tweaks: Arc::default(),
             log: Arc::default(),
             base: Arc::default(),
         };
@@ -78,6 +95,7 @@ impl Stub {
             .route("/tmdb/3/search/movie", get(tmdb_search))
             .route("/tmdb/3/movie/{id}", get(tmdb_movie))
             .route("/img/w500/{file}", get(image))
+            .route("/redirect", get(redirect))
             .with_state(shared.clone());
         let app = app.layer(axum::middleware::from_fn_with_state(shared.clone(), record));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -89,6 +107,10 @@ impl Stub {
 
     pub fn set(&self, change: impl FnOnce(&mut Modes)) {
         change(&mut self.shared.modes.lock().unwrap());
+    }
+
+    pub fn tweak(&self, change: impl FnOnce(&mut Tweaks)) {
+        change(&mut self.shared.tweaks.lock().unwrap());
     }
 
     /// Every request so far, as `path?query`.
@@ -244,13 +266,21 @@ async fn omdb(State(shared): State<Shared>, Query(q): Query<HashMap<String, Stri
     }
     let base = shared.base.lock().unwrap().clone();
     if let Some(text) = q.get("s") {
-        let hits: Vec<_> = (1..=3)
+        let mut hits: Vec<_> = (1..=3)
             .map(|n| {
                 let title = format!("{text} Part {n}");
                 json!({"Title": title, "Year": format!("{}", 1990 + n), "imdbID": remember(&title),
                        "Type": "movie", "Poster": "N/A"})
             })
             .collect();
+        if shared.tweaks.lock().unwrap().omdb_bad_ids {
+            for bad in ["../../logout", "tt123\" onmouseover=\"alert(1)"] {
+                hits.push(
+                    json!({"Title": format!("{text} Bad"), "Year": "1999", "imdbID": bad,
+                                 "Type": "movie", "Poster": "N/A"}),
+                );
+            }
+        }
         return json_response(
             StatusCode::OK,
             json!({"Search": hits, "totalResults": "3", "Response": "True"}),
@@ -268,7 +298,13 @@ async fn omdb(State(shared): State<Shared>, Query(q): Query<HashMap<String, Stri
         return omdb_error(StatusCode::OK, "Incorrect IMDb ID.");
     };
     let year = q.get("y").cloned().unwrap_or_else(|| "1994".into());
-    let poster = format!("{base}/img/w500/{imdb_id}.png");
+    let poster = shared
+        .tweaks
+        .lock()
+        .unwrap()
+        .omdb_poster
+        .clone()
+        .unwrap_or_else(|| format!("{base}/img/w500/{imdb_id}.png"));
     json_response(StatusCode::OK, omdb_movie(&title, &year, &imdb_id, &poster))
 }
 
@@ -370,6 +406,30 @@ async fn tmdb_search(
     }
     let text = q.get("query").cloned().unwrap_or_default();
     let year = q.get("year").cloned().unwrap_or_else(|| "1994".into());
+    let tweaks = shared.tweaks.lock().unwrap().clone();
+    if tweaks.tmdb_search_endless {
+        // A body that never ends, as fast as the socket takes it.
+        let chunk = axum::body::Bytes::from("{\"id\":1,\"title\":\"x\"},".repeat(4096));
+        let start = futures_util::stream::once(async {
+            Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"results\":["))
+        });
+        let rest = futures_util::stream::repeat_with(move || Ok(chunk.clone()));
+        use futures_util::StreamExt;
+        return (
+            [(header::CONTENT_TYPE, "application/json")],
+            axum::body::Body::from_stream(start.chain(rest)),
+        )
+            .into_response();
+    }
+    if let Some(n) = tweaks.tmdb_search_hits {
+        let results: Vec<_> = (1..=n)
+            .map(|id| json!({"id": 5_000_000 + id, "title": format!("{text} {id}")}))
+            .collect();
+        return json_response(
+            StatusCode::OK,
+            json!({"page": 1, "results": results, "total_pages": 1, "total_results": n}),
+        );
+    }
     let results: Vec<_> = (1..=2)
         .map(|n| {
             let title = if n == 1 {
@@ -399,9 +459,7 @@ async fn tmdb_movie(
     let Some(title) = titles().lock().unwrap().get(&imdb_id).cloned() else {
         return tmdb_not_found();
     };
-    json_response(
-        StatusCode::OK,
-        json!({
+    let mut answer = json!({
             "adult": false, "id": id, "imdb_id": imdb_id, "title": title, "original_title": title,
             "overview": format!("TMDB's overview of {title}."), "runtime": 142, "release_date": "1994-09-23",
             "poster_path": format!("/{imdb_id}.png"), "status": "Released", "tagline": "",
@@ -419,8 +477,17 @@ async fn tmdb_movie(
                     {"id": 3027, "name": "Stephen King", "job": "Novel", "department": "Writing"}
                 ]
             }
-        }),
-    )
+    });
+    for (field, value) in &shared.tweaks.lock().unwrap().tmdb_movie {
+        answer[field] = value.clone();
+    }
+    json_response(StatusCode::OK, answer)
+}
+
+/// A redirect to `to`, as an image host might send.
+async fn redirect(Query(q): Query<HashMap<String, String>>) -> Response {
+    let to = q.get("to").cloned().unwrap_or_default();
+    (StatusCode::FOUND, [(header::LOCATION, to)]).into_response()
 }
 
 /// A poster-shaped PNG.

@@ -64,6 +64,8 @@ async fn without_a_key_nothing_is_requested_and_pages_show_placeholders() {
 async fn a_movie_page_fetches_details_once_and_later_views_read_the_database() {
     let stub = Stub::start().await;
     let app = spawn_app_with(|c| stub.apply(c)).await;
+    // Only a logged-in user's view asks the providers.
+    app.register("viewer", "correct horse battery").await;
     // The start-up key checks.
     assert_eq!(stub.count("/omdb"), 1);
     assert_eq!(stub.count("/tmdb/3/configuration"), 1);
@@ -155,6 +157,8 @@ async fn a_movie_page_fetches_details_once_and_later_views_read_the_database() {
 async fn posters_are_served_from_our_origin_resized_and_cached_for_good() {
     let stub = Stub::start().await;
     let app = spawn_app_with(|c| stub.apply(c)).await;
+    // Only a logged-in user's view asks the providers.
+    app.register("viewer", "correct horse battery").await;
     let (id, _) = catalog_movie(5);
     let page = app.get_html(&format!("/movies/{id}")).await;
     let url = poster_url(&page).expect("a poster on our origin");
@@ -207,6 +211,7 @@ async fn a_v4_token_is_sent_as_a_bearer_token() {
         c.providers.tmdb_key = Some(movierec::providers::TmdbKey::parse(TMDB_TOKEN).unwrap());
     })
     .await;
+    app.register("viewer", "correct horse battery").await;
     let (id, title) = catalog_movie(7);
     let page = app.get_html(&format!("/movies/{id}")).await;
     assert!(page.contains(&format!("overview of {title}")), "{page}");
@@ -222,6 +227,8 @@ async fn page_survives(
 ) -> (Stub, TestApp) {
     let stub = Stub::start().await;
     let app = spawn_app_with(|c| stub.apply(c)).await;
+    // Only a logged-in user's view asks the providers.
+    app.register("viewer", "correct horse battery").await;
     stub.set(modes);
     let (id, title) = catalog_movie(11);
     let started = Instant::now();
@@ -287,6 +294,7 @@ async fn a_provider_that_is_down_leaves_the_page_working() {
         c.providers.omdb_url = format!("{closed}/");
     })
     .await;
+    app.register("viewer", "correct horse battery").await;
     let (id, title) = catalog_movie(12);
     let page = app.get_html(&format!("/movies/{id}")).await;
     assert!(page.contains(&title));
@@ -337,6 +345,7 @@ async fn an_invalid_key_is_reported_at_start_up_and_on_the_model_page() {
     })
     .await;
     assert_eq!(stub.count("/omdb"), 1, "checked once at start-up");
+    app.register("admin", "a long enough passphrase 42").await;
     let (id, title) = catalog_movie(13);
     let page = app.get_html(&format!("/movies/{id}")).await;
     assert!(page.contains(&title));
@@ -344,7 +353,6 @@ async fn an_invalid_key_is_reported_at_start_up_and_on_the_model_page() {
     assert!(page.contains(&format!("overview of {title}")), "{page}");
     assert_eq!(stub.count("/omdb"), 1);
 
-    app.register("admin", "a long enough passphrase 42").await;
     let model = app.get_html("/model").await;
     assert!(
         model.contains("OMDb: INVALID KEY: the provider answered &quot;Invalid API key!&quot;")
@@ -631,6 +639,8 @@ async fn movierec_enrich_fills_the_most_rated_movies_within_its_limit_and_is_ide
 async fn two_views_at_once_fetch_a_movie_once() {
     let stub = Stub::start().await;
     let app = spawn_app_with(|c| stub.apply(c)).await;
+    // Only a logged-in user's view asks the providers.
+    app.register("viewer", "correct horse battery").await;
     // The poster takes 3 s (within its own timeout): the first view holds the fetch.
     stub.set(|m| m.images = Mode::Slow);
     let (id, title) = catalog_movie(17);
@@ -654,4 +664,240 @@ async fn two_views_at_once_fetch_a_movie_once() {
         "the second did not wait: {waited:?}"
     );
     assert_eq!(stub.count("/img/"), 1);
+}
+
+/// Issue 24, points 6 and 7: a visitor searches the catalog only, sees stored pages only,
+/// and adds nothing; the providers are not asked on a visitor's behalf.
+#[tokio::test]
+async fn visitors_never_reach_the_providers_nor_add_films() {
+    let stub = Stub::start().await;
+    let app = spawn_app_with(|c| stub.apply(c)).await;
+    let movies = scalar(&app, "SELECT COUNT(*) FROM movies").await;
+    let asked = stub.requests().len();
+    let page = app.get_html("/search?q=Zyzzogeton").await;
+    assert!(!page.contains("Not in the catalog yet"), "{page}");
+    let api: serde_json::Value = app
+        .get("/api/v1/search?q=Zyzzogeton")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["from_providers"], serde_json::json!([]));
+    let (id, title) = catalog_movie(5);
+    assert!(
+        app.get_html(&format!("/movies/{id}"))
+            .await
+            .contains(&title)
+    );
+    // Opening a provider's film sends the visitor to log in; nothing is added.
+    let tmdb_id = crate::provider_stub::tmdb_id_of(&crate::provider_stub::imdb_id_of("Zyzzogeton"));
+    let open = format!("/movies/from/tmdb/{tmdb_id}");
+    let response = app.get(&open).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let location = response.headers()["location"].to_str().unwrap();
+    assert!(location.starts_with("/login?next="), "{location}");
+    let response = app.get("/movies/from/omdb/tt0111161").await;
+    assert!(
+        response.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM movies").await, movies);
+    assert_eq!(stub.requests().len(), asked, "{:?}", stub.requests());
+
+    // A user's search does ask, and their opening adds the film.
+    app.register("ann", "correct horse battery").await;
+    let page = app.get_html("/search?q=Zyzzogeton").await;
+    assert!(page.contains(&open), "{page}");
+    let response = app.get(&open).await;
+    assert!(
+        response.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/movies/")
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM movies").await,
+        movies + 1
+    );
+}
+
+/// Issue 24, points 11 and 15: what TMDB says of a film is checked before it is stored or
+/// put into a request: an id that is no IMDb id is dropped, adult films and absurd titles
+/// are refused, negative running times ignored; OMDb's malformed ids are never linked.
+#[tokio::test]
+async fn hostile_provider_answers_are_checked_before_use() {
+    let stub = Stub::start().await;
+    let app = spawn_app_with(|c| stub.apply(c)).await;
+    app.register("ann", "correct horse battery").await;
+    let movies = scalar(&app, "SELECT COUNT(*) FROM movies").await;
+    let open = |title: &str| {
+        // The stub knows a title once it has been searched for.
+        let id = crate::provider_stub::tmdb_id_of(&crate::provider_stub::imdb_id_of(title));
+        format!("/movies/from/tmdb/{id}")
+    };
+
+    stub.tweak(|t| {
+        t.tmdb_movie
+            .insert("imdb_id".into(), "../3/account?injected=1".into());
+        t.tmdb_movie.insert("runtime".into(), (-90).into());
+    });
+    app.get_html("/search?q=Quarkwood").await;
+    let response = app.get(&open("Quarkwood")).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/movies/"), "{location}");
+    app.get_html(&location).await;
+    let id: i64 = location.trim_start_matches("/movies/").parse().unwrap();
+    let pool = app.database().await;
+    let (imdb_id, runtime): (Option<String>, Option<i64>) =
+        sqlx::query_as("SELECT imdb_id, runtime_min FROM movies WHERE id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(imdb_id, None, "not an IMDb id: not stored");
+    assert!(runtime.is_none_or(|r| r > 0), "{runtime:?}");
+    assert!(
+        stub.requests()
+            .iter()
+            .all(|r| !r.contains("injected") && !r.contains("account")),
+        "{:?}",
+        stub.requests()
+    );
+
+    stub.tweak(|t| {
+        t.tmdb_movie.clear();
+        t.tmdb_movie.insert("adult".into(), true.into());
+    });
+    app.get_html("/search?q=Velvetine").await;
+    assert_eq!(app.get(&open("Velvetine")).await.status().as_u16(), 404);
+    stub.tweak(|t| {
+        t.tmdb_movie.clear();
+        t.tmdb_movie
+            .insert("title".into(), "A".repeat(100_000).into());
+    });
+    app.get_html("/search?q=Longtitle").await;
+    let response = app.get(&open("Longtitle")).await;
+    assert_eq!(response.status().as_u16(), 404);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("title of 100000 characters")
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM movies").await,
+        movies + 1
+    );
+
+    // OMDb's search, without TMDB: hits whose ids are not IMDb ids are left out.
+    let stub = Stub::start().await;
+    let app = spawn_app_with(|c| {
+        stub.apply(c);
+        c.providers.tmdb_key = None;
+    })
+    .await;
+    app.register("ann", "correct horse battery").await;
+    stub.tweak(|t| t.omdb_bad_ids = true);
+    let page = app.get_html("/search?q=Zorblax").await;
+    assert!(page.contains("Zorblax Part 1"), "{page}");
+    assert!(
+        !page.contains("logout") && !page.contains("onmouseover"),
+        "{page}"
+    );
+}
+
+/// Issue 24, point 9: an answer past the size cap is given up at once, not read to its end.
+#[tokio::test]
+async fn a_provider_answer_past_the_size_cap_is_given_up_at_once() {
+    let stub = Stub::start().await;
+    let app = spawn_app_with(|c| stub.apply(c)).await;
+    app.register("ann", "correct horse battery").await;
+    stub.tweak(|t| t.tmdb_search_endless = true);
+    let started = Instant::now();
+    let response = app.get("/search?q=Bottomless").await;
+    assert_eq!(response.status().as_u16(), 200);
+    // Without a cap it reads until the 2 s timeout, however much arrives meanwhile.
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// Issue 24, point 17: of a provider's many hits only the ten shown are looked up.
+#[tokio::test]
+async fn a_provider_search_with_many_hits_looks_up_only_those_shown() {
+    let stub = Stub::start().await;
+    let app = spawn_app_with(|c| stub.apply(c)).await;
+    app.register("ann", "correct horse battery").await;
+    stub.tweak(|t| t.tmdb_search_hits = Some(50_000));
+    let started = Instant::now();
+    let page = app.get_html("/search?q=Plentiful").await;
+    let elapsed = started.elapsed();
+    assert_eq!(page.matches("/movies/from/tmdb/").count(), 10, "{page}");
+    // 50,000 lookups took seconds.
+    assert!(elapsed < Duration::from_secs(1), "{elapsed:?}");
+}
+
+/// A server standing for something inside the network: it counts what reaches it.
+async fn internal_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hits.clone();
+    let app = axum::Router::new().fallback(move || {
+        let counter = counter.clone();
+        async move {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            (
+                [(axum::http::header::CONTENT_TYPE, "image/png")],
+                crate::provider_stub::png(500, 750),
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("127.0.0.1:{port}"), hits)
+}
+
+/// Issue 24, point 10: a poster URL in a provider's answer reaches public hosts only: not
+/// loopback by address or by name, and not through a redirect from an allowed host.
+#[tokio::test]
+async fn poster_urls_from_answers_never_reach_internal_hosts() {
+    let stub = Stub::start().await;
+    // OMDb alone names the poster; the configured image host (the stub) stays allowed.
+    let app = spawn_app_with(|c| {
+        stub.apply(c);
+        c.providers.tmdb_key = None;
+    })
+    .await;
+    app.register("ann", "correct horse battery").await;
+    let (internal, reached) = internal_server().await;
+    let port = internal.rsplit(':').next().unwrap().to_owned();
+    let urls = [
+        format!("http://{internal}/secret.png"),
+        format!("http://localhost:{port}/secret.png"),
+        format!("{}/redirect?to=http://{internal}/secret.png", stub.address),
+    ];
+    for (n, url) in urls.iter().enumerate() {
+        stub.tweak(|t| t.omdb_poster = Some(url.clone()));
+        let (id, title) = catalog_movie(20 + n);
+        let page = app.get_html(&format!("/movies/{id}")).await;
+        assert!(page.contains(&title));
+        assert!(
+            page.contains("Tim Robbins"),
+            "details stored without the poster: {url}"
+        );
+    }
+    assert_eq!(reached.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM posters").await, 0);
+    assert_eq!(stub.count("/redirect"), 1, "the allowed host was asked");
+    // The configured image host itself still serves posters.
+    stub.tweak(|t| t.omdb_poster = None);
+    let (id, _) = catalog_movie(25);
+    app.get_html(&format!("/movies/{id}")).await;
+    assert!(scalar(&app, "SELECT COUNT(*) FROM posters").await > 0);
 }

@@ -133,18 +133,26 @@ pub async fn show(
     page(&state, user, movie_id(&raw)?, None).await
 }
 
-/// A film found at a provider: added to the catalog (once, matched by its ids), then its
-/// page. Opening it twice, or by two visitors at once, finds the same movie.
+/// A film found at a provider: added to the catalog (once, matched by its ids) and to the
+/// search index, then its page. Opening it twice, or by two users at once, finds the same
+/// movie. Only a logged-in user adds: a visitor is sent to log in first.
 pub async fn open_from_provider(
     State(state): State<AppState>,
+    RequireUser(_me): RequireUser,
     Path((source, provider_id)): Path<(String, String)>,
 ) -> Result<Redirect, AppError> {
     use crate::services::any_movie::{self, AddError, Source};
     let not_found = || AppError::not_found("There is no such film.");
     let source = Source::parse(&source).ok_or_else(not_found)?;
     match any_movie::add(&state.pool, &state.providers, source, &provider_id).await {
-        Ok(id) => Ok(Redirect::to(&format!("/movies/{id}"))),
+        Ok(added) => {
+            if let Some(new) = added.new {
+                state.search.add(new).await;
+            }
+            Ok(Redirect::to(&format!("/movies/{}", added.id)))
+        }
         Err(AddError::NotFound(_)) => Err(not_found()),
+        Err(e @ AddError::Refused(_)) => Err(AppError::not_found(e.to_string())),
         Err(e @ AddError::Provider(..)) => Err(AppError::unavailable(e.to_string(), 60)),
         Err(AddError::Database(e)) => Err(e.into()),
     }

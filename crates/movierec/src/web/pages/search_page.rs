@@ -121,7 +121,9 @@ pub async fn show(
                 let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
                 page.ratings = store::ratings::of_movies(&state.pool, me.id, &ids).await?;
             }
+            // Visitors search the catalog only: the providers' allowance is the users'.
             if results.total < any_movie::FEW_RESULTS
+                && page.user.is_some()
                 && let Some(query) = &request.query
             {
                 page.remote =
