@@ -330,6 +330,10 @@ pub struct ServeArgs {
     /// Open connections at most; more wait until one closes.
     #[arg(long, env = "MOVIEREC_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_connections: u32,
+    /// Open connections one client address may hold, so one client cannot take them all
+    /// (trusted proxies are exempt); more are answered 503 and closed.
+    #[arg(long, env = "MOVIEREC_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_connections_per_address: u32,
     /// Password hashes computed at once, each with 19 MiB of memory (0 = one per core).
     #[arg(long, env = "MOVIEREC_MAX_CONCURRENT_HASHES", default_value_t = 0)]
     pub max_concurrent_hashes: usize,
@@ -427,6 +431,7 @@ impl ServeArgs {
                 body_timeout: Duration::from_secs(self.body_timeout_secs),
                 idle_timeout: Duration::from_secs(self.idle_timeout_secs),
                 max_connections: self.max_connections as usize,
+                max_connections_per_address: self.max_connections_per_address as usize,
             },
             registration: self.registration,
             registrations_per_hour: self.registrations_per_hour,

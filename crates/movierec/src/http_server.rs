@@ -5,15 +5,20 @@
 //! - **Idle timeout**: a kept-alive connection with no traffic for this long is closed.
 //! - **Connection cap**: past it, no more connections are accepted until one closes
 //!   (they wait in the kernel's backlog rather than being refused outright).
+//! - **Per-address cap**: one client address (an IPv6 client's /64) may hold only so many
+//!   of those connections; one more is answered 503 and closed at once, so a single client
+//!   cannot take every slot and make everyone else wait. Trusted reverse proxies, through
+//!   which every visitor comes, are exempt.
 //!
 //! The request body timeout is a tower layer on the router (see [`crate::startup`]).
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -27,6 +32,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tower::ServiceExt;
 
+use crate::domain::IpNet;
+
 /// Connection limits; see the module docs.
 #[derive(Debug, Clone)]
 pub struct ServerLimits {
@@ -34,6 +41,9 @@ pub struct ServerLimits {
     pub body_timeout: Duration,
     pub idle_timeout: Duration,
     pub max_connections: usize,
+    /// Open connections one client address may hold; kept under `max_connections` so that
+    /// no one client fills them.
+    pub max_connections_per_address: usize,
 }
 
 impl Default for ServerLimits {
@@ -43,6 +53,7 @@ impl Default for ServerLimits {
             body_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             max_connections: 512,
+            max_connections_per_address: 64,
         }
     }
 }
@@ -51,15 +62,17 @@ impl Default for ServerLimits {
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets the requests in
-/// flight finish.
+/// flight finish. Connections from `proxies` are not held to the per-address cap.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ServerLimits,
+    proxies: Vec<IpNet>,
     shutdown: impl Future<Output = ()>,
 ) {
     let max_connections = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
     let slots = Arc::new(Semaphore::new(max_connections));
+    let per_address = PerAddress::new(limits.max_connections_per_address.max(1), proxies);
     let (closing, closing_rx) = watch::channel(false);
     let limits = Arc::new(limits);
     tokio::pin!(shutdown);
@@ -83,6 +96,12 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let Some(address_slot) = per_address.take(peer.ip()) else {
+            tracing::debug!(%peer, "too many connections from one address");
+            refuse(&stream);
+            // Dropping the stream closes it, and the slot goes back at once.
+            continue;
+        };
         // Small responses go out at once rather than waiting for more to send.
         stream.set_nodelay(true).ok();
         tokio::spawn(connection(
@@ -91,7 +110,7 @@ pub async fn serve(
             router.clone(),
             Arc::clone(&limits),
             closing_rx.clone(),
-            slot,
+            (slot, address_slot),
         ));
     }
     drop(listener);
@@ -112,7 +131,8 @@ async fn connection(
     router: Router,
     limits: Arc<ServerLimits>,
     mut closing: watch::Receiver<bool>,
-    _slot: OwnedSemaphorePermit,
+    // Held while the connection lives: the global slot and the address's.
+    _slots: (OwnedSemaphorePermit, Option<AddressSlot>),
 ) {
     let activity = Arc::new(Activity::new());
     let io = TokioIo::new(Watched {
@@ -151,6 +171,83 @@ async fn connection(
                     // Finishes a response in progress, then closes.
                     conn.as_mut().graceful_shutdown();
                 }
+            }
+        }
+    }
+}
+
+/// Tells a client over its address's cap why it is closed, if the socket takes the few
+/// bytes at once; the server never waits on such a client.
+fn refuse(stream: &TcpStream) {
+    const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\
+        Content-Type: text/plain\r\nContent-Length: 43\r\n\r\n\
+        Too many open connections from one address.";
+    let _ = stream.try_write(BUSY);
+}
+
+/// Open connections per client address, so that one address cannot hold them all.
+struct PerAddress {
+    max: usize,
+    exempt: Vec<IpNet>,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl PerAddress {
+    fn new(max: usize, exempt: Vec<IpNet>) -> Self {
+        Self {
+            max,
+            exempt,
+            open: Arc::default(),
+        }
+    }
+
+    /// A place for one more connection from `peer`, `None` when its address has them all;
+    /// `Some(None)` for an exempt address, which is not counted.
+    fn take(&self, peer: IpAddr) -> Option<Option<AddressSlot>> {
+        let peer = crate::domain::ip_net::canonical(peer);
+        if self.exempt.iter().any(|net| net.contains(peer)) {
+            return Some(None);
+        }
+        let client = client_block(peer);
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(client).or_default();
+        if *count >= self.max {
+            return None;
+        }
+        *count += 1;
+        Some(Some(AddressSlot {
+            client,
+            open: Arc::clone(&self.open),
+        }))
+    }
+}
+
+/// The part of an address one client controls: all of an IPv4 address, the /64 of an IPv6
+/// one (a home or a server is handed a whole /64).
+fn client_block(addr: IpAddr) -> IpAddr {
+    match addr {
+        IpAddr::V4(_) => addr,
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1_u128 << 64) - 1);
+            IpAddr::V6(Ipv6Addr::from(bits))
+        }
+    }
+}
+
+/// One connection counted against its address; given back when dropped.
+struct AddressSlot {
+    client: IpAddr,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.client) {
+            *count -= 1;
+            if *count == 0 {
+                // Addresses come and go; the map keeps only those with connections open.
+                open.remove(&self.client);
             }
         }
     }
@@ -237,5 +334,41 @@ impl AsyncWrite for Watched {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn an_address_holds_at_most_its_share_and_gets_it_back_when_they_close() {
+        let cap = PerAddress::new(2, vec![IpNet::parse("10.0.0.0/8").unwrap()]);
+        let first = cap.take(ip("192.0.2.7")).unwrap();
+        let second = cap.take(ip("::ffff:192.0.2.7")).unwrap();
+        assert!(first.is_some() && second.is_some());
+        assert!(cap.take(ip("192.0.2.7")).is_none(), "a third is over");
+        // Other addresses are not held back, nor is a trusted proxy counted.
+        assert!(cap.take(ip("192.0.2.8")).unwrap().is_some());
+        for _ in 0..10 {
+            assert!(matches!(cap.take(ip("10.1.2.3")), Some(None)));
+        }
+        drop(first);
+        let again = cap.take(ip("192.0.2.7")).unwrap();
+        assert!(again.is_some());
+        drop((second, again));
+        assert!(cap.open.lock().unwrap().is_empty(), "nothing left counted");
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_64_block() {
+        let cap = PerAddress::new(1, Vec::new());
+        let _one = cap.take(ip("2001:db8:1:2::1")).unwrap();
+        assert!(cap.take(ip("2001:db8:1:2:ffff::9")).is_none());
+        assert!(cap.take(ip("2001:db8:1:3::1")).unwrap().is_some());
     }
 }

@@ -21,6 +21,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing::Level;
 
 use crate::config::Config;
+use crate::domain::IpNet;
 use crate::http_server::{self, ServerLimits};
 use crate::jobs::Trainer;
 use crate::providers::Providers;
@@ -35,6 +36,8 @@ const SESSION_IDLE_DAYS: i64 = 14;
 pub struct Application {
     port: u16,
     limits: ServerLimits,
+    /// Reverse proxies, exempt from the per-address connection cap.
+    proxies: Vec<IpNet>,
     listener: TcpListener,
     router: Router,
     session_store: DbSessionStore,
@@ -125,6 +128,7 @@ impl Application {
         Ok(Self {
             port,
             limits: config.server.clone(),
+            proxies: config.trusted_proxies.clone(),
             listener,
             router,
             session_store,
@@ -168,7 +172,14 @@ impl Application {
         // after its epoch and the watcher with it.
         let stop = StopOnDrop(self.trainer, watcher);
         tracing::info!(port = self.port, "listening");
-        http_server::serve(self.listener, self.router, self.limits, shutdown).await;
+        http_server::serve(
+            self.listener,
+            self.router,
+            self.limits,
+            self.proxies,
+            shutdown,
+        )
+        .await;
         cleanup.abort();
         enricher.abort();
         // A training stopped now stores nothing; the previous model serves after a restart.

@@ -23,7 +23,7 @@ use std::io::Read;
 use std::marker::PhantomData;
 use std::path::Path;
 
-use super::{Lines, ParseError, display_name, maybe_gunzip, open_maybe_gzip, quoted};
+use super::{Lines, ParseError, display_name, limits, maybe_gunzip, open_maybe_gzip, quoted};
 use crate::domain::ImdbId;
 
 /// IMDb's `titleType`. The ones the app tells apart are variants; any other is kept by name.
@@ -184,20 +184,34 @@ impl ImdbRecord for TitleBasics {
     ];
 
     fn from_fields(f: &[&str]) -> Result<Self, String> {
+        let title = |column: &str, field: &str| {
+            required(column, field)
+                .and_then(|t| limits::title(column, t))
+                .map(str::to_owned)
+        };
+        let year = |column: &str, field: &str| {
+            optional_number(column, field)?
+                .map(|y| limits::year(column, y))
+                .transpose()
+        };
+        let genres: Vec<&str> = list(f[8]).collect();
+        limits::genres("genres", &genres)?;
         Ok(Self {
             tconst: title_id("tconst", f[0])?,
             title_type: TitleType::parse(required("titleType", f[1])?),
-            primary_title: required("primaryTitle", f[2])?.to_owned(),
-            original_title: required("originalTitle", f[3])?.to_owned(),
+            primary_title: title("primaryTitle", f[2])?,
+            original_title: title("originalTitle", f[3])?,
             is_adult: match f[4] {
                 "0" => false,
                 "1" => true,
                 other => return Err(format!("isAdult: {} is not 0 or 1", quoted(other))),
             },
-            start_year: optional_number("startYear", f[5])?,
-            end_year: optional_number("endYear", f[6])?,
-            runtime_minutes: optional_number("runtimeMinutes", f[7])?,
-            genres: list(f[8]).map(str::to_owned).collect(),
+            start_year: year("startYear", f[5])?,
+            end_year: year("endYear", f[6])?,
+            runtime_minutes: optional_number("runtimeMinutes", f[7])?
+                .map(|m| limits::runtime("runtimeMinutes", m))
+                .transpose()?,
+            genres: genres.into_iter().map(str::to_owned).collect(),
         })
     }
 }
@@ -248,7 +262,8 @@ impl ImdbRecord for NameBasics {
         Ok(Self {
             nconst: NameId::parse(f[0]).map_err(|e| format!("nconst: {e}"))?,
             // A handful of real rows have no name; keep them rather than refuse the dump.
-            primary_name: nullable(f[1]).unwrap_or_default().to_owned(),
+            primary_name: limits::title("primaryName", nullable(f[1]).unwrap_or_default())?
+                .to_owned(),
             birth_year: optional_number("birthYear", f[2])?,
             death_year: optional_number("deathYear", f[3])?,
             primary_profession: list(f[4]).map(str::to_owned).collect(),
@@ -632,6 +647,78 @@ nm0000001\tFred Astaire\t1899\t1987\t\\N\t\\N
             let text = format!("tconst\taverageRating\tnumVotes\ntt1\t{bad}\t3\n");
             assert!(read::<TitleRating>(&text).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn refuses_values_past_the_catalog_s_bounds() {
+        let long = "x".repeat(501);
+        let many = vec!["Drama"; 31].join(",");
+        for (line, message) in [
+            (
+                format!("tt1\tmovie\t{long}\tA\t0\t2000\t\\N\t90\tDrama"),
+                "primaryTitle: longer than 500 characters (501 bytes)",
+            ),
+            (
+                format!("tt1\tmovie\tA\t{long}\t0\t2000\t\\N\t90\tDrama"),
+                "originalTitle: longer than 500 characters (501 bytes)",
+            ),
+            (
+                "tt1\tmovie\tA\tA\t0\t1200\t\\N\t90\tDrama".to_owned(),
+                "startYear: 1200 is not a year from 1870 to 2200",
+            ),
+            (
+                "tt1\tmovie\tA\tA\t0\t2000\t9000\t90\tDrama".to_owned(),
+                "endYear: 9000 is not a year from 1870 to 2200",
+            ),
+            (
+                "tt1\tmovie\tA\tA\t0\t2000\t\\N\t4000000000\tDrama".to_owned(),
+                "runtimeMinutes: 4000000000 minutes is more than 144000",
+            ),
+            (
+                "tt1\tmovie\tA\tA\t0\t2000\t\\N\t-90\tDrama".to_owned(),
+                "runtimeMinutes: '-90' is not a number",
+            ),
+            (
+                format!("tt1\tmovie\tA\tA\t0\t2000\t\\N\t90\t{many}"),
+                "genres: 31 genres, more than 30",
+            ),
+        ] {
+            let text = format!("{}\n{line}\n", TitleBasics::COLUMNS.join("\t"));
+            let err = read::<TitleBasics>(&text).unwrap_err();
+            assert_eq!(err.to_string(), format!("title.basics.tsv:2: {message}"));
+        }
+        let text = "tconst\taverageRating\tnumVotes\ntt1\t5.0\t-3\n";
+        assert_eq!(
+            read::<TitleRating>(text).unwrap_err().to_string(),
+            "title.ratings.tsv:2: numVotes: '-3' is not a number"
+        );
+        let text = format!(
+            "{}\nnm1\t{long}\t\\N\t\\N\t\\N\t\\N\n",
+            NameBasics::COLUMNS.join("\t")
+        );
+        assert!(
+            read::<NameBasics>(&text)
+                .unwrap_err()
+                .to_string()
+                .starts_with("name.basics.tsv:2: primaryName: longer than 500")
+        );
+    }
+
+    #[test]
+    fn a_line_past_the_cap_is_refused_before_it_is_read_whole() {
+        let mut text = format!("{}\ntt1\tmovie\t", TitleBasics::COLUMNS.join("\t"));
+        text.push_str(&"x".repeat(5 << 20));
+        text.push_str("\tA\t0\t2000\t\\N\t90\tDrama\n");
+        let zipped = gzip(text.as_bytes());
+        let err = read_bytes::<TitleBasics>(zipped).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "title.basics.tsv:2: the line is longer than 1048576 bytes"
+        );
+    }
+
+    fn read_bytes<T: ImdbRecord>(bytes: Vec<u8>) -> Result<Vec<T>, ParseError> {
+        ImdbReader::<T>::from_reader(Cursor::new(bytes), T::FILE)?.collect()
     }
 
     fn check_errors<T: ImdbRecord>(bytes: Vec<u8>) -> Result<(), TestCaseError> {

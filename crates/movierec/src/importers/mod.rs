@@ -10,12 +10,15 @@
 //! - [`spark_factors`]: the factors a Spark ALS job wrote for an export of our ratings.
 //!
 //! Every reader streams: files of millions of lines are read one line at a time and never held
-//! whole. A malformed line stops the reader with a [`ParseError`] naming the file and line.
+//! whole, and a line is never held past [`limits::MAX_LINE_BYTES`]. A malformed line, or a
+//! field past the bounds of [`limits`], stops the reader with a [`ParseError`] naming the file
+//! and line.
 
 pub mod history;
 pub mod imdb_csv;
 pub mod imdb_datasets;
 pub mod letterboxd;
+pub(crate) mod limits;
 pub mod matching;
 pub mod movielens;
 pub mod movierec_export;
@@ -171,8 +174,17 @@ impl Lines {
         loop {
             self.buf.clear();
             self.line += 1;
-            match self.input.read_until(b'\n', &mut self.buf) {
+            // One byte past the cap is enough to know the line is too long; the rest of it is
+            // never read.
+            let cap = limits::MAX_LINE_BYTES as u64 + 1;
+            match (&mut self.input).take(cap).read_until(b'\n', &mut self.buf) {
                 Ok(0) => return None,
+                Ok(n) if n > limits::MAX_LINE_BYTES => {
+                    let line = self.line;
+                    // Past a line it cannot end, the reader has nothing more to give.
+                    self.buf = Vec::new();
+                    return Some(Err(self.malformed(line, limits::line_too_long())));
+                }
                 Ok(_) => {}
                 Err(e) => return Some(Err(ParseError::io(&self.file, Some(self.line), e))),
             }

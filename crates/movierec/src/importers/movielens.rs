@@ -33,6 +33,7 @@ use flate2::CrcReader;
 use flate2::read::DeflateDecoder;
 use zip::{CompressionMethod, ZipArchive};
 
+use super::limits;
 use super::{Input, Lines, ParseError, display_name, quoted, utf8_or_latin1};
 use crate::domain::{ImdbId, Stars};
 
@@ -583,7 +584,12 @@ fn parse_u_item(line: &str) -> Result<Movie, String> {
     let mut movie = movie_from(id("movie id", fields[0])?, fields[1], genres)?;
     if movie.year.is_none() {
         // The release date, "01-Jan-1995", knows the year of the few titles without one.
-        movie.year = fields[2].rsplit('-').next().and_then(|y| y.parse().ok());
+        movie.year = fields[2]
+            .rsplit('-')
+            .next()
+            .and_then(|y| y.parse().ok())
+            .map(|y| limits::year("release date", y))
+            .transpose()?;
     }
     Ok(movie)
 }
@@ -600,60 +606,72 @@ fn parse_movies_dat(line: &str) -> Result<Movie, String> {
     movie_from(id("MovieID", movie)?, title, genres_of(genres))
 }
 
+/// `movies.csv`, read line by line like the set's other files (so a line is capped, and ends
+/// in `\r\n` or `\n` alike), each line split as one CSV record. MovieLens never breaks a line
+/// inside a quoted title, and the csv crate's own line count lags behind on `\r\n`.
 fn movies_csv(input: Input, file: String, links: HashMap<u32, Link>) -> Records<Movie> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(input);
+    const HEADER: &str = "movieId,title,genres";
+    let mut lines = Lines::new(input, file);
     let mut record = csv::ByteRecord::new();
-    let mut line = 0;
+    let mut header_read = false;
     let mut failed = false;
     Box::new(std::iter::from_fn(move || {
-        let malformed = |line: u64, message: String| ParseError::Malformed {
-            file: file.clone(),
-            line,
-            message,
-        };
         if failed {
             return None;
         }
-        let result = loop {
-            match reader.read_byte_record(&mut record) {
-                Ok(false) => return None,
-                Ok(true) => {}
-                Err(e) => {
-                    let at = e.position().map_or(line + 1, |p| p.line());
-                    break match e.into_kind() {
-                        csv::ErrorKind::Io(io) => Err(ParseError::io(&file, Some(at), io)),
-                        other => Err(malformed(at, format!("{other:?}"))),
-                    };
+        let result =
+            loop {
+                let (number, bytes) = match lines.next_line() {
+                    None if header_read => return None,
+                    None => {
+                        break Err(lines
+                            .malformed(1, format!("the first line must be the header {HEADER}")));
+                    }
+                    Some(Err(e)) => break Err(e),
+                    Some(Ok(line)) => line,
+                };
+                if let Err(message) = csv_record(bytes, &mut record) {
+                    break Err(lines.malformed(number, message));
                 }
-            }
-            line = record.position().map_or(line + 1, |p| p.line());
-            if line == 1 {
-                let header: Vec<&[u8]> = record.iter().collect();
-                let first = header
-                    .first()
-                    .map(|f| f.strip_prefix(b"\xef\xbb\xbf").unwrap_or(f));
-                if record.len() != 3
-                    || first != Some(b"movieId")
-                    || header[1..] != [b"title" as &[u8], b"genres"]
-                {
-                    break Err(malformed(
-                        1,
-                        "the first line must be the header movieId,title,genres".into(),
-                    ));
+                if !header_read {
+                    let first = record
+                        .get(0)
+                        .map(|f| f.strip_prefix(b"\xef\xbb\xbf").unwrap_or(f));
+                    let header: Vec<&[u8]> = record.iter().skip(1).collect();
+                    if number != 1
+                        || record.len() != 3
+                        || first != Some(b"movieId")
+                        || header != [b"title" as &[u8], b"genres"]
+                    {
+                        break Err(lines
+                            .malformed(1, format!("the first line must be the header {HEADER}")));
+                    }
+                    header_read = true;
+                    continue;
                 }
-                continue;
-            }
-            if record.len() == 1 && record[0].is_empty() {
-                continue;
-            }
-            break parse_movie_record(&record, &links).map_err(|m| malformed(line, m));
-        };
+                break parse_movie_record(&record, &links).map_err(|m| lines.malformed(number, m));
+            };
         failed = result.is_err();
         Some(result)
     }))
+}
+
+/// Splits one line as a CSV record into `record`.
+fn csv_record(line: &[u8], record: &mut csv::ByteRecord) -> Result<(), String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(line);
+    match reader.read_byte_record(record) {
+        Ok(true) => {}
+        Ok(false) => record.clear(),
+        Err(e) => return Err(format!("not a CSV record ({e})")),
+    }
+    // A lone carriage return ends a record for the csv crate: it would split the line.
+    match reader.read_byte_record(&mut csv::ByteRecord::new()) {
+        Ok(false) => Ok(()),
+        _ => Err("a carriage return in the middle of the line".into()),
+    }
 }
 
 fn parse_movie_record(
@@ -692,11 +710,22 @@ fn genres_of(field: &str) -> Vec<String> {
         .collect()
 }
 
+/// A movie from its id, its title as MovieLens writes it and its genres, each within the
+/// bounds of [`limits`].
 fn movie_from(movie_id: u32, raw_title: &str, genres: Vec<String>) -> Result<Movie, String> {
+    limits::genres("genres", &genres)?;
     let parts = parse_title(raw_title);
     if parts.title.is_empty() {
         return Err("the title is empty".into());
     }
+    limits::title("title", &parts.title)?;
+    if let Some(original) = &parts.original_title {
+        limits::title("title (the original in parentheses)", original)?;
+    }
+    if let Some(aka) = &parts.aka {
+        limits::title("title (its a.k.a.)", aka)?;
+    }
+    parts.year.map(|y| limits::year("year", y)).transpose()?;
     Ok(Movie {
         movie_id,
         title: parts.title,

@@ -7,6 +7,8 @@
 //! - JSON: an array with one entry per line, `{"list": "rating" | "seen" | "watchlist",
 //!   "imdb_id", "tmdb_id", "title", "year", "rating", "date"}`, dates to the second.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use super::ParseError;
@@ -46,6 +48,30 @@ struct JsonEntry {
     date: Option<String>,
 }
 
+/// The characters a spreadsheet takes as the start of a formula (or that it strips before
+/// looking for one), after OWASP's advice on CSV injection.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell as written to the CSV: one that a spreadsheet would run as a formula is prefixed
+/// with `'`, which makes it text. Catalog titles come from data sets and providers, so a
+/// title such as `=HYPERLINK(…)` is not trusted to stay inert in the viewer's spreadsheet.
+fn inert_cell(text: &str) -> Cow<'_, str> {
+    if text.starts_with(FORMULA_STARTS) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// A cell as read back: the `'` [`inert_cell`] added is taken off again, so a title such as
+/// `-2+3` survives the round trip. A `'` before any other character is the title's own.
+fn cell_text(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => text,
+    }
+}
+
 /// The export as CSV.
 pub fn write_csv(entries: &[ExportEntry]) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
@@ -57,14 +83,17 @@ pub fn write_csv(entries: &[ExportEntry]) -> String {
             Entry::Seen => (String::new(), e.date.map(format_date), ""),
             Entry::Watchlist => (String::new(), None, WATCHLIST_TAG),
         };
-        let _ = writer.write_record([
+        let cells = [
             e.imdb_id.map(|i| i.to_string()).unwrap_or_default(),
             e.title.clone(),
             e.year.map(|y| y.to_string()).unwrap_or_default(),
             rating,
             date.unwrap_or_default(),
             tags.to_owned(),
-        ]);
+        ];
+        // Only the title can start with a formula character today; every cell goes through
+        // the same gate so a column added later cannot forget it.
+        let _ = writer.write_record(cells.iter().map(|c| inert_cell(c).into_owned()));
     }
     let bytes = writer.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
@@ -176,7 +205,7 @@ fn csv_rows_with(file: &str, bytes: &[u8], sink: &mut Sink) -> Result<(), ParseE
             file: file.to_owned(),
             line: row.line,
             entry,
-            title: row.get("Title").unwrap_or_default().to_owned(),
+            title: cell_text(row.get("Title").unwrap_or_default()).to_owned(),
             original_title: None,
             year: row.get("Year").map(|y| parse_year("Year", y)).transpose()?,
             imdb_id: row
@@ -259,6 +288,55 @@ mod tests {
         // The CSV has no TMDB ids.
         expected[0].tmdb_id = None;
         assert_eq!(back(&history), expected);
+    }
+
+    #[test]
+    fn formula_cells_are_made_text_and_read_back_whole() {
+        let titles = [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(A1:A2)",
+            "\tTabbed",
+            "\rReturned",
+            "'Quoted' already",
+            "Plain, with a comma",
+        ];
+        let entries: Vec<ExportEntry> = titles
+            .iter()
+            .map(|title| ExportEntry {
+                entry: Entry::Seen,
+                imdb_id: None,
+                tmdb_id: None,
+                title: (*title).to_owned(),
+                year: Some(2001),
+                date: None,
+            })
+            .collect();
+        let csv = write_csv(&entries);
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let cells: Vec<String> = reader.records().map(|r| r.unwrap()[1].to_owned()).collect();
+        assert_eq!(
+            cells,
+            [
+                "'=HYPERLINK(\"http://x\",\"y\")",
+                "'+cmd|' /C calc'!A0",
+                "'-2+3",
+                "'@SUM(A1:A2)",
+                "'\tTabbed",
+                "'\rReturned",
+                "'Quoted' already",
+                "Plain, with a comma",
+            ]
+        );
+        // Quoted as CSV needs: the formula's quotes are doubled inside a quoted cell.
+        assert!(
+            csv.contains(",\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",2001,"),
+            "{csv}"
+        );
+        let history = read_history("movierec-ratings.csv", csv.as_bytes()).unwrap();
+        let read: Vec<&str> = history.records.iter().map(|r| r.title.as_str()).collect();
+        assert_eq!(read, titles);
     }
 
     #[test]

@@ -75,18 +75,23 @@ pub fn new_session_stamp() -> anyhow::Result<String> {
 }
 
 /// Checks a logged-in user's password, as a password change or an account deletion asks
-/// for it. Each check is reserved against the account and the address like a log-in
-/// from an unknown browser, so a borrowed session cannot be used to guess the password at
-/// leisure.
+/// for it. Each check is reserved against an allowance of its own, keyed by the account and
+/// the session asking (`session_key`, a random key the session keeps), never against the
+/// log-in buckets: a stranger's wrong log-ins fill those, and must not stop the owner from
+/// changing their password from the browser they are signed in on. A borrowed session is
+/// still held to [`accounts::MAX_FAILURES_PER_ACCOUNT`] guesses per window, and only a
+/// log-in, which needs the password, makes a new session.
 pub async fn check_password(
     pool: &Db,
     hasher: &Hasher,
     user_id: i64,
-    username: &str,
-    address: &str,
+    session_key: &str,
     password: String,
 ) -> anyhow::Result<PasswordCheck> {
-    let buckets = accounts::shared_buckets(&username.to_lowercase(), address);
+    let buckets = vec![(
+        format!("reauth:{user_id}:{session_key}"),
+        accounts::MAX_FAILURES_PER_ACCOUNT,
+    )];
     let now = store::now();
     if let Reservation::Refused { window_start } =
         store::throttle::reserve(pool, &buckets, now, accounts::THROTTLE_WINDOW_SECS).await?

@@ -15,6 +15,8 @@ use crate::store;
 const ACCOUNT_KEY: &str = "account";
 /// The day (days since the epoch) of the last visit recorded in the session.
 const SEEN_DAY_KEY: &str = "seen_day";
+/// The key of the session's re-authentication allowance.
+const REAUTH_KEY: &str = "reauth_key";
 
 /// What the session keeps: which account, and its session stamp at log-in.
 #[derive(Debug, Serialize, Deserialize)]
@@ -89,6 +91,19 @@ async fn mark_visit(session: &Session) {
         // Failing to extend the expiry is not worth failing the request for.
         let _ = session.insert(SEEN_DAY_KEY, today).await;
     }
+}
+
+/// The session's key to its own allowance for re-authentication (see
+/// [`crate::services::membership::check_password`]): random, made on first use and kept
+/// with the session on the server, so a client can neither choose it nor start afresh
+/// without logging in again.
+pub async fn reauthentication_key(session: &Session) -> Result<String, AppError> {
+    if let Some(key) = session.get::<String>(REAUTH_KEY).await? {
+        return Ok(key);
+    }
+    let key = crate::services::membership::new_session_stamp()?;
+    session.insert(REAUTH_KEY, &key).await?;
+    Ok(key)
 }
 
 /// The visitor's account, if logged in.

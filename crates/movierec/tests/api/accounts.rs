@@ -305,3 +305,110 @@ async fn many_failures_from_one_address_block_it_for_every_account() {
     // Karl's own browser has logged in before and is not held to the address's limit.
     assert_redirects_to(&app.login("karl", PASSWORD).await, "/");
 }
+
+/// Posts `form` to `path` from `browser`, as a page of the site would.
+async fn post_from(
+    app: &crate::helpers::TestApp,
+    browser: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    browser
+        .post(app.url(path))
+        .header("Origin", &app.address)
+        .header("Sec-Fetch-Site", "same-origin")
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+const NEW_PASSWORD: &str = "battery staple horse";
+
+fn password_change(current: &str) -> [(&str, &str); 3] {
+    [
+        ("current", current),
+        ("password", NEW_PASSWORD),
+        ("confirm", NEW_PASSWORD),
+    ]
+}
+
+#[tokio::test]
+async fn a_stranger_s_wrong_log_ins_do_not_stop_the_owner_changing_or_deleting() {
+    let app = spawn_app().await;
+    app.register("olga", PASSWORD).await;
+    // Someone else, on the same address as in every test, guesses at the account until
+    // the log-in form refuses them.
+    let stranger = crate::helpers::client();
+    let mut refused = 0;
+    for _ in 0..8 {
+        let form = [("username", "olga"), ("password", "a wrong guess")];
+        let status = post_from(&app, &stranger, "/login", &form)
+            .await
+            .status()
+            .as_u16();
+        assert!(status == 401 || status == 429, "{status}");
+        refused += usize::from(status == 429);
+    }
+    assert_eq!(refused, 3, "the shared allowance is full");
+
+    // The owner, signed in on their own browser, still changes their password.
+    let changed = app
+        .post_form("/account/password", &password_change(PASSWORD))
+        .await;
+    assert_redirects_to(&changed, "/account?done=password");
+
+    // And, after more of the stranger's guesses, still deletes their account.
+    for _ in 0..8 {
+        let form = [("username", "olga"), ("password", "another guess")];
+        post_from(&app, &stranger, "/login", &form).await;
+    }
+    let deleted = app
+        .post_form("/account/delete", &[("password", NEW_PASSWORD)])
+        .await;
+    assert_eq!(deleted.status().as_u16(), 200);
+    assert!(deleted.text().await.unwrap().contains("Account deleted"));
+}
+
+#[tokio::test]
+async fn guessing_the_current_password_from_one_session_is_throttled_there() {
+    let app = spawn_app().await;
+    app.register("piet", PASSWORD).await;
+    for _ in 0..5 {
+        let wrong = app
+            .post_form("/account/password", &password_change("a wrong guess"))
+            .await;
+        assert_eq!(wrong.status().as_u16(), 401);
+    }
+    // This session's allowance is spent: even the right password waits, for changing
+    // the password as for deleting the account.
+    let refused = app
+        .post_form("/account/password", &password_change(PASSWORD))
+        .await;
+    assert_eq!(refused.status().as_u16(), 429);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("Too many attempts, try again in 15 minutes.")
+    );
+    let refused = app
+        .post_form("/account/delete", &[("password", PASSWORD)])
+        .await;
+    assert_eq!(refused.status().as_u16(), 429);
+
+    // Another session of the account, opened with the password, has its own allowance;
+    // logging in from it is not held up by the first session's guesses either.
+    let laptop = crate::helpers::client();
+    let login = [("username", "piet"), ("password", PASSWORD)];
+    assert_redirects_to(&post_from(&app, &laptop, "/login", &login).await, "/");
+    let changed = post_from(
+        &app,
+        &laptop,
+        "/account/password",
+        &password_change(PASSWORD),
+    )
+    .await;
+    assert_redirects_to(&changed, "/account?done=password");
+}

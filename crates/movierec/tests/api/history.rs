@@ -703,3 +703,54 @@ async fn the_command_line_imports_a_users_file() {
     assert!(!nobody.status.success());
     assert!(String::from_utf8_lossy(&nobody.stderr).contains("no account named"));
 }
+
+#[tokio::test]
+async fn the_csv_export_makes_formula_titles_text_and_reads_them_back() {
+    let app = spawn_app().await;
+    app.register("ann", PASSWORD).await;
+    let db = app.database().await;
+    let titles = [
+        "=HYPERLINK(\"http://x\",\"y\")",
+        "+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(A1)",
+    ];
+    let mut ids = Vec::new();
+    for (i, title) in titles.iter().enumerate() {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO movies (title, year, imdb_id) VALUES ($1, 2001, $2) RETURNING id",
+        )
+        .bind(title)
+        .bind(format!("tt99000{i:02}"))
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        ids.push(id);
+        assert_eq!(app.rate(id as u32, "4").await.status().as_u16(), 303);
+    }
+    let csv = app.export("csv").await;
+    for cell in [
+        ",\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",2001,4,",
+        ",'+cmd|' /C calc'!A0,2001,4,",
+        ",'-2+3,2001,4,",
+        ",'@SUM(A1),2001,4,",
+    ] {
+        assert!(csv.contains(cell), "{cell} in {csv}");
+    }
+    for line in csv.lines() {
+        for bad in [",=", ",+", ",-", ",@", ",\"="] {
+            assert!(!line.contains(bad), "{line}");
+        }
+    }
+
+    // Imported back by someone else, every row finds its film again.
+    app.logout().await;
+    app.register("bob", PASSWORD).await;
+    let report = app.import_history("", "export.csv", csv.as_bytes()).await;
+    assert_eq!(report["counts"]["new"], 4, "{report}");
+    assert_eq!(
+        app.export("csv").await,
+        csv,
+        "the round trip keeps every cell"
+    );
+}

@@ -388,3 +388,74 @@ async fn ratings_land_whole_at_and_past_a_full_statement() {
     assert_eq!(scalar(&db, raters).await, 2_001);
     assert_eq!(scalar(&db, halves).await, first_halves + 9);
 }
+
+#[tokio::test]
+async fn a_set_with_windows_line_endings_imports_as_its_unix_twin() {
+    let app = spawn_app().await;
+    let db = app.database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let crlf = dir.path().join("ml-crlf");
+    std::fs::create_dir_all(&crlf).unwrap();
+    for (name, text) in set_files(RATINGS_CSV) {
+        std::fs::write(crlf.join(name), text.replace('\n', "\r\n")).unwrap();
+    }
+    stdout_of(&import(&app, &crlf).await);
+    let parasite = scalar(
+        &db,
+        "SELECT COUNT(*) FROM movies WHERE title = 'Parasite' AND imdb_id = 'tt6751668'",
+    )
+    .await;
+    assert_eq!(parasite, 1);
+    // The same set with Unix line ends finds everything in place already.
+    let after_crlf = snapshot(&db).await;
+    let lf = dir.path().join("ml-lf");
+    write_folder(&lf, RATINGS_CSV);
+    stdout_of(&import(&app, &lf).await);
+    assert!(
+        snapshot(&db).await == after_crlf,
+        "the CRLF set was read differently"
+    );
+}
+
+#[tokio::test]
+async fn an_over_long_line_or_field_is_refused_at_its_line_and_changes_nothing() {
+    let app = spawn_app().await;
+    let db = app.database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let before = snapshot(&db).await;
+    let long_line = format!("{MOVIES_CSV}6,{} (2001),Drama\n", "x".repeat(5 << 20));
+    let long_title = format!("{MOVIES_CSV}6,{} (2001),Drama\n", "x".repeat(600));
+    let far_year = format!("{MOVIES_CSV}6,Far Future (3001),Drama\n");
+    for (i, (movies, expected)) in [
+        (
+            long_line,
+            "movies.csv:7: the line is longer than 1048576 bytes",
+        ),
+        (
+            long_title,
+            "movies.csv:7: title: longer than 500 characters (600 bytes)",
+        ),
+        (
+            far_year,
+            "movies.csv:7: year: 3001 is not a year from 1870 to 2200",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let set = dir.path().join(format!("bad-{i}"));
+        write_folder(&set, RATINGS_CSV);
+        std::fs::write(set.join("movies.csv"), movies).unwrap();
+        let started = std::time::Instant::now();
+        let out = import(&app, &set).await;
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        // The five good movies before the bad line were not written either.
+        assert!(
+            snapshot(&db).await == before,
+            "a refused import changed the database"
+        );
+    }
+}

@@ -454,3 +454,90 @@ async fn personal_answers_are_never_cached() {
         .unwrap();
     assert!(policy.contains("max-age"), "{policy}");
 }
+
+/// `GET /health` over a new connection from `from` (any loopback address); the status
+/// line, or why there was none.
+async fn health_from(from: &str, app_address: &str) -> Result<String, String> {
+    let socket = tokio::net::TcpSocket::new_v4().map_err(|e| e.to_string())?;
+    socket
+        .bind(format!("{from}:0").parse().unwrap())
+        .map_err(|e| e.to_string())?;
+    let mut stream = socket
+        .connect(app_address.parse().unwrap())
+        .await
+        .map_err(|e| e.to_string())?;
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut answer = Vec::new();
+    stream
+        .read_to_end(&mut answer)
+        .await
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&answer);
+    Ok(text.lines().next().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn one_address_cannot_hold_every_connection() {
+    let app = spawn_app_with(|config| {
+        config.server.max_connections = 16;
+        config.server.max_connections_per_address = 8;
+    })
+    .await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+
+    // One client opens 40 connections and sends nothing: far more than the server has.
+    let mut held = Vec::new();
+    for _ in 0..40 {
+        held.push(TcpStream::connect(&address).await.unwrap());
+    }
+    // Only 8 stay open; the others are answered 503 and closed at once instead of taking
+    // (or queueing for) a slot.
+    let mut closed = 0;
+    let mut refusals = 0;
+    for stream in &mut held {
+        let mut buf = [0u8; 256];
+        match tokio::time::timeout(Duration::from_millis(500), stream.read(&mut buf)).await {
+            Err(_) => {}
+            Ok(Ok(n)) => {
+                closed += 1;
+                refusals += usize::from(buf[..n].starts_with(b"HTTP/1.1 503"));
+            }
+            Ok(Err(_)) => closed += 1,
+        }
+    }
+    assert_eq!(closed, 32, "all but 8 of 40 closed at once");
+    assert!(refusals > 0, "the refused are told why");
+
+    // Another client is answered at once: the idle connections hold 8 of 16 slots.
+    let started = Instant::now();
+    let status =
+        tokio::time::timeout(Duration::from_secs(3), health_from("127.0.0.2", &address)).await;
+    assert_eq!(
+        status.map_err(|_| "timed out".to_owned()).and_then(|s| s),
+        Ok("HTTP/1.1 200 OK".to_owned())
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+
+    // The capped client itself gets in again once its connections close.
+    let first_client =
+        tokio::time::timeout(Duration::from_secs(3), health_from("127.0.0.1", &address)).await;
+    assert!(
+        !matches!(&first_client, Ok(Ok(line)) if line.starts_with("HTTP/1.1 200")),
+        "still over its cap: {first_client:?}"
+    );
+    drop(held);
+    let mut answered = None;
+    for _ in 0..20 {
+        if let Ok(line) = health_from("127.0.0.1", &address).await
+            && line.starts_with("HTTP/1.1 200")
+        {
+            answered = Some(line);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(answered.as_deref(), Some("HTTP/1.1 200 OK"));
+}

@@ -377,6 +377,161 @@ fn bad_lines_name_file_and_line() {
     }
 }
 
+#[test]
+fn a_crlf_set_reads_as_its_lf_twin() {
+    let dir = tempfile::tempdir().unwrap();
+    let crlf: Vec<(&str, Vec<u8>)> = csv_files()
+        .into_iter()
+        .map(|(name, bytes)| {
+            let text = String::from_utf8(bytes.to_vec()).unwrap();
+            (name, text.replace('\n', "\r\n").into_bytes())
+        })
+        .collect();
+    let files: Vec<(&str, &[u8])> = crlf.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    write_folder(&dir.path().join("ml-latest-small"), &files);
+    check_csv_set(&MovieLensSet::open(dir.path()).unwrap());
+    // And with a byte-order mark, as a spreadsheet saves it.
+    let with_bom: Vec<(&str, Vec<u8>)> = crlf
+        .iter()
+        .map(|(n, b)| (*n, [b"\xef\xbb\xbf".as_slice(), b].concat()))
+        .collect();
+    let files: Vec<(&str, &[u8])> = with_bom.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    write_folder(&dir.path().join("bom"), &files);
+    check_csv_set(&MovieLensSet::open(&dir.path().join("bom")).unwrap());
+}
+
+/// `head`, then a line of `long` bytes of `x` (generated as it is read, never held), then
+/// `tail`; counts the bytes the reader pulled.
+struct Generated {
+    head: Cursor<Vec<u8>>,
+    long: usize,
+    tail: Cursor<Vec<u8>>,
+    pulled: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Generated {
+    fn new(
+        head: &str,
+        long: usize,
+        tail: &str,
+    ) -> (Self, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        let pulled = std::sync::Arc::default();
+        let generated = Self {
+            head: Cursor::new(head.as_bytes().to_vec()),
+            long,
+            tail: Cursor::new(tail.as_bytes().to_vec()),
+            pulled: std::sync::Arc::clone(&pulled),
+        };
+        (generated, pulled)
+    }
+}
+
+impl Read for Generated {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut n = self.head.read(buf)?;
+        if n == 0 && self.long > 0 {
+            n = buf.len().min(self.long);
+            buf[..n].fill(b'x');
+            self.long -= n;
+        }
+        if n == 0 {
+            n = self.tail.read(buf)?;
+        }
+        self.pulled
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_50_mb_line_is_refused_at_its_line_without_being_read_whole() {
+    const LONG: usize = 50 << 20;
+    let expected = |file: &str| format!("{file}:3: the line is longer than 1048576 bytes");
+    // The csv reader's path (movies.csv) and the line reader's (the other files).
+    let (input, pulled) = Generated::new(
+        "movieId,title,genres\n1,Toy Story (1995),Comedy\n2,",
+        LONG,
+        " (1999),Drama\n",
+    );
+    let started = std::time::Instant::now();
+    let input: Input = Box::new(io::BufReader::new(input));
+    let mut movies = movies_csv(input, "movies.csv".into(), HashMap::new());
+    assert_eq!(movies.next().unwrap().unwrap().title, "Toy Story");
+    let err = movies.next().unwrap().unwrap_err();
+    assert_eq!(err.to_string(), expected("movies.csv"));
+    assert!(movies.next().is_none());
+    let read = pulled.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(read < 3 << 20, "{read} bytes read of a 50 MB line");
+
+    let (input, pulled) = Generated::new("1::Toy Story (1995)::Comedy\n\n2::", LONG, "::Drama\n");
+    let mut movies = line_records(
+        Lines::new(super::super::maybe_gunzip(input).unwrap(), "movies.dat"),
+        parse_movies_dat,
+    );
+    assert!(movies.next().unwrap().is_ok());
+    assert_eq!(
+        movies.next().unwrap().unwrap_err().to_string(),
+        expected("movies.dat")
+    );
+    assert!(movies.next().is_none());
+    let read = pulled.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(read < 3 << 20, "{read} bytes read of a 50 MB line");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn fields_past_their_bounds_are_refused_naming_the_field() {
+    let long_title = "x".repeat(501);
+    let many_genres = vec!["Drama"; 31].join("|");
+    let cases: [(String, &str); 5] = [
+        (
+            format!(
+                "movieId,title,genres\n1,Toy Story (1995),Comedy\n2,{long_title} (1999),Drama\n"
+            ),
+            "movies.csv:3: title: longer than 500 characters (501 bytes)",
+        ),
+        (
+            format!("movieId,title,genres\n2,\"Lost (Original {long_title}) (1999)\",Drama\n"),
+            "movies.csv:2: title (the original in parentheses): longer than 500 characters (510 bytes)",
+        ),
+        (
+            "movieId,title,genres\n2,Far Future (3001),Drama\n".to_owned(),
+            "movies.csv:2: year: 3001 is not a year from 1870 to 2200",
+        ),
+        (
+            "movieId,title,genres\n2,Before Film (1200),Drama\n".to_owned(),
+            "movies.csv:2: year: 1200 is not a year from 1870 to 2200",
+        ),
+        (
+            format!("movieId,title,genres\n2,Everything (1999),{many_genres}\n"),
+            "movies.csv:2: genres: 31 genres, more than 30",
+        ),
+    ];
+    for (text, expected) in cases {
+        let input: Input = Box::new(Cursor::new(text.into_bytes()));
+        let err = movies_csv(input, "movies.csv".into(), HashMap::new())
+            .find_map(Result::err)
+            .unwrap();
+        assert_eq!(err.to_string(), expected);
+    }
+    // ml-100k's release date is a field of its own.
+    let u_item = format!("1|Untitled|01-Jan-1700||http://x|{}\n", ["0"; 19].join("|"));
+    let err = line_records(
+        Lines::new(Box::new(Cursor::new(u_item.into_bytes())), "u.item"),
+        parse_u_item,
+    )
+    .find_map(Result::err)
+    .unwrap();
+    assert_eq!(
+        err.to_string(),
+        "u.item:1: release date: 1700 is not a year from 1870 to 2200"
+    );
+}
+
 /// Runs each parser of the module over `bytes` as if it were that file.
 fn parse_everything(bytes: &[u8]) -> Vec<(&'static str, ParseError)> {
     fn errors<T>(name: &'static str, records: Records<T>) -> Vec<(&'static str, ParseError)> {

@@ -16,7 +16,8 @@ use crate::web::AppState;
 use crate::web::client::ClientAddr;
 use crate::web::error::AppError;
 use crate::web::session::{
-    DeviceToken, MaybeUser, RequireUser, SessionUser, device_cookie, safe_next,
+    DeviceToken, MaybeUser, RequireUser, SessionUser, device_cookie, reauthentication_key,
+    safe_next,
 };
 
 #[derive(Debug, Default)]
@@ -315,21 +316,14 @@ pub struct PasswordForm {
 /// message to show when it did not check out.
 async fn check_current_password(
     state: &AppState,
-    client: ClientAddr,
+    session: &Session,
     user_id: i64,
-    username: &str,
     password: String,
 ) -> Result<Option<(StatusCode, String)>, AppError> {
-    let address = client.bucket();
-    let check = membership::check_password(
-        &state.pool,
-        &state.hasher,
-        user_id,
-        username,
-        &address,
-        password,
-    )
-    .await?;
+    let session_key = reauthentication_key(session).await?;
+    let check =
+        membership::check_password(&state.pool, &state.hasher, user_id, &session_key, password)
+            .await?;
     Ok(match check {
         membership::PasswordCheck::Right => None,
         membership::PasswordCheck::Wrong => Some((
@@ -345,7 +339,6 @@ async fn check_current_password(
 
 pub async fn change_password(
     State(state): State<AppState>,
-    client: ClientAddr,
     session: Session,
     RequireUser(me): RequireUser,
     Form(form): Form<PasswordForm>,
@@ -361,14 +354,13 @@ pub async fn change_password(
         page.confirm_error = Some("The two passwords differ.".into());
     }
     let user_id = me.id;
-    let username = me.username.clone();
     page.user = Some(me);
     let invalid = page.current_error.is_some() || page.confirm_error.is_some();
     let Some(new) = new.filter(|_| !invalid) else {
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     if let Some((status, message)) =
-        check_current_password(&state, client, user_id, &username, form.current).await?
+        check_current_password(&state, &session, user_id, form.current).await?
     {
         page.current_error = Some(message);
         return Ok((status, page).into_response());
@@ -399,13 +391,11 @@ pub struct AccountDeletedPage {
 
 pub async fn delete_account(
     State(state): State<AppState>,
-    client: ClientAddr,
     session: Session,
     RequireUser(me): RequireUser,
     Form(form): Form<DeleteForm>,
 ) -> Result<Response, AppError> {
     let user_id = me.id;
-    let username = me.username.clone();
     let mut page = AccountPage {
         user: Some(me),
         ..AccountPage::default()
@@ -415,7 +405,7 @@ pub async fn delete_account(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     if let Some((status, message)) =
-        check_current_password(&state, client, user_id, &username, form.password).await?
+        check_current_password(&state, &session, user_id, form.password).await?
     {
         page.delete_error = Some(message);
         return Ok((status, page).into_response());
