@@ -12,6 +12,7 @@ mod registration;
 mod search_query;
 mod search_sort;
 mod stars;
+mod title;
 mod username;
 
 pub use imdb_id::ImdbId;
@@ -24,6 +25,7 @@ pub use registration::Registration;
 pub use search_query::SearchQuery;
 pub use search_sort::SearchSort;
 pub use stars::Stars;
+pub use title::{MAX_TITLE_CHARS, check_title_length};
 pub use username::Username;
 
 /// The member of `all` whose URL key is `key`; otherwise a message listing the keys, for

@@ -31,9 +31,7 @@ pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 pub const MAX_UNPACKED_BYTES: u64 = 100 * 1024 * 1024;
 /// The most rows an upload may hold, all files together.
 pub const MAX_ROWS: usize = 100_000;
-/// The longest title (or original title) a row may have: real titles stay within a few
-/// hundred characters, and a longer one would only cost matching time and memory.
-pub const MAX_TITLE_CHARS: usize = 500;
+pub use crate::domain::MAX_TITLE_CHARS;
 
 /// The formats [`read_history`] knows, named in the message for an unknown one.
 pub const KNOWN_FORMATS: &str = "an IMDb ratings export (CSV), an IMDb list or watchlist \
@@ -177,10 +175,8 @@ impl Sink {
             ("original title", record.original_title.as_ref()),
         ];
         for (field, value) in fields {
-            if value.is_some_and(|v| v.chars().nth(MAX_TITLE_CHARS).is_some()) {
-                return Err(format!(
-                    "{field}: is longer than {MAX_TITLE_CHARS} characters"
-                ));
+            if let Some(value) = value {
+                crate::domain::check_title_length(field, value)?;
             }
         }
         self.records.push(record);

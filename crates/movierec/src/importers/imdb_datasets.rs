@@ -184,9 +184,19 @@ impl ImdbRecord for TitleBasics {
     ];
 
     fn from_fields(f: &[&str]) -> Result<Self, String> {
+        let title_type = TitleType::parse(required("titleType", f[1])?);
+        // Only films reach the catalog: an episode's or a game's long title (the line itself
+        // is bounded) must not refuse the whole dump.
+        let is_film = title_type == TitleType::Movie;
         let title = |column: &str, field: &str| {
             required(column, field)
-                .and_then(|t| limits::title(column, t))
+                .and_then(|t| {
+                    if is_film {
+                        limits::title(column, t)
+                    } else {
+                        Ok(t)
+                    }
+                })
                 .map(str::to_owned)
         };
         let year = |column: &str, field: &str| {
@@ -198,7 +208,7 @@ impl ImdbRecord for TitleBasics {
         limits::genres("genres", &genres)?;
         Ok(Self {
             tconst: title_id("tconst", f[0])?,
-            title_type: TitleType::parse(required("titleType", f[1])?),
+            title_type,
             primary_title: title("primaryTitle", f[2])?,
             original_title: title("originalTitle", f[3])?,
             is_adult: match f[4] {
@@ -647,6 +657,18 @@ nm0000001\tFred Astaire\t1899\t1987\t\\N\t\\N
             let text = format!("tconst\taverageRating\tnumVotes\ntt1\t{bad}\t3\n");
             assert!(read::<TitleRating>(&text).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_long_title_of_a_row_that_is_no_film_does_not_refuse_the_dump() {
+        let long = "x".repeat(2_000);
+        let text = format!(
+            "{}\ntt2\ttvEpisode\t{long}\t{long}\t0\t2000\t\\N\t20\tDrama\n",
+            TitleBasics::COLUMNS.join("\t")
+        );
+        let rows = read::<TitleBasics>(&text).unwrap();
+        assert_eq!(rows[0].title_type, TitleType::TvEpisode);
+        assert!(!rows[0].is_feature_film());
     }
 
     #[test]

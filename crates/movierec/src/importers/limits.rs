@@ -11,8 +11,7 @@
 /// before they are read whole, so a file cannot make the reader hold more than this.
 pub(crate) const MAX_LINE_BYTES: usize = 1 << 20;
 
-/// Characters in a title (and an original or alternative title), a person's name.
-pub(crate) const MAX_TITLE_CHARS: usize = 500;
+pub(crate) use crate::domain::MAX_TITLE_CHARS;
 
 /// Genres one film may have, and characters in one genre's name.
 pub(crate) const MAX_GENRES: usize = 30;
@@ -33,14 +32,7 @@ pub(crate) fn line_too_long() -> String {
 
 /// `text` if it is at most [`MAX_TITLE_CHARS`] long; else an error naming `field`.
 pub(crate) fn title<'a>(field: &str, text: &'a str) -> Result<&'a str, String> {
-    // Counting stops past the limit: a long title costs no more than a short one to refuse.
-    if text.chars().nth(MAX_TITLE_CHARS).is_some() {
-        return Err(format!(
-            "{field}: longer than {MAX_TITLE_CHARS} characters ({} bytes)",
-            text.len()
-        ));
-    }
-    Ok(text)
+    crate::domain::check_title_length(field, text)
 }
 
 /// `year` if a film can be from it.

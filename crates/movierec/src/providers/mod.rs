@@ -376,8 +376,7 @@ fn build_client(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, Prov
         .map_err(|e| ProviderError::Unreachable(format!("cannot build an HTTP client: {e}")))
 }
 
-/// Longest title taken from a provider; a longer one is no film's.
-pub const MAX_TITLE_CHARS: usize = 300;
+pub use crate::domain::MAX_TITLE_CHARS;
 
 /// Longest free text (a plot, a list of names) kept from a provider; the rest is cut.
 pub const MAX_TEXT_CHARS: usize = 4_000;

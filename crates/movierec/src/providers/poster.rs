@@ -516,28 +516,6 @@ mod tests {
     /// poster_bomb_figures -- --ignored --nocapture`, once as the old unlimited decode did it,
     /// once through [`process`]. Each in its own process for its own peak.
     #[test]
-    #[ignore = "prints figures"]
-    fn poster_bomb_figures() {
-        let bomb = png_bomb(8000, 8000, 2, 8, 3);
-        let peak = || {
-            std::fs::read_to_string("/proc/self/status")
-                .unwrap_or_default()
-                .lines()
-                .find(|l| l.starts_with("VmHWM"))
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let start = std::time::Instant::now();
-        if std::env::var("BOMB_UNLIMITED").is_ok() {
-            let image = image::load_from_memory_with_format(&bomb, ImageFormat::Png).unwrap();
-            let _ = image.resize(342, 513, FilterType::Triangle);
-        } else {
-            let _ = process(Some("image/png"), &bomb);
-        }
-        println!("{} bytes: {:?}, {}", bomb.len(), start.elapsed(), peak());
-    }
-
-    #[test]
     fn small_images_are_not_enlarged() {
         let images = process(Some("image/png; charset=binary"), &png(100, 150)).unwrap();
         assert!(images.iter().all(|i| (i.width, i.height) == (100, 150)));

@@ -113,7 +113,7 @@ async fn a_twenty_megabyte_title_is_refused_at_once_with_its_file_and_line() {
     assert_eq!(status, 400, "{body}");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(
-        message.contains("ratings.csv:2: title: is longer than 500 characters"),
+        message.contains("ratings.csv:2: title: longer than 500 characters"),
         "{message}"
     );
 
@@ -127,7 +127,7 @@ async fn a_twenty_megabyte_title_is_refused_at_once_with_its_file_and_line() {
             .text()
             .await
             .unwrap()
-            .contains("ratings.csv:2: title: is longer than 500 characters")
+            .contains("ratings.csv:2: title: longer than 500 characters")
     );
     assert_eq!(rows(&app, "SELECT COUNT(*) FROM history_imports").await, 0);
     assert!(ratings_of_users(&app).await.is_empty());

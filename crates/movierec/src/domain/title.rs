@@ -1,0 +1,38 @@
+//! How long a film's title may be, wherever it comes from (a data set, a viewer's history
+//! file, a provider's answer): one bound, checked where each source's records are parsed.
+
+/// The longest title (or original, or alternative title) the site takes. Real titles stay
+/// within a few hundred characters; a longer one is no film's and would only cost search
+/// indexing, matching time and memory on every page that lists it.
+pub const MAX_TITLE_CHARS: usize = 500;
+
+/// `text` if it is at most [`MAX_TITLE_CHARS`] long; else a message naming `field`.
+pub fn check_title_length<'a>(field: &str, text: &'a str) -> Result<&'a str, String> {
+    // Counting stops past the bound: a long title costs no more than a short one to refuse.
+    if text.chars().nth(MAX_TITLE_CHARS).is_some() {
+        return Err(format!(
+            "{field}: longer than {MAX_TITLE_CHARS} characters ({} bytes)",
+            text.len()
+        ));
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_title_is_taken_up_to_the_bound_in_characters_not_bytes() {
+        let longest = "é".repeat(MAX_TITLE_CHARS);
+        assert_eq!(check_title_length("title", &longest), Ok(longest.as_str()));
+        let over = format!("{longest}x");
+        assert_eq!(
+            check_title_length("Name", &over),
+            Err(format!(
+                "Name: longer than {MAX_TITLE_CHARS} characters ({} bytes)",
+                over.len()
+            ))
+        );
+    }
+}
