@@ -185,15 +185,16 @@ async fn a_heavy_user_varying_n_is_served_from_one_ranking() {
     let (all, cold) = picks(&app, heavy, 100).await;
     assert_eq!(all.len(), 100);
     // Each other count is the first picks of the same ranking, without a computation of
-    // its own: 99 of them together take less than a few cold computations would.
-    let budget = Duration::from_secs(6).max(cold * 3);
+    // its own: twenty of them together take less than a few cold computations would (a
+    // cold one apiece would take twenty), whatever else loads the machine meanwhile.
+    let budget = cold * 6;
     let started = Instant::now();
-    for n in (1..100).rev() {
+    for n in (5..100).step_by(5).chain([1]) {
         let (some, _) = picks(&app, heavy, n).await;
         assert_eq!(some[..], all[..n], "n={n}");
         assert!(
             started.elapsed() < budget,
-            "counts 99 down to {n} took {:?}, one cold computation {cold:?}",
+            "counts up to {n} took {:?}, one cold computation {cold:?}",
             started.elapsed()
         );
     }
