@@ -149,11 +149,11 @@ impl ImplicitModel {
             .map(|&(i, r)| (i, Some(r)))
             .chain(seen.iter().map(|&i| (i, None)));
         for (item, rating) in inputs {
-            if item.index() < n_items {
-                if let Entry::Vacant(place) = positions.entry(item) {
-                    place.insert(history.len());
-                    history.push((item, observed_weight(&self.params, self.scale, rating)));
-                }
+            if item.index() < n_items
+                && let Entry::Vacant(place) = positions.entry(item)
+            {
+                place.insert(history.len());
+                history.push((item, observed_weight(&self.params, self.scale, rating)));
             }
         }
         let a0 = f64::from(self.params.unobserved_weight);
