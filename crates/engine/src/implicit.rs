@@ -7,6 +7,9 @@
 //! ([`ImplicitUser::contributions`], Hu, Koren & Volinsky 2008, §5), which names the movie
 //! behind a recommendation.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use crate::data::Scale;
 use crate::ids::{ItemIdx, UserIdx};
 use crate::linalg::{SpdSystem, dot, gramian};
@@ -140,13 +143,16 @@ impl ImplicitModel {
         let k = self.k;
         let n_items = self.n_items();
         let mut history: Vec<(ItemIdx, f32)> = Vec::with_capacity(rated.len() + seen.len());
-        let mut taken = std::collections::HashSet::new();
+        let mut positions = HashMap::with_capacity(rated.len() + seen.len());
         let inputs = rated
             .iter()
             .map(|&(i, r)| (i, Some(r)))
             .chain(seen.iter().map(|&i| (i, None)));
         for (item, rating) in inputs {
-            if item.index() < n_items && taken.insert(item) {
+            if item.index() < n_items
+                && let Entry::Vacant(place) = positions.entry(item)
+            {
+                place.insert(history.len());
                 history.push((item, observed_weight(&self.params, self.scale, rating)));
             }
         }
@@ -158,19 +164,31 @@ impl ImplicitModel {
             .map(|&g| a0 * f64::from(g))
             .collect();
         let mut b = vec![0f32; k];
+        // `A` is symmetric: only its upper triangle takes the history's sum (each row of
+        // factors widened once), then it is mirrored. Half the work of the whole square,
+        // which dominates a fold-in of tens of thousands of ratings.
+        let mut wide = vec![0f64; k];
         for &(item, w) in &history {
             let y = &self.item_factors[item.index() * k..(item.index() + 1) * k];
+            for (wv, &yv) in wide.iter_mut().zip(y) {
+                *wv = f64::from(yv);
+            }
             let w64 = f64::from(w);
-            for (r, &ya) in y.iter().enumerate() {
-                let row = &mut a[r * k..(r + 1) * k];
-                let s = w64 * f64::from(ya);
-                for (m, &yb) in row.iter_mut().zip(y) {
-                    *m += s * f64::from(yb);
+            for (r, &ya) in wide.iter().enumerate() {
+                let row = &mut a[r * k + r..(r + 1) * k];
+                let s = w64 * ya;
+                for (m, &yb) in row.iter_mut().zip(&wide[r..]) {
+                    *m += s * yb;
                 }
             }
             let c = self.params.unobserved_weight + w;
             for (bv, &yv) in b.iter_mut().zip(y) {
                 *bv += c * yv;
+            }
+        }
+        for r in 0..k {
+            for m in r + 1..k {
+                a[m * k + r] = a[r * k + m];
             }
         }
         for d in 0..k {
@@ -185,6 +203,7 @@ impl ImplicitModel {
         ImplicitUser {
             factors,
             history,
+            positions,
             unobserved_weight: self.params.unobserved_weight,
             system,
         }
@@ -223,6 +242,9 @@ pub struct ImplicitUser {
     factors: Vec<f32>,
     /// The items the user chose with their observed weights.
     history: Vec<(ItemIdx, f32)>,
+    /// Each history item's place in `history`: asking for one item's contribution costs
+    /// one lookup rather than a scan of a history that can hold tens of thousands of items.
+    positions: HashMap<ItemIdx, usize>,
     unobserved_weight: f32,
     /// The user's factorised system; `None` without history.
     system: Option<SpdSystem>,
@@ -234,6 +256,7 @@ impl ImplicitUser {
         Self {
             factors,
             history: Vec::new(),
+            positions: HashMap::new(),
             unobserved_weight: 0.0,
             system: None,
         }
@@ -267,16 +290,76 @@ impl ImplicitUser {
     /// # Ok::<(), movierec_engine::FitError>(())
     /// ```
     pub fn contributions(&self, model: &ImplicitModel, item: ItemIdx) -> Vec<(ItemIdx, f32)> {
-        let (Some(system), Some(y)) = (&self.system, model.item_factors(item)) else {
-            return Vec::new();
+        let items: Vec<ItemIdx> = self.history.iter().map(|&(j, _)| j).collect();
+        let parts = self.explainer(model, &items).contributions(item);
+        items
+            .into_iter()
+            .zip(parts)
+            .filter_map(|(j, c)| Some((j, c?)))
+            .collect()
+    }
+
+    /// Splits scores over a fixed set of items, `among` (e.g. the history items the user
+    /// liked), for many scored items in turn: the items are looked up in the history once
+    /// here, so each [`Explainer::contributions`] costs one solve of size `k` and one dot
+    /// product per item of `among`, however long the history.
+    ///
+    /// ```
+    /// use movierec_engine::{Dataset, ImplicitParams, NoProgress, Scale, fit_implicit};
+    ///
+    /// let records = (0..30).flat_map(|u: u32| {
+    ///     (0..6u32).filter(move |i| (u + i) % 3 != 0 && (i < &3) == (u % 2 == 0))
+    ///         .map(move |i| (u.to_string(), i.to_string(), 4.0))
+    /// });
+    /// let data = Dataset::from_records(records, Scale::MOVIELENS);
+    /// let model = fit_implicit(&data, &ImplicitParams::default().with_factors(4), &NoProgress)?;
+    /// let item = |name: &str| data.items().get(name).unwrap();
+    /// let user = model.fold_in(&[(item("0"), 5.0), (item("3"), 4.0)], &[]);
+    /// // Item 2 is not in the user's history: it has no part.
+    /// let explainer = user.explainer(&model, &[item("3"), item("2")]);
+    /// let whole = user.contributions(&model, item("1"));
+    /// assert_eq!(explainer.contributions(item("1")), [Some(whole[1].1), None]);
+    /// # Ok::<(), movierec_engine::FitError>(())
+    /// ```
+    pub fn explainer<'a>(&'a self, model: &'a ImplicitModel, among: &[ItemIdx]) -> Explainer<'a> {
+        let among = among
+            .iter()
+            .map(|j| {
+                let &place = self.positions.get(j)?;
+                let (_, w) = self.history[place];
+                Some((self.unobserved_weight + w, model.item_factors(*j)?))
+            })
+            .collect();
+        Explainer {
+            user: self,
+            model,
+            among,
+        }
+    }
+}
+
+/// A user's scores split over a fixed set of items; see [`ImplicitUser::explainer`].
+#[derive(Debug, Clone)]
+pub struct Explainer<'a> {
+    user: &'a ImplicitUser,
+    model: &'a ImplicitModel,
+    /// Per item asked about: its confidence `c_j` and factors `y_j`; `None` when it is not
+    /// in the user's history (or the model does not know it).
+    among: Vec<Option<(f32, &'a [f32])>>,
+}
+
+impl Explainer<'_> {
+    /// How much each item the explainer was made for adds to the user's score of `item`,
+    /// `c_j (A⁻¹ y_i) · y_j`, in that order; `None` for an item outside the history, and
+    /// all `None` for a user without history or an unknown `item`.
+    pub fn contributions(&self, item: ItemIdx) -> Vec<Option<f32>> {
+        let (Some(system), Some(y)) = (&self.user.system, self.model.item_factors(item)) else {
+            return vec![None; self.among.len()];
         };
         let v = system.solve(y);
-        self.history
+        self.among
             .iter()
-            .filter_map(|&(j, w)| {
-                let yj = model.item_factors(j)?;
-                Some((j, (self.unobserved_weight + w) * dot(&v, yj)))
-            })
+            .map(|part| part.map(|(c, yj)| c * dot(&v, yj)))
             .collect()
     }
 }

@@ -33,7 +33,7 @@ pub use data::{Dataset, DatasetBuilder, Rating, Ratings, Scale};
 pub use external::FactorsError;
 pub use file::FileError;
 pub use ids::{IdMap, ItemIdx, UserIdx};
-pub use implicit::{ImplicitModel, ImplicitUser};
+pub use implicit::{Explainer, ImplicitModel, ImplicitUser};
 pub use load::{LoadError, RatingSet};
 pub use model::{HybridUser, Model, Pick, UserVector};
 pub use params::{Algorithm, ImplicitParams, Params};

@@ -10,11 +10,11 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::store::Db;
-use movierec_engine::{HybridUser, ItemIdx};
+use movierec_engine::{Explainer, ItemIdx};
 use serde::Serialize;
 
 use crate::domain::{MovieId, Stars};
@@ -119,11 +119,17 @@ pub fn rank_with_seen(
         .copied()
         .filter(|&(_, stars)| f64::from(stars) >= LIKED_STARS)
         .collect();
+    // The liked movies are found in the user's history once, not once per pick.
+    let liked_items: Vec<ItemIdx> = liked.iter().map(|&(item, _)| item).collect();
+    let explainer = match (model.implicit(), &user.implicit) {
+        (Some(implicit), Some(u)) => Some(u.explainer(implicit, &liked_items)),
+        _ => None,
+    };
     let picks = model
         .recommend(&user, n, |item| skip[item.index()])
         .into_iter()
         .map(|pick| {
-            let because = because(serving, &user, &liked, pick.item);
+            let because = because(serving, explainer.as_ref(), &liked, pick.item);
             ModelPick {
                 movie_id: serving.movie_id(pick.item),
                 predicted: pick.predicted,
@@ -135,29 +141,25 @@ pub fn rank_with_seen(
 }
 
 /// The liked movie behind a pick, with the user's rating of it: the one contributing most to
-/// the pick's implicit score (the score splits exactly over the user's movies), or without an
-/// implicit model the nearest in factor space. Only a positive contribution explains a pick,
-/// and a movie the user disliked never does.
+/// the pick's implicit score (the score splits exactly over the user's movies; `explainer`
+/// is made for the `liked` movies), or without an implicit model the nearest in factor
+/// space. Only a positive contribution explains a pick, and a movie the user disliked never
+/// does.
 fn because(
     serving: &ServingModel,
-    user: &HybridUser,
+    explainer: Option<&Explainer<'_>>,
     liked: &[(ItemIdx, f32)],
     item: ItemIdx,
 ) -> Option<(i64, f64)> {
     let model = &serving.model;
-    let best = match (model.implicit(), &user.implicit) {
-        (Some(implicit), Some(u)) => {
-            let parts = u.contributions(implicit, item);
-            liked
-                .iter()
-                .filter_map(|&(rated, stars)| {
-                    let c = parts.iter().find(|(j, _)| *j == rated)?.1;
-                    Some((c, rated, stars))
-                })
-                .filter(|(c, _, _)| *c > 0.0)
-                .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
-        }
-        _ => liked
+    let best = match explainer {
+        Some(explainer) => liked
+            .iter()
+            .zip(explainer.contributions(item))
+            .filter_map(|(&(rated, stars), c)| Some((c?, rated, stars)))
+            .filter(|(c, _, _)| *c > 0.0)
+            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1))),
+        None => liked
             .iter()
             .map(|&(rated, stars)| (model.item_similarity(item, rated), rated, stars))
             .filter(|(similarity, _, _)| *similarity > 0.0)
@@ -210,15 +212,20 @@ pub fn similar(
         .collect()
 }
 
-/// How many (user, count) answers a [`PicksCache`] holds before it starts afresh: a few
-/// megabytes, and far more users than are active at once on one site.
+/// How many users' picks a [`PicksCache`] holds before it starts afresh: a few megabytes,
+/// and far more users than are active at once on one site.
 const MAX_CACHED_PICKS: usize = 20_000;
 
-/// Recommendations computed per (user, count), each with the digest of the inputs it was
-/// computed from (see the module's documentation).
+/// How deep a user's picks are worked out: the most the API or a page asks for. Each user's
+/// picks are computed once to this depth and every smaller count is served as their first
+/// `n`, so asking for each count in turn costs one computation, not one per count.
+pub const MAX_PICKS: usize = 100;
+
+/// Recommendations computed per user to [`MAX_PICKS`], each with the digest of the inputs
+/// it was computed from (see the module's documentation).
 #[derive(Debug, Default)]
 pub struct PicksCache {
-    entries: Mutex<HashMap<(i64, usize), CachedPicks>>,
+    entries: Mutex<HashMap<i64, CachedPicks>>,
 }
 
 #[derive(Debug, Clone)]
@@ -234,23 +241,24 @@ struct CachedPicks {
 const FALLBACK_FRESH: Duration = Duration::from_secs(60);
 
 impl PicksCache {
-    fn get(&self, key: (i64, usize), digest: u64) -> Option<CachedPicks> {
+    /// The first `n` of the user's picks, if they were computed from inputs of this digest.
+    fn get(&self, user_id: i64, digest: u64, n: usize) -> Option<(Source, Vec<Recommendation>)> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
-            .get(&key)
+            .get(&user_id)
             .filter(|c| c.digest == digest)
             .filter(|c| c.source == Source::Model || c.computed.elapsed() < FALLBACK_FRESH)
-            .cloned()
+            .map(|c| (c.source, c.items.iter().take(n).cloned().collect()))
     }
 
-    fn put(&self, key: (i64, usize), picks: CachedPicks) {
+    fn put(&self, user_id: i64, picks: CachedPicks) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         // Dropping everything at the limit is crude but cheap, and the limit is far above
         // the number of users active at once.
-        if entries.len() >= MAX_CACHED_PICKS && !entries.contains_key(&key) {
+        if entries.len() >= MAX_CACHED_PICKS && !entries.contains_key(&user_id) {
             entries.clear();
         }
-        entries.insert(key, picks);
+        entries.insert(user_id, picks);
     }
 }
 
@@ -336,7 +344,8 @@ fn inputs_digest(
 
 /// Up to `n` recommendations for a user, from the current model or the fallback. Movies the
 /// user rated, hid, marked seen or put on the watchlist (kept aside already) are never
-/// included. The result is taken from `cache` when nothing it depends on has changed.
+/// included. The result is taken from `cache` when nothing it depends on has changed; `n`
+/// above [`MAX_PICKS`] counts as [`MAX_PICKS`].
 pub async fn for_user(
     pool: &Db,
     models: &ModelSlot,
@@ -344,6 +353,7 @@ pub async fn for_user(
     user_id: i64,
     n: usize,
 ) -> sqlx::Result<Recommendations> {
+    let n = n.min(MAX_PICKS);
     let store::recommendations::PickInputs {
         ratings,
         lists,
@@ -358,13 +368,15 @@ pub async fn for_user(
     );
     let mut rated_or_hidden: HashSet<i64> = ratings.iter().map(|&(movie, _)| movie).collect();
     rated_or_hidden.extend(&lists.hidden);
-    if let Some(cached) = cache.get((user_id, n), digest) {
-        return Ok(Recommendations {
-            source: cached.source,
-            items: cached.items,
-            rated: ratings.len(),
-            rated_or_hidden,
-        });
+    let rated = ratings.len();
+    let found = move |(source, items): (Source, Vec<Recommendation>)| Recommendations {
+        source,
+        items,
+        rated,
+        rated_or_hidden,
+    };
+    if let Some(cached) = cache.get(user_id, digest, n) {
+        return Ok(found(cached));
     }
     let mut exclude: HashSet<i64> = lists.hidden.into_iter().collect();
     exclude.extend(lists.watchlist);
@@ -372,29 +384,40 @@ pub async fn for_user(
     // for the implicit-feedback model.
     let seen = lists.seen;
     exclude.extend(&seen);
-    let picks = serving.and_then(|serving| rank_with_seen(&serving, &ratings, &seen, &exclude, n));
+    let (ratings, exclude, picks) = match serving {
+        Some(serving) => {
+            let turn = models.turn().await;
+            // The same user's other requests may have computed these picks while this one
+            // waited for its turn.
+            if let Some(cached) = cache.get(user_id, digest, n) {
+                return Ok(found(cached));
+            }
+            turn.run(move || {
+                let picks = rank_with_seen(&serving, &ratings, &seen, &exclude, MAX_PICKS);
+                (ratings, exclude, picks)
+            })
+            .await
+        }
+        None => (ratings, exclude, None),
+    };
     let (source, items) = match picks {
         Some(picks) => (Source::Model, with_titles(pool, picks).await?),
         None => (
             Source::Fallback,
-            fallback(pool, user_id, &ratings, &exclude, n).await?,
+            fallback(pool, user_id, &ratings, &exclude, MAX_PICKS).await?,
         ),
     };
+    let first: Vec<Recommendation> = items.iter().take(n).cloned().collect();
     cache.put(
-        (user_id, n),
+        user_id,
         CachedPicks {
             digest,
             source,
-            items: items.clone(),
+            items,
             computed: Instant::now(),
         },
     );
-    Ok(Recommendations {
-        source,
-        items,
-        rated: ratings.len(),
-        rated_or_hidden,
-    })
+    Ok(found((source, first)))
 }
 
 async fn with_titles(pool: &Db, picks: Vec<ModelPick>) -> sqlx::Result<Vec<Recommendation>> {
@@ -519,18 +542,24 @@ pub async fn similar_movies(
             .collect(),
         None => HashSet::new(),
     };
-    similar_with_titles(pool, &serving, movie, &hidden, n).await
+    similar_with_titles(pool, models, serving, movie, hidden, n).await
 }
 
 /// [`similar`] with the movies' summaries, for a caller that already knows what to leave out.
+/// Worked out in a turn of `models` (see [`ModelSlot::turn`]): it scores the whole catalog.
 pub async fn similar_with_titles(
     pool: &Db,
-    serving: &ServingModel,
+    models: &ModelSlot,
+    serving: Arc<ServingModel>,
     movie: MovieId,
-    exclude: &HashSet<i64>,
+    exclude: HashSet<i64>,
     n: usize,
 ) -> sqlx::Result<Vec<SimilarMovie>> {
-    let nearest = similar(serving, movie, exclude, n);
+    let nearest = models
+        .turn()
+        .await
+        .run(move || similar(&serving, movie, &exclude, n))
+        .await;
     let ids: Vec<i64> = nearest.iter().map(|(movie, _)| *movie).collect();
     let summaries = summaries_by_id(pool, &ids).await?;
     Ok(nearest

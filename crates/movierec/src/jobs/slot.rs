@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
 use movierec_engine::{ContentIndex, ItemIdx, Model};
 
 /// A trained model with the database ids of its rows.
@@ -70,13 +72,64 @@ impl ServingModel {
     }
 }
 
-/// Holds the current model, if any has been trained yet.
-#[derive(Debug, Default)]
+/// Holds the current model, if any has been trained yet, and hands out turns to compute with
+/// it (see [`ModelSlot::turn`]).
+#[derive(Debug)]
 pub struct ModelSlot {
     current: RwLock<Option<Arc<ServingModel>>>,
+    /// One permit per computation with the model allowed at once.
+    turns: Arc<Semaphore>,
+}
+
+impl Default for ModelSlot {
+    fn default() -> Self {
+        // All cores but one, as the trainer takes them: a core stays free for the async
+        // workers, so however many heavy users ask at once, other requests are answered.
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Self {
+            current: RwLock::default(),
+            turns: Arc::new(Semaphore::new(cores.saturating_sub(1).max(1))),
+        }
+    }
+}
+
+/// A turn to compute with the model, from [`ModelSlot::turn`].
+#[derive(Debug)]
+pub struct ModelTurn(OwnedSemaphorePermit);
+
+impl ModelTurn {
+    /// Runs `work` on the blocking pool and returns its result. The turn is held until `work`
+    /// ends, even when the caller stops waiting (a client gone): an abandoned computation
+    /// still counts against the limit until it finishes.
+    pub async fn run<T: Send + 'static>(self, work: impl FnOnce() -> T + Send + 'static) -> T {
+        let permit = self.0;
+        let done = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await;
+        match done {
+            Ok(out) => out,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // Blocking tasks are only cancelled by the runtime shutting down.
+            Err(e) => panic!("model computation cancelled: {e}"),
+        }
+    }
 }
 
 impl ModelSlot {
+    /// Waits for a turn to compute with the model (fold-in, ranking, explanations, similar
+    /// movies): that work takes from milliseconds to, for someone with tens of thousands of
+    /// ratings, a good part of a second of CPU, so it runs off the async workers and only a
+    /// few at a time, whoever asks.
+    pub async fn turn(&self) -> ModelTurn {
+        let permit = Arc::clone(&self.turns)
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
+        ModelTurn(permit)
+    }
+
     pub fn current(&self) -> Option<Arc<ServingModel>> {
         self.current
             .read()

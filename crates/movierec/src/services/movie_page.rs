@@ -107,18 +107,22 @@ pub async fn page(
             .iter()
             .find(|&&(movie, _)| movie == id.get())
             .and_then(|&(_, stars)| Stars::from_f64(stars).ok());
-        if view.facts.your_rating.is_none() {
-            view.predicted = serving
-                .as_deref()
-                .and_then(|serving| recommend::predicted_rating(serving, &ratings, id));
+        if let (None, Some(serving)) = (view.facts.your_rating, serving.clone()) {
+            // A fold-in of all the viewer's ratings: off the async workers, in turn.
+            view.predicted = models
+                .turn()
+                .await
+                .run(move || recommend::predicted_rating(&serving, &ratings, id))
+                .await;
         }
         view.on_watchlist = lists.watchlist.contains(&id.get());
         view.hidden = lists.hidden.contains(&id.get());
         hidden_movies.extend(lists.hidden);
     }
-    if let Some(serving) = &serving {
+    if let Some(serving) = serving {
         view.similar =
-            recommend::similar_with_titles(pool, serving, id, &hidden_movies, similar).await?;
+            recommend::similar_with_titles(pool, models, serving, id, hidden_movies, similar)
+                .await?;
     }
     Ok(Some(view))
 }

@@ -8,6 +8,7 @@ mod browser;
 mod browser_posters;
 mod catalog;
 mod copy;
+mod heavy_users;
 mod helpers;
 mod history;
 mod history_limits;

@@ -11,7 +11,8 @@ use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::{MaybeUser, RequireUser};
 
-const MAX_N: usize = 100;
+/// The most picks one request may ask for: as deep as a user's picks are worked out.
+const MAX_N: usize = recommend::MAX_PICKS;
 const DEFAULT_RECOMMENDATIONS: usize = 20;
 const DEFAULT_SIMILAR: usize = 10;
 
