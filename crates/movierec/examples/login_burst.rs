@@ -13,12 +13,15 @@
 //! target/release/examples/login_burst --server target/release/movierec [--logins 300] [--settle-secs 30]
 //! ```
 
+mod common;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use common::{Server, memory_mib};
 use movierec::domain::Password;
 use movierec::services::accounts::{Hasher, HashingLimits};
 use reqwest::{Client, redirect};
@@ -48,37 +51,6 @@ fn parse_args() -> anyhow::Result<Args> {
         }
     }
     Ok(args)
-}
-
-/// Resident and peak resident memory of a process, in MiB.
-fn memory_mib(pid: u32) -> anyhow::Result<(f64, f64)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let field = |name: &str| -> anyhow::Result<f64> {
-        let line = status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .with_context(|| format!("no {name} in /proc"))?;
-        let kib: f64 = line
-            .split_whitespace()
-            .nth(1)
-            .context("no value")?
-            .parse()?;
-        Ok(kib / 1024.0)
-    };
-    Ok((field("VmRSS:")?, field("VmHWM:")?))
-}
-
-struct Server {
-    child: Child,
-    address: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
 }
 
 async fn start(args: &Args, concurrent_hashes: usize) -> anyhow::Result<Server> {

@@ -19,10 +19,12 @@
 //! target/release/examples/memory_attack --server target/release/movierec [--settle-secs 10]
 //! ```
 
+mod common;
+
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -31,6 +33,7 @@ use axum::extract::{Path, Query};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use common::{Server, memory_mib};
 use reqwest::{Client, redirect};
 use serde_json::json;
 
@@ -68,37 +71,6 @@ fn parse_args() -> anyhow::Result<Args> {
         }
     }
     Ok(args)
-}
-
-/// Resident and peak resident memory of a process, in MiB.
-fn memory_mib(pid: u32) -> anyhow::Result<(f64, f64)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let field = |name: &str| -> anyhow::Result<f64> {
-        let line = status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .with_context(|| format!("no {name} in /proc"))?;
-        let kib: f64 = line
-            .split_whitespace()
-            .nth(1)
-            .context("no value")?
-            .parse()?;
-        Ok(kib / 1024.0)
-    };
-    Ok((field("VmRSS:")?, field("VmHWM:")?))
-}
-
-struct Server {
-    child: Child,
-    address: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
 }
 
 fn free_port() -> anyhow::Result<u16> {

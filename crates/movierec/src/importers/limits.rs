@@ -11,8 +11,6 @@
 /// before they are read whole, so a file cannot make the reader hold more than this.
 pub(crate) const MAX_LINE_BYTES: usize = 1 << 20;
 
-pub(crate) use crate::domain::MAX_TITLE_CHARS;
-
 /// Genres one film may have, and characters in one genre's name.
 pub(crate) const MAX_GENRES: usize = 30;
 pub(crate) const MAX_GENRE_CHARS: usize = 50;
@@ -30,7 +28,8 @@ pub(crate) fn line_too_long() -> String {
     format!("the line is longer than {MAX_LINE_BYTES} bytes")
 }
 
-/// `text` if it is at most [`MAX_TITLE_CHARS`] long; else an error naming `field`.
+/// `text` if it is at most [`crate::domain::MAX_TITLE_CHARS`] long; else an error naming
+/// `field`.
 pub(crate) fn title<'a>(field: &str, text: &'a str) -> Result<&'a str, String> {
     crate::domain::check_title_length(field, text)
 }
@@ -84,7 +83,7 @@ mod tests {
     #[test]
     fn fields_within_the_bounds_pass_and_others_name_their_field() {
         assert_eq!(title("title", "Toy Story"), Ok("Toy Story"));
-        let long = "é".repeat(MAX_TITLE_CHARS);
+        let long = "é".repeat(crate::domain::MAX_TITLE_CHARS);
         assert!(title("title", &long).is_ok(), "characters, not bytes");
         assert_eq!(
             title("primaryTitle", &format!("{long}x")),
