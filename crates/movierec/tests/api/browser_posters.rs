@@ -82,7 +82,15 @@ async fn home_search_and_movie_pages_show_posters_from_our_origin_only() {
 
     // The first film of the home page gets its details and poster (a user's page view
     // fetches them); the others keep the placeholder.
-    let home = app.get_html("/").await;
+    // The film is the first of the visitors' home page, which the browser opens below.
+    let home = crate::helpers::client()
+        .get(app.url("/"))
+        .send()
+        .await
+        .expect("request sent")
+        .text()
+        .await
+        .expect("a page");
     let start = home.find("<li class=\"movie-card\"").expect("a card");
     let link = &home[start..];
     let href_start = link.find("href=\"/movies/").unwrap() + "href=\"".len();
