@@ -309,7 +309,9 @@ async fn big_report(args: &Args) -> anyhow::Result<Figures> {
 }
 
 async fn parallel_uploads(args: &Args) -> anyhow::Result<Figures> {
-    let server = start(args, &[]).await?;
+    // Every uploader registers from 127.0.0.1.
+    let accounts = (args.uploads + 1).to_string();
+    let server = start(args, &["--registrations-per-hour".into(), accounts]).await?;
     let mut clients = Vec::new();
     for i in 0..args.uploads {
         clients.push(signed_in(&server, &format!("uploader{i}")).await?);
