@@ -2,6 +2,7 @@
 //!
 //! Each `parse` returns a message fit to show next to the form field or in a JSON error.
 
+mod film_bounds;
 mod imdb_id;
 pub mod ip_net;
 mod movie_id;
@@ -12,9 +13,11 @@ mod registration;
 mod search_query;
 mod search_sort;
 mod stars;
-mod title;
 mod username;
 
+pub use film_bounds::{
+    FIRST_FILM_YEAR, LAST_FILM_YEAR, MAX_TITLE_CHARS, check_title_length, is_film_year,
+};
 pub use imdb_id::ImdbId;
 pub use ip_net::IpNet;
 pub use movie_id::MovieId;
@@ -25,7 +28,6 @@ pub use registration::Registration;
 pub use search_query::SearchQuery;
 pub use search_sort::SearchSort;
 pub use stars::Stars;
-pub use title::{MAX_TITLE_CHARS, check_title_length};
 pub use username::Username;
 
 /// The member of `all` whose URL key is `key`; otherwise a message listing the keys, for

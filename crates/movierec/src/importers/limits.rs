@@ -7,6 +7,8 @@
 //! hours) and far under what would hurt the site: a title is indexed for search, shown on
 //! every page that lists it and compared on every history import.
 
+use crate::domain::{FIRST_FILM_YEAR as FIRST_YEAR, LAST_FILM_YEAR as LAST_YEAR};
+
 /// Bytes a line of a data set may take, its line end included. Longer lines are refused
 /// before they are read whole, so a file cannot make the reader hold more than this.
 pub(crate) const MAX_LINE_BYTES: usize = 1 << 20;
@@ -14,11 +16,6 @@ pub(crate) const MAX_LINE_BYTES: usize = 1 << 20;
 /// Genres one film may have, and characters in one genre's name.
 pub(crate) const MAX_GENRES: usize = 30;
 pub(crate) const MAX_GENRE_CHARS: usize = 50;
-
-/// The years a film may be from: the first films to 2200 (IMDb lists films announced for
-/// 2115).
-pub(crate) const FIRST_YEAR: u16 = 1870;
-pub(crate) const LAST_YEAR: u16 = 2200;
 
 /// A runtime in minutes, at most 100 days.
 pub(crate) const MAX_RUNTIME_MINUTES: u32 = 100 * 24 * 60;

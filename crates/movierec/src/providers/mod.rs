@@ -386,7 +386,7 @@ pub const MAX_TEXT_CHARS: usize = 4_000;
 pub fn sane_title(title: &str) -> Option<&str> {
     let title = title.trim();
     (!title.is_empty()
-        && title.chars().count() <= MAX_TITLE_CHARS
+        && crate::domain::check_title_length("title", title).is_ok()
         && !title.chars().any(char::is_control))
     .then_some(title)
 }
@@ -397,11 +397,6 @@ fn capped_text(text: String) -> String {
         Some((end, _)) => text[..end].to_owned(),
         None => text,
     }
-}
-
-/// A release year a film could have.
-fn plausible_year(year: i64) -> bool {
-    (1870..=2200).contains(&year)
 }
 
 /// Largest API answer read: a film with its credits is tens of kilobytes, a search page a

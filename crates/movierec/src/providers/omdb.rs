@@ -11,8 +11,8 @@ use serde::Deserialize;
 use crate::domain::ImdbId;
 
 use super::{
-    MAX_JSON_BYTES, ProviderError, RateLimiter, capped_text, http_client, plausible_year,
-    read_capped, sane_title, transport_error,
+    MAX_JSON_BYTES, ProviderError, RateLimiter, capped_text, http_client, read_capped, sane_title,
+    transport_error,
 };
 
 pub const DEFAULT_URL: &str = "https://www.omdbapi.com/";
@@ -298,7 +298,7 @@ fn known(value: Option<String>) -> Option<String> {
 fn leading_year(text: &str) -> Option<i64> {
     text.get(..4)
         .and_then(|y| y.parse().ok())
-        .filter(|&y| plausible_year(y))
+        .filter(|&y| crate::domain::is_film_year(y))
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use crate::domain::ImdbId;
 
 use super::{
-    MAX_JSON_BYTES, ProviderError, RateLimiter, capped_text, http_client, plausible_year,
-    read_capped, transport_error,
+    MAX_JSON_BYTES, ProviderError, RateLimiter, capped_text, http_client, read_capped,
+    transport_error,
 };
 
 pub const DEFAULT_URL: &str = "https://api.themoviedb.org";
@@ -384,7 +384,7 @@ impl Tmdb {
 fn year_of(date: Option<&str>) -> Option<i64> {
     date.and_then(|d| d.get(..4))
         .and_then(|y| y.parse().ok())
-        .filter(|&y| plausible_year(y))
+        .filter(|&y| crate::domain::is_film_year(y))
 }
 
 #[cfg(test)]

@@ -44,6 +44,29 @@ struct Entry {
     grams: Box<[Trigram]>,
 }
 
+impl Entry {
+    /// A movie's entry, with its title analysed once: the folded title, its padded length in
+    /// trigrams (BM25's document length, duplicates counted) and its distinct trigrams.
+    fn new(row: IndexRow, genres: Vec<u16>) -> (Self, f32) {
+        let folded = normalise(&row.title);
+        let padded = padded(&folded);
+        let length = padded.chars().count().saturating_sub(2) as f32;
+        let grams = trigrams(&padded).into_boxed_slice();
+        let entry = Entry {
+            id: row.id,
+            title: row.title,
+            folded,
+            year: row.year,
+            imdb_rating: row.imdb_rating,
+            imdb_votes: row.imdb_votes,
+            imdb_id: row.imdb_id,
+            genres,
+            grams,
+        };
+        (entry, length)
+    }
+}
+
 /// The catalog at one generation, ready to search.
 #[derive(Debug, Clone)]
 pub struct SearchIndex {
@@ -130,29 +153,16 @@ impl SearchIndex {
             .into_iter()
             .enumerate()
             .map(|(i, row)| {
-                let folded = normalise(&row.title);
-                let padded = padded(&folded);
-                let length = padded.chars().count().saturating_sub(2);
-                total_length += length as u64;
-                lengths.push(length as f32);
-                let position = u32::try_from(i).unwrap_or(u32::MAX);
-                let grams = trigrams(&padded);
-                for &gram in &grams {
-                    postings.entry(gram).or_default().docs.push(position);
-                }
                 let mut genres = genres_of.remove(&row.id).unwrap_or_default();
                 genres.sort_unstable();
-                Entry {
-                    id: row.id,
-                    title: row.title,
-                    folded,
-                    year: row.year,
-                    imdb_rating: row.imdb_rating,
-                    imdb_votes: row.imdb_votes,
-                    imdb_id: row.imdb_id,
-                    genres,
-                    grams: grams.into_boxed_slice(),
+                let (entry, length) = Entry::new(row, genres);
+                total_length += length as u64;
+                lengths.push(length);
+                let position = u32::try_from(i).unwrap_or(u32::MAX);
+                for &gram in &entry.grams {
+                    postings.entry(gram).or_default().docs.push(position);
                 }
+                entry
             })
             .collect();
         let average_length = if entries.is_empty() {
@@ -221,10 +231,6 @@ impl SearchIndex {
         let Ok(doc) = u32::try_from(self.entries.len()) else {
             return;
         };
-        let folded = normalise(&row.title);
-        let padded = padded(&folded);
-        let length = padded.chars().count().saturating_sub(2) as f32;
-        let grams = trigrams(&padded);
         let mut positions = Vec::with_capacity(genres.len());
         for name in genres {
             let position = match self.genre_names.iter().position(|g| g == name) {
@@ -244,21 +250,13 @@ impl SearchIndex {
         }
         positions.sort_unstable();
         positions.dedup();
-        self.entries.push(Entry {
-            id: row.id,
-            title: row.title,
-            folded,
-            year: row.year,
-            imdb_rating: row.imdb_rating,
-            imdb_votes: row.imdb_votes,
-            imdb_id: row.imdb_id,
-            genres: positions,
-            grams: grams.clone().into_boxed_slice(),
-        });
+        let (entry, length) = Entry::new(row, positions);
+        let grams = entry.grams.clone();
+        self.entries.push(entry);
         let n = self.entries.len() as f32;
         let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * length / self.average_length.max(1.0));
         let weight = (BM25_K1 + 1.0) / (1.0 + norm);
-        for gram in grams {
+        for &gram in &grams {
             let posting = self.postings.entry(gram).or_default();
             let idf = bm25_idf(n, posting.docs.len() as f32 + 1.0);
             if posting.idf > 0.0 {

@@ -134,6 +134,19 @@ pub struct Counts {
     pub conflicts: u64,
 }
 
+impl Counts {
+    /// Takes what comparing with the viewer's own rows decided, keeping what reading and
+    /// matching the file counted.
+    fn take_decided(&mut self, decided: &Counts) {
+        self.new = decided.new;
+        self.changed = decided.changed;
+        self.unchanged = decided.unchanged;
+        self.seen = decided.seen;
+        self.watchlist = decided.watchlist;
+        self.conflicts = decided.conflicts;
+    }
+}
+
 /// A row no movie was found for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnmatchedRow {
@@ -361,13 +374,7 @@ async fn apply_plan(
 ) -> Result<Report, HistoryError> {
     let decided = decide(tx, user_id, matched, choice).await?;
     write(tx, user_id, &decided.writes).await?;
-    let counts = &mut report.counts;
-    counts.new = decided.counts.new;
-    counts.changed = decided.counts.changed;
-    counts.unchanged = decided.counts.unchanged;
-    counts.seen = decided.counts.seen;
-    counts.watchlist = decided.counts.watchlist;
-    counts.conflicts = decided.counts.conflicts;
+    report.counts.take_decided(&decided.counts);
     report.conflicts = decided.conflicts;
     report.conflict_choice = choice;
     report.applied = true;
@@ -649,12 +656,7 @@ async fn plan(
     }
     counts.unmatched = unmatched_seen.len() as u64;
     let decided = decide(conn, user_id, &matched, choice).await?;
-    counts.new = decided.counts.new;
-    counts.changed = decided.counts.changed;
-    counts.unchanged = decided.counts.unchanged;
-    counts.seen = decided.counts.seen;
-    counts.watchlist = decided.counts.watchlist;
-    counts.conflicts = decided.counts.conflicts;
+    counts.take_decided(&decided.counts);
     Ok(Plan {
         report: Report {
             id: None,
@@ -865,9 +867,10 @@ fn bounded_phrase(key: &str) -> String {
         Some((end, _)) => {
             let head = &clean[..end];
             // Past the limit the next character may be inside a word: drop that word.
-            match clean[end..].starts_with(' ') {
-                true => head,
-                false => head.rsplit_once(' ').map_or(head, |(words, _)| words),
+            if clean[end..].starts_with(' ') {
+                head
+            } else {
+                head.rsplit_once(' ').map_or(head, |(words, _)| words)
             }
         }
     };
