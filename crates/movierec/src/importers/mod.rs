@@ -19,7 +19,7 @@ pub mod imdb_csv;
 pub mod imdb_datasets;
 pub mod letterboxd;
 pub(crate) mod limits;
-pub mod matching;
+pub mod titles;
 pub mod movielens;
 pub mod movierec_export;
 pub mod netflix;

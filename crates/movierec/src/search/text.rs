@@ -33,38 +33,6 @@ pub fn normalise(text: &str) -> String {
     out
 }
 
-/// Articles some catalogs move behind the title after a comma ("Matrix, The", "Boot, Das").
-const TRAILING_ARTICLES: [&str; 22] = [
-    "the", "a", "an", "le", "la", "les", "l'", "il", "lo", "gli", "i", "el", "los", "las", "der",
-    "die", "das", "de", "het", "een", "un", "une",
-];
-
-/// Whether a folded word is an article that catalogs may write after the title.
-pub fn is_article(word: &str) -> bool {
-    TRAILING_ARTICLES.contains(&word)
-}
-
-/// The form in which two titles are taken to name the same film: an article written after a
-/// comma put back in front ("Boot, Das" → "Das Boot"), [`normalise`]d, and without a leading
-/// English article ("The Matrix" → "matrix").
-pub fn title_key(title: &str) -> String {
-    let trimmed = title.trim();
-    let moved = match trimmed.rsplit_once(", ") {
-        Some((head, article)) if TRAILING_ARTICLES.contains(&article.to_lowercase().as_str()) => {
-            // "L'" joins the word it elides: "Avventura, L'" is "L'avventura".
-            let gap = if article.ends_with('\'') { "" } else { " " };
-            format!("{article}{gap}{head}")
-        }
-        _ => trimmed.to_owned(),
-    };
-    let folded = normalise(&moved);
-    ["the ", "a ", "an "]
-        .iter()
-        .find_map(|article| folded.strip_prefix(article))
-        .unwrap_or(&folded)
-        .to_owned()
-}
-
 /// Letters that Unicode does not decompose but a reader treats as plain Latin.
 fn fold_letter(c: char) -> Option<&'static str> {
     Some(match c {
@@ -262,26 +230,6 @@ fn levenshtein<T: PartialEq>(a: &[T], b: &[T], row: &mut [usize]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn title_keys_ignore_articles_accents_and_punctuation() {
-        for (a, b) in [
-            ("The Matrix", "Matrix"),
-            ("Matrix, The", "the matrix"),
-            ("Boot, Das", "Das Boot"),
-            ("Avventura, L'", "L'avventura"),
-            ("Amélie", "AMELIE"),
-            (
-                "Crouching Tiger, Hidden Dragon",
-                "Crouching Tiger: Hidden-Dragon",
-            ),
-            ("Schindler's List", "Schindlers List"),
-        ] {
-            assert_eq!(title_key(a), title_key(b), "{a} / {b}");
-        }
-        assert_ne!(title_key("Alien"), title_key("Aliens"));
-        assert_eq!(title_key("The"), "the");
-    }
 
     #[test]
     fn folds_case_accents_and_punctuation() {

@@ -5,7 +5,7 @@
 //!    malformed row stops everything with its file and line.
 //! 2. **Match** each row to a movie: by IMDb id, then TMDB id, then a title the viewer
 //!    matched by hand before, then by title and year. Titles are compared in the search
-//!    index's folded form without articles ([`text::title_key`]), the row's title and its
+//!    one form ([`titles::key`]), the row's title and its
 //!    original title both tried, and the year may differ by one. No candidate, or several
 //!    equally good, leaves the row *unmatched*: never a guess. A movie with another IMDb id
 //!    than the row's is never a candidate.
@@ -29,6 +29,7 @@ use crate::domain::{ImdbId, Stars};
 use crate::importers::ParseError;
 use crate::importers::history::{self as reader, Entry, History};
 use crate::importers::movierec_export::ExportEntry;
+use crate::importers::titles;
 use crate::search::text;
 use crate::store::history as store;
 
@@ -374,6 +375,7 @@ async fn apply_plan(
 ) -> Result<Report, HistoryError> {
     let decided = decide(tx, user_id, matched, choice).await?;
     write(tx, user_id, &decided.writes).await?;
+    learn_ids(tx, matched).await?;
     report.counts.take_decided(&decided.counts);
     report.conflicts = decided.conflicts;
     report.conflict_choice = choice;
@@ -422,6 +424,7 @@ pub async fn match_row(
                 movie: movie_id,
                 entry: entry_of(&r.list, r.rating)?,
                 date: r.date,
+                ids: RowIds::default(),
             })
         })
         .collect();
@@ -466,8 +469,8 @@ pub async fn export(pool: &Db, user_id: i64) -> sqlx::Result<Vec<ExportEntry>> {
 /// The key a hand match is remembered by: the folded title and the year.
 fn hand_key(title: &str, year: Option<u16>) -> String {
     match year {
-        Some(year) => format!("{}|{year}", text::title_key(title)),
-        None => format!("{}|", text::title_key(title)),
+        Some(year) => format!("{}|{year}", titles::key(title)),
+        None => format!("{}|", titles::key(title)),
     }
 }
 
@@ -495,6 +498,26 @@ struct Matched {
     movie: i64,
     entry: Entry,
     date: Option<i64>,
+    /// The ids the row carried: a film without them learns them when the row is applied.
+    ids: RowIds,
+}
+
+/// The ids a history row carried.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct RowIds {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    imdb: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tmdb: Option<u32>,
+}
+
+impl RowIds {
+    fn of(record: &reader::HistoryRecord) -> Self {
+        Self {
+            imdb: record.imdb_id.map(ImdbId::number),
+            tmdb: record.tmdb_id,
+        }
+    }
 }
 
 /// A [`Matched`] as a kept preview stores it.
@@ -506,6 +529,8 @@ struct MatchedRow {
     rating: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     date: Option<i64>,
+    #[serde(default)]
+    ids: RowIds,
 }
 
 impl From<&Matched> for MatchedRow {
@@ -516,6 +541,7 @@ impl From<&Matched> for MatchedRow {
             list: list.to_owned(),
             rating,
             date: m.date,
+            ids: m.ids,
         }
     }
 }
@@ -526,6 +552,7 @@ impl MatchedRow {
             movie: self.movie,
             entry: entry_of(&self.list, self.rating)?,
             date: self.date,
+            ids: self.ids,
         })
     }
 }
@@ -633,6 +660,7 @@ async fn plan(
                 movie: id,
                 entry: record.entry,
                 date: record.date,
+                ids: RowIds::of(record),
             }),
             Found::Unmatched { ambiguous } => {
                 let (list, rating) = list_key(record.entry);
@@ -811,38 +839,57 @@ async fn write(conn: &mut DbConn, user_id: i64, writes: &[Write]) -> Result<(), 
     Ok(())
 }
 
-/// Finds the one movie a row's title and year name, through the title search index.
+/// Films matched without an id the row carried take it (when no other film holds it), so
+/// the viewer's export and later matches carry it: an IMDb export matched by title on a
+/// site whose catalog has no IMDb ids teaches the catalog those ids.
+async fn learn_ids(conn: &mut DbConn, matched: &[Matched]) -> Result<(), HistoryError> {
+    let mut done = HashSet::new();
+    for m in matched {
+        if m.ids == RowIds::default() || !done.insert(m.movie) {
+            continue;
+        }
+        let imdb = m.ids.imdb.and_then(|n| ImdbId::new(n).ok()).map(|i| i.to_string());
+        store::learn_ids(conn, m.movie, imdb.as_deref(), m.ids.tmdb.map(i64::from)).await?;
+    }
+    Ok(())
+}
+
+/// Finds the one movie a row's title and year name: through the title search index for
+/// display titles, and through the catalog's alternative titles (MovieLens's "a.k.a." and
+/// original titles, IMDb's original title, a merged film's other names), every side compared
+/// by [`titles::key`].
 async fn match_title(
     conn: &mut DbConn,
     record: &reader::HistoryRecord,
 ) -> Result<Found, HistoryError> {
-    let mut keys = vec![text::title_key(&record.title)];
-    if let Some(original) = &record.original_title {
-        keys.push(text::title_key(original));
-    }
-    keys.retain(|k| !k.is_empty());
-    keys.dedup();
+    let mut names = vec![record.title.as_str()];
+    names.extend(record.original_title.as_deref());
     let year = record.year.map(i64::from);
     let years = year.map(|y| (y - YEAR_TOLERANCE, y + YEAR_TOLERANCE));
     let imdb = record.imdb_id.map(|i| i.to_string());
     let mut candidates: Vec<store::MatchMovie> = Vec::new();
-    for key in &keys {
-        // Without a leading article, the phrase is also found in a title indexed with its
-        // article behind ("boot" in "Boot, Das"); the keys are compared exactly below.
-        let phrase = key
-            .split_once(' ')
-            .filter(|(first, _)| text::is_article(first))
-            .map_or(key.as_str(), |(_, rest)| rest);
-        let found =
-            store::titles_containing(conn, &bounded_phrase(phrase), years, TITLE_CANDIDATES)
-                .await?;
-        for movie in found {
-            let same_title = text::title_key(&movie.title) == *key;
-            // A movie known by another IMDb id is another film of the same name.
-            let other_id = matches!((&movie.imdb_id, &imdb), (Some(a), Some(b)) if a != b);
-            if same_title && !other_id && !candidates.iter().any(|c| c.id == movie.id) {
-                candidates.push(movie);
+    let keep = |movie: store::MatchMovie, candidates: &mut Vec<store::MatchMovie>| {
+        // A movie known by another IMDb id is another film of the same name.
+        let other_id = matches!((&movie.imdb_id, &imdb), (Some(a), Some(b)) if a != b);
+        if !other_id && !candidates.iter().any(|c| c.id == movie.id) {
+            candidates.push(movie);
+        }
+    };
+    for name in names {
+        let key = titles::key(name);
+        if key.is_empty() {
+            continue;
+        }
+        // The phrase without leading articles is found in a title indexed with its article
+        // behind ("boot" in "Boot, Das"); the keys are compared exactly below.
+        let phrase = bounded_phrase(&titles::search_phrase(name));
+        for movie in store::titles_containing(conn, &phrase, years, TITLE_CANDIDATES).await? {
+            if titles::key(&movie.title) == key {
+                keep(movie, &mut candidates);
             }
+        }
+        for movie in store::movies_titled(conn, &key, years, TITLE_CANDIDATES).await? {
+            keep(movie, &mut candidates);
         }
     }
     let pick = |fitting: Vec<&store::MatchMovie>| match fitting[..] {

@@ -15,7 +15,7 @@ use std::time::Instant;
 use crate::store::{Db, DbConn};
 
 use crate::importers::ParseError;
-use crate::importers::matching::{title_key, years_fit};
+use crate::importers::titles::{key as title_key, years_fit};
 use crate::importers::movielens::{self, MovieLensSet};
 use crate::search::text;
 use crate::store::imports::{self as store, CatalogSource, KnownMovie, NewMovie, RatingRow};

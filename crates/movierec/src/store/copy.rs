@@ -45,6 +45,8 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "original_title",
             "community_rating",
             "community_votes",
+            "year_source",
+            "votes",
         ],
     ),
     ("genres", &["id", "name"]),
@@ -132,6 +134,11 @@ pub const TABLES: &[(&str, &[&str])] = &[
         &["movie_id", "size", "hash", "width", "height", "bytes"],
     ),
     ("provider_state", &["provider", "paused_until", "reason"]),
+    (
+        "movie_titles",
+        &["movie_id", "title_key", "title", "year", "source"],
+    ),
+    ("movie_redirects", &["from_id", "to_id", "merged_at"]),
     ("sessions", &["id", "data", "expires_at"]),
     ("movie_search", &["rowid", "search_title"]),
 ];

@@ -49,6 +49,65 @@ pub async fn movies_by_tmdb(
     Ok(rows.into_iter().collect())
 }
 
+/// Movies with an alternative title of key `key` (see `movie_titles`), whose year, or the
+/// year the alternative came with, is from `years.0` to `years.1` when given.
+pub async fn movies_titled(
+    conn: &mut DbConn,
+    key: &str,
+    years: Option<(i64, i64)>,
+    limit: i64,
+) -> sqlx::Result<Vec<MatchMovie>> {
+    sqlx::query_as(
+        "SELECT DISTINCT m.id, m.title, s.search_title, m.year, m.imdb_id, m.tmdb_id
+         FROM movie_titles t
+         JOIN movies m ON m.id = t.movie_id
+         JOIN movie_search s ON s.rowid = m.id
+         WHERE t.title_key = $1
+           AND ($2 IS NULL OR (m.year >= $2 AND m.year <= $3)
+                OR (t.year >= $2 AND t.year <= $3))
+         ORDER BY m.id
+         LIMIT $4",
+    )
+    .bind(key)
+    .bind(years.map(|y| y.0))
+    .bind(years.map(|y| y.1))
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Gives movie `id` the IMDb and TMDB ids it lacks, each only when no other movie holds it.
+pub async fn learn_ids(
+    conn: &mut DbConn,
+    id: i64,
+    imdb: Option<&str>,
+    tmdb: Option<i64>,
+) -> sqlx::Result<()> {
+    if let Some(imdb) = imdb {
+        sqlx::query(
+            "UPDATE movies SET imdb_id = $2
+             WHERE id = $1 AND imdb_id IS NULL
+               AND NOT EXISTS (SELECT 1 FROM movies o WHERE o.imdb_id = $2)",
+        )
+        .bind(id)
+        .bind(imdb)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if let Some(tmdb) = tmdb {
+        sqlx::query(
+            "UPDATE movies SET tmdb_id = $2
+             WHERE id = $1 AND tmdb_id IS NULL
+               AND NOT EXISTS (SELECT 1 FROM movies o WHERE o.tmdb_id = $2)",
+        )
+        .bind(id)
+        .bind(tmdb)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Movies whose indexed title contains `phrase` (a padded, folded title: " matrix "),
 /// released from `year_from` to `year_to` when given, shortest titles first. The trigram
 /// index answers the containment; the caller keeps the exact titles.

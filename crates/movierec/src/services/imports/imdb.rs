@@ -27,7 +27,7 @@ use crate::domain::ImdbId;
 use crate::importers::imdb_datasets::{
     ImdbReader, NameBasics, NameId, TitleBasics, TitleCrew, TitleRating, ratings_by_title,
 };
-use crate::importers::matching::{directors_fit, title_key, years_fit};
+use crate::importers::titles::{directors_fit, key as title_key, years_fit};
 use crate::search::text;
 use crate::store::imports::{self as store, CatalogFilm, CatalogSource, ImdbFields};
 
