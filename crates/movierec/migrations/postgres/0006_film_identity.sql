@@ -43,3 +43,17 @@ UPDATE movies SET votes = COALESCE(imdb_votes, community_votes,
     (SELECT COUNT(*) FROM ratings r WHERE r.movie_id = movies.id));
 
 CREATE INDEX movies_votes ON movies (votes);
+
+-- Search reads the alternative titles and sorts by `votes`: both bump the catalog's
+-- generation, as the columns search reads do (0002). One bump per statement is enough.
+DROP TRIGGER movies_changed_bump_catalog ON movies;
+
+CREATE TRIGGER movies_changed_bump_catalog
+    AFTER UPDATE OF title, year, imdb_rating, imdb_votes, imdb_id, votes ON movies
+    FOR EACH ROW EXECUTE FUNCTION bump_catalog_generation();
+
+CREATE TRIGGER movie_titles_added_bump_catalog AFTER INSERT ON movie_titles
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_generation();
+
+CREATE TRIGGER movie_titles_removed_bump_catalog AFTER DELETE ON movie_titles
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_generation();

@@ -43,3 +43,23 @@ UPDATE movies SET votes = COALESCE(imdb_votes, community_votes,
     (SELECT COUNT(*) FROM ratings r WHERE r.movie_id = movies.id));
 
 CREATE INDEX movies_votes ON movies (votes);
+
+-- Search reads the alternative titles and sorts by `votes`: both bump the catalog's
+-- generation, as the columns search reads do (0019).
+DROP TRIGGER movies_changed_bump_catalog;
+
+CREATE TRIGGER movies_changed_bump_catalog
+AFTER UPDATE OF title, year, imdb_rating, imdb_votes, imdb_id, votes ON movies
+BEGIN
+    UPDATE catalog_generation SET generation = generation + 1;
+END;
+
+CREATE TRIGGER movie_titles_added_bump_catalog AFTER INSERT ON movie_titles
+BEGIN
+    UPDATE catalog_generation SET generation = generation + 1;
+END;
+
+CREATE TRIGGER movie_titles_removed_bump_catalog AFTER DELETE ON movie_titles
+BEGIN
+    UPDATE catalog_generation SET generation = generation + 1;
+END;

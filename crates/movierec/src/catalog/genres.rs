@@ -85,6 +85,20 @@ pub fn canonical_all(name: &str) -> Vec<&'static str> {
     }
 }
 
+/// The vocabulary genres a source's list of names stands for, in vocabulary order, each
+/// once: what an importer stores for a film.
+pub fn canonical_set<S: AsRef<str>>(names: &[S]) -> Vec<&'static str> {
+    let found: Vec<&'static str> = names
+        .iter()
+        .flat_map(|name| canonical_all(name.as_ref()))
+        .collect();
+    GENRES
+        .iter()
+        .copied()
+        .filter(|genre| found.contains(genre))
+        .collect()
+}
+
 /// Whether `name` is spelt exactly as in the vocabulary.
 pub fn is_canonical(name: &str) -> bool {
     GENRES.contains(&name)
@@ -93,6 +107,15 @@ pub fn is_canonical(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_source_list_becomes_vocabulary_names_in_order_once() {
+        assert_eq!(
+            canonical_set(&["Sci-Fi", "Children", "IMAX", "Action", "Science Fiction"]),
+            ["Action", "Family", "Sci-Fi"]
+        );
+        assert!(canonical_set(&["(no genres listed)"]).is_empty());
+    }
 
     #[test]
     fn every_vocabulary_name_maps_to_itself() {

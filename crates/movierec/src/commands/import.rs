@@ -159,7 +159,10 @@ fn print_imdb_summary(s: &ImdbSummary, took: std::time::Duration) {
     println!("  added: {}", s.added);
     println!("  updated: {}", s.updated);
     println!("  unchanged: {}", s.unchanged);
-    println!("  merged: {} (by title, year and director)", s.merged);
+    println!(
+        "  merged: {} (by title, year and director; {} of them by an alternative title)",
+        s.merged, s.merged_by_alternative_title
+    );
     println!("  ambiguous: {}", s.ambiguous.len());
     for a in &s.ambiguous {
         let year = a
@@ -188,10 +191,11 @@ fn print_summary(s: &ImportSummary, took: std::time::Duration) {
     println!("  movies: {} in the set", s.movies);
     println!("  added: {}", s.added);
     println!(
-        "  merged: {} ({} by IMDb id, {} by title and year)",
-        s.merged_by_imdb + s.merged_by_title,
+        "  merged: {} ({} by IMDb id, {} by title and year, {} by an alternative title)",
+        s.merged_by_imdb + s.merged_by_title + s.merged_by_alternative_title,
         s.merged_by_imdb,
-        s.merged_by_title
+        s.merged_by_title,
+        s.merged_by_alternative_title
     );
     println!("  already imported: {}", s.already_imported);
     if s.duplicates > 0 {

@@ -76,14 +76,21 @@ pub struct Movie {
     pub title: String,
     /// The title in the original language when MovieLens gives one in parentheses.
     pub original_title: Option<String>,
-    /// Another English title, from MovieLens's "(a.k.a. …)".
-    pub aka: Option<String>,
+    /// Other titles: MovieLens's "(a.k.a. …)" and any further bracketed name.
+    pub aka: Vec<String>,
     pub year: Option<u16>,
     /// MovieLens's genres (`Sci-Fi`, `Children`…); none for "(no genres listed)".
     pub genres: Vec<String>,
     /// From `links.csv`; the older layouts have none.
     pub imdb_id: Option<ImdbId>,
     pub tmdb_id: Option<u32>,
+}
+
+impl Movie {
+    /// The other titles MovieLens gives the film: its original title and its "a.k.a.".
+    pub fn alternatives(&self) -> impl Iterator<Item = &str> {
+        self.original_title.iter().chain(&self.aka).map(String::as_str)
+    }
 }
 
 /// One rating, 16 bytes: ml-32m's 32 million fit in half a gigabyte if a caller must hold them.
@@ -722,7 +729,7 @@ fn movie_from(movie_id: u32, raw_title: &str, genres: Vec<String>) -> Result<Mov
     if let Some(original) = &parts.original_title {
         limits::title("title (the original in parentheses)", original)?;
     }
-    if let Some(aka) = &parts.aka {
+    for aka in &parts.aka {
         limits::title("title (its a.k.a.)", aka)?;
     }
     parts.year.map(|y| limits::year("year", y)).transpose()?;
@@ -743,7 +750,7 @@ fn movie_from(movie_id: u32, raw_title: &str, genres: Vec<String>) -> Result<Mov
 pub struct TitleParts {
     pub title: String,
     pub original_title: Option<String>,
-    pub aka: Option<String>,
+    pub aka: Vec<String>,
     pub year: Option<u16>,
 }
 
@@ -752,6 +759,9 @@ const ARTICLES: [&str; 23] = [
     "The", "A", "An", "Les", "Le", "La", "L'", "Il", "Lo", "Gli", "Der", "Die", "Das", "Den",
     "Det", "El", "Los", "Las", "Un", "Une", "Una", "Ein", "Eine",
 ];
+
+/// The most "a.k.a." and further bracketed names one title is read for.
+const MAX_OTHER_TITLES: usize = 4;
 
 /// Takes a MovieLens title apart: "Amelie (Fabuleux destin d'Amélie Poulain, Le) (2001)" is
 /// "Amelie", originally "Le Fabuleux destin d'Amélie Poulain", from 2001; "Matrix, The (1999)"
@@ -767,18 +777,26 @@ pub fn parse_title(raw: &str) -> TitleParts {
         rest = before.trim_end();
     }
     let mut original_title = None;
-    let mut aka = None;
-    if let Some((before, inside)) = trailing_parens(rest)
+    let mut aka = Vec::new();
+    // "Léon: The Professional (a.k.a. The Professional) (Léon)": every trailing group is
+    // another title, an original one or an "a.k.a.", so none is left in the display title.
+    // At most a few: MovieLens writes one to three; more is not a title.
+    while aka.len() < MAX_OTHER_TITLES
+        && let Some((before, inside)) = trailing_parens(rest)
         && !before.trim().is_empty()
         && !inside.trim().is_empty()
     {
         let inside = inside.trim();
         match inside
             .strip_prefix("a.k.a. ")
+            .or_else(|| inside.strip_prefix("a.k.a.: "))
             .or_else(|| inside.strip_prefix("aka "))
         {
-            Some(other) => aka = Some(move_article(other.trim())),
-            None => original_title = Some(move_article(inside)),
+            Some(other) => aka.push(move_article(other.trim())),
+            // The last group is the original title; one before it another name ("Seven
+            // Samurai (The Magnificent Seven) (Shichinin no samurai)").
+            None if original_title.is_none() => original_title = Some(move_article(inside)),
+            None => aka.push(move_article(inside)),
         }
         rest = before.trim_end();
     }

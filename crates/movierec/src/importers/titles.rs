@@ -33,7 +33,9 @@ const NUMBERED: [&str; 5] = ["part", "vol", "volume", "episode", "chapter"];
 /// folded by [`text::normalise`] (case, accents, punctuation), "&" read as "and" and "and"
 /// left out, English articles left out anywhere and other languages' at the start, "Vol."
 /// read as "volume", "Ep."/"Pt." as "episode"/"part", and the number after such a word as
-/// digits. Empty for a title with no letters or digits.
+/// digits; the words are then joined without spaces, since sources split and join words
+/// differently ("Beetle Juice" and "Beetlejuice", "Spider-Man" and "Spiderman"). Empty for a
+/// title with no letters or digits.
 pub fn key(title: &str) -> String {
     let moved = front_article(title.trim());
     let folded = text::normalise(&moved.replace('&', " and "));
@@ -60,9 +62,6 @@ pub fn key(title: &str) -> String {
             w => w,
         };
         let number = if after_numbered { number(word) } else { None };
-        if !key.is_empty() {
-            key.push(' ');
-        }
         match number {
             Some(n) => key.push_str(&n.to_string()),
             None => key.push_str(word),
@@ -223,10 +222,12 @@ mod tests {
         ] {
             assert_eq!(key(a), key(b), "{a} / {b}");
         }
+        assert_eq!(key("Beetle Juice"), key("Beetlejuice"));
+        assert_eq!(key("Spider-Man"), key("Spiderman"));
         assert_eq!(key("Amélie"), "amelie");
         assert_eq!(key("The"), "the");
-        assert_eq!(key("Plan A"), "plan a");
-        assert_eq!(key("Live Free or Die Hard"), "live free or die hard");
+        assert_eq!(key("Plan A"), "plana");
+        assert_eq!(key("Live Free or Die Hard"), "livefreeordiehard");
         assert_eq!(key("*\"'();--"), "");
         assert_ne!(key("Dune"), key("Dune: Part Two"));
         assert_ne!(key("Alien"), key("Aliens"));

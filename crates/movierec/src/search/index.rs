@@ -33,6 +33,9 @@ struct Entry {
     title: String,
     /// [`normalise`]d title, as ranking compares it.
     folded: String,
+    /// The other titles, [`normalise`]d and distinct from `folded`: a query matching one
+    /// finds the film as its title would.
+    also: Vec<String>,
     year: Option<i64>,
     imdb_rating: Option<f64>,
     imdb_votes: Option<i64>,
@@ -46,16 +49,32 @@ struct Entry {
 
 impl Entry {
     /// A movie's entry, with its title analysed once: the folded title, its padded length in
-    /// trigrams (BM25's document length, duplicates counted) and its distinct trigrams.
-    fn new(row: IndexRow, genres: Vec<u16>) -> (Self, f32) {
+    /// trigrams (BM25's document length, duplicates counted), and the distinct trigrams the
+    /// candidate step looks it up by: its title's and its other titles'.
+    fn new(row: IndexRow, genres: Vec<u16>) -> (Self, f32, Vec<Trigram>) {
         let folded = normalise(&row.title);
         let padded = padded(&folded);
         let length = padded.chars().count().saturating_sub(2) as f32;
         let grams = trigrams(&padded).into_boxed_slice();
+        let mut also: Vec<String> = row
+            .alternatives
+            .iter()
+            .map(|t| normalise(t))
+            .filter(|t| !t.is_empty() && *t != folded)
+            .collect();
+        also.sort_unstable();
+        also.dedup();
+        let mut lookup = grams.to_vec();
+        for other in &also {
+            lookup.extend(trigrams(&super::text::padded(other)));
+        }
+        lookup.sort_unstable();
+        lookup.dedup();
         let entry = Entry {
             id: row.id,
             title: row.title,
             folded,
+            also,
             year: row.year,
             imdb_rating: row.imdb_rating,
             imdb_votes: row.imdb_votes,
@@ -63,7 +82,7 @@ impl Entry {
             genres,
             grams,
         };
-        (entry, length)
+        (entry, length, lookup)
     }
 }
 
@@ -155,11 +174,11 @@ impl SearchIndex {
             .map(|(i, row)| {
                 let mut genres = genres_of.remove(&row.id).unwrap_or_default();
                 genres.sort_unstable();
-                let (entry, length) = Entry::new(row, genres);
+                let (entry, length, lookup) = Entry::new(row, genres);
                 total_length += length as u64;
                 lengths.push(length);
                 let position = u32::try_from(i).unwrap_or(u32::MAX);
-                for &gram in &entry.grams {
+                for gram in lookup {
                     postings.entry(gram).or_default().docs.push(position);
                 }
                 entry
@@ -250,8 +269,7 @@ impl SearchIndex {
         }
         positions.sort_unstable();
         positions.dedup();
-        let (entry, length) = Entry::new(row, positions);
-        let grams = entry.grams.clone();
+        let (entry, length, grams) = Entry::new(row, positions);
         self.entries.push(entry);
         let n = self.entries.len() as f32;
         let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * length / self.average_length.max(1.0));
@@ -385,14 +403,16 @@ impl SearchIndex {
         })
     }
 
-    /// The folded title, vote count and title trigrams ranking weighs an entry by.
-    pub(super) fn rank_key(&self, doc: u32) -> (&str, i64, &[Trigram]) {
+    /// What ranking weighs an entry by: the folded title, the other titles, the vote count
+    /// and the title's trigrams.
+    pub(super) fn rank_key(&self, doc: u32) -> super::rank::Key<'_> {
         let entry = &self.entries[doc as usize];
-        (
-            entry.folded.as_str(),
-            entry.imdb_votes.unwrap_or(0),
-            &entry.grams,
-        )
+        super::rank::Key {
+            title: entry.folded.as_str(),
+            also: &entry.also,
+            votes: entry.imdb_votes.unwrap_or(0),
+            grams: &entry.grams,
+        }
     }
 
     /// The entries of a title search reordered by `sort` (relevance keeps them as they are).
@@ -611,7 +631,20 @@ impl IndexCache {
         // The number is read before the rows: a write landing in between only makes the
         // next search rebuild again, never keeps a stale index.
         let generation = store::movie_search::catalog_generation(pool).await?;
-        let rows = store::movie_search::index_rows(pool).await?;
+        let mut rows = store::movie_search::index_rows(pool).await?;
+        let mut alternatives = store::movie_search::alternative_titles(pool).await?.into_iter().peekable();
+        // Both by movie id: one merge pass.
+        for row in &mut rows {
+            while let Some((id, _)) = alternatives.peek()
+                && *id <= row.id
+            {
+                if let Some((id, title)) = alternatives.next()
+                    && id == row.id
+                {
+                    row.alternatives.push(title);
+                }
+            }
+        }
         let genres = store::movie_search::genre_names(pool).await?;
         let pairs = store::movie_search::movie_genre_pairs(pool).await?;
         let index = tokio::task::spawn_blocking(move || {
@@ -683,6 +716,7 @@ mod tests {
             imdb_rating: Some(7.0),
             imdb_votes: Some(votes),
             imdb_id: None,
+            alternatives: Vec::new(),
         }
     }
 
@@ -744,6 +778,7 @@ mod tests {
                 imdb_rating: e.imdb_rating,
                 imdb_votes: e.imdb_votes,
                 imdb_id: e.imdb_id,
+                alternatives: Vec::new(),
             })
             .collect();
         rows.push(added);

@@ -120,23 +120,31 @@ fn without_article(title: &str) -> &str {
         .unwrap_or(title)
 }
 
+/// What ranking reads of a candidate.
+#[derive(Debug, Clone, Copy)]
+pub struct Key<'a> {
+    /// The normalised title.
+    pub title: &'a str,
+    /// The candidate's other titles, normalised: the best of all its titles counts.
+    pub also: &'a [String],
+    pub votes: i64,
+    /// The title's padded trigrams, as [`trigrams`] gives them.
+    pub grams: &'a [[char; 3]],
+}
+
 /// Keeps the candidates that match `query` and orders them: exact, then prefix matches,
 /// then titles with every query word as a word, then titles containing every query
 /// word, each group by popularity (IMDb votes); then the similar-enough ones by
 /// similarity, popularity breaking ties.
 ///
-/// `key` gives a candidate's normalised title, its vote count and the title's padded
-/// trigrams (as [`trigrams`] gives them; the index keeps them, so no search recomputes them).
-pub fn rank<'a, T>(
-    query: &Query,
-    candidates: Vec<T>,
-    key: impl Fn(&T) -> (&'a str, i64, &'a [[char; 3]]),
-) -> Vec<T> {
+/// `key` gives what ranking reads of a candidate (the index keeps the title's trigrams, so
+/// no search recomputes them). A candidate is as good as the best of its titles.
+pub fn rank<'a, T>(query: &Query, candidates: Vec<T>, key: impl Fn(&T) -> Key<'a>) -> Vec<T> {
     // Candidates are scattered over the catalog: their keys are read in one pass of
     // independent loads, which the processor overlaps, rather than one cache miss after
     // another between comparisons.
-    let keys: Vec<(&str, i64, &[[char; 3]])> = candidates.iter().map(&key).collect();
-    std::hint::black_box(keys.iter().fold(0u32, |seen, (title, _, grams)| {
+    let keys: Vec<Key<'a>> = candidates.iter().map(&key).collect();
+    std::hint::black_box(keys.iter().fold(0u32, |seen, Key { title, grams, .. }| {
         let letter = title.bytes().next().unwrap_or(0);
         let [first, last] = [grams.first(), grams.last()].map(|g| g.map_or(' ', |g| g[0]));
         seen ^ u32::from(letter) ^ u32::from(first) ^ u32::from(last)
@@ -144,11 +152,19 @@ pub fn rank<'a, T>(
     let mut scored: Vec<(Tier, i64, i64, T)> = candidates
         .into_iter()
         .zip(keys)
-        .filter_map(|(candidate, (title, votes, title_grams))| {
-            let (tier, relevance) = match query.tier(title) {
+        .filter_map(|(candidate, key)| {
+            let votes = key.votes;
+            let tier = std::iter::once(key.title)
+                .chain(key.also.iter().map(String::as_str))
+                .filter_map(|title| query.tier(title))
+                .min();
+            let (tier, relevance) = match tier {
                 Some(tier) => (tier, 0),
                 None => {
-                    let similarity = query.similarity(title, title_grams);
+                    let also = key.also.iter().map(|other| {
+                        query.similarity(other, &trigrams(&padded(other)))
+                    });
+                    let similarity = also.fold(query.similarity(key.title, key.grams), f64::max);
                     if similarity < MIN_FUZZY_SCORE {
                         return None;
                     }
@@ -189,11 +205,12 @@ mod tests {
             })
             .collect();
         let candidates: Vec<&(String, i64, Vec<[char; 3]>, String)> = titles.iter().collect();
-        rank(
-            &Query::new(&normalise(query)),
-            candidates,
-            |&(t, v, g, _)| (t.as_str(), *v, g.as_slice()),
-        )
+        rank(&Query::new(&normalise(query)), candidates, |&(t, v, g, _)| Key {
+            title: t.as_str(),
+            also: &[],
+            votes: *v,
+            grams: g.as_slice(),
+        })
         .into_iter()
         .map(|(.., title)| title.clone())
         .collect()
@@ -241,6 +258,23 @@ mod tests {
             );
         }
         assert_eq!(search("leon").first().map(String::as_str), Some("Léon"));
+    }
+
+    #[test]
+    fn a_film_is_found_by_its_other_titles_as_by_its_own() {
+        let seven = (normalise("Se7en"), vec![normalise("Seven")]);
+        let pounds = (normalise("Seven Pounds"), Vec::new());
+        let grams = |t: &str| trigrams(&padded(t));
+        let (g1, g2) = (grams(&seven.0), grams(&pounds.0));
+        let candidates = vec![(&pounds, 300_000, &g2), (&seven, 100_000, &g1)];
+        let ranked = rank(&Query::new("seven"), candidates, |&(film, votes, g)| Key {
+            title: film.0.as_str(),
+            also: &film.1,
+            votes,
+            grams: g.as_slice(),
+        });
+        let titles: Vec<&str> = ranked.iter().map(|(film, ..)| film.0.as_str()).collect();
+        assert_eq!(titles, ["se7en", "seven pounds"]);
     }
 
     #[test]

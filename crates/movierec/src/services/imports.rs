@@ -15,10 +15,13 @@ use std::time::Instant;
 use crate::store::{Db, DbConn};
 
 use crate::importers::ParseError;
-use crate::importers::titles::{key as title_key, years_fit};
+use crate::catalog::genres;
 use crate::importers::movielens::{self, MovieLensSet};
+use crate::importers::titles::{self, YEAR_TOLERANCE};
 use crate::search::text;
-use crate::store::imports::{self as store, CatalogSource, KnownMovie, NewMovie, RatingRow};
+use crate::store::imports::{
+    self as store, AlternativeTitle, CatalogSource, KnownMovie, NewMovie, RatingRow, TitleRow,
+};
 
 pub mod imdb;
 
@@ -62,6 +65,9 @@ pub struct ImportSummary {
     pub merged_by_imdb: u64,
     /// Catalog movies the set's movies were merged into, by title and year.
     pub merged_by_title: u64,
+    /// Catalog movies the set's movies were merged into through an alternative title of
+    /// either side (an "a.k.a.", an original title, a name the catalog knew the film by).
+    pub merged_by_alternative_title: u64,
     /// Movies an earlier import of the set already brought in.
     pub already_imported: u64,
     /// Movies of the set sharing their IMDb id with another of its movies: their ratings go
@@ -137,17 +143,31 @@ pub async fn import_movielens(
 /// The catalog as matching sees it, kept up to date as movies are merged and added.
 struct Catalog {
     movies: Vec<KnownMovie>,
+    /// Every year a source gave each movie: its own and its alternative titles'.
+    years: Vec<Vec<i64>>,
     by_movielens: HashMap<i64, usize>,
     by_imdb: HashMap<String, usize>,
-    /// Normalised title → movies with that title.
-    by_title: HashMap<String, Vec<usize>>,
+    /// Title key → movies known by it, and whether it is their display title's key.
+    by_title: HashMap<String, Vec<(usize, bool)>>,
     tmdb_taken: HashSet<i64>,
 }
 
+/// How a set's movie was found in the catalog by its titles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TitleMatch {
+    None,
+    /// Display title to display title.
+    Title(usize),
+    /// Through an alternative title of either side.
+    Alternative(usize),
+    Ambiguous(Vec<usize>),
+}
+
 impl Catalog {
-    fn new(movies: Vec<KnownMovie>) -> Self {
+    fn new(movies: Vec<KnownMovie>, alternatives: Vec<AlternativeTitle>) -> Self {
         let mut catalog = Self {
             movies: Vec::with_capacity(movies.len()),
+            years: Vec::with_capacity(movies.len()),
             by_movielens: HashMap::new(),
             by_imdb: HashMap::new(),
             by_title: HashMap::new(),
@@ -155,6 +175,17 @@ impl Catalog {
         };
         for movie in movies {
             catalog.push(movie);
+        }
+        let index: HashMap<i64, usize> = catalog
+            .movies
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id, i))
+            .collect();
+        for alternative in alternatives {
+            if let Some(&i) = index.get(&alternative.movie_id) {
+                catalog.add_title(i, alternative.title_key, alternative.year);
+            }
         }
         catalog
     }
@@ -170,32 +201,76 @@ impl Catalog {
         if let Some(tmdb) = movie.tmdb_id {
             self.tmdb_taken.insert(tmdb);
         }
-        self.by_title
-            .entry(title_key(&movie.title))
-            .or_default()
-            .push(i);
+        self.years.push(movie.year.into_iter().collect());
+        let display = titles::key(&movie.title);
+        let original = movie.original_title.as_deref().map(titles::key);
+        self.by_title.entry(display.clone()).or_default().push((i, true));
         self.movies.push(movie);
+        if let Some(original) = original.filter(|k| *k != display) {
+            self.add_title(i, original, None);
+        }
     }
 
-    /// Catalog movies that may be `movie` by title and year: unclaimed by MovieLens and
-    /// without a different IMDb id.
-    fn title_candidates(&self, movie: &movielens::Movie, imdb: Option<&str>) -> Vec<usize> {
-        let Some(same_title) = self.by_title.get(&title_key(&movie.title)) else {
-            return Vec::new();
+    /// Records another name of the movie at `i`, and the year its source gave.
+    fn add_title(&mut self, i: usize, key: String, year: Option<i64>) {
+        if let Some(year) = year
+            && !self.years[i].contains(&year)
+        {
+            self.years[i].push(year);
+        }
+        let known = self.by_title.entry(key).or_default();
+        if !known.iter().any(|&(j, _)| j == i) {
+            known.push((i, false));
+        }
+    }
+
+    /// Catalog movies that may be `movie` by title and year (any year a source gave, within
+    /// one): unclaimed by MovieLens and without a different IMDb id. The display titles are
+    /// compared first; the alternative titles of both sides only when those find nothing.
+    fn title_match(&self, movie: &movielens::Movie, imdb: Option<&str>) -> TitleMatch {
+        let year: Vec<i64> = movie.year.map(i64::from).into_iter().collect();
+        let fits = |i: usize| {
+            let known = &self.movies[i];
+            let imdb_fits = match (&known.imdb_id, imdb) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+            imdb_fits
+                && known.movielens_id.is_none()
+                && titles::any_years_fit(&self.years[i], &year, YEAR_TOLERANCE)
         };
-        same_title
+        let display = titles::key(&movie.title);
+        let mut same: Vec<usize> = self
+            .by_title
+            .get(&display)
+            .into_iter()
+            .flatten()
+            .filter(|&&(i, is_display)| is_display && fits(i))
+            .map(|&(i, _)| i)
+            .collect();
+        same.dedup();
+        match same[..] {
+            [i] => return TitleMatch::Title(i),
+            [] => {}
+            _ => return TitleMatch::Ambiguous(same),
+        }
+        let mut keys = vec![display];
+        keys.extend(movie.alternatives().map(titles::key));
+        let mut any: Vec<usize> = keys
             .iter()
-            .copied()
-            .filter(|&i| {
-                let known = &self.movies[i];
-                let year_fits = years_fit(known.year, movie.year.map(i64::from));
-                let imdb_fits = match (&known.imdb_id, imdb) {
-                    (Some(a), Some(b)) => a == b,
-                    _ => true,
-                };
-                year_fits && imdb_fits && known.movielens_id.is_none()
-            })
-            .collect()
+            .filter(|k| !k.is_empty())
+            .filter_map(|k| self.by_title.get(k))
+            .flatten()
+            .map(|&(i, _)| i)
+            .filter(|&i| fits(i))
+            .collect();
+        any.sort_unstable();
+        any.dedup();
+        match any[..] {
+            [] => TitleMatch::None,
+            [i] => TitleMatch::Alternative(i),
+            _ => TitleMatch::Ambiguous(any),
+        }
     }
 
     /// `tmdb` unless another movie has it already; then the movie goes without.
@@ -221,6 +296,88 @@ impl Catalog {
     }
 }
 
+/// Genre ids by name, created as they are first needed.
+#[derive(Default)]
+struct GenreIds(HashMap<&'static str, i64>);
+
+impl GenreIds {
+    /// The ids of the vocabulary genres a source's names stand for.
+    async fn of(&mut self, conn: &mut DbConn, names: &[String]) -> sqlx::Result<Vec<i64>> {
+        let mut ids = Vec::new();
+        for genre in genres::canonical_set(names) {
+            let id = match self.0.get(genre) {
+                Some(&id) => id,
+                None => {
+                    let id = store::genre_id(conn, genre).await?;
+                    self.0.insert(genre, id);
+                    id
+                }
+            };
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+}
+
+/// The names a set gives `movie`, kept beside whatever film it becomes (`id`).
+fn titles_of(movie: &movielens::Movie, id: i64) -> Vec<TitleRow> {
+    let year = movie.year.map(i64::from);
+    std::iter::once(movie.title.as_str())
+        .chain(movie.alternatives())
+        .map(|title| TitleRow {
+            movie_id: id,
+            title_key: titles::key(title),
+            title: title.to_owned(),
+            year,
+            source: "movielens",
+        })
+        .filter(|row| !row.title_key.is_empty())
+        .collect()
+}
+
+/// What a set's movie brings to the catalog movie at `i` it was merged into, besides ids:
+/// its genres (the union is kept), its names, and its year when the catalog's came from a
+/// weaker source (MovieLens's year beats the embedded catalog's, IMDb's beats both). The
+/// year replaced is kept with the old display title, so a source that dates the film the
+/// old way still finds it.
+async fn absorb(
+    conn: &mut DbConn,
+    catalog: &mut Catalog,
+    i: usize,
+    movie: &movielens::Movie,
+    genre_ids: &mut GenreIds,
+    titles: &mut Vec<TitleRow>,
+) -> Result<(), ImportError> {
+    let known = &catalog.movies[i];
+    let id = known.id;
+    for genre in genre_ids.of(conn, &movie.genres).await? {
+        store::add_genre(conn, id, genre).await?;
+    }
+    let year = movie.year.map(i64::from);
+    if let Some(year) = year
+        && known.year != Some(year)
+        && known.year_source.as_deref() != Some("imdb")
+    {
+        titles.push(TitleRow {
+            movie_id: id,
+            title_key: titles::key(&known.title),
+            title: known.title.clone(),
+            year: known.year,
+            source: "embedded",
+        });
+        store::set_year(conn, id, year, "movielens").await?;
+        let known = &mut catalog.movies[i];
+        known.year = Some(year);
+        known.year_source = Some("movielens".to_owned());
+    }
+    let rows = titles_of(movie, id);
+    for row in &rows {
+        catalog.add_title(i, row.title_key.clone(), row.year);
+    }
+    titles.extend(rows);
+    Ok(())
+}
+
 /// Merges or adds the set's movies; returns the database id of each MovieLens movie id.
 async fn import_movies(
     conn: &mut DbConn,
@@ -232,9 +389,12 @@ async fn import_movies(
     // before any title match can claim a catalog movie.
     let movies = set.movies()?.collect::<Result<Vec<_>, _>>()?;
     summary.movies = movies.len() as u64;
-    let mut catalog = Catalog::new(store::known_movies(conn).await?);
+    let known = store::known_movies(conn).await?;
+    let mut catalog = Catalog::new(known, store::alternative_titles(conn).await?);
     let mut ids = HashMap::with_capacity(movies.len());
     let mut by_title = Vec::new();
+    let mut genre_ids = GenreIds::default();
+    let mut titles: Vec<TitleRow> = Vec::new();
 
     for movie in &movies {
         let ml = i64::from(movie.movie_id);
@@ -250,6 +410,7 @@ async fn import_movies(
                 let tmdb = catalog.claim_tmdb(movie.tmdb_id);
                 store::fill_ids(conn, id, None, tmdb, Some(ml)).await?;
                 catalog.fill(i, None, tmdb, ml);
+                absorb(conn, &mut catalog, i, movie, &mut genre_ids, &mut titles).await?;
                 summary.merged_by_imdb += 1;
             }
             ids.insert(movie.movie_id, id);
@@ -261,7 +422,6 @@ async fn import_movies(
     // Added movies are written together after matching; until then each holds a stand-in
     // id, `-(its index in `added` + 1)`, which `real_id` turns into the one stored.
     let mut added: Vec<NewMovie> = Vec::new();
-    let mut genre_ids = HashMap::new();
     for (done, (movie, imdb)) in by_title.into_iter().enumerate() {
         let ml = i64::from(movie.movie_id);
         // A movie added or merged just before may have the same IMDb id: a set's duplicate.
@@ -270,29 +430,22 @@ async fn import_movies(
             ids.insert(movie.movie_id, catalog.movies[i].id);
             continue;
         }
-        let candidates = catalog.title_candidates(movie, imdb.as_deref());
-        if let [i] = candidates[..] {
+        let found = catalog.title_match(movie, imdb.as_deref());
+        if let TitleMatch::Title(i) | TitleMatch::Alternative(i) = found {
             let id = catalog.movies[i].id;
             let tmdb = catalog.claim_tmdb(movie.tmdb_id);
             store::fill_ids(conn, id, imdb.as_deref(), tmdb, Some(ml)).await?;
             catalog.fill(i, imdb.as_deref(), tmdb, ml);
-            summary.merged_by_title += 1;
+            absorb(conn, &mut catalog, i, movie, &mut genre_ids, &mut titles).await?;
+            if matches!(found, TitleMatch::Title(_)) {
+                summary.merged_by_title += 1;
+            } else {
+                summary.merged_by_alternative_title += 1;
+            }
             ids.insert(movie.movie_id, id);
         } else {
             let tmdb = catalog.claim_tmdb(movie.tmdb_id);
             let year = movie.year.map(i64::from);
-            let mut genres = Vec::with_capacity(movie.genres.len());
-            for genre in &movie.genres {
-                let genre_id = match genre_ids.get(genre) {
-                    Some(&g) => g,
-                    None => {
-                        let g = store::genre_id(conn, genre).await?;
-                        genre_ids.insert(genre.clone(), g);
-                        g
-                    }
-                };
-                genres.push(genre_id);
-            }
             let id = -(added.len() as i64 + 1);
             added.push(NewMovie {
                 title: movie.title.clone(),
@@ -301,9 +454,9 @@ async fn import_movies(
                 tmdb_id: tmdb,
                 movielens_id: ml,
                 search_title: text::padded(&text::normalise(&movie.title)),
-                genre_ids: genres,
+                genre_ids: genre_ids.of(conn, &movie.genres).await?,
             });
-            if candidates.len() > 1 {
+            if let TitleMatch::Ambiguous(candidates) = &found {
                 summary.ambiguous.push(Ambiguity {
                     title: movie.title.clone(),
                     year: movie.year,
@@ -314,11 +467,19 @@ async fn import_movies(
             catalog.push(KnownMovie {
                 id,
                 title: movie.title.clone(),
+                original_title: None,
                 year,
+                year_source: year.map(|_| "movielens".to_owned()),
                 imdb_id: imdb,
                 tmdb_id: tmdb,
                 movielens_id: Some(ml),
             });
+            let i = catalog.movies.len() - 1;
+            let rows = titles_of(movie, id);
+            for row in &rows {
+                catalog.add_title(i, row.title_key.clone(), row.year);
+            }
+            titles.extend(rows);
             summary.added += 1;
             ids.insert(movie.movie_id, id);
         }
@@ -327,7 +488,7 @@ async fn import_movies(
         }
     }
     // Title candidates are never added movies (those have a MovieLens id), so only the
-    // movies' own ids and `added_as` can be stand-ins.
+    // movies' own ids, `added_as` and the new titles' films can be stand-ins.
     let stored = store::insert_movielens_movies(conn, &added).await?;
     let real_id = |id: i64| {
         if id < 0 {
@@ -342,6 +503,10 @@ async fn import_movies(
     for ambiguity in &mut summary.ambiguous {
         ambiguity.added_as = real_id(ambiguity.added_as);
     }
+    for row in &mut titles {
+        row.movie_id = real_id(row.movie_id);
+    }
+    store::insert_titles(conn, &titles).await?;
     progress.movies(summary.movies);
     Ok(ids)
 }

@@ -363,6 +363,7 @@ pub async fn add_movie(pool: &Db, movie: &ProviderMovie) -> sqlx::Result<Added> 
                 imdb_rating: None,
                 imdb_votes: None,
                 imdb_id: movie.imdb_id.clone(),
+                alternatives: Vec::new(),
             },
             genres,
             // The index to extend is the one before our first bump.

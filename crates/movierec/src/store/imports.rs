@@ -7,16 +7,93 @@ use crate::store::DbConn;
 pub struct KnownMovie {
     pub id: i64,
     pub title: String,
+    pub original_title: Option<String>,
     pub year: Option<i64>,
+    /// Which source gave `year` (see the film identity migration).
+    pub year_source: Option<String>,
     pub imdb_id: Option<String>,
     pub tmdb_id: Option<i64>,
     pub movielens_id: Option<i64>,
 }
 
 pub async fn known_movies(conn: &mut DbConn) -> sqlx::Result<Vec<KnownMovie>> {
-    sqlx::query_as("SELECT id, title, year, imdb_id, tmdb_id, movielens_id FROM movies")
+    sqlx::query_as(
+        "SELECT id, title, original_title, year, year_source, imdb_id, tmdb_id, movielens_id
+         FROM movies",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// An alternative title of a film as matching reads it: the film, the title's key and the
+/// year its source gave.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AlternativeTitle {
+    pub movie_id: i64,
+    pub title_key: String,
+    pub year: Option<i64>,
+}
+
+pub async fn alternative_titles(conn: &mut DbConn) -> sqlx::Result<Vec<AlternativeTitle>> {
+    sqlx::query_as("SELECT movie_id, title_key, year FROM movie_titles")
         .fetch_all(conn)
         .await
+}
+
+/// A name a source gave a film, to keep beside its display title.
+#[derive(Debug, Clone)]
+pub struct TitleRow {
+    pub movie_id: i64,
+    pub title_key: String,
+    pub title: String,
+    pub year: Option<i64>,
+    /// `embedded`, `movielens`, `imdb`, `user` or `provider`.
+    pub source: &'static str,
+}
+
+/// Keeps `rows` as alternative titles; a film's title already kept from a source stays as
+/// it is. A thousand to a statement: a large MovieLens set brings tens of thousands.
+pub async fn insert_titles(conn: &mut DbConn, rows: &[TitleRow]) -> sqlx::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    super::movie_search::note_catalog_write();
+    let backend = super::Backend::of_conn(conn);
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO movie_titles (movie_id, title_key, title, year, source) VALUES {}
+             ON CONFLICT DO NOTHING",
+            backend.values(chunk.len(), 5)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = query
+                .bind(row.movie_id)
+                .bind(&row.title_key)
+                .bind(&row.title)
+                .bind(row.year)
+                .bind(row.source);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Sets a film's year and the source it came from.
+pub async fn set_year(
+    conn: &mut DbConn,
+    id: i64,
+    year: i64,
+    source: &'static str,
+) -> sqlx::Result<()> {
+    super::movie_search::note_catalog_write();
+    sqlx::query("UPDATE movies SET year = $2, year_source = $3 WHERE id = $1")
+        .bind(id)
+        .bind(year)
+        .bind(source)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 /// Fills the ids a movie does not have yet; ids it has are kept.
@@ -305,8 +382,9 @@ pub async fn insert_movielens_movies(
     let mut ids = Vec::with_capacity(movies.len());
     for chunk in movies.chunks(ROWS_PER_INSERT) {
         let sql = format!(
-            "INSERT INTO movies (title, year, imdb_id, tmdb_id, movielens_id) VALUES {}",
-            backend.values(chunk.len(), 5)
+            "INSERT INTO movies (title, year, imdb_id, tmdb_id, movielens_id, year_source)
+             VALUES {}",
+            backend.values(chunk.len(), 6)
         );
         let mut query = sqlx::query(&sql);
         for movie in chunk {
@@ -315,7 +393,8 @@ pub async fn insert_movielens_movies(
                 .bind(movie.year)
                 .bind(&movie.imdb_id)
                 .bind(movie.tmdb_id)
-                .bind(movie.movielens_id);
+                .bind(movie.movielens_id)
+                .bind(movie.year.map(|_| "movielens"));
         }
         query.execute(&mut *conn).await?;
         // Read back by MovieLens id rather than trusting the order of RETURNING's rows,
@@ -424,9 +503,11 @@ pub struct ImdbFields {
 pub async fn update_film(conn: &mut DbConn, id: i64, fields: &ImdbFields) -> sqlx::Result<()> {
     super::movie_search::note_catalog_write();
     sqlx::query(
-        "UPDATE movies SET imdb_id = $2, title = $3, original_title = $4, year = $5,
+        "UPDATE movies SET imdb_id = $2, title = $3, original_title = $4,
+                           year = COALESCE($5, year),
                            runtime_min = $6, director = COALESCE($7, director),
-                           imdb_rating = $8, imdb_votes = $9
+                           imdb_rating = $8, imdb_votes = $9,
+                           year_source = CASE WHEN $5 IS NULL THEN year_source ELSE 'imdb' END
           WHERE id = $1",
     )
     .bind(id)
@@ -452,8 +533,8 @@ pub async fn insert_film(
     super::movie_search::note_catalog_write();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO movies (imdb_id, title, original_title, year, runtime_min, director,
-                             imdb_rating, imdb_votes)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                             imdb_rating, imdb_votes, year_source)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'imdb') RETURNING id",
     )
     .bind(&fields.imdb_id)
     .bind(&fields.title)

@@ -41,6 +41,9 @@ pub struct IndexRow {
     pub imdb_rating: Option<f64>,
     pub imdb_votes: Option<i64>,
     pub imdb_id: Option<String>,
+    /// The film's other titles (see `movie_titles`), found by search as its title is.
+    #[sqlx(skip)]
+    pub alternatives: Vec<String>,
 }
 
 /// The number every change to the searchable catalog bumps (see the migration that adds it):
@@ -114,6 +117,13 @@ pub async fn index_rows(pool: &Db) -> sqlx::Result<Vec<IndexRow>> {
     )
     .fetch_all(pool)
     .await
+}
+
+/// Every alternative title as (movie id, title), by movie.
+pub async fn alternative_titles(pool: &Db) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as("SELECT movie_id, title FROM movie_titles ORDER BY movie_id, title")
+        .fetch_all(pool)
+        .await
 }
 
 /// Every genre (id, name), by id.

@@ -162,7 +162,7 @@ async fn a_movielens_set_merges_into_the_catalog_once() {
     for line in [
         "movies: 5 in the set",
         "added: 3",
-        "merged: 1 (0 by IMDb id, 1 by title and year)",
+        "merged: 1 (0 by IMDb id, 1 by title and year, 0 by an alternative title)",
         "already imported: 0",
         "duplicates (same IMDb id as another movie of the set): 1",
         "ambiguous: 1",
@@ -277,7 +277,7 @@ async fn a_movielens_set_merges_into_the_catalog_once() {
     let second = stdout_of(&import(&app, &zip).await);
     for line in [
         "added: 0",
-        "merged: 0 (0 by IMDb id, 0 by title and year)",
+        "merged: 0 (0 by IMDb id, 0 by title and year, 0 by an alternative title)",
         "already imported: 4",
         "duplicates (same IMDb id as another movie of the set): 1",
         "ambiguous: 0",

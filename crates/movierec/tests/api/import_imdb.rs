@@ -245,7 +245,7 @@ async fn imdb_dumps_merge_into_the_catalog_once() {
         "added: 5",
         "updated: 0",
         // Star Wars, Dune (1984), The Matrix, Inception.
-        "merged: 4 (by title, year and director)",
+        "merged: 4 (by title, year and director; 0 of them by an alternative title)",
         "ambiguous: 1",
         "films with directors: 6",
     ] {

@@ -12,6 +12,7 @@ mod heavy_users;
 mod helpers;
 mod history;
 mod history_limits;
+mod identity;
 mod home;
 mod import;
 mod import_imdb;

@@ -113,10 +113,19 @@ fn titles_are_taken_apart() {
     }
     let seven = parse_title("Seven (a.k.a. Se7en) (1995)");
     assert_eq!(
-        (seven.title.as_str(), seven.aka.as_deref()),
-        ("Seven", Some("Se7en"))
+        (seven.title.as_str(), seven.aka.as_slice()),
+        ("Seven", ["Se7en".to_owned()].as_slice())
     );
     assert_eq!(seven.original_title, None);
+    // Two groups: an "a.k.a." and the original title; neither stays in the display title.
+    let leon = parse_title("Léon: The Professional (a.k.a. The Professional) (Léon) (1994)");
+    assert_eq!(leon.title, "Léon: The Professional");
+    assert_eq!(leon.aka, ["The Professional"]);
+    assert_eq!(leon.original_title.as_deref(), Some("Léon"));
+    assert_eq!(leon.year, Some(1994));
+    let city = parse_title("City of Lost Children, The (Cité des enfants perdus, La) (1995)");
+    assert_eq!(city.title, "The City of Lost Children");
+    assert_eq!(city.original_title.as_deref(), Some("La Cité des enfants perdus"));
     // Article words inside a title stay where they are.
     assert_eq!(parse_title("Die Hard (1988)").title, "Die Hard");
     assert_eq!(
@@ -300,7 +309,8 @@ fn reads_ml_1m_with_latin1_titles() {
     let movies = all(set.movies().unwrap());
     assert_eq!(movies[0].genres, ["Animation", "Children", "Comedy"]);
     assert_eq!(movies[1].title, "Les Misérables");
-    assert_eq!(movies[2].title, "Seven Samurai (The Magnificent Seven)");
+    assert_eq!(movies[2].title, "Seven Samurai");
+    assert_eq!(movies[2].aka, ["The Magnificent Seven"]);
     assert_eq!(
         movies[2].original_title.as_deref(),
         Some("Shichinin no samurai")

@@ -7,8 +7,10 @@
 //! written. Then one transaction matches and writes:
 //!
 //! 1. a catalog movie with the film's IMDb id is updated where IMDb says otherwise;
-//! 2. otherwise a catalog movie without an IMDb id and with the same title (or original
-//!    title), a year within one and a fitting director is merged into: it keeps its id, so
+//! 2. otherwise a catalog movie without an IMDb id, known by the same title (its display
+//!    title, original title or an alternative one, compared by [`titles::key`]), with a year
+//!    within one of any year a source gave it and a fitting director — or the same director
+//!    and a year within [`titles::DIRECTOR_YEAR_TOLERANCE`] — is merged into: it keeps its id, so
 //!    its ratings, lists and critics' scores stay with it, and takes IMDb's id and fields.
 //!    When several catalog movies fit, or several films fit the same catalog movie, nothing
 //!    is merged: the film is added as a movie of its own and the summary lists the case;
@@ -27,9 +29,10 @@ use crate::domain::ImdbId;
 use crate::importers::imdb_datasets::{
     ImdbReader, NameBasics, NameId, TitleBasics, TitleCrew, TitleRating, ratings_by_title,
 };
-use crate::importers::titles::{directors_fit, key as title_key, years_fit};
+use crate::catalog::genres;
+use crate::importers::titles::{self, YEAR_TOLERANCE};
 use crate::search::text;
-use crate::store::imports::{self as store, CatalogFilm, CatalogSource, ImdbFields};
+use crate::store::imports::{self as store, CatalogFilm, CatalogSource, ImdbFields, TitleRow};
 
 /// The minimum IMDb votes a film needs by default: about 40,000 films of the full dump, the
 /// ones people have heard of.
@@ -82,6 +85,8 @@ pub struct ImdbSummary {
     pub unchanged: u64,
     /// Catalog movies without an IMDb id merged into by title, year and director.
     pub merged: u64,
+    /// Of those, the ones found through an alternative title of either side.
+    pub merged_by_alternative_title: u64,
     pub ambiguous: Vec<ImdbAmbiguity>,
     /// Films whose directors the crew file named.
     pub with_directors: u64,
@@ -229,12 +234,10 @@ fn differs(known: &CatalogFilm, fields: &ImdbFields) -> bool {
         || known.imdb_votes != Some(fields.imdb_votes)
 }
 
-/// The genres of a catalog movie, sorted.
+/// The genres of a catalog movie.
 fn genres_of(known: &CatalogFilm) -> Result<Vec<String>, ImportError> {
-    let mut genres: Vec<String> = serde_json::from_str(&known.genres)
-        .map_err(|e| ImportError::Database(sqlx::Error::Decode(Box::new(e))))?;
-    genres.sort();
-    Ok(genres)
+    serde_json::from_str(&known.genres)
+        .map_err(|e| ImportError::Database(sqlx::Error::Decode(Box::new(e))))
 }
 
 /// Genre ids by name, created as they are first needed.
@@ -242,14 +245,14 @@ fn genres_of(known: &CatalogFilm) -> Result<Vec<String>, ImportError> {
 struct Genres(HashMap<String, i64>);
 
 impl Genres {
-    async fn ids(&mut self, conn: &mut DbConn, names: &[String]) -> sqlx::Result<Vec<i64>> {
+    async fn ids(&mut self, conn: &mut DbConn, names: &[&str]) -> sqlx::Result<Vec<i64>> {
         let mut ids = Vec::with_capacity(names.len());
-        for name in names {
+        for &name in names {
             let id = match self.0.get(name) {
                 Some(&id) => id,
                 None => {
                     let id = store::genre_id(conn, name).await?;
-                    self.0.insert(name.clone(), id);
+                    self.0.insert(name.to_owned(), id);
                     id
                 }
             };
@@ -259,7 +262,10 @@ impl Genres {
     }
 }
 
-/// Writes `film` over catalog movie `known`; returns whether anything changed.
+/// Writes `film` over catalog movie `known`; returns whether anything changed. The genres
+/// become the union of both sides' in the site's vocabulary; a title or year replaced is
+/// kept as an alternative title, so a source that names or dates the film the old way still
+/// finds it.
 async fn update(
     conn: &mut DbConn,
     genres: &mut Genres,
@@ -269,21 +275,52 @@ async fn update(
 ) -> Result<bool, ImportError> {
     let mut changed = false;
     if differs(known, fields) {
+        let mut kept = Vec::new();
+        let renamed = known.title != fields.title;
+        if renamed || (fields.year.is_some() && known.year != fields.year) {
+            kept.push(TitleRow {
+                movie_id: known.id,
+                title_key: titles::key(&known.title),
+                title: known.title.clone(),
+                year: known.year,
+                source: "embedded",
+            });
+        }
+        kept.extend(original_title_row(known.id, fields));
         store::update_film(conn, known.id, fields).await?;
-        if known.title != fields.title {
+        store::insert_titles(conn, &kept).await?;
+        if renamed {
             let search_title = text::padded(&text::normalise(&fields.title));
             store::set_search_title(conn, known.id, &search_title).await?;
         }
         changed = true;
     }
-    let mut wanted = film.basics.genres.clone();
-    wanted.sort();
-    if genres_of(known)? != wanted {
+    let had = genres_of(known)?;
+    let mut names: Vec<&str> = had.iter().map(String::as_str).collect();
+    names.extend(film.basics.genres.iter().map(String::as_str));
+    let wanted = genres::canonical_set(&names);
+    let mut had_sorted = had.clone();
+    had_sorted.sort();
+    let mut wanted_sorted: Vec<&str> = wanted.clone();
+    wanted_sorted.sort_unstable();
+    if had_sorted != wanted_sorted {
         let ids = genres.ids(conn, &wanted).await?;
         store::set_genres(conn, known.id, &ids).await?;
         changed = true;
     }
     Ok(changed)
+}
+
+/// IMDb's original title as an alternative title of film `id`, when it differs.
+fn original_title_row(id: i64, fields: &ImdbFields) -> Option<TitleRow> {
+    let original = fields.original_title.as_ref()?;
+    Some(TitleRow {
+        movie_id: id,
+        title_key: titles::key(original),
+        title: original.clone(),
+        year: fields.year,
+        source: "imdb",
+    })
 }
 
 async fn insert(
@@ -294,8 +331,12 @@ async fn insert(
 ) -> Result<i64, ImportError> {
     let search_title = text::padded(&text::normalise(&fields.title));
     let id = store::insert_film(conn, fields, &search_title).await?;
-    let ids = genres.ids(conn, &film.basics.genres).await?;
+    let ids = genres
+        .ids(conn, &genres::canonical_set(&film.basics.genres))
+        .await?;
     store::set_genres(conn, id, &ids).await?;
+    store::insert_titles(conn, &original_title_row(id, fields).into_iter().collect::<Vec<_>>())
+        .await?;
     Ok(id)
 }
 
@@ -311,20 +352,32 @@ async fn write_films(
         .enumerate()
         .filter_map(|(i, m)| Some((m.imdb_id.as_deref()?, i)))
         .collect();
-    // Catalog movies a title match may claim: those without an IMDb id, by title key
-    // (their original title too).
-    let mut by_title: HashMap<String, Vec<usize>> = HashMap::new();
+    // Catalog movies a title match may claim: those without an IMDb id, by the key of each
+    // of their titles, with every year a source gave them.
+    let index: HashMap<i64, usize> = catalog.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
+    let mut known = Known {
+        by_title: HashMap::new(),
+        years: catalog.iter().map(|m| m.year.into_iter().collect()).collect(),
+    };
     for (i, movie) in catalog.iter().enumerate() {
         if movie.imdb_id.is_some() {
             continue;
         }
-        let mut keys = vec![title_key(&movie.title)];
+        known.add(i, titles::key(&movie.title), true);
         if let Some(original) = &movie.original_title {
-            keys.push(title_key(original));
+            known.add(i, titles::key(original), false);
         }
-        keys.dedup();
-        for key in keys {
-            by_title.entry(key).or_default().push(i);
+    }
+    for alternative in store::alternative_titles(conn).await? {
+        if let Some(&i) = index.get(&alternative.movie_id)
+            && catalog[i].imdb_id.is_none()
+        {
+            known.add(i, alternative.title_key, false);
+            if let Some(year) = alternative.year
+                && !known.years[i].contains(&year)
+            {
+                known.years[i].push(year);
+            }
         }
     }
 
@@ -345,19 +398,22 @@ async fn write_films(
         }
     }
 
-    let candidates: Vec<Vec<usize>> = unmatched
+    let candidates: Vec<(Vec<usize>, bool)> = unmatched
         .iter()
-        .map(|(film, _)| title_candidates(&catalog, &by_title, film))
+        .map(|(film, _)| known.candidates(&catalog, film))
         .collect();
     let mut claims: HashMap<usize, u32> = HashMap::new();
-    for &i in candidates.iter().flatten() {
+    for &i in candidates.iter().flat_map(|(c, _)| c) {
         *claims.entry(i).or_default() += 1;
     }
-    for ((film, fields), candidates) in unmatched.iter().zip(candidates) {
+    for ((film, fields), (candidates, by_alternative)) in unmatched.iter().zip(candidates) {
         match candidates[..] {
             [i] if claims[&i] == 1 => {
                 update(conn, &mut genres, &catalog[i], film, fields).await?;
                 summary.merged += 1;
+                if by_alternative {
+                    summary.merged_by_alternative_title += 1;
+                }
             }
             [] => {
                 insert(conn, &mut genres, film, fields).await?;
@@ -379,27 +435,53 @@ async fn write_films(
     Ok(())
 }
 
-/// The catalog movies `film` may be by title, year and director.
-fn title_candidates(
-    catalog: &[CatalogFilm],
-    by_title: &HashMap<String, Vec<usize>>,
-    film: &Film,
-) -> Vec<usize> {
-    let b = &film.basics;
-    let mut keys = vec![title_key(&b.primary_title), title_key(&b.original_title)];
-    keys.dedup();
-    let mut found: Vec<usize> = keys
-        .iter()
-        .filter_map(|key| by_title.get(key))
-        .flatten()
-        .copied()
-        .filter(|&i| {
-            let known = &catalog[i];
-            years_fit(known.year, b.start_year.map(i64::from))
-                && directors_fit(known.director.as_deref(), &film.directors)
-        })
-        .collect();
-    found.sort_unstable();
-    found.dedup();
-    found
+/// The catalog movies a title match may claim, as matching looks them up.
+struct Known {
+    /// Title key → movies known by it, and whether it is their display title's key.
+    by_title: HashMap<String, Vec<(usize, bool)>>,
+    /// Every year a source gave each movie.
+    years: Vec<Vec<i64>>,
+}
+
+impl Known {
+    fn add(&mut self, i: usize, key: String, display: bool) {
+        let movies = self.by_title.entry(key).or_default();
+        if !movies.iter().any(|&(j, _)| j == i) {
+            movies.push((i, display));
+        }
+    }
+
+    /// The catalog movies `film` may be by title, year and director, and whether the title
+    /// fitted through an alternative title of either side. A year within one of any year a
+    /// source gave the movie fits when the directors do (or one side names none); the same
+    /// director on both sides widens the window, for the embedded catalog's late US years.
+    fn candidates(&self, catalog: &[CatalogFilm], film: &Film) -> (Vec<usize>, bool) {
+        let b = &film.basics;
+        let year: Vec<i64> = b.start_year.map(i64::from).into_iter().collect();
+        let primary = titles::key(&b.primary_title);
+        let original = titles::key(&b.original_title);
+        let mut found: Vec<(usize, bool)> = Vec::new();
+        for (key, film_display) in [(&primary, true), (&original, false)] {
+            for &(i, known_display) in self.by_title.get(key).into_iter().flatten() {
+                let known = &catalog[i];
+                let directors = known.director.as_deref();
+                let fits = (titles::any_years_fit(&self.years[i], &year, YEAR_TOLERANCE)
+                    && titles::directors_fit(directors, &film.directors))
+                    || (titles::same_director(directors, &film.directors)
+                        && titles::any_years_fit(
+                            &self.years[i],
+                            &year,
+                            titles::DIRECTOR_YEAR_TOLERANCE,
+                        ));
+                if fits {
+                    found.push((i, !(film_display && known_display)));
+                }
+            }
+        }
+        found.sort_unstable();
+        // A movie found by its display title counts as that, not as an alternative.
+        found.dedup_by_key(|&mut (i, _)| i);
+        let by_alternative = found.iter().all(|&(_, alternative)| alternative);
+        (found.into_iter().map(|(i, _)| i).collect(), by_alternative)
+    }
 }
