@@ -89,7 +89,10 @@ pub struct Movie {
 impl Movie {
     /// The other titles MovieLens gives the film: its original title and its "a.k.a.".
     pub fn alternatives(&self) -> impl Iterator<Item = &str> {
-        self.original_title.iter().chain(&self.aka).map(String::as_str)
+        self.original_title
+            .iter()
+            .chain(&self.aka)
+            .map(String::as_str)
     }
 }
 

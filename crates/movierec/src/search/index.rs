@@ -632,7 +632,10 @@ impl IndexCache {
         // next search rebuild again, never keeps a stale index.
         let generation = store::movie_search::catalog_generation(pool).await?;
         let mut rows = store::movie_search::index_rows(pool).await?;
-        let mut alternatives = store::movie_search::alternative_titles(pool).await?.into_iter().peekable();
+        let mut alternatives = store::movie_search::alternative_titles(pool)
+            .await?
+            .into_iter()
+            .peekable();
         // Both by movie id: one merge pass.
         for row in &mut rows {
             while let Some((id, _)) = alternatives.peek()

@@ -161,9 +161,10 @@ pub fn rank<'a, T>(query: &Query, candidates: Vec<T>, key: impl Fn(&T) -> Key<'a
             let (tier, relevance) = match tier {
                 Some(tier) => (tier, 0),
                 None => {
-                    let also = key.also.iter().map(|other| {
-                        query.similarity(other, &trigrams(&padded(other)))
-                    });
+                    let also = key
+                        .also
+                        .iter()
+                        .map(|other| query.similarity(other, &trigrams(&padded(other))));
                     let similarity = also.fold(query.similarity(key.title, key.grams), f64::max);
                     if similarity < MIN_FUZZY_SCORE {
                         return None;
@@ -205,12 +206,16 @@ mod tests {
             })
             .collect();
         let candidates: Vec<&(String, i64, Vec<[char; 3]>, String)> = titles.iter().collect();
-        rank(&Query::new(&normalise(query)), candidates, |&(t, v, g, _)| Key {
-            title: t.as_str(),
-            also: &[],
-            votes: *v,
-            grams: g.as_slice(),
-        })
+        rank(
+            &Query::new(&normalise(query)),
+            candidates,
+            |&(t, v, g, _)| Key {
+                title: t.as_str(),
+                also: &[],
+                votes: *v,
+                grams: g.as_slice(),
+            },
+        )
         .into_iter()
         .map(|(.., title)| title.clone())
         .collect()

@@ -727,7 +727,8 @@ async fn decide(
     let mut combined: HashMap<i64, Combined> = HashMap::new();
     for &Matched {
         movie, entry, date, ..
-    } in matched {
+    } in matched
+    {
         let c = combined.entry(movie).or_insert_with(|| {
             order.push(movie);
             Combined::default()
@@ -850,7 +851,11 @@ async fn learn_ids(conn: &mut DbConn, matched: &[Matched]) -> Result<(), History
         if m.ids == RowIds::default() || !done.insert(m.movie) {
             continue;
         }
-        let imdb = m.ids.imdb.and_then(|n| ImdbId::new(n).ok()).map(|i| i.to_string());
+        let imdb = m
+            .ids
+            .imdb
+            .and_then(|n| ImdbId::new(n).ok())
+            .map(|i| i.to_string());
         store::learn_ids(conn, m.movie, imdb.as_deref(), m.ids.tmdb.map(i64::from)).await?;
     }
     Ok(())

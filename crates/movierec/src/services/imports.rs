@@ -14,8 +14,8 @@ use std::time::Instant;
 
 use crate::store::{Db, DbConn};
 
-use crate::importers::ParseError;
 use crate::catalog::genres;
+use crate::importers::ParseError;
 use crate::importers::movielens::{self, MovieLensSet};
 use crate::importers::titles::{self, YEAR_TOLERANCE};
 use crate::search::text;
@@ -204,7 +204,10 @@ impl Catalog {
         self.years.push(movie.year.into_iter().collect());
         let display = titles::key(&movie.title);
         let original = movie.original_title.as_deref().map(titles::key);
-        self.by_title.entry(display.clone()).or_default().push((i, true));
+        self.by_title
+            .entry(display.clone())
+            .or_default()
+            .push((i, true));
         self.movies.push(movie);
         if let Some(original) = original.filter(|k| *k != display) {
             self.add_title(i, original, None);
@@ -401,6 +404,17 @@ async fn import_movies(
         let imdb = movie.imdb_id.map(|id| id.to_string());
         if let Some(&i) = catalog.by_movielens.get(&ml) {
             summary.already_imported += 1;
+            let known = &catalog.movies[i];
+            // Imported before alternative titles were read: the display title still holds
+            // brackets this reading takes apart ("Léon: The Professional (a.k.a. …)").
+            if known.title != movie.title
+                && movielens::parse_title(&known.title).title == movie.title
+            {
+                let search_title = text::padded(&text::normalise(&movie.title));
+                store::set_title(conn, known.id, &movie.title, &search_title).await?;
+                titles.extend(titles_of(movie, known.id));
+                catalog.movies[i].title = movie.title.clone();
+            }
             ids.insert(movie.movie_id, catalog.movies[i].id);
         } else if let Some(&i) = imdb.as_ref().and_then(|imdb| catalog.by_imdb.get(imdb)) {
             let id = catalog.movies[i].id;

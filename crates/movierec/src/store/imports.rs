@@ -79,6 +79,22 @@ pub async fn insert_titles(conn: &mut DbConn, rows: &[TitleRow]) -> sqlx::Result
     Ok(())
 }
 
+/// Sets a film's display title and its entry in the title search index.
+pub async fn set_title(
+    conn: &mut DbConn,
+    id: i64,
+    title: &str,
+    search_title: &str,
+) -> sqlx::Result<()> {
+    super::movie_search::note_catalog_write();
+    sqlx::query("UPDATE movies SET title = $2 WHERE id = $1")
+        .bind(id)
+        .bind(title)
+        .execute(&mut *conn)
+        .await?;
+    set_search_title(conn, id, search_title).await
+}
+
 /// Sets a film's year and the source it came from.
 pub async fn set_year(
     conn: &mut DbConn,

@@ -206,7 +206,9 @@ async fn movielens_spellings_merge_into_the_sites_films_with_genres_years_and_ot
     assert_eq!(
         scalar(
             &db,
-            &format!("SELECT COUNT(*) FROM movie_titles WHERE movie_id = {harbour} AND year = 2001")
+            &format!(
+                "SELECT COUNT(*) FROM movie_titles WHERE movie_id = {harbour} AND year = 2001"
+            )
         )
         .await,
         1
@@ -234,7 +236,9 @@ fn movielens_spelling(title: &str) -> String {
         .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
         .collect();
     let plain = plain.replace("Volume ", "Vol. ");
-    for article in ["The ", "A ", "An ", "La ", "Le ", "Les ", "Das ", "Il ", "El "] {
+    for article in [
+        "The ", "A ", "An ", "La ", "Le ", "Les ", "Das ", "Il ", "El ",
+    ] {
         if let Some(rest) = plain.strip_prefix(article)
             && !rest.is_empty()
         {
@@ -372,13 +376,139 @@ tt0387898,8,2023-05-01,Hidden,Caché,https://www.imdb.com/title/tt0387898/,Movie
         .text()
         .await
         .unwrap();
-    assert!(
-        export.lines().any(|l| l.contains("tt0387898")),
-        "{export}"
-    );
+    assert!(export.lines().any(|l| l.contains("tt0387898")), "{export}");
     // Another user's file naming the same film by id now finds it by id.
     app.logout().await;
     app.register("ben", "correct horse battery").await;
     let report = app.import_history("", "ratings.csv", file.as_bytes()).await;
     assert_eq!(report["counts"]["matched_by_imdb"], 1, "{report}");
+}
+
+#[tokio::test]
+async fn a_title_imported_with_its_brackets_loses_them_on_the_next_import() {
+    let app = spawn_app().await;
+    let db = app.database().await;
+    // As an earlier import wrote it: one bracket group taken apart, the other left.
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO movies (title, year, movielens_id)
+         VALUES ('Leon: The Professional (a.k.a. The Professional)', 1994, 77) RETURNING id",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let set = dir.path().join("ml-again");
+    write_set(
+        &set,
+        &[(
+            77,
+            "Leon: The Professional (a.k.a. The Professional) (Léon) (1994)".to_owned(),
+            "Action|Crime".to_owned(),
+        )],
+        1,
+    );
+    let out = import(&app, &set).await;
+    assert!(out.contains("already imported: 1"), "{out}");
+    assert_eq!(movie(&app, id).await["title"], "Leon: The Professional");
+    assert!(search(&app, "q=the+professional").await.contains(&id));
+}
+
+fn gzip_to(dir: &Path, name: &str, text: &str) -> String {
+    use std::io::Write;
+    let path = dir.join(name);
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(&path).unwrap(),
+        flate2::Compression::fast(),
+    );
+    encoder.write_all(text.as_bytes()).unwrap();
+    encoder.finish().unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn imdb_finds_a_film_the_site_dates_wrongly_by_its_director_and_its_year_wins() {
+    let app = spawn_app().await;
+    let db = app.database().await;
+    // The site dates the film by a US release thirteen years late.
+    let late: i64 = sqlx::query_scalar(
+        "INSERT INTO movies (title, year, director) VALUES ('Harbour Lights', 2001, 'Jane Q. Doe')
+         RETURNING id",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    // Another film of the same name by someone else, decades before: not the same film.
+    let other: i64 = sqlx::query_scalar(
+        "INSERT INTO movies (title, year, director) VALUES ('Harbour Lights', 1950, 'Sam Roe')
+         RETURNING id",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let basics = gzip_to(
+        dir.path(),
+        "title.basics.tsv.gz",
+        "tconst\ttitleType\tprimaryTitle\toriginalTitle\tisAdult\tstartYear\tendYear\truntimeMinutes\tgenres
+tt7000001\tmovie\tHarbour Lights\tLes Lumières du port\t0\t1988\t\\N\t101\tDrama,Romance
+",
+    );
+    let ratings = gzip_to(
+        dir.path(),
+        "title.ratings.tsv.gz",
+        "tconst\taverageRating\tnumVotes\ntt7000001\t7.4\t52000\n",
+    );
+    let crew = gzip_to(
+        dir.path(),
+        "title.crew.tsv.gz",
+        "tconst\tdirectors\twriters\ntt7000001\tnm7000001\t\\N\n",
+    );
+    let names = gzip_to(
+        dir.path(),
+        "name.basics.tsv.gz",
+        "nconst\tprimaryName\tbirthYear\tdeathYear\tprimaryProfession\tknownForTitles
+nm7000001\tJane Doe\t1950\t\\N\tdirector\ttt7000001
+",
+    );
+    let out = app
+        .run_cli(&[
+            "import",
+            "imdb",
+            "--basics",
+            &basics,
+            "--ratings",
+            &ratings,
+            "--crew",
+            &crew,
+            "--names",
+            &names,
+        ])
+        .await;
+    let text = stdout_of(&out);
+    assert!(text.contains("added: 0"), "{text}");
+    assert!(text.contains("merged: 1 "), "{text}");
+    let film = movie(&app, late).await;
+    assert_eq!(film["imdb_id"], "tt7000001");
+    assert_eq!(film["year"], 1988, "IMDb's year wins");
+    assert!(movie(&app, other).await["imdb_id"].is_null());
+    // The year and the original title it was known by stay known.
+    assert_eq!(
+        scalar(
+            &db,
+            &format!("SELECT COUNT(*) FROM movie_titles WHERE movie_id = {late} AND year = 2001")
+        )
+        .await,
+        1
+    );
+    assert!(search(&app, "q=lumieres+du+port").await.contains(&late));
+    // A MovieLens set dating it as the site did still finds it, and leaves IMDb's year.
+    let set = dir.path().join("ml-late");
+    write_set(
+        &set,
+        &[(5, "Harbour Lights (2001)".to_owned(), "Drama".to_owned())],
+        1,
+    );
+    let out = import(&app, &set).await;
+    assert!(out.contains("added: 0"), "{out}");
+    assert_eq!(movie(&app, late).await["year"], 1988);
 }

@@ -125,7 +125,10 @@ fn titles_are_taken_apart() {
     assert_eq!(leon.year, Some(1994));
     let city = parse_title("City of Lost Children, The (Cité des enfants perdus, La) (1995)");
     assert_eq!(city.title, "The City of Lost Children");
-    assert_eq!(city.original_title.as_deref(), Some("La Cité des enfants perdus"));
+    assert_eq!(
+        city.original_title.as_deref(),
+        Some("La Cité des enfants perdus")
+    );
     // Article words inside a title stay where they are.
     assert_eq!(parse_title("Die Hard (1988)").title, "Die Hard");
     assert_eq!(

@@ -25,11 +25,11 @@ use std::path::PathBuf;
 use crate::store::{Db, DbConn};
 
 use super::{ImportError, ImportProgress};
+use crate::catalog::genres;
 use crate::domain::ImdbId;
 use crate::importers::imdb_datasets::{
     ImdbReader, NameBasics, NameId, TitleBasics, TitleCrew, TitleRating, ratings_by_title,
 };
-use crate::catalog::genres;
 use crate::importers::titles::{self, YEAR_TOLERANCE};
 use crate::search::text;
 use crate::store::imports::{self as store, CatalogFilm, CatalogSource, ImdbFields, TitleRow};
@@ -335,8 +335,13 @@ async fn insert(
         .ids(conn, &genres::canonical_set(&film.basics.genres))
         .await?;
     store::set_genres(conn, id, &ids).await?;
-    store::insert_titles(conn, &original_title_row(id, fields).into_iter().collect::<Vec<_>>())
-        .await?;
+    store::insert_titles(
+        conn,
+        &original_title_row(id, fields)
+            .into_iter()
+            .collect::<Vec<_>>(),
+    )
+    .await?;
     Ok(id)
 }
 
@@ -357,7 +362,10 @@ async fn write_films(
     let index: HashMap<i64, usize> = catalog.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
     let mut known = Known {
         by_title: HashMap::new(),
-        years: catalog.iter().map(|m| m.year.into_iter().collect()).collect(),
+        years: catalog
+            .iter()
+            .map(|m| m.year.into_iter().collect())
+            .collect(),
     };
     for (i, movie) in catalog.iter().enumerate() {
         if movie.imdb_id.is_some() {
