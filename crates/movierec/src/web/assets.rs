@@ -79,3 +79,89 @@ pub async fn serve(Path(file): Path<String>, headers: HeaderMap) -> Result<Respo
     )
         .into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    /// At-rules the stylesheet may use. A typo ("@meda") is dropped by browsers silently.
+    const AT_RULES: [&str; 4] = ["media", "supports", "font-face", "keyframes"];
+
+    /// The stylesheet's structure, as a browser would misread it without saying so: every
+    /// block closed (a block left open at the end swallows every rule after it, which is how
+    /// the desktop layout once broke), no `@media` inside another, only known at-rules.
+    fn check(css: &str) -> Result<(), String> {
+        let mut depth = 0usize;
+        let mut media_depth: Option<usize> = None;
+        let mut line = 1;
+        let mut chars = css.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\n' => line += 1,
+                '/' if chars.peek() == Some(&'*') => {
+                    chars.next();
+                    let mut last = ' ';
+                    loop {
+                        match chars.next() {
+                            None => return Err(format!("line {line}: a comment is never closed")),
+                            Some('/') if last == '*' => break,
+                            Some(c) => {
+                                line += usize::from(c == '\n');
+                                last = c;
+                            }
+                        }
+                    }
+                }
+                '"' | '\'' => {
+                    for s in chars.by_ref() {
+                        if s == c {
+                            break;
+                        }
+                    }
+                }
+                '@' => {
+                    let name: String = std::iter::from_fn(|| {
+                        chars.next_if(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    })
+                    .collect();
+                    if !AT_RULES.contains(&name.as_str()) {
+                        return Err(format!("line {line}: unknown at-rule @{name}"));
+                    }
+                    if name == "media" {
+                        if media_depth.is_some() {
+                            return Err(format!("line {line}: @media inside another @media"));
+                        }
+                        media_depth = Some(depth);
+                    }
+                }
+                '{' => depth += 1,
+                '}' => {
+                    depth = depth
+                        .checked_sub(1)
+                        .ok_or_else(|| format!("line {line}: '}}' closes nothing"))?;
+                    if media_depth == Some(depth) {
+                        media_depth = None;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if depth == 0 {
+            Ok(())
+        } else {
+            Err(format!("{depth} block(s) never closed"))
+        }
+    }
+
+    #[test]
+    fn the_stylesheet_closes_every_block_and_uses_known_at_rules() {
+        assert_eq!(check(include_str!("../../static/style.css")), Ok(()));
+    }
+
+    #[test]
+    fn the_check_finds_what_browsers_would_swallow() {
+        assert!(check("a { color: red; }\n@media (x) { b { c: d; }\n.e { f: g; }").is_err());
+        assert!(check("@media (x) { @media (y) { a { b: c; } } }").is_err());
+        assert!(check("@meda (x) { a { b: c; } }").is_err());
+        assert!(check("a { b: c; } }").is_err());
+        assert!(check("/* { */ a { content: \"}\"; }").is_ok());
+    }
+}
