@@ -163,6 +163,10 @@ fn print_imdb_summary(s: &ImdbSummary, took: std::time::Duration) {
         "  merged: {} (by title, year and director; {} of them by an alternative title)",
         s.merged, s.merged_by_alternative_title
     );
+    println!(
+        "  second entries of a film merged into it: {}",
+        s.merged_duplicates
+    );
     println!("  ambiguous: {}", s.ambiguous.len());
     for a in &s.ambiguous {
         let year = a
@@ -196,6 +200,10 @@ fn print_summary(s: &ImportSummary, took: std::time::Duration) {
         s.merged_by_imdb,
         s.merged_by_title,
         s.merged_by_alternative_title
+    );
+    println!(
+        "  second entries of a film merged into it: {}",
+        s.merged_duplicates
     );
     println!("  already imported: {}", s.already_imported);
     if s.duplicates > 0 {

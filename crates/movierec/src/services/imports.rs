@@ -68,6 +68,9 @@ pub struct ImportSummary {
     /// Catalog movies the set's movies were merged into through an alternative title of
     /// either side (an "a.k.a.", an original title, a name the catalog knew the film by).
     pub merged_by_alternative_title: u64,
+    /// Second entries of a film the set found by id, merged into it (see
+    /// [`crate::store::merge::merge_movies`]).
+    pub merged_duplicates: u64,
     /// Movies an earlier import of the set already brought in.
     pub already_imported: u64,
     /// Movies of the set sharing their IMDb id with another of its movies: their ratings go
@@ -150,6 +153,8 @@ struct Catalog {
     /// Title key → movies known by it, and whether it is their display title's key.
     by_title: HashMap<String, Vec<(usize, bool)>>,
     tmdb_taken: HashSet<i64>,
+    /// Movies merged into another during this import: gone from the database.
+    gone: HashSet<usize>,
 }
 
 /// How a set's movie was found in the catalog by its titles.
@@ -172,6 +177,7 @@ impl Catalog {
             by_imdb: HashMap::new(),
             by_title: HashMap::new(),
             tmdb_taken: HashSet::new(),
+            gone: HashSet::new(),
         };
         for movie in movies {
             catalog.push(movie);
@@ -240,6 +246,7 @@ impl Catalog {
             };
             imdb_fits
                 && known.movielens_id.is_none()
+                && !self.gone.contains(&i)
                 && titles::any_years_fit(&self.years[i], &year, YEAR_TOLERANCE)
         };
         let display = titles::key(&movie.title);
@@ -273,6 +280,37 @@ impl Catalog {
             [] => TitleMatch::None,
             [i] => TitleMatch::Alternative(i),
             _ => TitleMatch::Ambiguous(any),
+        }
+    }
+
+    /// The one other catalog movie, without any id, that `movie` shows to be a second entry
+    /// of the movie at `i` (which an id found): its titles and years fit as a title match
+    /// would. `None` when there is none or more than one.
+    fn duplicate_of(&self, i: usize, movie: &movielens::Movie) -> Option<usize> {
+        let year: Vec<i64> = movie.year.map(i64::from).into_iter().collect();
+        let mut keys = vec![titles::key(&movie.title)];
+        keys.extend(movie.alternatives().map(titles::key));
+        let mut found: Vec<usize> = keys
+            .iter()
+            .filter(|k| !k.is_empty())
+            .filter_map(|k| self.by_title.get(k))
+            .flatten()
+            .map(|&(j, _)| j)
+            .filter(|&j| {
+                let other = &self.movies[j];
+                j != i
+                    && other.id > 0
+                    && !self.gone.contains(&j)
+                    && other.imdb_id.is_none()
+                    && other.movielens_id.is_none()
+                    && titles::any_years_fit(&self.years[j], &year, YEAR_TOLERANCE)
+            })
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        match found[..] {
+            [j] => Some(j),
+            _ => None,
         }
     }
 
@@ -381,6 +419,28 @@ async fn absorb(
     Ok(())
 }
 
+/// Merges into the movie at `i`, which `movie` was found as by id, a second entry of the same
+/// film the set reveals (see [`Catalog::duplicate_of`]), as `movierec catalog merge` would:
+/// its ratings, lists and marks move, and its id answers with a redirect.
+async fn merge_duplicate(
+    conn: &mut DbConn,
+    catalog: &mut Catalog,
+    i: usize,
+    movie: &movielens::Movie,
+    summary: &mut ImportSummary,
+) -> Result<(), ImportError> {
+    let Some(j) = catalog.duplicate_of(i, movie) else {
+        return Ok(());
+    };
+    crate::store::merge::merge_movies(conn, catalog.movies[i].id, catalog.movies[j].id).await?;
+    catalog.gone.insert(j);
+    let key = titles::key(&catalog.movies[j].title);
+    let year = catalog.movies[j].year;
+    catalog.add_title(i, key, year);
+    summary.merged_duplicates += 1;
+    Ok(())
+}
+
 /// Merges or adds the set's movies; returns the database id of each MovieLens movie id.
 async fn import_movies(
     conn: &mut DbConn,
@@ -415,6 +475,7 @@ async fn import_movies(
                 titles.extend(titles_of(movie, known.id));
                 catalog.movies[i].title = movie.title.clone();
             }
+            merge_duplicate(conn, &mut catalog, i, movie, summary).await?;
             ids.insert(movie.movie_id, catalog.movies[i].id);
         } else if let Some(&i) = imdb.as_ref().and_then(|imdb| catalog.by_imdb.get(imdb)) {
             let id = catalog.movies[i].id;
@@ -426,6 +487,7 @@ async fn import_movies(
                 catalog.fill(i, None, tmdb, ml);
                 absorb(conn, &mut catalog, i, movie, &mut genre_ids, &mut titles).await?;
                 summary.merged_by_imdb += 1;
+                merge_duplicate(conn, &mut catalog, i, movie, summary).await?;
             }
             ids.insert(movie.movie_id, id);
         } else {

@@ -482,6 +482,7 @@ pub struct CatalogFilm {
     pub imdb_id: Option<String>,
     pub imdb_rating: Option<f64>,
     pub imdb_votes: Option<i64>,
+    pub movielens_id: Option<i64>,
     /// A JSON array of genre names.
     pub genres: String,
 }
@@ -491,7 +492,7 @@ pub async fn catalog_films(conn: &mut DbConn) -> sqlx::Result<Vec<CatalogFilm>> 
     let genres = super::Backend::of_conn(conn).json_array_agg("g.name");
     sqlx::query_as(&format!(
         "SELECT m.id, m.title, m.original_title, m.year, m.runtime_min, m.director, m.imdb_id,
-                m.imdb_rating, m.imdb_votes,
+                m.imdb_rating, m.imdb_votes, m.movielens_id,
                 (SELECT {genres} FROM movie_genres mg
                  JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id = m.id) AS genres
          FROM movies m"

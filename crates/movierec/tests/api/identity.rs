@@ -512,3 +512,78 @@ nm7000001\tJane Doe\t1950\t\\N\tdirector\ttt7000001
     assert!(out.contains("added: 0"), "{out}");
     assert_eq!(movie(&app, late).await["year"], 1988);
 }
+
+#[tokio::test]
+async fn an_import_merges_a_second_entry_of_a_film_it_finds_by_id() {
+    let app = spawn_app().await;
+    app.register("ann", "correct horse battery").await;
+    let db = app.database().await;
+    let se7en = id_of(&db, "Se7en").await;
+    assert_eq!(app.rate(se7en as u32, "4.5").await.status().as_u16(), 303);
+    let watchlist = app
+        .post_form(&format!("/movies/{se7en}/watchlist"), &[] as &[(&str, &str)])
+        .await;
+    assert!(watchlist.status().is_redirection() || watchlist.status().is_success());
+    // A second entry, as an import that could not tell them apart once added it.
+    let seven: i64 = sqlx::query_scalar(
+        "INSERT INTO movies (title, year, imdb_id, movielens_id)
+         VALUES ('Seven', 1995, 'tt0114369', 47) RETURNING id",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO movie_search (rowid, search_title) VALUES ($1, ' seven ')")
+        .bind(seven)
+        .execute(&db)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let set = dir.path().join("ml-links");
+    std::fs::create_dir_all(&set).unwrap();
+    std::fs::write(
+        set.join("movies.csv"),
+        "movieId,title,genres\n47,Seven (a.k.a. Se7en) (1995),Mystery|Thriller\n",
+    )
+    .unwrap();
+    std::fs::write(set.join("links.csv"), "movieId,imdbId,tmdbId\n47,0114369,807\n").unwrap();
+    std::fs::write(
+        set.join("ratings.csv"),
+        "userId,movieId,rating,timestamp\n1,47,4.0,1500000000\n",
+    )
+    .unwrap();
+    let out = import(&app, &set).await;
+    assert!(
+        out.contains("second entries of a film merged into it: 1"),
+        "{out}"
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            &format!("SELECT COUNT(*) FROM movies WHERE id = {se7en}")
+        )
+        .await,
+        0
+    );
+    // Nothing of the user's is lost: the rating and the watchlist follow the film.
+    assert_eq!(app.my_rating(seven as u32).await.as_deref(), Some("4.5"));
+    assert_eq!(
+        scalar(
+            &db,
+            &format!("SELECT COUNT(*) FROM watchlist WHERE movie_id = {seven}")
+        )
+        .await,
+        1
+    );
+    // The old page leads to the film kept.
+    let response = crate::helpers::client()
+        .get(app.url(&format!("/movies/{se7en}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 301);
+    assert_eq!(
+        response.headers()["location"].to_str().unwrap(),
+        format!("/movies/{seven}")
+    );
+    assert!(search(&app, "q=se7en").await.first() == Some(&seven));
+}

@@ -87,6 +87,8 @@ pub struct ImdbSummary {
     pub merged: u64,
     /// Of those, the ones found through an alternative title of either side.
     pub merged_by_alternative_title: u64,
+    /// Second entries (without an IMDb id) of a film found by id, merged into it.
+    pub merged_duplicates: u64,
     pub ambiguous: Vec<ImdbAmbiguity>,
     /// Films whose directors the crew file named.
     pub with_directors: u64,
@@ -392,6 +394,7 @@ async fn write_films(
     let mut genres = Genres::default();
     // Ids first, so that no title match can claim a movie an id names.
     let mut unmatched = Vec::new();
+    let mut found_by_id = Vec::new();
     for film in films {
         let fields = fields_of(film, with_crew);
         match by_imdb.get(fields.imdb_id.as_str()) {
@@ -401,6 +404,7 @@ async fn write_films(
                 } else {
                     summary.unchanged += 1;
                 }
+                found_by_id.push((i, film));
             }
             None => unmatched.push((film, fields)),
         }
@@ -438,6 +442,24 @@ async fn write_films(
                     added_as: id,
                 });
             }
+        }
+    }
+    // A film found by id may have a second entry without one (the embedded catalog's, or a
+    // data set's added before the film had its id): the import merges it, as `movierec
+    // catalog merge` would, unless a film of this dump claimed it by title above.
+    let claimed: HashSet<usize> = claims.keys().copied().collect();
+    let mut merged: HashSet<usize> = HashSet::new();
+    for (i, film) in found_by_id {
+        let (candidates, _) = known.candidates(&catalog, film);
+        if let [j] = candidates[..]
+            && j != i
+            && !claimed.contains(&j)
+            && !merged.contains(&j)
+            && (catalog[i].movielens_id.is_none() || catalog[j].movielens_id.is_none())
+        {
+            crate::store::merge::merge_movies(conn, catalog[i].id, catalog[j].id).await?;
+            merged.insert(j);
+            summary.merged_duplicates += 1;
         }
     }
     Ok(())
