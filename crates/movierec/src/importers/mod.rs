@@ -19,11 +19,11 @@ pub mod imdb_csv;
 pub mod imdb_datasets;
 pub mod letterboxd;
 pub(crate) mod limits;
-pub mod titles;
 pub mod movielens;
 pub mod movierec_export;
 pub mod netflix;
 pub mod spark_factors;
+pub mod titles;
 pub mod trakt;
 
 use std::borrow::Cow;

@@ -48,8 +48,7 @@ pub fn key(title: &str) -> String {
     for (i, &word) in words.iter().enumerate() {
         // A title that is only an article ("The", "It") keeps its one word.
         let only = words.len() == 1;
-        if !only && (word == "and" || (ENGLISH_ARTICLES.contains(&word) && i + 1 < words.len()))
-        {
+        if !only && (word == "and" || (ENGLISH_ARTICLES.contains(&word) && i + 1 < words.len())) {
             continue;
         }
         let word = match word {
@@ -109,9 +108,26 @@ fn number(word: &str) -> Option<u32> {
         return Some(n);
     }
     const WORDS: [&str; 20] = [
-        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-        "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
-        "nineteen", "twenty",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
     ];
     if let Some(i) = WORDS.iter().position(|w| *w == word) {
         return Some(i as u32 + 1);
@@ -177,7 +193,8 @@ pub fn any_years_fit(a: &[i64], b: &[i64], tolerance: i64) -> bool {
     if a.is_empty() && b.is_empty() {
         return true;
     }
-    a.iter().any(|x| b.iter().any(|y| (x - y).abs() <= tolerance))
+    a.iter()
+        .any(|x| b.iter().any(|y| (x - y).abs() <= tolerance))
 }
 
 /// Whether both sides name a director and they share a family name: a stronger sign than
@@ -209,17 +226,32 @@ mod tests {
             ("Avventura, L'", "L'avventura"),
             ("Cité des enfants perdus, La", "La cité des enfants perdus"),
             ("Amélie", "AMELIE"),
-            ("Crouching Tiger, Hidden Dragon", "Crouching Tiger: Hidden-Dragon"),
+            (
+                "Crouching Tiger, Hidden Dragon",
+                "Crouching Tiger: Hidden-Dragon",
+            ),
             ("Schindler's List", "Schindlers List"),
-            ("Star Wars Ep. IV: A New Hope", "Star Wars: Episode IV - A New Hope"),
-            ("Star Wars: Episode 4 - A New Hope", "Star Wars: Episode Four: A New Hope"),
+            (
+                "Star Wars Ep. IV: A New Hope",
+                "Star Wars: Episode IV - A New Hope",
+            ),
+            (
+                "Star Wars: Episode 4 - A New Hope",
+                "Star Wars: Episode Four: A New Hope",
+            ),
             ("Romeo & Juliet", "Romeo and Juliet"),
             ("Kill Bill: Vol. 1", "Kill Bill: Volume 1"),
             ("Kill Bill: Vol. 1", "Kill Bill - Volume I"),
             ("The Godfather: Part II", "Godfather Part 2, The"),
             ("Dune: Part Two", "Dune Part 2"),
-            ("Harry Potter and the Deathly Hallows: Part 1", "Harry Potter & the Deathly Hallows - Pt. I"),
-            ("Lord of the Rings: The Return of the King", "The Lord of the Rings - The Return of the King"),
+            (
+                "Harry Potter and the Deathly Hallows: Part 1",
+                "Harry Potter & the Deathly Hallows - Pt. I",
+            ),
+            (
+                "Lord of the Rings: The Return of the King",
+                "The Lord of the Rings - The Return of the King",
+            ),
         ] {
             assert_eq!(key(a), key(b), "{a} / {b}");
         }
@@ -230,7 +262,10 @@ mod tests {
         assert_eq!(key("*\"'();--"), "");
         assert_ne!(key("Dune"), key("Dune: Part Two"));
         assert_ne!(key("Alien"), key("Aliens"));
-        assert_ne!(key("The Godfather: Part II"), key("The Godfather: Part III"));
+        assert_ne!(
+            key("The Godfather: Part II"),
+            key("The Godfather: Part III")
+        );
         assert_ne!(key("Malcolm X"), key("Malcolm 10"));
     }
 
@@ -250,7 +285,10 @@ mod tests {
         assert!(any_years_fit(&[2001], &[1988], DIRECTOR_YEAR_TOLERANCE));
         assert!(any_years_fit(&[], &[], 1));
         assert!(!any_years_fit(&[1999], &[], 1));
-        assert!(same_director(Some("Katsuhiro Otomo"), &["Katsuhiro Ôtomo".to_owned()]));
+        assert!(same_director(
+            Some("Katsuhiro Otomo"),
+            &["Katsuhiro Ôtomo".to_owned()]
+        ));
         assert!(!same_director(None, &["Katsuhiro Otomo".to_owned()]));
     }
 

@@ -725,7 +725,10 @@ async fn decide(
 ) -> Result<Decided, HistoryError> {
     let mut order = Vec::new();
     let mut combined: HashMap<i64, Combined> = HashMap::new();
-    for &Matched { movie, entry, date } in matched {
+    for &Matched {
+        movie, entry, date, ..
+    } in matched
+    {
         let c = combined.entry(movie).or_insert_with(|| {
             order.push(movie);
             Combined::default()
@@ -848,7 +851,11 @@ async fn learn_ids(conn: &mut DbConn, matched: &[Matched]) -> Result<(), History
         if m.ids == RowIds::default() || !done.insert(m.movie) {
             continue;
         }
-        let imdb = m.ids.imdb.and_then(|n| ImdbId::new(n).ok()).map(|i| i.to_string());
+        let imdb = m
+            .ids
+            .imdb
+            .and_then(|n| ImdbId::new(n).ok())
+            .map(|i| i.to_string());
         store::learn_ids(conn, m.movie, imdb.as_deref(), m.ids.tmdb.map(i64::from)).await?;
     }
     Ok(())

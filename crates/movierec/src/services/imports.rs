@@ -15,8 +15,8 @@ use std::time::Instant;
 use crate::store::{Db, DbConn};
 
 use crate::importers::ParseError;
-use crate::importers::titles::{key as title_key, years_fit};
 use crate::importers::movielens::{self, MovieLensSet};
+use crate::importers::titles::{key as title_key, years_fit};
 use crate::search::text;
 use crate::store::imports::{self as store, CatalogSource, KnownMovie, NewMovie, RatingRow};
 
