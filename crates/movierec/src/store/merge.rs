@@ -740,13 +740,15 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!(ids, (Some("tt0082096".into()), Some(603), Some(1233)));
-        let facts: (
+        /// Director, runtime, year, its source, votes.
+        type Facts = (
             Option<String>,
             Option<i64>,
             Option<i64>,
             Option<String>,
             Option<i64>,
-        ) = sqlx::query_as(
+        );
+        let facts: Facts = sqlx::query_as(
             "SELECT director, runtime_min, year, year_source, votes FROM movies WHERE id = 1",
         )
         .fetch_one(&pool)
