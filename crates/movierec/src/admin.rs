@@ -1,10 +1,7 @@
 //! `movierec admin`: grant or revoke the administrator role from the command line, the
 //! way back in when no administrator can log in.
 
-use std::str::FromStr;
-
 use anyhow::{Context, bail};
-use sqlx::sqlite::SqliteConnectOptions;
 
 use crate::store::users::RoleChange;
 
@@ -19,21 +16,10 @@ pub struct RoleRequest {
 pub fn run(args: RoleRequest) -> anyhow::Result<()> {
     let (name, admin) = (&args.name, args.admin);
     let lower = name.trim().to_lowercase();
-    // Connecting would create an empty database, where no account is found anyway.
-    if args.database_url.starts_with("sqlite:") {
-        let options = SqliteConnectOptions::from_str(&args.database_url)
-            .with_context(|| format!("invalid database URL {:?}", args.database_url))?;
-        let file = options.get_filename();
-        if !file.exists() {
-            bail!(
-                "there is no database at {} (give the server's --database-url)",
-                file.display()
-            );
-        }
-    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let change = runtime.block_on(async {
-        let pool = crate::store::connect(&args.database_url).await?;
+        // An empty database would be created, where no account is found anyway.
+        let pool = crate::store::connect_existing(&args.database_url).await?;
         let change = crate::store::users::set_admin(&pool, &lower, admin).await;
         pool.close().await;
         anyhow::Ok(change?)

@@ -9,7 +9,7 @@ use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use crate::admin;
 use crate::commands;
 use crate::config::Config;
-use crate::domain::IpNet;
+use crate::domain::{IpNet, MovieId};
 use crate::http_server::ServerLimits;
 use crate::jobs::TrainingConfig;
 use crate::jobs::lease::LeaseConfig;
@@ -60,6 +60,51 @@ pub enum Command {
     Enrich(EnrichArgs),
     /// Copy a whole site into an empty database (SQLite to PostgreSQL, or back).
     Copy(CopyArgs),
+    /// Find films entered twice in the catalog, and merge one into the other.
+    Catalog(CatalogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    #[command(subcommand)]
+    pub action: CatalogAction,
+    #[command(flatten)]
+    pub database: DatabaseArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogAction {
+    /// List likely duplicates, one pair a line: the film to keep first, then the other, and
+    /// why they look like one film.
+    Duplicates,
+    /// Merge film DROP into film KEEP: ratings, lists and marks, ids, details and genres move
+    /// to KEEP, and DROP's pages redirect to KEEP's.
+    Merge {
+        /// The film that stays.
+        #[arg(value_parser = movie_id)]
+        keep: MovieId,
+        /// The film merged into KEEP and removed.
+        #[arg(value_parser = movie_id)]
+        drop: MovieId,
+    },
+}
+
+fn movie_id(raw: &str) -> Result<MovieId, String> {
+    MovieId::parse(raw)
+}
+
+impl From<CatalogArgs> for commands::CatalogOptions {
+    fn from(args: CatalogArgs) -> Self {
+        Self {
+            action: match args.action {
+                CatalogAction::Duplicates => commands::CatalogAction::Duplicates,
+                CatalogAction::Merge { keep, drop } => {
+                    commands::CatalogAction::Merge { keep, drop }
+                }
+            },
+            database_url: args.database.database_url,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -745,6 +790,15 @@ mod tests {
             "--database-url",
             "sqlite://x.db"
         ]));
+    }
+
+    #[test]
+    fn catalog_merge_takes_two_movie_ids() {
+        assert!(parses(&["m", "catalog", "duplicates"]));
+        assert!(parses(&["m", "catalog", "merge", "12", "34"]));
+        assert!(!parses(&["m", "catalog", "merge", "12"]));
+        assert!(!parses(&["m", "catalog", "merge", "12", "x"]));
+        assert!(!parses(&["m", "catalog", "merge", "0", "3"]));
     }
 
     #[test]

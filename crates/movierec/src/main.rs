@@ -35,5 +35,6 @@ fn main() -> anyhow::Result<()> {
             commands::enrich::run(args.into())
         }
         Command::Copy(args) => commands::copy::run(&args.from, &args.to),
+        Command::Catalog(args) => commands::catalog::run(args.into()),
     }
 }

@@ -1,6 +1,8 @@
 //! The file-based commands: `eval`, `train` (from a file, or into the database), `recommend`,
-//! `import` (data sets, a user's history, a model trained elsewhere), `export` and `copy`.
+//! `import` (data sets, a user's history, a model trained elsewhere), `export`, `copy` and
+//! `catalog` (duplicates found and merged).
 
+pub mod catalog;
 pub mod copy;
 mod download;
 pub mod enrich;
@@ -14,6 +16,7 @@ pub mod recommend;
 pub mod spark;
 pub mod train;
 
+pub use catalog::{CatalogAction, CatalogOptions};
 pub use enrich::EnrichOptions;
 pub use options::{
     EvalOptions, ImdbSource, ImplicitOptions, ImportOptions, ImportSource, Location, ModelKind,

@@ -320,13 +320,21 @@ pub async fn apply_kept(
         return Err(applied_already());
     };
     let report: Report = from_json(&report)?;
-    let matched: Vec<Matched> = from_json::<Vec<MatchedRow>>(&plan)?
+    let mut matched: Vec<Matched> = from_json::<Vec<MatchedRow>>(&plan)?
         .into_iter()
         .filter_map(|m| m.matched())
         .collect();
     let mut tx = crate::store::begin_write(pool).await?;
     if !store::claim_upload(&mut tx, user_id, id).await? {
         return Err(applied_already());
+    }
+    // A film merged into another since the preview: its rows go to the film kept.
+    let ids: Vec<i64> = matched.iter().map(|m| m.movie).collect();
+    let moved = crate::store::merge::redirects_of(&mut tx, &ids).await?;
+    for m in &mut matched {
+        if let Some(&to) = moved.get(&m.movie) {
+            m.movie = to;
+        }
     }
     let report = apply_plan(&mut tx, user_id, id, report, &matched, choice).await?;
     tx.commit().await?;

@@ -42,15 +42,43 @@ pub struct MoviePageView {
     pub similar: Vec<SimilarMovie>,
 }
 
+/// What a movie id leads to.
+#[derive(Debug, Clone)]
+pub enum Lookup<T> {
+    Found(T),
+    /// The film was merged into this one: links to the old id go there.
+    MergedInto(MovieId),
+    NotFound,
+}
+
+impl<T> Lookup<T> {
+    /// The movie, when the id names one.
+    pub fn found(self) -> Option<T> {
+        match self {
+            Self::Found(found) => Some(found),
+            Self::MergedInto(_) | Self::NotFound => None,
+        }
+    }
+}
+
+/// An id that names no movie: a film merged away, or nothing.
+async fn missing<T>(pool: &Db, id: MovieId) -> sqlx::Result<Lookup<T>> {
+    let target = store::merge::redirect(pool, id).await?;
+    Ok(match target.and_then(|to| MovieId::new(to).ok()) {
+        Some(to) => Lookup::MergedInto(to),
+        None => Lookup::NotFound,
+    })
+}
+
 /// The movie, what the providers added to it, and the viewer's rating (read, never
-/// fetched: the page fetches). `None` when there is no such movie.
+/// fetched: the page fetches); where a merged-away id leads, or nothing.
 pub async fn facts(
     pool: &Db,
     id: MovieId,
     viewer: Option<i64>,
-) -> sqlx::Result<Option<MovieFacts>> {
+) -> sqlx::Result<Lookup<MovieFacts>> {
     let Some(details) = store::movies::details(pool, id).await? else {
-        return Ok(None);
+        return missing(pool, id).await;
     };
     let your_rating = match viewer {
         Some(user) => store::ratings::find(pool, user, id)
@@ -58,7 +86,7 @@ pub async fn facts(
             .and_then(|stars| Stars::from_f64(stars).ok()),
         None => None,
     };
-    Ok(Some(MovieFacts {
+    Ok(Lookup::Found(MovieFacts {
         details,
         your_rating,
         extra: store::details::find(pool, id).await?,
@@ -69,7 +97,8 @@ pub async fn facts(
 /// The whole page: the movie (its details fetched from the providers the first time a user
 /// views it, see
 /// [`enrichment`](crate::services::enrichment)), then (for a logged-in viewer) their ratings
-/// and their lists, then the similar movies' titles. `None` when there is no such movie.
+/// and their lists, then the similar movies' titles; where a merged-away id leads, or
+/// nothing.
 pub async fn page(
     pool: &Db,
     models: &ModelSlot,
@@ -77,14 +106,14 @@ pub async fn page(
     id: MovieId,
     viewer: Option<i64>,
     similar: usize,
-) -> sqlx::Result<Option<MoviePageView>> {
+) -> sqlx::Result<Lookup<MoviePageView>> {
     // Only a user's view asks the providers; a visitor sees what is stored (the enrichment
     // job fills the rest), so no visitor spends the providers' allowance.
     if viewer.is_some() {
         crate::services::enrichment::ensure_details(pool, providers, id).await?;
     }
     let Some(details) = store::movies::details(pool, id).await? else {
-        return Ok(None);
+        return missing(pool, id).await;
     };
     let serving = models.current();
     let mut view = MoviePageView {
@@ -124,7 +153,7 @@ pub async fn page(
             recommend::similar_with_titles(pool, models, serving, id, hidden_movies, similar)
                 .await?;
     }
-    Ok(Some(view))
+    Ok(Lookup::Found(view))
 }
 
 #[cfg(test)]
@@ -172,10 +201,14 @@ mod tests {
             .unwrap();
         let models = ModelSlot::default();
 
-        let anonymous = facts(&pool, movie(2), None).await.unwrap().unwrap();
+        let anonymous = facts(&pool, movie(2), None).await.unwrap().found().unwrap();
         assert_eq!(anonymous.your_rating, None);
         assert_eq!(anonymous.details.average.count, 1);
-        let own = facts(&pool, movie(2), Some(ann)).await.unwrap().unwrap();
+        let own = facts(&pool, movie(2), Some(ann))
+            .await
+            .unwrap()
+            .found()
+            .unwrap();
         assert_eq!(own.your_rating, Some(Stars::parse("4.5").unwrap()));
 
         let view = page(
@@ -188,6 +221,7 @@ mod tests {
         )
         .await
         .unwrap()
+        .found()
         .unwrap();
         assert_eq!(view.facts.your_rating, own.your_rating);
         assert!(view.on_watchlist);
@@ -196,13 +230,35 @@ mod tests {
         assert_eq!(view.predicted, None);
         assert!(view.similar.is_empty());
 
-        assert!(facts(&pool, movie(9), None).await.unwrap().is_none());
-        assert!(
+        assert!(matches!(
+            facts(&pool, movie(9), None).await.unwrap(),
+            Lookup::NotFound
+        ));
+        assert!(matches!(
             page(&pool, &models, &Providers::default(), movie(9), None, 5)
                 .await
-                .unwrap()
-                .is_none()
-        );
+                .unwrap(),
+            Lookup::NotFound
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_merged_away_id_leads_to_the_kept_film() {
+        let (_dir, pool) = with_movies(3).await;
+        crate::services::catalog::merge(&pool, movie(1), movie(3))
+            .await
+            .unwrap();
+        let models = ModelSlot::default();
+        assert!(matches!(
+            facts(&pool, movie(3), None).await.unwrap(),
+            Lookup::MergedInto(to) if to == movie(1)
+        ));
+        assert!(matches!(
+            page(&pool, &models, &Providers::default(), movie(3), None, 5)
+                .await
+                .unwrap(),
+            Lookup::MergedInto(to) if to == movie(1)
+        ));
     }
 
     #[tokio::test]
@@ -225,6 +281,7 @@ mod tests {
         )
         .await
         .unwrap()
+        .found()
         .unwrap();
         let predicted = unrated
             .predicted
@@ -242,6 +299,7 @@ mod tests {
         )
         .await
         .unwrap()
+        .found()
         .unwrap();
         assert_eq!(
             rated.predicted, None,
@@ -262,6 +320,7 @@ mod tests {
         )
         .await
         .unwrap()
+        .found()
         .unwrap();
         assert_eq!(after.similar.len(), 5);
         assert!(after.similar.iter().all(|s| s.movie.id != nearest));
@@ -269,6 +328,7 @@ mod tests {
         let anonymous = page(&pool, &models, &Providers::default(), movie(3), None, 5)
             .await
             .unwrap()
+            .found()
             .unwrap();
         assert!(anonymous.similar.iter().any(|s| s.movie.id == nearest));
         assert_eq!(anonymous.predicted, None);

@@ -1,5 +1,7 @@
 //! Loading the embedded catalog into the database.
 
+use std::collections::HashSet;
+
 use crate::store::{Db, DbTx};
 
 use crate::domain::Stars;
@@ -41,7 +43,18 @@ pub async fn load(pool: &Db, critics: &[&str], rows: &[CatalogRow]) -> sqlx::Res
         .bind(last_id)
         .fetch_one(pool)
         .await?;
-    if usize::try_from(present).is_ok_and(|n| n == rows.len()) {
+    // Catalog films merged into another film stay merged: they count as present and are
+    // never loaded again.
+    let merged: HashSet<i64> = sqlx::query_scalar(
+        "SELECT from_id FROM movie_redirects r
+         WHERE from_id <= $1 AND NOT EXISTS (SELECT 1 FROM movies m WHERE m.id = r.from_id)",
+    )
+    .bind(last_id)
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .collect();
+    if usize::try_from(present).is_ok_and(|n| n + merged.len() == rows.len()) {
         return Ok(false);
     }
     let mut tx = super::begin_write(pool).await?;
@@ -50,7 +63,7 @@ pub async fn load(pool: &Db, critics: &[&str], rows: &[CatalogRow]) -> sqlx::Res
         critic_ids.push(critic_id(&mut tx, name).await?);
     }
     let now = super::now();
-    for row in rows {
+    for row in rows.iter().filter(|r| !merged.contains(&r.id)) {
         upsert_movie(&mut tx, row).await?;
         for genre in &row.genres {
             let genre_id: i64 = sqlx::query_scalar(

@@ -11,6 +11,7 @@ pub mod history;
 pub mod imports;
 pub mod leases;
 pub mod lists;
+pub mod merge;
 pub mod models;
 pub mod movie_search;
 pub mod movies;
@@ -227,6 +228,23 @@ pub async fn connect(database_url: &str) -> anyhow::Result<Db> {
     Ok(pool)
 }
 
+/// Like [`connect`], for the commands that work on a site's data: a SQLite file that does
+/// not exist is an error (a mistyped path), where connecting would create an empty site.
+pub async fn connect_existing(database_url: &str) -> anyhow::Result<Db> {
+    if Backend::of_url(database_url)? == Backend::Sqlite {
+        let options = SqliteConnectOptions::from_str(database_url)
+            .with_context(|| format!("invalid database URL {database_url:?}"))?;
+        let file = options.get_filename();
+        if !file.exists() {
+            anyhow::bail!(
+                "there is no database at {} (give the server's --database-url)",
+                file.display()
+            );
+        }
+    }
+    connect(database_url).await
+}
+
 /// Each SQLite connection's settings: write-ahead logging (readers never wait for the
 /// writer), fsync at checkpoints only, foreign keys enforced, and five seconds' wait for
 /// the write lock.
@@ -322,7 +340,8 @@ pub(crate) mod test_db {
         (dir, pool)
     }
 
-    fn row(id: i64) -> CatalogRow {
+    /// Movie `id` of [`with_movies`], as the catalog gives it.
+    pub fn row(id: i64) -> CatalogRow {
         let mut genres = vec!["Drama".to_owned()];
         if id % 2 == 0 {
             genres.push("Comedy".to_owned());

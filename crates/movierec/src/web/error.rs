@@ -183,6 +183,26 @@ impl From<crate::services::accounts::HashError> for AppError {
     }
 }
 
+impl From<crate::services::catalog::CatalogError> for AppError {
+    fn from(e: crate::services::catalog::CatalogError) -> Self {
+        use crate::services::catalog::CatalogError;
+        match e {
+            CatalogError::SameFilm(_) => AppError::bad_request(capitalised(&e.to_string())),
+            CatalogError::NoSuchFilm { .. } => AppError::not_found(capitalised(&e.to_string())),
+            CatalogError::Database(e) => e.into(),
+        }
+    }
+}
+
+/// A message of a lower-level error as the site's sentences are written.
+fn capitalised(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
 impl From<crate::services::history::HistoryError> for AppError {
     fn from(e: crate::services::history::HistoryError) -> Self {
         use crate::services::history::HistoryError;

@@ -120,6 +120,8 @@ pub fn routes(state: AppState) -> Router {
         .route("/account/delete", post(pages::accounts::delete_account))
         .route("/admin", get(pages::admin::show))
         .route("/admin/registration", post(pages::admin::set_registration))
+        .route(pages::duplicates::PATH, get(pages::duplicates::show))
+        .route("/admin/duplicates/merge", post(pages::duplicates::merge))
         .route("/movies/{id}", get(pages::movies::show))
         .route("/movies/{id}/rating", post(pages::movies::rate))
         .route("/movies/{id}/rating/delete", post(pages::movies::unrate))

@@ -20,6 +20,7 @@ mod import_similar;
 mod in_place;
 mod in_process;
 mod instances;
+mod merge;
 mod offline;
 mod postgres;
 mod process;

@@ -3,13 +3,14 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
 use super::path_movie_id;
 use crate::domain::{PageNumber, Stars};
 use crate::search::{self, SearchParams, SearchRequest};
 use crate::services::any_movie::{self, Source};
-use crate::services::movie_page;
+use crate::services::movie_page::{self, Lookup};
 use crate::store::movie_search::Hit;
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -63,15 +64,21 @@ pub struct ProviderDetailsJson {
     attribution: Option<&'static str>,
 }
 
+/// The movie; a film merged into another answers 308 to that film's URL.
+#[tracing::instrument(skip_all, fields(movie = %raw))]
 pub async fn show(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     Path(raw): Path<String>,
-) -> Result<Json<MovieResponse>, AppError> {
+) -> Result<Response, AppError> {
     let id = path_movie_id("id", &raw)?;
-    let facts = movie_page::facts(&state.pool, id, user.map(|me| me.id))
-        .await?
-        .ok_or_else(|| AppError::no_such_movie(id))?;
+    let facts = match movie_page::facts(&state.pool, id, user.map(|me| me.id)).await? {
+        Lookup::Found(facts) => facts,
+        Lookup::MergedInto(to) => {
+            return Ok(Redirect::permanent(&format!("/api/v1/movies/{to}")).into_response());
+        }
+        Lookup::NotFound => return Err(AppError::no_such_movie(id)),
+    };
     let movie = facts.details.movie;
     let poster_url = facts.poster.map(|p| p.url());
     let details = facts.extra.map(|x| ProviderDetailsJson {
@@ -106,7 +113,8 @@ pub async fn show(
         community_count: movie.community_votes.unwrap_or(0),
         your_rating: facts.your_rating.map(Stars::value),
         details,
-    }))
+    })
+    .into_response())
 }
 
 #[derive(Debug, Serialize)]

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::path_movie_id;
@@ -82,17 +83,28 @@ pub struct SimilarJson {
     similarity: f32,
 }
 
-/// Empty until a model is trained; a logged-in user's hidden movies are left out.
+/// Empty until a model is trained; a logged-in user's hidden movies are left out. A film
+/// merged into another answers 308 to that film's URL.
 pub async fn similar(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     Path(raw): Path<String>,
     Query(query): Query<CountQuery>,
-) -> Result<Json<Vec<SimilarJson>>, AppError> {
+) -> Result<Response, AppError> {
     let n = query.get(DEFAULT_SIMILAR)?;
     let id = path_movie_id("id", &raw)?;
     if store::movies::find(&state.pool, id).await?.is_none() {
-        return Err(AppError::no_such_movie(id));
+        return match store::merge::redirect(&state.pool, id).await? {
+            Some(to) => {
+                let count = match query.n {
+                    Some(_) => format!("?n={n}"),
+                    None => String::new(),
+                };
+                let location = format!("/api/v1/movies/{to}/similar{count}");
+                Ok(Redirect::permanent(&location).into_response())
+            }
+            None => Err(AppError::no_such_movie(id)),
+        };
     }
     let similar =
         recommend::similar_movies(&state.pool, &state.models, id, user.map(|me| me.id), n).await?;
@@ -106,6 +118,7 @@ pub async fn similar(
                 genre: s.movie.genre,
                 similarity: s.similarity,
             })
-            .collect(),
-    ))
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
 }

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod duplicates;
 pub mod home;
 pub mod imports;
 pub mod lists;

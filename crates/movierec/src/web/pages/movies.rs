@@ -13,7 +13,8 @@ use serde::Deserialize;
 use super::{NextForm, back, movie_id};
 use crate::domain::{MovieId, Stars};
 use crate::recommend::SimilarMovie;
-use crate::services::{self, movie_page};
+use crate::services;
+use crate::services::movie_page::{self, Lookup};
 use crate::store;
 use crate::store::details::{PosterRef, StoredDetails};
 use crate::store::movies::{Movie, UserAverage};
@@ -84,13 +85,19 @@ fn group_thousands(n: i64) -> String {
     out
 }
 
+/// The movie page, or where a merged-away film's id leads now.
+enum Shown {
+    Page(Box<MoviePage>),
+    MergedInto(MovieId),
+}
+
 async fn page(
     state: &AppState,
     user: Option<SessionUser>,
     id: MovieId,
     error: Option<String>,
-) -> Result<MoviePage, AppError> {
-    let view = movie_page::page(
+) -> Result<Shown, AppError> {
+    let view = match movie_page::page(
         &state.pool,
         &state.models,
         &state.providers,
@@ -99,7 +106,11 @@ async fn page(
         SIMILAR_MOVIES,
     )
     .await?
-    .ok_or_else(|| AppError::no_such_movie(id))?;
+    {
+        Lookup::Found(view) => view,
+        Lookup::MergedInto(to) => return Ok(Shown::MergedInto(to)),
+        Lookup::NotFound => return Err(AppError::no_such_movie(id)),
+    };
     let similar_ratings = match &user {
         Some(me) => {
             let ids: Vec<i64> = view.similar.iter().map(|s| s.movie.id).collect();
@@ -108,7 +119,7 @@ async fn page(
         None => HashMap::new(),
     };
     let details = view.facts.details;
-    Ok(MoviePage {
+    Ok(Shown::Page(Box::new(MoviePage {
         user,
         movie: details.movie,
         genres: details.genres,
@@ -122,15 +133,29 @@ async fn page(
         similar_ratings,
         extra: view.facts.extra,
         poster: view.facts.poster,
-    })
+    })))
 }
 
+/// The movie page; a film merged into another answers 301 to that film's page, so links
+/// and bookmarks keep working.
+#[tracing::instrument(skip_all, fields(movie = %raw))]
 pub async fn show(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     Path(raw): Path<String>,
-) -> Result<MoviePage, AppError> {
-    page(&state, user, movie_id(&raw)?, None).await
+) -> Result<Response, AppError> {
+    Ok(match page(&state, user, movie_id(&raw)?, None).await? {
+        Shown::Page(page) => (*page).into_response(),
+        Shown::MergedInto(to) => moved_permanently(&format!("/movies/{to}")),
+    })
+}
+
+fn moved_permanently(location: &str) -> Response {
+    (
+        StatusCode::MOVED_PERMANENTLY,
+        [(axum::http::header::LOCATION, location.to_owned())],
+    )
+        .into_response()
 }
 
 /// A film found at a provider: added to the catalog (once, matched by its ids) and to the
@@ -179,8 +204,10 @@ pub async fn rate(
     let stars = match Stars::parse(form.stars.as_deref().unwrap_or_default()) {
         Ok(stars) => stars,
         Err(message) => {
-            let page = page(&state, Some(me), id, Some(message)).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            return match page(&state, Some(me), id, Some(message)).await? {
+                Shown::Page(page) => Ok((StatusCode::UNPROCESSABLE_ENTITY, *page).into_response()),
+                Shown::MergedInto(_) => Err(AppError::no_such_movie(id)),
+            };
         }
     };
     if services::rating::rate(&state.pool, me.id, id, stars)
