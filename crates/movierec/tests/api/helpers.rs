@@ -435,3 +435,47 @@ pub fn stdout_of(out: &std::process::Output) -> String {
     );
     String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
 }
+
+/// A second visitor with their own cookies.
+pub struct Visitor<'a> {
+    pub app: &'a TestApp,
+    pub client: Client,
+}
+
+impl<'a> Visitor<'a> {
+    pub fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            client: client(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.app.url(path)).send().await.unwrap()
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.app.url(path))
+            .header("Origin", &self.app.address)
+            .header("Sec-Fetch-Site", "same-origin")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn register(&self, name: &str, password: &str) -> Response {
+        let form = [
+            ("username", name),
+            ("password", password),
+            ("confirm", password),
+        ];
+        self.post_form("/register", &form).await
+    }
+
+    pub async fn login(&self, name: &str, password: &str) -> Response {
+        self.post_form("/login", &[("username", name), ("password", password)])
+            .await
+    }
+}

@@ -521,7 +521,10 @@ async fn an_import_merges_a_second_entry_of_a_film_it_finds_by_id() {
     let se7en = id_of(&db, "Se7en").await;
     assert_eq!(app.rate(se7en as u32, "4.5").await.status().as_u16(), 303);
     let watchlist = app
-        .post_form(&format!("/movies/{se7en}/watchlist"), &[] as &[(&str, &str)])
+        .post_form(
+            &format!("/movies/{se7en}/watchlist"),
+            &[] as &[(&str, &str)],
+        )
         .await;
     assert!(watchlist.status().is_redirection() || watchlist.status().is_success());
     // A second entry, as an import that could not tell them apart once added it.
@@ -545,7 +548,11 @@ async fn an_import_merges_a_second_entry_of_a_film_it_finds_by_id() {
         "movieId,title,genres\n47,Seven (a.k.a. Se7en) (1995),Mystery|Thriller\n",
     )
     .unwrap();
-    std::fs::write(set.join("links.csv"), "movieId,imdbId,tmdbId\n47,0114369,807\n").unwrap();
+    std::fs::write(
+        set.join("links.csv"),
+        "movieId,imdbId,tmdbId\n47,0114369,807\n",
+    )
+    .unwrap();
     std::fs::write(
         set.join("ratings.csv"),
         "userId,movieId,rating,timestamp\n1,47,4.0,1500000000\n",

@@ -2,10 +2,10 @@
 //! Duplicates page. Users' ratings, lists and marks follow the kept film, ids and genres are
 //! united, and the merged-away id redirects.
 
-use reqwest::{Client, Response};
+use reqwest::Response;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, client, spawn_app, stdout_of};
+use crate::helpers::{TestApp, Visitor, spawn_app, stdout_of};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -88,42 +88,12 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// A second visitor with their own cookies.
-struct Visitor<'a> {
-    app: &'a TestApp,
-    client: Client,
-}
-
-impl<'a> Visitor<'a> {
-    async fn registered(app: &'a TestApp, name: &str) -> Self {
-        let visitor = Self {
-            app,
-            client: client(),
-        };
-        let form = [
-            ("username", name),
-            ("password", PASSWORD),
-            ("confirm", PASSWORD),
-        ];
-        let response = visitor.post_form("/register", &form).await;
-        assert_eq!(response.status().as_u16(), 303, "{name} registers");
-        visitor
-    }
-
-    async fn get(&self, path: &str) -> Response {
-        self.client.get(self.app.url(path)).send().await.unwrap()
-    }
-
-    async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
-        self.client
-            .post(self.app.url(path))
-            .header("Origin", &self.app.address)
-            .header("Sec-Fetch-Site", "same-origin")
-            .form(form)
-            .send()
-            .await
-            .unwrap()
-    }
+/// A second visitor with their own cookies, registered as `name`.
+async fn registered<'a>(app: &'a TestApp, name: &str) -> Visitor<'a> {
+    let visitor = Visitor::new(app);
+    let response = visitor.register(name, PASSWORD).await;
+    assert_eq!(response.status().as_u16(), 303, "{name} registers");
+    visitor
 }
 
 /// The ids of `GET /api/v1/search?q=…`.
@@ -146,7 +116,7 @@ async fn search_ids(app: &TestApp, query: &str) -> Vec<i64> {
 async fn merging_carries_users_ratings_lists_and_marks_over_and_the_old_id_redirects() {
     let app = spawn_app().await;
     app.register("ann", PASSWORD).await;
-    let bob = Visitor::registered(&app, "bob").await;
+    let bob = registered(&app, "bob").await;
     let (ann_id, bob_id) = (user_id(&app, "ann").await, user_id(&app, "bob").await);
     // MovieLens's "Seven" beside the embedded catalog's "Se7en", with the ids and a genre
     // the catalog's entry lacks.
@@ -392,7 +362,7 @@ async fn catalog_duplicates_lists_planted_pairs_with_the_film_to_keep_first() {
 async fn the_duplicates_page_lists_a_pair_and_its_button_merges_it() {
     let app = spawn_app().await;
     app.register("ann", PASSWORD).await;
-    let bob = Visitor::registered(&app, "bob").await;
+    let bob = registered(&app, "bob").await;
     let boot = add_film(&app, "Boot, Das", 1981, None, Some(2028)).await;
     // One rating each: the older entry is the one suggested to keep.
     assert_eq!(app.rate(DAS_BOOT as u32, "3").await.status().as_u16(), 303);

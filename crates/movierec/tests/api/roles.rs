@@ -5,59 +5,17 @@
 use std::process::{Command, Output};
 
 use movierec::domain::Registration;
-use reqwest::{Client, Response};
+use reqwest::Response;
 
 use crate::helpers::{
-    TestApp, assert_redirects_to, catalog_ids, client, spawn_app, spawn_app_with, version,
+    TestApp, Visitor, assert_redirects_to, catalog_ids, client, spawn_app, spawn_app_with, version,
     wait_for_model,
 };
 
 const PASSWORD: &str = "correct horse battery";
 const NEW_PASSWORD: &str = "battery staple horse";
 
-/// A second visitor with their own cookies.
-struct Visitor<'a> {
-    app: &'a TestApp,
-    client: Client,
-}
-
-impl<'a> Visitor<'a> {
-    fn new(app: &'a TestApp) -> Self {
-        Self {
-            app,
-            client: client(),
-        }
-    }
-
-    async fn get(&self, path: &str) -> Response {
-        self.client.get(self.app.url(path)).send().await.unwrap()
-    }
-
-    async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
-        self.client
-            .post(self.app.url(path))
-            .header("Origin", &self.app.address)
-            .header("Sec-Fetch-Site", "same-origin")
-            .form(form)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn register(&self, name: &str, password: &str) -> Response {
-        let form = [
-            ("username", name),
-            ("password", password),
-            ("confirm", password),
-        ];
-        self.post_form("/register", &form).await
-    }
-
-    async fn login(&self, name: &str, password: &str) -> Response {
-        self.post_form("/login", &[("username", name), ("password", password)])
-            .await
-    }
-
+impl Visitor<'_> {
     async fn post_train(&self) -> Response {
         self.client
             .post(self.app.url("/api/v1/model/train"))
