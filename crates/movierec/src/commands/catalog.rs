@@ -5,7 +5,8 @@ use anyhow::Context;
 
 use crate::domain::MovieId;
 use crate::services::catalog;
-use crate::store::merge::{DuplicateFilm, DuplicatePair};
+use crate::services::catalog::DuplicatePair;
+use crate::store::merge::DuplicateFilm;
 
 /// What `movierec catalog` was asked.
 #[derive(Debug, Clone)]

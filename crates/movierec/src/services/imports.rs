@@ -432,7 +432,13 @@ async fn merge_duplicate(
     let Some(j) = catalog.duplicate_of(i, movie) else {
         return Ok(());
     };
-    crate::store::merge::merge_movies(conn, catalog.movies[i].id, catalog.movies[j].id).await?;
+    crate::store::merge::merge_movies(
+        conn,
+        catalog.movies[i].id,
+        catalog.movies[j].id,
+        titles::key,
+    )
+    .await?;
     catalog.gone.insert(j);
     let key = titles::key(&catalog.movies[j].title);
     let year = catalog.movies[j].year;

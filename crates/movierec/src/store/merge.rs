@@ -1,5 +1,5 @@
-//! One film entered twice: finding the likely pairs, and merging one film into another with
-//! everything that refers to it, leaving a redirect from the merged-away id.
+//! One film entered twice: the rows the duplicate finder compares, and merging one film into
+//! another with everything that refers to it, leaving a redirect from the merged-away id.
 //!
 //! [`merge_movies`] runs on the caller's transaction: an admin's merge opens one for it, and
 //! a catalog import that finds a duplicate merges inside its own.
@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 
 use crate::domain::MovieId;
-use crate::importers::titles;
 use crate::store::{Backend, Db, DbConn};
 
 /// What a merge moved from the dropped film to the kept one.
@@ -54,7 +53,15 @@ fn year_rank(source: Option<&str>) -> u8 {
 /// facts it lacks, the union of the genres, `drop`'s alternative titles and its display
 /// title as one more; links to `drop` redirect to `keep`; then `drop` is deleted. Merging a
 /// film into itself changes nothing. `RowNotFound` when either film does not exist.
-pub async fn merge_movies(conn: &mut DbConn, keep: i64, drop: i64) -> sqlx::Result<MergeCounts> {
+///
+/// `title_key` is the catalog's title rule (`importers::titles::key`), which files a kept name
+/// under its key.
+pub async fn merge_movies(
+    conn: &mut DbConn,
+    keep: i64,
+    drop: i64,
+    title_key: fn(&str) -> String,
+) -> sqlx::Result<MergeCounts> {
     let mut counts = MergeCounts::default();
     if keep == drop {
         return Ok(counts);
@@ -175,8 +182,8 @@ pub async fn merge_movies(conn: &mut DbConn, keep: i64, drop: i64) -> sqlx::Resu
     .bind(drop)
     .execute(&mut *conn)
     .await?;
-    let dropped_key = titles::key(&dropped.title);
-    if !dropped_key.is_empty() && dropped_key != titles::key(&kept.title) {
+    let dropped_key = title_key(&dropped.title);
+    if !dropped_key.is_empty() && dropped_key != title_key(&kept.title) {
         add_title(conn, keep, &dropped_key, &dropped.title, dropped.year).await?;
     }
 
@@ -194,7 +201,7 @@ pub async fn merge_movies(conn: &mut DbConn, keep: i64, drop: i64) -> sqlx::Resu
             || year_rank(dropped.year_source.as_deref()) > year_rank(kept.year_source.as_deref()));
     let (year, year_source) = if take_year {
         if kept.year != dropped.year {
-            let kept_key = titles::key(&kept.title);
+            let kept_key = title_key(&kept.title);
             if !kept_key.is_empty() {
                 add_title(conn, keep, &kept_key, &kept.title, kept.year).await?;
             }
@@ -396,45 +403,11 @@ pub struct DuplicateFilm {
     pub ratings: i64,
 }
 
-/// Why two films look like one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Likeness {
-    /// A title of each shares a key, and their years fit within [`titles::YEAR_TOLERANCE`].
-    TitleAndYear,
-    /// The same, and the same director too.
-    TitleYearAndDirector,
-    /// A shared title key and the same director, years within
-    /// [`titles::DIRECTOR_YEAR_TOLERANCE`].
-    TitleAndDirector,
-}
-
-impl std::fmt::Display for Likeness {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::TitleAndYear => "same title, year within 1",
-            Self::TitleYearAndDirector => "same title, year and director",
-            Self::TitleAndDirector => "same title and director",
-        })
-    }
-}
-
-/// Two films that are likely one, with the one to keep suggested.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DuplicatePair {
-    /// The suggestion: more ratings, else the one with an IMDb id, else the older entry.
-    pub keep: DuplicateFilm,
-    pub drop: DuplicateFilm,
-    /// The title key the two share.
-    pub title_key: String,
-    pub likeness: Likeness,
-}
-
-/// Likely pairs of one film entered twice: a title of each (display or alternative) with the
-/// same [`titles::key`], and any years of the two within one, or the same director with the
-/// years within [`titles::DIRECTOR_YEAR_TOLERANCE`]. Two films with an id of the same source
-/// each (IMDb, MovieLens, TMDB) are never paired: different ids are different films. Grouped
-/// by key in memory, so the catalog is read once whatever its size. Most rated pairs first.
-pub async fn duplicate_candidates(conn: &mut DbConn) -> sqlx::Result<Vec<DuplicatePair>> {
+/// Everything the duplicate finder compares: every film, and every alternative title as
+/// (film, title key, year).
+pub async fn duplicate_rows(
+    conn: &mut DbConn,
+) -> sqlx::Result<(Vec<DuplicateFilm>, Vec<(i64, String, Option<i64>)>)> {
     let films: Vec<DuplicateFilm> = sqlx::query_as(
         "SELECT id, title, year, director, imdb_id, tmdb_id, movielens_id FROM movies ORDER BY id",
     )
@@ -444,135 +417,20 @@ pub async fn duplicate_candidates(conn: &mut DbConn) -> sqlx::Result<Vec<Duplica
         sqlx::query_as("SELECT movie_id, title_key, year FROM movie_titles")
             .fetch_all(&mut *conn)
             .await?;
-    let found = pair_up(&films, &alternatives);
-    if found.is_empty() {
-        return Ok(Vec::new());
-    }
+    Ok((films, alternatives))
+}
 
-    let mut ids: Vec<i64> = found
-        .keys()
-        .flat_map(|&(a, b)| [films[a].id, films[b].id])
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let rated: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(&format!(
+/// How many ratings (of everyone) each of `ids` has; films without any are left out.
+pub async fn rating_counts(conn: &mut DbConn, ids: &[i64]) -> sqlx::Result<HashMap<i64, i64>> {
+    Ok(sqlx::query_as::<_, (i64, i64)>(&format!(
         "SELECT movie_id, COUNT(*) FROM ratings WHERE movie_id IN ({}) GROUP BY movie_id",
         Backend::of_conn(conn).json_integers("$1")
     ))
-    .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+    .bind(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()))
     .fetch_all(&mut *conn)
     .await?
     .into_iter()
-    .collect();
-
-    let mut pairs: Vec<DuplicatePair> = found
-        .into_iter()
-        .map(|((a, b), (title_key, likeness))| {
-            let with_ratings = |i: usize| DuplicateFilm {
-                ratings: rated.get(&films[i].id).copied().unwrap_or(0),
-                ..films[i].clone()
-            };
-            let (a, b) = (with_ratings(a), with_ratings(b));
-            let (keep, drop) = if keeps_first(&a, &b) { (a, b) } else { (b, a) };
-            DuplicatePair {
-                keep,
-                drop,
-                title_key,
-                likeness,
-            }
-        })
-        .collect();
-    pairs.sort_by_key(|p| {
-        (
-            std::cmp::Reverse(p.keep.ratings + p.drop.ratings),
-            p.keep.id,
-            p.drop.id,
-        )
-    });
-    Ok(pairs)
-}
-
-/// Whether `a` is the one to keep of a pair.
-fn keeps_first(a: &DuplicateFilm, b: &DuplicateFilm) -> bool {
-    (a.ratings, a.imdb_id.is_some(), std::cmp::Reverse(a.id))
-        > (b.ratings, b.imdb_id.is_some(), std::cmp::Reverse(b.id))
-}
-
-/// The pairs of `films` (by index, lower first) with the key they share and why they fit.
-/// Each film goes into one bucket per distinct key of its titles; only films in the same
-/// bucket are compared.
-fn pair_up(
-    films: &[DuplicateFilm],
-    alternatives: &[(i64, String, Option<i64>)],
-) -> HashMap<(usize, usize), (String, Likeness)> {
-    let index: HashMap<i64, usize> = films.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
-    let mut keys: Vec<Vec<String>> = films.iter().map(|f| vec![titles::key(&f.title)]).collect();
-    let mut years: Vec<Vec<i64>> = films.iter().map(|f| f.year.into_iter().collect()).collect();
-    for (movie, key, year) in alternatives {
-        if let Some(&i) = index.get(movie) {
-            keys[i].push(key.clone());
-            years[i].extend(*year);
-        }
-    }
-    let mut buckets: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, film_keys) in keys.iter_mut().enumerate() {
-        film_keys.sort_unstable();
-        film_keys.dedup();
-        for key in film_keys.iter().filter(|k| !k.is_empty()) {
-            buckets.entry(key.as_str()).or_default().push(i);
-        }
-    }
-    for film_years in &mut years {
-        film_years.sort_unstable();
-        film_years.dedup();
-    }
-    let directors: Vec<Vec<String>> = films
-        .iter()
-        .map(|f| {
-            f.director
-                .as_deref()
-                .unwrap_or_default()
-                .split(',')
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .collect();
-
-    let mut found: HashMap<(usize, usize), (String, Likeness)> = HashMap::new();
-    for (key, members) in &buckets {
-        for (n, &a) in members.iter().enumerate() {
-            for &b in &members[n + 1..] {
-                let (fa, fb) = (&films[a], &films[b]);
-                let both = |id: fn(&DuplicateFilm) -> bool| id(fa) && id(fb);
-                if both(|f| f.imdb_id.is_some())
-                    || both(|f| f.movielens_id.is_some())
-                    || both(|f| f.tmdb_id.is_some())
-                {
-                    continue;
-                }
-                let year = titles::any_years_fit(&years[a], &years[b], titles::YEAR_TOLERANCE);
-                let director = titles::same_director(fa.director.as_deref(), &directors[b])
-                    && titles::any_years_fit(&years[a], &years[b], titles::DIRECTOR_YEAR_TOLERANCE);
-                let likeness = match (year, director) {
-                    (true, true) => Likeness::TitleYearAndDirector,
-                    (true, false) => Likeness::TitleAndYear,
-                    (false, true) => Likeness::TitleAndDirector,
-                    (false, false) => continue,
-                };
-                let pair = (a.min(b), a.max(b));
-                // Found under several keys: the first key in order, so the answer is stable.
-                let entry = found
-                    .entry(pair)
-                    .or_insert_with(|| ((*key).to_owned(), likeness));
-                if *key < entry.0.as_str() {
-                    entry.0 = (*key).to_owned();
-                }
-            }
-        }
-    }
-    found
+    .collect())
 }
 
 #[cfg(test)]
@@ -590,7 +448,9 @@ mod tests {
 
     async fn merge(pool: &Db, keep: i64, drop: i64) -> MergeCounts {
         let mut tx = crate::store::begin_write(pool).await.unwrap();
-        let counts = merge_movies(&mut tx, keep, drop).await.unwrap();
+        let counts = merge_movies(&mut tx, keep, drop, crate::importers::titles::key)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         counts
     }
@@ -858,120 +718,16 @@ mod tests {
         let (_dir, pool) = with_movies(2).await;
         let mut tx = crate::store::begin_write(&pool).await.unwrap();
         assert!(matches!(
-            merge_movies(&mut tx, 1, 42).await,
+            merge_movies(&mut tx, 1, 42, crate::importers::titles::key).await,
             Err(sqlx::Error::RowNotFound)
         ));
         assert_eq!(
-            merge_movies(&mut tx, 1, 1).await.unwrap(),
+            merge_movies(&mut tx, 1, 1, crate::importers::titles::key)
+                .await
+                .unwrap(),
             MergeCounts::default()
         );
         drop(tx);
         assert_eq!(scalar(&pool, "SELECT COUNT(*) FROM movies").await, 2);
-    }
-
-    fn film(id: i64, title: &str, year: Option<i64>) -> DuplicateFilm {
-        DuplicateFilm {
-            id,
-            title: title.into(),
-            year,
-            director: None,
-            imdb_id: None,
-            tmdb_id: None,
-            movielens_id: None,
-            ratings: 0,
-        }
-    }
-
-    fn pairs(
-        films: &[DuplicateFilm],
-        alternatives: &[(i64, &str, Option<i64>)],
-    ) -> Vec<(i64, i64, Likeness)> {
-        let alternatives: Vec<(i64, String, Option<i64>)> = alternatives
-            .iter()
-            .map(|&(m, t, y)| (m, titles::key(t), y))
-            .collect();
-        let mut found: Vec<_> = pair_up(films, &alternatives)
-            .into_iter()
-            .map(|((a, b), (_, why))| (films[a].id, films[b].id, why))
-            .collect();
-        found.sort_unstable();
-        found
-    }
-
-    #[test]
-    fn pairs_share_a_title_key_and_a_fitting_year_or_director() {
-        let mut films = vec![
-            film(1, "Das Boot", Some(1981)),
-            film(2, "Boot, Das", Some(1982)),
-            film(3, "Seven", Some(1995)),
-            film(4, "Se7en", Some(1995)),
-            film(5, "Akira", Some(1988)),
-            film(6, "Akira", Some(2001)),
-            film(7, "Hamlet", Some(1948)),
-            film(8, "Hamlet", Some(1996)),
-        ];
-        films[4].director = Some("Katsuhiro Otomo".into());
-        films[5].director = Some("K. Otomo".into());
-        let found = pairs(&films, &[(3, "Se7en", Some(1995))]);
-        assert_eq!(
-            found,
-            [
-                (1, 2, Likeness::TitleAndYear),
-                (3, 4, Likeness::TitleAndYear),
-                (5, 6, Likeness::TitleAndDirector),
-            ]
-        );
-    }
-
-    #[test]
-    fn films_with_ids_of_one_source_each_are_never_paired() {
-        let mut films = vec![
-            film(1, "Crash", Some(1996)),
-            film(2, "Crash", Some(1996)),
-            film(3, "Crash", Some(1996)),
-        ];
-        films[0].imdb_id = Some("tt0115964".into());
-        films[1].imdb_id = Some("tt0375679".into());
-        films[2].movielens_id = Some(1485);
-        // 1 and 2 are two films by IMDb; 3 may be either of them.
-        let found: Vec<(i64, i64)> = pairs(&films, &[])
-            .into_iter()
-            .map(|(a, b, _)| (a, b))
-            .collect();
-        assert_eq!(found, [(1, 3), (2, 3)]);
-    }
-
-    #[test]
-    fn the_suggested_keep_has_more_ratings_then_an_imdb_id_then_the_lower_id() {
-        let mut a = film(5, "X", None);
-        let mut b = film(3, "X", None);
-        assert!(!keeps_first(&a, &b), "the lower id");
-        a.imdb_id = Some("tt0000001".into());
-        assert!(keeps_first(&a, &b), "an IMDb id");
-        b.ratings = 2;
-        assert!(!keeps_first(&a, &b), "more ratings");
-    }
-
-    #[tokio::test]
-    async fn candidates_come_with_their_ratings_and_the_keep_suggested() {
-        let (_dir, pool) = with_movies(3).await;
-        exec(
-            &pool,
-            "UPDATE movies SET title = 'Seven', year = 1995 WHERE id = 2;
-             UPDATE movies SET title = 'Se7en', year = 1995 WHERE id = 3;
-             INSERT INTO movie_titles (movie_id, title_key, title, year, source)
-               VALUES (2, 'se7en', 'Se7en', 1995, 'user');",
-        )
-        .await;
-        let ann = user(&pool, "Ann").await;
-        rating(&pool, ann, 3, 4.0, 1, 1).await;
-        let mut conn = pool.acquire().await.unwrap();
-        let found = duplicate_candidates(&mut conn).await.unwrap();
-        assert_eq!(found.len(), 1);
-        let pair = &found[0];
-        assert_eq!((pair.keep.id, pair.drop.id), (3, 2), "more ratings first");
-        assert_eq!((pair.keep.ratings, pair.drop.ratings), (2, 1));
-        assert_eq!(pair.title_key, "se7en");
-        assert_eq!(pair.likeness, Likeness::TitleAndYear);
     }
 }

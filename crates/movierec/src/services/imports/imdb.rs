@@ -457,7 +457,8 @@ async fn write_films(
             && !merged.contains(&j)
             && (catalog[i].movielens_id.is_none() || catalog[j].movielens_id.is_none())
         {
-            crate::store::merge::merge_movies(conn, catalog[i].id, catalog[j].id).await?;
+            crate::store::merge::merge_movies(conn, catalog[i].id, catalog[j].id, titles::key)
+                .await?;
             merged.insert(j);
             summary.merged_duplicates += 1;
         }

@@ -11,7 +11,8 @@ use tower_sessions::Session;
 
 use crate::domain::MovieId;
 use crate::services::catalog;
-use crate::store::merge::{DuplicateFilm, DuplicatePair};
+use crate::services::catalog::DuplicatePair;
+use crate::store::merge::DuplicateFilm;
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::{RequireAdmin, SessionUser};
