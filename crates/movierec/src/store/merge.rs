@@ -656,7 +656,7 @@ mod tests {
                 ),
                 // The year given up stays findable.
                 (
-                    "movie 01".into(),
+                    "movie01".into(),
                     "Movie 01".into(),
                     Some(1991),
                     "embedded".into()
