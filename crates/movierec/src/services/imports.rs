@@ -387,19 +387,19 @@ async fn absorb(
     i: usize,
     movie: &movielens::Movie,
     genre_ids: &mut GenreIds,
-    titles: &mut Vec<TitleRow>,
+    names: &mut Names,
 ) -> Result<(), ImportError> {
     let known = &catalog.movies[i];
     let id = known.id;
     for genre in genre_ids.of(conn, &movie.genres).await? {
-        store::add_genre(conn, id, genre).await?;
+        names.genres.push((id, genre));
     }
     let year = movie.year.map(i64::from);
     if let Some(year) = year
         && known.year != Some(year)
         && known.year_source.as_deref() != Some("imdb")
     {
-        titles.push(TitleRow {
+        names.titles.push(TitleRow {
             movie_id: id,
             title_key: titles::key(&known.title),
             title: known.title.clone(),
@@ -415,8 +415,17 @@ async fn absorb(
     for row in &rows {
         catalog.add_title(i, row.title_key.clone(), row.year);
     }
-    titles.extend(rows);
+    names.titles.extend(rows);
     Ok(())
+}
+
+/// What merged movies gain, written together at the end of the movie phase: one statement
+/// per thousand rather than one per movie.
+#[derive(Default)]
+struct Names {
+    titles: Vec<TitleRow>,
+    /// (movie, genre) links.
+    genres: Vec<(i64, i64)>,
 }
 
 /// Merges into the movie at `i`, which `movie` was found as by id, a second entry of the same
@@ -463,7 +472,7 @@ async fn import_movies(
     let mut ids = HashMap::with_capacity(movies.len());
     let mut by_title = Vec::new();
     let mut genre_ids = GenreIds::default();
-    let mut titles: Vec<TitleRow> = Vec::new();
+    let mut names = Names::default();
 
     for movie in &movies {
         let ml = i64::from(movie.movie_id);
@@ -478,7 +487,7 @@ async fn import_movies(
             {
                 let search_title = text::padded(&text::normalise(&movie.title));
                 store::set_title(conn, known.id, &movie.title, &search_title).await?;
-                titles.extend(titles_of(movie, known.id));
+                names.titles.extend(titles_of(movie, known.id));
                 catalog.movies[i].title = movie.title.clone();
             }
             merge_duplicate(conn, &mut catalog, i, movie, summary).await?;
@@ -491,7 +500,7 @@ async fn import_movies(
                 let tmdb = catalog.claim_tmdb(movie.tmdb_id);
                 store::fill_ids(conn, id, None, tmdb, Some(ml)).await?;
                 catalog.fill(i, None, tmdb, ml);
-                absorb(conn, &mut catalog, i, movie, &mut genre_ids, &mut titles).await?;
+                absorb(conn, &mut catalog, i, movie, &mut genre_ids, &mut names).await?;
                 summary.merged_by_imdb += 1;
                 merge_duplicate(conn, &mut catalog, i, movie, summary).await?;
             }
@@ -518,7 +527,7 @@ async fn import_movies(
             let tmdb = catalog.claim_tmdb(movie.tmdb_id);
             store::fill_ids(conn, id, imdb.as_deref(), tmdb, Some(ml)).await?;
             catalog.fill(i, imdb.as_deref(), tmdb, ml);
-            absorb(conn, &mut catalog, i, movie, &mut genre_ids, &mut titles).await?;
+            absorb(conn, &mut catalog, i, movie, &mut genre_ids, &mut names).await?;
             if matches!(found, TitleMatch::Title(_)) {
                 summary.merged_by_title += 1;
             } else {
@@ -561,7 +570,7 @@ async fn import_movies(
             for row in &rows {
                 catalog.add_title(i, row.title_key.clone(), row.year);
             }
-            titles.extend(rows);
+            names.titles.extend(rows);
             summary.added += 1;
             ids.insert(movie.movie_id, id);
         }
@@ -585,10 +594,11 @@ async fn import_movies(
     for ambiguity in &mut summary.ambiguous {
         ambiguity.added_as = real_id(ambiguity.added_as);
     }
-    for row in &mut titles {
+    for row in &mut names.titles {
         row.movie_id = real_id(row.movie_id);
     }
-    store::insert_titles(conn, &titles).await?;
+    store::insert_titles(conn, &names.titles).await?;
+    store::add_genres(conn, &names.genres).await?;
     progress.movies(summary.movies);
     Ok(ids)
 }

@@ -456,6 +456,17 @@ pub async fn insert_movielens_movies(
         .zip(movies)
         .flat_map(|(&id, m)| m.genre_ids.iter().map(move |&g| (id, g)))
         .collect();
+    add_genres(conn, &links).await?;
+    Ok(ids)
+}
+
+/// Gives films genres they may already have: (movie id, genre id), a thousand to a statement.
+pub async fn add_genres(conn: &mut DbConn, links: &[(i64, i64)]) -> sqlx::Result<()> {
+    if links.is_empty() {
+        return Ok(());
+    }
+    super::movie_search::note_catalog_write();
+    let backend = super::Backend::of_conn(conn);
     for chunk in links.chunks(ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO movie_genres (movie_id, genre_id) VALUES {} ON CONFLICT DO NOTHING",
@@ -467,7 +478,7 @@ pub async fn insert_movielens_movies(
         }
         query.execute(&mut *conn).await?;
     }
-    Ok(ids)
+    Ok(())
 }
 
 /// A movie as the IMDb import compares it: the fields the import writes.
