@@ -725,7 +725,7 @@ async fn decide(
 ) -> Result<Decided, HistoryError> {
     let mut order = Vec::new();
     let mut combined: HashMap<i64, Combined> = HashMap::new();
-    for &Matched { movie, entry, date } in matched {
+    for &Matched { movie, entry, date, .. } in matched {
         let c = combined.entry(movie).or_insert_with(|| {
             order.push(movie);
             Combined::default()
