@@ -122,7 +122,7 @@ fn without_article(title: &str) -> &str {
 
 /// Keeps the candidates that match `query` and orders them: exact, then prefix matches,
 /// then titles with every query word as a word, then titles containing every query
-/// word, each group by popularity (IMDb votes); then the similar-enough ones by
+/// word, each group by popularity (the vote count); then the similar-enough ones by
 /// similarity, popularity breaking ties.
 ///
 /// `key` gives a candidate's normalised title, its vote count and the title's padded

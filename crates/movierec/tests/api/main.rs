@@ -31,3 +31,4 @@ mod search;
 mod security;
 mod spark;
 mod training;
+mod votes;
