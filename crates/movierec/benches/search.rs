@@ -58,7 +58,7 @@ fn bench(c: &mut Criterion) {
             },
         ),
     ] {
-        let request = SearchRequest::parse(&params, index.genres())
+        let request = SearchRequest::parse(&params)
             .expect("valid")
             .expect("something asked");
         group.bench_function(name, |b| {
@@ -68,7 +68,7 @@ fn bench(c: &mut Criterion) {
     let mix: Vec<SearchRequest> = title_mix(&index)
         .iter()
         .map(|q| {
-            SearchRequest::parse(&params(q, None), index.genres())
+            SearchRequest::parse(&params(q, None))
                 .expect("valid")
                 .expect("something asked")
         })
@@ -83,8 +83,8 @@ fn bench(c: &mut Criterion) {
 /// What `bench/scale.sh` types: the most voted titles, a word or two of each, every fifth
 /// with its third and fourth letters swapped.
 fn title_mix(index: &search::index::SearchIndex) -> Vec<String> {
-    let browse = SearchRequest::parse_or_browse(&SearchParams::default(), index.genres())
-        .expect("browsing is valid");
+    let browse =
+        SearchRequest::parse_or_browse(&SearchParams::default()).expect("browsing is valid");
     let mut titles = Vec::new();
     for page in 1..=10 {
         let request = SearchRequest {

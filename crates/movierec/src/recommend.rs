@@ -28,8 +28,12 @@ pub const MIN_RATINGS: usize = 3;
 /// A rating at least this high marks a movie the user liked: it can explain a pick and its
 /// genre feeds the fallback.
 pub const LIKED_STARS: f64 = 4.0;
-/// "Well known" for the fallback: about the most voted third of the catalog.
+/// "Well known" for the fallback: at least this many votes, about the most voted third of the
+/// embedded catalog by IMDb's counts...
 const WELL_KNOWN_VOTES: i64 = 25_000;
+/// ...or a place among this many most voted films, where fewer have that many: films counted
+/// only by a MovieLens import's raters, whose counts run far below IMDb's.
+const WELL_KNOWN_RANK: i64 = 1_000;
 /// Popular but poorly rated films make a bad first impression.
 const MIN_IMDB_FOR_GENRE_PICKS: f64 = 6.5;
 
@@ -472,7 +476,8 @@ async fn fallback(
         limit,
     )
     .await?;
-    let best = store::recommendations::best_rated(pool, WELL_KNOWN_VOTES, limit).await?;
+    let best =
+        store::recommendations::best_rated(pool, WELL_KNOWN_VOTES, WELL_KNOWN_RANK, limit).await?;
 
     let mut seen: HashSet<i64> = ratings.iter().map(|&(movie, _)| movie).collect();
     seen.extend(exclude);

@@ -8,7 +8,7 @@ pub enum SearchSort {
     Year,
     /// Highest IMDb rating first.
     Rating,
-    /// Most IMDb votes first.
+    /// Most voted first: IMDb votes, else community raters, else the site's own.
     Votes,
 }
 

@@ -1,5 +1,5 @@
-//! The catalog's titles, years, genres and IMDb figures held in memory, with a trigram
-//! index over the folded titles: everything a search needs without a query to the
+//! The catalog's titles, years, genres, IMDb figures and vote counts held in memory, with a
+//! trigram index over the folded titles: everything a search needs without a query to the
 //! database, so its cost does not grow with round trips and works the same on any
 //! database.
 //!
@@ -15,6 +15,7 @@ use std::sync::{Arc, RwLock};
 use crate::store::Db;
 
 use super::text::{normalise, padded, trigrams};
+use crate::catalog::genres::{self, GENRES};
 use crate::domain::SearchSort;
 use crate::store;
 use crate::store::movie_search::{Filters, Hit, IndexRow};
@@ -25,6 +26,34 @@ const BM25_K1: f32 = 1.2;
 const BM25_B: f32 = 0.75;
 
 type Trigram = [char; 3];
+
+/// Genres of the vocabulary as bits: bit `i` is `GENRES[i]`. Filtering a browsing order then
+/// reads one integer per film.
+type GenreSet = u32;
+const _: () = assert!(GENRES.len() <= GenreSet::BITS as usize);
+
+/// The bit of a vocabulary name, spelt as in [`GENRES`].
+fn genre_bit(name: &str) -> Option<GenreSet> {
+    GENRES.iter().position(|g| *g == name).map(|i| 1 << i)
+}
+
+/// The vocabulary genres a stored name stands for. The database holds vocabulary names
+/// (`store::catalog::canonicalise_genres` folds older ones at every connect), but an import
+/// running beside a server may have written its source's own since: they count under the
+/// vocabulary's names here too, so a filter never misses a film until the next start.
+fn genre_set(name: &str) -> GenreSet {
+    genres::canonical_all(name)
+        .into_iter()
+        .filter_map(genre_bit)
+        .fold(0, |set, bit| set | bit)
+}
+
+/// A genre of the vocabulary and how many films of the catalog have it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GenreCount {
+    pub name: &'static str,
+    pub films: usize,
+}
 
 /// One movie of the index.
 #[derive(Debug, Clone)]
@@ -38,10 +67,11 @@ struct Entry {
     also: Vec<String>,
     year: Option<i64>,
     imdb_rating: Option<f64>,
+    /// Shown, never ranked by: `votes` is the popularity.
     imdb_votes: Option<i64>,
+    votes: Option<i64>,
     imdb_id: Option<String>,
-    /// Positions in [`SearchIndex::genre_names`], ascending (by genre id).
-    genres: Vec<u16>,
+    genres: GenreSet,
     /// The padded folded title's distinct trigrams, sorted: what ranking compares a typo
     /// with, kept so that no search works them out again.
     grams: Box<[Trigram]>,
@@ -51,7 +81,7 @@ impl Entry {
     /// A movie's entry, with its title analysed once: the folded title, its padded length in
     /// trigrams (BM25's document length, duplicates counted), and the distinct trigrams the
     /// candidate step looks it up by: its title's and its other titles'.
-    fn new(row: IndexRow, genres: Vec<u16>) -> (Self, f32, Vec<Trigram>) {
+    fn new(row: IndexRow, genres: GenreSet) -> (Self, f32, Vec<Trigram>) {
         let folded = normalise(&row.title);
         let padded = padded(&folded);
         let length = padded.chars().count().saturating_sub(2) as f32;
@@ -78,6 +108,7 @@ impl Entry {
             year: row.year,
             imdb_rating: row.imdb_rating,
             imdb_votes: row.imdb_votes,
+            votes: row.votes,
             imdb_id: row.imdb_id,
             genres,
             grams,
@@ -97,10 +128,8 @@ pub struct SearchIndex {
     /// Trigram → entries whose padded folded title contains it, with each one's BM25 score
     /// for it.
     postings: HashMap<Trigram, Posting>,
-    /// Every genre's name, by genre id.
-    genre_names: Vec<String>,
-    /// The names of genres some movie has, alphabetically: what a filter may name.
-    offered_genres: Vec<String>,
+    /// Films per genre of the vocabulary, in its order.
+    genre_films: [usize; GENRES.len()],
     /// Entries in each browsing order, so listing without a title never sorts the catalog.
     by_votes: Order,
     by_year: Order,
@@ -113,9 +142,7 @@ pub struct SearchIndex {
 #[derive(Debug, Default, Clone)]
 struct Order {
     docs: Vec<u32>,
-    /// Bit `g` is set when the entry has the genre at position `g` (below 64; the rest are
-    /// looked up on the entries).
-    genres: Vec<u64>,
+    genres: Vec<GenreSet>,
     years: Vec<Option<i64>>,
 }
 
@@ -151,16 +178,14 @@ impl SearchIndex {
         genres: Vec<(i64, String)>,
         movie_genres: &[(i64, i64)],
     ) -> Self {
-        let genre_position: HashMap<i64, u16> = genres
+        let set_of_genre: HashMap<i64, GenreSet> = genres
             .iter()
-            .enumerate()
-            .map(|(i, (id, _))| (*id, u16::try_from(i).unwrap_or(u16::MAX)))
+            .map(|(id, name)| (*id, genre_set(name)))
             .collect();
-        let genre_names: Vec<String> = genres.into_iter().map(|(_, name)| name).collect();
-        let mut genres_of: HashMap<i64, Vec<u16>> = HashMap::new();
+        let mut genres_of: HashMap<i64, GenreSet> = HashMap::new();
         for (movie, genre) in movie_genres {
-            if let Some(&position) = genre_position.get(genre) {
-                genres_of.entry(*movie).or_default().push(position);
+            if let Some(&set) = set_of_genre.get(genre) {
+                *genres_of.entry(*movie).or_default() |= set;
             }
         }
 
@@ -172,8 +197,7 @@ impl SearchIndex {
             .into_iter()
             .enumerate()
             .map(|(i, row)| {
-                let mut genres = genres_of.remove(&row.id).unwrap_or_default();
-                genres.sort_unstable();
+                let genres = genres_of.remove(&row.id).unwrap_or_default();
                 let (entry, length, lookup) = Entry::new(row, genres);
                 total_length += length as u64;
                 lengths.push(length);
@@ -210,27 +234,17 @@ impl SearchIndex {
                 .collect();
         }
 
-        let mut used = vec![false; genre_names.len()];
+        let mut genre_films = [0; GENRES.len()];
         for entry in &entries {
-            for &g in &entry.genres {
-                used[usize::from(g)] = true;
-            }
+            count_genres(&mut genre_films, entry.genres);
         }
-        let mut offered_genres: Vec<String> = genre_names
-            .iter()
-            .zip(&used)
-            .filter(|(_, used)| **used)
-            .map(|(name, _)| name.clone())
-            .collect();
-        offered_genres.sort();
 
         let mut index = Self {
             generation,
             average_length,
             entries,
             postings,
-            genre_names,
-            offered_genres,
+            genre_films,
             by_votes: Order::default(),
             by_year: Order::default(),
             by_rating: Order::default(),
@@ -250,26 +264,9 @@ impl SearchIndex {
         let Ok(doc) = u32::try_from(self.entries.len()) else {
             return;
         };
-        let mut positions = Vec::with_capacity(genres.len());
-        for name in genres {
-            let position = match self.genre_names.iter().position(|g| g == name) {
-                Some(p) => p,
-                // A genre new to the catalog has the highest id, so it goes last.
-                None => {
-                    self.genre_names.push(name.clone());
-                    self.genre_names.len() - 1
-                }
-            };
-            if let Ok(p) = u16::try_from(position) {
-                positions.push(p);
-            }
-            if let Err(at) = self.offered_genres.binary_search(name) {
-                self.offered_genres.insert(at, name.clone());
-            }
-        }
-        positions.sort_unstable();
-        positions.dedup();
-        let (entry, length, grams) = Entry::new(row, positions);
+        let set = genres.iter().fold(0, |set, name| set | genre_set(name));
+        count_genres(&mut self.genre_films, set);
+        let (entry, length, grams) = Entry::new(row, set);
         self.entries.push(entry);
         let n = self.entries.len() as f32;
         let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * length / self.average_length.max(1.0));
@@ -295,12 +292,7 @@ impl SearchIndex {
                     .partition_point(|&d| self.compare(sort, d, doc) == Ordering::Less)
             };
             let entry = &self.entries[doc as usize];
-            let mask = entry
-                .genres
-                .iter()
-                .filter(|&&g| g < 64)
-                .fold(0, |mask, &g| mask | 1 << g);
-            let year = entry.year;
+            let (mask, year) = (entry.genres, entry.year);
             let order = match sort {
                 SearchSort::Year => &mut self.by_year,
                 SearchSort::Rating => &mut self.by_rating,
@@ -336,9 +328,15 @@ impl SearchIndex {
         self.entries.is_empty()
     }
 
-    /// The names of the genres some movie has, alphabetically.
-    pub fn genres(&self) -> &[String] {
-        &self.offered_genres
+    /// The genres of the vocabulary some film has, in the vocabulary's order, with their
+    /// number of films.
+    pub fn genres(&self) -> Vec<GenreCount> {
+        GENRES
+            .iter()
+            .zip(self.genre_films)
+            .filter(|(_, films)| *films > 0)
+            .map(|(&name, films)| GenreCount { name, films })
+            .collect()
     }
 
     /// Up to `limit` entries passing `filters` that share trigrams with `grams`, best BM25
@@ -410,7 +408,7 @@ impl SearchIndex {
         super::rank::Key {
             title: entry.folded.as_str(),
             also: &entry.also,
-            votes: entry.imdb_votes.unwrap_or(0),
+            votes: entry.votes.unwrap_or(0),
             grams: &entry.grams,
         }
     }
@@ -437,21 +435,10 @@ impl SearchIndex {
             let page = order.docs.iter().skip(skip).take(take).copied().collect();
             return (page, order.docs.len());
         }
-        let masked = match matcher.genre {
-            Some(Some(g)) => g < 64,
-            _ => true,
-        };
         let mut page = Vec::with_capacity(take);
         let mut total = 0;
         for (i, &doc) in order.docs.iter().enumerate() {
-            let passes = if masked {
-                // Below 64, so the genre's bit is in the mask.
-                matcher.passes_genre(|g| order.genres[i] & (1 << g) != 0)
-                    && matcher.passes_year(order.years[i])
-            } else {
-                matcher.passes(&self.entries[doc as usize])
-            };
-            if passes {
+            if matcher.passes_genre(order.genres[i]) && matcher.passes_year(order.years[i]) {
                 if total >= skip && page.len() < take {
                     page.push(doc);
                 }
@@ -464,10 +451,11 @@ impl SearchIndex {
     /// What a result lists of an entry.
     pub(super) fn hit(&self, doc: u32) -> Hit {
         let entry = &self.entries[doc as usize];
-        let genres: Vec<&str> = entry
-            .genres
+        let genres: Vec<&str> = GENRES
             .iter()
-            .map(|&g| self.genre_names[usize::from(g)].as_str())
+            .enumerate()
+            .filter(|(i, _)| entry.genres & (1 << i) != 0)
+            .map(|(_, &name)| name)
             .collect();
         Hit {
             id: entry.id,
@@ -476,17 +464,17 @@ impl SearchIndex {
             genres: genres.join(", "),
             imdb_rating: entry.imdb_rating,
             imdb_votes: entry.imdb_votes,
+            votes: entry.votes,
             imdb_id: entry.imdb_id.clone(),
         }
     }
 
     fn matcher(&self, filters: &Filters) -> Matcher {
-        let genre = filters.genre.as_ref().map(|name| {
-            self.genre_names
-                .iter()
-                .position(|g| g == name)
-                .and_then(|g| u16::try_from(g).ok())
-        });
+        // A name outside the vocabulary (the request's parsing refuses one) matches nothing.
+        let genre = filters
+            .genre
+            .as_ref()
+            .map(|name| genre_bit(name).unwrap_or(0));
         Matcher {
             genre,
             year_from: filters.year_from,
@@ -500,16 +488,7 @@ impl SearchIndex {
         docs.sort_by(|&a, &b| self.compare(sort, a, b));
         let entry = |doc: &u32| &self.entries[*doc as usize];
         Order {
-            genres: docs
-                .iter()
-                .map(|doc| {
-                    entry(doc)
-                        .genres
-                        .iter()
-                        .filter(|&&g| g < 64)
-                        .fold(0, |mask, &g| mask | 1 << g)
-                })
-                .collect(),
+            genres: docs.iter().map(|doc| entry(doc).genres).collect(),
             years: docs.iter().map(|doc| entry(doc).year).collect(),
             docs,
         }
@@ -519,7 +498,7 @@ impl SearchIndex {
     /// browse lists have always had.
     fn compare(&self, sort: SearchSort, a: u32, b: u32) -> Ordering {
         let (x, y) = (&self.entries[a as usize], &self.entries[b as usize]);
-        let votes = |e: &Entry| (e.imdb_votes.is_none(), Reverse(e.imdb_votes));
+        let votes = |e: &Entry| (e.votes.is_none(), Reverse(e.votes));
         match sort {
             SearchSort::Relevance | SearchSort::Votes => votes(x)
                 .cmp(&votes(y))
@@ -566,10 +545,17 @@ impl RankKey {
     }
 }
 
+/// Adds a film's genres to the films per genre.
+fn count_genres(films: &mut [usize; GENRES.len()], set: GenreSet) {
+    for (i, films) in films.iter_mut().enumerate() {
+        *films += usize::from(set & (1 << i) != 0);
+    }
+}
+
 /// [`Filters`] resolved against one index.
 struct Matcher {
-    /// `Some(None)`: a genre no movie has, so nothing passes.
-    genre: Option<Option<u16>>,
+    /// The genre's bit; `Some(0)`: a name outside the vocabulary, so nothing passes.
+    genre: Option<GenreSet>,
     year_from: Option<i64>,
     year_to: Option<i64>,
 }
@@ -581,16 +567,12 @@ impl Matcher {
     }
 
     fn passes(&self, entry: &Entry) -> bool {
-        self.passes_genre(|g| entry.genres.contains(&g)) && self.passes_year(entry.year)
+        self.passes_genre(entry.genres) && self.passes_year(entry.year)
     }
 
-    /// The genre filter, given whether the movie has the genre at a position.
-    fn passes_genre(&self, has: impl Fn(u16) -> bool) -> bool {
-        match self.genre {
-            None => true,
-            Some(None) => false,
-            Some(Some(g)) => has(g),
-        }
+    /// The genre filter, given the film's genres.
+    fn passes_genre(&self, genres: GenreSet) -> bool {
+        self.genre.is_none_or(|bit| genres & bit != 0)
     }
 
     fn passes_year(&self, year: Option<i64>) -> bool {
@@ -718,6 +700,7 @@ mod tests {
             year: Some(year),
             imdb_rating: Some(7.0),
             imdb_votes: Some(votes),
+            votes: Some(votes),
             imdb_id: None,
             alternatives: Vec::new(),
         }
@@ -736,6 +719,7 @@ mod tests {
                 (10, "Sci-Fi".into()),
                 (11, "Crime".into()),
                 (12, "Opera".into()),
+                (13, "Western".into()),
             ],
             &[(1, 10), (2, 10), (3, 11)],
         )
@@ -771,7 +755,7 @@ mod tests {
             imdb_rating: Some(8.0),
             ..row(5, "Dune Messiah", 2026, 650_000)
         };
-        index.insert(9, added.clone(), &["Sci-Fi".into(), "Epic".into()]);
+        index.insert(9, added.clone(), &["Sci-Fi".into(), "War".into()]);
         let mut rows: Vec<IndexRow> = (1..=4)
             .map(|id| self::index().entries[id - 1].clone())
             .map(|e| IndexRow {
@@ -780,6 +764,7 @@ mod tests {
                 year: e.year,
                 imdb_rating: e.imdb_rating,
                 imdb_votes: e.imdb_votes,
+                votes: e.votes,
                 imdb_id: e.imdb_id,
                 alternatives: Vec::new(),
             })
@@ -792,7 +777,7 @@ mod tests {
                 (10, "Sci-Fi".into()),
                 (11, "Crime".into()),
                 (12, "Opera".into()),
-                (13, "Epic".into()),
+                (13, "War".into()),
             ],
             &[(1, 10), (2, 10), (3, 11), (5, 10), (5, 13)],
         );
@@ -813,12 +798,12 @@ mod tests {
                 rebuilt.candidates(&grams, &Filters::default(), 10)
             )
         );
-        let epic = Filters {
-            genre: Some("Epic".into()),
+        let war = Filters {
+            genre: Some("War".into()),
             ..Filters::default()
         };
         for sort in [SearchSort::Votes, SearchSort::Year, SearchSort::Rating] {
-            for filters in [Filters::default(), epic.clone()] {
+            for filters in [Filters::default(), war.clone()] {
                 let (page, total) = index.browse(&filters, sort, 0, 10);
                 let (want, want_total) = rebuilt.browse(&filters, sort, 0, 10);
                 assert_eq!(total, want_total);
@@ -829,7 +814,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(index.hit(4).genres, "Sci-Fi, Epic");
+        assert_eq!(index.hit(4).genres, "Sci-Fi, War");
     }
 
     #[tokio::test]
@@ -842,7 +827,7 @@ mod tests {
             title: "Zyzzogeton".into(),
             year: Some(1994),
             tmdb_id: Some(77),
-            genres: vec!["Drama".into(), "Opera".into()],
+            genres: vec!["Drama".into(), "Science Fiction".into()],
             search_title: "zyzzogeton".into(),
             ..Default::default()
         };
@@ -853,7 +838,11 @@ mod tests {
         assert_eq!(index.len(), 31);
         let found = index.candidates(&index_trigrams("zyzzogeton"), &Filters::default(), 1);
         assert_eq!(index.hit(found[0]).id, added.id);
-        assert!(index.genres().contains(&"Opera".to_owned()));
+        let sci_fi = GenreCount {
+            name: "Sci-Fi",
+            films: 1,
+        };
+        assert!(index.genres().contains(&sci_fi), "{:?}", index.genres());
         // Another change to the catalog, not taken in, is still seen by a rebuild.
         sqlx::query("UPDATE movies SET title = 'Renamed' WHERE id = 1")
             .execute(&pool)
@@ -904,9 +893,19 @@ mod tests {
     }
 
     #[test]
-    fn browsing_lists_what_the_filters_pass_with_many_genres() {
-        // 70 genres: positions past 63 are checked on the entries, the rest on masks.
-        let genres: Vec<(i64, String)> = (0..70).map(|g| (g, format!("G{g:02}"))).collect();
+    fn browsing_lists_what_the_filters_pass_with_every_genre() {
+        // The vocabulary and three older names: one standing for a genre, one for two, one
+        // for none.
+        let mut genres: Vec<(i64, String)> = GENRES
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (i as i64, (*g).to_owned()))
+            .collect();
+        genres.extend([
+            (100, "Science Fiction".to_owned()),
+            (101, "Romantic Comedy".to_owned()),
+            (102, "IMAX".to_owned()),
+        ]);
         let rows: Vec<IndexRow> = (1..=40)
             .map(|id| IndexRow {
                 year: (id % 7 != 0).then_some(1980 + id),
@@ -914,16 +913,16 @@ mod tests {
             })
             .collect();
         let pairs: Vec<(i64, i64)> = (1..=40_i64)
-            .flat_map(|id| [(id, id % 70), (id, (id * 13) % 70), (id, 60 + id % 10)])
+            .flat_map(|id| [(id, id % 22), (id, (id * 13) % 22), (id, 100 + id % 3)])
             .collect();
         let index = SearchIndex::build(1, rows, genres, &pairs);
         let sorts = [SearchSort::Votes, SearchSort::Year, SearchSort::Rating];
         let genre_filters = [
             None,
-            Some("G05"),
-            Some("G63"),
-            Some("G64"),
-            Some("G69"),
+            Some("Action"),
+            Some("Comedy"),
+            Some("Sci-Fi"),
+            Some("Western"),
             Some("Opera"),
         ];
         for sort in sorts {
@@ -948,15 +947,102 @@ mod tests {
     }
 
     #[test]
-    fn only_genres_in_use_are_offered_and_an_unused_one_matches_nothing() {
+    fn only_vocabulary_genres_in_use_are_offered_with_their_films() {
         let index = index();
-        assert_eq!(index.genres(), ["Crime", "Sci-Fi"]);
-        let opera = Filters {
-            genre: Some("Opera".into()),
-            ..Filters::default()
-        };
-        assert_eq!(index.browse(&opera, SearchSort::Votes, 0, 20).1, 0);
+        let offered = index.genres();
+        assert_eq!(
+            offered,
+            [
+                GenreCount {
+                    name: "Crime",
+                    films: 1
+                },
+                GenreCount {
+                    name: "Sci-Fi",
+                    films: 2
+                },
+            ]
+        );
+        for genre in ["Opera", "Western"] {
+            let filters = Filters {
+                genre: Some(genre.into()),
+                ..Filters::default()
+            };
+            assert_eq!(index.browse(&filters, SearchSort::Votes, 0, 20).1, 0);
+        }
         assert_eq!(index.hit(0).genres, "Sci-Fi");
         assert_eq!(index.hit(3).genres, "");
+    }
+
+    #[test]
+    fn older_genre_names_count_and_filter_under_the_vocabulary() {
+        let index = SearchIndex::build(
+            1,
+            vec![
+                row(1, "Alien", 1979, 900_000),
+                row(2, "Annie Hall", 1977, 300_000),
+                row(3, "Fantasia", 1940, 100_000),
+            ],
+            vec![
+                (1, "Science Fiction".into()),
+                (2, "Romantic Comedy".into()),
+                (3, "Comedy".into()),
+                (4, "IMAX".into()),
+                (5, "Children".into()),
+            ],
+            &[(1, 1), (1, 4), (2, 2), (2, 3), (3, 5)],
+        );
+        let names: Vec<(&str, usize)> = index.genres().iter().map(|g| (g.name, g.films)).collect();
+        assert_eq!(
+            names,
+            [("Comedy", 1), ("Family", 1), ("Romance", 1), ("Sci-Fi", 1)]
+        );
+        let found = |genre: &str| {
+            let filters = Filters {
+                genre: Some(genre.into()),
+                ..Filters::default()
+            };
+            let (page, _) = index.browse(&filters, SearchSort::Votes, 0, 10);
+            page.into_iter()
+                .map(|d| index.hit(d).title)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(found("Sci-Fi"), ["Alien"]);
+        assert_eq!(found("Romance"), ["Annie Hall"]);
+        assert_eq!(found("Family"), ["Fantasia"]);
+        assert_eq!(index.hit(0).genres, "Sci-Fi");
+        assert_eq!(index.hit(1).genres, "Comedy, Romance");
+    }
+
+    #[test]
+    fn most_votes_orders_by_the_one_count_not_by_imdb_s() {
+        let index = SearchIndex::build(
+            1,
+            vec![
+                // A MovieLens film: no IMDb figures, many community raters.
+                IndexRow {
+                    imdb_rating: None,
+                    imdb_votes: None,
+                    votes: Some(50_000),
+                    ..row(1, "Community Favourite", 2001, 0)
+                },
+                row(2, "Imdb Known", 2002, 20_000),
+                IndexRow {
+                    votes: None,
+                    imdb_votes: None,
+                    ..row(3, "Never Counted", 2003, 0)
+                },
+            ],
+            Vec::new(),
+            &[],
+        );
+        let (page, _) = index.browse(&Filters::default(), SearchSort::Votes, 0, 10);
+        let titles: Vec<String> = page.into_iter().map(|d| index.hit(d).title).collect();
+        assert_eq!(
+            titles,
+            ["Community Favourite", "Imdb Known", "Never Counted"]
+        );
+        assert_eq!(index.hit(0).votes, Some(50_000));
+        assert_eq!(index.hit(0).imdb_votes, None, "IMDb's count stays IMDb's");
     }
 }

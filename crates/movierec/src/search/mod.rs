@@ -18,7 +18,7 @@
 //!    posting lists, not the catalog's size.
 //! 3. **Re-rank** ([`rank::rank`]). Exact matches first (ignoring a leading "the", "a",
 //!    "an"), then prefixes, then titles with every query word as a word, then titles
-//!    containing every query word, each group by IMDb votes; then the rest by a
+//!    containing every query word, each group by votes (`movies.votes`); then the rest by a
 //!    similarity mixing word edit distance with trigram overlap, dropping those below a
 //!    threshold, popularity breaking ties.
 //! 4. **Page** through the ranked list: it is never longer than [`MAX_CANDIDATES`].
@@ -39,6 +39,7 @@ use serde::Deserialize;
 use self::index::SearchIndex;
 
 use crate::catalog::YEAR_RANGE;
+use crate::catalog::genres::GENRES;
 use crate::domain::{PageNumber, SearchQuery, SearchSort};
 use crate::store;
 use crate::store::movie_search::{Filters, Hit};
@@ -91,23 +92,23 @@ pub struct SearchRequest {
 }
 
 impl SearchRequest {
-    /// Checks every parameter; `genres` are the names a genre filter may take.
+    /// Checks every parameter; a genre is one of the vocabulary's ([`GENRES`]), in any case.
     /// `Ok(None)`: nothing to search for (no query and no filter).
-    pub fn parse(params: &SearchParams, genres: &[String]) -> Result<Option<Self>, FieldError> {
+    pub fn parse(params: &SearchParams) -> Result<Option<Self>, FieldError> {
         let query = match present(&params.q) {
             Some(q) => Some(SearchQuery::parse(q).map_err(|e| FieldError::new("q", e))?),
             None => None,
         };
         let genre = match present(&params.genre) {
             Some(name) => Some(
-                genres
+                GENRES
                     .iter()
                     .find(|g| g.eq_ignore_ascii_case(name))
-                    .cloned()
+                    .map(|g| (*g).to_owned())
                     .ok_or_else(|| {
                         FieldError::new(
                             "genre",
-                            format!("Choose a genre from the list: {}.", genres.join(", ")),
+                            format!("Choose a genre from the list: {}.", GENRES.join(", ")),
                         )
                     })?,
             ),
@@ -143,8 +144,8 @@ impl SearchRequest {
 
     /// Like [`SearchRequest::parse`], but asking for nothing lists the whole catalog, most
     /// voted first: what the API answers, where every parameter is optional.
-    pub fn parse_or_browse(params: &SearchParams, genres: &[String]) -> Result<Self, FieldError> {
-        match Self::parse(params, genres)? {
+    pub fn parse_or_browse(params: &SearchParams) -> Result<Self, FieldError> {
+        match Self::parse(params)? {
             Some(request) => Ok(request),
             None => Ok(Self {
                 query: None,
@@ -280,12 +281,8 @@ mod tests {
         }
     }
 
-    fn genres() -> Vec<String> {
-        vec!["Comedy".into(), "Drama".into()]
-    }
-
     fn parse(pairs: &[(&str, &str)]) -> Result<Option<SearchRequest>, FieldError> {
-        SearchRequest::parse(&params(pairs), &genres())
+        SearchRequest::parse(&params(pairs))
     }
 
     #[test]
@@ -332,6 +329,9 @@ mod tests {
         let cases = [
             (vec![("q", "x".repeat(101))], "q"),
             (vec![("genre", "Opera".into())], "genre"),
+            // Older sites' names: the vocabulary's are the ones to use.
+            (vec![("genre", "Science Fiction".into())], "genre"),
+            (vec![("genre", "Thriller/Suspense".into())], "genre"),
             (vec![("year_from", "soon".into())], "year_from"),
             (vec![("year_to", "1500".into())], "year_to"),
             (

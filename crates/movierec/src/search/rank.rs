@@ -134,7 +134,7 @@ pub struct Key<'a> {
 
 /// Keeps the candidates that match `query` and orders them: exact, then prefix matches,
 /// then titles with every query word as a word, then titles containing every query
-/// word, each group by popularity (IMDb votes); then the similar-enough ones by
+/// word, each group by popularity (the vote count); then the similar-enough ones by
 /// similarity, popularity breaking ties.
 ///
 /// `key` gives what ranking reads of a candidate (the index keeps the title's trigrams, so

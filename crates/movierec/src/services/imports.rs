@@ -137,6 +137,7 @@ pub async fn import_movielens(
         },
     )
     .await?;
+    crate::store::catalog::refresh_votes(&mut tx).await?;
     let started = Instant::now();
     tx.commit().await?;
     progress.phase("committed", started.elapsed().as_secs_f64());

@@ -105,6 +105,7 @@ pub async fn save(pool: &Db, movie: MovieId, new: &NewDetails) -> sqlx::Result<(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    // IMDb's count, where known, is the film's vote count (see `catalog::refresh_votes`).
     sqlx::query(
         "UPDATE movies SET
            imdb_id = COALESCE(imdb_id, CASE WHEN EXISTS
@@ -115,6 +116,7 @@ pub async fn save(pool: &Db, movie: MovieId, new: &NewDetails) -> sqlx::Result<(
            runtime_min = COALESCE(runtime_min, $5),
            imdb_rating = COALESCE($6, imdb_rating),
            imdb_votes = COALESCE($7, imdb_votes),
+           votes = COALESCE($7, imdb_votes, votes),
            rotten_tomatoes = COALESCE($8, rotten_tomatoes)
          WHERE id = $1",
     )
@@ -223,7 +225,7 @@ pub async fn most_seen_without_details(pool: &Db, limit: i64) -> sqlx::Result<Ve
          LEFT JOIN ratings r ON r.movie_id = m.id
          WHERE NOT EXISTS (SELECT 1 FROM movie_details d WHERE d.movie_id = m.id)
          GROUP BY m.id
-         ORDER BY COUNT(r.movie_id) DESC, COALESCE(m.imdb_votes, 0) DESC, m.id
+         ORDER BY COUNT(r.movie_id) DESC, COALESCE(m.votes, 0) DESC, m.id
          LIMIT $1",
     )
     .bind(limit)
@@ -343,7 +345,15 @@ pub async fn add_movie(pool: &Db, movie: &ProviderMovie) -> sqlx::Result<Added> 
         }
         Err(e) => return Err(e),
     };
-    for genre in &movie.genres {
+    // The vocabulary's names: TMDB says "Science Fiction", IMDb "Sci-Fi".
+    let mut genres: Vec<&'static str> = movie
+        .genres
+        .iter()
+        .flat_map(|g| crate::catalog::genres::canonical_all(g))
+        .collect();
+    genres.sort_unstable_by_key(|g| crate::catalog::genres::GENRES.iter().position(|v| v == g));
+    genres.dedup();
+    for genre in &genres {
         let genre = super::imports::genre_id(&mut tx, genre).await?;
         super::imports::add_genre(&mut tx, id, genre).await?;
     }
@@ -351,8 +361,6 @@ pub async fn add_movie(pool: &Db, movie: &ProviderMovie) -> sqlx::Result<Added> 
         .fetch_one(&mut *tx)
         .await?;
     tx.commit().await?;
-    let mut genres = movie.genres.clone();
-    genres.dedup();
     Ok(Added {
         id,
         new: Some(AddedMovie {
@@ -362,10 +370,11 @@ pub async fn add_movie(pool: &Db, movie: &ProviderMovie) -> sqlx::Result<Added> 
                 year: movie.year,
                 imdb_rating: None,
                 imdb_votes: None,
+                votes: Some(0),
                 imdb_id: movie.imdb_id.clone(),
                 alternatives: Vec::new(),
             },
-            genres,
+            genres: genres.into_iter().map(str::to_owned).collect(),
             // The index to extend is the one before our first bump.
             before: before - 1,
             after,

@@ -146,9 +146,11 @@ pub async fn insert_movie(
     search_title: &str,
 ) -> sqlx::Result<i64> {
     super::movie_search::note_catalog_write();
+    // No count is known yet: a provider's film ranks after the counted ones until enrichment
+    // brings IMDb's votes or the site's ratings count at the next refresh.
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO movies (title, year, imdb_id, tmdb_id, movielens_id)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO movies (title, year, imdb_id, tmdb_id, movielens_id, votes)
+         VALUES ($1, $2, $3, $4, $5, 0) RETURNING id",
     )
     .bind(title)
     .bind(year)

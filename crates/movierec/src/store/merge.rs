@@ -272,14 +272,7 @@ pub async fn merge_movies(
         .bind(drop)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
-        "UPDATE movies SET votes = COALESCE(imdb_votes, community_votes,
-             (SELECT COUNT(*) FROM ratings r WHERE r.movie_id = movies.id))
-         WHERE id = $1",
-    )
-    .bind(keep)
-    .execute(&mut *conn)
-    .await?;
+    super::catalog::refresh_votes_of(conn, &[keep]).await?;
     Ok(counts)
 }
 

@@ -213,7 +213,7 @@ pub async fn begin_write(pool: &Db) -> sqlx::Result<DbTx<'static>> {
 }
 
 /// Opens the database named by `database_url` (for SQLite creating the file and its
-/// directory if needed) and brings the schema up to date.
+/// directory if needed) and brings the schema and the genre names up to date.
 pub async fn connect(database_url: &str) -> anyhow::Result<Db> {
     install_default_drivers();
     let pool = match Backend::of_url(database_url)? {
@@ -225,6 +225,9 @@ pub async fn connect(database_url: &str) -> anyhow::Result<Db> {
             .with_context(|| format!("cannot connect to database {database_url:?}"))?,
     };
     migrate(&pool).await?;
+    catalog::canonicalise_genres(&pool)
+        .await
+        .context("cannot fold the genre names into the vocabulary")?;
     Ok(pool)
 }
 

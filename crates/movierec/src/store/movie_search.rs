@@ -20,7 +20,10 @@ pub struct Hit {
     /// Comma-separated, possibly empty.
     pub genres: String,
     pub imdb_rating: Option<f64>,
+    /// IMDb's own count, as shown beside its rating.
     pub imdb_votes: Option<i64>,
+    /// The count "Most votes" sorts by (see `store::catalog::refresh_votes`).
+    pub votes: Option<i64>,
     pub imdb_id: Option<String>,
 }
 
@@ -39,7 +42,10 @@ pub struct IndexRow {
     pub title: String,
     pub year: Option<i64>,
     pub imdb_rating: Option<f64>,
+    /// IMDb's own count, as shown beside its rating.
     pub imdb_votes: Option<i64>,
+    /// Popularity: what browsing and ranking order by (see `store::catalog::refresh_votes`).
+    pub votes: Option<i64>,
     pub imdb_id: Option<String>,
     /// The film's other titles (see `movie_titles`), found by search as its title is.
     #[sqlx(skip)]
@@ -113,7 +119,7 @@ impl GenerationProbe {
 /// Every movie with what search shows and ranks of it.
 pub async fn index_rows(pool: &Db) -> sqlx::Result<Vec<IndexRow>> {
     sqlx::query_as(
-        "SELECT id, title, year, imdb_rating, imdb_votes, imdb_id FROM movies ORDER BY id",
+        "SELECT id, title, year, imdb_rating, imdb_votes, votes, imdb_id FROM movies ORDER BY id",
     )
     .fetch_all(pool)
     .await
@@ -148,7 +154,7 @@ pub async fn hits(pool: &Db, ids: &[i64]) -> sqlx::Result<Vec<Hit>> {
     }
     let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT m.id, m.title, m.year, m.imdb_rating, m.imdb_votes, m.imdb_id,
+        "SELECT m.id, m.title, m.year, m.imdb_rating, m.imdb_votes, m.votes, m.imdb_id,
                 COALESCE((SELECT string_agg(g.name, ', ') FROM movie_genres mg
                           JOIN genres g ON g.id = mg.genre_id
                           WHERE mg.movie_id = m.id), '') AS genres

@@ -116,10 +116,10 @@ pub async fn top_rated_by_critics(pool: &Db, limit: i64) -> sqlx::Result<Vec<Sco
          FROM movies m
          JOIN ratings r ON r.movie_id = m.id
          JOIN users u ON u.id = r.user_id AND u.kind = 'critic'
-         GROUP BY m.id, m.title, m.year, m.imdb_votes
+         GROUP BY m.id, m.title, m.year, m.votes
          HAVING COUNT(*) >= (SELECT CASE WHEN COUNT(*) < 2 THEN COUNT(*) ELSE 2 END
                                FROM users WHERE kind = 'critic')
-         ORDER BY score DESC, m.imdb_votes DESC, m.id
+         ORDER BY score DESC, m.votes DESC, m.id
          LIMIT $1",
     )
     .bind(limit)

@@ -117,19 +117,32 @@ pub async fn summaries(pool: &Db, ids: &[i64]) -> sqlx::Result<Vec<MovieSummary>
     query.fetch_all(pool).await
 }
 
-/// Well-known movies (at least `min_votes` IMDb votes) best rated by everyone who rated them,
-/// critic accounts and users alike. The average is pulled towards 3 stars by two virtual
-/// ratings so a single enthusiastic rating does not top the list.
-pub async fn best_rated(pool: &Db, min_votes: i64, limit: i64) -> sqlx::Result<Vec<FallbackPick>> {
+/// Well-known movies best rated by everyone who rated them, critic accounts and users
+/// alike. The average is pulled towards 3 stars by two virtual ratings so a single
+/// enthusiastic rating does not top the list.
+///
+/// Well-known: at least `min_votes` votes, or as many as the `rank`-th most voted film has
+/// if that is fewer. `votes` holds IMDb's counts where known but community raters' elsewhere,
+/// which run a hundred times smaller (ml-latest-small's most rated film has 329): a bar set
+/// for IMDb alone would leave films counted by MovieLens alone none.
+pub async fn best_rated(
+    pool: &Db,
+    min_votes: i64,
+    rank: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<FallbackPick>> {
     sqlx::query_as(
-        "SELECT m.id, NULL AS genre
+        "WITH top AS (SELECT votes FROM movies WHERE votes > 0 ORDER BY votes DESC LIMIT $2),
+              bar AS (SELECT MIN(votes) AS least FROM top)
+         SELECT m.id, NULL AS genre
          FROM movies m JOIN ratings r ON r.movie_id = m.id
-         WHERE m.imdb_votes >= $1
-         GROUP BY m.id, m.imdb_votes
-         ORDER BY (SUM(r.rating) + 6.0) / (COUNT(*) + 2) DESC, m.imdb_votes DESC, m.id
-         LIMIT $2",
+         WHERE m.votes >= (SELECT CASE WHEN least < $1 THEN least ELSE $1 END FROM bar)
+         GROUP BY m.id, m.votes
+         ORDER BY (SUM(r.rating) + 6.0) / (COUNT(*) + 2) DESC, m.votes DESC, m.id
+         LIMIT $3",
     )
     .bind(min_votes)
+    .bind(rank)
     .bind(limit)
     .fetch_all(pool)
     .await
@@ -153,8 +166,8 @@ pub async fn popular_in_liked_genres(
              SELECT lg.genre_id FROM ratings r JOIN movie_genres lg ON lg.movie_id = r.movie_id
              WHERE r.user_id = $1 AND r.rating >= $2)
            AND m.imdb_rating >= $3
-         GROUP BY m.id, m.imdb_votes
-         ORDER BY m.imdb_votes DESC, m.id
+         GROUP BY m.id, m.votes
+         ORDER BY m.votes DESC, m.id
          LIMIT $4",
     )
     .bind(user_id)
@@ -174,8 +187,8 @@ pub async fn most_voted(pool: &Db, limit: i64) -> sqlx::Result<Vec<MovieSummary>
                 (SELECT MIN(g.name) FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
                  WHERE mg.movie_id = m.id) AS genre
          FROM movies m
-         WHERE m.imdb_votes IS NOT NULL
-         ORDER BY m.imdb_votes DESC, m.id
+         WHERE m.votes > 0
+         ORDER BY m.votes DESC, m.id
          LIMIT $1",
     )
     .bind(limit)

@@ -86,7 +86,7 @@ async fn search_answers_json_and_refuses_bad_parameters() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|m| m["imdb_votes"].as_i64().unwrap_or(0))
+            .map(|m| m["votes"].as_i64().unwrap_or(0))
             .collect();
         assert!(votes.windows(2).all(|w| w[0] >= w[1]), "{query}: {votes:?}");
     }

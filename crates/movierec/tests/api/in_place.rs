@@ -326,7 +326,7 @@ async fn search_results_sort_by_relevance_year_rating_or_votes() {
     for (sort, field) in [
         ("year", "year"),
         ("rating", "imdb_rating"),
-        ("votes", "imdb_votes"),
+        ("votes", "votes"),
     ] {
         let body = get(format!("/api/v1/search?q=alien&sort={sort}")).await;
         let keys: Vec<f64> = body["results"]

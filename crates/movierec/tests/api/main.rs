@@ -33,3 +33,4 @@ mod search;
 mod security;
 mod spark;
 mod training;
+mod votes;

@@ -164,6 +164,11 @@ where
         bytes = fitted_bytes,
         "training: model stored"
     );
+    // The site's own raters count for films no data set counts; their ratings change between
+    // trainings, so each one brings "Most votes" up to date. The model is stored either way.
+    if let Err(e) = refresh_votes(pool).await {
+        tracing::warn!(error = %e, "training: the vote counts were not refreshed");
+    }
     Ok(Trained {
         version,
         model: fitted.model,
@@ -301,6 +306,15 @@ pub async fn load_newest(pool: &Db) -> anyhow::Result<Option<ServingModel>> {
         }
     }
     Ok(None)
+}
+
+/// [`store::catalog::refresh_votes`] in a transaction of its own.
+async fn refresh_votes(pool: &Db) -> sqlx::Result<()> {
+    let mut tx = store::begin_write(pool).await?;
+    let changed = store::catalog::refresh_votes(&mut tx).await?;
+    tx.commit().await?;
+    tracing::info!(films = changed, "training: vote counts refreshed");
+    Ok(())
 }
 
 #[cfg(test)]

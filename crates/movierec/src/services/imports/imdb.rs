@@ -133,6 +133,7 @@ pub async fn import_imdb(
         },
     )
     .await?;
+    crate::store::catalog::refresh_votes(&mut tx).await?;
     tx.commit().await?;
     Ok(summary)
 }

@@ -66,6 +66,7 @@ fn endpoints() -> Vec<Endpoint> {
     vec![
         endpoint(Method::GET, "/api/v1/openapi.json", openapi),
         endpoint(Method::GET, "/api/v1/search", movies::search),
+        endpoint(Method::GET, "/api/v1/genres", movies::genres),
         endpoint(Method::GET, "/api/v1/movies/{id}", movies::show),
         endpoint(
             Method::GET,

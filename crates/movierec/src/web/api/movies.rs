@@ -1,5 +1,5 @@
-//! `GET /api/v1/movies/{id}` (what the movie page shows) and `GET /api/v1/search` (the search
-//! page's parameters and checks).
+//! `GET /api/v1/movies/{id}` (what the movie page shows), `GET /api/v1/search` (the search
+//! page's parameters and checks) and `GET /api/v1/genres` (the search page's genre list).
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -151,6 +151,8 @@ pub struct SearchHitJson {
     genres: Vec<String>,
     imdb_rating: Option<f64>,
     imdb_votes: Option<i64>,
+    /// What `sort=votes` orders by: IMDb votes, else community raters, else site raters.
+    votes: Option<i64>,
     imdb_id: Option<String>,
 }
 
@@ -164,6 +166,7 @@ impl From<Hit> for SearchHitJson {
             genres: split_genres(&hit.genres),
             imdb_rating: hit.imdb_rating,
             imdb_votes: hit.imdb_votes,
+            votes: hit.votes,
             imdb_id: hit.imdb_id,
         }
     }
@@ -183,7 +186,7 @@ pub async fn search(
     Query(params): Query<SearchParams>,
 ) -> Result<Json<SearchResponse>, AppError> {
     let index = state.search.current(&state.pool).await?;
-    let request = SearchRequest::parse_or_browse(&params, index.genres())
+    let request = SearchRequest::parse_or_browse(&params)
         .map_err(|e| AppError::bad_request(e.to_string()))?;
     let results = search::run(&index, &request);
     let mut from_providers = Vec::new();
@@ -212,6 +215,34 @@ pub async fn search(
         total: results.total,
         results: results.hits.into_iter().map(SearchHitJson::from).collect(),
         from_providers,
+    }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct GenresResponse {
+    genres: Vec<GenreJson>,
+}
+
+/// A genre `GET /api/v1/search` filters by, and its number of films.
+#[derive(Debug, Serialize)]
+pub struct GenreJson {
+    name: &'static str,
+    films: usize,
+}
+
+/// The vocabulary's genres some film has, in its order, with their number of films: the
+/// names `genre` takes.
+pub async fn genres(State(state): State<AppState>) -> Result<Json<GenresResponse>, AppError> {
+    let index = state.search.current(&state.pool).await?;
+    Ok(Json(GenresResponse {
+        genres: index
+            .genres()
+            .into_iter()
+            .map(|g| GenreJson {
+                name: g.name,
+                films: g.films,
+            })
+            .collect(),
     }))
 }
 

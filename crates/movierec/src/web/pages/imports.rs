@@ -182,7 +182,7 @@ pub async fn report(
             q: query.q.clone(),
             ..SearchParams::default()
         };
-        match SearchRequest::parse(&params, &[]) {
+        match SearchRequest::parse(&params) {
             Ok(Some(request)) => {
                 let index = state.search.current(&state.pool).await?;
                 hits = search::run(&index, &request).hits;

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::catalog::YEAR_RANGE;
 use crate::domain::SearchSort;
+use crate::search::index::GenreCount;
 use crate::search::{self, FieldError, Results, SearchParams, SearchRequest};
 use crate::services::any_movie::{self, RemoteHit, Source};
 use crate::store;
@@ -29,7 +30,8 @@ pub struct SearchPage {
     sort: String,
     /// `(key, label)` of every order.
     sorts: Vec<(&'static str, &'static str)>,
-    genres: Vec<String>,
+    /// The vocabulary's genres some film has, with their number of films.
+    genres: Vec<GenreCount>,
     first_year: u16,
     last_year: u16,
     /// Shown instead of results when nothing was asked.
@@ -105,7 +107,7 @@ pub async fn show(
             .iter()
             .map(|s| (s.key(), s.label()))
             .collect(),
-        genres: index.genres().to_vec(),
+        genres: index.genres(),
         first_year: *YEAR_RANGE.start(),
         last_year: *YEAR_RANGE.end(),
         prompt: None,
@@ -114,7 +116,7 @@ pub async fn show(
         ratings: HashMap::new(),
         remote: Vec::new(),
     };
-    match SearchRequest::parse(&params, &page.genres) {
+    match SearchRequest::parse(&params) {
         Ok(Some(request)) => {
             let results = search::run(&index, &request);
             if let Some(me) = &page.user {
