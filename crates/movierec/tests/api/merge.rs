@@ -121,11 +121,16 @@ async fn merging_carries_users_ratings_lists_and_marks_over_and_the_old_id_redir
     // MovieLens's "Seven" beside the embedded catalog's "Se7en", with the ids and a genre
     // the catalog's entry lacks.
     let seven = add_film(&app, "Seven", 1995, Some("tt0114369"), Some(47)).await;
-    execute(&app, "INSERT INTO genres (name) VALUES ('Neo-noir')", &[]).await;
+    execute(
+        &app,
+        "INSERT INTO genres (name) VALUES ('Mystery') ON CONFLICT (name) DO NOTHING",
+        &[],
+    )
+    .await;
     execute(
         &app,
         "INSERT INTO movie_genres (movie_id, genre_id)
-         SELECT $1, id FROM genres WHERE name IN ('Neo-noir', 'Crime')",
+         SELECT $1, id FROM genres WHERE name IN ('Mystery', 'Crime')",
         &[seven],
     )
     .await;
@@ -236,7 +241,7 @@ async fn merging_carries_users_ratings_lists_and_marks_over_and_the_old_id_redir
         .unwrap();
     assert_eq!(
         movie["genres"],
-        serde_json::json!(["Crime", "Neo-noir", "Thriller"])
+        serde_json::json!(["Crime", "Mystery", "Thriller"])
     );
     assert_eq!(movie["imdb_id"], "tt0114369");
 
