@@ -57,7 +57,7 @@ measure() {
 }
 
 db="$work/movierec.db"
-url="sqlite://$db"
+url="sqlite://$db?mode=rwc"
 rows=()
 
 if runs import; then

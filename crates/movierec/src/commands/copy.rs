@@ -8,7 +8,7 @@ use crate::store::copy;
 pub fn run(from_url: &str, to_url: &str) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let from = crate::store::connect(from_url).await?;
+        let from = crate::store::connect_existing(from_url).await?;
         let to = crate::store::connect(to_url).await?;
         if let Some((table, n)) = copy::counts(&to).await?.into_iter().find(|(_, n)| *n > 0) {
             bail!(

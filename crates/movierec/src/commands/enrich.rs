@@ -37,7 +37,7 @@ pub fn run(options: EnrichOptions) -> anyhow::Result<()> {
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let report = runtime.block_on(async {
-        let pool = crate::store::connect(&options.database_url).await?;
+        let pool = crate::store::connect_existing(&options.database_url).await?;
         if crate::store::movies::count(&pool).await? == 0 {
             crate::seed::load_catalog(&pool).await?;
         }

@@ -36,7 +36,7 @@ fn import_data_set(data_set: DataSet<'_>, database_url: &str) -> anyhow::Result<
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let started = std::time::Instant::now();
     let summary = runtime.block_on(async {
-        let pool = crate::store::connect(database_url).await?;
+        let pool = crate::store::connect_existing(database_url).await?;
         // One import at a time: a second one is refused at once. An import changes the
         // ratings a training reads, so it also holds the training lease, waiting for a
         // running training to end rather than refusing.

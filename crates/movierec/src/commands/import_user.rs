@@ -9,7 +9,7 @@ use crate::services::history::{self, Report};
 pub fn run(database_url: &str, options: &UserImport) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let report = runtime.block_on(async {
-        let pool = crate::store::connect(database_url).await?;
+        let pool = crate::store::connect_existing(database_url).await?;
         let user_id = crate::store::users::id_by_name(&pool, &options.name.to_lowercase())
             .await?
             .with_context(|| format!("there is no account named {:?}", options.name))?;

@@ -65,7 +65,7 @@ where
 {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let pool = crate::store::connect(database_url).await?;
+        let pool = crate::store::connect_existing(database_url).await?;
         let result = job(pool.clone()).await;
         pool.close().await;
         result

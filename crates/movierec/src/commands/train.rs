@@ -59,7 +59,7 @@ fn train_file(ratings: &Path, out: &Path, params: &Params) -> anyhow::Result<()>
 fn train_database(url: &str, params: Params) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let pool = crate::store::connect(url).await?;
+        let pool = crate::store::connect_existing(url).await?;
         let leases = match lease::take_all(
             &pool,
             &[lease::TRAINING],

@@ -208,6 +208,9 @@ pub struct Results {
     pub hits: Vec<Hit>,
     /// Across all pages.
     pub total: i64,
+    /// Whether a title search stopped at [`MAX_CANDIDATES`]: more films may match, and
+    /// `total` is a floor ("300+"), not a count.
+    pub capped: bool,
     pub page: i64,
     pub pages: i64,
 }
@@ -216,15 +219,21 @@ pub struct Results {
 pub fn run(index: &SearchIndex, request: &SearchRequest) -> Results {
     let skip = usize::try_from(request.page.offset()).unwrap_or(usize::MAX);
     let page_size = usize::try_from(PageNumber::PER_PAGE).unwrap_or(usize::MAX);
+    let mut capped = false;
     let (docs, total) = match &request.query {
         None => index.browse(&request.filters, request.sort, skip, page_size),
         Some(query) => {
             let normalised = text::normalise(query.as_str());
             let grams = text::index_trigrams(&normalised);
             let candidates = index.candidates(&grams, &request.filters, MAX_CANDIDATES);
+            let full = candidates.len() == MAX_CANDIDATES;
+            let considered = candidates.len();
             let mut ranked = rank::rank(&rank::Query::new(&normalised), candidates, |&doc| {
                 index.rank_key(doc)
             });
+            // The cap ended the list when it was reached and ranking kept every candidate;
+            // when ranking let some go, those past the cap would have gone too.
+            capped = full && ranked.len() == considered;
             // The matches stay the same; only their order changes.
             index.reorder(&mut ranked, request.sort);
             let total = ranked.len();
@@ -238,6 +247,7 @@ pub fn run(index: &SearchIndex, request: &SearchRequest) -> Results {
     Results {
         hits: docs.into_iter().map(|doc| index.hit(doc)).collect(),
         total,
+        capped,
         page: request.page.get(),
         pages: PageNumber::count(total),
     }

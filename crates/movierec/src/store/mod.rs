@@ -232,20 +232,29 @@ pub async fn connect(database_url: &str) -> anyhow::Result<Db> {
 }
 
 /// Like [`connect`], for the commands that work on a site's data: a SQLite file that does
-/// not exist is an error (a mistyped path), where connecting would create an empty site.
+/// not exist is an error (a mistyped path), where connecting would create an empty site;
+/// `?mode=rwc` on the URL asks for it to be created, as `serve` does on first start.
 pub async fn connect_existing(database_url: &str) -> anyhow::Result<Db> {
-    if Backend::of_url(database_url)? == Backend::Sqlite {
+    if Backend::of_url(database_url)? == Backend::Sqlite && !asks_to_create(database_url) {
         let options = SqliteConnectOptions::from_str(database_url)
             .with_context(|| format!("invalid database URL {database_url:?}"))?;
         let file = options.get_filename();
         if !file.exists() {
             anyhow::bail!(
-                "there is no database at {} (give the server's --database-url)",
+                "there is no database at {} (give the server's --database-url, or add \
+                 ?mode=rwc to create a new one)",
                 file.display()
             );
         }
     }
     connect(database_url).await
+}
+
+/// Whether a SQLite URL asks for its file to be created (`mode=rwc` in its query).
+fn asks_to_create(database_url: &str) -> bool {
+    database_url
+        .split_once('?')
+        .is_some_and(|(_, query)| query.split('&').any(|pair| pair == "mode=rwc"))
 }
 
 /// Each SQLite connection's settings: write-ahead logging (readers never wait for the

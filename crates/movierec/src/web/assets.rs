@@ -31,6 +31,11 @@ const ASSETS: &[Asset] = &[
         content_type: "image/svg+xml",
         body: include_str!("../../static/poster.svg"),
     },
+    Asset {
+        name: "icon.svg",
+        content_type: "image/svg+xml",
+        body: include_str!("../../static/icon.svg"),
+    },
 ];
 
 /// One tag per asset, from its content, so browsers revalidate cheaply after an upgrade.
@@ -44,6 +49,12 @@ static ETAGS: LazyLock<Vec<String>> = LazyLock::new(|| {
         })
         .collect()
 });
+
+/// `/favicon.ico`, which browsers and feed readers ask for whatever the page links: the
+/// site's icon (an SVG, which browsers take whatever the name says).
+pub async fn favicon(headers: HeaderMap) -> Result<Response, AppError> {
+    serve(Path("icon.svg".to_owned()), headers).await
+}
 
 pub async fn serve(Path(file): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
     let (index, asset) = ASSETS

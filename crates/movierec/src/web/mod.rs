@@ -144,6 +144,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(uploads())
         .route("/health", get(health))
         .route("/static/{file}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         .route("/posters/{file}", get(posters::image))
         .route("/movies/{id}/poster", get(posters::card))
         .route(

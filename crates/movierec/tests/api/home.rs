@@ -103,3 +103,23 @@ async fn pages_forbid_framing_and_foreign_scripts() {
     assert_eq!(headers["x-frame-options"], "DENY");
     assert_eq!(headers["x-content-type-options"], "nosniff");
 }
+
+#[tokio::test]
+async fn the_site_has_an_icon_where_browsers_ask_for_it() {
+    let app = spawn_app().await;
+    let html = app.get_html("/").await;
+    assert!(
+        html.contains(r#"<link rel="icon" href="/static/icon.svg""#),
+        "{html}"
+    );
+    for path in ["/favicon.ico", "/static/icon.svg"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "image/svg+xml",
+            "{path}"
+        );
+        assert!(response.text().await.unwrap().starts_with("<svg"), "{path}");
+    }
+}

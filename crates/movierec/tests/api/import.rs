@@ -459,3 +459,32 @@ async fn an_over_long_line_or_field_is_refused_at_its_line_and_changes_nothing()
         );
     }
 }
+
+#[tokio::test]
+async fn commands_refuse_a_missing_sqlite_file_unless_asked_to_create_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo").join("movierec.db");
+    let url = format!("sqlite://{}", missing.display());
+    for args in [vec!["train"], vec!["import", "movielens", "nowhere"]] {
+        let out = crate::helpers::run_cli_on(&url, &args).await;
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("there is no database at"),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("mode=rwc"), "{stderr}");
+        assert!(!missing.exists() && !missing.parent().unwrap().exists());
+    }
+    // Asked to, an import makes a new site.
+    let set = dir.path().join("ml-test");
+    write_folder(&set, RATINGS_CSV);
+    let out = crate::helpers::run_cli_on(
+        &format!("{url}?mode=rwc"),
+        &["import".as_ref(), "movielens".as_ref(), set.as_os_str()],
+    )
+    .await;
+    let text = stdout_of(&out);
+    assert!(text.contains("ratings: 9"), "{text}");
+    assert!(missing.exists());
+}

@@ -387,3 +387,30 @@ async fn sorting_reorders_the_same_matches() {
         .collect();
     assert!(years.windows(2).all(|w| w[0] >= w[1]), "{years:?}");
 }
+
+#[tokio::test]
+async fn a_capped_title_search_says_so_and_a_short_one_counts() {
+    let app = spawn_app().await;
+    let capped: serde_json::Value = app.get("/api/v1/search?q=the").await.json().await.unwrap();
+    assert_eq!(capped["capped"], true, "{capped}");
+    assert_eq!(capped["total"], movierec::search::MAX_CANDIDATES as i64);
+    let page = app.get_html("/search?q=the").await;
+    assert!(
+        page.contains(&format!(
+            "{}+ movies found",
+            movierec::search::MAX_CANDIDATES
+        )),
+        "{page}"
+    );
+    let counted: serde_json::Value = app
+        .get("/api/v1/search?q=godfather")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(counted["capped"], false, "{counted}");
+    let total = counted["total"].as_i64().unwrap();
+    assert!(total >= 3, "{counted}");
+    let page = app.get_html("/search?q=godfather").await;
+    assert!(page.contains(&format!("{total} movies found")), "{page}");
+}

@@ -124,6 +124,8 @@ pub struct SearchResponse {
     pages: i64,
     per_page: i64,
     total: i64,
+    /// A title search stopped at its cap: `total` is a floor, more films may match.
+    capped: bool,
     results: Vec<SearchHitJson>,
     /// Films not in the catalog from a provider (`source` `tmdb` or `omdb`), when the
     /// catalog has few matches and a key is set; `GET` on `url` adds one and shows it.
@@ -213,6 +215,7 @@ pub async fn search(
         pages: results.pages,
         per_page: PageNumber::PER_PAGE,
         total: results.total,
+        capped: results.capped,
         results: results.hits.into_iter().map(SearchHitJson::from).collect(),
         from_providers,
     }))
