@@ -1059,3 +1059,54 @@ async fn import_a_letterboxd_export_preview_apply_and_match_a_row_by_hand() {
     }
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn on_a_desktop_search_results_are_rows_with_the_poster_beside_the_title() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let desktop = Setup {
+        width: 1366,
+        height: 900,
+        ..DESKTOP
+    };
+    let client = browser_with(&driver, desktop).await;
+    client.goto(&app.url("/search?q=the")).await.unwrap();
+    // Per result: its height, the gap from the poster's right edge to the title's left edge,
+    // and how far apart their vertical centres are.
+    let rows = client
+        .execute(
+            "return [...document.querySelectorAll('li.result')].slice(0, 10).map(li => {\
+               const row = li.getBoundingClientRect();\
+               const poster = li.querySelector('img.poster').getBoundingClientRect();\
+               const title = li.querySelector('.result-text > a').getBoundingClientRect();\
+               return [row.height, title.left - poster.right,\
+                       Math.abs((title.top + title.bottom) / 2 - (poster.top + poster.bottom) / 2)];\
+             });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let rows: Vec<[f64; 3]> = serde_json::from_value(rows).unwrap();
+    assert_eq!(rows.len(), 10);
+    for [height, gap, off_centre] in rows {
+        assert!(height < 120.0, "a result is {height} px tall");
+        assert!(gap >= 0.0, "the poster overlaps the title by {}", -gap);
+        assert!(
+            off_centre <= 12.0,
+            "the title sits {off_centre} px off the poster's centre"
+        );
+    }
+    // A button-styled link keeps its side padding in the navigation.
+    let padding = number(
+        &client,
+        "return parseFloat(getComputedStyle(document.querySelector('.nav-wide a.button, nav a.button')).paddingLeft);",
+    )
+    .await;
+    assert!(
+        padding >= 8.0,
+        "the Register button has {padding} px of side padding"
+    );
+    client.close().await.unwrap();
+}
