@@ -211,7 +211,11 @@ async fn a_server_picks_up_a_model_trained_by_the_cli() {
 #[tokio::test]
 async fn cli_training_without_ratings_says_why() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("empty.db").display());
+    // A new, empty site: asked to be created, it has nothing to train on.
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("empty.db").display()
+    );
     let output = Command::new(env!("CARGO_BIN_EXE_movierec"))
         .args(["train", "--database-url", &url])
         .output()
