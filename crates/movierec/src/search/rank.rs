@@ -240,6 +240,22 @@ mod tests {
     }
 
     #[test]
+    fn swapped_letters_are_one_typo() {
+        for (query, film) in [
+            ("matirx", "The Matrix"),
+            ("teh matrix", "The Matrix"),
+            ("godfahter", "The Godfather"),
+        ] {
+            let found = search(query);
+            assert_eq!(
+                found.first().map(String::as_str),
+                Some(film),
+                "{query}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
     fn prefix_matches_follow_the_exact_one_by_popularity() {
         let found = search("godfather");
         assert_eq!(

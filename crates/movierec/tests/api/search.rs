@@ -414,3 +414,15 @@ async fn a_capped_title_search_says_so_and_a_short_one_counts() {
     let page = app.get_html("/search?q=godfather").await;
     assert!(page.contains(&format!("{total} movies found")), "{page}");
 }
+
+#[tokio::test]
+async fn letters_typed_the_wrong_way_round_still_find_the_film() {
+    let app = spawn_app().await;
+    let found: serde_json::Value = app
+        .get("/api/v1/search?q=matirx")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["results"][0]["title"], "The Matrix", "{found}");
+}
