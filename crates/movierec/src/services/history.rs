@@ -632,6 +632,8 @@ async fn plan(
     let mut unmatched_seen = HashSet::new();
     for record in &history.records {
         let imdb = record.imdb_id.map(|i| i.to_string());
+        // Only a match by title can teach the film the ids the row carries.
+        let mut by_title_match = false;
         let found = if let Some(&id) = imdb.as_ref().and_then(|i| by_imdb.get(i)) {
             counts.matched_by_imdb += 1;
             Found::Movie(id)
@@ -655,6 +657,7 @@ async fn plan(
             match by_title.get(&key) {
                 Some(Found::Movie(id)) => {
                     counts.matched_by_title += 1;
+                    by_title_match = true;
                     Found::Movie(*id)
                 }
                 Some(Found::Unmatched { ambiguous }) => Found::Unmatched {
@@ -668,7 +671,11 @@ async fn plan(
                 movie: id,
                 entry: record.entry,
                 date: record.date,
-                ids: RowIds::of(record),
+                ids: if by_title_match {
+                    RowIds::of(record)
+                } else {
+                    RowIds::default()
+                },
             }),
             Found::Unmatched { ambiguous } => {
                 let (list, rating) = list_key(record.entry);

@@ -250,10 +250,10 @@ impl Catalog {
                 && !self.gone.contains(&i)
                 && titles::any_years_fit(&self.years[i], &year, YEAR_TOLERANCE)
         };
-        let display = titles::key(&movie.title);
+        let keys = keys_of(movie);
         let mut same: Vec<usize> = self
             .by_title
-            .get(&display)
+            .get(&keys[0])
             .into_iter()
             .flatten()
             .filter(|&&(i, is_display)| is_display && fits(i))
@@ -265,8 +265,6 @@ impl Catalog {
             [] => {}
             _ => return TitleMatch::Ambiguous(same),
         }
-        let mut keys = vec![display];
-        keys.extend(movie.alternatives().map(titles::key));
         let mut any: Vec<usize> = keys
             .iter()
             .filter(|k| !k.is_empty())
@@ -289,9 +287,7 @@ impl Catalog {
     /// would. `None` when there is none or more than one.
     fn duplicate_of(&self, i: usize, movie: &movielens::Movie) -> Option<usize> {
         let year: Vec<i64> = movie.year.map(i64::from).into_iter().collect();
-        let mut keys = vec![titles::key(&movie.title)];
-        keys.extend(movie.alternatives().map(titles::key));
-        let mut found: Vec<usize> = keys
+        let mut found: Vec<usize> = keys_of(movie)
             .iter()
             .filter(|k| !k.is_empty())
             .filter_map(|k| self.by_title.get(k))
@@ -336,6 +332,14 @@ impl Catalog {
             self.by_movielens.insert(ml, i);
         }
     }
+}
+
+/// The keys of a set's movie's titles: its display title's first, then its other titles'.
+fn keys_of(movie: &movielens::Movie) -> Vec<String> {
+    std::iter::once(movie.title.as_str())
+        .chain(movie.alternatives())
+        .map(titles::key)
+        .collect()
 }
 
 /// Genre ids by name, created as they are first needed.
