@@ -120,12 +120,22 @@ class Fold:
 
         `scores[u, i]` ranks the candidates of user u: the training items u did not rate in training.
         """
-        users = np.flatnonzero(self.n_relevant > 0)
+        users = self.evaluated_users()
         s = np.where(self.seen, -np.inf, scores)[users]
         top = np.argpartition(-s, TOP_N, axis=1)[:, :TOP_N]
         top_scores = np.take_along_axis(s, top, axis=1)
         top = np.take_along_axis(top, np.argsort(-top_scores, axis=1, kind="stable"), axis=1)
-        hits = np.take_along_axis(self.relevant[users], top, axis=1)
+        return self.list_metrics(users, top)
+
+    def evaluated_users(self):
+        """Indices of the training users with at least one relevant test item, the ones averaged over."""
+        return np.flatnonzero(self.n_relevant > 0)
+
+    def list_metrics(self, users, top):
+        """The top-N metrics of ready-made lists: `top[k]` holds the item indices listed for user
+        `users[k]`, best first, padded with -1 (an item outside the training set: never a hit)."""
+        listed = top >= 0
+        hits = self.relevant[users[:, None], np.where(listed, top, 0)] & listed
         n_rel = self.n_relevant[users]
         discount = 1.0 / np.log2(np.arange(2, TOP_N + 2))
         dcg = (hits * discount).sum(axis=1)
@@ -249,14 +259,20 @@ def run_ease(fold, lam):
     """EASE (Steck 2019): B = I - P diagMat(1 / diag(P)) with P = (X'X + lam I)^-1, scores X B."""
     x = fold.seen.astype(np.float64)
     start = time.perf_counter()
+    b = ease_weights(x, lam)
+    fit_seconds = time.perf_counter() - start
+    scores = x @ b
+    return {"rmse": None, "mae": None, "fit_seconds": fit_seconds, **fold.top_n_metrics(scores)}
+
+
+def ease_weights(x, lam):
+    """EASE's item-item matrix B for the user x item interactions `x` (diagonal zero)."""
     g = x.T @ x
     g[np.diag_indices_from(g)] += lam
     p = np.linalg.inv(g)
     b = -p / np.diag(p)[None, :]
     b[np.diag_indices_from(b)] = 0.0
-    fit_seconds = time.perf_counter() - start
-    scores = x @ b
-    return {"rmse": None, "mae": None, "fit_seconds": fit_seconds, **fold.top_n_metrics(scores)}
+    return b
 
 
 def run_ours(binary, model, extra, train_path, test_path, seed):

@@ -37,37 +37,11 @@ cache="$repo/bench/.cache"
 venv="$repo/bench/.venv"
 mkdir -p "$cache"
 
-# 1. ML-100k ships inside the recbole wheel as an atomic file with a typed header:
-#    user_id:token  item_id:token  rating:float  timestamp:float
+# 1-2. The ratings (ML-100k ships inside the recbole wheel) and the peers' virtualenv.
+source "$repo/bench/ml100k.sh"
+ml100k_ratings "$cache"
 ratings="$cache/u.data"
-if [[ ! -s "$ratings" ]]; then
-    wheel="$cache/recbole-1.2.1-py3-none-any.whl"
-    if [[ ! -s "$wheel" ]]; then
-        python3 -m pip download --quiet --no-deps recbole==1.2.1 -d "$cache"
-    fi
-    inter="recbole/dataset_example/ml-100k/ml-100k.inter"
-    # head closes the pipe early and unzip dies of SIGPIPE: not an error, the check below is
-    header="$(unzip -p "$wheel" "$inter" | head -n 1 || true)"
-    if [[ "$header" != $'user_id:token\titem_id:token\trating:float\ttimestamp:float' ]]; then
-        echo "unexpected header in $inter: $header" >&2
-        exit 1
-    fi
-    unzip -p "$wheel" "$inter" | tail -n +2 > "$ratings.tmp"
-    mv "$ratings.tmp" "$ratings"
-fi
-
-# 2. The peers. Wheels exist for our Python; if pip has to build from the sdist, Cython and
-#    numpy must be importable at build time, hence the fallback without build isolation.
-if ! "$venv/bin/python" -c 'import surprise, numpy, scipy, implicit' 2>/dev/null; then
-    python3 -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --upgrade pip
-    if ! "$venv/bin/python" -m pip install --quiet 'numpy==1.26.*' 'scikit-surprise==1.1.5'; then
-        "$venv/bin/python" -m pip install --quiet 'numpy==1.26.*' cython setuptools wheel
-        "$venv/bin/python" -m pip install --quiet --no-build-isolation 'scikit-surprise==1.1.5'
-    fi
-    # benfred's implicit: CPU ALS by conjugate gradient, the peer of our implicit model
-    "$venv/bin/python" -m pip install --quiet 'numpy==1.26.*' scipy 'implicit==0.7.*' threadpoolctl
-fi
+peers_venv "$venv"
 
 # 3. Our engine, built the way users run it.
 binary_args=()
@@ -82,7 +56,7 @@ fi
 
 # 4-6. Folds, runs, metrics and the table.
 # fit times are wall-clock: a busy machine inflates them, so say how busy it was
-echo "machine: $(nproc) cores, $(uname -sm), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+echo "machine: $(machine_load)" >&2
 "$venv/bin/python" "$repo/bench/accuracy.py" \
     --ratings "$ratings" --cache "$cache" --folds "$folds" --seed "$seed" \
     --models "$models" "${binary_args[@]}" "${no_svdpp[@]}" "${prior_weight[@]}" "${peer_flags[@]}"
