@@ -230,7 +230,7 @@ def versions(binary):
     import scipy
 
     commit = subprocess.run(
-        ["git", "-C", str(Path(__file__).parent), "log", "-1", "--format=%h %cs"],
+        ["git", "-C", str(Path(__file__).parent), "describe", "--always", "--dirty"],
         stdout=subprocess.PIPE,
         text=True,
     ).stdout.strip()
