@@ -226,7 +226,7 @@ def mean(values):
     return float(np.mean(values)) if values else None
 
 
-def versions(binary):
+def versions():
     import scipy
 
     commit = subprocess.run(
@@ -351,7 +351,7 @@ def weak_share(answer):
     return sum(p < WEAK_BELOW for p in predicted) / len(predicted) if predicted else None
 
 
-def report(results, films, args, load_before):
+def report(results, args, load_before, measured):
     systems = [*OURS, *PERSONA_PEERS]
     genres = sorted({g for r in results for g in r["persona"][next(iter(OURS))]})
     print(f"## Taste on ML-100k with its genres: {len(results)} of 5 folds (80/20, seed {args.seed})\n")
@@ -437,7 +437,7 @@ def report(results, films, args, load_before):
         "Our queries include every user's fold-in and ranking with reasons."
     )
     print(f"\nmachine: {load_before}; after the run: {machine()}")
-    print(", ".join(f"{k} {v}" for k, v in versions(args.binary).items()))
+    print(", ".join(f"{k} {v}" for k, v in measured.items()))
 
 
 def main():
@@ -452,6 +452,8 @@ def main():
     if not 1 <= args.folds <= 5:
         parser.error("--folds: between 1 and 5")
     load_before = machine()
+    # before the run, so an edit made while it runs does not mislabel what was measured
+    measured = versions()
 
     films = read_films(args.films)
     args.features = args.cache / "ml-100k-features.tsv"
@@ -464,7 +466,7 @@ def main():
             result = run_fold(k, Fold(train_path, test_path), films, args)
             results.append(result)
             out.write(json.dumps({"fold": k, "seed": args.seed, **result}) + "\n")
-    report(results, films, args, load_before)
+    report(results, args, load_before, measured)
     print(f"per-fold results: {os.path.relpath(results_path)}")
 
 
