@@ -351,6 +351,32 @@ def weak_share(answer):
     return sum(p < WEAK_BELOW for p in predicted) / len(predicted) if predicted else None
 
 
+def acceptance(results, genres):
+    """Issue 26's acceptance figures for the default (the app with a catalog), passed or not."""
+    lead = next(iter(OURS))
+
+    def figure(part, system, key=None):
+        return mean([r[part][system] if key is None else r[part][system][key] for r in results])
+
+    def check(passed):
+        return "yes" if passed else "**no**"
+
+    print(f"\n### Issue 26's acceptance, for {lead}\n")
+    for peer in ["ease", "ease (12 liked only)"]:
+        share = {s: {g: mean([r["persona"][s].get(g) for r in results]) for g in genres} for s in [lead, peer]}
+        behind = [g for g in genres if share[lead][g] < share[peer][g]]
+        print(
+            f"- every persona's genre share at least {peer}'s: {check(not behind)} "
+            f"({len(genres) - len(behind)} of {len(genres)}; below: {', '.join(behind) or 'none'})"
+        )
+    hit, knn = figure("similar", lead, "hit_rate"), figure("similar", "item knn", "hit_rate")
+    print(f"- similar lists' hit rate at least item knn's: {check(hit >= knn)} ({hit:.4f} against {knn:.4f})")
+    sparse = figure("similar", lead, "sparse_share")
+    print(f"- at most 5 % of similar films with under {SPARSE_BELOW} ratings: {check(sparse <= 0.05)} ({sparse:.1%})")
+    ours, ease = figure("ndcg", lead), figure("ndcg", "ease")
+    print(f"- NDCG@10 at least EASE's: {check(ours >= ease)} ({ours:.4f} against {ease:.4f}); RMSE: bench/accuracy.sh")
+
+
 def report(results, args, load_before, measured):
     systems = [*OURS, *PERSONA_PEERS]
     genres = sorted({g for r in results for g in r["persona"][next(iter(OURS))]})
@@ -370,13 +396,6 @@ def report(results, args, load_before, measured):
         print(f"| {genre} | " + " | ".join(cells) + " |")
     overall = [fmt(mean([v for r in results for v in r["persona"][s].values()]), 3) for s in systems]
     print("| **mean** | " + " | ".join(overall) + " |")
-    lead = next(iter(OURS))
-    behind = [
-        g
-        for g in genres
-        if mean([r["persona"][lead].get(g) for r in results]) < mean([r["persona"]["ease"].get(g) for r in results])
-    ]
-    print(f"\n{lead} below ease (16 rated films as 1s): {', '.join(behind) or 'none'}")
 
     print(
         f"\n### Similar films as an item-to-item recommender\n\n"
@@ -408,6 +427,8 @@ def report(results, args, load_before, measured):
     for s in [*OURS, *NDCG_PEERS]:
         value = mean([r["ndcg"][s] for r in results])
         print(f"| {s} | {fmt(value, 4)} | {value / ease_ndcg:.2f}× |")
+
+    acceptance(results, genres)
 
     print(
         f"\n### Our picks\n\n"
