@@ -389,13 +389,15 @@ def report(results, args, load_before, measured):
         f"rated {DISLIKED_STARS:g}★; a genre has a persona when {GENRE_MIN_FILMS} of its films have "
         f"{GENRE_MIN_RATINGS} training ratings. Mean over folds.\n"
     )
-    print("| genre | " + " | ".join(systems) + " |")
-    print("|---|" + "---:|" * len(systems))
+    # a genre near the threshold may have a persona in some folds only: say in how many
+    print("| genre | folds | " + " | ".join(systems) + " |")
+    print("|---|---:|" + "---:|" * len(systems))
     for genre in genres:
         cells = [fmt(mean([r["persona"][s].get(genre) for r in results]), 2) for s in systems]
-        print(f"| {genre} | " + " | ".join(cells) + " |")
+        n = sum(genre in r["persona"][systems[0]] for r in results)
+        print(f"| {genre} | {n} | " + " | ".join(cells) + " |")
     overall = [fmt(mean([v for r in results for v in r["persona"][s].values()]), 3) for s in systems]
-    print("| **mean** | " + " | ".join(overall) + " |")
+    print("| **mean** | | " + " | ".join(overall) + " |")
 
     print(
         f"\n### Similar films as an item-to-item recommender\n\n"
