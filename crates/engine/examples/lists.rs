@@ -27,11 +27,8 @@ use std::io::{BufRead, BufWriter, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use movierec_engine::{ContentIndex, Dataset, ItemIdx, Model, NoProgress, Params, RatingSet, fit};
+use movierec_engine::{Dataset, ItemIdx, Model, NoProgress, Params, RatingSet, Reason, fit};
 use serde_json::{Value, json};
-
-/// Ratings from this many stars up are "liked": only those can be a pick's reason, as in the app.
-const LIKED_STARS: f32 = 4.0;
 
 /// Films with their features, as `Model::with_catalog` takes them.
 type Catalog = Vec<(String, Vec<String>)>;
@@ -60,7 +57,6 @@ fn main() -> Result<(), Box<dyn Error>> {
     let started = Instant::now();
     let model = fit_model(&data, seed, catalog.as_deref())?;
     eprintln!("trained in {:.3} s", started.elapsed().as_secs_f64());
-    let content = catalog.as_deref().map(|c| content_index(&model, c));
 
     let mut out = BufWriter::new(std::io::stdout().lock());
     for (line_no, line) in std::io::BufReader::new(queries).lines().enumerate() {
@@ -69,8 +65,8 @@ fn main() -> Result<(), Box<dyn Error>> {
             continue;
         }
         let query: Value = serde_json::from_str(&line)?;
-        let answer = answer(&model, content.as_ref(), &query)
-            .map_err(|e| format!("query on line {}: {e}", line_no + 1))?;
+        let answer =
+            answer(&model, &query).map_err(|e| format!("query on line {}: {e}", line_no + 1))?;
         serde_json::to_writer(&mut out, &answer)?;
         out.write_all(b"\n")?;
     }
@@ -79,7 +75,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 }
 
 /// One query's answer, or what is wrong with the query.
-fn answer(model: &Model, content: Option<&ContentIndex>, query: &Value) -> Result<Value, String> {
+fn answer(model: &Model, query: &Value) -> Result<Value, String> {
     let id = query.get("id").cloned().unwrap_or(Value::Null);
     let n = query.get("n").and_then(Value::as_u64).ok_or("no \"n\"")? as usize;
     let name = |item: ItemIdx| model.items().ext(item).to_owned();
@@ -119,7 +115,7 @@ fn answer(model: &Model, content: Option<&ContentIndex>, query: &Value) -> Resul
             let items = model
                 .items()
                 .get(item)
-                .map(|item| similar(model, content, item, n))
+                .map(|item| similar(model, item, n))
                 .unwrap_or_default();
             Ok(json!({"id": id, "items": items.into_iter().map(name).collect::<Vec<_>>()}))
         }
@@ -141,7 +137,8 @@ fn fit_model(
 }
 
 /// The user's `n` picks (their rated films excluded), each with its predicted rating and the
-/// liked film contributing most to it, the way the app explains a pick.
+/// liked film the engine names as its reason (`None` when the pick follows the taste as a
+/// whole), as the app shows them.
 fn recommend(
     model: &Model,
     rated: &[(ItemIdx, f32)],
@@ -152,53 +149,28 @@ fn recommend(
     for &(item, _) in rated {
         skip[item.index()] = true;
     }
-    let liked: Vec<ItemIdx> = rated
-        .iter()
-        .filter(|&&(_, stars)| stars >= LIKED_STARS)
-        .map(|&(item, _)| item)
-        .collect();
-    let explainer = match (model.implicit(), &user.implicit) {
-        (Some(implicit), Some(u)) => Some(u.explainer(implicit, &liked)),
-        _ => None,
-    };
-    model
-        .recommend(&user, n, |item| skip[item.index()])
+    let picks = model.recommend(&user, n, |item| skip[item.index()]);
+    let items: Vec<ItemIdx> = picks.iter().map(|pick| pick.item).collect();
+    picks
         .into_iter()
-        .map(|pick| {
-            let reason = explainer.as_ref().and_then(|explainer| {
-                liked
-                    .iter()
-                    .zip(explainer.contributions(pick.item))
-                    .filter_map(|(&film, c)| Some((c?, film)))
-                    .filter(|&(c, _)| c > 0.0)
-                    // the largest contribution; on a tie the film rated first
-                    .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
-                    .map(|(_, film)| film)
-            });
-            (pick.item, pick.predicted, reason)
+        .zip(model.explain(&user, &items))
+        .map(|(pick, reason)| {
+            let film = match reason {
+                Reason::Because { item, .. } => Some(item),
+                _ => None,
+            };
+            (pick.item, pick.predicted, film)
         })
         .collect()
 }
 
 /// The `n` films most similar to `item`, as the app lists them.
-fn similar(model: &Model, content: Option<&ContentIndex>, item: ItemIdx, n: usize) -> Vec<ItemIdx> {
-    let nearest = match content {
-        Some(content) => model.similar_items_with_content(item, n, content),
-        None => model.similar_items(item, n),
-    };
-    nearest.into_iter().map(|(other, _)| other).collect()
-}
-
-/// The content index of the catalog, indexed like the model's items (films without features
-/// have none).
-fn content_index(model: &Model, catalog: &[(String, Vec<String>)]) -> ContentIndex {
-    let mut per_item: Vec<Vec<&str>> = vec![Vec::new(); model.n_items()];
-    for (film, features) in catalog {
-        if let Some(item) = model.items().get(film) {
-            per_item[item.index()] = features.iter().map(String::as_str).collect();
-        }
-    }
-    ContentIndex::new(&per_item)
+fn similar(model: &Model, item: ItemIdx, n: usize) -> Vec<ItemIdx> {
+    model
+        .similar_items(item, n, |_| false)
+        .into_iter()
+        .map(|(other, _)| other)
+        .collect()
 }
 
 /// `id<TAB>feature<TAB>feature…` per line.

@@ -24,13 +24,19 @@ use crate::model::{Model, best_first};
 /// let similar = index.similar(ItemIdx::new(0), 1);
 /// assert_eq!(similar[0].0, ItemIdx::new(1));
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContentIndex {
     /// Per item: (feature, weight), weights of unit length.
     items: Vec<Vec<(u32, f32)>>,
     /// Per feature: the items that have it, with their weights.
     postings: Vec<Vec<(ItemIdx, f32)>>,
+    /// Per item: its `series:` feature, if it has one.
+    series: Vec<Option<u32>>,
 }
+
+/// The prefix of a feature naming a film's series: films sharing one are near-duplicates
+/// in a list of picks (see [`ContentIndex::same_series`]).
+pub const SERIES: &str = "series:";
 
 impl ContentIndex {
     /// Builds the index from each item's features (any strings; equal strings are one
@@ -40,11 +46,16 @@ impl ContentIndex {
         let mut ids: HashMap<&str, u32> = HashMap::new();
         let mut counts: Vec<usize> = Vec::new();
         let mut raw: Vec<Vec<u32>> = Vec::with_capacity(item_features.len());
+        let mut series: Vec<Option<u32>> = Vec::with_capacity(item_features.len());
         for features in item_features {
             let mut own: Vec<u32> = Vec::new();
+            let mut own_series = None;
             for f in features {
                 let next = ids.len() as u32;
                 let id = *ids.entry(f.as_ref()).or_insert(next);
+                if f.as_ref().starts_with(SERIES) {
+                    own_series = Some(id);
+                }
                 if own.contains(&id) {
                     continue;
                 }
@@ -55,6 +66,7 @@ impl ContentIndex {
                 own.push(id);
             }
             raw.push(own);
+            series.push(own_series);
         }
         let n = item_features.len().max(1) as f32;
         let mut postings: Vec<Vec<(ItemIdx, f32)>> = vec![Vec::new(); counts.len()];
@@ -75,7 +87,19 @@ impl ContentIndex {
                 weighted
             })
             .collect();
-        Self { items, postings }
+        Self {
+            items,
+            postings,
+            series,
+        }
+    }
+
+    /// Whether two items share a `series:` feature: a sequel and its original.
+    pub fn same_series(&self, a: ItemIdx, b: ItemIdx) -> bool {
+        match (self.series.get(a.index()), self.series.get(b.index())) {
+            (Some(Some(x)), Some(Some(y))) => x == y,
+            _ => false,
+        }
     }
 
     /// Number of items indexed.
@@ -94,7 +118,7 @@ impl ContentIndex {
     }
 
     /// Every item sharing a feature with `item`, with its similarity, unsorted.
-    fn neighbours(&self, item: ItemIdx) -> HashMap<ItemIdx, f32> {
+    pub(crate) fn neighbours(&self, item: ItemIdx) -> HashMap<ItemIdx, f32> {
         let mut acc: HashMap<ItemIdx, f32> = HashMap::new();
         if let Some(features) = self.items.get(item.index()) {
             for &(f, w) in features {
@@ -106,6 +130,22 @@ impl ContentIndex {
             }
         }
         acc
+    }
+
+    /// Calls `f` with each item sharing a feature with `item` and that feature's part of
+    /// their similarity: an item sharing several features is called once per feature, the
+    /// parts summing to [`ContentIndex::similarity`]. No map is built, so a caller adding
+    /// into its own table pays only for the postings.
+    pub(crate) fn for_each_part(&self, item: ItemIdx, mut f: impl FnMut(ItemIdx, f32)) {
+        if let Some(features) = self.items.get(item.index()) {
+            for &(feature, w) in features {
+                for &(other, wo) in &self.postings[feature as usize] {
+                    if other != item {
+                        f(other, w * wo);
+                    }
+                }
+            }
+        }
     }
 
     /// The `n` items most similar to `item` by content, best first.
@@ -120,41 +160,31 @@ impl ContentIndex {
     }
 }
 
-/// Ratings at which an item's factors and its content weigh the same in
-/// [`Model::similar_items_with_content`].
+/// Ratings at which an item's neighbours by who rated what and by content weigh the same in
+/// [`Model::similar_items`] and in a short history's picks: with few ratings, co-raters are
+/// noise and content decides (a sequel next to its original); with many, what people rated
+/// decides.
 pub const CONTENT_SHRINK: f32 = 20.0;
 
 impl Model {
-    /// The `n` items most similar to `item`, blending the factor cosine with the content
-    /// similarity: `w · factors + (1 − w) · content` with `w = m / (m + CONTENT_SHRINK)`, `m`
-    /// the smaller rating count of the pair. With few ratings, factors are noise and content
-    /// decides (a sequel next to its original); with many, what people rated decides.
-    ///
-    /// `content` is indexed like the model's items; items beyond it have no content.
-    pub fn similar_items_with_content(
-        &self,
-        item: ItemIdx,
-        n: usize,
-        content: &ContentIndex,
-    ) -> Vec<(ItemIdx, f32)> {
-        if item.index() >= self.n_items() || n == 0 {
-            return Vec::new();
+    /// With the catalog's content of its items (`(item id, features)`, features as in
+    /// [`ContentIndex::new`]), for similar items and picks where rating data is thin. Items
+    /// the model does not know are ignored; items without features have no content.
+    /// [`Model::with_catalog`] sets it too; a model read from a file has none until this.
+    pub fn with_content<S: AsRef<str>, F: AsRef<str>>(mut self, catalog: &[(S, Vec<F>)]) -> Model {
+        let mut per_item: Vec<Vec<&str>> = vec![Vec::new(); self.n_items()];
+        for (ext, features) in catalog {
+            if let Some(item) = self.items.get(ext.as_ref()) {
+                per_item[item.index()] = features.iter().map(AsRef::as_ref).collect();
+            }
         }
-        let count = self.item_count(item) as f32;
-        let by_content = content.neighbours(item);
-        let mut scored: Vec<(f32, ItemIdx)> = (0..self.n_items() as u32)
-            .map(ItemIdx::new)
-            .filter(|&j| j != item)
-            .map(|j| {
-                let m = count.min(self.item_count(j) as f32);
-                let w = m / (m + CONTENT_SHRINK);
-                let c = by_content.get(&j).copied().unwrap_or(0.0);
-                (w * self.item_similarity(item, j) + (1.0 - w) * c, j)
-            })
-            .filter(|(s, _)| *s > 0.0)
-            .collect();
-        best_first(&mut scored, n);
-        scored.into_iter().map(|(s, i)| (i, s)).collect()
+        self.content = Some(ContentIndex::new(&per_item));
+        self
+    }
+
+    /// The catalog's content of the items, when [`Model::with_content`] gave it.
+    pub fn content(&self) -> Option<&ContentIndex> {
+        self.content.as_ref()
     }
 }
 
@@ -271,7 +301,10 @@ impl Model {
         if let Some(implicit) = &mut self.implicit {
             implicit.item_gramian = gramian(&implicit.item_factors, ki);
         }
-        self
+        if catalog.is_empty() {
+            return self;
+        }
+        self.with_content(catalog)
     }
 }
 
@@ -418,27 +451,27 @@ mod tests {
         let model = fit(&data, &Params::default().with_factors(4), None, &NoProgress).unwrap();
         let model = model.with_catalog(&catalog);
         assert_eq!(model.n_items(), 40);
-        let features: Vec<Vec<String>> = model
-            .items()
-            .ids()
-            .iter()
-            .map(|id| catalog[id.parse::<usize>().unwrap()].1.clone())
-            .collect();
-        let index = ContentIndex::new(&features);
         let item = |name: &str| model.items().get(name).unwrap();
         let in_series = |j: ItemIdx| model.items().ext(j).parse::<usize>().unwrap() < 5;
         let (original, sequel) = (item("0"), item("4"));
         assert_eq!(model.item_count(sequel), 0);
-        let similar = model.similar_items_with_content(original, 4, &index);
+        let similar = model.similar_items(original, 4, |_| false);
         let series = |found: &[(ItemIdx, f32)]| found.iter().filter(|(j, _)| in_series(*j)).count();
         assert_eq!(series(&similar), 4, "{similar:?}");
         assert!(similar.iter().any(|(j, _)| *j == sequel), "{similar:?}");
         // And from the sequel's page, its series.
-        let back = model.similar_items_with_content(sequel, 4, &index);
+        let back = model.similar_items(sequel, 4, |_| false);
         assert_eq!(series(&back), 4, "{back:?}");
-        // The factors alone, from a handful of ratings, do not know the series.
-        let factors_only = model.similar_items(original, 4);
-        assert!(series(&factors_only) < 4, "{factors_only:?}");
+        // A handful of ratings alone do not know the series.
+        let ratings_only = fit(&data, &Params::default().with_factors(4), None, &NoProgress)
+            .unwrap()
+            .similar_items(data.items().get("0").unwrap(), 4, |_| false);
+        let in_data_series = |j: ItemIdx| data.items().ext(j).parse::<usize>().unwrap() < 5;
+        let known = ratings_only
+            .iter()
+            .filter(|(j, _)| in_data_series(*j))
+            .count();
+        assert!(known < 4, "{ratings_only:?}");
     }
 
     /// Two tastes over a 30-film catalog: 20 horror fans watch and love the films of one
@@ -486,10 +519,11 @@ mod tests {
         let comedy_fan: Vec<(ItemIdx, f32)> = ["f10", "f11", "f12", "f13"]
             .map(|f| (item(f), 5.0))
             .to_vec();
+        // Seven picks: the director's six films the fan has not rated, and the new one.
         let picks = |rated: &[(ItemIdx, f32)]| -> Vec<ItemIdx> {
             let user = model.fold_in_user(rated, &[]);
             model
-                .recommend(&user, 6, |i| rated.iter().any(|&(r, _)| r == i))
+                .recommend(&user, 7, |i| rated.iter().any(|&(r, _)| r == i))
                 .into_iter()
                 .map(|p| p.item)
                 .collect()

@@ -10,16 +10,19 @@
 use std::io::{self, Read, Write};
 
 use crate::data::Scale;
-use crate::ids::IdMap;
+use crate::ids::{IdMap, ItemIdx};
 use crate::implicit::ImplicitModel;
 use crate::linalg::Regularisation;
 use crate::model::Model;
+use crate::neighbours::Neighbours;
 use crate::params::{Algorithm, ImplicitParams};
 
 const MAGIC: &[u8; 8] = b"MFMODEL\0";
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 /// The first format, without the implicit part.
 const VERSION_1: u32 = 1;
+/// The second, without item neighbours and the taste weight.
+const VERSION_2: u32 = 2;
 
 /// Why a model file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -221,6 +224,22 @@ impl Model {
                 out.f32s(&m.item_factors)?;
             }
         }
+        out.f32(self.taste);
+        let (offsets, items, sims, support) = self.neighbours.parts();
+        out.len(support.len())?;
+        for &c in support {
+            out.u32(c);
+        }
+        out.len(items.len())?;
+        for &o in offsets {
+            out.u32(o);
+        }
+        for &i in items {
+            out.u32(i.index() as u32);
+        }
+        for &v in sims {
+            out.f32(v);
+        }
         let sum = fnv1a64(&out.0);
         out.0.extend_from_slice(&sum.to_le_bytes());
         w.write_all(&out.0)?;
@@ -241,7 +260,7 @@ impl Model {
         }
         let mut head = Reader(&bytes[MAGIC.len()..]);
         let version = head.u32()?;
-        if version != VERSION && version != VERSION_1 {
+        if ![VERSION, VERSION_1, VERSION_2].contains(&version) {
             return Err(FileError::UnsupportedVersion {
                 found: version,
                 supported: VERSION,
@@ -315,6 +334,28 @@ impl Model {
             let model = ImplicitModel::new(params, scale, ik, user_factors, item_factors);
             (Some(model), blend)
         };
+        let (taste, neighbours) = if version == VERSION {
+            let taste = r.f32()?;
+            let n_support = r.len(4)?;
+            let support = (0..n_support)
+                .map(|_| r.u32())
+                .collect::<Result<Vec<_>, _>>()?;
+            let n_links = r.len(8)?;
+            let offsets = (0..=n_support)
+                .map(|_| r.u32())
+                .collect::<Result<Vec<_>, _>>()?;
+            let linked = (0..n_links)
+                .map(|_| r.u32().map(ItemIdx::new))
+                .collect::<Result<Vec<_>, _>>()?;
+            let sims = (0..n_links)
+                .map(|_| r.f32())
+                .collect::<Result<Vec<_>, _>>()?;
+            let neighbours = Neighbours::from_parts(offsets, linked, sims, support, items.len())
+                .ok_or_else(|| FileError::Corrupt("inconsistent item neighbours".into()))?;
+            (taste, neighbours)
+        } else {
+            (0.0, Neighbours::default())
+        };
         if !r.0.is_empty() {
             return Err(FileError::Corrupt(
                 "unexpected bytes after the model".into(),
@@ -348,6 +389,9 @@ impl Model {
             popularity_weight,
             implicit,
             blend,
+            neighbours,
+            taste,
+            content: None,
         };
         if !model.is_finite() {
             return Err(FileError::Corrupt(

@@ -86,6 +86,11 @@ pub struct Params {
     /// training ratings (never on anything else).
     #[cfg_attr(feature = "serde", serde(default))]
     pub blend: Option<f32>,
+    /// Weight of a short history's neighbour score in the ranking (see
+    /// [`Model::recommend`](crate::Model::recommend)); `None` chooses it on the held-out
+    /// tenth the blend is tuned on.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub taste: Option<f32>,
 }
 
 impl Params {
@@ -114,6 +119,7 @@ impl Params {
             popularity_weight: 1.0,
             implicit: None,
             blend: None,
+            taste: None,
         };
         match algorithm {
             Algorithm::Baseline => Params {
@@ -167,6 +173,12 @@ impl Params {
     /// With [`Params::blend`] set.
     pub fn with_blend(mut self, blend: Option<f32>) -> Self {
         self.blend = blend;
+        self
+    }
+
+    /// With [`Params::taste`] set.
+    pub fn with_taste(mut self, taste: Option<f32>) -> Self {
+        self.taste = taste;
         self
     }
 

@@ -238,23 +238,35 @@ fn ranking_prefers_well_supported_items_over_rare_high_scorers() {
 }
 
 #[test]
-fn similar_items_are_by_cosine_and_skip_the_item_itself() {
+fn similar_items_are_co_rated_films_best_first_skipping_the_item_and_the_excluded() {
     let data = synthetic(150, 60, 0.3, 9);
     let m = train(&data, &params(Algorithm::Als));
-    let sim = m.similar_items(item(4), 5);
+    let sim = m.similar_items(item(4), 5, |_| false);
     assert_eq!(sim.len(), 5);
     assert!(sim.iter().all(|&(i, _)| i != item(4)));
     assert!(sim.windows(2).all(|w| w[0].1 >= w[1].1));
-    for &(i, s) in &sim {
-        assert!((s - m.item_similarity(item(4), i)).abs() < 1e-6);
-        assert!(s <= 1.0 + 1e-6);
-    }
-    let best_other = (0..60u32)
+    assert!(sim.iter().all(|&(_, s)| s > 0.0 && s <= 1.0 + 1e-6));
+    // The best is the film most often rated with it, by cosine of who rated what.
+    let raters = |i: ItemIdx| -> std::collections::HashSet<_> {
+        data.ratings().item_ratings(i).0.iter().copied().collect()
+    };
+    let of4 = raters(item(4));
+    let cosine = |j: ItemIdx| {
+        let other = raters(j);
+        let co = of4.intersection(&other).count() as f64;
+        co / ((of4.len() * other.len()) as f64).sqrt() * co / (co + 10.0)
+    };
+    let best = (0..60u32)
         .map(item)
-        .filter(|&i| i != item(4))
-        .map(|i| m.item_similarity(item(4), i))
-        .fold(f32::MIN, f32::max);
-    assert!((sim[0].1 - best_other).abs() < 1e-6);
+        .filter(|&j| j != item(4))
+        .max_by(|&a, &b| cosine(a).total_cmp(&cosine(b)))
+        .unwrap();
+    assert!((cosine(sim[0].0) - cosine(best)).abs() < 1e-9, "{sim:?}");
+    let without = m.similar_items(item(4), 5, |j| j == sim[0].0);
+    assert_eq!(without.len(), 5);
+    assert_eq!(&without[..4], &sim[1..]);
+    assert!(m.similar_items(item(10_000), 5, |_| false).is_empty());
+    // The factors' cosine is there for whoever asks.
     assert!((m.item_similarity(item(7), item(7)) - 1.0).abs() < 1e-5);
     assert_eq!(m.item_similarity(item(4), item(10_000)), 0.0);
 }
@@ -311,24 +323,24 @@ fn damaged_model_files_are_errors() {
         other[8..12].copy_from_slice(&v.to_le_bytes());
         Model::from_bytes(&other).unwrap_err()
     };
-    let newer = version(3);
+    let newer = version(4);
     assert!(
         matches!(
             newer,
             FileError::UnsupportedVersion {
-                found: 3,
-                supported: 2
+                found: 4,
+                supported: 3
             }
         ),
         "{newer:?}"
     );
     assert_eq!(
         newer.to_string(),
-        "model file format version 3 is newer than this program supports (2)"
+        "model file format version 4 is newer than this program supports (3)"
     );
     assert_eq!(
         version(0).to_string(),
-        "model file format version 0 is older than this program supports (2)"
+        "model file format version 0 is older than this program supports (3)"
     );
 }
 
@@ -338,13 +350,20 @@ fn version_1_files_still_load_and_hybrid_models_round_trip() {
     let m = train(&data, &params(Algorithm::Sgd));
     let mut bytes = Vec::new();
     m.save(&mut bytes).unwrap();
-    // Version 1 is version 2 without the implicit flag byte before the checksum.
-    let mut v1 = bytes[..bytes.len() - 9].to_vec();
+    // Version 1 is version 2 without the implicit flag byte, and version 2 is version 3
+    // without the neighbour table.
+    let mut v1 = bytes[..bytes.len() - 8 - neighbour_table(&bytes, m.n_items()) - 1].to_vec();
     v1[8..12].copy_from_slice(&1u32.to_le_bytes());
     let sum = fnv1a64(&v1);
     v1.extend_from_slice(&sum.to_le_bytes());
     let old = Model::from_bytes(&v1).expect("a version 1 file loads");
-    assert_eq!(old, m);
+    // The same predictions; similar items by factors, as version 1 knew no neighbours.
+    for u in 0..m.n_users() as u32 {
+        for i in 0..m.n_items() as u32 {
+            let (u, i) = (movierec_engine::UserIdx::new(u), ItemIdx::new(i));
+            assert_eq!(old.predict(u, i), m.predict(u, i));
+        }
+    }
     assert!(old.implicit().is_none());
 
     let implicit = movierec_engine::ImplicitParams::default().with_factors(3);
@@ -460,7 +479,7 @@ fn a_model_file_with_a_non_finite_factor_is_corrupt() {
     // The item factors end just before the item counts (u32 length + one u32 per item), the
     // implicit part's flag (u8, 0 here) and the checksum (u64): poison the last factor and
     // re-seal the file.
-    let counts = 4 + 4 * m.n_items() + 1;
+    let counts = 4 + 4 * m.n_items() + 1 + neighbour_table(&bytes, m.n_items());
     let at = bytes.len() - 8 - counts - 4;
     bytes[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
     let body = bytes.len() - 8;
@@ -468,6 +487,25 @@ fn a_model_file_with_a_non_finite_factor_is_corrupt() {
     bytes[body..].copy_from_slice(&sum.to_le_bytes());
     let err = Model::from_bytes(&bytes).unwrap_err();
     assert!(matches!(err, FileError::Corrupt(_)), "{err:?}");
+}
+
+/// Bytes of a version 3 file's taste weight and neighbour table, just before the checksum:
+/// the weight (f32), the support (u32 count, one u32 per trained item), the link count `l`
+/// (u32), the offsets (count + 1 u32s), `l` items (u32) and `l` similarities (f32). Found by
+/// the one `l` that the bytes at its place agree with.
+fn neighbour_table(bytes: &[u8], n_items: usize) -> usize {
+    let end = bytes.len() - 8;
+    let u32_at = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+    (0..=n_items * n_items)
+        .map(|l| (l, 4 + 4 + 4 * n_items + 4 + 4 * (n_items + 1) + 8 * l))
+        .find(|&(l, table)| {
+            table <= end && {
+                let start = end - table;
+                u32_at(start + 4) == n_items && u32_at(start + 8 + 4 * n_items) == l
+            }
+        })
+        .map(|(_, table)| table)
+        .expect("a neighbour table")
 }
 
 /// The model file's checksum, as its format documents it.

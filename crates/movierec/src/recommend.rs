@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::store::Db;
-use movierec_engine::{Explainer, ItemIdx};
+use movierec_engine::{ItemIdx, Reason};
 use serde::Serialize;
 
 use crate::domain::{MovieId, Stars};
@@ -69,7 +69,8 @@ pub struct Recommendations {
 pub struct ModelPick {
     pub movie_id: i64,
     pub predicted: f32,
-    /// The user's liked movie nearest to the pick, with its rating.
+    /// The liked movie contributing most to the pick, with the user's rating of it; `None`
+    /// when no single movie does (the pick follows the user's taste as a whole).
     pub because: Option<(i64, f64)>,
 }
 
@@ -118,58 +119,25 @@ pub fn rank_with_seen(
     {
         skip[item.index()] = true;
     }
-    let liked: Vec<(ItemIdx, f32)> = known
-        .iter()
-        .copied()
-        .filter(|&(_, stars)| f64::from(stars) >= LIKED_STARS)
-        .collect();
-    // The liked movies are found in the user's history once, not once per pick.
-    let liked_items: Vec<ItemIdx> = liked.iter().map(|&(item, _)| item).collect();
-    let explainer = match (model.implicit(), &user.implicit) {
-        (Some(implicit), Some(u)) => Some(u.explainer(implicit, &liked_items)),
-        _ => None,
-    };
-    let picks = model
-        .recommend(&user, n, |item| skip[item.index()])
-        .into_iter()
-        .map(|pick| {
-            let because = because(serving, explainer.as_ref(), &liked, pick.item);
-            ModelPick {
+    let picks = model.recommend(&user, n, |item| skip[item.index()]);
+    let items: Vec<ItemIdx> = picks.iter().map(|pick| pick.item).collect();
+    let reasons = model.explain(&user, &items);
+    Some(
+        picks
+            .into_iter()
+            .zip(reasons)
+            .map(|(pick, reason)| ModelPick {
                 movie_id: serving.movie_id(pick.item),
                 predicted: pick.predicted,
-                because,
-            }
-        })
-        .collect();
-    Some(picks)
-}
-
-/// The liked movie behind a pick, with the user's rating of it: the one contributing most to
-/// the pick's implicit score (the score splits exactly over the user's movies; `explainer`
-/// is made for the `liked` movies), or without an implicit model the nearest in factor
-/// space. Only a positive contribution explains a pick, and a movie the user disliked never
-/// does.
-fn because(
-    serving: &ServingModel,
-    explainer: Option<&Explainer<'_>>,
-    liked: &[(ItemIdx, f32)],
-    item: ItemIdx,
-) -> Option<(i64, f64)> {
-    let model = &serving.model;
-    let best = match explainer {
-        Some(explainer) => liked
-            .iter()
-            .zip(explainer.contributions(item))
-            .filter_map(|(&(rated, stars), c)| Some((c?, rated, stars)))
-            .filter(|(c, _, _)| *c > 0.0)
-            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1))),
-        None => liked
-            .iter()
-            .map(|&(rated, stars)| (model.item_similarity(item, rated), rated, stars))
-            .filter(|(similarity, _, _)| *similarity > 0.0)
-            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1))),
-    };
-    best.map(|(_, rated, stars)| (serving.movie_id(rated), f64::from(stars)))
+                because: match reason {
+                    Reason::Because { item, rating } => {
+                        Some((serving.movie_id(item), f64::from(rating)))
+                    }
+                    _ => None,
+                },
+            })
+            .collect(),
+    )
 }
 
 /// The model's prediction of a user's rating of a movie; `None` when the model does not know
@@ -188,8 +156,8 @@ pub fn predicted_rating(
     Some(serving.model.predict_with(&user, item))
 }
 
-/// The `n` movies nearest to `movie` in factor space, leaving out `exclude`, with their
-/// cosine similarity.
+/// The `n` movies most similar to `movie` by the model (which decides how: see
+/// [`movierec_engine::Model::similar_items`]), leaving out `exclude`, with their similarity.
 pub fn similar(
     serving: &ServingModel,
     movie: MovieId,
@@ -199,20 +167,11 @@ pub fn similar(
     let Some(item) = serving.item(movie.get()) else {
         return Vec::new();
     };
-    // Ask for enough that dropping every excluded movie still leaves `n`. With the catalog's
-    // content, movies with little rating data are matched by genre, director and decade.
-    let wanted = n + exclude.len();
-    let nearest = match &serving.content {
-        Some(content) => serving
-            .model
-            .similar_items_with_content(item, wanted, content),
-        None => serving.model.similar_items(item, wanted),
-    };
-    nearest
+    serving
+        .model
+        .similar_items(item, n, |other| exclude.contains(&serving.movie_id(other)))
         .into_iter()
         .map(|(other, similarity)| (serving.movie_id(other), similarity))
-        .filter(|(movie, _)| !exclude.contains(movie))
-        .take(n)
         .collect()
 }
 
@@ -405,7 +364,7 @@ pub async fn for_user(
         None => (ratings, exclude, None),
     };
     let (source, items) = match picks {
-        Some(picks) => (Source::Model, with_titles(pool, picks).await?),
+        Some(picks) => (Source::Model, with_titles(pool, picks, &ratings).await?),
         None => (
             Source::Fallback,
             fallback(pool, user_id, &ratings, &exclude, MAX_PICKS).await?,
@@ -424,26 +383,47 @@ pub async fn for_user(
     Ok(found((source, first)))
 }
 
-async fn with_titles(pool: &Db, picks: Vec<ModelPick>) -> sqlx::Result<Vec<Recommendation>> {
+/// The picks with their titles and reasons: the liked film behind a pick, or, when no single
+/// film is, the genre the pick shares with the user's liked films ("liked" as the fallback
+/// reads it).
+async fn with_titles(
+    pool: &Db,
+    picks: Vec<ModelPick>,
+    ratings: &[(i64, f64)],
+) -> sqlx::Result<Vec<Recommendation>> {
+    let liked: Vec<i64> = ratings
+        .iter()
+        .filter(|&&(_, stars)| stars >= LIKED_STARS)
+        .map(|&(movie, _)| movie)
+        .collect();
     let mut ids: Vec<i64> = picks.iter().map(|p| p.movie_id).collect();
-    ids.extend(
-        picks
-            .iter()
-            .filter_map(|p| p.because.map(|(movie, _)| movie)),
-    );
+    ids.extend(&liked);
     let summaries = summaries_by_id(pool, &ids).await?;
+    let liked_genres: HashSet<&str> = liked
+        .iter()
+        .filter_map(|movie| summaries.get(movie)?.genre.as_deref())
+        .collect();
     Ok(picks
         .into_iter()
         .filter_map(|pick| {
-            let reason = pick.because.and_then(|(movie, stars)| {
-                let stars = Stars::from_f64(stars).ok()?;
-                let liked = summaries.get(&movie)?;
-                Some(format!("Because you rated {} {stars}★", liked.title))
-            });
+            let movie = summaries.get(&pick.movie_id)?;
+            let reason = match pick.because {
+                Some((liked, stars)) => {
+                    let stars = Stars::from_f64(stars).ok()?;
+                    let liked = summaries.get(&liked)?;
+                    format!("Because you rated {} {stars}★", liked.title)
+                }
+                None => match movie.genre.as_deref() {
+                    Some(genre) if liked_genres.contains(genre) => {
+                        format!("Liked by people who enjoy {genre} films as you do")
+                    }
+                    _ => "Close to your taste as a whole".to_owned(),
+                },
+            };
             Some(Recommendation {
-                movie: summaries.get(&pick.movie_id)?.clone(),
+                movie: movie.clone(),
                 predicted: Some(pick.predicted),
-                reason,
+                reason: Some(reason),
             })
         })
         .collect())

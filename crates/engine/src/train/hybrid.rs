@@ -5,12 +5,14 @@ use rayon::prelude::*;
 
 use super::error::FitError;
 use super::progress::Progress;
-use super::{fit_explicit, ials};
+use super::{DEFAULT_TASTE, fit_explicit, ials};
 use crate::data::Dataset;
 use crate::eval;
 use crate::ids::{ItemIdx, UserIdx};
-use crate::model::best_first;
+use crate::model::{Model, best_first};
+use crate::neighbours::Neighbours;
 use crate::params::{ImplicitParams, Params};
+use crate::rng::Rng;
 
 /// Weights of the predicted rating tried, on the implicit score's scale (about 0 to 1).
 pub(crate) const BLEND_GRID: [f32; 12] = [
@@ -39,26 +41,63 @@ pub(crate) fn relevant_at(data: &Dataset) -> f32 {
     scale.min + 0.75 * (scale.max - scale.min)
 }
 
-/// Fits both models on 90 % of `data` and returns the weight of [`BLEND_GRID`] whose blended
-/// ranking has the best NDCG@10 on the other 10 % (ties to the smaller weight).
-pub(crate) fn tune_blend(
+/// What [`tune`] chose.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Tuned {
+    pub(crate) blend: f32,
+    pub(crate) taste: f32,
+}
+
+/// Fits both models on 90 % of `data` and chooses, on the other 10 %, what `params` leaves
+/// open: the weight of [`BLEND_GRID`] whose blended ranking has the best NDCG@10 (ties to the
+/// smaller weight), then the weight of [`TASTE_GRID`] whose ranking of short histories does
+/// (see [`tune_taste`]).
+pub(crate) fn tune(
     data: &Dataset,
     params: &Params,
     implicit: &ImplicitParams,
     progress: &dyn Progress,
-) -> Result<f32, FitError> {
+) -> Result<Tuned, FitError> {
+    let fallback = Tuned {
+        blend: params.blend.unwrap_or(FALLBACK_BLEND),
+        taste: params.taste.unwrap_or(DEFAULT_TASTE),
+    };
     let n = data.ratings().len();
     let (train_rows, test_rows) = eval::train_test_split(n, TUNE_FRACTION, params.seed ^ 0xB1E4D);
     if test_rows.is_empty() || train_rows.is_empty() {
-        return Ok(FALLBACK_BLEND);
+        return Ok(fallback);
     }
     let train = data.subset(&train_rows);
     let test = data.subset(&test_rows);
     let stop = StopOnly(progress);
-    let explicit = fit_explicit(&train, params, None, &stop)?;
+    let mut explicit = fit_explicit(&train, params, None, &stop)?;
     let imp = ials::fit_ratings(train.ratings(), implicit, &stop)?;
+    let blend = match params.blend {
+        Some(blend) => blend,
+        None => best_blend(&train, &test, &explicit, &imp, relevant_at(data)),
+    };
+    let taste = match params.taste {
+        Some(taste) => taste,
+        None => {
+            explicit.implicit = Some(imp);
+            explicit.blend = blend;
+            explicit.neighbours = Neighbours::compute(train.ratings(), params.seed);
+            tune_taste(&explicit, &train, &test, relevant_at(data), params.seed)
+        }
+    };
+    Ok(Tuned { blend, taste })
+}
+
+/// The weight of [`BLEND_GRID`] whose blended ranking of `test`'s users (their training
+/// vectors) has the best NDCG@10, or [`FALLBACK_BLEND`] when no user can be measured.
+fn best_blend(
+    train: &Dataset,
+    test: &Dataset,
+    explicit: &Model,
+    imp: &crate::implicit::ImplicitModel,
+    relevant: f32,
+) -> f32 {
     let (tr, te) = (train.ratings(), test.ratings());
-    let relevant = relevant_at(data);
     let n_items = tr.n_items();
     let discount: Vec<f64> = (0..TUNE_N).map(|r| 1.0 / ((r + 2) as f64).log2()).collect();
     let per_user: Vec<Vec<f64>> = (0..tr.n_users().min(te.n_users()) as u32)
@@ -115,7 +154,7 @@ pub(crate) fn tune_blend(
         })
         .collect();
     if per_user.is_empty() {
-        return Ok(FALLBACK_BLEND);
+        return FALLBACK_BLEND;
     }
     let mut best = (f64::NEG_INFINITY, FALLBACK_BLEND);
     for (g, &b) in BLEND_GRID.iter().enumerate() {
@@ -124,5 +163,94 @@ pub(crate) fn tune_blend(
             best = (ndcg, b);
         }
     }
-    Ok(best.1)
+    best.1
+}
+
+/// Weights of a short history's neighbour score tried, in units of the implicit score.
+pub(crate) const TASTE_GRID: [f32; 7] = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0];
+/// Films a simulated newcomer keeps of a held-out user's history: about what a new user
+/// rates before the picks replace the films to rate.
+const SHORT_HISTORY: usize = 15;
+/// Users the weight is measured on: each costs one fold-in and one pass over the items.
+const TASTE_USERS: usize = 400;
+
+/// The weight of [`TASTE_GRID`] with the best NDCG@10 for newcomers: held-out users folded
+/// in from [`SHORT_HISTORY`] of their training ratings (a seeded sample), ranked among the
+/// films they have not rated, hits their held-out liked films. `model` holds both parts,
+/// the blend and the neighbours of the training part. Ties go to the smaller weight.
+fn tune_taste(model: &Model, train: &Dataset, test: &Dataset, relevant: f32, seed: u64) -> f32 {
+    let (tr, te) = (train.ratings(), test.ratings());
+    let has_liked = |u: UserIdx| te.user_ratings(u).1.iter().any(|&r| r >= relevant);
+    let mut users: Vec<UserIdx> = (0..tr.n_users().min(te.n_users()) as u32)
+        .map(UserIdx::new)
+        .filter(|&u| tr.user_count(u) > SHORT_HISTORY && has_liked(u))
+        .collect();
+    Rng::derive(seed, 0x7A57E, 0).shuffle(&mut users);
+    users.truncate(TASTE_USERS);
+    let n_items = tr.n_items();
+    let discount: Vec<f64> = (0..TUNE_N).map(|r| 1.0 / ((r + 2) as f64).log2()).collect();
+    let per_user: Vec<Vec<f64>> = users
+        .par_iter()
+        .map(|&u| {
+            let (items, values) = tr.user_ratings(u);
+            let mut order: Vec<usize> = (0..items.len()).collect();
+            Rng::derive(seed, 0x7A57E, u64::from(u.index() as u32) + 1).shuffle(&mut order);
+            let history: Vec<(ItemIdx, f32)> = order[..SHORT_HISTORY]
+                .iter()
+                .map(|&k| (items[k], values[k]))
+                .collect();
+            let user = model.fold_in_user(&history, &[]);
+            let taste = model
+                .taste_scores_at(&user, 1.0)
+                .unwrap_or_else(|| vec![0.0; model.n_items()]);
+            let mut skip = vec![false; n_items];
+            for &i in items {
+                skip[i.index()] = true;
+            }
+            let implicit = user.implicit.as_ref().map(|x| x.factors());
+            let candidates: Vec<(ItemIdx, f32, f32)> = (0..n_items as u32)
+                .map(ItemIdx::new)
+                .filter(|&i| !skip[i.index()] && tr.item_count(i) > 0)
+                .map(|i| {
+                    let base = model.blended(&user.explicit, implicit, i);
+                    (i, base, taste[i.index()])
+                })
+                .collect();
+            let (held, held_values) = te.user_ratings(u);
+            let mut rel: Vec<ItemIdx> = held
+                .iter()
+                .zip(held_values)
+                .filter(|&(_, &r)| r >= relevant)
+                .map(|(&i, _)| i)
+                .collect();
+            rel.sort_unstable();
+            let idcg: f64 = discount[..rel.len().min(TUNE_N)].iter().sum();
+            TASTE_GRID
+                .iter()
+                .map(|&t| {
+                    let mut scored: Vec<(f32, ItemIdx)> =
+                        candidates.iter().map(|&(i, b, k)| (b + t * k, i)).collect();
+                    best_first(&mut scored, TUNE_N);
+                    let dcg: f64 = scored
+                        .iter()
+                        .zip(&discount)
+                        .filter(|((_, i), _)| rel.binary_search(i).is_ok())
+                        .map(|(_, d)| d)
+                        .sum();
+                    dcg / idcg
+                })
+                .collect()
+        })
+        .collect();
+    if per_user.is_empty() {
+        return DEFAULT_TASTE;
+    }
+    let mut best = (f64::NEG_INFINITY, DEFAULT_TASTE);
+    for (g, &t) in TASTE_GRID.iter().enumerate() {
+        let ndcg = per_user.iter().map(|v| v[g]).sum::<f64>() / per_user.len() as f64;
+        if ndcg > best.0 + 1e-9 {
+            best = (ndcg, t);
+        }
+    }
+    best.1
 }

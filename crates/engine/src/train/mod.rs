@@ -17,6 +17,7 @@ use crate::data::{Dataset, Ratings};
 use crate::ids::{ItemIdx, UserIdx};
 use crate::linalg::Regularisation;
 use crate::model::Model;
+use crate::neighbours::Neighbours;
 use crate::params::{Algorithm, ImplicitParams, Params};
 use state::Rows;
 
@@ -57,30 +58,49 @@ pub fn fit(
             source: Box::new(e),
         })?;
     pool.install(|| {
-        let Some(implicit) = &params.implicit else {
-            return fit_explicit(data, params, validation, progress);
-        };
-        let implicit = ImplicitParams {
-            seed: params.seed,
-            threads: params.threads,
-            ..implicit.clone()
-        };
-        // The rating model first, reporting its epochs as it always did, so a caller following
-        // a training sees it move from the start; the other fits only heed a stop.
-        let mut model = fit_explicit(data, params, validation, progress)?;
-        let stop = hybrid::StopOnly(progress);
-        model.implicit = Some(ials::fit_ratings(ratings, &implicit, &stop)?);
-        model.blend = match params.blend {
-            Some(blend) => blend,
-            None => hybrid::tune_blend(
-                &tuning_sample(data, params.seed),
-                params,
-                &implicit,
-                progress,
-            )?,
-        };
+        let mut model = fit_models(data, params, validation, progress)?;
+        // A stopped training ends as the fits did, early, without neighbours.
+        if !progress.should_stop() {
+            model.neighbours = Neighbours::compute(ratings, params.seed);
+        }
         Ok(model)
     })
+}
+
+/// The rating model and, when asked for, the implicit model and their blend.
+fn fit_models(
+    data: &Dataset,
+    params: &Params,
+    validation: Option<&Ratings>,
+    progress: &dyn Progress,
+) -> Result<Model, FitError> {
+    let Some(implicit) = &params.implicit else {
+        let mut model = fit_explicit(data, params, validation, progress)?;
+        model.taste = params.taste.unwrap_or(DEFAULT_TASTE);
+        return Ok(model);
+    };
+    let implicit = ImplicitParams {
+        seed: params.seed,
+        threads: params.threads,
+        ..implicit.clone()
+    };
+    // The rating model first, reporting its epochs as it always did, so a caller following
+    // a training sees it move from the start; the other fits only heed a stop.
+    let mut model = fit_explicit(data, params, validation, progress)?;
+    let stop = hybrid::StopOnly(progress);
+    model.implicit = Some(ials::fit_ratings(data.ratings(), &implicit, &stop)?);
+    let tuned = match (params.blend, params.taste) {
+        (Some(blend), Some(taste)) => hybrid::Tuned { blend, taste },
+        _ => hybrid::tune(
+            &tuning_sample(data, params.seed),
+            params,
+            &implicit,
+            progress,
+        )?,
+    };
+    model.blend = tuned.blend;
+    model.taste = tuned.taste;
+    Ok(model)
 }
 
 /// Users × items the blend's tuning may rank: it scores every item for every held-out user,
@@ -172,5 +192,11 @@ fn into_model(rows: Rows, data: &Dataset, params: &Params, fold_in_reg: Regulari
         popularity_weight: params.popularity_weight,
         implicit: None,
         blend: 0.0,
+        neighbours: Neighbours::default(),
+        taste: DEFAULT_TASTE,
+        content: None,
     }
 }
+
+/// The neighbour score's weight when it is not tuned (see [`Params::taste`]).
+pub(crate) const DEFAULT_TASTE: f32 = 1.0;

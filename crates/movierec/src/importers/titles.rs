@@ -70,6 +70,33 @@ pub fn key(title: &str) -> String {
     key
 }
 
+/// The series a title belongs to, as a [`key`]: the title before a subtitle (": …" or
+/// " - …") without a trailing part number ("Toy Story 2", "Rocky II", "Star Wars: Episode V -
+/// The Empire Strikes Back" and "Ocean's Twelve" → the key of "Toy Story", "Rocky", "Star
+/// Wars", "Ocean's"). A title that is only a number keeps its whole key ("2001: A Space
+/// Odyssey").
+pub fn series(title: &str) -> String {
+    let head = title
+        .split([':', '(']) // "(" ends a title too: "Alien (Director's Cut)"
+        .next()
+        .and_then(|h| h.split(" - ").next())
+        .unwrap_or(title);
+    let folded = text::normalise(&front_article(head.trim()));
+    let mut words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+    while words.len() > 1 && words.last().is_some_and(|w| number(w).is_some()) {
+        words.pop();
+        if words.len() > 1 && words.last().is_some_and(|w| NUMBERED.contains(w)) {
+            words.pop();
+        }
+    }
+    let stem = key(&words.join(" "));
+    if stem.is_empty() || words.iter().all(|w| number(w).is_some()) {
+        key(title)
+    } else {
+        stem
+    }
+}
+
 /// The words of a title as the title index holds them ([`text::normalise`]d, article moved
 /// to the front) without its leading articles: a phrase every spelling of the title contains
 /// ("boot" is in both " das boot " and " boot das ").
@@ -348,5 +375,35 @@ mod tests {
         assert!(directors_fit(Some("Joel Coen"), &coens));
         let wachowskis = ["Lana Wachowski".to_owned(), "Lilly Wachowski".to_owned()];
         assert!(directors_fit(Some("Andy Wachowski"), &wachowskis));
+    }
+
+    #[test]
+    fn a_series_is_the_title_before_its_subtitle_and_part_number() {
+        for (a, b) in [
+            ("Toy Story", "Toy Story 2"),
+            ("Toy Story", "Toy Story 3"),
+            ("Rocky", "Rocky II"),
+            (
+                "Star Wars",
+                "Star Wars: Episode V - The Empire Strikes Back",
+            ),
+            ("Ocean's Eleven", "Ocean's Twelve"),
+            ("Matrix, The", "The Matrix Reloaded"),
+            ("Kill Bill: Vol. 1", "Kill Bill: Vol. 2"),
+        ] {
+            if a.starts_with("Matrix") {
+                // A subtitle without a colon is a different title.
+                assert_ne!(series(a), series(b), "{a} / {b}");
+            } else {
+                assert_eq!(series(a), series(b), "{a} / {b}");
+            }
+        }
+        assert_ne!(series("Alien"), series("Heat"));
+        assert_ne!(series("2001: A Space Odyssey"), series("2010"));
+        assert_eq!(
+            series("2001: A Space Odyssey"),
+            key("2001: A Space Odyssey")
+        );
+        assert_eq!(series("Se7en"), key("Se7en"));
     }
 }

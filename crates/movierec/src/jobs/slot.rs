@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use movierec_engine::{ContentIndex, ItemIdx, Model};
+use movierec_engine::{ItemIdx, Model};
 
 /// A trained model with the database ids of its rows.
 ///
@@ -20,9 +20,6 @@ pub struct ServingModel {
     pub model: Model,
     movie_ids: Vec<i64>,
     items_by_movie: HashMap<i64, ItemIdx>,
-    /// The catalog's features of the model's movies, for similar movies with little rating
-    /// data; `None` until [`ServingModel::with_content`].
-    pub content: Option<ContentIndex>,
 }
 
 impl ServingModel {
@@ -45,19 +42,21 @@ impl ServingModel {
             model,
             movie_ids,
             items_by_movie,
-            content: None,
         }
     }
 
     /// With content features (e.g. `genre:Animation`, `director:…`, `decade:1990`) by movie
     /// id; a movie without any has no content neighbours.
     pub fn with_content(mut self, features: &HashMap<i64, Vec<String>>) -> Self {
-        let per_item: Vec<Vec<String>> = self
+        let catalog: Vec<(String, Vec<&str>)> = self
             .movie_ids
             .iter()
-            .map(|id| features.get(id).cloned().unwrap_or_default())
+            .filter_map(|id| {
+                let own = features.get(id)?;
+                Some((id.to_string(), own.iter().map(String::as_str).collect()))
+            })
             .collect();
-        self.content = Some(ContentIndex::new(&per_item));
+        self.model = self.model.with_content(&catalog);
         self
     }
 

@@ -200,20 +200,21 @@ pub async fn most_voted(pool: &Db, limit: i64) -> sqlx::Result<Vec<MovieSummary>
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ContentRow {
     pub id: i64,
+    pub title: String,
     pub year: Option<i64>,
     pub director: Option<String>,
     /// Genre names joined by `|`.
     pub genres: Option<String>,
 }
 
-/// Year, director and genres of every movie.
+/// Title, year, director and genres of every movie.
 pub async fn content(pool: &Db) -> sqlx::Result<Vec<ContentRow>> {
     sqlx::query_as(
-        "SELECT m.id, m.year, m.director, string_agg(g.name, '|') AS genres
+        "SELECT m.id, m.title, m.year, m.director, string_agg(g.name, '|') AS genres
          FROM movies m
          LEFT JOIN movie_genres mg ON mg.movie_id = m.id
          LEFT JOIN genres g ON g.id = mg.genre_id
-         GROUP BY m.id, m.year, m.director",
+         GROUP BY m.id, m.title, m.year, m.director",
     )
     .fetch_all(pool)
     .await

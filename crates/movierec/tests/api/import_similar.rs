@@ -1,5 +1,6 @@
 //! After a MovieLens-format set with real structure is imported and the model trained, a
-//! film's similar movies are its franchise's other films.
+//! film's similar movies are its franchise's other films, a film two people rated stays out
+//! of a well-rated film's list, and a niche taste gets niche picks.
 //!
 //! The set is generated here, seeded: franchises of three films, standalone films in four
 //! tastes, power-law popularity; each rater follows one or two franchises (rating their
@@ -55,6 +56,15 @@ fn standalone_film(i: usize) -> usize {
     1 + FRANCHISES * PER_FRANCHISE + i
 }
 
+/// A film of franchise 0's kind that only two of its fans rated: a similarity of two
+/// people's accident.
+fn obscure_film() -> usize {
+    standalone_film(STANDALONE)
+}
+
+/// Standalone films are of taste `i % TASTES`; this one is Western.
+const WESTERN: usize = 3;
+
 fn write_set(dir: &std::path::Path) {
     const GENRES: [&str; TASTES] = ["Comedy", "Horror", "Romance", "Western"];
     let mut movies = String::from("movieId,title,genres\n");
@@ -80,6 +90,13 @@ fn write_set(dir: &std::path::Path) {
         )
         .unwrap();
     }
+    writeln!(
+        movies,
+        "{},Obscure Saga Tribute (2004),Action|Adventure",
+        obscure_film()
+    )
+    .unwrap();
+    let mut obscure_raters = 0;
     let mut rng = Rng(13);
     let mut ratings = String::from("userId,movieId,rating,timestamp\n");
     for user in 1..=RATERS {
@@ -114,6 +131,10 @@ fn write_set(dir: &std::path::Path) {
             if i % TASTES != taste {
                 rated.entry(standalone_film(i)).or_insert(rng.stars(2, 6));
             }
+        }
+        if obscure_raters < 2 && rated.get(&franchise_film(0, 0)).is_some_and(|&s| s >= 4.0) {
+            rated.insert(obscure_film(), 5.0);
+            obscure_raters += 1;
         }
         for (movie, stars) in rated {
             writeln!(
@@ -198,5 +219,87 @@ async fn similar_movies_of_a_film_are_its_franchise() {
             found, siblings,
             "the films most similar to Saga Number {f} are its sequels: {similar:?}"
         );
+    }
+
+    // Two fans' 5 stars do not put a film in the saga's list while better supported films
+    // are similar too, though it shares the saga's genres.
+    let obscure = id_of(obscure_film()).await;
+    let saga = id_of(franchise_film(0, 0)).await;
+    let similar: Vec<Value> = app
+        .get(&format!("/api/v1/movies/{saga}/similar?n=10"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(similar.len(), 10, "{similar:?}");
+    assert!(
+        similar.iter().all(|s| s["movie_id"] != obscure),
+        "{similar:?}"
+    );
+    // ...while from its own page, what its two raters loved is similar to it.
+    let from_obscure: Vec<Value> = app
+        .get(&format!("/api/v1/movies/{obscure}/similar?n=3"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        from_obscure.iter().any(|s| s["movie_id"] == saga),
+        "{from_obscure:?}"
+    );
+
+    // A niche taste: six Westerns loved (not the two most rated), three of the most rated
+    // films of other tastes disliked. The picks are Westerns, each predicted at 3 stars or
+    // more, and no reason names a disliked film.
+    app.register("westerner", "correct horse battery").await;
+    let mut westerns = Vec::new();
+    for k in 2..8 {
+        westerns.push(id_of(standalone_film(k * TASTES + WESTERN)).await);
+    }
+    let mut disliked = Vec::new();
+    for i in 0..3 {
+        disliked.push(id_of(standalone_film(i)).await);
+    }
+    for (movies, stars) in [(&westerns, "5"), (&disliked, "1")] {
+        for movie in movies {
+            let response = app
+                .post_form(&format!("/movies/{movie}/rating"), &[("stars", stars)])
+                .await;
+            assert_eq!(response.status().as_u16(), 303);
+        }
+    }
+    let picks: Vec<Value> = app
+        .get("/api/v1/recommendations?n=10")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let western_ids: std::collections::HashSet<i64> = {
+        let mut ids = std::collections::HashSet::new();
+        for i in (WESTERN..STANDALONE).step_by(TASTES) {
+            ids.insert(id_of(standalone_film(i)).await);
+        }
+        ids
+    };
+    let in_taste = picks
+        .iter()
+        .filter(|p| western_ids.contains(&p["movie_id"].as_i64().unwrap()))
+        .count();
+    assert!(picks.len() >= 5, "{picks:#?}");
+    assert!(
+        in_taste * 10 >= picks.len() * 7,
+        "{in_taste} Westerns of {}: {picks:#?}",
+        picks.len()
+    );
+    for pick in &picks {
+        assert_eq!(pick["source"], "model", "{pick:?}");
+        assert!(pick["predicted"].as_f64().unwrap() >= 3.0, "{pick:?}");
+        let reason = pick["reason"].as_str().unwrap_or_default();
+        for i in 0..3 {
+            assert!(
+                !reason.contains(&format!("Single Film {i} ")),
+                "{reason} names a disliked film"
+            );
+        }
     }
 }

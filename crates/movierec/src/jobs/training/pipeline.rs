@@ -11,6 +11,7 @@ use movierec_engine::{Dataset, EpochReport, Model, Params, Progress};
 use serde::{Deserialize, Serialize};
 
 use super::holdout::{HOLDOUT_FRACTION, TrainingSets, training_sets};
+use crate::importers::titles;
 use crate::jobs::slot::ServingModel;
 use crate::store;
 use crate::store::models::NewModel;
@@ -260,14 +261,21 @@ fn engine_catalog(features: HashMap<i64, Vec<String>>) -> Vec<(String, Vec<Strin
         .collect()
 }
 
-/// The catalog's content features by movie id: genres, director and decade.
+/// The catalog's content features by movie id: genres, director, decade and, for films of a
+/// series of two or more, the series (see [`titles::series`]).
 pub async fn content_features(pool: &Db) -> anyhow::Result<HashMap<i64, Vec<String>>> {
     let rows = store::recommendations::content(pool)
         .await
         .context("cannot read the catalog's genres and directors")?;
+    let series: Vec<String> = rows.iter().map(|row| titles::series(&row.title)).collect();
+    let mut films_of: HashMap<&str, usize> = HashMap::new();
+    for s in &series {
+        *films_of.entry(s.as_str()).or_default() += 1;
+    }
     Ok(rows
-        .into_iter()
-        .map(|row| {
+        .iter()
+        .zip(&series)
+        .map(|(row, series)| {
             let mut features: Vec<String> = row
                 .genres
                 .iter()
@@ -275,11 +283,14 @@ pub async fn content_features(pool: &Db) -> anyhow::Result<HashMap<i64, Vec<Stri
                 .filter(|g| !g.is_empty())
                 .map(|g| format!("genre:{g}"))
                 .collect();
-            if let Some(director) = row.director.filter(|d| !d.trim().is_empty()) {
+            if let Some(director) = row.director.as_deref().filter(|d| !d.trim().is_empty()) {
                 features.push(format!("director:{}", director.trim()));
             }
             if let Some(year) = row.year {
                 features.push(format!("decade:{}", year - year.rem_euclid(10)));
+            }
+            if !series.is_empty() && films_of[series.as_str()] > 1 {
+                features.push(format!("{}{series}", movierec_engine::SERIES));
             }
             (row.id, features)
         })

@@ -194,6 +194,12 @@ async fn personal(state: &AppState, user_id: i64, asked: Asked) -> Result<Person
     let onboarding = if rating_more || rated < target {
         let mut leave_out = recommendations.rated_or_hidden.clone();
         leave_out.extend(&skipped);
+        // A film shown as a pick is not offered for rating again on the same page.
+        let shown = recommendations
+            .items
+            .iter()
+            .take(pick.saturating_add(GRID + 1));
+        leave_out.extend(shown.map(|r| r.movie.id));
         recommend::onboarding(&state.pool, &leave_out, ONBOARDING_MOVIES).await?
     } else {
         Vec::new()
