@@ -111,6 +111,7 @@ FIXES = [
     "genres added (filmed performance)",
     "wrong genre removed",
     "title corrected",
+    "other title added",
     "year corrected to the original release",
 ]
 
@@ -173,6 +174,11 @@ CORRECTIONS = [
     ("When The Cat's Away", 1996, "title", "When the Cat's Away", "capital letter in the middle of the title"),
     ("The Life of Brian", 1979, "title", "Life of Brian", "no article in the title; MovieLens: Monty Python's Life of Brian"),
     ("Dracula", 1992, "title", "Bram Stoker's Dracula", "Coppola's film is released under this title; MovieLens"),
+    # Other titles: what a film was released as, kept beside the title so that search finds it
+    # by that name as an exact match (see the `also` field).
+    ("Star Wars Ep. IV: A New Hope", 1977, "also", "Star Wars", "released in 1977 as Star Wars, the episode title came with the 1981 re-release; MovieLens"),
+    ("Star Wars Ep. V: The Empire Strikes Back", 1980, "also", "The Empire Strikes Back", "title on the 1980 release's posters; MovieLens"),
+    ("Star Wars Ep. VI: Return of the Jedi", 1983, "also", "Return of the Jedi", "title on the 1983 release's posters; MovieLens"),
     ("Frankenstein", 1994, "title", "Mary Shelley's Frankenstein", "Branagh's film is released under this title; MovieLens"),
     ("Ri¢hie Ri¢h", 1994, "title", "Richie Rich", "the cent signs are the poster's lettering, not the title; MovieLens"),
     ("Kama Sutra", 1997, "title", "Kama Sutra: A Tale of Love", "title as released; MovieLens"),
@@ -581,7 +587,7 @@ def apply_corrections(films, fixes):
     table = []
     rows = [(t, y, "genres+", g, "MovieLens 100k genres") for t, y, g in GENRES_FROM_MOVIELENS]
     # Titles and years last, so every row finds the film by its key before correction.
-    order = {"imdb": 0, "genres+": 1, "genres-": 2, "title": 3, "year": 4}
+    order = {"imdb": 0, "genres+": 1, "genres-": 2, "also": 3, "title": 4, "year": 5}
     rows = sorted(CORRECTIONS + rows, key=lambda r: order[r[2]])
     for title, year, field, value, evidence in rows:
         film = by_key.get((title, year))
@@ -595,6 +601,11 @@ def apply_corrections(films, fixes):
         elif field == "title":
             was, film["title"], now = film["title"], value, value
             fixes.hit("title corrected")
+        elif field == "also":
+            was = ", ".join(film.get("also", [])) or "none"
+            film.setdefault("also", []).append(value)
+            now = ", ".join(film["also"])
+            fixes.hit("other title added")
         elif field == "imdb":
             if film["imdb_votes"] is None:
                 fail(f"correction for {name}: no IMDb score to drop")

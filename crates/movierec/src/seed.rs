@@ -58,5 +58,10 @@ fn to_row(movie: &CatalogMovie) -> anyhow::Result<CatalogRow> {
         distributor: movie.distributor.clone(),
         genres: movie.genres.clone(),
         critic_stars,
+        also: movie
+            .also
+            .iter()
+            .map(|title| (crate::importers::titles::key(title), title.clone()))
+            .collect(),
     })
 }

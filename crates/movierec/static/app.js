@@ -124,6 +124,36 @@ function showRating(form, value) {
   }
 }
 
+// ---- Our users' score on a movie page ----
+
+/** Shows our users' average and count on the movie page of `id`, as the page renders them:
+ * from `answer` when it carries them (a rating set), else asked of the API (one cleared). */
+async function showUsersScore(id, answer) {
+  const score = document.getElementById("users-score");
+  if (!score || score.dataset.movieId !== String(id)) return;
+  let figures = answer;
+  if (!figures || figures.users_count === undefined) {
+    try {
+      figures = await api("GET", `/api/v1/movies/${id}`);
+    } catch {
+      return; // the rating is saved; the figure catches up on the next visit
+    }
+  }
+  const count = figures.users_count;
+  const average = figures.users_average;
+  const strong = document.createElement("strong");
+  const muted = document.createElement("span");
+  muted.className = "muted";
+  if (average === null || count === 0) {
+    strong.textContent = "–";
+    muted.textContent = "no ratings yet";
+  } else {
+    strong.textContent = `★ ${average.toFixed(1)} / 5`;
+    muted.textContent = `${count} rating${count === 1 ? "" : "s"}`;
+  }
+  score.replaceChildren(document.createTextNode("Our users "), strong, " ", muted);
+}
+
 /** Sets (a number) or clears (null) the rating of the movie of `form`, with an Undo. */
 async function saveRating(form, value) {
   const id = form.dataset.movieId;
@@ -131,11 +161,13 @@ async function saveRating(form, value) {
   const before = formRating(form);
   if (before === value) return;
   let leftWatchlist = false;
+  let answer = null;
   try {
     if (value === null) {
       await api("DELETE", ratingPath(id));
     } else {
-      leftWatchlist = (await api("PUT", ratingPath(id), { rating: value })).left_watchlist;
+      answer = await api("PUT", ratingPath(id), { rating: value });
+      leftWatchlist = answer.left_watchlist;
     }
   } catch (error) {
     showRating(form, before);
@@ -143,16 +175,19 @@ async function saveRating(form, value) {
     return;
   }
   showRating(form, value);
+  showUsersScore(id, answer);
   if (form.closest("#onboarding")) countRated((value !== null) - (before !== null));
   const card = form.closest("[data-dismiss-on-rate]");
   const restore = leftWatchlist && card ? dismiss(card) : () => {};
   let message = value === null ? `Cleared your rating of ${title}.` : `Rated ${title} ${starsText(value)}.`;
   if (leftWatchlist) message += " It left your watchlist.";
   confirm(message, async () => {
+    let undone = null;
     if (before === null) await api("DELETE", ratingPath(id));
-    else await api("PUT", ratingPath(id), { rating: before });
+    else undone = await api("PUT", ratingPath(id), { rating: before });
     if (leftWatchlist) await api("PUT", listPath("watchlist", id));
     showRating(form, before);
+    showUsersScore(id, undone);
     restore();
     if (form.closest("#onboarding")) countRated((before !== null) - (value !== null));
     confirm(before === null ? `Undone: ${title} is not rated.` : `Undone: ${title} is back to ${starsText(before)}.`);

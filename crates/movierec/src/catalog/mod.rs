@@ -44,6 +44,10 @@ pub struct CatalogMovie {
     pub creative_type: Option<String>,
     pub source: Option<String>,
     pub distributor: Option<String>,
+    /// Other titles the film was released under ("Star Wars" for Episode IV), found by search
+    /// and matched by imports as the title is. Absent from most films.
+    #[serde(default)]
+    pub also: Vec<String>,
 }
 
 /// The critics whose scores the catalog and OMDb carry; each becomes one non-login account

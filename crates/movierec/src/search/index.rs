@@ -409,6 +409,7 @@ impl SearchIndex {
             title: entry.folded.as_str(),
             also: &entry.also,
             votes: entry.votes.unwrap_or(0),
+            year: entry.year,
             grams: &entry.grams,
         }
     }

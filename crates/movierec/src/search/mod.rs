@@ -16,11 +16,14 @@
 //!    year filters apply here, and the [`MAX_CANDIDATES`] best by BM25 (rare shared
 //!    trigrams weigh most) are kept. The cost follows the lengths of the looked-up
 //!    posting lists, not the catalog's size.
-//! 3. **Re-rank** ([`rank::rank`]). Exact matches first (ignoring a leading "the", "a",
-//!    "an"), then prefixes, then titles with every query word as a word, then titles
+//! 3. **Cut off and re-rank** ([`rank::rank`]). Only the candidates in which the most
+//!    query words are found (a typo allowed per word) are kept, so "toy story" does not list
+//!    every title with "story", yet a query nothing matches fully still shows its nearest
+//!    films. Exact matches first (ignoring a leading "the", "a", "an"; a film's other titles
+//!    count), then prefixes, then titles with every query word as a word, then titles
 //!    containing every query word, each group by votes (`movies.votes`); then the rest by a
-//!    similarity mixing word edit distance with trigram overlap, dropping those below a
-//!    threshold, popularity breaking ties.
+//!    similarity mixing word edit distance with trigram overlap, to which votes add a
+//!    little, log-scaled.
 //! 4. **Page** through the ranked list: it is never longer than [`MAX_CANDIDATES`].
 //!
 //! Without a query the filters alone list movies, most voted first, walking an order the

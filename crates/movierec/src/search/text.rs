@@ -72,6 +72,11 @@ const STOP_WORDS: [&str; 12] = [
     "the", "a", "an", "of", "and", "in", "on", "to", "at", "by", "for", "with",
 ];
 
+/// Whether `word` (normalised) is one of the [`STOP_WORDS`].
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.contains(&word)
+}
+
 /// The trigrams the candidate step looks up: those of each padded query word, stop words
 /// aside unless nothing else is left, sorted and distinct. Empty when the query has no
 /// letters or digits at all.

@@ -5,12 +5,15 @@ use crate::store::Db;
 use crate::domain::{MovieId, Stars};
 use crate::store;
 use crate::store::lists::List;
+use crate::store::movies::UserAverage;
 
 /// What a rating changed besides the rating.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rated {
     /// The movie was on the watchlist and is no longer: a rated film has been seen.
     pub left_watchlist: bool,
+    /// Our users' average with this rating counted, for a page showing it to update in place.
+    pub users: UserAverage,
 }
 
 /// Sets a user's rating of a movie and takes the movie off their watchlist. `None`, changing
@@ -25,7 +28,11 @@ pub async fn rate(
         return Ok(None);
     }
     let left_watchlist = store::lists::remove(pool, List::Watchlist, user_id, movie).await?;
-    Ok(Some(Rated { left_watchlist }))
+    let users = store::movies::user_average(pool, movie).await?;
+    Ok(Some(Rated {
+        left_watchlist,
+        users,
+    }))
 }
 
 #[cfg(test)]
@@ -44,24 +51,32 @@ mod tests {
             .await
             .unwrap();
         let four = Stars::parse("4").unwrap();
-        let rated = rate(&pool, ann, movie(1), four).await.unwrap();
+        let rated = rate(&pool, ann, movie(1), four).await.unwrap().unwrap();
+        assert!(rated.left_watchlist);
         assert_eq!(
-            rated,
-            Some(Rated {
-                left_watchlist: true
-            })
+            rated.users,
+            UserAverage {
+                average: Some(4.0),
+                count: 1
+            }
         );
         assert_eq!(
             store::lists::for_user(&pool, ann).await.unwrap().watchlist,
             [2]
         );
         // Not on the list: nothing to take off, and the rating is still stored.
-        let rated = rate(&pool, ann, movie(3), four).await.unwrap();
+        let rated = rate(&pool, ann, movie(3), four).await.unwrap().unwrap();
+        assert!(!rated.left_watchlist);
+        // A second user's rating counts in the average the answer carries.
+        let bob = user(&pool, "bob").await;
+        let two = Stars::parse("2").unwrap();
+        let rated = rate(&pool, bob, movie(3), two).await.unwrap().unwrap();
         assert_eq!(
-            rated,
-            Some(Rated {
-                left_watchlist: false
-            })
+            rated.users,
+            UserAverage {
+                average: Some(3.0),
+                count: 2
+            }
         );
         assert_eq!(
             store::ratings::find(&pool, ann, movie(3)).await.unwrap(),

@@ -28,6 +28,8 @@ pub struct CatalogRow {
     pub genres: Vec<String>,
     /// One entry per critic account, in the order of `load`'s `critics`.
     pub critic_stars: Vec<Option<Stars>>,
+    /// Other titles as (title key, title), kept in `movie_titles` from the `embedded` source.
+    pub also: Vec<(String, String)>,
 }
 
 /// Loads the catalog in one transaction, unless the database already holds exactly
@@ -101,6 +103,20 @@ pub async fn load(pool: &Db, critics: &[&str], rows: &[CatalogRow]) -> sqlx::Res
             }
         }
     }
+    let also: Vec<super::imports::TitleRow> = rows
+        .iter()
+        .filter(|r| !merged.contains(&r.id))
+        .flat_map(|r| {
+            r.also.iter().map(|(key, title)| super::imports::TitleRow {
+                movie_id: r.id,
+                title_key: key.clone(),
+                title: title.clone(),
+                year: r.year,
+                source: "embedded",
+            })
+        })
+        .collect();
+    super::imports::insert_titles(&mut tx, &also).await?;
     super::sync_id_sequence(&mut tx, "movies").await?;
     refresh_votes(&mut tx).await?;
     tx.commit().await?;

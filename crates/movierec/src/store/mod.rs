@@ -374,6 +374,7 @@ pub(crate) mod test_db {
             distributor: None,
             genres,
             critic_stars: vec![Some(Stars::MAX)],
+            also: Vec::new(),
         }
     }
 

@@ -36,10 +36,22 @@ pub struct ScoredMovie {
 }
 
 /// The average rating of our users (critic accounts excluded) and how many rated.
-#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+#[derive(Debug, Clone, Copy, PartialEq, sqlx::FromRow)]
 pub struct UserAverage {
     pub average: Option<f64>,
     pub count: i64,
+}
+
+/// Our users' average of one movie, as [`details`] gives it.
+pub async fn user_average(pool: &Db, id: MovieId) -> sqlx::Result<UserAverage> {
+    sqlx::query_as(
+        "SELECT AVG(r.rating) AS average, COUNT(r.rating) AS count
+         FROM ratings r JOIN users u ON u.id = r.user_id
+         WHERE r.movie_id = $1 AND u.kind = 'user'",
+    )
+    .bind(id.get())
+    .fetch_one(pool)
+    .await
 }
 
 pub async fn find(pool: &Db, id: MovieId) -> sqlx::Result<Option<Movie>> {

@@ -269,8 +269,13 @@ pub async fn render_errors(
             .await
             .ok()
             .flatten();
-        let page = ErrorPage::new(user, &error);
-        (error.kind.status(), page).into_response()
+        match user {
+            // A file too large for the import form: the form again, not a bare error page.
+            Some(me) if is_upload && error.kind == ErrorKind::PayloadTooLarge => {
+                super::pages::imports::form_again(me, &error)
+            }
+            user => (error.kind.status(), ErrorPage::new(user, &error)).into_response(),
+        }
     };
     if let Some(secs) = error.retry_after {
         response

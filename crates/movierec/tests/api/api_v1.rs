@@ -160,7 +160,13 @@ async fn rate_read_change_list_and_delete() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body,
-        json!({"movie_id": id, "rating": 4.5, "left_watchlist": false})
+        json!({
+            "movie_id": id,
+            "rating": 4.5,
+            "left_watchlist": false,
+            "users_average": 4.5,
+            "users_count": 1
+        })
     );
     let (_, movie) = get_json(&app, &format!("/api/v1/movies/{id}")).await;
     assert_eq!(movie["your_rating"], 4.5);

@@ -529,6 +529,96 @@ async fn a_star_on_a_home_card_saves_in_place_and_undo_restores() {
     client.close().await.unwrap();
 }
 
+/// The "Our users" figure of a movie page as shown, and where its box is.
+async fn users_score(client: &Client) -> (String, f64, f64, f64) {
+    let found = client
+        .execute(
+            "const li = document.getElementById('users-score'); \
+             const strong = li.querySelector('strong').getBoundingClientRect(); \
+             const muted = li.querySelector('.muted').getBoundingClientRect(); \
+             return [li.textContent.replace(/\\s+/g, ' ').trim(), \
+                     li.getBoundingClientRect().top + window.scrollY, \
+                     Math.min(strong.width, muted.width), \
+                     Math.max(strong.right, muted.right)];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let parts = found.as_array().unwrap();
+    (
+        parts[0].as_str().unwrap().to_owned(),
+        parts[1].as_f64().unwrap(),
+        parts[2].as_f64().unwrap(),
+        parts[3].as_f64().unwrap(),
+    )
+}
+
+/// Waits until the "Our users" figure reads `expected`.
+async fn wait_for_users_score(client: &Client, expected: &str) -> (String, f64, f64, f64) {
+    let mut shown = users_score(client).await;
+    for _ in 0..100 {
+        if shown.0 == expected {
+            return shown;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        shown = users_score(client).await;
+    }
+    panic!("the users' figure reads {:?}, not {expected:?}", shown.0);
+}
+
+#[tokio::test]
+async fn rating_in_place_updates_our_users_figure_on_the_movie_page() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let movie = crate::helpers::catalog_ids(1)[0];
+    // Someone else rated it already: the figure starts at one rating.
+    app.register("first-rater", "correct horse battery").await;
+    assert_eq!(app.rate(movie, "2").await.status().as_u16(), 303);
+    let client = browser(&driver).await;
+    register(&client, &app, "counted").await;
+    client
+        .goto(&app.url(&format!("/movies/{movie}")))
+        .await
+        .unwrap();
+    let (_, top, _, _) = wait_for_users_score(&client, "Our users ★ 2.0 / 5 1 rating").await;
+    mark_page(&client).await;
+
+    click(
+        &client,
+        Locator::Css(&format!("label[for=stars-{movie}-8]")),
+    )
+    .await;
+    wait_for_toast(&client, "stars").await;
+    let (_, moved, width, right) =
+        wait_for_users_score(&client, "Our users ★ 3.0 / 5 2 ratings").await;
+    // Shown where it was, both parts visible, inside the window.
+    assert_eq!(moved, top, "the figure moved");
+    assert!(width > 0.0, "a part of the figure is not shown");
+    let viewport = number(&client, "return document.documentElement.clientWidth;").await;
+    assert!(
+        right <= viewport,
+        "the figure runs out of the window: {right} > {viewport}"
+    );
+
+    // Clearing the rating takes it out again; Undo puts it back.
+    click(
+        &client,
+        Locator::Css(&format!(
+            ".rating-box form[data-clear][data-movie-id='{movie}'] button"
+        )),
+    )
+    .await;
+    wait_for_toast(&client, "Cleared").await;
+    wait_for_users_score(&client, "Our users ★ 2.0 / 5 1 rating").await;
+    click(&client, Locator::Css("#toast .toast-undo")).await;
+    wait_for_toast(&client, "Undone").await;
+    wait_for_users_score(&client, "Our users ★ 3.0 / 5 2 ratings").await;
+    assert!(page_was_kept(&client).await, "the page was reloaded");
+    client.close().await.unwrap();
+}
+
 /// A page as the user of `cookie` gets it.
 async fn app_html(app: &TestApp, cookie: &str, path: &str) -> String {
     reqwest::Client::new()

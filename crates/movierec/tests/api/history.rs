@@ -754,3 +754,39 @@ async fn the_csv_export_makes_formula_titles_text_and_reads_them_back() {
         "the round trip keeps every cell"
     );
 }
+
+#[tokio::test]
+async fn a_file_too_large_for_the_import_form_comes_back_on_the_form() {
+    let app = spawn_app().await;
+    app.register("ann", PASSWORD).await;
+    let limit = movierec::importers::history::MAX_UPLOAD_BYTES;
+    // Past the file's limit: refused as it streams in. Past the whole body's: refused by its
+    // length before any handler runs. Either way the form is there to pick another file.
+    for size in [limit + 1, movierec::web::MAX_UPLOAD_BODY_BYTES + 1] {
+        let (content_type, body) =
+            multipart("big.csv", &vec![b'x'; size], &[("conflicts", "keep_mine")]);
+        let response = app
+            .client
+            .post(app.url("/my/import"))
+            .header("Origin", &app.address)
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 413, "{size} bytes");
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains(r#"<form method="post" action="/my/import""#)
+                && html.contains(r#"type="file""#),
+            "{size} bytes: {html}"
+        );
+        let message = format!(
+            "file: The file is larger than the {} MB an upload may be.",
+            limit / (1024 * 1024)
+        );
+        assert!(html.contains(&message), "{size} bytes: {html}");
+        assert!(html.contains(r#"aria-describedby="file-error""#));
+    }
+    assert!(app.my_ratings().await.is_empty());
+}

@@ -414,3 +414,165 @@ async fn crew_without_names_is_refused_before_anything_runs() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--names"), "{stderr}");
 }
+
+/// A dump with the Toy Story and Star Wars films, and many films that share one word with
+/// "toy story": what a search after a real import sees.
+fn many_titles() -> (String, String) {
+    let mut basics = BASICS.lines().next().unwrap().to_owned() + "\n";
+    let mut ratings = RATINGS.lines().next().unwrap().to_owned() + "\n";
+    let mut add = |id: &str, title: &str, original: &str, year: i64, votes: i64| {
+        let original = if original.is_empty() { title } else { original };
+        basics += &format!("{id}\tmovie\t{title}\t{original}\t0\t{year}\t\\N\t100\tDrama\n");
+        ratings += &format!("{id}\t7.0\t{votes}\n");
+    };
+    for (id, title, original, year, votes) in [
+        ("tt0114709", "Toy Story", "Toy Story", 1995, 1_100_000),
+        ("tt0120363", "Toy Story 2", "Toy Story 2", 1999, 650_000),
+        ("tt0435761", "Toy Story 3", "Toy Story 3", 2010, 900_000),
+        ("tt1979376", "Toy Story 4", "Toy Story 4", 2019, 300_000),
+        (
+            "tt0076759",
+            "Star Wars: Episode IV - A New Hope",
+            "Star Wars",
+            1977,
+            1_450_000,
+        ),
+        (
+            "tt0080684",
+            "Star Wars: Episode V - The Empire Strikes Back",
+            "Star Wars: Episode V - The Empire Strikes Back",
+            1980,
+            1_400_000,
+        ),
+        (
+            "tt0120915",
+            "Star Wars: Episode I - The Phantom Menace",
+            "Star Wars: Episode I - The Phantom Menace",
+            1999,
+            850_000,
+        ),
+        (
+            "tt1185834",
+            "Star Wars: The Clone Wars",
+            "Star Wars: The Clone Wars",
+            2008,
+            75_000,
+        ),
+        (
+            "tt0055614",
+            "West Side Story",
+            "West Side Story",
+            1961,
+            120_000,
+        ),
+        (
+            "tt7653254",
+            "Marriage Story",
+            "Marriage Story",
+            2019,
+            330_000,
+        ),
+        (
+            "tt0085334",
+            "A Christmas Story",
+            "A Christmas Story",
+            1983,
+            160_000,
+        ),
+        (
+            "tt0032904",
+            "The Philadelphia Story",
+            "The Philadelphia Story",
+            1940,
+            75_000,
+        ),
+        ("tt0046438", "Tokyo Story", "Tokyo monogatari", 1953, 70_000),
+        (
+            "tt0088323",
+            "The NeverEnding Story",
+            "Die unendliche Geschichte",
+            1984,
+            160_000,
+        ),
+        (
+            "tt0166896",
+            "The Straight Story",
+            "The Straight Story",
+            1999,
+            90_000,
+        ),
+        ("tt0105629", "Toys", "Toys", 1992, 40_000),
+        ("tt0102164", "Toy Soldiers", "Toy Soldiers", 1991, 20_000),
+    ] {
+        add(id, title, original, year, votes);
+    }
+    // Many more with "story" or "toy" in the title, as a full dump has.
+    for i in 0..80 {
+        add(
+            &format!("tt98{i:05}"),
+            &format!("A Story of Summer {i}"),
+            "",
+            1990 + i % 30,
+            5_000 + i,
+        );
+        add(
+            &format!("tt97{i:05}"),
+            &format!("The Toy Box {i}"),
+            "",
+            1990 + i % 30,
+            5_000 + i,
+        );
+    }
+    (basics, ratings)
+}
+
+#[tokio::test]
+async fn after_a_large_import_two_words_list_the_films_with_both_the_film_meant_first() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (basics, ratings) = many_titles();
+    let basics = write_gz(dir.path(), "title.basics.tsv.gz", &basics);
+    let ratings = write_gz(dir.path(), "title.ratings.tsv.gz", &ratings);
+    let out = import(
+        &app,
+        vec![
+            "--basics".into(),
+            basics.to_str().unwrap().into(),
+            "--ratings".into(),
+            ratings.to_str().unwrap().into(),
+        ],
+    )
+    .await;
+    let text = stdout_of(&out);
+    assert!(text.contains("films: 177 (feature films"), "{text}");
+
+    let found = get_json(&app, "/api/v1/search?q=toy+story").await;
+    let titles: Vec<String> = titles_of(&found).into_iter().map(|(t, _)| t).collect();
+    // The films with both words, the one titled exactly so first, the rest by votes.
+    assert_eq!(
+        titles,
+        ["Toy Story", "Toy Story 3", "Toy Story 2", "Toy Story 4"],
+        "{found}"
+    );
+    assert_eq!(found["total"], 4);
+    // One typo still finds them.
+    let typo = get_json(&app, "/api/v1/search?q=toy+stroy").await;
+    assert_eq!(titles_of(&typo)[0].0, "Toy Story", "{typo}");
+    // A word alone lists every film that has it.
+    let story = get_json(&app, "/api/v1/search?q=story").await;
+    assert!(story["total"].as_i64().unwrap() > 80, "{story}");
+
+    let star_wars = get_json(&app, "/api/v1/search?q=star+wars").await;
+    assert_eq!(star_wars["results"][0]["id"], STAR_WARS_IV, "{star_wars}");
+    assert_eq!(
+        star_wars["results"][0]["title"],
+        "Star Wars: Episode IV - A New Hope"
+    );
+    let titles: Vec<String> = titles_of(&star_wars).into_iter().map(|(t, _)| t).collect();
+    let at = |title: &str| titles.iter().position(|t| t == title).expect(title);
+    // Equally good matches by votes: The Empire Strikes Back before The Clone Wars.
+    assert!(
+        at("Star Wars: Episode V - The Empire Strikes Back") < at("Star Wars: The Clone Wars"),
+        "{star_wars}"
+    );
+}

@@ -4,7 +4,7 @@
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_redirects_to, catalog_ids, spawn_app};
+use crate::helpers::{TestApp, Visitor, assert_redirects_to, catalog_ids, spawn_app};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -125,7 +125,13 @@ async fn rating_a_movie_takes_it_off_the_watchlist_by_form_and_by_api() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(
         body,
-        json!({ "movie_id": ids[0], "rating": 4.0, "left_watchlist": true })
+        json!({
+            "movie_id": ids[0],
+            "rating": 4.0,
+            "left_watchlist": true,
+            "users_average": 4.0,
+            "users_count": 1
+        })
     );
     let response = send(
         &app,
@@ -364,4 +370,37 @@ async fn search_results_sort_by_relevance_year_rating_or_votes() {
     assert!(html.contains("Sort by one of relevance, year, rating, votes."));
     let response = app.get("/api/v1/search?q=alien&sort=colour").await;
     assert_eq!(response.status().as_u16(), 400);
+}
+
+#[tokio::test]
+async fn a_rating_answers_with_our_users_new_figure() {
+    let app = logged_in("first").await;
+    let movie = catalog_ids(1)[0];
+    let path = format!("/api/v1/me/ratings/{movie}");
+    let figure = |body: &Value| (body["users_count"].clone(), body["users_average"].clone());
+    let put = |stars: f64| send(&app, Method::PUT, &path, Some(json!({ "rating": stars })));
+
+    let first: Value = put(4.0).await.json().await.unwrap();
+    assert_eq!(figure(&first), (json!(1), json!(4.0)));
+
+    // Another user's rating counts in the next answer, as in the movie's own figures.
+    let other = Visitor::new(&app);
+    assert_eq!(
+        other.register("second", PASSWORD).await.status().as_u16(),
+        303
+    );
+    let response = other
+        .post_form(&format!("/movies/{movie}/rating"), &[("stars", "2")])
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let again: Value = put(5.0).await.json().await.unwrap();
+    // Changing one's rating does not count it twice.
+    assert_eq!(figure(&again), (json!(2), json!(3.5)));
+    let shown: Value = app
+        .get(&format!("/api/v1/movies/{movie}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(figure(&shown), figure(&again));
 }

@@ -426,3 +426,45 @@ async fn letters_typed_the_wrong_way_round_still_find_the_film() {
         .unwrap();
     assert_eq!(found["results"][0]["title"], "The Matrix", "{found}");
 }
+
+/// The titles a search lists on its first page, with how many it found.
+async fn titles_found(app: &TestApp, query: &str) -> (Vec<String>, i64) {
+    let (status, found) = api_search(app, &[("q", query)]).await;
+    assert_eq!(status, 200, "{found}");
+    let titles = found["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["title"].as_str().unwrap().to_owned())
+        .collect();
+    (titles, found["total"].as_i64().unwrap())
+}
+
+#[tokio::test]
+async fn star_wars_lists_a_new_hope_first_and_two_words_list_the_films_with_both() {
+    let app = spawn_app().await;
+    let new_hope = movie("Star Wars Ep. IV: A New Hope");
+    let (status, found) = api_search(&app, &[("q", "star wars")]).await;
+    assert_eq!(status, 200);
+    assert_eq!(found["results"][0]["id"], new_hope.id, "{found}");
+    // The Clone Wars is listed, after the film released as "Star Wars".
+    let (titles, _) = titles_found(&app, "star wars").await;
+    assert!(titles[1..].contains(&"Star Wars: The Clone Wars".to_owned()));
+
+    // Every Toy Story, and none of the films that only share "story" or "toy".
+    let (titles, total) = titles_found(&app, "toy story").await;
+    assert_eq!(titles, ["Toy Story", "Toy Story 2", "Toy Story 3"]);
+    assert_eq!(total, 3);
+    let (story, _) = titles_found(&app, "story").await;
+    assert!(
+        story.len() > 3,
+        "a word alone still lists its films: {story:?}"
+    );
+    // A typo in a word still finds the film.
+    assert_eq!(titles_found(&app, "toy stroy").await.0[0], "Toy Story");
+    // Nothing has every word: the nearest films are shown rather than nothing.
+    let (mut partial, _) = titles_found(&app, "toy story zebra").await;
+    partial.truncate(3);
+    partial.sort();
+    assert_eq!(partial, ["Toy Story", "Toy Story 2", "Toy Story 3"]);
+}

@@ -94,6 +94,9 @@ pub struct RatingSet {
     rating: f64,
     /// The movie was on the caller's watchlist and rating it took it off.
     left_watchlist: bool,
+    /// Our users' average in stars with this rating, as `GET /api/v1/movies/{id}` gives it.
+    users_average: Option<f64>,
+    users_count: i64,
 }
 
 pub async fn put(
@@ -114,6 +117,8 @@ pub async fn put(
         movie_id: id.get(),
         rating: stars.value(),
         left_watchlist: rated.left_watchlist,
+        users_average: rated.users.average,
+        users_count: rated.users.count,
     }))
 }
 

@@ -53,6 +53,17 @@ pub async fn form(RequireUser(me): RequireUser) -> ImportForm {
     ImportForm::new(me, None)
 }
 
+/// The form again with `error` (a file past the limit), for the error layer: the body limit
+/// refuses such an upload before the handler runs, and the visitor keeps the form to choose
+/// a smaller file.
+pub fn form_again(me: SessionUser, error: &AppError) -> Response {
+    (
+        error.kind.status(),
+        ImportForm::new(me, Some(error.message.clone())),
+    )
+        .into_response()
+}
+
 /// Reads the upload and keeps it for the preview; a file that cannot be read is shown on
 /// the form again with the reason (file and line).
 pub async fn upload(
