@@ -8,6 +8,7 @@ mod browser;
 mod browser_posters;
 mod catalog;
 mod copy;
+mod covers;
 mod heavy_users;
 mod helpers;
 mod history;
