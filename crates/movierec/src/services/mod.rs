@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod any_movie;
+pub mod artwork;
 pub mod catalog;
 pub mod enrichment;
 pub mod history;

@@ -119,6 +119,39 @@ pub async fn details(pool: &Db, id: MovieId) -> sqlx::Result<Option<MovieDetails
     .transpose()
 }
 
+/// What a movie's cover shows: its title, year and genres.
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub title: String,
+    pub year: Option<i64>,
+    /// Alphabetical.
+    pub genres: Vec<String>,
+}
+
+pub async fn label(pool: &Db, id: MovieId) -> sqlx::Result<Option<Label>> {
+    let row: Option<(String, Option<i64>, String)> = sqlx::query_as(&format!(
+        "SELECT m.title, m.year,
+                (SELECT {} FROM movie_genres mg
+                 JOIN genres g ON g.id = mg.genre_id WHERE mg.movie_id = m.id)
+         FROM movies m WHERE m.id = $1",
+        super::Backend::of(pool).json_array_agg("g.name")
+    ))
+    .bind(id.get())
+    .fetch_optional(pool)
+    .await?;
+    row.map(|(title, year, genres)| {
+        let mut genres: Vec<String> =
+            serde_json::from_str(&genres).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        genres.sort();
+        Ok(Label {
+            title,
+            year,
+            genres,
+        })
+    })
+    .transpose()
+}
+
 /// Movies rated by every critic account of the catalog (IMDb users and Rotten Tomatoes;
 /// at least two critics once Metacritic, which rates only fetched films, is there), best
 /// average first; ties go to the more voted.

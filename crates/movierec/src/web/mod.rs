@@ -36,6 +36,7 @@ pub mod api;
 pub mod assets;
 pub mod chart;
 pub mod client;
+pub mod cover;
 pub mod dates;
 pub mod error;
 pub mod pages;
@@ -147,6 +148,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/favicon.ico", get(assets::favicon))
         .route("/posters/{file}", get(posters::image))
         .route("/movies/{id}/poster", get(posters::card))
+        .route("/movies/{id}/cover.svg", get(posters::cover))
         .route(
             "/movies/from/{source}/{id}",
             get(pages::movies::open_from_provider),

@@ -2,20 +2,38 @@
 //!
 //! `/posters/{hash}.jpg` is a stored image named by its content, so it may be cached for
 //! good. `/movies/{id}/poster` sends a card to the movie's current card-size image, or to
-//! the placeholder when it has none: the card markup needs only the movie's id.
+//! its drawn cover when it has none: the card markup needs only the movie's id.
+//! `/movies/{id}/cover.svg?v={version}` is that cover, its URL versioned by its content.
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 
 use super::AppState;
+use super::cover::{self, Cover};
 use super::error::AppError;
 use super::pages::movie_id;
-use crate::providers::poster::PosterSize;
+use crate::services::artwork::{self, CardImage};
 use crate::store;
+use crate::store::movies::Label;
 
-/// The image shown where a movie has no poster (a static asset).
+/// The image shown where an id names no movie (a static asset).
 pub const PLACEHOLDER: &str = "/static/poster.svg";
+
+fn drawn(label: &Label) -> Cover<'_> {
+    Cover {
+        title: &label.title,
+        year: label.year,
+        genres: &label.genres,
+    }
+}
+
+/// The URL of a movie's cover as drawn now: a new title, year or genre makes a new URL, so
+/// a browser may keep each one for good.
+pub fn cover_url(id: i64, cover: &Cover) -> String {
+    format!("/movies/{id}/cover.svg?v={}", cover::version(&cover.svg()))
+}
 
 /// A content-named poster: a year fresh, never revalidated.
 pub async fn image(
@@ -43,20 +61,20 @@ pub async fn image(
         .into_response())
 }
 
-/// A movie's card-size poster: a redirect to its content-named URL or to the placeholder.
+/// A movie's card-size poster: a redirect to its content-named URL or to its cover.
 pub async fn card(
     State(state): State<AppState>,
     Path(raw): Path<String>,
 ) -> Result<Response, AppError> {
     let id = movie_id(&raw)?;
-    let poster = store::details::poster(&state.pool, id, PosterSize::Card).await?;
-    // A poster stays a day; a placeholder a minute, as the movie's poster may come soon.
-    let (target, cache) = match poster {
-        Some(p) => (p.url(), "public, max-age=86400"),
-        None => (PLACEHOLDER.to_owned(), "public, max-age=60"),
+    // A poster stays a day; a cover a minute, as the movie's poster may come soon.
+    let (target, cache) = match artwork::card(&state.pool, id).await? {
+        CardImage::Poster(p) => (p.url(), "public, max-age=86400"),
+        CardImage::Cover(label) => (cover_url(id.get(), &drawn(&label)), "public, max-age=60"),
+        CardImage::Unknown => (PLACEHOLDER.to_owned(), "public, max-age=60"),
     };
     Ok((
-        axum::http::StatusCode::FOUND,
+        StatusCode::FOUND,
         [
             (
                 header::LOCATION,
@@ -64,6 +82,56 @@ pub async fn card(
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
         ],
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CoverQuery {
+    /// The drawing's version the URL was made for.
+    v: Option<String>,
+}
+
+/// A movie's drawn cover. Asked for by its current version, it is kept a year; any other
+/// way (no version, or a stale one from before the title changed) an hour, with an ETag.
+pub async fn cover(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    Query(query): Query<CoverQuery>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let id = movie_id(&raw)?;
+    let label = artwork::cover(&state.pool, id)
+        .await?
+        .ok_or_else(|| AppError::no_such_movie(id))?;
+    let svg = drawn(&label).svg();
+    let version = cover::version(&svg);
+    let etag = format!("\"{version}\"");
+    let cache = if query.v.as_deref() == Some(version.as_str()) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=3600"
+    };
+    let cache = [
+        (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+        (
+            header::ETAG,
+            HeaderValue::from_str(&etag).map_err(AppError::internal)?,
+        ),
+    ];
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes());
+    if fresh {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
+    Ok((
+        cache,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("image/svg+xml"),
+        )],
+        svg,
     )
         .into_response())
 }

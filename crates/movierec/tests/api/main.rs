@@ -5,9 +5,11 @@
 mod accounts;
 mod api_v1;
 mod browser;
+mod browser_layout;
 mod browser_posters;
 mod catalog;
 mod copy;
+mod covers;
 mod heavy_users;
 mod helpers;
 mod history;

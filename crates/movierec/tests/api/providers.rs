@@ -29,7 +29,7 @@ fn poster_url(html: &str) -> Option<String> {
 }
 
 #[tokio::test]
-async fn without_a_key_nothing_is_requested_and_pages_show_placeholders() {
+async fn without_a_key_nothing_is_requested_and_pages_show_covers() {
     let stub = Stub::start().await;
     let app = spawn_app_with(|c| {
         // Addresses set, keys not: the addresses alone must not cause a request.
@@ -41,13 +41,19 @@ async fn without_a_key_nothing_is_requested_and_pages_show_placeholders() {
     let (id, title) = catalog_movie(0);
     let page = app.get_html(&format!("/movies/{id}")).await;
     assert!(page.contains(&title), "{page}");
-    assert!(page.contains("/static/poster.svg"), "a placeholder: {page}");
+    let cover = format!("/movies/{id}/cover.svg?v=");
+    assert!(page.contains(&cover), "a cover: {page}");
     assert!(!page.contains("TMDB"));
     app.get_html("/search?q=godfather").await;
     app.get_html("/").await;
     let card = app.get(&format!("/movies/{id}/poster")).await;
     assert_eq!(card.status().as_u16(), 302);
-    assert_eq!(card.headers()["location"], "/static/poster.svg");
+    assert!(
+        card.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with(&cover)
+    );
     assert_eq!(card.headers()["cache-control"], "public, max-age=60");
     let api: serde_json::Value = app
         .get(&format!("/api/v1/movies/{id}"))
@@ -325,7 +331,7 @@ async fn films_the_providers_do_not_know_are_remembered_as_such() {
 #[tokio::test]
 async fn a_poster_that_is_not_an_image_is_not_stored() {
     let (_stub, app) = page_survives(|m| m.images = Mode::NotImage, "not an image").await;
-    // The details stand; the page shows the placeholder.
+    // The details stand; the page shows the drawn cover.
     assert_eq!(
         scalar(&app, "SELECT COUNT(*) FROM movie_details WHERE found").await,
         1
@@ -333,7 +339,7 @@ async fn a_poster_that_is_not_an_image_is_not_stored() {
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM posters").await, 0);
     let (id, _) = catalog_movie(11);
     let page = app.get_html(&format!("/movies/{id}")).await;
-    assert!(page.contains("/static/poster.svg"));
+    assert!(page.contains(&format!("/movies/{id}/cover.svg?v=")));
     assert!(page.contains("Tim Robbins"));
 }
 

@@ -19,6 +19,7 @@ use crate::store;
 use crate::store::details::{PosterRef, StoredDetails};
 use crate::store::movies::{Movie, UserAverage};
 use crate::web::AppState;
+use crate::web::cover::Cover;
 use crate::web::error::AppError;
 use crate::web::session::{MaybeUser, RequireUser, SessionUser};
 
@@ -62,6 +63,24 @@ impl MoviePage {
 
     fn here(&self) -> String {
         format!("/movies/{}", self.movie.id)
+    }
+
+    fn cover(&self) -> Cover<'_> {
+        Cover {
+            title: &self.movie.title,
+            year: self.movie.year,
+            genres: &self.genres,
+        }
+    }
+
+    /// The drawn cover shown when no poster is known.
+    fn cover_url(&self) -> String {
+        crate::web::posters::cover_url(self.movie.id, &self.cover())
+    }
+
+    /// The cover's text, for a reader who does not see it.
+    fn cover_label(&self) -> String {
+        self.cover().label()
     }
 
     fn imdb_votes(&self) -> Option<String> {
