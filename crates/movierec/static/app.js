@@ -412,3 +412,22 @@ if (trainingStatus && trainingStatus.dataset.trainingRunning === "true") {
     }
   }, 1000);
 }
+
+// ---- Import preview: the Result column and the changed count follow the conflict choice ----
+
+const conflictChoice = document.getElementById("conflicts-choice");
+if (conflictChoice) {
+  const showChoice = document.getElementById("show-choice");
+  if (showChoice) showChoice.hidden = true;
+  conflictChoice.addEventListener("change", () => {
+    const choice = conflictChoice.value;
+    for (const row of document.querySelectorAll("#conflicts tbody tr")) {
+      const theirs = choice === "take_theirs" || (choice === "newest" && row.dataset.newer === "true");
+      row.querySelector("[data-result]").textContent = theirs ? "the file's" : "yours";
+    }
+    const changed = document.querySelector("[data-count=changed]");
+    // "take_theirs" → data-if-take-theirs → dataset.ifTakeTheirs
+    const key = "if" + choice.split("_").map((w) => w[0].toUpperCase() + w.slice(1)).join("");
+    if (changed && changed.dataset[key] !== undefined) changed.textContent = changed.dataset[key];
+  });
+}

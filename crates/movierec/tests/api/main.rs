@@ -12,6 +12,7 @@ mod heavy_users;
 mod helpers;
 mod history;
 mod history_limits;
+mod history_preview;
 mod home;
 mod identity;
 mod import;
