@@ -869,7 +869,7 @@ async fn without_javascript_every_form_still_works() {
 }
 
 /// Where axe-core is after `npm ci` in `tests/axe`.
-fn axe_script() -> Option<String> {
+pub(crate) fn axe_script() -> Option<String> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/axe/node_modules/axe-core/axe.min.js");
     match std::fs::read_to_string(&path) {
@@ -888,7 +888,7 @@ fn axe_script() -> Option<String> {
 }
 
 /// Serious and critical axe violations on the current page, one line each.
-async fn axe_violations(client: &Client, axe: &str) -> Vec<String> {
+pub(crate) async fn axe_violations(client: &Client, axe: &str) -> Vec<String> {
     client.execute(axe, vec![]).await.expect("axe loads");
     let found = client
         .execute_async(

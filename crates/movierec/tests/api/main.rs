@@ -5,6 +5,7 @@
 mod accounts;
 mod api_v1;
 mod browser;
+mod browser_import;
 mod browser_posters;
 mod catalog;
 mod copy;
