@@ -254,12 +254,17 @@ impl Report {
         for c in &mut self.conflicts {
             c.taken = choice.takes_theirs(c.newer);
         }
-        self.counts.changed = match choice {
+        self.counts.changed = self.changed_if(choice);
+        self
+    }
+
+    /// How many ratings a preview's conflicts change when applied with `choice`.
+    pub fn changed_if(&self, choice: ConflictChoice) -> u64 {
+        match choice {
             ConflictChoice::KeepMine => 0,
             ConflictChoice::TakeTheirs => self.counts.conflicts,
             ConflictChoice::Newest => self.counts.newer_conflicts,
-        };
-        self
+        }
     }
 }
 

@@ -152,7 +152,7 @@ impl ReportPage {
     /// shows when the choice changes.
     fn changed_with(&self, choice: &str) -> u64 {
         let choice = ConflictChoice::parse(choice).unwrap_or_default();
-        self.report.clone().as_chosen(choice).counts.changed
+        self.report.changed_if(choice)
     }
 }
 
