@@ -169,3 +169,81 @@ async fn the_preview_follows_the_conflict_choice_in_place_and_applying_agrees() 
     assert_eq!(ratings, [(MATRIX, 1.0), (TITANIC, 4.0)]);
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_hand_match_updates_the_counts_in_place() {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let client = browser(&driver).await;
+    let cookie = register(&client, &app).await;
+    // Not matched on its own (another subtitle than the catalog's).
+    let file = "Date,Name,Year,Letterboxd URI,Rating
+2021-01-01,Star Wars: Special Edition,1977,https://boxd.it/a,5
+2021-01-03,Fargo,1996,https://boxd.it/c,4
+";
+    let (content_type, body) = crate::history::multipart("ratings.csv", file.as_bytes(), &[]);
+    let report: Value = reqwest::Client::new()
+        .post(app.url("/api/v1/me/imports"))
+        .header("Cookie", &cookie)
+        .header("Origin", &app.address)
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["counts"]["unmatched"], 1, "{report}");
+    let path = format!("/my/import/{}", report["id"]);
+    client
+        .goto(&app.url(&format!("{path}?row=0&q=star+wars")))
+        .await
+        .unwrap();
+    let counts = "return ['matched', 'unmatched', 'new']\
+                    .map(n => document.querySelector(`[data-count=${n}]`).textContent);";
+    assert_eq!(
+        client.execute(counts, vec![]).await.unwrap(),
+        serde_json::json!(["1", "1", "1"])
+    );
+    client
+        .execute("window.movierecMark = 1; return null;", vec![])
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(
+            "button[aria-label='Match to Star Wars Ep. IV: A New Hope']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "Matched to Star Wars Ep. IV: A New Hope.").await;
+    assert_eq!(
+        client.execute(counts, vec![]).await.unwrap(),
+        serde_json::json!(["2", "0", "2"])
+    );
+    let state = client
+        .execute(
+            "return [window.movierecMark === 1, document.getElementById('match-candidates') === null,\
+                     document.activeElement.getAttribute('href')];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        state,
+        serde_json::json!([true, true, "/movies/2204"]),
+        "matched in place, the focus on the row's new link"
+    );
+    // A reload shows the same counts.
+    client.refresh().await.unwrap();
+    assert_eq!(
+        client.execute(counts, vec![]).await.unwrap(),
+        serde_json::json!(["2", "0", "2"])
+    );
+    client.close().await.unwrap();
+}
