@@ -394,7 +394,7 @@ pub async fn apply_kept(
     let (None, Some(report), Some(plan)) = (upload.applied_at, upload.report, upload.plan) else {
         return Err(applied_already());
     };
-    let report: Report = from_json(&report)?;
+    let mut report: Report = from_json(&report)?;
     let mut matched: Vec<Matched> = from_json::<Vec<MatchedRow>>(&plan)?
         .into_iter()
         .filter_map(|m| m.matched())
@@ -409,6 +409,11 @@ pub async fn apply_kept(
     for m in &mut matched {
         if let Some(&to) = moved.get(&m.movie) {
             m.movie = to;
+        }
+    }
+    for m in &mut report.matched {
+        if let Some(&to) = moved.get(&m.movie_id) {
+            m.movie_id = to;
         }
     }
     let report = apply_plan(&mut tx, user_id, id, report, &matched, choice).await?;
