@@ -447,3 +447,61 @@ if (trainingStatus && trainingStatus.dataset.trainingRunning === "true") {
     }
   }, 1000);
 }
+
+// ---- Import preview: the Result column and the changed count follow the conflict choice ----
+
+const conflictChoice = document.getElementById("conflicts-choice");
+if (conflictChoice) {
+  const showChoice = document.getElementById("show-choice");
+  if (showChoice) showChoice.hidden = true;
+  conflictChoice.addEventListener("change", () => {
+    const choice = conflictChoice.value;
+    for (const row of document.querySelectorAll("#conflicts tbody tr")) {
+      const theirs = choice === "take_theirs" || (choice === "newest" && row.dataset.newer === "true");
+      row.querySelector("[data-result]").textContent = theirs ? "the file's" : "yours";
+    }
+    const changed = document.querySelector("[data-count=changed]");
+    // "take_theirs" → data-if-take-theirs → dataset.ifTakeTheirs
+    const key = "if" + choice.split("_").map((w) => w[0].toUpperCase() + w.slice(1)).join("");
+    if (changed && changed.dataset[key] !== undefined) changed.textContent = changed.dataset[key];
+  });
+}
+
+// ---- Import report: a hand match made in place, the counts updated from the answer ----
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!form.matches("form[data-hand-match]")) return;
+  event.preventDefault();
+  const button = form.querySelector("button");
+  button.disabled = true;
+  try {
+    const report = await api("POST", `/api/v1/me/imports/${form.dataset.importId}/matches`, {
+      row: Number(form.elements.row.value),
+      movie_id: Number(form.elements.movie_id.value),
+    });
+    for (const [name, value] of Object.entries(report.counts)) {
+      const count = document.querySelector(`[data-count="${name}"]`);
+      if (count) count.textContent = value;
+    }
+    // Rows of the same title and year were matched with it.
+    report.unmatched.forEach((row, i) => {
+      const cell = document.querySelector(`tr[data-row="${i}"] td:last-child`);
+      if (!cell || row.matched_movie === null) return;
+      const link = document.createElement("a");
+      link.href = `/movies/${row.matched_movie}`;
+      link.textContent = "Matched";
+      cell.replaceChildren(link);
+    });
+    const title = button.getAttribute("aria-label").replace(/^Match to /, "");
+    const candidates = document.getElementById("match-candidates");
+    if (candidates) candidates.remove();
+    // The focused button went with the candidates: focus moves to the row's new link.
+    const matched = document.querySelector(`tr[data-row="${form.elements.row.value}"] a`);
+    if (matched) matched.focus();
+    confirm(`Matched to ${title}.`);
+  } catch (error) {
+    button.disabled = false;
+    confirm(error.message);
+  }
+});

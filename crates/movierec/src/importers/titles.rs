@@ -112,6 +112,37 @@ pub fn search_phrase(title: &str) -> String {
     rest.to_owned()
 }
 
+/// The main part of a title that has a subtitle or a numbered part, folded: "Léon: The
+/// Professional" → "leon", "Star Wars Ep. IV: A New Hope" and "Star Wars: Episode IV - A New
+/// Hope" → "star wars", "Dune: Part One" → "dune". Services name such films by either part
+/// alone (Letterboxd's "Star Wars" of 1977, the catalog's "Léon"), so a matcher may compare
+/// one side's [`key`] with the other's main part, never two different subtitles. `None`
+/// when the whole title is its main part.
+pub fn main_title(title: &str) -> Option<String> {
+    let moved = front_article(title.trim());
+    // A hyphen only separates with spaces around it: "Spider-Man" is one word.
+    let end = [":", " - ", " – ", " — "]
+        .iter()
+        .filter_map(|sep| moved.find(sep))
+        .min()
+        .unwrap_or(moved.len());
+    let head = text::normalise(&front_article(moved[..end].trim()));
+    let mut words: Vec<&str> = head.split(' ').filter(|w| !w.is_empty()).collect();
+    // "Star Wars Ep. IV": a numbered part before the subtitle is not the main title either.
+    if let [.., marker, n] = words[..]
+        && words.len() > 2
+        && matches!(
+            marker,
+            "part" | "pt" | "vol" | "volume" | "episode" | "ep" | "chapter" | "chap" | "ch"
+        )
+        && number(n).is_some()
+    {
+        words.truncate(words.len() - 2);
+    }
+    let main = words.join(" ");
+    (!key(&main).is_empty() && key(&main) != key(title)).then_some(main)
+}
+
 /// "Matrix, The" → "The Matrix", "Avventura, L'" → "L'Avventura"; other titles as they are.
 pub fn front_article(title: &str) -> String {
     if let Some((head, article)) = title.rsplit_once(", ") {
@@ -295,6 +326,23 @@ mod tests {
             key("The Godfather: Part III")
         );
         assert_ne!(key("Malcolm X"), key("Malcolm 10"));
+    }
+
+    #[test]
+    fn a_main_title_is_what_comes_before_a_subtitle_or_a_numbered_part() {
+        for (title, main) in [
+            ("Léon: The Professional", Some("leon")),
+            ("Star Wars Ep. IV: A New Hope", Some("star wars")),
+            ("Star Wars: Episode IV - A New Hope", Some("star wars")),
+            ("Dune: Part One", Some("dune")),
+            ("Matrix, The: Reloaded", Some("the matrix")),
+            ("Star Wars", None),
+            ("Spider-Man", None),
+            ("Scream 2", None),
+            (": Nothing before", None),
+        ] {
+            assert_eq!(main_title(title).as_deref(), main, "{title}");
+        }
     }
 
     #[test]

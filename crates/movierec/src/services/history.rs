@@ -30,8 +30,10 @@ use crate::importers::ParseError;
 use crate::importers::history::{self as reader, Entry, History};
 use crate::importers::movierec_export::ExportEntry;
 use crate::importers::titles;
-use crate::search::text;
+use crate::search::index::IndexCache;
+use crate::search::{SearchParams, SearchRequest, text};
 use crate::store::history as store;
+use crate::store::movie_search::Hit;
 
 /// How far apart release years may be for the same film: services disagree by one around
 /// New Year and between festival and theatrical releases.
@@ -88,6 +90,15 @@ impl ConflictChoice {
             Self::Newest => "Newest",
         }
     }
+
+    /// Whether the file's rating wins a conflict; `newer`: it is dated after the viewer's.
+    pub fn takes_theirs(self, newer: bool) -> bool {
+        match self {
+            Self::KeepMine => false,
+            Self::TakeTheirs => true,
+            Self::Newest => newer,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,6 +144,14 @@ pub struct Counts {
     pub unmatched: u64,
     /// Ratings that differ between the file and this site.
     pub conflicts: u64,
+    /// Of the conflicts, those whose file rating is dated after the viewer's: what "Newest"
+    /// takes, so a preview can say what each choice would do.
+    #[serde(default)]
+    pub newer_conflicts: u64,
+    /// Distinct matched rows (a movie and the list it goes to), as [`Report::matched`]
+    /// lists them.
+    #[serde(default)]
+    pub matched: u64,
 }
 
 impl Counts {
@@ -145,7 +164,32 @@ impl Counts {
         self.seen = decided.seen;
         self.watchlist = decided.watchlist;
         self.conflicts = decided.conflicts;
+        self.newer_conflicts = decided.newer_conflicts;
     }
+
+    /// Adds what a later step (a hand match) decided.
+    fn add_decided(&mut self, decided: &Counts) {
+        self.new += decided.new;
+        self.changed += decided.changed;
+        self.unchanged += decided.unchanged;
+        self.seen += decided.seen;
+        self.watchlist += decided.watchlist;
+        self.conflicts += decided.conflicts;
+        self.newer_conflicts += decided.newer_conflicts;
+    }
+}
+
+/// A row a movie was found for: the file's title and year, and the movie.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchedTitle {
+    pub title: String,
+    pub year: Option<u16>,
+    pub movie_id: i64,
+    /// How it was found: `imdb`, `tmdb`, `hand` or `title`.
+    pub by: String,
+    /// `rating`, `seen` or `watchlist`.
+    pub list: String,
+    pub rating: Option<f64>,
 }
 
 /// A row no movie was found for.
@@ -174,6 +218,9 @@ pub struct ConflictRow {
     pub theirs: f64,
     /// Whether the file's rating is (or would be) taken.
     pub taken: bool,
+    /// Whether the file's rating is dated after the viewer's.
+    #[serde(default)]
+    pub newer: bool,
 }
 
 /// The outcome of a preview or an import.
@@ -189,8 +236,36 @@ pub struct Report {
     /// Whether the changes were made (not a preview).
     pub applied: bool,
     pub counts: Counts,
+    /// The first [`MAX_REPORT_ROWS`] matched rows, one per movie and list.
+    #[serde(default)]
+    pub matched: Vec<MatchedTitle>,
     pub unmatched: Vec<UnmatchedRow>,
     pub conflicts: Vec<ConflictRow>,
+}
+
+impl Report {
+    /// A preview as applying it with `choice` would go: which conflicts the file wins and
+    /// how many ratings change. An applied report stays as it was applied.
+    pub fn as_chosen(mut self, choice: ConflictChoice) -> Self {
+        if self.applied {
+            return self;
+        }
+        self.conflict_choice = choice;
+        for c in &mut self.conflicts {
+            c.taken = choice.takes_theirs(c.newer);
+        }
+        self.counts.changed = self.changed_if(choice);
+        self
+    }
+
+    /// How many ratings a preview's conflicts change when applied with `choice`.
+    pub fn changed_if(&self, choice: ConflictChoice) -> u64 {
+        match choice {
+            ConflictChoice::KeepMine => 0,
+            ConflictChoice::TakeTheirs => self.counts.conflicts,
+            ConflictChoice::Newest => self.counts.newer_conflicts,
+        }
+    }
 }
 
 /// Uploads read and matched at once, each holding a whole file's records: a burst of
@@ -319,7 +394,7 @@ pub async fn apply_kept(
     let (None, Some(report), Some(plan)) = (upload.applied_at, upload.report, upload.plan) else {
         return Err(applied_already());
     };
-    let report: Report = from_json(&report)?;
+    let mut report: Report = from_json(&report)?;
     let mut matched: Vec<Matched> = from_json::<Vec<MatchedRow>>(&plan)?
         .into_iter()
         .filter_map(|m| m.matched())
@@ -334,6 +409,11 @@ pub async fn apply_kept(
     for m in &mut matched {
         if let Some(&to) = moved.get(&m.movie) {
             m.movie = to;
+        }
+    }
+    for m in &mut report.matched {
+        if let Some(&to) = moved.get(&m.movie_id) {
+            m.movie_id = to;
         }
     }
     let report = apply_plan(&mut tx, user_id, id, report, &matched, choice).await?;
@@ -368,6 +448,149 @@ pub async fn report(pool: &Db, user_id: i64, id: i64) -> Result<Report, HistoryE
     let mut report: Report = from_json(upload.report.as_deref().ok_or_else(no_such_import)?)?;
     report.id = Some(id);
     Ok(report)
+}
+
+/// How many candidates a hand match offers.
+const MAX_CANDIDATES: usize = 20;
+
+/// A report as its page shows it.
+#[derive(Debug, Clone)]
+pub struct ReportView {
+    pub report: Report,
+    /// Title and year of each movie the report names, by id.
+    pub movies: HashMap<i64, store::TitledMovie>,
+    /// The unmatched row being matched by hand, and the films offered for it.
+    pub row: Option<usize>,
+    pub candidates: Vec<Hit>,
+    /// Why the search for candidates was refused.
+    pub search_error: Option<String>,
+}
+
+/// An import's report for its page: a preview as `choice` would apply it, the movies it
+/// names, and for unmatched row `row` the films it may be, found by `q` (the row's title
+/// unless given) and ranked by title and year ([`rank_candidates`]).
+pub async fn report_view(
+    pool: &Db,
+    search: &IndexCache,
+    user_id: i64,
+    id: i64,
+    choice: Option<ConflictChoice>,
+    row: Option<usize>,
+    q: Option<&str>,
+) -> Result<ReportView, HistoryError> {
+    let mut report = report(pool, user_id, id).await?;
+    if let Some(choice) = choice {
+        report = report.as_chosen(choice);
+    }
+    let mut ids: Vec<i64> = report.conflicts.iter().map(|c| c.movie_id).collect();
+    ids.extend(report.matched.iter().map(|m| m.movie_id));
+    ids.extend(report.unmatched.iter().filter_map(|r| r.matched_movie));
+    ids.sort_unstable();
+    ids.dedup();
+    let movies = store::titles_of(pool, &ids)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    let row = row.filter(|&r| r < report.unmatched.len());
+    let mut candidates = Vec::new();
+    let mut search_error = None;
+    if let Some(r) = row {
+        let unmatched = &report.unmatched[r];
+        let q = q
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .unwrap_or(&unmatched.title);
+        match find_candidates(pool, search, q, unmatched.year).await? {
+            Ok(found) => candidates = found,
+            Err(e) => search_error = Some(e),
+        }
+    }
+    Ok(ReportView {
+        report,
+        movies,
+        row,
+        candidates,
+        search_error,
+    })
+}
+
+/// The films a row of title `q` and `year` may be: the search's best for `q`, and its best
+/// within a year of `year` (a film of the right year may rank below the first page of a
+/// common title), ranked by [`rank_candidates`].
+async fn find_candidates(
+    pool: &Db,
+    search: &IndexCache,
+    q: &str,
+    year: Option<u16>,
+) -> Result<Result<Vec<Hit>, String>, HistoryError> {
+    let plain = SearchParams {
+        q: Some(q.to_owned()),
+        ..SearchParams::default()
+    };
+    let request = match SearchRequest::parse(&plain) {
+        Ok(Some(request)) => request,
+        Ok(None) => return Ok(Err(SearchRequest::nothing_asked().to_string())),
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let index = search.current(pool).await?;
+    let mut hits = crate::search::run(&index, &request).hits;
+    if let Some(y) = year {
+        let y = i64::from(y);
+        let dated = SearchParams {
+            year_from: Some((y - YEAR_TOLERANCE).to_string()),
+            year_to: Some((y + YEAR_TOLERANCE).to_string()),
+            ..plain
+        };
+        // A year outside the catalog's range is no filter: the plain search stands.
+        if let Ok(Some(request)) = SearchRequest::parse(&dated) {
+            for hit in crate::search::run(&index, &request).hits {
+                if !hits.iter().any(|h| h.id == hit.id) {
+                    hits.push(hit);
+                }
+            }
+        }
+    }
+    let mut ranked = rank_candidates(q, year, hits);
+    ranked.truncate(MAX_CANDIDATES);
+    Ok(Ok(ranked))
+}
+
+/// Orders the films offered for a row: how close the title is (the same [`titles::key`],
+/// then one side the other's main part, then any other) together with whether the year
+/// fits (within [`YEAR_TOLERANCE`]), then the years' distance, then the search's order. A 1977 "Star
+/// Wars" row offers "Star Wars Ep. IV: A New Hope" (1977) before "Star Wars: The Clone
+/// Wars" (2008).
+fn rank_candidates(title: &str, year: Option<u16>, hits: Vec<Hit>) -> Vec<Hit> {
+    let key = titles::key(title);
+    let main = titles::main_title(title).map(|m| titles::key(&m));
+    let year = year.map(i64::from);
+    let mut scored: Vec<(u8, i64, Hit)> = hits
+        .into_iter()
+        .map(|hit| {
+            let hit_key = titles::key(&hit.title);
+            let hit_main = titles::main_title(&hit.title).map(|m| titles::key(&m));
+            let title_gap = if hit_key == key {
+                0
+            } else if hit_main.as_ref() == Some(&key) || main.as_ref() == Some(&hit_key) {
+                1
+            } else {
+                3
+            };
+            let distance = match (year, hit.year) {
+                (None, _) => 0,
+                (Some(y), Some(h)) => (y - h).abs(),
+                (Some(_), None) => i64::MAX,
+            };
+            // A year off weighs less than a title apart: "Star Trek" of another year before
+            // "Star Wars" of the row's.
+            let year_gap = if distance <= YEAR_TOLERANCE { 0 } else { 1 };
+            (title_gap + year_gap, distance, hit)
+        })
+        .collect();
+    // Stable: equally close films keep the search's order.
+    scored.sort_by_key(|(gap, distance, _)| (*gap, *distance));
+    scored.into_iter().map(|(_, _, hit)| hit).collect()
 }
 
 /// Writes a plan on the import's transaction: what the viewer has is compared afresh (it is
@@ -438,13 +661,46 @@ pub async fn match_row(
         .collect();
     let plan = decide(&mut tx, user_id, &matched, report.conflict_choice).await?;
     write(&mut tx, user_id, &plan.writes).await?;
+    // The counts move with the match: the rows leave "unmatched", and what applying them
+    // did is added. A row matched again (to another film) only moves its listing.
+    let mut newly = 0;
     for r in report
         .unmatched
         .iter_mut()
         .filter(|r| hand_key(&r.title, r.year) == key)
     {
+        if r.matched_movie.is_none() {
+            newly += 1;
+        }
         r.matched_movie = Some(movie_id);
     }
+    report
+        .matched
+        .retain(|m| !(m.by == "hand" && hand_key(&m.title, m.year) == key));
+    for r in report
+        .unmatched
+        .iter()
+        .filter(|r| hand_key(&r.title, r.year) == key)
+    {
+        if report.matched.len() < MAX_REPORT_ROWS {
+            report.matched.push(MatchedTitle {
+                title: r.title.clone(),
+                year: r.year,
+                movie_id,
+                by: "hand".to_owned(),
+                list: r.list.clone(),
+                rating: r.rating,
+            });
+        }
+    }
+    report.counts.unmatched = report.counts.unmatched.saturating_sub(newly);
+    report.counts.matched += newly;
+    report.counts.matched_by_hand += newly;
+    report.counts.add_decided(&plan.counts);
+    let room = MAX_REPORT_ROWS.saturating_sub(report.conflicts.len());
+    report
+        .conflicts
+        .extend(plan.conflicts.into_iter().take(room));
     let choice = report.conflict_choice.key();
     store::update_report(&mut tx, user_id, id, choice, &to_json(&report)).await?;
     tx.commit().await?;
@@ -630,18 +886,24 @@ async fn plan(
     let mut matched = Vec::with_capacity(history.records.len());
     let mut unmatched: Vec<UnmatchedRow> = Vec::new();
     let mut unmatched_seen = HashSet::new();
+    let mut listed: Vec<MatchedTitle> = Vec::new();
+    let mut matched_seen = HashSet::new();
     for record in &history.records {
         let imdb = record.imdb_id.map(|i| i.to_string());
         // Only a match by title can teach the film the ids the row carries.
         let mut by_title_match = false;
+        let mut by = "title";
         let found = if let Some(&id) = imdb.as_ref().and_then(|i| by_imdb.get(i)) {
             counts.matched_by_imdb += 1;
+            by = "imdb";
             Found::Movie(id)
         } else if let Some(&id) = record.tmdb_id.and_then(|t| by_tmdb.get(&i64::from(t))) {
             counts.matched_by_tmdb += 1;
+            by = "tmdb";
             Found::Movie(id)
         } else if let Some(&id) = by_hand.get(&hand_key(&record.title, record.year)) {
             counts.matched_by_hand += 1;
+            by = "hand";
             Found::Movie(id)
         } else {
             let key = (
@@ -667,16 +929,29 @@ async fn plan(
             }
         };
         match found {
-            Found::Movie(id) => matched.push(Matched {
-                movie: id,
-                entry: record.entry,
-                date: record.date,
-                ids: if by_title_match {
-                    RowIds::of(record)
-                } else {
-                    RowIds::default()
-                },
-            }),
+            Found::Movie(id) => {
+                let (list, rating) = list_key(record.entry);
+                if matched_seen.insert((id, list)) && listed.len() < MAX_REPORT_ROWS {
+                    listed.push(MatchedTitle {
+                        title: record.title.clone(),
+                        year: record.year,
+                        movie_id: id,
+                        by: by.to_owned(),
+                        list: list.to_owned(),
+                        rating,
+                    });
+                }
+                matched.push(Matched {
+                    movie: id,
+                    entry: record.entry,
+                    date: record.date,
+                    ids: if by_title_match {
+                        RowIds::of(record)
+                    } else {
+                        RowIds::default()
+                    },
+                });
+            }
             Found::Unmatched { ambiguous } => {
                 let (list, rating) = list_key(record.entry);
                 if unmatched_seen.insert((hand_key(&record.title, record.year), list))
@@ -698,6 +973,7 @@ async fn plan(
         }
     }
     counts.unmatched = unmatched_seen.len() as u64;
+    counts.matched = matched_seen.len() as u64;
     let decided = decide(conn, user_id, &matched, choice).await?;
     counts.take_decided(&decided.counts);
     Ok(Plan {
@@ -709,6 +985,7 @@ async fn plan(
             conflict_choice: choice,
             applied: false,
             counts,
+            matched: listed,
             unmatched,
             conflicts: decided.conflicts,
         },
@@ -789,11 +1066,11 @@ async fn decide(
                 Some(&(rating, my_date)) => {
                     counts.conflicts += 1;
                     conflicted = true;
-                    let taken = match choice {
-                        ConflictChoice::KeepMine => false,
-                        ConflictChoice::TakeTheirs => true,
-                        ConflictChoice::Newest => date.is_some_and(|d| d > my_date),
-                    };
+                    let newer = date.is_some_and(|d| d > my_date);
+                    if newer {
+                        counts.newer_conflicts += 1;
+                    }
+                    let taken = choice.takes_theirs(newer);
                     if taken {
                         counts.changed += 1;
                         changes = true;
@@ -809,6 +1086,7 @@ async fn decide(
                             mine: rating,
                             theirs: stars.value(),
                             taken,
+                            newer,
                         });
                     }
                 }
@@ -886,6 +1164,7 @@ async fn match_title(
 ) -> Result<Found, HistoryError> {
     let mut names = vec![record.title.as_str()];
     names.extend(record.original_title.as_deref());
+    names.dedup();
     let year = record.year.map(i64::from);
     let years = year.map(|y| (y - YEAR_TOLERANCE, y + YEAR_TOLERANCE));
     let imdb = record.imdb_id.map(|i| i.to_string());
@@ -897,7 +1176,10 @@ async fn match_title(
             candidates.push(movie);
         }
     };
-    for name in names {
+    // Titles that are the row's main part or whose main part is the row's title: tried only
+    // when no title is the row's, and only of the row's very year.
+    let mut by_main_part: Vec<store::MatchMovie> = Vec::new();
+    for name in &names {
         let key = titles::key(name);
         if key.is_empty() {
             continue;
@@ -908,10 +1190,35 @@ async fn match_title(
         for movie in store::titles_containing(conn, &phrase, years, TITLE_CANDIDATES).await? {
             if titles::key(&movie.title) == key {
                 keep(movie, &mut candidates);
+            } else if movie.year == year
+                && titles::main_title(&movie.title).is_some_and(|m| titles::key(&m) == key)
+            {
+                // "Star Wars" (1977) names "Star Wars Ep. IV: A New Hope" (1977).
+                keep(movie, &mut by_main_part);
             }
         }
         for movie in store::movies_titled(conn, &key, years, TITLE_CANDIDATES).await? {
             keep(movie, &mut candidates);
+        }
+    }
+    if candidates.is_empty()
+        && let Some(y) = year
+    {
+        // "Léon: The Professional" (1994) names "Léon" (1994).
+        for main in names.iter().filter_map(|name| titles::main_title(name)) {
+            let key = titles::key(&main);
+            let phrase = bounded_phrase(&titles::search_phrase(&main));
+            let exact = Some((y, y));
+            for movie in store::titles_containing(conn, &phrase, exact, TITLE_CANDIDATES).await? {
+                if titles::key(&movie.title) == key {
+                    keep(movie, &mut by_main_part);
+                }
+            }
+            for movie in store::movies_titled(conn, &key, exact, TITLE_CANDIDATES).await? {
+                if movie.year == year {
+                    keep(movie, &mut by_main_part);
+                }
+            }
         }
     }
     let pick = |fitting: Vec<&store::MatchMovie>| match fitting[..] {
@@ -921,7 +1228,8 @@ async fn match_title(
     };
     let found = match year {
         Some(y) => pick(candidates.iter().filter(|c| c.year == Some(y)).collect())
-            .or_else(|| pick(candidates.iter().collect())),
+            .or_else(|| pick(candidates.iter().collect()))
+            .or_else(|| pick(by_main_part.iter().collect())),
         None => pick(candidates.iter().collect()),
     };
     Ok(found.unwrap_or(Found::Unmatched { ambiguous: false }))
@@ -1089,6 +1397,50 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(report.counts.rows, 6);
+    }
+
+    fn hit(id: i64, title: &str, year: i64) -> Hit {
+        Hit {
+            id,
+            title: title.to_owned(),
+            year: Some(year),
+            genres: String::new(),
+            imdb_rating: None,
+            imdb_votes: None,
+            votes: None,
+            imdb_id: None,
+        }
+    }
+
+    #[test]
+    fn candidates_rank_by_title_and_year_together() {
+        let series = || {
+            vec![
+                hit(1, "Star Wars: The Clone Wars", 2008),
+                hit(2, "Star Wars Ep. V: The Empire Strikes Back", 1980),
+                hit(3, "Star Wars Ep. IV: A New Hope", 1977),
+                hit(4, "Star Trek", 1979),
+                hit(5, "Star Wars Ep. VI: Return of the Jedi", 1983),
+            ]
+        };
+        let order = |title, year| -> Vec<i64> {
+            rank_candidates(title, year, series())
+                .iter()
+                .map(|h| h.id)
+                .collect()
+        };
+        // The film whose main title is the row's and whose year fits comes first; then the
+        // nearest years; a film of another title last, whatever its year.
+        assert_eq!(order("Star Wars", Some(1977)), [3, 2, 5, 1, 4]);
+        assert_eq!(order("Star Wars", Some(1983)), [5, 2, 3, 1, 4]);
+        // The same title beats a fitting year; without a year the search's order stands
+        // among equally close titles.
+        assert_eq!(
+            order("Star Trek", Some(2009)),
+            [4, 1, 5, 2, 3],
+            "a title of its own first"
+        );
+        assert_eq!(order("Star Wars", None), [1, 2, 3, 5, 4]);
     }
 
     #[test]

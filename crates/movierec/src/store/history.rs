@@ -448,3 +448,26 @@ pub async fn export(pool: &Db, user_id: i64) -> sqlx::Result<Vec<ExportRow>> {
     .fetch_all(pool)
     .await
 }
+
+/// A movie's title and year, for listing what an import matched.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct TitledMovie {
+    pub id: i64,
+    pub title: String,
+    pub year: Option<i64>,
+}
+
+/// The titles and years of these movies (one statement for any number of them).
+pub async fn titles_of(pool: &Db, ids: &[i64]) -> sqlx::Result<Vec<TitledMovie>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    sqlx::query_as(&format!(
+        "SELECT id, title, year FROM movies WHERE id IN ({})",
+        super::Backend::of(pool).json_integers("$1")
+    ))
+    .bind(json)
+    .fetch_all(pool)
+    .await
+}

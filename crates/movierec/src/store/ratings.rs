@@ -13,6 +13,8 @@ pub struct RatedMovie {
     pub year: Option<i64>,
     pub rating: f64,
     pub updated_at: i64,
+    /// When the rating was given: an imported file's date, else the last change here.
+    pub rated_at: i64,
 }
 
 /// Sets a user's rating of a movie. Returns `false`, changing nothing, when the movie
@@ -99,14 +101,15 @@ pub async fn list_for_user(
 ) -> sqlx::Result<Vec<RatedMovie>> {
     // Only these three fixed strings are ever spliced into the SQL.
     let order = match sort {
-        RatingSort::Recent => "r.updated_at DESC, m.title, m.id",
-        RatingSort::Rating => "r.rating DESC, r.updated_at DESC, m.id",
+        RatingSort::Recent => "COALESCE(r.rated_at, r.updated_at) DESC, m.title, m.id",
+        RatingSort::Rating => "r.rating DESC, COALESCE(r.rated_at, r.updated_at) DESC, m.id",
         RatingSort::Title => TITLE_ORDER,
     };
     sqlx::query_as(&format!(
         "SELECT r.movie_id, m.title,
                 CASE WHEN m.original_title <> m.title THEN m.original_title END AS original_title,
-                m.year, r.rating, r.updated_at
+                m.year, r.rating, r.updated_at,
+                COALESCE(r.rated_at, r.updated_at) AS rated_at
          FROM ratings r JOIN movies m ON m.id = r.movie_id
          WHERE r.user_id = $1
          ORDER BY {order}

@@ -317,3 +317,32 @@ async fn of_concurrent_applies_of_one_upload_exactly_one_goes_on() {
     assert_eq!(report["applied"], true);
     assert_eq!(ratings_of_users(&app).await, [(MATRIX, 4.0)]);
 }
+
+#[tokio::test]
+async fn the_matched_rows_listed_are_bounded_and_the_rest_counted() {
+    let app = spawn_app().await;
+    app.register("ann", PASSWORD).await;
+    // Every catalog film by its own title and year: most of them match.
+    let mut csv = HEADER.to_owned();
+    for movie in movierec::catalog::embedded().unwrap() {
+        let title = movie.title.replace('"', "\"\"");
+        writeln!(
+            csv,
+            "2024-01-05,\"{title}\",{},https://boxd.it/{},3",
+            movie.year, movie.id
+        )
+        .unwrap();
+    }
+    let report = app.import_history("", "ratings.csv", csv.as_bytes()).await;
+    let matched = report["counts"]["matched"].as_u64().unwrap();
+    assert!(matched > 1_500, "{}", report["counts"]);
+    assert_eq!(report["matched"].as_array().unwrap().len(), 1_000);
+    let page = app.get_html(&format!("/my/import/{}", report["id"])).await;
+    let table = &page[page.find("id=\"matched\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert_eq!(table.matches("<a href=\"/movies/").count(), 1_000);
+    assert!(
+        page.contains(&format!("And {} more matched rows", matched - 1_000)),
+        "the rest are counted"
+    );
+}

@@ -5,6 +5,7 @@
 mod accounts;
 mod api_v1;
 mod browser;
+mod browser_import;
 mod browser_layout;
 mod browser_posters;
 mod catalog;
@@ -14,6 +15,7 @@ mod heavy_users;
 mod helpers;
 mod history;
 mod history_limits;
+mod history_preview;
 mod home;
 mod identity;
 mod import;

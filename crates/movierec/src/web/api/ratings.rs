@@ -38,6 +38,8 @@ pub struct RatingItem {
     rating: f64,
     /// Seconds since the Unix epoch.
     updated_at: i64,
+    /// When it was rated: an imported file's date, else `updated_at`.
+    rated_at: i64,
 }
 
 impl From<RatedMovie> for RatingItem {
@@ -48,6 +50,7 @@ impl From<RatedMovie> for RatingItem {
             year: r.year,
             rating: r.rating,
             updated_at: r.updated_at,
+            rated_at: r.rated_at,
         }
     }
 }

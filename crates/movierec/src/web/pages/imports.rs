@@ -12,9 +12,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::importers::history::MAX_UPLOAD_BYTES;
-use crate::search::{self, SearchParams, SearchRequest};
 use crate::services::history::{self, ConflictChoice, HistoryError, Report};
-use crate::store;
+use crate::store::history::TitledMovie;
 use crate::store::movie_search::Hit;
 use crate::web::AppState;
 use crate::web::api::imports::conflict_choice;
@@ -110,9 +109,9 @@ pub struct ReportPage {
     user: Option<SessionUser>,
     id: i64,
     report: Report,
-    titles: HashMap<i64, String>,
+    movies: HashMap<i64, TitledMovie>,
     choices: Vec<(&'static str, &'static str)>,
-    /// The unmatched row being matched, with the search's hits.
+    /// The unmatched row being matched, with the films offered for it.
     row: Option<usize>,
     hits: Vec<Hit>,
     search_error: Option<String>,
@@ -121,6 +120,14 @@ pub struct ReportPage {
 impl ReportPage {
     fn is_row(&self, i: &usize) -> bool {
         self.row == Some(*i)
+    }
+
+    /// Matched rows the report counts but does not list.
+    fn unlisted_matched(&self) -> u64 {
+        self.report
+            .counts
+            .matched
+            .saturating_sub(self.report.matched.len() as u64)
     }
 
     /// Unmatched rows the report counts but does not list.
@@ -139,11 +146,24 @@ impl ReportPage {
             .saturating_sub(self.report.conflicts.len() as u64)
     }
 
+    /// "Title (year)" of a movie the report names.
     fn title_of(&self, movie: &i64) -> String {
-        self.titles
-            .get(movie)
-            .cloned()
-            .unwrap_or_else(|| format!("Movie {movie}"))
+        match self.movies.get(movie) {
+            Some(TitledMovie {
+                title,
+                year: Some(y),
+                ..
+            }) => format!("{title} ({y})"),
+            Some(m) => m.title.clone(),
+            None => format!("Movie {movie}"),
+        }
+    }
+
+    /// How many ratings applying the preview with `choice` changes: what the page's script
+    /// shows when the choice changes.
+    fn changed_with(&self, choice: &str) -> u64 {
+        let choice = ConflictChoice::parse(choice).unwrap_or_default();
+        self.report.changed_if(choice)
     }
 }
 
@@ -151,6 +171,8 @@ impl ReportPage {
 pub struct ReportQuery {
     row: Option<String>,
     q: Option<String>,
+    /// A preview shown as this conflict choice would apply it.
+    conflicts: Option<String>,
 }
 
 fn import_id(raw: &str) -> Result<i64, AppError> {
@@ -168,49 +190,30 @@ pub async fn report(
     Query(query): Query<ReportQuery>,
 ) -> Result<ReportPage, AppError> {
     let id = import_id(&raw)?;
-    let report = history::report(&state.pool, me.id, id).await?;
-    let ids: Vec<i64> = report.conflicts.iter().map(|c| c.movie_id).collect();
-    let titles = store::movie_search::hits(&state.pool, &ids)
-        .await?
-        .into_iter()
-        .map(|h| {
-            let title = match h.year {
-                Some(y) => format!("{} ({y})", h.title),
-                None => h.title,
-            };
-            (h.id, title)
-        })
-        .collect();
-    let row = query
-        .row
-        .as_deref()
-        .and_then(|r| r.parse::<usize>().ok())
-        .filter(|&r| r < report.unmatched.len());
-    let mut hits = Vec::new();
-    let mut search_error = None;
-    if row.is_some() {
-        let params = SearchParams {
-            q: query.q.clone(),
-            ..SearchParams::default()
-        };
-        match SearchRequest::parse(&params) {
-            Ok(Some(request)) => {
-                let index = state.search.current(&state.pool).await?;
-                hits = search::run(&index, &request).hits;
-            }
-            Ok(None) => search_error = Some(SearchRequest::nothing_asked().to_string()),
-            Err(e) => search_error = Some(e.to_string()),
-        }
-    }
+    let choice = match query.conflicts.as_deref().map(str::trim) {
+        None | Some("") => None,
+        raw => Some(conflict_choice(raw)?),
+    };
+    let row = query.row.as_deref().and_then(|r| r.parse::<usize>().ok());
+    let view = history::report_view(
+        &state.pool,
+        &state.search,
+        me.id,
+        id,
+        choice,
+        row,
+        query.q.as_deref(),
+    )
+    .await?;
     Ok(ReportPage {
         user: Some(me),
         id,
-        report,
-        titles,
+        report: view.report,
+        movies: view.movies,
         choices: choices(),
-        row,
-        hits,
-        search_error,
+        row: view.row,
+        hits: view.candidates,
+        search_error: view.search_error,
     })
 }
 
