@@ -4,7 +4,7 @@ use common::synthetic;
 use movierec_engine::eval::{self, Popularity};
 use movierec_engine::{
     Algorithm, Dataset, EpochReport, FileError, FitError, ItemIdx, Model, NoProgress, Params,
-    Progress, Scale, UserIdx, fit,
+    Progress, Reason, Scale, UserIdx, fit,
 };
 use proptest::prelude::*;
 
@@ -556,4 +556,124 @@ proptest! {
             prop_assert!(m.scale().contains(m.predict_with(&uv, i)));
         }
     }
+}
+
+/// Two tastes over 20 films: users who love films 0–9 and dislike the few of 10–19 they
+/// watch, and the reverse.
+fn two_tastes() -> Dataset {
+    let mut records = Vec::new();
+    for user in 0..40u32 {
+        let first = user % 2 == 0;
+        for film in 0..20u32 {
+            let own = (film < 10) == first;
+            let watches = if own {
+                (film + user) % 4 != 0
+            } else {
+                (film + user) % 5 == 0
+            };
+            if watches {
+                let stars = if own { 4.5 } else { 1.5 };
+                records.push((user.to_string(), film.to_string(), stars));
+            }
+        }
+    }
+    Dataset::from_records(records, movierec_engine::Scale::MOVIELENS)
+}
+
+#[test]
+fn the_reason_is_the_liked_film_contributing_most_and_never_a_disliked_one() {
+    let data = two_tastes();
+    let implicit = movierec_engine::ImplicitParams::default().with_factors(4);
+    // Without the neighbour score the implicit part alone speaks for a pick, so its exact
+    // split over the user's films says which film contributes most.
+    let params = Params::hybrid()
+        .with_factors(4)
+        .with_implicit(Some(implicit))
+        .with_taste(Some(0.0))
+        .with_threads(1);
+    let m = fit(&data, &params, None, &NoProgress).unwrap();
+    let film = |name: &str| data.items().get(name).unwrap();
+    let rated = [
+        (film("0"), 5.0),
+        (film("1"), 4.5),
+        (film("2"), 4.0),
+        (film("10"), 1.0),
+        (film("11"), 1.5),
+    ];
+    let user = m.fold_in_user(&rated, &[]);
+    let picks = m.recommend(&user, 6, |i| rated.iter().any(|&(r, _)| r == i));
+    let items: Vec<ItemIdx> = picks.iter().map(|p| p.item).collect();
+    let reasons = m.explain(&user, &items);
+    let implicit = m.implicit().unwrap();
+    let u = user.implicit.as_ref().unwrap();
+    let liked = [film("0"), film("1"), film("2")];
+    for (&item, reason) in items.iter().zip(&reasons) {
+        let parts = u.contributions(implicit, item);
+        let total = implicit.score(u.factors(), item).max(0.0);
+        let top = parts
+            .iter()
+            .filter(|(j, c)| liked.contains(j) && *c > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        let expected = match top {
+            Some(&(j, c)) if c >= movierec_engine::MATERIAL_SHARE * total => {
+                let rating = rated.iter().find(|r| r.0 == j).unwrap().1;
+                Reason::Because { item: j, rating }
+            }
+            _ => Reason::Taste,
+        };
+        assert_eq!(*reason, expected, "{item:?}: {parts:?}");
+        if let Reason::Because { item: j, .. } = reason {
+            assert!(liked.contains(j), "a disliked film named: {reason:?}");
+        }
+    }
+    assert!(
+        reasons.iter().any(|r| matches!(r, Reason::Because { .. })),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn no_pick_is_predicted_below_three_stars_or_the_users_own_mean() {
+    let data = two_tastes();
+    let m = fit(
+        &data,
+        &Params::hybrid().with_factors(4).with_threads(1),
+        None,
+        &NoProgress,
+    )
+    .unwrap();
+    let film = |name: &str| data.items().get(name).unwrap();
+    // A fan of the first taste who disliked two of the other's films: their mean (shrunk
+    // towards the site's) is above 3 stars.
+    let generous: Vec<(ItemIdx, f32)> = [
+        ("0", 5.0),
+        ("1", 5.0),
+        ("2", 5.0),
+        ("3", 5.0),
+        ("10", 1.0),
+        ("11", 1.0),
+    ]
+    .iter()
+    .map(|&(f, r)| (film(f), r))
+    .collect();
+    let user = m.fold_in_user(&generous, &[]);
+    let picks = m.recommend(&user, 20, |i| generous.iter().any(|&(r, _)| r == i));
+    assert!(!picks.is_empty());
+    let mean = generous.iter().map(|r| r.1).sum::<f32>() / generous.len() as f32;
+    let n = generous.len() as f32;
+    let shrunk = (mean * n + 5.0 * data.ratings().mean()) / (n + 5.0);
+    assert!(shrunk > 3.0);
+    for pick in &picks {
+        assert!(
+            pick.predicted >= 3.0 && pick.predicted >= shrunk,
+            "{pick:?}"
+        );
+    }
+    // The other taste's films, predicted low for this user, are not offered as picks at all.
+    assert!(
+        picks
+            .iter()
+            .all(|p| data.items().ext(p.item).parse::<u32>().unwrap() < 10),
+        "{picks:?}"
+    );
 }

@@ -173,6 +173,9 @@ pub(crate) const TASTE_GRID: [f32; 7] = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0];
 const SHORT_HISTORY: usize = 15;
 /// Users the weight is measured on: each costs one fold-in and one pass over the items.
 const TASTE_USERS: usize = 400;
+/// Fewer measurable users than this say nothing about newcomers (a fresh site's two critics
+/// who rated everything): the default weight stands.
+const MIN_TASTE_USERS: usize = 30;
 
 /// The weight of [`TASTE_GRID`] with the best NDCG@10 for newcomers: held-out users folded
 /// in from [`SHORT_HISTORY`] of their training ratings (a seeded sample), ranked among the
@@ -242,7 +245,7 @@ fn tune_taste(model: &Model, train: &Dataset, test: &Dataset, relevant: f32, see
                 .collect()
         })
         .collect();
-    if per_user.is_empty() {
+    if per_user.len() < MIN_TASTE_USERS {
         return DEFAULT_TASTE;
     }
     let mut best = (f64::NEG_INFINITY, DEFAULT_TASTE);

@@ -178,9 +178,9 @@ async fn a_hand_match_updates_the_counts_in_place() {
     let app = spawn_app().await;
     let client = browser(&driver).await;
     let cookie = register(&client, &app).await;
-    // Not matched on its own (another subtitle than the catalog's).
+    // Not matched on its own: the franchise's name in front of the catalog's title.
     let file = "Date,Name,Year,Letterboxd URI,Rating
-2021-01-01,Star Wars: Special Edition,1977,https://boxd.it/a,5
+2021-01-01,Indiana Jones: Raiders of the Lost Ark,1981,https://boxd.it/a,5
 2021-01-03,Fargo,1996,https://boxd.it/c,4
 ";
     let (content_type, body) = crate::history::multipart("ratings.csv", file.as_bytes(), &[]);
@@ -199,7 +199,7 @@ async fn a_hand_match_updates_the_counts_in_place() {
     assert_eq!(report["counts"]["unmatched"], 1, "{report}");
     let path = format!("/my/import/{}", report["id"]);
     client
-        .goto(&app.url(&format!("{path}?row=0&q=star+wars")))
+        .goto(&app.url(&format!("{path}?row=0&q=raiders")))
         .await
         .unwrap();
     let counts = "return ['matched', 'unmatched', 'new']\
@@ -214,14 +214,14 @@ async fn a_hand_match_updates_the_counts_in_place() {
         .unwrap();
     client
         .find(Locator::Css(
-            "button[aria-label='Match to Star Wars Ep. IV: A New Hope']",
+            "button[aria-label='Match to Raiders of the Lost Ark']",
         ))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    wait_for_text(&client, "Matched to Star Wars Ep. IV: A New Hope.").await;
+    wait_for_text(&client, "Matched to Raiders of the Lost Ark.").await;
     assert_eq!(
         client.execute(counts, vec![]).await.unwrap(),
         serde_json::json!(["2", "0", "2"])
@@ -236,7 +236,7 @@ async fn a_hand_match_updates_the_counts_in_place() {
         .unwrap();
     assert_eq!(
         state,
-        serde_json::json!([true, true, "/movies/2204"]),
+        serde_json::json!([true, true, "/movies/1874"]),
         "matched in place, the focus on the row's new link"
     );
     // A reload shows the same counts.

@@ -202,10 +202,11 @@ async fn candidates(app: &TestApp, path: &str, row: usize, q: &str) -> Vec<Strin
 async fn hand_match_candidates_rank_by_the_rows_year_and_the_counts_follow_a_match() {
     let app = spawn_app().await;
     app.register("ann", PASSWORD).await;
-    // Neither subtitle is the catalog's, so neither row is matched; the search "star wars"
-    // finds every film of the series, and the row's year says which is meant.
+    // Neither row is matched on its own (a re-release's year, a subtitle that is not the
+    // catalog's); the search "star wars" finds every film of the series, and the row's year
+    // says which is meant.
     let file = "Date,Name,Year,Letterboxd URI,Rating
-2021-01-01,Star Wars: Special Edition,1977,https://boxd.it/a,5
+2021-01-01,Star Wars: Special Edition,1978,https://boxd.it/a,5
 2021-01-02,Star Wars: Special Edition,1983,https://boxd.it/b,3
 2021-01-03,Fargo,1996,https://boxd.it/c,4
 ";
@@ -257,7 +258,7 @@ async fn hand_match_candidates_rank_by_the_rows_year_and_the_counts_follow_a_mat
         .collect();
     assert!(
         matched.contains(
-            &"Star Wars: Special Edition (1977) → Star Wars Ep. IV: A New Hope (1977) rating ★ 5 your match"
+            &"Star Wars: Special Edition (1978) → Star Wars Ep. IV: A New Hope (1977) rating ★ 5 your match"
                 .to_owned()
         ),
         "{matched:?}"
