@@ -100,11 +100,23 @@ fn answer(model: &Model, query: &Value) -> Result<Value, String> {
                 .filter_map(|&(item, stars)| Some((model.items().get(item)?, stars)))
                 .collect();
             let picks = recommend(model, &known, n);
+            // The stars a movie page would show for other films, if asked.
+            let to_predict = query.get("predict").and_then(Value::as_array);
+            let folded = model.fold_in(&known);
+            let predictions: Vec<Option<f32>> = to_predict
+                .into_iter()
+                .flatten()
+                .map(|item| {
+                    let item = model.items().get(item.as_str()?)?;
+                    Some(model.predict_with(&folded, item))
+                })
+                .collect();
             Ok(json!({
                 "id": id,
                 "items": picks.iter().map(|p| name(p.0)).collect::<Vec<_>>(),
                 "predicted": picks.iter().map(|p| p.1).collect::<Vec<_>>(),
                 "reasons": picks.iter().map(|p| p.2.map(name)).collect::<Vec<_>>(),
+                "predictions": predictions,
             }))
         }
         Some("similar") => {
