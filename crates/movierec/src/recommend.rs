@@ -364,7 +364,7 @@ pub async fn for_user(
         None => (ratings, exclude, None),
     };
     let (source, items) = match picks {
-        Some(picks) => (Source::Model, with_titles(pool, picks, &ratings).await?),
+        Some(picks) => (Source::Model, with_titles(pool, picks, user_id).await?),
         None => (
             Source::Fallback,
             fallback(pool, user_id, &ratings, &exclude, MAX_PICKS).await?,
@@ -384,25 +384,25 @@ pub async fn for_user(
 }
 
 /// The picks with their titles and reasons: the liked film behind a pick, or, when no single
-/// film is, the genre the pick shares with the user's liked films ("liked" as the fallback
+/// film is, a genre the pick shares with the user's liked films ("liked" as the fallback
 /// reads it).
 async fn with_titles(
     pool: &Db,
     picks: Vec<ModelPick>,
-    ratings: &[(i64, f64)],
+    user_id: i64,
 ) -> sqlx::Result<Vec<Recommendation>> {
-    let liked: Vec<i64> = ratings
-        .iter()
-        .filter(|&&(_, stars)| stars >= LIKED_STARS)
-        .map(|&(movie, _)| movie)
-        .collect();
     let mut ids: Vec<i64> = picks.iter().map(|p| p.movie_id).collect();
-    ids.extend(&liked);
+    ids.extend(
+        picks
+            .iter()
+            .filter_map(|p| p.because.map(|(movie, _)| movie)),
+    );
     let summaries = summaries_by_id(pool, &ids).await?;
-    let liked_genres: HashSet<&str> = liked
-        .iter()
-        .filter_map(|movie| summaries.get(movie)?.genre.as_deref())
-        .collect();
+    let liked_genres: HashSet<String> =
+        store::recommendations::liked_genres(pool, user_id, LIKED_STARS)
+            .await?
+            .into_iter()
+            .collect();
     Ok(picks
         .into_iter()
         .filter_map(|pick| {

@@ -99,7 +99,6 @@ fn best_blend(
 ) -> f32 {
     let (tr, te) = (train.ratings(), test.ratings());
     let n_items = tr.n_items();
-    let discount: Vec<f64> = (0..TUNE_N).map(|r| 1.0 / ((r + 2) as f64).log2()).collect();
     let per_user: Vec<Vec<f64>> = (0..tr.n_users().min(te.n_users()) as u32)
         .into_par_iter()
         .filter_map(|u| {
@@ -133,21 +132,12 @@ fn best_blend(
                     (i, imp.score(x, i), e)
                 })
                 .collect();
-            let idcg: f64 = discount[..rel.len().min(TUNE_N)].iter().sum();
             Some(
                 BLEND_GRID
                     .iter()
                     .map(|&b| {
-                        let mut scored: Vec<(f32, ItemIdx)> =
-                            candidates.iter().map(|&(i, s, e)| (s + b * e, i)).collect();
-                        best_first(&mut scored, TUNE_N);
-                        let dcg: f64 = scored
-                            .iter()
-                            .zip(&discount)
-                            .filter(|((_, i), _)| rel.binary_search(i).is_ok())
-                            .map(|(_, d)| d)
-                            .sum();
-                        dcg / idcg
+                        let scored = candidates.iter().map(|&(i, s, e)| (s + b * e, i));
+                        ndcg(scored.collect(), &rel)
                     })
                     .collect(),
             )
@@ -156,14 +146,7 @@ fn best_blend(
     if per_user.is_empty() {
         return FALLBACK_BLEND;
     }
-    let mut best = (f64::NEG_INFINITY, FALLBACK_BLEND);
-    for (g, &b) in BLEND_GRID.iter().enumerate() {
-        let ndcg = per_user.iter().map(|v| v[g]).sum::<f64>() / per_user.len() as f64;
-        if ndcg > best.0 + 1e-9 {
-            best = (ndcg, b);
-        }
-    }
-    best.1
+    best_on_grid(&per_user, &BLEND_GRID)
 }
 
 /// Weights of a short history's neighbour score tried, in units of the implicit score.
@@ -191,7 +174,6 @@ fn tune_taste(model: &Model, train: &Dataset, test: &Dataset, relevant: f32, see
     Rng::derive(seed, 0x7A57E, 0).shuffle(&mut users);
     users.truncate(TASTE_USERS);
     let n_items = tr.n_items();
-    let discount: Vec<f64> = (0..TUNE_N).map(|r| 1.0 / ((r + 2) as f64).log2()).collect();
     let per_user: Vec<Vec<f64>> = users
         .par_iter()
         .map(|&u| {
@@ -227,20 +209,11 @@ fn tune_taste(model: &Model, train: &Dataset, test: &Dataset, relevant: f32, see
                 .map(|(&i, _)| i)
                 .collect();
             rel.sort_unstable();
-            let idcg: f64 = discount[..rel.len().min(TUNE_N)].iter().sum();
             TASTE_GRID
                 .iter()
                 .map(|&t| {
-                    let mut scored: Vec<(f32, ItemIdx)> =
-                        candidates.iter().map(|&(i, b, k)| (b + t * k, i)).collect();
-                    best_first(&mut scored, TUNE_N);
-                    let dcg: f64 = scored
-                        .iter()
-                        .zip(&discount)
-                        .filter(|((_, i), _)| rel.binary_search(i).is_ok())
-                        .map(|(_, d)| d)
-                        .sum();
-                    dcg / idcg
+                    let scored = candidates.iter().map(|&(i, b, k)| (b + t * k, i));
+                    ndcg(scored.collect(), &rel)
                 })
                 .collect()
         })
@@ -248,11 +221,29 @@ fn tune_taste(model: &Model, train: &Dataset, test: &Dataset, relevant: f32, see
     if per_user.len() < MIN_TASTE_USERS {
         return DEFAULT_TASTE;
     }
-    let mut best = (f64::NEG_INFINITY, DEFAULT_TASTE);
-    for (g, &t) in TASTE_GRID.iter().enumerate() {
-        let ndcg = per_user.iter().map(|v| v[g]).sum::<f64>() / per_user.len() as f64;
-        if ndcg > best.0 + 1e-9 {
-            best = (ndcg, t);
+    best_on_grid(&per_user, &TASTE_GRID)
+}
+
+/// NDCG@[`TUNE_N`] of the best of `scored` against `relevant` (sorted), binary relevance.
+fn ndcg(mut scored: Vec<(f32, ItemIdx)>, relevant: &[ItemIdx]) -> f64 {
+    let discount = |rank: usize| 1.0 / ((rank + 2) as f64).log2();
+    best_first(&mut scored, TUNE_N);
+    let dcg: f64 = (0..scored.len())
+        .filter(|&rank| relevant.binary_search(&scored[rank].1).is_ok())
+        .map(discount)
+        .sum();
+    let idcg: f64 = (0..relevant.len().min(TUNE_N)).map(discount).sum();
+    dcg / idcg
+}
+
+/// The value of `grid` whose per-user NDCG (`per_user[u][g]`, non-empty) has the best mean;
+/// ties to the earlier value.
+fn best_on_grid(per_user: &[Vec<f64>], grid: &[f32]) -> f32 {
+    let mut best = (f64::NEG_INFINITY, grid[0]);
+    for (g, &value) in grid.iter().enumerate() {
+        let mean = per_user.iter().map(|v| v[g]).sum::<f64>() / per_user.len() as f64;
+        if mean > best.0 + 1e-9 {
+            best = (mean, value);
         }
     }
     best.1

@@ -53,11 +53,15 @@ pub fn key(title: &str) -> String {
         if !only && (word == "and" || (ENGLISH_ARTICLES.contains(&word) && i + 1 < words.len())) {
             continue;
         }
+        // An abbreviation is a part's word only before its number ("Vol. 2"): alone it may be
+        // a word of its own, or the joined letters of a key ("é p" → "ep"), and a key must
+        // key to itself.
+        let numbered = words.get(i + 1).is_some_and(|w| number(w).is_some());
         let word = match word {
-            "vol" => "volume",
-            "ep" => "episode",
-            "pt" => "part",
-            "chap" | "ch" => "chapter",
+            "vol" if numbered => "volume",
+            "ep" if numbered => "episode",
+            "pt" if numbered => "part",
+            "chap" | "ch" if numbered => "chapter",
             w => w,
         };
         let number = if after_numbered { number(word) } else { None };

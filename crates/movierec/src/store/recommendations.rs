@@ -178,6 +178,22 @@ pub async fn popular_in_liked_genres(
     .await
 }
 
+/// The genres of the movies a user rated at least `min_stars`, in one statement however many
+/// they rated.
+pub async fn liked_genres(pool: &Db, user_id: i64, min_stars: f64) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT g.name
+         FROM ratings r
+         JOIN movie_genres mg ON mg.movie_id = r.movie_id
+         JOIN genres g ON g.id = mg.genre_id
+         WHERE r.user_id = $1 AND r.rating >= $2",
+    )
+    .bind(user_id)
+    .bind(min_stars)
+    .fetch_all(pool)
+    .await
+}
+
 /// The most voted movies with their genre, most voted first: the pool onboarding picks from.
 pub async fn most_voted(pool: &Db, limit: i64) -> sqlx::Result<Vec<MovieSummary>> {
     sqlx::query_as(
