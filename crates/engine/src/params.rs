@@ -91,6 +91,12 @@ pub struct Params {
     /// tenth the blend is tuned on.
     #[cfg_attr(feature = "serde", serde(default))]
     pub taste: Option<f32>,
+    /// Seconds the implicit model's factors, regularisation and unobserved weight may be
+    /// searched for on the held-out tenth the blend is tuned on, starting from
+    /// [`Params::implicit`]'s values; 0 keeps those values. A search that ends within its
+    /// budget depends only on the data and the seed.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub search_seconds: f32,
 }
 
 impl Params {
@@ -120,6 +126,7 @@ impl Params {
             implicit: None,
             blend: None,
             taste: None,
+            search_seconds: DEFAULT_SEARCH_SECONDS,
         };
         match algorithm {
             Algorithm::Baseline => Params {
@@ -179,6 +186,12 @@ impl Params {
     /// With [`Params::taste`] set.
     pub fn with_taste(mut self, taste: Option<f32>) -> Self {
         self.taste = taste;
+        self
+    }
+
+    /// With [`Params::search_seconds`] set.
+    pub fn with_search_seconds(mut self, seconds: f32) -> Self {
+        self.search_seconds = seconds;
         self
     }
 
@@ -259,6 +272,10 @@ impl Params {
                 .then_some(("popularity_weight", self.popularity_weight))
         })
         .or_else(|| self.blend.filter(|b| !b.is_finite()).map(|b| ("blend", b)))
+        .or_else(|| {
+            (!(self.search_seconds.is_finite() && self.search_seconds >= 0.0))
+                .then_some(("search_seconds", self.search_seconds))
+        })
         .or_else(|| self.implicit.as_ref().and_then(ImplicitParams::invalid))
     }
 
@@ -270,6 +287,10 @@ impl Params {
         }
     }
 }
+
+/// The search's budget by default: on ML-100k every step fits within it several times over;
+/// on tens of millions of ratings the search runs on the blend's user sample.
+const DEFAULT_SEARCH_SECONDS: f32 = 20.0;
 
 impl Default for Params {
     fn default() -> Self {

@@ -524,6 +524,12 @@ pub struct ModelArgs {
     /// a held-out tenth of the training ratings).
     #[arg(long)]
     pub blend: Option<f32>,
+    /// Seconds the hybrid may spend choosing its implicit-feedback factors, regularisation and
+    /// unobserved weight on a held-out tenth of the training ratings, starting from the values
+    /// given (or, training from a database, from the last training's choice); 0 keeps them.
+    /// Unset: 20, or 0 when any of the three is given.
+    #[arg(long, value_parser = non_negative_seconds)]
+    pub search_seconds: Option<f32>,
     /// The hybrid's implicit-feedback factors.
     #[arg(long)]
     pub ials_factors: Option<usize>,
@@ -636,6 +642,7 @@ impl From<ModelArgs> for commands::ModelOptions {
             reg_bias: args.reg_bias,
             popularity_weight: args.popularity_weight,
             blend: args.blend,
+            search_seconds: args.search_seconds,
             implicit: commands::ImplicitOptions {
                 factors: args.ials_factors,
                 epochs: args.ials_epochs,
@@ -688,6 +695,14 @@ impl From<RecommendArgs> for commands::RecommendOptions {
     }
 }
 
+/// A time budget: a finite number of seconds, 0 or more.
+fn non_negative_seconds(value: &str) -> Result<f32, String> {
+    match value.parse::<f32>() {
+        Ok(s) if s.is_finite() && s >= 0.0 => Ok(s),
+        _ => Err(format!("'{value}' is not a number of seconds (0 or more)")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -707,6 +722,30 @@ mod tests {
             Ok(Command::Serve(serve)) => serve,
             other => panic!("{args:?} should serve, got {other:?}"),
         }
+    }
+
+    fn eval_params(args: &[&str]) -> movierec_engine::Params {
+        let Ok(Command::Eval(eval)) = Cli::try_parse_from(args).map(Cli::into_command) else {
+            panic!("{args:?} should evaluate");
+        };
+        match commands::inputs::fit_of(&commands::EvalOptions::from(eval).model) {
+            commands::inputs::Fit::Model(params) => params,
+            _ => panic!("{args:?} should fit a model"),
+        }
+    }
+
+    #[test]
+    fn the_search_keeps_implicit_values_given_unless_a_budget_is_given_too() {
+        let base = ["movierec", "eval", "--ratings", "r.csv"];
+        let with = |extra: &[&str]| eval_params(&[&base[..], extra].concat());
+        let default = movierec_engine::Params::default().search_seconds;
+        assert!(default > 0.0);
+        assert_eq!(with(&[]).search_seconds, default);
+        assert_eq!(with(&["--ials-reg", "0.05"]).search_seconds, 0.0);
+        let both = with(&["--ials-factors", "32", "--search-seconds", "5"]);
+        assert_eq!(both.search_seconds, 5.0);
+        assert!(!parses(&[&base[..], &["--search-seconds", "-1"]].concat()));
+        assert!(!parses(&[&base[..], &["--search-seconds", "inf"]].concat()));
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! The blend of the two models: its weight is chosen on a held-out tenth of the training
 //! ratings, never on data the caller evaluates on.
 
+use std::time::Duration;
+
 use rayon::prelude::*;
 
 use super::error::FitError;
 use super::progress::Progress;
-use super::{DEFAULT_TASTE, fit_explicit, ials};
-use crate::data::Dataset;
+use super::{DEFAULT_TASTE, fit_explicit, search};
+use crate::data::{Dataset, Ratings};
 use crate::eval;
 use crate::ids::{ItemIdx, UserIdx};
 use crate::model::{Model, best_first};
@@ -42,16 +44,19 @@ pub(crate) fn relevant_at(data: &Dataset) -> f32 {
 }
 
 /// What [`tune`] chose.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Tuned {
     pub(crate) blend: f32,
     pub(crate) taste: f32,
+    pub(crate) implicit: ImplicitParams,
 }
 
 /// Fits both models on 90 % of `data` and chooses, on the other 10 %, what `params` leaves
-/// open: the weight of [`BLEND_GRID`] whose blended ranking has the best NDCG@10 (ties to the
-/// smaller weight), then the weight of [`TASTE_GRID`] whose ranking of short histories does
-/// (see [`tune_taste`]).
+/// open: the implicit model's factors, regularisation and unobserved weight within
+/// [`Params::search_seconds`] (see [`search`](super::search::search)), the weight of
+/// [`BLEND_GRID`] whose blended ranking has the best NDCG@10 (ties to the smaller weight),
+/// then the weight of [`TASTE_GRID`] whose ranking of short histories does (see
+/// [`tune_taste`]).
 pub(crate) fn tune(
     data: &Dataset,
     params: &Params,
@@ -61,6 +66,7 @@ pub(crate) fn tune(
     let fallback = Tuned {
         blend: params.blend.unwrap_or(FALLBACK_BLEND),
         taste: params.taste.unwrap_or(DEFAULT_TASTE),
+        implicit: implicit.clone(),
     };
     let n = data.ratings().len();
     let (train_rows, test_rows) = eval::train_test_split(n, TUNE_FRACTION, params.seed ^ 0xB1E4D);
@@ -71,7 +77,9 @@ pub(crate) fn tune(
     let test = data.subset(&test_rows);
     let stop = StopOnly(progress);
     let mut explicit = fit_explicit(&train, params, None, &stop)?;
-    let imp = ials::fit_ratings(train.ratings(), implicit, &stop)?;
+    let budget = Duration::from_secs_f32(params.search_seconds);
+    let searched = search::search(&train, &test, implicit, budget, relevant_at(data), &stop)?;
+    let imp = searched.model;
     let blend = match params.blend {
         Some(blend) => blend,
         None => best_blend(&train, &test, &explicit, &imp, relevant_at(data)),
@@ -85,7 +93,11 @@ pub(crate) fn tune(
             tune_taste(&explicit, &train, &test, relevant_at(data), params.seed)
         }
     };
-    Ok(Tuned { blend, taste })
+    Ok(Tuned {
+        blend,
+        taste,
+        implicit: searched.params,
+    })
 }
 
 /// The weight of [`BLEND_GRID`] whose blended ranking of `test`'s users (their training
@@ -108,17 +120,10 @@ fn best_blend(
             if seen.is_empty() {
                 return None;
             }
-            let (items, values) = te.user_ratings(user);
-            let mut rel: Vec<ItemIdx> = items
-                .iter()
-                .zip(values)
-                .filter(|&(_, &r)| r >= relevant)
-                .map(|(&i, _)| i)
-                .collect();
+            let rel = relevant_items(te, user, relevant);
             if rel.is_empty() {
                 return None;
             }
-            rel.sort_unstable();
             let mut skip = vec![false; n_items];
             for &i in seen {
                 skip[i.index()] = true;
@@ -201,14 +206,7 @@ fn tune_taste(model: &Model, train: &Dataset, test: &Dataset, relevant: f32, see
                     (i, base, taste[i.index()])
                 })
                 .collect();
-            let (held, held_values) = te.user_ratings(u);
-            let mut rel: Vec<ItemIdx> = held
-                .iter()
-                .zip(held_values)
-                .filter(|&(_, &r)| r >= relevant)
-                .map(|(&i, _)| i)
-                .collect();
-            rel.sort_unstable();
+            let rel = relevant_items(te, u, relevant);
             TASTE_GRID
                 .iter()
                 .map(|&t| {
@@ -224,8 +222,21 @@ fn tune_taste(model: &Model, train: &Dataset, test: &Dataset, relevant: f32, see
     best_on_grid(&per_user, &TASTE_GRID)
 }
 
+/// `user`'s films in `held_out` rated at least `relevant`, sorted.
+pub(crate) fn relevant_items(held_out: &Ratings, user: UserIdx, relevant: f32) -> Vec<ItemIdx> {
+    let (items, values) = held_out.user_ratings(user);
+    let mut rel: Vec<ItemIdx> = items
+        .iter()
+        .zip(values)
+        .filter(|&(_, &r)| r >= relevant)
+        .map(|(&i, _)| i)
+        .collect();
+    rel.sort_unstable();
+    rel
+}
+
 /// NDCG@[`TUNE_N`] of the best of `scored` against `relevant` (sorted), binary relevance.
-fn ndcg(mut scored: Vec<(f32, ItemIdx)>, relevant: &[ItemIdx]) -> f64 {
+pub(crate) fn ndcg(mut scored: Vec<(f32, ItemIdx)>, relevant: &[ItemIdx]) -> f64 {
     let discount = |rank: usize| 1.0 / ((rank + 2) as f64).log2();
     best_first(&mut scored, TUNE_N);
     let dcg: f64 = (0..scored.len())

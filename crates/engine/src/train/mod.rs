@@ -6,6 +6,7 @@ mod error;
 mod hybrid;
 mod ials;
 mod progress;
+mod search;
 mod sgd;
 mod state;
 
@@ -88,9 +89,12 @@ fn fit_models(
     // a training sees it move from the start; the other fits only heed a stop.
     let mut model = fit_explicit(data, params, validation, progress)?;
     let stop = hybrid::StopOnly(progress);
-    model.implicit = Some(ials::fit_ratings(data.ratings(), &implicit, &stop)?);
-    let tuned = match (params.blend, params.taste) {
-        (Some(blend), Some(taste)) => hybrid::Tuned { blend, taste },
+    let tuned = match (params.blend, params.taste, params.search_seconds > 0.0) {
+        (Some(blend), Some(taste), false) => hybrid::Tuned {
+            blend,
+            taste,
+            implicit,
+        },
         _ => hybrid::tune(
             &tuning_sample(data, params.seed),
             params,
@@ -98,6 +102,8 @@ fn fit_models(
             progress,
         )?,
     };
+    // The epochs are the caller's (a large set's are capped): the search moves the rest.
+    model.implicit = Some(ials::fit_ratings(data.ratings(), &tuned.implicit, &stop)?);
     model.blend = tuned.blend;
     model.taste = tuned.taste;
     Ok(model)

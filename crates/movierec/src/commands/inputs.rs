@@ -28,6 +28,17 @@ pub fn fit_of(args: &ModelOptions) -> Fit {
             let mut p = params(Algorithm::Sgd, args);
             p.implicit = Some(implicit(&args.implicit));
             p.blend = args.blend;
+            // Values given are kept: the search would move them.
+            let pinned = [
+                args.implicit.factors.is_some(),
+                args.implicit.reg.is_some(),
+                args.implicit.unobserved_weight.is_some(),
+            ];
+            p.search_seconds = match args.search_seconds {
+                Some(seconds) => seconds,
+                None if pinned.contains(&true) => 0.0,
+                None => p.search_seconds,
+            };
             return Fit::Model(p);
         }
         ModelKind::Ials => {

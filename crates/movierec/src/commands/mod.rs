@@ -9,7 +9,7 @@ pub mod enrich;
 pub mod eval;
 pub mod import;
 mod import_user;
-mod inputs;
+pub(crate) mod inputs;
 mod options;
 mod progress;
 pub mod recommend;

@@ -28,6 +28,9 @@ pub struct ModelOptions {
     pub popularity_weight: Option<f32>,
     /// The hybrid's weight of the predicted rating (unset: tuned while training).
     pub blend: Option<f32>,
+    /// The hybrid's search budget for its implicit-feedback values (unset: the engine's, or 0
+    /// when any searched value is given).
+    pub search_seconds: Option<f32>,
     /// The implicit-feedback model's settings (for `Hybrid`; `Ials` also takes the generic
     /// `factors`, `epochs` and `reg`).
     pub implicit: ImplicitOptions,

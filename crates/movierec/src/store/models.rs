@@ -77,6 +77,13 @@ pub async fn latest_version(pool: &Db) -> sqlx::Result<Option<i64>> {
         .await
 }
 
+/// The parameters stored with the newest model, as JSON, if any model is stored.
+pub async fn latest_params(pool: &Db) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT params FROM models ORDER BY id DESC LIMIT 1")
+        .fetch_optional(pool)
+        .await
+}
+
 /// Stored versions, newest first.
 pub async fn versions(pool: &Db) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar("SELECT id FROM models ORDER BY id DESC")

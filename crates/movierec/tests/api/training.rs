@@ -322,5 +322,49 @@ async fn stored_models_carry_the_engine_parameters() {
         .await
         .unwrap();
     let model = movierec_engine::Model::from_bytes(&data).unwrap();
-    assert!(model.implicit().is_some());
+    let chosen = model.implicit().expect("an implicit part").params();
+    // What is stored is what the model was trained with, the search's choice included.
+    let stored = |v: &serde_json::Value| v.as_f64().expect("a number") as f32;
+    assert_eq!(stored(&params["implicit"]["reg"]), chosen.reg, "{params}");
+    assert_eq!(stored(&params["blend"]), model.blend(), "{params}");
+}
+
+async fn stored_model(app: &TestApp, v: i64) -> (serde_json::Value, movierec_engine::Model) {
+    let (params, data): (String, Vec<u8>) =
+        sqlx::query_as("SELECT params, data FROM models WHERE id = $1")
+            .bind(v)
+            .fetch_one(&app.database().await)
+            .await
+            .unwrap();
+    let model = movierec_engine::Model::from_bytes(&data).unwrap();
+    (serde_json::from_str(&params).unwrap(), model)
+}
+
+#[tokio::test]
+async fn the_next_training_searches_from_the_values_the_last_one_chose() {
+    let app = spawn_app().await;
+    let first = version(&app.wait_for_version_after(None).await).unwrap();
+    // As if the first training's search had moved the implicit model's values.
+    let (mut params, _) = stored_model(&app, first).await;
+    params["implicit"]["factors"] = 16.into();
+    params["implicit"]["reg"] = 0.05.into();
+    params["implicit"]["unobserved_weight"] = 0.15.into();
+    sqlx::query("UPDATE models SET params = $1 WHERE id = $2")
+        .bind(params.to_string())
+        .bind(first)
+        .execute(&app.database().await)
+        .await
+        .unwrap();
+
+    app.register("rhea", PASSWORD).await;
+    assert_eq!(post_train(&app).await.status().as_u16(), 202);
+    let second = version(&app.wait_for_version_after(Some(first)).await).unwrap();
+    // Two critics are too few users to search on, so the start is what the model keeps.
+    let (stored, model) = stored_model(&app, second).await;
+    let implicit = model.implicit().expect("an implicit part").params();
+    assert_eq!(
+        (implicit.factors, implicit.reg, implicit.unobserved_weight),
+        (16, 0.05, 0.15)
+    );
+    assert_eq!(stored["implicit"]["factors"], 16, "{stored}");
 }

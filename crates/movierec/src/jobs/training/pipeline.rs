@@ -100,7 +100,7 @@ where
         seconds = read_seconds,
         "training: ratings read"
     );
-    let params = at_scale(params, n_ratings);
+    let params = at_scale(from_last_choice(pool, params).await, n_ratings);
     tracing::info!(
         epochs = params.epochs,
         implicit_epochs = params.implicit.as_ref().map(|i| i.epochs),
@@ -138,8 +138,9 @@ where
         .save(&mut data)
         .context("cannot write the model file")?;
     let fitted_bytes = data.len();
+    let chosen = chosen(&params, &fitted.model);
     let stored_params = StoredParams {
-        params: &params,
+        params: &chosen,
         holdout_fraction: HOLDOUT_FRACTION,
     };
     let version = store::models::insert(
@@ -179,6 +180,49 @@ where
         fit_seconds,
         store_seconds,
     })
+}
+
+/// `params` with the search starting where the last training's ended: the implicit model's
+/// factors, regularisation and unobserved weight it chose. Each training's search takes a
+/// few steps within its budget, so successive trainings keep walking towards the values
+/// that suit this site's ratings. A search that is off, or no earlier model of ours (none, or
+/// one from Spark), leaves `params` as given.
+async fn from_last_choice(pool: &Db, mut params: Params) -> Params {
+    if params.search_seconds <= 0.0 {
+        return params;
+    }
+    let last = match store::models::latest_params(pool).await {
+        Ok(last) => last,
+        Err(e) => {
+            tracing::warn!(error = %e, "training: the last model's parameters were not read");
+            None
+        }
+    };
+    let chosen = last.and_then(|json| serde_json::from_str::<Params>(&json).ok());
+    if let (Some(start), Some(last)) = (params.implicit.as_mut(), chosen.and_then(|c| c.implicit)) {
+        start.factors = last.factors;
+        start.reg = last.reg;
+        start.unobserved_weight = last.unobserved_weight;
+        tracing::info!(
+            factors = start.factors,
+            reg = start.reg,
+            unobserved_weight = start.unobserved_weight,
+            "training: the search starts from the last training's choice"
+        );
+    }
+    params
+}
+
+/// What the model was trained with: `params` with the implicit model's values, the blend and
+/// the taste weight as chosen in training.
+fn chosen(params: &Params, model: &Model) -> Params {
+    let mut chosen = params.clone();
+    if let Some(implicit) = model.implicit() {
+        chosen.implicit = Some(implicit.params().clone());
+        chosen.blend = Some(model.blend());
+        chosen.taste = Some(model.taste());
+    }
+    chosen
 }
 
 /// Ratings the rating model's epochs may visit in all: a budget that leaves ML-100k and ML-1M
