@@ -4,11 +4,11 @@
 //! `ON CONFLICT`, integer epoch seconds) so a second backend stays a small step.
 
 pub mod catalog;
+pub mod catalog_import;
 pub mod copy;
 pub mod details;
 pub mod devices;
 pub mod history;
-pub mod imports;
 pub mod leases;
 pub mod lists;
 pub mod merge;
