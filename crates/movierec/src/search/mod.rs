@@ -31,8 +31,8 @@
 //! `bench/scale.sh` under load at 87,000 films.
 
 pub mod index;
-pub mod rank;
-pub mod text;
+pub(crate) mod rank;
+pub(crate) mod text;
 
 use std::fmt;
 

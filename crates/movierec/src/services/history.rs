@@ -242,7 +242,7 @@ pub struct Report {
 impl Report {
     /// A preview as applying it with `choice` would go: which conflicts the file wins and
     /// how many ratings change. An applied report stays as it was applied.
-    pub fn as_chosen(mut self, choice: ConflictChoice) -> Self {
+    pub fn with_choice(mut self, choice: ConflictChoice) -> Self {
         if self.applied {
             return self;
         }
@@ -476,7 +476,7 @@ pub async fn report_view(
 ) -> Result<ReportView, HistoryError> {
     let mut report = report(pool, user_id, id).await?;
     if let Some(choice) = choice {
-        report = report.as_chosen(choice);
+        report = report.with_choice(choice);
     }
     let mut ids: Vec<i64> = report.conflicts.iter().map(|c| c.movie_id).collect();
     ids.extend(report.matched.iter().map(|m| m.movie_id));

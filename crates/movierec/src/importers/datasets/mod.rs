@@ -9,4 +9,4 @@
 
 pub mod imdb;
 pub mod movielens;
-pub mod spark_factors;
+pub(crate) mod spark_factors;

@@ -22,12 +22,12 @@
 //! To read one more format: a file here with its [`record::FormatReader`], and its line in
 //! [`FORMATS`].
 
-pub mod imdb_csv;
-pub mod letterboxd;
-pub mod movierec_export;
-pub mod netflix;
-pub mod record;
-pub mod trakt;
+pub(crate) mod imdb_csv;
+pub(crate) mod letterboxd;
+pub(crate) mod movierec_export;
+pub(crate) mod netflix;
+pub(crate) mod record;
+pub(crate) mod trakt;
 
 use std::io::{Cursor, Read};
 

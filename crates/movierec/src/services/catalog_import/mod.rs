@@ -25,7 +25,7 @@ use crate::store::catalog_import::{
 
 pub mod imdb;
 
-pub use imdb::{DEFAULT_MIN_VOTES, ImdbAmbiguity, ImdbFiles, ImdbSummary, import_imdb};
+pub use imdb::{DEFAULT_MIN_VOTES, ImdbFiles, ImdbSummary, import_imdb};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
