@@ -27,10 +27,10 @@ use anyhow::{Context, bail, ensure};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use movierec::importers::ParseError;
-use movierec::importers::imdb_datasets::{
+use movierec::importers::datasets::imdb::{
     ImdbReader, NameBasics, TitleBasics, TitleCrew, TitleRating, TitleType,
 };
-use movierec::importers::movielens::MovieLensSet;
+use movierec::importers::datasets::movielens::MovieLensSet;
 use zip::write::SimpleFileOptions;
 
 struct Args {

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
-use crate::admin;
 use crate::commands;
+use crate::commands::admin;
 use crate::config::Config;
 use crate::domain::{IpNet, MovieId};
 use crate::http_server::ServerLimits;
@@ -217,7 +217,7 @@ pub enum ImportSource {
         #[arg(long, value_name = "PATH|URL", requires = "crew")]
         names: Option<String>,
         /// Films with fewer IMDb votes are left out.
-        #[arg(long, value_name = "N", default_value_t = crate::services::imports::DEFAULT_MIN_VOTES)]
+        #[arg(long, value_name = "N", default_value_t = crate::services::catalog_import::DEFAULT_MIN_VOTES)]
         min_votes: u32,
     },
     /// A user's ratings, watched films and watchlist exported from IMDb, Letterboxd, Trakt,
@@ -446,9 +446,17 @@ impl ProviderArgs {
 }
 
 impl ServeArgs {
-    /// The web app's settings; the log filter stays with the process (see `main`).
-    pub fn to_config(&self) -> Config {
-        Config {
+    /// The web app's settings, checked; the log filter stays with the process (see `main`).
+    pub fn to_config(&self) -> anyhow::Result<Config> {
+        // A lease renewed no sooner than it expires would pass to another instance in the
+        // middle of every training.
+        anyhow::ensure!(
+            self.lease_renew_secs < self.lease_secs,
+            "--lease-renew-secs ({}) must be less than --lease-secs ({})",
+            self.lease_renew_secs,
+            self.lease_secs
+        );
+        Ok(Config {
             bind: self.bind.clone(),
             database_url: self.database_url.clone(),
             secure_cookies: self.secure_cookies,
@@ -482,7 +490,7 @@ impl ServeArgs {
             registrations_per_hour: self.registrations_per_hour,
             providers: self.providers.to_config(),
             enrich_per_hour: self.enrich_per_hour,
-        }
+        })
     }
 }
 
@@ -709,6 +717,18 @@ mod tests {
     use clap::CommandFactory;
 
     #[test]
+    fn a_lease_renewed_no_sooner_than_it_expires_is_refused() {
+        let args = serve_args(&["movierec", "--lease-secs", "5", "--lease-renew-secs", "5"]);
+        let err = args.to_config().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--lease-renew-secs (5) must be less than --lease-secs (5)"
+        );
+        let args = serve_args(&["movierec", "--lease-secs", "5", "--lease-renew-secs", "4"]);
+        assert!(args.to_config().is_ok());
+    }
+
+    #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
     }
@@ -784,7 +804,8 @@ mod tests {
             "--model-poll-secs",
             "2",
         ])
-        .to_config();
+        .to_config()
+        .unwrap();
         assert_eq!(config.bind, "127.0.0.1:0");
         assert_eq!(config.database_url, "sqlite://x.db");
         assert_eq!(config.training.retrain_interval, Duration::from_secs(60));
@@ -805,7 +826,8 @@ mod tests {
             "--provider-rate",
             "3",
         ])
-        .to_config();
+        .to_config()
+        .unwrap();
         assert_eq!(config.providers.omdb_key.as_deref(), Some("abc123"));
         assert_eq!(
             config.providers.tmdb_key,
@@ -818,7 +840,9 @@ mod tests {
         );
         assert_eq!(config.providers.requests_per_second, 3);
         // A blank key is no key.
-        let blank = serve_args(&["movierec", "--omdb-api-key", " "]).to_config();
+        let blank = serve_args(&["movierec", "--omdb-api-key", " "])
+            .to_config()
+            .unwrap();
         assert_eq!(blank.providers.omdb_key, None);
         assert!(!parses(&["movierec", "--provider-rate", "0"]));
         assert!(parses(&[

@@ -3,27 +3,36 @@
 
 use clap::Parser;
 use movierec::cli::{Cli, Command, ExportWhat};
-use movierec::{admin, commands, startup, telemetry};
+use movierec::{commands, startup, telemetry};
 
 fn main() -> anyhow::Result<()> {
     movierec::tls::install();
-    match Cli::parse().into_command() {
+    match run(Cli::parse().into_command()) {
+        // A reader that stopped early (`movierec eval --json | head -1`) got what it wanted.
+        Err(e) if is_broken_pipe(&e) => Ok(()),
+        result => result,
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve(args) => {
-            // A lease renewed no sooner than it expires would pass to another instance
-            // in the middle of every training.
-            anyhow::ensure!(
-                args.lease_renew_secs < args.lease_secs,
-                "--lease-renew-secs ({}) must be less than --lease-secs ({})",
-                args.lease_renew_secs,
-                args.lease_secs
-            );
+            let config = args.to_config()?;
             telemetry::init(&args.log)?;
-            startup::serve(args.to_config())
+            startup::serve(config)
         }
         Command::Eval(args) => commands::eval::run(args.into()),
         Command::Train(args) => commands::train::run(args.into()),
         Command::Recommend(args) => commands::recommend::run(args.into()),
-        Command::Admin(args) => admin::run(args.into()),
+        Command::Admin(args) => commands::admin::run(args.into()),
         Command::Import(args) => commands::import::run(args.into()),
         Command::Export(args) => match args.what {
             ExportWhat::Ratings { out } => {

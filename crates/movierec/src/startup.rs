@@ -52,7 +52,7 @@ impl Application {
     /// listener; the app serves once [`Application::run_until_stopped`] is called.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let pool = store::connect(&config.database_url).await?;
-        crate::seed::load_catalog(&pool).await?;
+        crate::catalog::seed::load_catalog(&pool).await?;
         crate::services::membership::init_registration(&pool, config.registration)
             .await
             .context("cannot store the registration setting")?;
@@ -243,7 +243,7 @@ fn with_security_headers(router: Router) -> Router {
 
 /// `movierec serve`: runs the app until it is stopped.
 pub fn serve(config: Config) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = crate::runtime()?;
     runtime.block_on(async {
         let app = Application::build(config).await?;
         app.run_until_stopped().await

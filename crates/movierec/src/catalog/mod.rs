@@ -2,13 +2,14 @@
 //! without a download. The data is `catalog/movies.json`, derived from vega-datasets by
 //! `scripts/clean_catalog.py`; `catalog/PROVENANCE.md` says where it came from and what was fixed.
 //!
-//! This module only parses and checks the file; the store loads it into the database.
+//! This module parses and checks the file; [`seed`] puts it into the database on first start.
 
 use std::collections::HashSet;
 
 use serde::Deserialize;
 
 pub mod genres;
+pub mod seed;
 
 use crate::domain::Stars;
 
@@ -45,7 +46,8 @@ pub struct CatalogMovie {
     pub source: Option<String>,
     pub distributor: Option<String>,
     /// Other titles the film was released under ("Star Wars" for Episode IV), found by search
-    /// and matched by imports as the title is. Absent from most films.
+    /// and matched by catalog imports and history uploads as the title is. Absent from most
+    /// films.
     #[serde(default)]
     pub also: Vec<String>,
 }

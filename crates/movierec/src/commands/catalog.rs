@@ -1,8 +1,6 @@
 //! `movierec catalog duplicates|merge`: the films entered twice, listed and merged from the
 //! command line as on the admin's Duplicates page.
 
-use anyhow::Context;
-
 use crate::domain::MovieId;
 use crate::services::catalog;
 use crate::services::catalog::DuplicatePair;
@@ -22,7 +20,7 @@ pub enum CatalogAction {
 }
 
 pub fn run(options: CatalogOptions) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = crate::runtime()?;
     runtime.block_on(async {
         let pool = crate::store::connect_existing(&options.database_url).await?;
         let done = match options.action {

@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use crate::store::copy;
 
 pub fn run(from_url: &str, to_url: &str) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = crate::runtime()?;
     runtime.block_on(async {
         let from = crate::store::connect_existing(from_url).await?;
         let to = crate::store::connect(to_url).await?;

@@ -35,11 +35,11 @@ pub fn run(options: EnrichOptions) -> anyhow::Result<()> {
              (MOVIEREC_TMDB_API_KEY)"
         );
     }
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = crate::runtime()?;
     let report = runtime.block_on(async {
         let pool = crate::store::connect_existing(&options.database_url).await?;
         if crate::store::movies::count(&pool).await? == 0 {
-            crate::seed::load_catalog(&pool).await?;
+            crate::catalog::seed::load_catalog(&pool).await?;
         }
         providers.check_keys().await;
         for (name, status) in providers.key_report() {

@@ -6,7 +6,7 @@ use super::download;
 use super::progress::ImportBar;
 use super::{ImdbSource, ImportOptions, ImportSource, Location};
 use crate::jobs::lease::{self, LeaseConfig};
-use crate::services::imports::{self, ImdbFiles, ImdbSummary, ImportSummary};
+use crate::services::catalog_import::{self, ImdbFiles, ImdbSummary, ImportSummary};
 
 /// What an import reports at the end.
 enum Summary {
@@ -33,7 +33,7 @@ enum DataSet<'a> {
 }
 
 fn import_data_set(data_set: DataSet<'_>, database_url: &str) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = crate::runtime()?;
     let started = std::time::Instant::now();
     let summary = runtime.block_on(async {
         let pool = crate::store::connect_existing(database_url).await?;
@@ -69,13 +69,13 @@ async fn import_holding_leases(
     // On a new database the embedded catalog goes in first, as the server would put it,
     // so that imported movies merge into it rather than take its ids.
     if crate::store::movies::count(pool).await? == 0 {
-        crate::seed::load_catalog(pool).await?;
+        crate::catalog::seed::load_catalog(pool).await?;
     }
     let summary = match data_set {
         DataSet::MovieLens(path) => {
             let bar = ImportBar::new(format!("importing {}", path.display()));
             Summary::MovieLens(
-                imports::import_movielens(pool, path, &bar)
+                catalog_import::import_movielens(pool, path, &bar)
                     .await
                     .with_context(|| format!("cannot import {}", path.display()))?,
             )
@@ -87,7 +87,11 @@ async fn import_holding_leases(
 
 /// Downloads what must be, then imports; downloads go to a folder removed afterwards.
 async fn import_imdb(pool: &crate::store::Db, source: &ImdbSource) -> anyhow::Result<ImdbSummary> {
-    let scratch = Scratch::new()?;
+    // Removed when the import ends, however it ends.
+    let scratch = tempfile::Builder::new()
+        .prefix("movierec-import-")
+        .tempdir()
+        .context("cannot create a folder for the downloads")?;
     let client = download::client()?;
     let (basics, date) = fetch(&client, &source.basics, &scratch).await?;
     let (ratings, _) = fetch(&client, &source.ratings, &scratch).await?;
@@ -105,7 +109,7 @@ async fn import_imdb(pool: &crate::store::Db, source: &ImdbSource) -> anyhow::Re
         data_date: date,
     };
     let bar = ImportBar::new("importing IMDb".to_owned());
-    imports::import_imdb(pool, &files, source.min_votes, &bar)
+    catalog_import::import_imdb(pool, &files, source.min_votes, &bar)
         .await
         .context("cannot import IMDb's files")
 }
@@ -115,7 +119,7 @@ async fn import_imdb(pool: &crate::store::Db, source: &ImdbSource) -> anyhow::Re
 async fn fetch(
     client: &reqwest::Client,
     location: &Location,
-    scratch: &Scratch,
+    scratch: &tempfile::TempDir,
 ) -> anyhow::Result<(std::path::PathBuf, Option<String>)> {
     match location {
         Location::Path(path) => {
@@ -127,27 +131,9 @@ async fn fetch(
             Ok((path.clone(), date))
         }
         Location::Url(url) => {
-            let got = download::fetch(client, url, &scratch.0).await?;
+            let got = download::fetch(client, url, scratch.path()).await?;
             Ok((got.path, got.date))
         }
-    }
-}
-
-/// A folder for downloads, removed when the import ends however it ends.
-struct Scratch(std::path::PathBuf);
-
-impl Scratch {
-    fn new() -> anyhow::Result<Self> {
-        let dir = std::env::temp_dir().join(format!("movierec-import-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        Ok(Self(dir))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

@@ -7,7 +7,7 @@ use super::UserImport;
 use crate::services::history::{self, Report};
 
 pub fn run(database_url: &str, options: &UserImport) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = crate::runtime()?;
     let report = runtime.block_on(async {
         let pool = crate::store::connect_existing(database_url).await?;
         let user_id = crate::store::users::id_by_name(&pool, &options.name.to_lowercase())

@@ -1,7 +1,9 @@
-//! The file-based commands: `eval`, `train` (from a file, or into the database), `recommend`,
-//! `import` (data sets, a user's history, a model trained elsewhere), `export`, `copy` and
-//! `catalog` (duplicates found and merged).
+//! The commands other than `serve` (whose start-up is [`crate::startup`]): `eval`, `train`
+//! (from a file, or into the database), `recommend`, `import` (data sets, a user's history, a
+//! model trained elsewhere), `export`, `copy`, `catalog` (duplicates found and merged),
+//! `enrich` and `admin` (the administrator role granted or revoked).
 
+pub mod admin;
 pub mod catalog;
 pub mod copy;
 mod download;

@@ -61,7 +61,7 @@ impl ImportBar {
     }
 }
 
-impl crate::services::imports::ImportProgress for ImportBar {
+impl crate::services::catalog_import::ImportProgress for ImportBar {
     fn titles(&self, done: u64) {
         self.bar.set_message(format!("{done} titles read"));
         self.bar.tick();

@@ -63,7 +63,7 @@ where
     F: FnOnce(crate::store::Db) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<T>> + 'a,
 {
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = crate::runtime()?;
     runtime.block_on(async {
         let pool = crate::store::connect_existing(database_url).await?;
         let result = job(pool.clone()).await;

@@ -57,7 +57,7 @@ fn train_file(ratings: &Path, out: &Path, params: &Params) -> anyhow::Result<()>
 
 /// Trains on the app's database and stores the model there, as the server's job does.
 fn train_database(url: &str, params: Params) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = crate::runtime()?;
     runtime.block_on(async {
         let pool = crate::store::connect_existing(url).await?;
         let leases = match lease::take_all(

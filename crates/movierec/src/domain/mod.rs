@@ -4,7 +4,7 @@
 
 mod film_bounds;
 mod imdb_id;
-pub mod ip_net;
+pub(crate) mod ip_net;
 mod movie_id;
 mod page_number;
 mod password;

@@ -1,30 +1,21 @@
-//! Readers of the public movie data sets into plain records, with no database access.
+//! Parsers of outside formats into plain records, with no database access.
 //!
-//! - [`imdb_datasets`]: IMDb's non-commercial TSV dumps (`title.basics`, `title.ratings`,
-//!   `title.crew`, `name.basics`), plain or gzip;
-//! - [`movielens`]: GroupLens's MovieLens sets (ml-100k, ml-1m, ml-latest(-small), ml-25m,
-//!   ml-32m) from a folder or the published `.zip`;
-//! - [`history`]: a viewer's own ratings, watched films and watchlist exported from IMDb
-//!   ([`imdb_csv`]), Letterboxd ([`letterboxd`]), Trakt ([`trakt`]), Netflix ([`netflix`]) or
-//!   this site ([`movierec_export`]);
-//! - [`spark_factors`]: the factors a Spark ALS job wrote for an export of our ratings.
+//! - [`titles`]: the one rule by which a film's title is recognised (the title key, its
+//!   articles, the year tolerance), shared by every reader and matcher;
+//! - [`datasets`]: the public data sets a catalog import loads (MovieLens, IMDb) and the
+//!   factors a Spark job wrote;
+//! - [`history`]: a viewer's own ratings, watched films and watchlist exported from another
+//!   service or from this one, one file per format.
 //!
 //! Every reader streams: files of millions of lines are read one line at a time and never held
 //! whole, and a line is never held past [`limits::MAX_LINE_BYTES`]. A malformed line, or a
 //! field past the bounds of [`limits`], stops the reader with a [`ParseError`] naming the file
 //! and line.
 
+pub mod datasets;
 pub mod history;
-pub mod imdb_csv;
-pub mod imdb_datasets;
-pub mod letterboxd;
 pub(crate) mod limits;
-pub mod movielens;
-pub mod movierec_export;
-pub mod netflix;
-pub mod spark_factors;
 pub mod titles;
-pub mod trakt;
 
 use std::borrow::Cow;
 use std::fmt;

@@ -14,8 +14,9 @@ pub const YEAR_TOLERANCE: i64 = 1;
 pub const DIRECTOR_YEAR_TOLERANCE: i64 = 15;
 
 /// English articles, left out wherever they stand: sources write, drop or move them as they
-/// please ("Matrix, The", "Lord of the Rings", "Star Wars: Episode IV - A New Hope").
-const ENGLISH_ARTICLES: [&str; 3] = ["the", "a", "an"];
+/// please ("Matrix, The", "Lord of the Rings", "Star Wars: Episode IV - A New Hope"). The one
+/// list of them: search ranking and the library order of titles read it too.
+pub const ENGLISH_ARTICLES: [&str; 3] = ["the", "a", "an"];
 
 /// Articles of the other common languages, left out at the start of a title (after a
 /// trailing ", Das" is moved there): "Das Boot" and "Boot, Das" share a key, while "Die" in

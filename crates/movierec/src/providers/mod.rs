@@ -5,10 +5,10 @@
 //!
 //! Without a key a provider is simply absent: nothing is ever requested from it.
 
-pub mod limiter;
-pub mod omdb;
+pub(crate) mod limiter;
+pub(crate) mod omdb;
 pub mod poster;
-pub mod tmdb;
+pub(crate) mod tmdb;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

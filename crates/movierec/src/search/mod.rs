@@ -31,8 +31,8 @@
 //! `bench/scale.sh` under load at 87,000 films.
 
 pub mod index;
-pub mod rank;
-pub mod text;
+pub(crate) mod rank;
+pub(crate) mod text;
 
 use std::fmt;
 
@@ -256,7 +256,7 @@ pub fn run(index: &SearchIndex, request: &SearchRequest) -> Results {
     }
 }
 
-/// Rebuilds the FTS5 title table (what history imports match titles with) when `force` is
+/// Rebuilds the FTS5 title table (what matching a history file's titles uses) when `force` is
 /// set or when it does not cover exactly the
 /// movies in the database (a database created before search existed, for instance).
 pub async fn sync_index(pool: &Db, force: bool) -> sqlx::Result<()> {

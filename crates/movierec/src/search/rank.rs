@@ -24,6 +24,7 @@
 use std::cmp::Reverse;
 
 use super::text::{WordDistance, is_stop_word, jaccard, padded, trigrams};
+use crate::importers::titles::ENGLISH_ARTICLES;
 
 /// What a tenfold vote count adds to a similar title's similarity (0..=1).
 const POPULARITY_PER_TENFOLD: f64 = 0.01;
@@ -216,9 +217,9 @@ fn word_similarity(query: &WordDistance, title: &str, beaten: f64) -> f64 {
 }
 
 fn without_article(title: &str) -> &str {
-    ["the ", "a ", "an "]
+    ENGLISH_ARTICLES
         .iter()
-        .find_map(|article| title.strip_prefix(article))
+        .find_map(|article| title.strip_prefix(article)?.strip_prefix(' '))
         .unwrap_or(title)
 }
 

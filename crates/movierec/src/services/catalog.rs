@@ -108,24 +108,24 @@ async fn existing(conn: &mut store::DbConn, id: MovieId) -> Result<FilmName, Cat
     }
 }
 
-/// Why two films look like one.
+/// Why two films look like one: besides a shared title key, what else they share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Likeness {
     /// A title of each shares a key, and their years fit within [`titles::YEAR_TOLERANCE`].
-    TitleAndYear,
+    Year,
     /// The same, and the same director too.
-    TitleYearAndDirector,
+    YearAndDirector,
     /// A shared title key and the same director, years within
     /// [`titles::DIRECTOR_YEAR_TOLERANCE`].
-    TitleAndDirector,
+    Director,
 }
 
 impl std::fmt::Display for Likeness {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Self::TitleAndYear => "same title, year within 1",
-            Self::TitleYearAndDirector => "same title, year and director",
-            Self::TitleAndDirector => "same title and director",
+            Self::Year => "same title, year within 1",
+            Self::YearAndDirector => "same title, year and director",
+            Self::Director => "same title and director",
         })
     }
 }
@@ -254,9 +254,9 @@ fn pair_up(
                 let director = titles::same_director(fa.director.as_deref(), &directors[b])
                     && titles::any_years_fit(&years[a], &years[b], titles::DIRECTOR_YEAR_TOLERANCE);
                 let likeness = match (year, director) {
-                    (true, true) => Likeness::TitleYearAndDirector,
-                    (true, false) => Likeness::TitleAndYear,
-                    (false, true) => Likeness::TitleAndDirector,
+                    (true, true) => Likeness::YearAndDirector,
+                    (true, false) => Likeness::Year,
+                    (false, true) => Likeness::Director,
                     (false, false) => continue,
                 };
                 let pair = (a.min(b), a.max(b));
@@ -356,9 +356,9 @@ mod tests {
         assert_eq!(
             found,
             [
-                (1, 2, Likeness::TitleAndYear),
-                (3, 4, Likeness::TitleAndYear),
-                (5, 6, Likeness::TitleAndDirector),
+                (1, 2, Likeness::Year),
+                (3, 4, Likeness::Year),
+                (5, 6, Likeness::Director),
             ]
         );
     }
@@ -417,6 +417,6 @@ mod tests {
         assert_eq!((pair.keep.id, pair.drop.id), (3, 2), "more ratings first");
         assert_eq!((pair.keep.ratings, pair.drop.ratings), (2, 1));
         assert_eq!(pair.title_key, "se7en");
-        assert_eq!(pair.likeness, Likeness::TitleAndYear);
+        assert_eq!(pair.likeness, Likeness::Year);
     }
 }

@@ -27,17 +27,13 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::domain::{ImdbId, Stars};
 use crate::importers::ParseError;
+use crate::importers::history::movierec_export::ExportEntry;
 use crate::importers::history::{self as reader, Entry, History};
-use crate::importers::movierec_export::ExportEntry;
-use crate::importers::titles;
+use crate::importers::titles::{self, YEAR_TOLERANCE};
 use crate::search::index::IndexCache;
 use crate::search::{SearchParams, SearchRequest, text};
 use crate::store::history as store;
 use crate::store::movie_search::Hit;
-
-/// How far apart release years may be for the same film: services disagree by one around
-/// New Year and between festival and theatrical releases.
-const YEAR_TOLERANCE: i64 = 1;
 
 /// How many movies containing a title are looked at for an exact one.
 const TITLE_CANDIDATES: i64 = 50;
@@ -49,7 +45,7 @@ const MAX_PHRASE_CHARS: usize = 200;
 /// The most unmatched rows and conflicts a report lists; its counts say how many there are.
 pub const MAX_REPORT_ROWS: usize = 1_000;
 
-/// Applied imports whose reports a user keeps; older ones go as new ones come.
+/// Applied uploads whose reports a user keeps; older ones go as new ones come.
 pub const MAX_KEPT_REPORTS: i64 = 20;
 
 /// What to do when the file rates a movie differently from the viewer.
@@ -246,7 +242,7 @@ pub struct Report {
 impl Report {
     /// A preview as applying it with `choice` would go: which conflicts the file wins and
     /// how many ratings change. An applied report stays as it was applied.
-    pub fn as_chosen(mut self, choice: ConflictChoice) -> Self {
+    pub fn with_choice(mut self, choice: ConflictChoice) -> Self {
         if self.applied {
             return self;
         }
@@ -480,7 +476,7 @@ pub async fn report_view(
 ) -> Result<ReportView, HistoryError> {
     let mut report = report(pool, user_id, id).await?;
     if let Some(choice) = choice {
-        report = report.as_chosen(choice);
+        report = report.with_choice(choice);
     }
     let mut ids: Vec<i64> = report.conflicts.iter().map(|c| c.movie_id).collect();
     ids.extend(report.matched.iter().map(|m| m.movie_id));

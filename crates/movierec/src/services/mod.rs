@@ -1,14 +1,14 @@
 //! What a request or a command does, without HTTP: the rules that span several store calls.
 
 pub mod accounts;
-pub mod any_movie;
-pub mod artwork;
-pub mod catalog;
-pub mod enrichment;
-pub mod history;
-pub mod imports;
+pub(crate) mod any_movie;
+pub(crate) mod artwork;
+pub(crate) mod catalog;
+pub(crate) mod catalog_import;
+pub(crate) mod enrichment;
+pub(crate) mod history;
 pub mod membership;
-pub mod model_report;
+pub(crate) mod model_report;
 pub mod movie_page;
-pub mod rating;
-pub mod spark;
+pub(crate) mod rating;
+pub(crate) mod spark;

@@ -25,7 +25,7 @@ use anyhow::{Context, bail};
 use movierec_engine::{Algorithm, Dataset, ItemIdx, Model, NoProgress, Params, UserIdx};
 use serde::{Deserialize, Serialize};
 
-use crate::importers::spark_factors::{self, FactorRow};
+use crate::importers::datasets::spark_factors::{self, FactorRow};
 use crate::jobs::training::HOLDOUT_FRACTION;
 use crate::jobs::training::holdout::{TrainingSets, read_ratings, training_sets};
 use crate::store;

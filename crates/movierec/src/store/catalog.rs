@@ -36,7 +36,7 @@ pub struct CatalogRow {
 /// this many movies among the catalog's ids (the usual restart). Returns whether anything
 /// was written.
 ///
-/// Movies added later (imports) take ids above the catalog's, so they are not counted:
+/// Movies added later (by catalog imports) take ids above the catalog's, so they are not counted:
 /// counting every movie would reload the catalog, and rewrite the critics' ratings, on
 /// every start after an import. Rows are upserted, so a newer catalog refreshes an older
 /// one in place and never touches users' ratings.
@@ -103,20 +103,22 @@ pub async fn load(pool: &Db, critics: &[&str], rows: &[CatalogRow]) -> sqlx::Res
             }
         }
     }
-    let also: Vec<super::imports::TitleRow> = rows
+    let also: Vec<super::catalog_import::TitleRow> = rows
         .iter()
         .filter(|r| !merged.contains(&r.id))
         .flat_map(|r| {
-            r.also.iter().map(|(key, title)| super::imports::TitleRow {
-                movie_id: r.id,
-                title_key: key.clone(),
-                title: title.clone(),
-                year: r.year,
-                source: "embedded",
-            })
+            r.also
+                .iter()
+                .map(|(key, title)| super::catalog_import::TitleRow {
+                    movie_id: r.id,
+                    title_key: key.clone(),
+                    title: title.clone(),
+                    year: r.year,
+                    source: "embedded",
+                })
         })
         .collect();
-    super::imports::insert_titles(&mut tx, &also).await?;
+    super::catalog_import::insert_titles(&mut tx, &also).await?;
     super::sync_id_sequence(&mut tx, "movies").await?;
     refresh_votes(&mut tx).await?;
     tx.commit().await?;

@@ -324,7 +324,7 @@ pub async fn add_movie(pool: &Db, movie: &ProviderMovie) -> sqlx::Result<Added> 
     )
     .fetch_one(&mut *tx)
     .await?;
-    let inserted = super::imports::insert_movie(
+    let inserted = super::catalog_import::insert_movie(
         &mut tx,
         &movie.title,
         movie.year,
@@ -354,8 +354,8 @@ pub async fn add_movie(pool: &Db, movie: &ProviderMovie) -> sqlx::Result<Added> 
     genres.sort_unstable_by_key(|g| crate::catalog::genres::GENRES.iter().position(|v| v == g));
     genres.dedup();
     for genre in &genres {
-        let genre = super::imports::genre_id(&mut tx, genre).await?;
-        super::imports::add_genre(&mut tx, id, genre).await?;
+        let genre = super::catalog_import::genre_id(&mut tx, genre).await?;
+        super::catalog_import::add_genre(&mut tx, id, genre).await?;
     }
     let after: i64 = sqlx::query_scalar("SELECT generation FROM catalog_generation WHERE id = 1")
         .fetch_one(&mut *tx)

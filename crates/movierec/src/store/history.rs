@@ -398,7 +398,7 @@ pub async fn update_report(
     .map(|_| ())
 }
 
-/// Drops a user's applied imports but the latest `keep`.
+/// Drops a user's applied uploads but the latest `keep`.
 pub async fn drop_old_reports(conn: &mut DbConn, user_id: i64, keep: i64) -> sqlx::Result<()> {
     sqlx::query(
         "DELETE FROM history_imports

@@ -3,24 +3,24 @@
 //! Statements stick to SQL that PostgreSQL also runs (`$1` placeholders, `RETURNING`,
 //! `ON CONFLICT`, integer epoch seconds) so a second backend stays a small step.
 
-pub mod catalog;
+pub(crate) mod catalog;
+pub mod catalog_import;
 pub mod copy;
 pub mod details;
-pub mod devices;
+pub(crate) mod devices;
 pub mod history;
-pub mod imports;
-pub mod leases;
+pub(crate) mod leases;
 pub mod lists;
-pub mod merge;
+pub(crate) mod merge;
 pub mod models;
 pub mod movie_search;
-pub mod movies;
-pub mod ratings;
-pub mod recommendations;
-pub mod registrations;
-pub mod sessions;
-pub mod settings;
-pub mod throttle;
+pub(crate) mod movies;
+pub(crate) mod ratings;
+pub(crate) mod recommendations;
+pub(crate) mod registrations;
+pub(crate) mod sessions;
+pub(crate) mod settings;
+pub(crate) mod throttle;
 pub mod users;
 
 use std::str::FromStr;

@@ -1,5 +1,5 @@
 //! What the in-memory title search index is built from, the number that says when to
-//! rebuild it, and the SQLite FTS5 title table that history imports match titles with.
+//! rebuild it, and the SQLite FTS5 title table that matching a history file's titles uses.
 //!
 //! Search itself runs in memory ([`crate::search::index`]); the statements it needs here
 //! are plain SQL. FTS5 is SQLite's own: on PostgreSQL the title table's role falls to
@@ -197,7 +197,7 @@ pub async fn replace_index(pool: &Db, entries: &[(i64, String)]) -> sqlx::Result
         .execute(&mut *tx)
         .await?;
     for (id, search_title) in entries {
-        super::imports::insert_search_title(&mut tx, *id, search_title).await?;
+        super::catalog_import::insert_search_title(&mut tx, *id, search_title).await?;
     }
     tx.commit().await
 }

@@ -1,8 +1,10 @@
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use crate::store::Db;
 
 use crate::domain::{MovieId, PageNumber, RatingSort, Stars};
+use crate::importers::titles::ENGLISH_ARTICLES;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RatedMovie {
@@ -86,11 +88,17 @@ pub async fn count_for_user(pool: &Db, user_id: i64) -> sqlx::Result<i64> {
 
 /// Titles in library order: "The Godfather" under G. English articles only, as the catalog is
 /// English; case is ignored.
-const TITLE_ORDER: &str = "LOWER(CASE
-        WHEN LOWER(m.title) LIKE 'the %' THEN substr(m.title, 5)
-        WHEN LOWER(m.title) LIKE 'an %' THEN substr(m.title, 4)
-        WHEN LOWER(m.title) LIKE 'a %' THEN substr(m.title, 3)
-        ELSE m.title END), m.year, m.id";
+static TITLE_ORDER: LazyLock<String> = LazyLock::new(|| {
+    let articles: String = ENGLISH_ARTICLES
+        .iter()
+        .map(|a| {
+            // The title after the article and its space (SQL counts from 1).
+            let rest = a.len() + 2;
+            format!("WHEN LOWER(m.title) LIKE '{a} %' THEN substr(m.title, {rest}) ")
+        })
+        .collect();
+    format!("LOWER(CASE {articles}ELSE m.title END), m.year, m.id")
+});
 
 /// One page of a user's ratings with the movies' titles.
 pub async fn list_for_user(
@@ -103,7 +111,7 @@ pub async fn list_for_user(
     let order = match sort {
         RatingSort::Recent => "COALESCE(r.rated_at, r.updated_at) DESC, m.title, m.id",
         RatingSort::Rating => "r.rating DESC, COALESCE(r.rated_at, r.updated_at) DESC, m.id",
-        RatingSort::Title => TITLE_ORDER,
+        RatingSort::Title => TITLE_ORDER.as_str(),
     };
     sqlx::query_as(&format!(
         "SELECT r.movie_id, m.title,

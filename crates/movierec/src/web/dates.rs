@@ -1,24 +1,18 @@
-//! Times as pages print them. The database holds epoch seconds; this is the only calendar
-//! arithmetic in the app.
+//! Times as pages print them. The database holds epoch seconds; the `time` crate does the
+//! calendar.
 
-/// `YYYY-MM-DD HH:MM UTC` from epoch seconds (days to a civil date as in Howard Hinnant's
-/// `civil_from_days`).
+/// `YYYY-MM-DD HH:MM UTC` from epoch seconds; one out of the calendar's range (past the year
+/// 9999) prints as 1970.
 pub fn format_utc(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let at =
+        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute()
     )
 }
 

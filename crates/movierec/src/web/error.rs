@@ -272,7 +272,7 @@ pub async fn render_errors(
         match user {
             // A file too large for the import form: the form again, not a bare error page.
             Some(me) if is_upload && error.kind == ErrorKind::PayloadTooLarge => {
-                super::pages::imports::form_again(me, &error)
+                super::pages::history::form_again(me, &error)
             }
             user => (error.kind.status(), ErrorPage::new(user, &error)).into_response(),
         }

@@ -72,7 +72,7 @@ pub const MAX_UPLOAD_BODY_BYTES: usize =
 
 /// The two routes that take an uploaded history.
 pub fn is_upload(method: &Method, path: &str) -> bool {
-    method == Method::POST && (path == "/my/import" || path == api::IMPORTS_PATH)
+    method == Method::POST && (path == "/my/import" || path == api::HISTORY_UPLOAD_PATH)
 }
 
 /// What every handler can reach.
@@ -136,9 +136,9 @@ pub fn routes(state: AppState) -> Router {
         .route("/model", get(pages::model::show))
         .route("/model/train", post(pages::model::train))
         .route("/search", get(pages::search_page::show))
-        .route("/my/import/{id}", get(pages::imports::report))
-        .route("/my/import/{id}/apply", post(pages::imports::apply))
-        .route("/my/import/{id}/match", post(pages::imports::match_row))
+        .route("/my/import/{id}", get(pages::history::report))
+        .route("/my/import/{id}/apply", post(pages::history::apply))
+        .route("/my/import/{id}/match", post(pages::history::match_row))
         .merge(api::routes())
         // Everything so far takes small bodies; only the uploads below take files.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -163,7 +163,7 @@ fn uploads() -> Router<AppState> {
     Router::new()
         .route(
             "/my/import",
-            get(pages::imports::form).post(pages::imports::upload),
+            get(pages::history::form).post(pages::history::upload),
         )
         .merge(api::upload_routes())
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY_BYTES))

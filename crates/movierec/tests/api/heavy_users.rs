@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use movierec::store::imports::{self, NewMovie, RatingRow};
+use movierec::store::catalog_import::{self, NewMovie, RatingRow};
 use reqwest::Client;
 use serde_json::Value;
 
@@ -57,10 +57,10 @@ async fn heavy_site(heavy: usize) -> (TestApp, Vec<Client>) {
             genre_ids: Vec::new(),
         })
         .collect();
-    let film_ids = imports::insert_movielens_movies(&mut conn, &films)
+    let film_ids = catalog_import::insert_movielens_movies(&mut conn, &films)
         .await
         .unwrap();
-    let per_statement = imports::ratings_per_statement(&conn);
+    let per_statement = catalog_import::ratings_per_statement(&conn);
     for user in 0..heavy {
         let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
             .bind(format!("heavy{user}"))
@@ -80,7 +80,9 @@ async fn heavy_site(heavy: usize) -> (TestApp, Vec<Client>) {
             })
             .collect();
         for chunk in rows.chunks(per_statement) {
-            imports::upsert_ratings(&mut conn, chunk).await.unwrap();
+            catalog_import::upsert_ratings(&mut conn, chunk)
+                .await
+                .unwrap();
         }
     }
     drop(conn);

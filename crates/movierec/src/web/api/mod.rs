@@ -8,7 +8,7 @@
 //! it, and the hand-kept OpenAPI document served at `/api/v1/openapi.json` describes it;
 //! a test keeps the two in step.
 
-pub mod imports;
+pub mod history;
 mod lists;
 mod model;
 mod movies;
@@ -32,7 +32,7 @@ use crate::domain::MovieId;
 pub const OPENAPI: &str = include_str!("openapi.json");
 
 /// The path history files are uploaded to; the only endpoint that takes a large body.
-pub const IMPORTS_PATH: &str = "/api/v1/me/imports";
+pub const HISTORY_UPLOAD_PATH: &str = "/api/v1/me/imports";
 
 /// One method on one path.
 struct Endpoint {
@@ -85,14 +85,14 @@ fn endpoints() -> Vec<Endpoint> {
             "/api/v1/me/ratings/{movie_id}",
             ratings::delete,
         ),
-        endpoint(Method::POST, IMPORTS_PATH, imports::import),
-        endpoint(Method::GET, "/api/v1/me/imports/{id}", imports::report),
+        endpoint(Method::POST, HISTORY_UPLOAD_PATH, history::upload),
+        endpoint(Method::GET, "/api/v1/me/imports/{id}", history::report),
         endpoint(
             Method::POST,
             "/api/v1/me/imports/{id}/matches",
-            imports::match_row,
+            history::match_row,
         ),
-        endpoint(Method::GET, "/api/v1/me/export", imports::export),
+        endpoint(Method::GET, "/api/v1/me/export", history::export),
         endpoint(Method::PUT, "/api/v1/me/watchlist/{movie_id}", lists::watch),
         endpoint(
             Method::DELETE,

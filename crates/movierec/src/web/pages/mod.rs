@@ -3,8 +3,8 @@
 pub mod accounts;
 pub mod admin;
 pub mod duplicates;
+pub mod history;
 pub mod home;
-pub mod imports;
 pub mod lists;
 pub mod model;
 pub mod movies;

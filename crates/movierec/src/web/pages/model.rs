@@ -9,7 +9,7 @@ use axum::response::Redirect;
 use crate::jobs::TrainingStatus;
 use crate::jobs::training::{EpochRecord, HOLDOUT_FRACTION};
 use crate::services::model_report::{self, ModelReport};
-use crate::store::imports::CatalogSource;
+use crate::store::catalog_import::CatalogSource;
 use crate::web::AppState;
 use crate::web::chart::rmse_chart;
 use crate::web::dates::format_utc;
@@ -120,7 +120,7 @@ pub async fn show(
             .into_iter()
             .map(|(name, status)| (name, status.to_string()))
             .collect(),
-        sources: crate::store::imports::catalog_sources(&state.pool).await?,
+        sources: crate::store::catalog_import::catalog_sources(&state.pool).await?,
     })
 }
 

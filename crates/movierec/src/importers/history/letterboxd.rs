@@ -6,13 +6,33 @@
 //! matched by title and year. The archive's sub-folders (`deleted/`, `lists/`, `likes/`)
 //! are not the viewer's current history and are left alone.
 
-use super::ParseError;
-use super::history::{
-    Entry, HistoryRecord, Sink, base_name, csv_rows, parse_iso, parse_year, stars,
+use super::record::{
+    Entry, Format, FormatReader, HistoryRecord, Sink, base_name, csv_rows, parse_iso, parse_year,
+    stars,
+};
+use crate::importers::ParseError;
+
+pub(crate) const READER: FormatReader = FormatReader {
+    format: Format::new("letterboxd", "Letterboxd"),
+    described: "a Letterboxd export (.zip, or its ratings.csv, watched.csv, watchlist.csv or \
+        diary.csv)",
+    detect: |probe| probe.has("Letterboxd URI") && probe.has("Name"),
+    read: read_csv,
+    zip_entries,
 };
 
 /// The files read from the archive, in the order they are read.
 pub const FILES: &[&str] = &["ratings.csv", "diary.csv", "watched.csv", "watchlist.csv"];
+
+/// The export's files at the archive's root; ratings before the rest, so a rated film's
+/// rating is read first.
+fn zip_entries(names: &[String]) -> Vec<String> {
+    FILES
+        .iter()
+        .filter(|file| names.iter().any(|n| n == *file))
+        .map(|file| (*file).to_owned())
+        .collect()
+}
 
 /// Reads one of the export's CSV files; which one is told by its name, or for a file
 /// renamed by the viewer, by its columns (a rating column means ratings, else watched).
@@ -50,8 +70,8 @@ pub(crate) fn read_csv(file: &str, bytes: &[u8], sink: &mut Sink) -> Result<(), 
 
 #[cfg(test)]
 mod tests {
-    use super::super::history::tests::zip_of;
-    use super::super::history::{Format, read_history};
+    use super::super::read_history;
+    use super::super::tests::zip_of;
     use super::*;
     use crate::domain::Stars;
 
@@ -80,7 +100,7 @@ mod tests {
             ("deleted/ratings.csv", b"not, even, csv\"\n"),
         ]);
         let history = read_history("letterboxd-me-2024.zip", &zip).unwrap();
-        assert_eq!(history.format, Format::Letterboxd);
+        assert_eq!(history.format, READER.format);
         let summary: Vec<(&str, Option<u16>, Entry, &str, u64)> = history
             .records
             .iter()
@@ -120,7 +140,7 @@ mod tests {
     #[test]
     fn a_lone_watchlist_file_reads_by_its_name() {
         let history = read_history("watchlist.csv", WATCHLIST.as_bytes()).unwrap();
-        assert_eq!(history.format, Format::Letterboxd);
+        assert_eq!(history.format, READER.format);
         assert_eq!(history.records[0].entry, Entry::Watchlist);
     }
 }

@@ -8,7 +8,7 @@
 //! | [`Layout::Csv`] | ml-latest-small, ml-latest, ml-20m, ml-25m, ml-32m | `movies.csv` (+ `links.csv`) | `ratings.csv` |
 //!
 //! ```no_run
-//! use movierec::importers::movielens::MovieLensSet;
+//! use movierec::importers::datasets::movielens::MovieLensSet;
 //! # fn main() -> Result<(), movierec::importers::ParseError> {
 //! let set = MovieLensSet::open("ml-32m.zip".as_ref())?;
 //! for movie in set.movies()? {
@@ -33,9 +33,9 @@ use flate2::CrcReader;
 use flate2::read::DeflateDecoder;
 use zip::{CompressionMethod, ZipArchive};
 
-use super::limits;
-use super::{Input, Lines, ParseError, display_name, quoted, utf8_or_latin1};
 use crate::domain::{ImdbId, Stars};
+use crate::importers::{Input, Lines, ParseError, display_name, quoted, utf8_or_latin1};
+use crate::importers::{limits, titles};
 
 /// How a MovieLens set lays out its files; see the module's table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -336,7 +336,7 @@ impl MovieLensSet {
                 let path = dir.join(file);
                 match File::open(&path) {
                     Ok(f) => Ok(Some((
-                        Box::new(BufReader::with_capacity(super::READ_BUFFER, f)),
+                        Box::new(BufReader::with_capacity(crate::importers::READ_BUFFER, f)),
                         file.to_owned(),
                     ))),
                     Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -361,7 +361,8 @@ fn open_zip_entry(path: &Path, entry: &ZipEntry) -> Result<Input, ParseError> {
     let mut file = File::open(path).map_err(io_err)?;
     file.seek(SeekFrom::Start(entry.data_start))
         .map_err(io_err)?;
-    let raw = BufReader::with_capacity(super::READ_BUFFER, file).take(entry.compressed_size);
+    let raw =
+        BufReader::with_capacity(crate::importers::READ_BUFFER, file).take(entry.compressed_size);
     let data: Box<dyn Read + Send> = match entry.method {
         CompressionMethod::Stored => Box::new(raw),
         CompressionMethod::Deflated => Box::new(DeflateDecoder::new(raw)),
@@ -373,7 +374,7 @@ fn open_zip_entry(path: &Path, entry: &ZipEntry) -> Result<Input, ParseError> {
         }
     };
     Ok(Box::new(BufReader::with_capacity(
-        super::READ_BUFFER,
+        crate::importers::READ_BUFFER,
         Checked {
             inner: CrcReader::new(data),
             crc32: entry.crc32,
@@ -757,12 +758,6 @@ pub struct TitleParts {
     pub year: Option<u16>,
 }
 
-/// Articles MovieLens moves to the end ("Matrix, The"); "L'" joins its word without a space.
-const ARTICLES: [&str; 23] = [
-    "The", "A", "An", "Les", "Le", "La", "L'", "Il", "Lo", "Gli", "Der", "Die", "Das", "Den",
-    "Det", "El", "Los", "Las", "Un", "Une", "Una", "Ein", "Eine",
-];
-
 /// The most "a.k.a." and further bracketed names one title is read for.
 const MAX_OTHER_TITLES: usize = 4;
 
@@ -843,17 +838,9 @@ fn year_of(inside: &str) -> Option<u16> {
         .flatten()
 }
 
+/// "Matrix, The" → "The Matrix": MovieLens moves articles to the end.
 fn move_article(title: &str) -> String {
-    for article in ARTICLES {
-        if let Some(head) = title.strip_suffix(article)
-            && let Some(head) = head.strip_suffix(", ")
-            && !head.is_empty()
-        {
-            let gap = if article.ends_with('\'') { "" } else { " " };
-            return format!("{article}{gap}{head}");
-        }
-    }
-    title.to_owned()
+    titles::front_article(title)
 }
 
 #[cfg(test)]

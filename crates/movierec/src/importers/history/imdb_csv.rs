@@ -11,9 +11,28 @@
 //! Columns are found by name, so either order and either version reads. Series, episodes,
 //! games and podcasts are skipped.
 
-use super::ParseError;
-use super::history::{
-    Entry, HistoryRecord, Row, Sink, csv_rows, imdb_id, parse_iso, parse_year, stars_of_ten,
+use super::record::{
+    Entry, Format, FormatReader, HistoryRecord, Row, Sink, csv_rows, imdb_id, no_zip_entries,
+    parse_iso, parse_year, stars_of_ten,
+};
+use crate::importers::ParseError;
+
+/// "Your ratings".
+pub(crate) const RATINGS: FormatReader = FormatReader {
+    format: Format::new("imdb_ratings", "IMDb ratings"),
+    described: "an IMDb ratings export (CSV)",
+    detect: |probe| probe.has("Const") && probe.has("Your Rating") && !probe.has("Position"),
+    read: |file, text, sink| read(file, text, Kind::Ratings, sink),
+    zip_entries: no_zip_entries,
+};
+
+/// A list or the watchlist.
+pub(crate) const LIST: FormatReader = FormatReader {
+    format: Format::new("imdb_list", "IMDb list"),
+    described: "an IMDb list or watchlist export (CSV)",
+    detect: |probe| probe.has("Const") && probe.has("Position"),
+    read: |file, text, sink| read(file, text, Kind::List, sink),
+    zip_entries: no_zip_entries,
 };
 
 /// Which IMDb export.
@@ -95,7 +114,7 @@ fn record(file: &str, row: &Row<'_>, kind: Kind) -> Result<HistoryRecord, String
 
 #[cfg(test)]
 mod tests {
-    use super::super::history::{Format, read_history};
+    use super::super::read_history;
     use super::*;
     use crate::domain::Stars;
 
@@ -117,7 +136,7 @@ tt0959621,7,2019-12-31,Pilot,https://www.imdb.com/title/tt0959621/,tvEpisode,8.0
     #[test]
     fn reads_the_current_ratings_export() {
         let history = read_history("ratings.csv", NEW.as_bytes()).unwrap();
-        assert_eq!(history.format, Format::ImdbRatings);
+        assert_eq!(history.format, RATINGS.format);
         assert_eq!(history.skipped, 1, "the series is skipped");
         let [matrix, amelie] = &history.records[..] else {
             panic!("{:?}", history.records)
@@ -137,7 +156,7 @@ tt0959621,7,2019-12-31,Pilot,https://www.imdb.com/title/tt0959621/,tvEpisode,8.0
     #[test]
     fn reads_the_older_ratings_export() {
         let history = read_history("ratings.csv", OLD.as_bytes()).unwrap();
-        assert_eq!(history.format, Format::ImdbRatings);
+        assert_eq!(history.format, RATINGS.format);
         assert_eq!(history.skipped, 1);
         assert_eq!(history.records.len(), 1);
         let good = &history.records[0];
@@ -148,7 +167,7 @@ tt0959621,7,2019-12-31,Pilot,https://www.imdb.com/title/tt0959621/,tvEpisode,8.0
     #[test]
     fn a_list_goes_to_the_watchlist() {
         let history = read_history("WATCHLIST.csv", LIST.as_bytes()).unwrap();
-        assert_eq!(history.format, Format::ImdbList);
+        assert_eq!(history.format, super::LIST.format);
         assert_eq!(history.records[0].entry, Entry::Watchlist);
         assert_eq!(history.records[0].title, "Inception");
     }

@@ -5,7 +5,7 @@
 //! tabs and nothing else.
 //!
 //! ```no_run
-//! use movierec::importers::imdb_datasets::{ImdbReader, TitleBasics};
+//! use movierec::importers::datasets::imdb::{ImdbReader, TitleBasics};
 //! # fn main() -> Result<(), movierec::importers::ParseError> {
 //! for title in ImdbReader::<TitleBasics>::open("title.basics.tsv.gz".as_ref())? {
 //!     let title = title?;
@@ -23,8 +23,10 @@ use std::io::Read;
 use std::marker::PhantomData;
 use std::path::Path;
 
-use super::{Lines, ParseError, display_name, limits, maybe_gunzip, open_maybe_gzip, quoted};
 use crate::domain::ImdbId;
+use crate::importers::{
+    Lines, ParseError, display_name, limits, maybe_gunzip, open_maybe_gzip, quoted,
+};
 
 /// IMDb's `titleType`. The ones the app tells apart are variants; any other is kept by name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -463,8 +465,8 @@ mod tests {
 
     use proptest::prelude::*;
 
-    use super::super::test_support::gzip;
     use super::*;
+    use crate::importers::test_support::gzip;
 
     const BASICS: &str = "tconst\ttitleType\tprimaryTitle\toriginalTitle\tisAdult\tstartYear\tendYear\truntimeMinutes\tgenres
 tt0000001\tshort\tCarmencita\tCarmencita\t0\t1894\t\\N\t1\tDocumentary,Short

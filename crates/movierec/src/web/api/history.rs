@@ -1,5 +1,5 @@
-//! `/api/v1/me/imports` and `/api/v1/me/export`: the caller's history brought in from
-//! another service, and taken out.
+//! A viewer's history over the API: `/api/v1/me/imports` (upload, preview, report, match)
+//! and `/api/v1/me/export`, the history brought in from another service and taken out.
 
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::{ApiJson, path_movie_id};
-use crate::importers::movierec_export;
+use crate::importers::history::movierec_export;
 use crate::services::history::{self, ConflictChoice, Report};
 use crate::web::AppState;
 use crate::web::error::AppError;
@@ -16,7 +16,7 @@ use crate::web::session::RequireUser;
 use crate::web::upload;
 
 #[derive(Debug, Deserialize)]
-pub struct ImportQuery {
+pub struct UploadQuery {
     dry_run: Option<String>,
     conflicts: Option<String>,
 }
@@ -41,10 +41,10 @@ fn dry_run(raw: Option<&str>) -> Result<bool, AppError> {
 
 /// `POST /api/v1/me/imports`: a history file in the multipart field `file`; with
 /// `dry_run=true` only the preview.
-pub async fn import(
+pub async fn upload(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Query(query): Query<ImportQuery>,
+    Query(query): Query<UploadQuery>,
     multipart: Multipart,
 ) -> Result<Json<Report>, AppError> {
     let dry_run = dry_run(query.dry_run.as_deref())?;
@@ -79,7 +79,7 @@ pub async fn import(
     Ok(Json(report))
 }
 
-fn import_id(raw: &str) -> Result<i64, AppError> {
+fn upload_id(raw: &str) -> Result<i64, AppError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
@@ -93,7 +93,7 @@ pub async fn report(
     Path(raw): Path<String>,
 ) -> Result<Json<Report>, AppError> {
     Ok(Json(
-        history::report(&state.pool, me.id, import_id(&raw)?).await?,
+        history::report(&state.pool, me.id, upload_id(&raw)?).await?,
     ))
 }
 
@@ -112,7 +112,7 @@ pub async fn match_row(
     Path(raw): Path<String>,
     ApiJson(body): ApiJson<MatchBody>,
 ) -> Result<Json<Report>, AppError> {
-    let id = import_id(&raw)?;
+    let id = upload_id(&raw)?;
     let row = body
         .row
         .ok_or_else(|| AppError::bad_request("row: Give the unmatched row's index."))?;

@@ -15,7 +15,7 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use super::{ParseError, READ_BUFFER};
+use crate::importers::{ParseError, READ_BUFFER};
 
 /// One row: an index in the exported model and its factors.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,4 +1,4 @@
-//! This site's own export, written here and read back by [`super::history::read_history`].
+//! This site's own export, written here and read back by [`super::read_history`].
 //!
 //! - CSV in the format Letterboxd imports: `imdbID,Title,Year,Rating,WatchedDate,Tags`.
 //!   A rating has its stars and the day it was given; a film seen but not rated has no
@@ -11,12 +11,32 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use super::ParseError;
-use super::history::{
-    Entry, HistoryRecord, Sink, format_date, imdb_id, parse_iso, parse_year, stars,
+use super::record::{
+    Entry, Format, FormatReader, HistoryRecord, Items, Sink, format_date, format_timestamp,
+    imdb_id, no_zip_entries, parse_iso, parse_year, stars,
 };
-use super::trakt::Items;
 use crate::domain::{ImdbId, Stars};
+use crate::importers::ParseError;
+
+pub(crate) const READER: FormatReader = FormatReader {
+    format: Format::new("movierec", "movierec export"),
+    described: "a movierec export (CSV or JSON)",
+    detect: |probe| {
+        if probe.is_json() {
+            is_json(probe.text)
+        } else {
+            probe.has("imdbID") && probe.has("Title") && probe.has("Rating")
+        }
+    },
+    read: |file, text, sink| {
+        if super::record::starts_json(text) {
+            read_json(file, text, sink)
+        } else {
+            read_csv(file, text, sink)
+        }
+    },
+    zip_entries: no_zip_entries,
+};
 
 /// The tag that marks a watchlist row of the CSV.
 pub const WATCHLIST_TAG: &str = "watchlist";
@@ -116,7 +136,7 @@ pub fn write_json(entries: &[ExportEntry]) -> String {
                 title: e.title.clone(),
                 year: e.year,
                 rating,
-                date: e.date.map(super::history::format_timestamp),
+                date: e.date.map(format_timestamp),
             })
             .unwrap_or_default()
         })
@@ -191,7 +211,7 @@ pub(crate) fn read_csv(file: &str, bytes: &[u8], sink: &mut Sink) -> Result<(), 
 }
 
 fn csv_rows_with(file: &str, bytes: &[u8], sink: &mut Sink) -> Result<(), ParseError> {
-    super::history::csv_rows(file, bytes, &["Title"], |row| {
+    super::record::csv_rows(file, bytes, &["Title"], |row| {
         sink.row()?;
         let watchlist = row
             .get("Tags")
@@ -231,7 +251,7 @@ fn csv_rows_with(file: &str, bytes: &[u8], sink: &mut Sink) -> Result<(), ParseE
 
 #[cfg(test)]
 mod tests {
-    use super::super::history::{Format, read_history};
+    use super::super::read_history;
     use super::*;
 
     fn entries() -> Vec<ExportEntry> {
@@ -263,7 +283,7 @@ mod tests {
         ]
     }
 
-    fn back(history: &super::super::history::History) -> Vec<ExportEntry> {
+    fn back(history: &super::super::History) -> Vec<ExportEntry> {
         history
             .records
             .iter()
@@ -283,7 +303,7 @@ mod tests {
         let csv = write_csv(&entries());
         assert!(csv.starts_with("imdbID,Title,Year,Rating,WatchedDate,Tags\n"));
         let history = read_history("movierec-ratings.csv", csv.as_bytes()).unwrap();
-        assert_eq!(history.format, Format::Movierec);
+        assert_eq!(history.format, READER.format);
         let mut expected = entries();
         // The CSV has no TMDB ids.
         expected[0].tmdb_id = None;
@@ -343,7 +363,7 @@ mod tests {
     fn json_reads_back_as_written() {
         let json = write_json(&entries());
         let history = read_history("movierec.json", json.as_bytes()).unwrap();
-        assert_eq!(history.format, Format::Movierec);
+        assert_eq!(history.format, READER.format);
         assert_eq!(back(&history), entries());
         assert_eq!(history.records[2].line, 4);
         let empty = read_history("movierec.json", write_json(&[]).as_bytes()).unwrap();

@@ -26,7 +26,8 @@ pub async fn load_catalog(pool: &Db) -> anyhow::Result<()> {
             "catalog loaded"
         );
     }
-    store::imports::record_embedded(pool, EMBEDDED_SOURCE, rows.len() as i64, store::now()).await?;
+    store::catalog_import::record_embedded(pool, EMBEDDED_SOURCE, rows.len() as i64, store::now())
+        .await?;
     crate::search::sync_index(pool, loaded).await?;
     Ok(())
 }

@@ -1,5 +1,5 @@
-//! Imports of public data sets into the catalog and the ratings: MovieLens here, IMDb's
-//! dumps in [`imdb`].
+//! A catalog import: the public data sets loaded into the catalog and the ratings, MovieLens
+//! here and IMDb's dumps in [`imdb`].
 //!
 //! An import runs in one transaction: a malformed line anywhere leaves the database as it
 //! was. Its movies are matched to the catalog by id first (MovieLens id from an earlier
@@ -16,16 +16,16 @@ use crate::store::{Db, DbConn};
 
 use crate::catalog::genres;
 use crate::importers::ParseError;
-use crate::importers::movielens::{self, MovieLensSet};
+use crate::importers::datasets::movielens::{self, MovieLensSet};
 use crate::importers::titles::{self, YEAR_TOLERANCE};
 use crate::search::text;
-use crate::store::imports::{
+use crate::store::catalog_import::{
     self as store, AlternativeTitle, CatalogSource, KnownMovie, NewMovie, RatingRow, TitleRow,
 };
 
 pub mod imdb;
 
-pub use imdb::{DEFAULT_MIN_VOTES, ImdbAmbiguity, ImdbFiles, ImdbSummary, import_imdb};
+pub use imdb::{DEFAULT_MIN_VOTES, ImdbFiles, ImdbSummary, import_imdb};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {

@@ -16,7 +16,7 @@ use crate::services::history::{self, ConflictChoice, HistoryError, Report};
 use crate::store::history::TitledMovie;
 use crate::store::movie_search::Hit;
 use crate::web::AppState;
-use crate::web::api::imports::conflict_choice;
+use crate::web::api::history::conflict_choice;
 use crate::web::error::AppError;
 use crate::web::session::{RequireUser, SessionUser};
 use crate::web::upload;
@@ -29,15 +29,15 @@ fn choices() -> Vec<(&'static str, &'static str)> {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "my_import.html")]
-pub struct ImportForm {
+#[template(path = "history_upload.html")]
+pub struct UploadForm {
     user: Option<SessionUser>,
     error: Option<String>,
     choices: Vec<(&'static str, &'static str)>,
     max_mb: usize,
 }
 
-impl ImportForm {
+impl UploadForm {
     fn new(me: SessionUser, error: Option<String>) -> Self {
         Self {
             user: Some(me),
@@ -48,8 +48,8 @@ impl ImportForm {
     }
 }
 
-pub async fn form(RequireUser(me): RequireUser) -> ImportForm {
-    ImportForm::new(me, None)
+pub async fn form(RequireUser(me): RequireUser) -> UploadForm {
+    UploadForm::new(me, None)
 }
 
 /// The form again with `error` (a file past the limit), for the error layer: the body limit
@@ -58,7 +58,7 @@ pub async fn form(RequireUser(me): RequireUser) -> ImportForm {
 pub fn form_again(me: SessionUser, error: &AppError) -> Response {
     (
         error.kind.status(),
-        ImportForm::new(me, Some(error.message.clone())),
+        UploadForm::new(me, Some(error.message.clone())),
     )
         .into_response()
 }
@@ -72,7 +72,7 @@ pub async fn upload(
 ) -> Result<Response, AppError> {
     let upload = upload::read(multipart).await?;
     if upload.bytes.is_empty() {
-        let page = ImportForm::new(me, Some("file: Choose a file to import.".into()));
+        let page = UploadForm::new(me, Some("file: Choose a file to import.".into()));
         return Ok((StatusCode::BAD_REQUEST, page).into_response());
     }
     let choice = conflict_choice(upload.fields.get("conflicts").map(String::as_str))?;
@@ -96,7 +96,7 @@ pub async fn upload(
             Ok(Redirect::to(&format!("/my/import/{id}")).into_response())
         }
         Err(HistoryError::Parse(e)) => {
-            let page = ImportForm::new(me, Some(format!("file: {e}")));
+            let page = UploadForm::new(me, Some(format!("file: {e}")));
             Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
         Err(e) => Err(e.into()),
@@ -104,7 +104,7 @@ pub async fn upload(
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "import_report.html")]
+#[template(path = "history_report.html")]
 pub struct ReportPage {
     user: Option<SessionUser>,
     id: i64,
@@ -175,7 +175,7 @@ pub struct ReportQuery {
     conflicts: Option<String>,
 }
 
-fn import_id(raw: &str) -> Result<i64, AppError> {
+fn upload_id(raw: &str) -> Result<i64, AppError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
@@ -189,7 +189,7 @@ pub async fn report(
     Path(raw): Path<String>,
     Query(query): Query<ReportQuery>,
 ) -> Result<ReportPage, AppError> {
-    let id = import_id(&raw)?;
+    let id = upload_id(&raw)?;
     let choice = match query.conflicts.as_deref().map(str::trim) {
         None | Some("") => None,
         raw => Some(conflict_choice(raw)?),
@@ -228,7 +228,7 @@ pub async fn apply(
     Path(raw): Path<String>,
     Form(form): Form<ApplyForm>,
 ) -> Result<Redirect, AppError> {
-    let id = import_id(&raw)?;
+    let id = upload_id(&raw)?;
     let choice = conflict_choice(form.conflicts.as_deref())?;
     history::apply_kept(&state.pool, me.id, id, choice).await?;
     Ok(Redirect::to(&format!("/my/import/{id}")))
@@ -246,7 +246,7 @@ pub async fn match_row(
     Path(raw): Path<String>,
     Form(form): Form<MatchForm>,
 ) -> Result<Redirect, AppError> {
-    let id = import_id(&raw)?;
+    let id = upload_id(&raw)?;
     let row = form
         .row
         .as_deref()

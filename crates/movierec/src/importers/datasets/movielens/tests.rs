@@ -478,7 +478,7 @@ fn a_50_mb_line_is_refused_at_its_line_without_being_read_whole() {
 
     let (input, pulled) = Generated::new("1::Toy Story (1995)::Comedy\n\n2::", LONG, "::Drama\n");
     let mut movies = line_records(
-        Lines::new(super::super::maybe_gunzip(input).unwrap(), "movies.dat"),
+        Lines::new(crate::importers::maybe_gunzip(input).unwrap(), "movies.dat"),
         parse_movies_dat,
     );
     assert!(movies.next().unwrap().is_ok());

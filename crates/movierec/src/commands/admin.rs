@@ -1,7 +1,7 @@
 //! `movierec admin`: grant or revoke the administrator role from the command line, the
 //! way back in when no administrator can log in.
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 
 use crate::store::users::RoleChange;
 
@@ -16,7 +16,7 @@ pub struct RoleRequest {
 pub fn run(args: RoleRequest) -> anyhow::Result<()> {
     let (name, admin) = (&args.name, args.admin);
     let lower = name.trim().to_lowercase();
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = crate::runtime()?;
     let change = runtime.block_on(async {
         // An empty database would be created, where no account is found anyway.
         let pool = crate::store::connect_existing(&args.database_url).await?;

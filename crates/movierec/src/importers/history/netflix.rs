@@ -9,8 +9,21 @@
 //! Everything is a watched film (Netflix has no ratings to export); series episodes
 //! (`Show: Season 1: Episode`) are skipped. There are no ids and no years.
 
-use super::ParseError;
-use super::history::{Entry, HistoryRecord, Sink, csv_rows, epoch, parse_iso};
+use super::record::{
+    Entry, Format, FormatReader, HistoryRecord, Sink, csv_rows, epoch, no_zip_entries, parse_iso,
+};
+use crate::importers::ParseError;
+
+pub(crate) const READER: FormatReader = FormatReader {
+    format: Format::new("netflix", "Netflix viewing history"),
+    described: "Netflix viewing history (NetflixViewingHistory.csv or ViewingActivity.csv)",
+    detect: |probe| {
+        (probe.has("Title") && probe.has("Date") && probe.column_count() == 2)
+            || (probe.has("Profile Name") && probe.has("Title") && probe.has("Start Time"))
+    },
+    read,
+    zip_entries: no_zip_entries,
+};
 
 /// Words that name the part of a series between a show's name and an episode's.
 const SERIES_PARTS: &[&str] = &[
@@ -161,7 +174,7 @@ fn seen(file: &str, line: u64, title: &str, date: Option<i64>) -> HistoryRecord 
 
 #[cfg(test)]
 mod tests {
-    use super::super::history::{Format, read_history};
+    use super::super::read_history;
     use super::*;
 
     #[test]
@@ -192,7 +205,7 @@ mod tests {
     fn reads_the_account_page_history_in_its_locale() {
         let us = "Title,Date\n\"Breaking Bad: Season 1: Pilot\",1/20/23\nRoma,12/5/22\n\"Glass Onion: A Knives Out Mystery\",1/2/23\n";
         let history = read_history("NetflixViewingHistory.csv", us.as_bytes()).unwrap();
-        assert_eq!(history.format, Format::Netflix);
+        assert_eq!(history.format, READER.format);
         assert_eq!(history.skipped, 1);
         assert_eq!(history.records.len(), 2);
         assert_eq!(history.records[0].title, "Roma");
@@ -219,7 +232,7 @@ Ann,2023-01-02 19:58:00,00:02:00,,Roma (Trailer),TRAILER,TV,00:02:00,00:02:00,GB
 Ann,2023-01-03 20:00:00,00:45:00,,Dark: Season 1: Secrets,,TV,00:45:00,00:45:00,GB (United Kingdom)
 ";
         let history = read_history("ViewingActivity.csv", text.as_bytes()).unwrap();
-        assert_eq!(history.format, Format::Netflix);
+        assert_eq!(history.format, READER.format);
         assert_eq!(history.skipped, 2);
         assert_eq!(history.records.len(), 1);
         assert_eq!(history.records[0].title, "Roma");

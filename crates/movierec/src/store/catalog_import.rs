@@ -1,4 +1,5 @@
-//! The statements of the data set imports, all run on the import's one transaction.
+//! The statements of a catalog import (MovieLens, IMDb), all run on the import's one
+//! transaction.
 
 use crate::store::DbConn;
 

@@ -27,12 +27,14 @@ use crate::store::{Db, DbConn};
 use super::{ImportError, ImportProgress};
 use crate::catalog::genres;
 use crate::domain::ImdbId;
-use crate::importers::imdb_datasets::{
+use crate::importers::datasets::imdb::{
     ImdbReader, NameBasics, NameId, TitleBasics, TitleCrew, TitleRating, ratings_by_title,
 };
 use crate::importers::titles::{self, YEAR_TOLERANCE};
 use crate::search::text;
-use crate::store::imports::{self as store, CatalogFilm, CatalogSource, ImdbFields, TitleRow};
+use crate::store::catalog_import::{
+    self as store, CatalogFilm, CatalogSource, ImdbFields, TitleRow,
+};
 
 /// The minimum IMDb votes a film needs by default: about 40,000 films of the full dump, the
 /// ones people have heard of.

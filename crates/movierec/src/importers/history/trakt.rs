@@ -12,8 +12,34 @@
 
 use serde::Deserialize;
 
-use super::ParseError;
-use super::history::{Entry, HistoryRecord, Sink, imdb_id, parse_iso, stars_of_ten};
+use super::record::{
+    Entry, Format, FormatReader, HistoryRecord, Items, Sink, base_name, imdb_id, parse_iso,
+    stars_of_ten,
+};
+use crate::importers::ParseError;
+
+pub(crate) const READER: FormatReader = FormatReader {
+    format: Format::new("trakt", "Trakt"),
+    described: "a Trakt export (.zip of JSON, or one of its JSON files)",
+    detect: |probe| {
+        probe.is_json() && (file_kind(base_name(probe.name)).is_some() || looks_like(probe.text))
+    },
+    read: |file, text, sink| {
+        let kind = file_kind(base_name(file)).unwrap_or(FileKind::Unknown);
+        read(file, kind, text, sink)
+    },
+    zip_entries,
+};
+
+/// The export's files, at the archive's root or in one folder, in the archive's order.
+fn zip_entries(names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .filter(|n| n.matches('/').count() <= 1)
+        .filter(|n| file_kind(base_name(n)).is_some())
+        .cloned()
+        .collect()
+}
 
 /// What a Trakt file holds, from its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,10 +186,7 @@ fn record(
     };
     let year = match movie.year {
         None | Some(serde_json::Value::Null) => None,
-        Some(value) => Some(super::history::parse_year(
-            "movie.year",
-            &value.to_string(),
-        )?),
+        Some(value) => Some(super::record::parse_year("movie.year", &value.to_string())?),
     };
     let title = movie.title.unwrap_or_default();
     if title.trim().is_empty() && imdb.is_none() && tmdb.is_none() {
@@ -185,118 +208,10 @@ fn record(
     }))
 }
 
-/// One entry of [`Items`]: its first line and bytes, or the line and reason it cannot be read.
-pub(crate) type ItemResult<'a> = Result<(u64, &'a [u8]), (u64, String)>;
-
-/// The entries of a JSON file's top-level array, each as its bytes with the line it starts
-/// on, found without parsing the whole file into one value.
-pub(crate) struct Items<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-    line: u64,
-    state: State,
-}
-
-#[derive(PartialEq)]
-enum State {
-    Start,
-    First,
-    Next,
-    Done,
-}
-
-impl<'a> Items<'a> {
-    pub(crate) fn new(bytes: &'a [u8]) -> Self {
-        Self {
-            bytes,
-            pos: 0,
-            line: 1,
-            state: State::Start,
-        }
-    }
-
-    fn skip_space(&mut self) {
-        while let Some(&b) = self.bytes.get(self.pos) {
-            if !b.is_ascii_whitespace() {
-                break;
-            }
-            if b == b'\n' {
-                self.line += 1;
-            }
-            self.pos += 1;
-        }
-    }
-
-    fn fail(&mut self, message: &str) -> Option<ItemResult<'a>> {
-        self.state = State::Done;
-        Some(Err((self.line, message.to_owned())))
-    }
-}
-
-impl<'a> Iterator for Items<'a> {
-    type Item = ItemResult<'a>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            self.skip_space();
-            let byte = self.bytes.get(self.pos).copied();
-            match self.state {
-                State::Done => return None,
-                State::Start => {
-                    if byte != Some(b'[') {
-                        return self.fail("the file is not a JSON array");
-                    }
-                    self.pos += 1;
-                    self.state = State::First;
-                }
-                State::First | State::Next => {
-                    if byte == Some(b']') {
-                        self.state = State::Done;
-                        self.pos += 1;
-                        self.skip_space();
-                        if self.pos < self.bytes.len() {
-                            return self.fail("text follows the end of the array");
-                        }
-                        return None;
-                    }
-                    if self.state == State::Next {
-                        if byte != Some(b',') {
-                            return self.fail("expected ',' or ']' between entries");
-                        }
-                        self.pos += 1;
-                        self.skip_space();
-                    }
-                    let start = self.pos;
-                    let line = self.line;
-                    let mut stream = serde_json::Deserializer::from_slice(&self.bytes[start..])
-                        .into_iter::<serde::de::IgnoredAny>();
-                    match stream.next() {
-                        Some(Ok(_)) => {}
-                        Some(Err(e)) => {
-                            self.state = State::Done;
-                            let at = line + e.line().saturating_sub(1) as u64;
-                            return Some(Err((at, format!("not JSON ({e})"))));
-                        }
-                        None => return self.fail("the array is not closed"),
-                    }
-                    let end = start + stream.byte_offset();
-                    self.line += self.bytes[start..end]
-                        .iter()
-                        .filter(|&&b| b == b'\n')
-                        .count() as u64;
-                    self.pos = end;
-                    self.state = State::Next;
-                    return Some(Ok((line, &self.bytes[start..end])));
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::history::tests::zip_of;
-    use super::super::history::{Format, read_history};
+    use super::super::read_history;
+    use super::super::tests::zip_of;
     use super::*;
     use crate::domain::Stars;
 
@@ -335,7 +250,7 @@ mod tests {
             ("someone/ratings-shows.json", b"[1, 2"),
         ]);
         let history = read_history("trakt.zip", &zip).unwrap();
-        assert_eq!(history.format, Format::Trakt);
+        assert_eq!(history.format, READER.format);
         assert_eq!(history.skipped, 2, "the episode and the show");
         let mut got: Vec<(String, Entry, Option<u32>, u64)> = history
             .records
@@ -376,24 +291,5 @@ mod tests {
                 .starts_with("ratings-movies.json:2: not JSON"),
             "{err}"
         );
-    }
-
-    #[test]
-    fn items_split_the_array_and_count_lines() {
-        let items: Vec<(u64, String)> = Items::new(b" [ 1,\n\"a,]\" ,\n\n{\"b\": [2]} ] ")
-            .map(|r| r.map(|(l, b)| (l, String::from_utf8(b.to_vec()).unwrap())))
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(
-            items,
-            [
-                (1, "1".to_owned()),
-                (2, "\"a,]\"".to_owned()),
-                (4, "{\"b\": [2]}".to_owned())
-            ]
-        );
-        assert!(Items::new(b"[1 2]").any(|r| r.is_err()));
-        assert!(Items::new(b"[1] x").any(|r| r.is_err()));
-        assert_eq!(Items::new(b"[]").count(), 0);
     }
 }
