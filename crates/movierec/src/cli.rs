@@ -451,6 +451,7 @@ impl ServeArgs {
         Config {
             bind: self.bind.clone(),
             database_url: self.database_url.clone(),
+            database_pool: crate::store::PoolLimits::default(),
             secure_cookies: self.secure_cookies,
             training: TrainingConfig {
                 retrain_after: self.retrain_after,

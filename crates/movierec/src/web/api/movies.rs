@@ -12,9 +12,9 @@ use crate::search::{self, SearchParams, SearchRequest};
 use crate::services::any_movie::{self, Source};
 use crate::services::movie_page::{self, Lookup};
 use crate::store::movie_search::Hit;
-use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::MaybeUser;
+use crate::web::state::AppState;
 
 #[derive(Debug, Serialize)]
 pub struct MovieResponse {

@@ -10,9 +10,9 @@ use crate::domain::{PageNumber, RatingSort, Stars};
 use crate::services;
 use crate::store;
 use crate::store::ratings::RatedMovie;
-use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::RequireUser;
+use crate::web::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {

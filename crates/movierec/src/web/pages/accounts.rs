@@ -12,13 +12,13 @@ use tower_sessions::Session;
 use crate::domain::{Password, Registration, Username};
 use crate::services::{accounts, membership};
 use crate::store;
-use crate::web::AppState;
 use crate::web::client::ClientAddr;
 use crate::web::error::AppError;
 use crate::web::session::{
     DeviceToken, MaybeUser, RequireUser, SessionUser, device_cookie, reauthentication_key,
     safe_next,
 };
+use crate::web::state::AppState;
 
 #[derive(Debug, Default)]
 pub struct RegisterErrors {
@@ -119,7 +119,8 @@ pub async fn register(
     }
     let ip = client.bucket();
     if let Err(wait_secs) =
-        membership::reserve_registration(&state.pool, &ip, state.registrations_per_hour).await?
+        membership::reserve_registration(&state.pool, &ip, state.settings.registrations_per_hour)
+            .await?
     {
         let minutes = (wait_secs + 59) / 60;
         let errors = RegisterErrors {
@@ -177,7 +178,7 @@ async fn start_session(
     next: &str,
 ) -> Result<Response, AppError> {
     SessionUser::log_in(session, account.id, account.session_stamp).await?;
-    let cookie = device_cookie(&account.device_token, state.secure_cookies);
+    let cookie = device_cookie(&account.device_token, state.settings.secure_cookies);
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(next)).into_response())
 }
 

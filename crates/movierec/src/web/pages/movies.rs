@@ -18,10 +18,10 @@ use crate::services::movie_page::{self, Lookup};
 use crate::store;
 use crate::store::details::{PosterRef, StoredDetails};
 use crate::store::movies::{Movie, UserAverage};
-use crate::web::AppState;
 use crate::web::cover::Cover;
 use crate::web::error::AppError;
 use crate::web::session::{MaybeUser, RequireUser, SessionUser};
+use crate::web::state::AppState;
 
 const SIMILAR_MOVIES: usize = 10;
 /// The rating form's value for "no rating": the rating is removed.

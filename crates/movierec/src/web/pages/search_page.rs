@@ -14,9 +14,9 @@ use crate::search::index::GenreCount;
 use crate::search::{self, FieldError, Results, SearchParams, SearchRequest};
 use crate::services::any_movie::{self, RemoteHit, Source};
 use crate::store;
-use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::{MaybeUser, SessionUser, encode_component};
+use crate::web::state::AppState;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "search.html")]
