@@ -11,4 +11,5 @@ pub mod membership;
 pub mod model_report;
 pub mod movie_page;
 pub mod rating;
+pub mod search;
 pub mod spark;

@@ -217,7 +217,9 @@ pub async fn rate(
     let id = movie_id(&raw)?;
     // "No rating" in the select of My ratings: one control sets or clears.
     if form.stars.as_deref() == Some(CLEAR) {
-        store::ratings::delete(&state.pool, me.id, id).await?;
+        services::rating::unrate(&state.pool, me.id, id)
+            .await?
+            .ok_or_else(|| AppError::no_such_movie(id))?;
         return Ok(back(form.next.as_deref(), id).into_response());
     }
     let stars = match Stars::parse(form.stars.as_deref().unwrap_or_default()) {
@@ -245,8 +247,9 @@ pub async fn unrate(
     Form(form): Form<NextForm>,
 ) -> Result<Redirect, AppError> {
     let id = movie_id(&raw)?;
-    // Removing a rating that is not there is already the wanted outcome.
-    store::ratings::delete(&state.pool, me.id, id).await?;
+    services::rating::unrate(&state.pool, me.id, id)
+        .await?
+        .ok_or_else(|| AppError::no_such_movie(id))?;
     Ok(back(form.next.as_deref(), id))
 }
 
