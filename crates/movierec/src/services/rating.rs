@@ -19,7 +19,7 @@ pub struct Rated {
 
 /// Sets a user's rating of a movie and takes the movie off their watchlist. `None`, changing
 /// nothing, when the movie does not exist.
-#[tracing::instrument(skip(pool, stars), fields(user = user_id, movie = movie.get(), stars = stars.value()))]
+#[tracing::instrument(skip_all, fields(user = user_id, movie = movie.get(), stars = stars.value()))]
 pub async fn rate(
     pool: &Db,
     user_id: i64,
@@ -39,7 +39,7 @@ pub async fn rate(
 
 /// Removes a user's rating of a movie. Removing a rating that is not there succeeds too:
 /// the outcome is the one asked for. `None` when the movie does not exist.
-#[tracing::instrument(skip(pool), fields(user = user_id, movie = movie.get()))]
+#[tracing::instrument(skip_all, fields(user = user_id, movie = movie.get()))]
 pub async fn unrate(pool: &Db, user_id: i64, movie: MovieId) -> sqlx::Result<Option<()>> {
     if store::ratings::delete(pool, user_id, movie).await? {
         return Ok(Some(()));
