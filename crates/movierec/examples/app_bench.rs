@@ -128,6 +128,7 @@ async fn main() -> anyhow::Result<()> {
     let config = Config {
         bind: "127.0.0.1:0".into(),
         database_url: url,
+        database_pool: movierec::store::PoolLimits::default(),
         secure_cookies: false,
         training: TrainingConfig {
             retrain_after: 0,

@@ -459,6 +459,7 @@ impl ServeArgs {
         Ok(Config {
             bind: self.bind.clone(),
             database_url: self.database_url.clone(),
+            database_pool: crate::store::PoolLimits::default(),
             secure_cookies: self.secure_cookies,
             training: TrainingConfig {
                 retrain_after: self.retrain_after,

@@ -6,12 +6,15 @@ use crate::http_server::ServerLimits;
 use crate::jobs::TrainingConfig;
 use crate::providers::ProvidersConfig;
 use crate::services::accounts::HashingLimits;
+use crate::store::PoolLimits;
 
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `host:port`; port 0 picks a free port (tests).
     pub bind: String,
     pub database_url: String,
+    /// The database pool's size and acquire timeout.
+    pub database_pool: PoolLimits,
     /// Mark the session cookie `Secure`: only when served over https.
     pub secure_cookies: bool,
     pub training: TrainingConfig,

@@ -28,7 +28,8 @@ use crate::providers::Providers;
 use crate::services::accounts::Hasher;
 use crate::store;
 use crate::store::sessions::DbSessionStore;
-use crate::web::{self, AppState};
+use crate::web;
+use crate::web::state::{AppState, Caches, Settings};
 
 /// Sessions end after this long without a visit.
 const SESSION_IDLE_DAYS: i64 = 14;
@@ -51,7 +52,7 @@ impl Application {
     /// Opens and migrates the database, loads the catalog if needed and binds the
     /// listener; the app serves once [`Application::run_until_stopped`] is called.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let pool = store::connect(&config.database_url).await?;
+        let pool = store::connect_with(&config.database_url, &config.database_pool).await?;
         crate::catalog::seed::load_catalog(&pool).await?;
         crate::services::membership::init_registration(&pool, config.registration)
             .await
@@ -87,19 +88,21 @@ impl Application {
             trainer: Arc::clone(&trainer),
             hasher,
             history_parsing: Arc::new(crate::services::history::HistoryParsing::for_this_machine()),
-            trusted_proxies: config.trusted_proxies.clone().into(),
-            secure_cookies: config.secure_cookies,
-            registrations_per_hour: config.registrations_per_hour,
             providers: providers.clone(),
             search: Arc::default(),
-            picks: Arc::default(),
-            critics: Arc::default(),
+            caches: Caches::default(),
+            settings: Settings {
+                trusted_proxies: config.trusted_proxies.clone().into(),
+                secure_cookies: config.secure_cookies,
+                registrations_per_hour: config.registrations_per_hour,
+            },
         };
         // Built before the first request rather than by it: at tens of thousands of films
         // the search index takes a second or so, and every request arriving meanwhile would
         // wait for it.
         state.search.current(&pool).await?;
         state
+            .caches
             .critics
             .top(&pool, web::pages::home::TOP_RATED)
             .await?;
@@ -112,7 +115,7 @@ impl Application {
             .layer(CsrfLayer::new())
             .layer(middleware::from_fn_with_state(
                 state,
-                web::error::render_errors,
+                web::error_page::render_errors,
             ))
             .layer(sessions);
         let router = with_security_headers(router).layer(
@@ -141,6 +144,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The app's database pool, for in-process tests that need to hold its connections.
+    pub fn pool(&self) -> &Db {
+        &self.pool
     }
 
     /// The routes with every layer, as the listener serves them: for driving the app

@@ -51,6 +51,7 @@ impl EnrichProgress for Quiet {
 }
 
 /// Fills up to `budget` movies, most rated first.
+#[tracing::instrument(skip_all, fields(budget = budget))]
 pub async fn run(
     pool: &Db,
     providers: &Providers,

@@ -81,6 +81,7 @@ fn secs(d: Duration) -> i64 {
 
 impl Lease {
     /// Takes the lease `name` for `job` (e.g. "training"), or says who holds it.
+    #[tracing::instrument(skip_all, fields(lease = name, job = job))]
     pub async fn acquire(
         pool: &Db,
         name: &'static str,
@@ -179,6 +180,7 @@ async fn renew(
 /// Takes the leases `names` in order for `job`, or fails saying which one is held and by
 /// whom (giving back any taken). Command-line jobs refuse rather than wait, so a script
 /// learns at once and an operator can run it again when the other job has finished.
+#[tracing::instrument(skip_all, fields(leases = ?names, job = job))]
 pub async fn take_all(
     pool: &Db,
     names: &[&'static str],

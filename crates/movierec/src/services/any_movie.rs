@@ -74,6 +74,7 @@ pub fn open_url(source: Source, provider_id: &str) -> String {
 
 /// TMDB's search (or OMDb's, without TMDB), leaving out films the catalog has. A provider
 /// fault is logged by the provider's health and gives no hits.
+#[tracing::instrument(skip_all)]
 pub async fn search(pool: &Db, providers: &Providers, text: &str) -> sqlx::Result<Vec<RemoteHit>> {
     let context = format!("search {text:?}");
     let mut hits = Vec::new();
@@ -144,6 +145,7 @@ pub struct Added {
 }
 
 /// The catalog's movie for a provider's film, added if it is not there yet.
+#[tracing::instrument(skip_all, fields(source = ?source, provider_id = provider_id))]
 pub async fn add(
     pool: &Db,
     providers: &Providers,

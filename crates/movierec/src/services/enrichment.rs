@@ -35,6 +35,7 @@ pub enum Outcome {
 
 /// Fetches and stores the movie's details unless it has them. Database errors are errors;
 /// provider faults are an [`Outcome::Deferred`].
+#[tracing::instrument(skip_all, fields(movie = id.get()))]
 pub async fn ensure_details(
     pool: &Db,
     providers: &Providers,

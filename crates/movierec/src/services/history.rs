@@ -319,6 +319,7 @@ async fn prepare(
 }
 
 /// What importing the file would do; changes nothing.
+#[tracing::instrument(skip_all, fields(user = user_id, bytes = bytes.len()))]
 pub async fn preview(
     parsing: &HistoryParsing,
     pool: &Db,
@@ -333,6 +334,7 @@ pub async fn preview(
 }
 
 /// Imports the file and keeps its report: matched first, then written in one transaction.
+#[tracing::instrument(skip_all, fields(user = user_id, bytes = bytes.len()))]
 pub async fn import(
     parsing: &HistoryParsing,
     pool: &Db,
@@ -351,6 +353,7 @@ pub async fn import(
 
 /// Previews the file and keeps its plan for [`apply_kept`]: the pages' two steps. The file
 /// itself is not kept; viewing and applying use the plan.
+#[tracing::instrument(skip_all, fields(user = user_id, bytes = bytes.len()))]
 pub async fn keep_for_preview(
     parsing: &HistoryParsing,
     pool: &Db,
@@ -378,6 +381,7 @@ pub async fn keep_for_preview(
 
 /// Applies an upload kept by [`keep_for_preview`], once: of concurrent applies one goes
 /// on and the others are refused; an upload replaced by a newer one is gone.
+#[tracing::instrument(skip_all, fields(user = user_id, upload = id))]
 pub async fn apply_kept(
     pool: &Db,
     user_id: i64,
@@ -616,6 +620,7 @@ async fn apply_plan(
 /// Matches unmatched row `row` of an applied import to `movie_id`: its rating, seen mark or
 /// watchlist entry is applied (conflicts settled as the import chose), and the title is
 /// remembered for the next import. Rows with the same title and year go with it.
+#[tracing::instrument(skip_all, fields(user = user_id, upload = id))]
 pub async fn match_row(
     pool: &Db,
     user_id: i64,

@@ -47,6 +47,7 @@ pub async fn may_register(pool: &Db) -> anyhow::Result<bool> {
 
 /// Takes one of the `limit` registrations the address has in the current window (0 = no
 /// limit), or says in how many seconds the next window starts.
+#[tracing::instrument(skip_all, fields(limit = limit))]
 pub async fn reserve_registration(
     pool: &Db,
     ip: &str,
@@ -81,6 +82,7 @@ pub fn new_session_stamp() -> anyhow::Result<String> {
 /// changing their password from the browser they are signed in on. A borrowed session is
 /// still held to [`accounts::MAX_FAILURES_PER_ACCOUNT`] guesses per window, and only a
 /// log-in, which needs the password, makes a new session.
+#[tracing::instrument(skip_all, fields(user = user_id))]
 pub async fn check_password(
     pool: &Db,
     hasher: &Hasher,
@@ -121,6 +123,7 @@ pub enum PasswordCheck {
 
 /// Sets a new password and a new session stamp, which ends every session of the account
 /// that does not take the returned stamp. Returns `None` when the account is gone.
+#[tracing::instrument(skip_all, fields(user = user_id))]
 pub async fn change_password(
     pool: &Db,
     hasher: &Hasher,
@@ -145,6 +148,7 @@ pub enum Deletion {
 /// Deletes an account with its ratings and lists. Its sessions end at their next request
 /// (the account they name is gone), and the next training no longer sees its ratings; their
 /// removal counts towards the automatic retraining.
+#[tracing::instrument(skip_all, fields(user = user_id))]
 pub async fn delete_account(pool: &Db, user_id: i64) -> sqlx::Result<Deletion> {
     if store::users::delete(pool, user_id).await? {
         return Ok(Deletion::Deleted);

@@ -11,4 +11,5 @@ pub mod membership;
 pub(crate) mod model_report;
 pub mod movie_page;
 pub(crate) mod rating;
+pub(crate) mod search;
 pub(crate) mod spark;

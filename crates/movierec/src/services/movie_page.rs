@@ -99,6 +99,7 @@ pub async fn facts(
 /// [`enrichment`](crate::services::enrichment)), then (for a logged-in viewer) their ratings
 /// and their lists, then the similar movies' titles; where a merged-away id leads, or
 /// nothing.
+#[tracing::instrument(skip_all, fields(movie = id.get(), user = ?viewer))]
 pub async fn page(
     pool: &Db,
     models: &ModelSlot,

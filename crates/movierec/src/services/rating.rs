@@ -1,4 +1,5 @@
-//! Rating a movie: the rating itself and what it settles on the user's lists.
+//! Rating a movie and taking a rating back: the rating itself and what it settles on the
+//! user's lists. Pages and the API both come here.
 
 use crate::store::Db;
 
@@ -18,6 +19,7 @@ pub struct Rated {
 
 /// Sets a user's rating of a movie and takes the movie off their watchlist. `None`, changing
 /// nothing, when the movie does not exist.
+#[tracing::instrument(skip_all, fields(user = user_id, movie = movie.get(), stars = stars.value()))]
 pub async fn rate(
     pool: &Db,
     user_id: i64,
@@ -33,6 +35,16 @@ pub async fn rate(
         left_watchlist,
         users,
     }))
+}
+
+/// Removes a user's rating of a movie. Removing a rating that is not there succeeds too:
+/// the outcome is the one asked for. `None` when the movie does not exist.
+#[tracing::instrument(skip_all, fields(user = user_id, movie = movie.get()))]
+pub async fn unrate(pool: &Db, user_id: i64, movie: MovieId) -> sqlx::Result<Option<()>> {
+    if store::ratings::delete(pool, user_id, movie).await? {
+        return Ok(Some(()));
+    }
+    Ok(store::movies::find(pool, movie).await?.map(drop))
 }
 
 #[cfg(test)]
@@ -83,5 +95,23 @@ mod tests {
             Some(4.0)
         );
         assert_eq!(rate(&pool, ann, movie(99), four).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn unrating_removes_the_rating_and_succeeds_when_there_was_none() {
+        let (_dir, pool) = with_movies(2).await;
+        let ann = user(&pool, "ann").await;
+        let four = Stars::parse("4").unwrap();
+        rate(&pool, ann, movie(1), four).await.unwrap().unwrap();
+        assert_eq!(unrate(&pool, ann, movie(1)).await.unwrap(), Some(()));
+        assert_eq!(
+            store::ratings::find(&pool, ann, movie(1)).await.unwrap(),
+            None
+        );
+        // Already gone, or never rated: still the outcome asked for.
+        assert_eq!(unrate(&pool, ann, movie(1)).await.unwrap(), Some(()));
+        assert_eq!(unrate(&pool, ann, movie(2)).await.unwrap(), Some(()));
+        // No such movie.
+        assert_eq!(unrate(&pool, ann, movie(99)).await.unwrap(), None);
     }
 }

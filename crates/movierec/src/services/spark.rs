@@ -76,6 +76,7 @@ pub struct FactorsSummary {
 
 /// Writes the site's ratings for a Spark job into `out` (created if missing; it must be empty,
 /// so an earlier export is never mixed with this one).
+#[tracing::instrument(skip_all, fields(out = %out.display()))]
 pub async fn export_ratings(pool: &Db, out: &Path) -> anyhow::Result<ExportSummary> {
     let created_at = store::now();
     let all = read_ratings(pool)
@@ -183,6 +184,7 @@ fn write_csv(
 
 /// Adds the factors the Spark job wrote under `dir` to the export's baseline, measures the
 /// model on the export's held-out sample and stores it as the newest model.
+#[tracing::instrument(skip_all, fields(dir = %dir.display()))]
 pub async fn import_factors(pool: &Db, dir: &Path) -> anyhow::Result<FactorsSummary> {
     let started = Instant::now();
     let dir_owned = dir.to_owned();

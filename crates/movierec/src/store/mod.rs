@@ -24,7 +24,7 @@ pub(crate) mod throttle;
 pub mod users;
 
 use std::str::FromStr;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -212,14 +212,39 @@ pub async fn begin_write(pool: &Db) -> sqlx::Result<DbTx<'static>> {
     }
 }
 
+/// How many connections the pool holds, and how long a query waits for one before it
+/// fails with `PoolTimedOut` (which the web layer answers 503).
+#[derive(Debug, Clone)]
+pub struct PoolLimits {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolLimits {
+    /// sqlx's own acquire timeout; eight connections keep a small site's requests and
+    /// background jobs from queueing behind one another.
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
 /// Opens the database named by `database_url` (for SQLite creating the file and its
 /// directory if needed) and brings the schema and the genre names up to date.
 pub async fn connect(database_url: &str) -> anyhow::Result<Db> {
+    connect_with(database_url, &PoolLimits::default()).await
+}
+
+/// Like [`connect`], with the pool's limits given.
+pub async fn connect_with(database_url: &str, limits: &PoolLimits) -> anyhow::Result<Db> {
     install_default_drivers();
     let pool = match Backend::of_url(database_url)? {
-        Backend::Sqlite => connect_sqlite(database_url).await?,
+        Backend::Sqlite => connect_sqlite(database_url, limits).await?,
         Backend::Postgres => AnyPoolOptions::new()
-            .max_connections(8)
+            .max_connections(limits.max_connections)
+            .acquire_timeout(limits.acquire_timeout)
             .connect(database_url)
             .await
             .with_context(|| format!("cannot connect to database {database_url:?}"))?,
@@ -263,7 +288,7 @@ fn asks_to_create(database_url: &str) -> bool {
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000";
 
-async fn connect_sqlite(database_url: &str) -> anyhow::Result<Db> {
+async fn connect_sqlite(database_url: &str, limits: &PoolLimits) -> anyhow::Result<Db> {
     let options = SqliteConnectOptions::from_str(database_url)
         .with_context(|| format!("invalid database URL {database_url:?}"))?;
     if let Some(dir) = options.get_filename().parent()
@@ -282,7 +307,8 @@ async fn connect_sqlite(database_url: &str) -> anyhow::Result<Db> {
         format!("{database_url}?mode=rwc")
     };
     AnyPoolOptions::new()
-        .max_connections(8)
+        .max_connections(limits.max_connections)
+        .acquire_timeout(limits.acquire_timeout)
         // A connection to a file in this process cannot be dropped by a server or a network,
         // so checking it with a ping before each use (a round trip to its worker thread, as
         // costly as a small query) buys nothing.

@@ -6,8 +6,8 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 
-use super::AppState;
 use super::error::AppError;
+use super::state::AppState;
 use crate::domain::IpNet;
 use crate::domain::ip_net::{canonical, mask};
 
@@ -70,11 +70,11 @@ impl FromRequestParts<AppState> for ClientAddr {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .copied()
-            .ok_or_else(|| AppError::internal("no peer address on the request"))?;
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("no peer address on the request")))?;
         Ok(Self::resolve(
             peer.ip(),
             &parts.headers,
-            &state.trusted_proxies,
+            &state.settings.trusted_proxies,
         ))
     }
 }

@@ -1,22 +1,32 @@
-//! The one error type of the web layer.
+//! The one error type of the web layer: [`AppError`], a kind, the message shown and the
+//! cause kept. Nothing here renders; [`super::error_page`] turns errors into pages.
 //!
-//! A handler returns `AppError`; its response carries the error in an extension and
-//! [`render_errors`] (a middleware that knows the path and the visitor) turns it into an
-//! HTML page or, under `/api/`, into `{"error":{"code","message"}}`, logging it once.
-//! Error responses from outside the handlers (extractor rejections, the CSRF layer, the
-//! body limit) get the same treatment.
+//! # Error-handling policy
+//!
+//! - **Which status.** A handler returns `AppError`; its [`ErrorKind`] alone decides the
+//!   status (and the stable `code` of JSON errors). Refusals the visitor can fix are
+//!   4xx with a message saying how. A lower-level error converts by `From`: a database
+//!   pool that stayed exhausted for its acquire timeout is 503 with `Retry-After` (the
+//!   server is busy, not broken), any other database, session or unexpected error is 500.
+//!   Services return their own typed errors; their `From` impls here pick the kind.
+//! - **What is shown.** The message only: for 500 and for the busy pool a fixed sentence,
+//!   never the cause, which may hold paths, SQL or names. The page or the
+//!   `{"error":{"code","message"}}` body is made in [`super::error_page::render_errors`],
+//!   a middleware, so extractor rejections and layers' errors look the same.
+//! - **What is logged.** The cause, with its whole chain, once, by that middleware, inside
+//!   the request's span: `error` for 500s, `warn` for 503s that carry a cause. Client
+//!   errors are not logged as errors (the trace layer records every response's status).
+//!   Handlers and services do not log an error they return.
+//! - **Cloning.** The cause sits in an `Arc`, as axum's error-handling example keeps it, so
+//!   the error can travel in a response extension and be cloned out of it intact.
 
-use axum::Json;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use tower_http::csrf::ProtectionError;
-use tower_sessions::Session;
 
-use super::AppState;
-use super::pages::ErrorPage;
-use super::session::SessionUser;
+/// Seconds a client is asked to wait after the database pool stayed busy.
+const POOL_BUSY_RETRY_SECS: i64 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -85,8 +95,8 @@ pub struct AppError {
     pub kind: ErrorKind,
     /// Shown to the visitor.
     pub message: String,
-    /// Logged, never shown: the cause of an internal error.
-    detail: Option<String>,
+    /// Logged, never shown: what went wrong underneath.
+    cause: Option<Arc<anyhow::Error>>,
     /// Seconds for the `Retry-After` header of a 429 or 503.
     retry_after: Option<i64>,
 }
@@ -96,7 +106,7 @@ impl AppError {
         Self {
             kind,
             message: message.into(),
-            detail: None,
+            cause: None,
             retry_after: None,
         }
     }
@@ -105,6 +115,22 @@ impl AppError {
     pub fn retry_after(mut self, secs: i64) -> Self {
         self.retry_after = Some(secs.max(1));
         self
+    }
+
+    /// Keeps `cause` to be logged with the error.
+    pub fn caused_by(mut self, cause: impl Into<anyhow::Error>) -> Self {
+        self.cause = Some(Arc::new(cause.into()));
+        self
+    }
+
+    /// What went wrong underneath, for the log.
+    pub fn cause(&self) -> Option<&anyhow::Error> {
+        self.cause.as_deref()
+    }
+
+    /// The `Retry-After` the response carries, in seconds.
+    pub fn retry_after_secs(&self) -> Option<i64> {
+        self.retry_after
     }
 
     /// Over capacity for a moment: 503 with `Retry-After`.
@@ -142,14 +168,34 @@ impl AppError {
         Self::not_found(format!("There is no movie with id {shown}."))
     }
 
-    pub fn internal(detail: impl std::fmt::Display) -> Self {
-        Self {
-            kind: ErrorKind::Internal,
-            message: "Something went wrong on our side. Please try again.".into(),
-            detail: Some(detail.to_string()),
-            retry_after: None,
-        }
+    /// Something that should not fail did: 500, with `cause` logged and never shown.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        Self::new(
+            ErrorKind::Internal,
+            "Something went wrong on our side. Please try again.",
+        )
+        .caused_by(cause)
     }
+
+    /// Every database connection stayed busy for the pool's acquire timeout: a moment of
+    /// load, not a fault, so the client is asked to come back.
+    fn pool_busy(cause: anyhow::Error) -> Self {
+        Self::unavailable(
+            "The server is busy right now. Try again in a moment.",
+            POOL_BUSY_RETRY_SECS,
+        )
+        .caused_by(cause)
+    }
+}
+
+/// Whether `e` is, or was caused by, the pool's acquire timeout.
+fn is_pool_timeout(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<sqlx::Error>(),
+            Some(sqlx::Error::PoolTimedOut)
+        )
+    })
 }
 
 impl std::fmt::Display for AppError {
@@ -160,13 +206,17 @@ impl std::fmt::Display for AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        Self::internal(format!("database: {e}"))
+        anyhow::Error::new(e).context("database").into()
     }
 }
 
 impl From<anyhow::Error> for AppError {
     fn from(e: anyhow::Error) -> Self {
-        Self::internal(format!("{e:#}"))
+        if is_pool_timeout(&e) {
+            Self::pool_busy(e)
+        } else {
+            Self::internal(e)
+        }
     }
 }
 
@@ -221,7 +271,7 @@ impl From<crate::services::history::HistoryError> for AppError {
 
 impl From<tower_sessions::session::Error> for AppError {
     fn from(e: tower_sessions::session::Error) -> Self {
-        Self::internal(format!("session: {e}"))
+        anyhow::Error::new(e).context("session").into()
     }
 }
 
@@ -231,113 +281,6 @@ impl IntoResponse for AppError {
         response.extensions_mut().insert(self);
         response
     }
-}
-
-/// Middleware: renders every error response as a page or JSON, and logs it once.
-pub async fn render_errors(
-    State(state): State<AppState>,
-    session: Session,
-    request: Request,
-    next: Next,
-) -> Response {
-    let is_api = request.uri().path().starts_with("/api/");
-    let is_upload = super::is_upload(request.method(), request.uri().path());
-    let response = next.run(request).await;
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return response;
-    }
-    let error = match response.extensions().get::<AppError>() {
-        Some(error) => error.clone(),
-        None if is_rendered(&response) => return response,
-        None if is_upload && status == StatusCode::PAYLOAD_TOO_LARGE => super::upload::too_large(),
-        None => from_foreign(response, is_api).await,
-    };
-    match (&error.detail, error.kind) {
-        (Some(detail), _) => tracing::error!(%detail, "request failed"),
-        (None, ErrorKind::Internal) => tracing::error!(message = %error.message, "request failed"),
-        _ => {}
-    }
-    let mut response = if is_api {
-        let body = serde_json::json!({
-            "error": { "code": error.kind.code(), "message": error.message }
-        });
-        (error.kind.status(), Json(body)).into_response()
-    } else {
-        // The page is shown without the visitor's name rather than not at all.
-        let user = SessionUser::from_session(&session, &state.pool)
-            .await
-            .ok()
-            .flatten();
-        match user {
-            // A file too large for the import form: the form again, not a bare error page.
-            Some(me) if is_upload && error.kind == ErrorKind::PayloadTooLarge => {
-                super::pages::history::form_again(me, &error)
-            }
-            user => (error.kind.status(), ErrorPage::new(user, &error)).into_response(),
-        }
-    };
-    if let Some(secs) = error.retry_after {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    }
-    response
-}
-
-/// Pages that answer with an error status on purpose (a form shown again with its
-/// errors) are already complete.
-fn is_rendered(response: &Response) -> bool {
-    response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"))
-}
-
-/// Wraps an error response produced outside our handlers: keep its short plain-text
-/// explanation for client errors, never anything for server errors.
-async fn from_foreign(response: Response, is_api: bool) -> AppError {
-    let status = response.status();
-    let kind = ErrorKind::from_status(status);
-    if kind == ErrorKind::Internal {
-        return AppError::internal(format!("status {status} from a layer"));
-    }
-    if response.extensions().get::<ProtectionError>().is_some() {
-        return AppError::forbidden(
-            "This request came from another site and was refused. \
-             Go back to the page and submit the form again.",
-        );
-    }
-    let message = match kind {
-        ErrorKind::NotFound => "There is no page at this address.".to_owned(),
-        ErrorKind::PayloadTooLarge => format!(
-            "The request body is too large: at most {} KiB.",
-            super::MAX_BODY_BYTES / 1024
-        ),
-        // axum adds the `Allow` header after this layer, so it cannot be quoted here.
-        ErrorKind::MethodNotAllowed if is_api => "This endpoint does not take this method; \
-            the Allow header lists the ones it does, and /api/v1/openapi.json describes them."
-            .to_owned(),
-        ErrorKind::MethodNotAllowed => "This address cannot be used that way. \
-            Follow a link or use the buttons on the pages instead."
-            .to_owned(),
-        _ => {
-            let bytes = axum::body::to_bytes(response.into_body(), 4096)
-                .await
-                .unwrap_or_default();
-            let text = String::from_utf8_lossy(&bytes).trim().to_owned();
-            if text.is_empty() {
-                status
-                    .canonical_reason()
-                    .unwrap_or("Bad request")
-                    .to_owned()
-            } else {
-                text
-            }
-        }
-    };
-    AppError::new(kind, message)
 }
 
 /// The fallback route.
@@ -370,10 +313,42 @@ mod tests {
 
     #[test]
     fn internal_errors_hide_their_cause() {
-        let e = AppError::internal("disk on fire at /var/db");
+        let e = AppError::internal(anyhow::anyhow!("disk on fire at /var/db"));
         assert!(!e.message.contains("disk"));
         let response = e.into_response();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(response.extensions().get::<AppError>().is_some());
+    }
+
+    #[test]
+    fn the_cause_survives_a_clone_whole() {
+        let e: AppError = sqlx::Error::RowNotFound.into();
+        let copy = e.clone();
+        let cause = copy.cause().expect("a database error keeps its cause");
+        assert!(cause.downcast_ref::<sqlx::Error>().is_some());
+        assert_eq!(
+            format!("{cause:#}"),
+            format!("database: {}", sqlx::Error::RowNotFound)
+        );
+        assert_eq!(e.kind, ErrorKind::Internal);
+    }
+
+    #[test]
+    fn a_pool_timeout_is_503_with_retry_after_however_deep() {
+        let direct: AppError = sqlx::Error::PoolTimedOut.into();
+        let wrapped: AppError = anyhow::Error::new(sqlx::Error::PoolTimedOut)
+            .context("reading the ratings")
+            .into();
+        for e in [direct, wrapped] {
+            assert_eq!(e.kind, ErrorKind::Unavailable);
+            assert_eq!(e.kind.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(e.retry_after_secs(), Some(POOL_BUSY_RETRY_SECS));
+            assert!(!e.message.contains("pool"), "{}", e.message);
+            assert!(e.cause().is_some());
+        }
+        // Every other database error stays a 500.
+        let other: AppError = sqlx::Error::PoolClosed.into();
+        assert_eq!(other.kind, ErrorKind::Internal);
+        assert_eq!(other.retry_after_secs(), None);
     }
 }

@@ -39,26 +39,20 @@ pub mod client;
 pub mod cover;
 pub mod dates;
 pub mod error;
+pub mod error_page;
 pub mod pages;
 pub mod posters;
 pub mod session;
+pub mod state;
 pub mod upload;
 
-use std::sync::Arc;
-
-use crate::store::Db;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::routing::{get, post};
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::domain::IpNet;
-use crate::jobs::{ModelSlot, Trainer};
-use crate::providers::Providers;
-use crate::recommend::{CriticsList, PicksCache};
-use crate::search::index::IndexCache;
-use crate::services::accounts::Hasher;
+use state::AppState;
 
 /// Forms and API bodies are small; anything bigger is refused with 413 before a handler
 /// runs.
@@ -73,34 +67,6 @@ pub const MAX_UPLOAD_BODY_BYTES: usize =
 /// The two routes that take an uploaded history.
 pub fn is_upload(method: &Method, path: &str) -> bool {
     method == Method::POST && (path == "/my/import" || path == api::HISTORY_UPLOAD_PATH)
-}
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: Db,
-    /// The model serving recommendations; empty until the first training finishes.
-    pub models: Arc<ModelSlot>,
-    /// Trains new models in the background, one at a time.
-    pub trainer: Arc<Trainer>,
-    /// Password hashing, a bounded number at a time.
-    pub hasher: Arc<Hasher>,
-    /// History uploads read and matched a bounded number at a time.
-    pub history_parsing: Arc<crate::services::history::HistoryParsing>,
-    /// Proxies whose `X-Forwarded-For` names the client.
-    pub trusted_proxies: Arc<[IpNet]>,
-    /// Mark cookies `Secure` (served over https).
-    pub secure_cookies: bool,
-    /// Accounts one client address may create per hour; 0 = no limit.
-    pub registrations_per_hour: u32,
-    /// OMDb and TMDB clients for the keys given (none without keys).
-    pub providers: Providers,
-    /// The catalog in memory for title search, rebuilt when the catalog changes.
-    pub search: Arc<IndexCache>,
-    /// Users' recommendations, kept while nothing they depend on changes.
-    pub picks: Arc<PicksCache>,
-    /// The critics' list visitors see, kept while the catalog stays the same.
-    pub critics: Arc<CriticsList>,
 }
 
 /// The routes; cross-cutting layers are added in [`crate::startup`].

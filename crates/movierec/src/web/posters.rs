@@ -10,10 +10,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::AppState;
 use super::cover::{self, Cover};
 use super::error::AppError;
 use super::pages::movie_id;
+use super::state::AppState;
 use crate::services::artwork::{self, CardImage};
 use crate::store;
 use crate::store::movies::Label;

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use super::AppState;
 use super::error::AppError;
+use super::state::AppState;
 use crate::store;
 
 const ACCOUNT_KEY: &str = "account";

@@ -152,6 +152,7 @@ fn test_config(db: &TestDatabase) -> Config {
     Config {
         bind: "127.0.0.1:0".into(),
         database_url: db.url.clone(),
+        database_pool: movierec::store::PoolLimits::default(),
         secure_cookies: false,
         training: TrainingConfig {
             retrain_after: 20,
@@ -399,10 +400,15 @@ impl TestApp {
 /// The app built on a fresh database but not serving: for in-process requests through
 /// [`Application::router`]. Keep the directory alive while using it.
 pub async fn build_app() -> (Application, TestDatabase) {
+    build_app_with(|_| {}).await
+}
+
+/// Like [`build_app`], with some settings changed.
+pub async fn build_app_with(change: impl FnOnce(&mut Config)) -> (Application, TestDatabase) {
     let db = TestDatabase::new().await;
-    let app = Application::build(test_config(&db))
-        .await
-        .expect("app builds");
+    let mut config = test_config(&db);
+    change(&mut config);
+    let app = Application::build(config).await.expect("app builds");
     (app, db)
 }
 

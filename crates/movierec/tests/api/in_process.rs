@@ -143,3 +143,35 @@ async fn openapi_document_lists_exactly_the_served_routes() {
         .collect();
     assert_eq!(documented, served);
 }
+
+/// Every database connection busy past the pool's acquire timeout is a moment of load:
+/// 503 with `Retry-After` on pages and in the API, not a 500; once a connection is free
+/// again the same request is answered.
+#[tokio::test]
+async fn a_busy_database_pool_answers_503_with_retry_after() {
+    let (app, _db) = crate::helpers::build_app_with(|config| {
+        config.database_pool = movierec::store::PoolLimits {
+            max_connections: 1,
+            acquire_timeout: std::time::Duration::from_millis(200),
+        };
+    })
+    .await;
+    let peer = SocketAddr::from(([127, 0, 0, 1], 40_000));
+    let router = app.router().layer(MockConnectInfo(peer));
+    let held = app.pool().acquire().await.expect("the one connection");
+
+    let response = send(&router, Method::GET, "/api/v1/movies/1").await;
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+    let message = json_error(response, 503, "unavailable").await;
+    assert!(retry_after.is_some(), "a 503 says when to come back");
+    assert!(!message.contains("pool"), "{message}");
+
+    let response = send(&router, Method::GET, "/movies/1").await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers().contains_key(header::RETRY_AFTER));
+    assert!(content_type(&response).starts_with("text/html"));
+
+    drop(held);
+    let response = send(&router, Method::GET, "/api/v1/movies/1").await;
+    assert_ne!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+}

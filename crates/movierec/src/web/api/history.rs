@@ -10,9 +10,9 @@ use serde::Deserialize;
 use super::{ApiJson, path_movie_id};
 use crate::importers::history::movierec_export;
 use crate::services::history::{self, ConflictChoice, Report};
-use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::RequireUser;
+use crate::web::state::AppState;
 use crate::web::upload;
 
 #[derive(Debug, Deserialize)]

@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use super::path_movie_id;
 use crate::store;
 use crate::store::lists::List;
-use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::RequireUser;
+use crate::web::state::AppState;
 
 async fn put(
     state: &AppState,

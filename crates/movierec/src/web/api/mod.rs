@@ -24,8 +24,8 @@ use axum::response::IntoResponse;
 use axum::routing::{MethodFilter, MethodRouter, any, on};
 use serde::de::DeserializeOwned;
 
-use super::AppState;
 use super::error::{AppError, ErrorKind};
+use super::state::AppState;
 use crate::domain::MovieId;
 
 /// The OpenAPI 3.1 description of every endpoint.

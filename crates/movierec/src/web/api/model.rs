@@ -8,9 +8,9 @@ use serde::Serialize;
 use crate::jobs::TrainingStatus;
 use crate::jobs::training::EpochRecord;
 use crate::services::model_report;
-use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::RequireAdmin;
+use crate::web::state::AppState;
 
 /// The serving model's facts (`null` before the first model) and the training status.
 #[derive(Debug, Serialize)]

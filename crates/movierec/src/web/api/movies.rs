@@ -8,13 +8,14 @@ use serde::Serialize;
 
 use super::path_movie_id;
 use crate::domain::{PageNumber, Stars};
-use crate::search::{self, SearchParams, SearchRequest};
-use crate::services::any_movie::{self, Source};
+use crate::search::{SearchParams, SearchRequest};
+use crate::services::any_movie::Source;
 use crate::services::movie_page::{self, Lookup};
+use crate::services::search;
 use crate::store::movie_search::Hit;
-use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::MaybeUser;
+use crate::web::state::AppState;
 
 #[derive(Debug, Serialize)]
 pub struct MovieResponse {
@@ -190,25 +191,20 @@ pub async fn search(
     let index = state.search.current(&state.pool).await?;
     let request = SearchRequest::parse_or_browse(&params)
         .map_err(|e| AppError::bad_request(e.to_string()))?;
-    let results = search::run(&index, &request);
-    let mut from_providers = Vec::new();
-    // Visitors search the catalog only: the providers' allowance is the users'.
-    if results.total < any_movie::FEW_RESULTS
-        && user.is_some()
-        && let Some(query) = &request.query
-    {
-        from_providers = any_movie::search(&state.pool, &state.providers, query.as_str())
-            .await?
-            .into_iter()
-            .map(|h| ProviderHitJson {
-                url: h.open_url(),
-                source: h.source,
-                provider_id: h.provider_id,
-                title: h.title,
-                year: h.year,
-            })
-            .collect();
-    }
+    let user_id = user.map(|me| me.id);
+    let found = search::find(&state.pool, &state.providers, &index, &request, user_id).await?;
+    let results = found.results;
+    let from_providers = found
+        .from_providers
+        .into_iter()
+        .map(|h| ProviderHitJson {
+            url: h.open_url(),
+            source: h.source,
+            provider_id: h.provider_id,
+            title: h.title,
+            year: h.year,
+        })
+        .collect();
     Ok(Json(SearchResponse {
         query: request.query.map(|q| q.as_str().to_owned()),
         page: results.page,

@@ -10,9 +10,9 @@ use crate::domain::{PageNumber, RatingSort, Stars};
 use crate::services;
 use crate::store;
 use crate::store::ratings::RatedMovie;
-use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::RequireUser;
+use crate::web::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
@@ -132,9 +132,8 @@ pub async fn delete(
     Path(raw): Path<String>,
 ) -> Result<StatusCode, AppError> {
     let id = path_movie_id("movie_id", &raw)?;
-    if store::movies::find(&state.pool, id).await?.is_none() {
-        return Err(AppError::no_such_movie(id));
-    }
-    store::ratings::delete(&state.pool, me.id, id).await?;
+    services::rating::unrate(&state.pool, me.id, id)
+        .await?
+        .ok_or_else(|| AppError::no_such_movie(id))?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::path_movie_id;
 use crate::recommend::{self, Source};
 use crate::store;
-use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::{MaybeUser, RequireUser};
+use crate::web::state::AppState;
 
 /// The most picks one request may ask for: as deep as a user's picks are worked out.
 const MAX_N: usize = recommend::MAX_PICKS;
@@ -55,7 +55,8 @@ pub async fn recommendations(
     Query(query): Query<CountQuery>,
 ) -> Result<Json<Vec<RecommendationJson>>, AppError> {
     let n = query.get(DEFAULT_RECOMMENDATIONS)?;
-    let found = recommend::for_user(&state.pool, &state.models, &state.picks, me.id, n).await?;
+    let found =
+        recommend::for_user(&state.pool, &state.models, &state.caches.picks, me.id, n).await?;
     let source = found.source;
     Ok(Json(
         found

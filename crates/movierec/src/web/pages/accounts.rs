@@ -9,16 +9,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::domain::{Password, Registration, Username};
+use crate::domain::Password;
+use crate::services::accounts::RegisterRefusal;
 use crate::services::{accounts, membership};
-use crate::store;
-use crate::web::AppState;
 use crate::web::client::ClientAddr;
 use crate::web::error::AppError;
 use crate::web::session::{
     DeviceToken, MaybeUser, RequireUser, SessionUser, device_cookie, reauthentication_key,
     safe_next,
 };
+use crate::web::state::AppState;
 
 #[derive(Debug, Default)]
 pub struct RegisterErrors {
@@ -27,15 +27,6 @@ pub struct RegisterErrors {
     username: Option<String>,
     password: Option<String>,
     confirm: Option<String>,
-}
-
-impl RegisterErrors {
-    fn any(&self) -> bool {
-        self.form.is_some()
-            || self.username.is_some()
-            || self.password.is_some()
-            || self.confirm.is_some()
-    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -86,87 +77,63 @@ pub async fn register(
     session: Session,
     Form(form): Form<RegisterForm>,
 ) -> Result<Response, AppError> {
-    let open = membership::registration(&state.pool).await? == Registration::Open;
-    if !open && store::users::any_person(&state.pool).await? {
-        return Err(registration_closed());
-    }
-    let mut errors = RegisterErrors::default();
-    let username = Username::parse(&form.username)
-        .map_err(|e| errors.username = Some(e))
-        .ok();
-    let context: Vec<&str> = username.iter().map(Username::as_str).collect();
-    let password = Password::parse(form.password.clone(), &context)
-        .map_err(|e| errors.password = Some(e))
-        .ok();
-    if errors.password.is_none() && form.confirm != form.password {
-        errors.confirm = Some("The two passwords differ.".into());
-    }
     let page = |errors: RegisterErrors| RegisterPage {
         user: None,
         username: form.username.trim().to_owned(),
         errors,
     };
-    let (Some(username), Some(password), false) = (username, password, errors.any()) else {
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(errors)).into_response());
+    let new = accounts::NewAccount {
+        username: form.username.clone(),
+        password: form.password.clone(),
+        confirm: form.confirm.clone(),
+        address: client.bucket(),
     };
-    let taken = || RegisterErrors {
-        username: Some("That username is taken.".into()),
-        ..RegisterErrors::default()
-    };
-    // Checked before the address's allowance is spent on a name that cannot be had.
-    if store::users::name_taken(&state.pool, &username.lower()).await? {
-        return Ok((StatusCode::CONFLICT, page(taken())).into_response());
-    }
-    let ip = client.bucket();
-    if let Err(wait_secs) =
-        membership::reserve_registration(&state.pool, &ip, state.registrations_per_hour).await?
-    {
-        let minutes = (wait_secs + 59) / 60;
-        let errors = RegisterErrors {
-            form: Some(format!(
-                "Too many accounts were created from your address. Try again in {minutes} minute{}.",
-                if minutes == 1 { "" } else { "s" }
-            )),
-            ..RegisterErrors::default()
-        };
-        return Ok((
-            StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, wait_secs.to_string())],
-            page(errors),
-        )
-            .into_response());
-    }
-    let hash = state.hasher.hash(&password).await?;
-    let stamp = membership::new_session_stamp()?;
-    let created = store::users::create(
-        &state.pool,
-        username.as_str(),
-        &username.lower(),
-        &hash,
-        &stamp,
-        open,
-    )
-    .await?;
-    let Some(created) = created else {
-        // Someone else took the name meanwhile, or the site's first account was just made
-        // on a closed site.
-        if store::users::name_taken(&state.pool, &username.lower()).await? {
-            return Ok((StatusCode::CONFLICT, page(taken())).into_response());
+    let per_hour = state.settings.registrations_per_hour;
+    let refusal = match accounts::register(&state.pool, &state.hasher, new, per_hour).await? {
+        accounts::RegisterOutcome::Registered(account) => {
+            return start_session(&state, &session, account, "/").await;
         }
-        return Err(registration_closed());
+        accounts::RegisterOutcome::Refused(refusal) => refusal,
     };
-    tracing::info!(
-        user_id = created.id,
-        admin = created.is_admin,
-        "account created"
-    );
-    let device_token = accounts::remember_device(&state.pool, created.id).await?;
-    let account = accounts::LoggedIn {
-        id: created.id,
-        session_stamp: stamp,
-        device_token,
-    };
-    start_session(&state, &session, account, "/").await
+    Ok(match refusal {
+        RegisterRefusal::Closed => return Err(registration_closed()),
+        RegisterRefusal::Invalid {
+            username,
+            password,
+            confirm,
+        } => {
+            let errors = RegisterErrors {
+                form: None,
+                username,
+                password,
+                confirm,
+            };
+            (StatusCode::UNPROCESSABLE_ENTITY, page(errors)).into_response()
+        }
+        RegisterRefusal::NameTaken => {
+            let errors = RegisterErrors {
+                username: Some("That username is taken.".into()),
+                ..RegisterErrors::default()
+            };
+            (StatusCode::CONFLICT, page(errors)).into_response()
+        }
+        RegisterRefusal::TooMany { retry_after_secs } => {
+            let minutes = (retry_after_secs + 59) / 60;
+            let errors = RegisterErrors {
+                form: Some(format!(
+                    "Too many accounts were created from your address. Try again in {minutes} minute{}.",
+                    if minutes == 1 { "" } else { "s" }
+                )),
+                ..RegisterErrors::default()
+            };
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, retry_after_secs.to_string())],
+                page(errors),
+            )
+                .into_response()
+        }
+    })
 }
 
 /// Logs the browser in and remembers it as a known browser of the account.
@@ -177,7 +144,7 @@ async fn start_session(
     next: &str,
 ) -> Result<Response, AppError> {
     SessionUser::log_in(session, account.id, account.session_stamp).await?;
-    let cookie = device_cookie(&account.device_token, state.secure_cookies);
+    let cookie = device_cookie(&account.device_token, state.settings.secure_cookies);
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(next)).into_response())
 }
 

@@ -9,9 +9,9 @@ use serde::Deserialize;
 
 use crate::domain::Registration;
 use crate::services::membership;
-use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::{RequireAdmin, SessionUser};
+use crate::web::state::AppState;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "admin.html")]

@@ -13,9 +13,9 @@ use crate::domain::MovieId;
 use crate::services::catalog;
 use crate::services::catalog::DuplicatePair;
 use crate::store::merge::DuplicateFilm;
-use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::{RequireAdmin, SessionUser};
+use crate::web::state::AppState;
 
 /// Pairs listed at most: each merge changes the list, so the first ones are enough to work
 /// through, and a catalog of many thousands stays one quick page.

@@ -15,10 +15,10 @@ use crate::importers::history::MAX_UPLOAD_BYTES;
 use crate::services::history::{self, ConflictChoice, HistoryError, Report};
 use crate::store::history::TitledMovie;
 use crate::store::movie_search::Hit;
-use crate::web::AppState;
 use crate::web::api::history::conflict_choice;
 use crate::web::error::AppError;
 use crate::web::session::{RequireUser, SessionUser};
+use crate::web::state::AppState;
 use crate::web::upload;
 
 fn choices() -> Vec<(&'static str, &'static str)> {

@@ -6,9 +6,9 @@ use serde::Deserialize;
 use crate::recommend::{self, Recommendation, Source};
 use crate::store::movies::ScoredMovie;
 use crate::store::recommendations::MovieSummary;
-use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::{MaybeUser, SessionUser};
+use crate::web::state::AppState;
 
 /// Movies in the critics' list a visitor sees.
 pub(crate) const TOP_RATED: i64 = 24;
@@ -161,7 +161,7 @@ pub async fn show(
         None => None,
     };
     let top = if personal.is_none() {
-        state.critics.top(&state.pool, TOP_RATED).await?
+        state.caches.critics.top(&state.pool, TOP_RATED).await?
     } else {
         Vec::new()
     };
@@ -187,8 +187,14 @@ async fn personal(state: &AppState, user_id: i64, asked: Asked) -> Result<Person
         rating_more,
         skipped,
     } = asked;
-    let recommendations =
-        recommend::for_user(&state.pool, &state.models, &state.picks, user_id, MAX_PICKS).await?;
+    let recommendations = recommend::for_user(
+        &state.pool,
+        &state.models,
+        &state.caches.picks,
+        user_id,
+        MAX_PICKS,
+    )
+    .await?;
     let rated = recommendations.rated;
     let target = recommend::ONBOARDING_UNTIL;
     let onboarding = if rating_more || rated < target {

@@ -9,9 +9,9 @@ use axum::response::Redirect;
 use super::{NextForm, back, movie_id};
 use crate::store;
 use crate::store::lists::{List, ListedMovie};
-use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::{RequireUser, SessionUser};
+use crate::web::state::AppState;
 
 async fn add(
     state: &AppState,

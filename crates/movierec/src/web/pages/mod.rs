@@ -11,49 +11,14 @@ pub mod movies;
 pub mod my_ratings;
 pub mod search_page;
 
-use askama::Template;
-use askama_web::WebTemplate;
 use axum::response::Redirect;
 use serde::Deserialize;
 
 use super::error::AppError;
-use super::session::{SessionUser, safe_next};
+use super::session::safe_next;
 use std::borrow::Borrow;
 
 use crate::domain::{MovieId, Stars};
-
-#[derive(Template, WebTemplate)]
-#[template(path = "error.html")]
-pub struct ErrorPage {
-    user: Option<SessionUser>,
-    status: u16,
-    heading: &'static str,
-    message: String,
-}
-
-impl ErrorPage {
-    pub fn new(user: Option<SessionUser>, error: &AppError) -> Self {
-        use super::error::ErrorKind::*;
-        let heading = match error.kind {
-            BadRequest => "That did not work",
-            Unauthorized => "Please log in",
-            Forbidden => "Not allowed",
-            NotFound => "Not found",
-            MethodNotAllowed => "Not possible here",
-            Conflict => "Already there",
-            PayloadTooLarge => "Too much at once",
-            TooManyRequests => "Slow down",
-            Internal => "Something went wrong",
-            Unavailable => "Busy right now",
-        };
-        Self {
-            user,
-            status: error.kind.status().as_u16(),
-            heading,
-            message: error.message.clone(),
-        }
-    }
-}
 
 /// Parses the movie id in a page's path; a malformed one is simply a page that does not exist.
 pub fn movie_id(raw: &str) -> Result<MovieId, AppError> {

@@ -10,11 +10,11 @@ use crate::jobs::TrainingStatus;
 use crate::jobs::training::{EpochRecord, HOLDOUT_FRACTION};
 use crate::services::model_report::{self, ModelReport};
 use crate::store::catalog_import::CatalogSource;
-use crate::web::AppState;
 use crate::web::chart::rmse_chart;
 use crate::web::dates::format_utc;
 use crate::web::error::AppError;
 use crate::web::session::{RequireAdmin, SessionUser};
+use crate::web::state::AppState;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "model.html")]
@@ -105,7 +105,9 @@ pub async fn show(
 ) -> Result<ModelPage, AppError> {
     let model = model_report::current(&state.pool, &state.models).await?;
     let chart = match &model {
-        Some(m) if !m.epochs.is_empty() => Some(rmse_chart(&m.epochs).map_err(AppError::internal)?),
+        Some(m) if !m.epochs.is_empty() => {
+            Some(rmse_chart(&m.epochs).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?)
+        }
         _ => None,
     };
     Ok(ModelPage {

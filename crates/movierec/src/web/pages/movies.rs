@@ -18,10 +18,10 @@ use crate::services::movie_page::{self, Lookup};
 use crate::store;
 use crate::store::details::{PosterRef, StoredDetails};
 use crate::store::movies::{Movie, UserAverage};
-use crate::web::AppState;
 use crate::web::cover::Cover;
 use crate::web::error::AppError;
 use crate::web::session::{MaybeUser, RequireUser, SessionUser};
+use crate::web::state::AppState;
 
 const SIMILAR_MOVIES: usize = 10;
 /// The rating form's value for "no rating": the rating is removed.
@@ -217,7 +217,9 @@ pub async fn rate(
     let id = movie_id(&raw)?;
     // "No rating" in the select of My ratings: one control sets or clears.
     if form.stars.as_deref() == Some(CLEAR) {
-        store::ratings::delete(&state.pool, me.id, id).await?;
+        services::rating::unrate(&state.pool, me.id, id)
+            .await?
+            .ok_or_else(|| AppError::no_such_movie(id))?;
         return Ok(back(form.next.as_deref(), id).into_response());
     }
     let stars = match Stars::parse(form.stars.as_deref().unwrap_or_default()) {
@@ -245,8 +247,9 @@ pub async fn unrate(
     Form(form): Form<NextForm>,
 ) -> Result<Redirect, AppError> {
     let id = movie_id(&raw)?;
-    // Removing a rating that is not there is already the wanted outcome.
-    store::ratings::delete(&state.pool, me.id, id).await?;
+    services::rating::unrate(&state.pool, me.id, id)
+        .await?
+        .ok_or_else(|| AppError::no_such_movie(id))?;
     Ok(back(form.next.as_deref(), id))
 }
 

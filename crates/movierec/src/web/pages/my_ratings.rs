@@ -8,9 +8,9 @@ use serde::Deserialize;
 use crate::domain::{PageNumber, RatingSort, Stars};
 use crate::store;
 use crate::store::ratings::RatedMovie;
-use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::{RequireUser, SessionUser};
+use crate::web::state::AppState;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "my_ratings.html")]

@@ -11,12 +11,13 @@ use axum::response::{IntoResponse, Response};
 use crate::catalog::YEAR_RANGE;
 use crate::domain::SearchSort;
 use crate::search::index::GenreCount;
-use crate::search::{self, FieldError, Results, SearchParams, SearchRequest};
-use crate::services::any_movie::{self, RemoteHit, Source};
+use crate::search::{FieldError, Results, SearchParams, SearchRequest};
+use crate::services::any_movie::{RemoteHit, Source};
+use crate::services::search;
 use crate::store;
-use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::session::{MaybeUser, SessionUser, encode_component};
+use crate::web::state::AppState;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "search.html")]
@@ -118,20 +119,15 @@ pub async fn show(
     };
     match SearchRequest::parse(&params) {
         Ok(Some(request)) => {
-            let results = search::run(&index, &request);
-            if let Some(me) = &page.user {
-                let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
-                page.ratings = store::ratings::of_movies(&state.pool, me.id, &ids).await?;
+            let user_id = page.user.as_ref().map(|me| me.id);
+            let found =
+                search::find(&state.pool, &state.providers, &index, &request, user_id).await?;
+            if let Some(user_id) = user_id {
+                let ids: Vec<i64> = found.results.hits.iter().map(|h| h.id).collect();
+                page.ratings = store::ratings::of_movies(&state.pool, user_id, &ids).await?;
             }
-            // Visitors search the catalog only: the providers' allowance is the users'.
-            if results.total < any_movie::FEW_RESULTS
-                && page.user.is_some()
-                && let Some(query) = &request.query
-            {
-                page.remote =
-                    any_movie::search(&state.pool, &state.providers, query.as_str()).await?;
-            }
-            page.results = Some(results);
+            page.results = Some(found.results);
+            page.remote = found.from_providers;
             Ok(page.into_response())
         }
         Ok(None) => {
