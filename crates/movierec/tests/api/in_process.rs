@@ -152,7 +152,8 @@ async fn a_busy_database_pool_answers_503_with_retry_after() {
     let (app, _db) = crate::helpers::build_app_with(|config| {
         config.database_pool = movierec::store::PoolLimits {
             max_connections: 1,
-            acquire_timeout: std::time::Duration::from_millis(200),
+            // Long enough for start-up on a loaded machine, short enough for the test.
+            acquire_timeout: std::time::Duration::from_secs(2),
         };
     })
     .await;
