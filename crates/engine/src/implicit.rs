@@ -27,7 +27,7 @@ use crate::params::ImplicitParams;
 /// // Two tastes: users 0–9 watch items a–e, users 10–19 watch items f–j.
 /// let records = (0..20).flat_map(|u: usize| {
 ///     let items = if u < 10 { ["a", "b", "c", "d", "e"] } else { ["f", "g", "h", "i", "j"] };
-///     items.into_iter().filter(move |i| (u + i.len() + i.as_bytes()[0] as usize) % 5 != 0)
+///     items.into_iter().filter(move |i| !(u + i.len() + i.as_bytes()[0] as usize).is_multiple_of(5))
 ///         .map(move |i| (u.to_string(), i.to_string(), 4.0))
 /// });
 /// let data = Dataset::from_records(records, Scale::MOVIELENS);
@@ -354,7 +354,7 @@ mod tests {
     fn fitted() -> (Dataset, ImplicitModel) {
         let records = (0..30).flat_map(|u: u32| {
             (0..6u32)
-                .filter(move |i| (u + i) % 3 != 0 && (i < &3) == (u % 2 == 0))
+                .filter(move |i| !(u + i).is_multiple_of(3) && (i < &3) == u.is_multiple_of(2))
                 .map(move |i| (u.to_string(), i.to_string(), 4.0))
         });
         let data = Dataset::from_records(records, Scale::MOVIELENS);
@@ -396,7 +396,7 @@ mod tests {
             };
             items
                 .into_iter()
-                .filter(move |i| (u + i.len() + i.as_bytes()[0] as usize) % 5 != 0)
+                .filter(move |i| !(u + i.len() + i.as_bytes()[0] as usize).is_multiple_of(5))
                 .map(move |i| (u.to_string(), i.to_string(), 4.0))
         });
         let data = Dataset::from_records(records, Scale::MOVIELENS);
