@@ -7,7 +7,7 @@ mod common;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use movierec_engine::{Algorithm, Dataset, ItemIdx, NoProgress, Params, UserIdx, fit};
+use movierec_engine::{Algorithm, Dataset, Fit, ItemIdx, Params, UserIdx, fit};
 
 /// 943 users x 1682 items, about 100,000 ratings, like ML-100k.
 fn ml100k_sized() -> Dataset {
@@ -21,16 +21,14 @@ fn epochs(c: &mut Criterion) {
     for alg in [Algorithm::Sgd, Algorithm::Als] {
         // 0 = all cores; 1 shows what the parallel schedule gains.
         for threads in [0, 1] {
-            let p = Params::default_for(alg)
-                .with_epochs(1)
-                .with_threads(threads);
+            let p = Params::default_for(alg).with_epochs(1);
             let label = if threads == 0 {
                 "all cores"
             } else {
                 "1 thread"
             };
             g.bench_function(format!("{}, {label}", alg.name()), |b| {
-                b.iter(|| fit(black_box(&data), &p, None, &NoProgress).unwrap())
+                b.iter(|| Fit::new(&p).threads(threads).run(black_box(&data)).unwrap())
             });
         }
     }
@@ -43,9 +41,9 @@ fn fold_in(c: &mut Criterion) {
     let ratings: Vec<(ItemIdx, f32)> = items.iter().copied().zip(values.iter().copied()).collect();
     for k in [50, 100] {
         let p = Params::default().with_factors(k).with_epochs(1);
-        let model = fit(&data, &p, None, &NoProgress).unwrap();
+        let model = fit(&data, &p).unwrap();
         c.bench_function(&format!("fold-in, k={k}, {} ratings", ratings.len()), |b| {
-            b.iter(|| model.fold_in(black_box(&ratings)))
+            b.iter(|| model.fold_in(black_box(&ratings), &[]))
         });
     }
 }
@@ -54,14 +52,18 @@ fn top_n(c: &mut Criterion) {
     for (users, items) in [(300, 3000), (300, 10_000)] {
         let data = common::synthetic(users, items, 0.05, 2);
         let p = Params::default().with_epochs(1);
-        let model = fit(&data, &p, None, &NoProgress).unwrap();
-        let uv = model.user_vector(UserIdx::new(0));
+        let model = fit(&data, &p).unwrap();
+        let user = model.user(UserIdx::new(0));
         let (rated, _) = data.ratings().user_ratings(UserIdx::new(0));
         let mut rated = rated.to_vec();
         rated.sort_unstable();
         c.bench_function(
             &format!("top-10 of {items} items, k={}", model.n_factors()),
-            |b| b.iter(|| model.top_n(black_box(&uv), 10, |i| rated.binary_search(&i).is_ok())),
+            |b| {
+                b.iter(|| {
+                    model.recommend(black_box(&user), 10, |i| rated.binary_search(&i).is_ok())
+                })
+            },
         );
     }
 }

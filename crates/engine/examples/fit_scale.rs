@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use movierec_engine::{DatasetBuilder, NoProgress, Params, Scale, fit};
+use movierec_engine::{DatasetBuilder, Params, Scale, fit};
 
 /// SplitMix64: a small deterministic generator.
 struct Rng(u64);
@@ -51,7 +51,7 @@ fn main() {
     let data = data.build(Scale::MOVIELENS);
     println!("ratings: {}", data.ratings().len());
     let started = Instant::now();
-    let model = fit(&data, &Params::hybrid(), None, &NoProgress).expect("training succeeds");
+    let model = fit(&data, &Params::hybrid()).expect("training succeeds");
     println!(
         "fit: {:.1} s ({} users, {} films)",
         started.elapsed().as_secs_f64(),

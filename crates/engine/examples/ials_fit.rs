@@ -11,19 +11,20 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use movierec_engine::{Dataset, ImplicitParams, NoProgress, RatingSet, fit_implicit};
+use movierec_engine::{Dataset, Fit, ImplicitParams, RatingSet};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let path = PathBuf::from(args.next().ok_or("usage: ials_fit RATINGS [flags]")?);
     let mut params = ImplicitParams::default();
+    let mut threads = 0;
     let mut dump: Option<PathBuf> = None;
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--factors" => params.factors = value.parse()?,
             "--epochs" => params.epochs = value.parse()?,
-            "--threads" => params.threads = value.parse()?,
+            "--threads" => threads = value.parse()?,
             "--cg-steps" => params.cg_steps = value.parse()?,
             "--reg" => params.reg = value.parse()?,
             "--dump" => dump = Some(PathBuf::from(value)),
@@ -55,7 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?;
     }
     let started = Instant::now();
-    let model = fit_implicit(&data, &params, &NoProgress)?;
+    let model = Fit::new(&params).threads(threads).run(&data)?;
     let fit_seconds = started.elapsed().as_secs_f64();
     assert_eq!(model.n_items(), ratings.n_items());
     println!(
@@ -68,7 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         params.factors,
         params.epochs,
         params.cg_steps,
-        params.threads,
+        threads,
     );
     Ok(())
 }

@@ -27,7 +27,7 @@ use std::io::{BufRead, BufWriter, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use movierec_engine::{Dataset, ItemIdx, Model, NoProgress, Params, RatingSet, Reason, fit};
+use movierec_engine::{Dataset, Fit, ItemIdx, Model, Params, RatingSet, Reason};
 use serde_json::{Value, json};
 
 /// Films with their features, as `Model::with_catalog` takes them.
@@ -102,13 +102,13 @@ fn answer(model: &Model, query: &Value) -> Result<Value, String> {
             let picks = recommend(model, &known, n);
             // The stars a movie page would show for other films, if asked.
             let to_predict = query.get("predict").and_then(Value::as_array);
-            let folded = model.fold_in(&known);
+            let folded = model.fold_in(&known, &[]);
             let predictions: Vec<Option<f32>> = to_predict
                 .into_iter()
                 .flatten()
                 .map(|item| {
                     let item = model.items().get(item.as_str()?)?;
-                    Some(model.predict_with(&folded, item))
+                    Some(model.predict(&folded, item))
                 })
                 .collect();
             Ok(json!({
@@ -141,7 +141,7 @@ fn fit_model(
     seed: u64,
     catalog: Option<&[(String, Vec<String>)]>,
 ) -> Result<Model, Box<dyn Error>> {
-    let model = fit(data, &Params::hybrid().with_seed(seed), None, &NoProgress)?;
+    let model = Fit::new(&Params::hybrid()).seed(seed).run(data)?;
     Ok(match catalog {
         Some(catalog) => model.with_catalog(catalog),
         None => model,
@@ -156,13 +156,13 @@ fn recommend(
     rated: &[(ItemIdx, f32)],
     n: usize,
 ) -> Vec<(ItemIdx, f32, Option<ItemIdx>)> {
-    let user = model.fold_in_user(rated, &[]);
+    let user = model.fold_in(rated, &[]);
     let mut skip = vec![false; model.n_items()];
     for &(item, _) in rated {
         skip[item.index()] = true;
     }
     let picks = model.recommend(&user, n, |item| skip[item.index()]);
-    let items: Vec<ItemIdx> = picks.iter().map(|pick| pick.item).collect();
+    let items: Vec<ItemIdx> = picks.iter().map(|pick| pick.item()).collect();
     picks
         .into_iter()
         .zip(model.explain(&user, &items))
@@ -171,7 +171,7 @@ fn recommend(
                 Reason::Because { item, .. } => Some(item),
                 _ => None,
             };
-            (pick.item, pick.predicted, film)
+            (pick.item(), pick.predicted(), film)
         })
         .collect()
 }

@@ -164,7 +164,7 @@ impl ContentIndex {
 /// [`Model::similar_items`] and in a short history's picks: with few ratings, co-raters are
 /// noise and content decides (a sequel next to its original); with many, what people rated
 /// decides.
-pub const CONTENT_SHRINK: f32 = 20.0;
+pub(crate) const CONTENT_SHRINK: f32 = 20.0;
 
 impl Model {
     /// With the catalog's content of its items (`(item id, features)`, features as in
@@ -191,7 +191,7 @@ impl Model {
 /// Ratings at which an item's own learned factors and the ones its features predict weigh the
 /// same in [`Model::with_catalog`]: a film with a few ratings leans on its genres and director,
 /// one with hundreds on what its raters did.
-pub const FEATURE_SHRINK: f32 = 5.0;
+pub(crate) const FEATURE_SHRINK: f32 = 5.0;
 /// Ridge penalty of the feature embeddings, in units of a well-rated item's weight (about 1):
 /// a feature seen on one film learns about half of that film's own factors.
 const FEATURE_REG: f32 = 1.0;
@@ -214,13 +214,13 @@ impl Model {
     /// keep their parameters.
     ///
     /// ```
-    /// use movierec_engine::{Dataset, NoProgress, Params, Scale, fit};
+    /// use movierec_engine::{Dataset, Params, Scale, fit};
     ///
     /// let data = Dataset::from_records(
     ///     [("ann", "alien", 5.0), ("ann", "heat", 2.0), ("bob", "alien", 4.5), ("bob", "up", 1.0)],
     ///     Scale::MOVIELENS,
     /// );
-    /// let model = fit(&data, &Params::default().with_epochs(5), None, &NoProgress)?;
+    /// let model = fit(&data, &Params::default().with_epochs(5))?;
     /// let catalog = [
     ///     ("alien", vec!["genre:Sci-Fi", "director:Ridley Scott"]),
     ///     ("aliens", vec!["genre:Sci-Fi", "director:James Cameron"]),
@@ -415,7 +415,7 @@ mod tests {
     use crate::data::{Dataset, Scale};
     use crate::linalg::dot;
     use crate::params::Params;
-    use crate::train::{NoProgress, fit};
+    use crate::train::{Fit, fit};
 
     /// A generated catalog: 40 films in 8 series of 5 (same director, genre and decade within a
     /// series), rated by a few random users so the factors know almost nothing; the last film of
@@ -448,7 +448,7 @@ mod tests {
         }
         let data = Dataset::from_records(records, Scale::MOVIELENS);
         assert!(data.items().get("4").is_none());
-        let model = fit(&data, &Params::default().with_factors(4), None, &NoProgress).unwrap();
+        let model = fit(&data, &Params::default().with_factors(4)).unwrap();
         let model = model.with_catalog(&catalog);
         assert_eq!(model.n_items(), 40);
         let item = |name: &str| model.items().get(name).unwrap();
@@ -463,7 +463,7 @@ mod tests {
         let back = model.similar_items(sequel, 4, |_| false);
         assert_eq!(series(&back), 4, "{back:?}");
         // A handful of ratings alone do not know the series.
-        let ratings_only = fit(&data, &Params::default().with_factors(4), None, &NoProgress)
+        let ratings_only = fit(&data, &Params::default().with_factors(4))
             .unwrap()
             .similar_items(data.items().get("0").unwrap(), 4, |_| false);
         let in_data_series = |j: ItemIdx| data.items().ext(j).parse::<usize>().unwrap() < 5;
@@ -507,8 +507,8 @@ mod tests {
     #[test]
     fn a_film_nobody_rated_is_recommended_to_the_fans_of_its_director() {
         let (data, catalog) = two_tastes();
-        let params = Params::hybrid().with_factors(4).with_threads(1);
-        let model = fit(&data, &params, None, &NoProgress).unwrap();
+        let params = Params::hybrid().with_factors(4);
+        let model = Fit::new(&params).threads(1).run(&data).unwrap();
         assert!(model.items().get("f30").is_none());
         let model = model.with_catalog(&catalog);
         let item = |name: &str| model.items().get(name).unwrap();
@@ -521,11 +521,11 @@ mod tests {
             .to_vec();
         // Seven picks: the director's six films the fan has not rated, and the new one.
         let picks = |rated: &[(ItemIdx, f32)]| -> Vec<ItemIdx> {
-            let user = model.fold_in_user(rated, &[]);
+            let user = model.fold_in(rated, &[]);
             model
                 .recommend(&user, 7, |i| rated.iter().any(|&(r, _)| r == i))
                 .into_iter()
-                .map(|p| p.item)
+                .map(|p| p.item())
                 .collect()
         };
         let for_horror = picks(&horror_fan);
@@ -534,19 +534,19 @@ mod tests {
         assert!(!for_comedy.contains(&new_film), "{for_comedy:?}");
         // The new film scores higher for its director's fans than for the others.
         let (h, c) = (
-            model.fold_in_user(&horror_fan, &[]),
-            model.fold_in_user(&comedy_fan, &[]),
+            model.fold_in(&horror_fan, &[]),
+            model.fold_in(&comedy_fan, &[]),
         );
         assert!(model.blended_score(&h, new_film) > model.blended_score(&c, new_film));
         // Its predicted rating follows its director's films, not the middle of the scale.
-        assert!(model.predict_with(&h.explicit, new_film) > 4.0);
+        assert!(model.predict(&h, new_film) > 4.0);
     }
 
     #[test]
     fn a_well_rated_film_keeps_its_own_factors_and_unknown_films_keep_theirs() {
         let (data, catalog) = two_tastes();
-        let params = Params::hybrid().with_factors(4).with_threads(1);
-        let model = fit(&data, &params, None, &NoProgress).unwrap();
+        let params = Params::hybrid().with_factors(4);
+        let model = Fit::new(&params).threads(1).run(&data).unwrap();
         let with = model.clone().with_catalog(&catalog);
         let f0 = model.items().get("f0").unwrap();
         let (own, blended) = (

@@ -67,7 +67,7 @@ pub fn complement(n: usize, test: &[usize]) -> Vec<usize> {
 /// users or items fall back to biases and the global mean).
 ///
 /// ```
-/// use movierec_engine::{Dataset, NoProgress, Params, Scale, eval, fit};
+/// use movierec_engine::{Dataset, Params, Scale, eval, fit};
 ///
 /// let data = Dataset::from_records(
 ///     (0..200).map(|n| (format!("u{}", n % 20), format!("i{}", n % 13), 1.0 + (n % 5) as f32)),
@@ -75,7 +75,7 @@ pub fn complement(n: usize, test: &[usize]) -> Vec<usize> {
 /// );
 /// let (train_rows, test_rows) = eval::train_test_split(data.ratings().len(), 0.2, 42);
 /// let (train, test) = (data.subset(&train_rows), data.subset(&test_rows));
-/// let model = fit(&train, &Params::default(), None, &NoProgress)?;
+/// let model = fit(&train, &Params::default())?;
 /// let (rmse, mae) = eval::accuracy(&model, test.ratings());
 /// assert!(mae <= rmse && rmse < 4.0);
 /// # Ok::<(), movierec_engine::FitError>(())
@@ -85,7 +85,7 @@ pub fn accuracy(model: &Model, test: &Ratings) -> (f64, f64) {
         return (0.0, 0.0);
     }
     let (se, ae) = test.entries().iter().fold((0f64, 0f64), |(se, ae), r| {
-        let e = f64::from(model.predict(r.user, r.item) - r.value);
+        let e = f64::from(model.predict_trained(r.user, r.item) - r.value);
         (se + e * e, ae + e.abs())
     });
     let n = test.len() as f64;
@@ -115,7 +115,7 @@ impl Ranker for Model {
             Some(x) => self
                 .recommend_with(&uv, Some(x), n, exclude)
                 .into_iter()
-                .map(|p| p.item)
+                .map(|p| p.item())
                 .collect(),
             None => self
                 .top_n(&uv, n, exclude)

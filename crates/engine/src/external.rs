@@ -55,21 +55,21 @@ impl Model {
     /// factors (their prediction stays the baseline's); the result reports [`Algorithm::Als`].
     ///
     /// ```
-    /// use movierec_engine::{Algorithm, Dataset, NoProgress, Params, Scale, fit};
+    /// use movierec_engine::{Algorithm, Dataset, Params, Scale, fit};
     ///
     /// let data = Dataset::from_records(
     ///     [("ann", "alien", 4.0), ("ann", "heat", 2.0), ("bob", "alien", 3.5), ("bob", "up", 3.0)],
     ///     Scale::MOVIELENS,
     /// );
     /// let params = Params::default_for(Algorithm::Baseline);
-    /// let baseline = fit(&data, &params, None, &NoProgress)?;
+    /// let baseline = fit(&data, &params)?;
     /// let ann = baseline.users().get("ann").unwrap();
     /// let alien = baseline.items().get("alien").unwrap();
     /// // Two factors per row, as a distributed ALS job might have written them.
     /// let model = baseline
     ///     .with_external_factors(2, [(ann, vec![0.5, 0.1])], [(alien, vec![0.4, -0.2])])
     ///     .unwrap();
-    /// let lift = model.predict(ann, alien) - baseline.predict(ann, alien);
+    /// let lift = model.predict(&model.user(ann), alien) - baseline.predict(&baseline.user(ann), alien);
     /// assert!((lift - (0.5 * 0.4 - 0.1 * 0.2)).abs() < 1e-4);
     /// # Ok::<(), movierec_engine::FitError>(())
     /// ```
@@ -135,7 +135,7 @@ fn fill_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Dataset, NoProgress, Params, Scale, fit};
+    use crate::{Dataset, Params, Scale, fit};
 
     fn baseline() -> Model {
         let data = Dataset::from_records(
@@ -148,7 +148,7 @@ mod tests {
             Scale::MOVIELENS,
         );
         let params = Params::default_for(Algorithm::Baseline);
-        fit(&data, &params, None, &NoProgress).unwrap()
+        fit(&data, &params).unwrap()
     }
 
     #[test]
@@ -160,10 +160,13 @@ mod tests {
         let model = base
             .with_external_factors(2, [(ann, vec![0.3, -0.2])], [(up, vec![0.5, 0.5])])
             .unwrap();
-        let lift = model.predict(ann, up) - base.predict(ann, up);
+        let lift = model.predict(&model.user(ann), up) - base.predict(&base.user(ann), up);
         assert!((lift - 0.05).abs() < 1e-5, "lift {lift}");
         // Bob has no row: zero factors, the baseline's prediction.
-        assert_eq!(model.predict(bob, up), base.predict(bob, up));
+        assert_eq!(
+            model.predict(&model.user(bob), up),
+            base.predict(&base.user(bob), up)
+        );
         assert_eq!(model.algorithm(), Algorithm::Als);
         assert_eq!(model.n_factors(), 2);
     }

@@ -168,10 +168,10 @@ impl Model {
     /// Writes the model file.
     ///
     /// ```
-    /// use movierec_engine::{Dataset, Model, NoProgress, Params, Scale, fit};
+    /// use movierec_engine::{Dataset, Model, Params, Scale, fit};
     ///
     /// let data = Dataset::from_records([("ann", "alien", 5.0), ("bob", "heat", 3.0)], Scale::MOVIELENS);
-    /// let model = fit(&data, &Params::default().with_epochs(2), None, &NoProgress)?;
+    /// let model = fit(&data, &Params::default().with_epochs(2))?;
     /// let mut bytes = Vec::new();
     /// model.save(&mut bytes)?;
     /// assert_eq!(Model::load(bytes.as_slice())?, model);
@@ -217,8 +217,10 @@ impl Model {
                 out.f32(p.rating_weight);
                 out.len(p.cg_steps)?;
                 out.f32(p.init_std);
-                out.u64(p.seed);
-                out.len(p.threads)?;
+                out.u64(m.seed);
+                // Once the training's thread count, which no model depends on: kept as 0
+                // so the layout stays.
+                out.u32(0);
                 out.len(m.k)?;
                 out.f32s(&m.user_factors)?;
                 out.f32s(&m.item_factors)?;
@@ -318,9 +320,9 @@ impl Model {
                 rating_weight: r.f32()?,
                 cg_steps: r.u32()? as usize,
                 init_std: r.f32()?,
-                seed: r.u64()?,
-                threads: r.u32()? as usize,
             };
+            let seed = r.u64()?;
+            let _threads = r.u32()?;
             let ik = r.u32()? as usize;
             let user_factors = r.f32s()?;
             let item_factors = r.f32s()?;
@@ -331,7 +333,7 @@ impl Model {
                     "inconsistent sizes of the implicit part".into(),
                 ));
             }
-            let model = ImplicitModel::new(params, scale, ik, user_factors, item_factors);
+            let model = ImplicitModel::new(params, seed, scale, ik, user_factors, item_factors);
             (Some(model), blend)
         };
         let (taste, neighbours) = if version == VERSION {

@@ -55,9 +55,9 @@ dense_index!(
     /// A distinct type from [`ItemIdx`], so a call with user and item swapped does not compile:
     ///
     /// ```compile_fail
-    /// # use movierec_engine::{ItemIdx, Model, UserIdx};
-    /// fn predict(model: &Model, user: UserIdx, item: ItemIdx) -> f32 {
-    ///     model.predict(item, user)
+    /// # use movierec_engine::{ItemIdx, Model, User, UserIdx};
+    /// fn training_user(model: &Model, user: UserIdx, item: ItemIdx) -> User {
+    ///     model.user(item)
     /// }
     /// ```
     UserIdx

@@ -1,9 +1,9 @@
 //! The implicit-feedback model: who chose to watch (and rate) what, by weighted ALS.
 //!
 //! A user's preference for an item is `x_u · y_i`, near 1 for items like the ones the user
-//! chose and near 0 for the rest. Made by [`fit_implicit`](crate::fit_implicit); a new user is
-//! folded in by one exact solve against the item factors ([`ImplicitModel::fold_in`]), and a
-//! folded-in user's score of an item splits exactly over the items the user chose
+//! chose and near 0 for the rest. Made by a [`Fit`](crate::Fit); a new user is folded in by
+//! one exact solve against the item factors ([`ImplicitModel::fold_in`]), and a folded-in
+//! user's score of an item splits exactly over the items the user chose
 //! ([`ImplicitUser::contributions`], Hu, Koren & Volinsky 2008, §5), which names the movie
 //! behind a recommendation.
 
@@ -16,30 +16,34 @@ use crate::linalg::{SpdSystem, dot, gramian};
 use crate::params::ImplicitParams;
 
 /// A trained implicit-feedback model, indexed like the [`Dataset`](crate::Dataset) it was
-/// trained on.
+/// trained on: the part of a hybrid [`Model`](crate::Model) that learns who chose what
+/// ([`Model::implicit`](crate::Model::implicit)), or fitted alone by a [`Fit`](crate::Fit) of
+/// [`ImplicitParams`] to be measured as a ranker ([`eval::Ranker`](crate::eval::Ranker)).
 ///
 /// ```
-/// use movierec_engine::{Dataset, ImplicitParams, NoProgress, Scale, fit_implicit};
+/// use movierec_engine::eval::Ranker;
+/// use movierec_engine::{Dataset, Fit, ImplicitParams, Scale, UserIdx};
 ///
 /// // Two tastes: users 0–9 watch items a–e, users 10–19 watch items f–j.
 /// let records = (0..20).flat_map(|u: usize| {
 ///     let items = if u < 10 { ["a", "b", "c", "d", "e"] } else { ["f", "g", "h", "i", "j"] };
-///     items.into_iter().filter(move |i| (u + i.len() + i.as_bytes()[0] as usize) % 5 != 0)
+///     items.into_iter().filter(move |i| !(u + i.len() + i.as_bytes()[0] as usize).is_multiple_of(5))
 ///         .map(move |i| (u.to_string(), i.to_string(), 4.0))
 /// });
 /// let data = Dataset::from_records(records, Scale::MOVIELENS);
-/// let params = ImplicitParams::default().with_factors(4).with_threads(1);
-/// let model = fit_implicit(&data, &params, &NoProgress)?;
-/// // A newcomer who watched a and b is folded in with one solve and offered more of the same.
-/// let item = |name: &str| data.items().get(name).unwrap();
-/// let newcomer = model.fold_in(&[(item("a"), 4.0), (item("b"), 5.0)], &[]);
-/// let top = model.top_n(newcomer.factors(), 3, |i| i == item("a") || i == item("b"));
-/// assert!(top.iter().all(|&(i, _)| ["c", "d", "e"].contains(&data.items().ext(i))));
+/// let model = Fit::new(&ImplicitParams::default().with_factors(4)).threads(1).run(&data)?;
+/// // User 3, of the first taste, watched a–d: the one film of theirs left comes first.
+/// let user = data.users().get("3").unwrap();
+/// let seen = data.ratings().user_ratings(user).0;
+/// let top = model.rank(user, 1, &|i| seen.contains(&i));
+/// assert_eq!(data.items().ext(top[0]), "e");
 /// # Ok::<(), movierec_engine::FitError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct ImplicitModel {
     pub(crate) params: ImplicitParams,
+    /// The seed it was trained with (kept in the model file).
+    pub(crate) seed: u64,
     pub(crate) scale: Scale,
     pub(crate) k: usize,
     /// Row-major, `k` per user.
@@ -54,6 +58,7 @@ impl PartialEq for ImplicitModel {
     fn eq(&self, other: &Self) -> bool {
         // The Gramian follows from the item factors.
         self.params == other.params
+            && self.seed == other.seed
             && self.scale == other.scale
             && self.k == other.k
             && self.user_factors == other.user_factors
@@ -82,6 +87,7 @@ pub(crate) fn row_reg(params: &ImplicitParams, n: usize, n_other: usize) -> f32 
 impl ImplicitModel {
     pub(crate) fn new(
         params: ImplicitParams,
+        seed: u64,
         scale: Scale,
         k: usize,
         user_factors: Vec<f32>,
@@ -90,6 +96,7 @@ impl ImplicitModel {
         let item_gramian = gramian(&item_factors, k);
         Self {
             params,
+            seed,
             scale,
             k,
             user_factors,
@@ -131,7 +138,7 @@ impl ImplicitModel {
     }
 
     /// The preference score of a user's factors for an item (0 for an unknown item).
-    pub fn score(&self, user: &[f32], item: ItemIdx) -> f32 {
+    pub(crate) fn score(&self, user: &[f32], item: ItemIdx) -> f32 {
         self.item_factors(item).map_or(0.0, |q| dot(user, q))
     }
 
@@ -139,7 +146,7 @@ impl ImplicitModel {
     /// marked as watched without rating: one exact solve of size `k` with the item side fixed,
     /// the system a training user's pass solves. Unknown items are ignored; an item both rated
     /// and seen counts once, with its rating.
-    pub fn fold_in(&self, rated: &[(ItemIdx, f32)], seen: &[ItemIdx]) -> ImplicitUser {
+    pub(crate) fn fold_in(&self, rated: &[(ItemIdx, f32)], seen: &[ItemIdx]) -> ImplicitUser {
         let k = self.k;
         let n_items = self.n_items();
         let mut history: Vec<(ItemIdx, f32)> = Vec::with_capacity(rated.len() + seen.len());
@@ -211,7 +218,7 @@ impl ImplicitModel {
 
     /// The `n` best items for a user's factors by score, skipping items for which `exclude`
     /// is true, best first, each with its score.
-    pub fn top_n(
+    pub(crate) fn top_n(
         &self,
         user: &[f32],
         n: usize,
@@ -238,7 +245,7 @@ impl ImplicitModel {
 /// A user folded into an [`ImplicitModel`]: their factors, and what is needed to split a score
 /// over the items they chose.
 #[derive(Debug, Clone)]
-pub struct ImplicitUser {
+pub(crate) struct ImplicitUser {
     factors: Vec<f32>,
     /// The items the user chose with their observed weights.
     history: Vec<(ItemIdx, f32)>,
@@ -263,7 +270,7 @@ impl ImplicitUser {
     }
 
     /// The user's factors.
-    pub fn factors(&self) -> &[f32] {
+    pub(crate) fn factors(&self) -> &[f32] {
         &self.factors
     }
 
@@ -272,24 +279,13 @@ impl ImplicitUser {
     ///
     /// With `A` the user's system matrix, `x_u = A⁻¹ Σ_j c_j y_j`, so the score
     /// `y_i · x_u = Σ_j c_j (A⁻¹ y_i) · y_j` (Hu, Koren & Volinsky 2008, §5).
-    ///
-    /// ```
-    /// use movierec_engine::{Dataset, ImplicitParams, NoProgress, Scale, fit_implicit};
-    ///
-    /// let records = (0..30).flat_map(|u: u32| {
-    ///     (0..6u32).filter(move |i| (u + i) % 3 != 0 && (i < &3) == (u % 2 == 0))
-    ///         .map(move |i| (u.to_string(), i.to_string(), 4.0))
-    /// });
-    /// let data = Dataset::from_records(records, Scale::MOVIELENS);
-    /// let model = fit_implicit(&data, &ImplicitParams::default().with_factors(4), &NoProgress)?;
-    /// let item = |name: &str| data.items().get(name).unwrap();
-    /// let user = model.fold_in(&[(item("0"), 5.0), (item("3"), 4.0)], &[]);
-    /// let parts = user.contributions(&model, item("1"));
-    /// let total: f32 = parts.iter().map(|&(_, c)| c).sum();
-    /// assert!((total - model.score(user.factors(), item("1"))).abs() < 1e-4);
-    /// # Ok::<(), movierec_engine::FitError>(())
-    /// ```
-    pub fn contributions(&self, model: &ImplicitModel, item: ItemIdx) -> Vec<(ItemIdx, f32)> {
+    // The whole split at once: what the tests hold the explainer to.
+    #[cfg(test)]
+    pub(crate) fn contributions(
+        &self,
+        model: &ImplicitModel,
+        item: ItemIdx,
+    ) -> Vec<(ItemIdx, f32)> {
         let items: Vec<ItemIdx> = self.history.iter().map(|&(j, _)| j).collect();
         let parts = self.explainer(model, &items).contributions(item);
         items
@@ -303,25 +299,11 @@ impl ImplicitUser {
     /// liked), for many scored items in turn: the items are looked up in the history once
     /// here, so each [`Explainer::contributions`] costs one solve of size `k` and one dot
     /// product per item of `among`, however long the history.
-    ///
-    /// ```
-    /// use movierec_engine::{Dataset, ImplicitParams, NoProgress, Scale, fit_implicit};
-    ///
-    /// let records = (0..30).flat_map(|u: u32| {
-    ///     (0..6u32).filter(move |i| (u + i) % 3 != 0 && (i < &3) == (u % 2 == 0))
-    ///         .map(move |i| (u.to_string(), i.to_string(), 4.0))
-    /// });
-    /// let data = Dataset::from_records(records, Scale::MOVIELENS);
-    /// let model = fit_implicit(&data, &ImplicitParams::default().with_factors(4), &NoProgress)?;
-    /// let item = |name: &str| data.items().get(name).unwrap();
-    /// let user = model.fold_in(&[(item("0"), 5.0), (item("3"), 4.0)], &[]);
-    /// // Item 2 is not in the user's history: it has no part.
-    /// let explainer = user.explainer(&model, &[item("3"), item("2")]);
-    /// let whole = user.contributions(&model, item("1"));
-    /// assert_eq!(explainer.contributions(item("1")), [Some(whole[1].1), None]);
-    /// # Ok::<(), movierec_engine::FitError>(())
-    /// ```
-    pub fn explainer<'a>(&'a self, model: &'a ImplicitModel, among: &[ItemIdx]) -> Explainer<'a> {
+    pub(crate) fn explainer<'a>(
+        &'a self,
+        model: &'a ImplicitModel,
+        among: &[ItemIdx],
+    ) -> Explainer<'a> {
         let among = among
             .iter()
             .map(|j| {
@@ -340,7 +322,7 @@ impl ImplicitUser {
 
 /// A user's scores split over a fixed set of items; see [`ImplicitUser::explainer`].
 #[derive(Debug, Clone)]
-pub struct Explainer<'a> {
+pub(crate) struct Explainer<'a> {
     user: &'a ImplicitUser,
     model: &'a ImplicitModel,
     /// Per item asked about: its confidence `c_j` and factors `y_j`; `None` when it is not
@@ -352,7 +334,7 @@ impl Explainer<'_> {
     /// How much each item the explainer was made for adds to the user's score of `item`,
     /// `c_j (A⁻¹ y_i) · y_j`, in that order; `None` for an item outside the history, and
     /// all `None` for a user without history or an unknown `item`.
-    pub fn contributions(&self, item: ItemIdx) -> Vec<Option<f32>> {
+    pub(crate) fn contributions(&self, item: ItemIdx) -> Vec<Option<f32>> {
         let (Some(system), Some(y)) = (&self.user.system, self.model.item_factors(item)) else {
             return vec![None; self.among.len()];
         };
@@ -361,5 +343,72 @@ impl Explainer<'_> {
             .iter()
             .map(|part| part.map(|(c, yj)| c * dot(&v, yj)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Dataset, Fit, ImplicitModel, ImplicitParams, Scale};
+
+    /// Two tastes over six items, 30 users.
+    fn fitted() -> (Dataset, ImplicitModel) {
+        let records = (0..30).flat_map(|u: u32| {
+            (0..6u32)
+                .filter(move |i| !(u + i).is_multiple_of(3) && (i < &3) == u.is_multiple_of(2))
+                .map(move |i| (u.to_string(), i.to_string(), 4.0))
+        });
+        let data = Dataset::from_records(records, Scale::MOVIELENS);
+        let model = Fit::new(&ImplicitParams::default().with_factors(4))
+            .run(&data)
+            .unwrap();
+        (data, model)
+    }
+
+    #[test]
+    fn contributions_sum_to_the_score() {
+        let (data, model) = fitted();
+        let item = |name: &str| data.items().get(name).unwrap();
+        let user = model.fold_in(&[(item("0"), 5.0), (item("3"), 4.0)], &[]);
+        let parts = user.contributions(&model, item("1"));
+        let total: f32 = parts.iter().map(|&(_, c)| c).sum();
+        assert!((total - model.score(user.factors(), item("1"))).abs() < 1e-4);
+    }
+
+    #[test]
+    fn an_explainer_splits_as_contributions_do_and_items_outside_the_history_have_no_part() {
+        let (data, model) = fitted();
+        let item = |name: &str| data.items().get(name).unwrap();
+        let user = model.fold_in(&[(item("0"), 5.0), (item("3"), 4.0)], &[]);
+        // Item 2 is not in the user's history: it has no part.
+        let explainer = user.explainer(&model, &[item("3"), item("2")]);
+        let whole = user.contributions(&model, item("1"));
+        assert_eq!(explainer.contributions(item("1")), [Some(whole[1].1), None]);
+    }
+
+    #[test]
+    fn a_newcomer_is_offered_more_of_what_they_watched() {
+        // Two tastes: users 0–9 watch items a–e, users 10–19 watch items f–j.
+        let records = (0..20).flat_map(|u: usize| {
+            let items = if u < 10 {
+                ["a", "b", "c", "d", "e"]
+            } else {
+                ["f", "g", "h", "i", "j"]
+            };
+            items
+                .into_iter()
+                .filter(move |i| !(u + i.len() + i.as_bytes()[0] as usize).is_multiple_of(5))
+                .map(move |i| (u.to_string(), i.to_string(), 4.0))
+        });
+        let data = Dataset::from_records(records, Scale::MOVIELENS);
+        let params = ImplicitParams::default().with_factors(4);
+        let model = Fit::new(&params).threads(1).run(&data).unwrap();
+        // A newcomer who watched a and b is folded in with one solve and offered more of the same.
+        let item = |name: &str| data.items().get(name).unwrap();
+        let newcomer = model.fold_in(&[(item("a"), 4.0), (item("b"), 5.0)], &[]);
+        let top = model.top_n(newcomer.factors(), 3, |i| i == item("a") || i == item("b"));
+        assert!(
+            top.iter()
+                .all(|&(i, _)| ["c", "d", "e"].contains(&data.items().ext(i)))
+        );
     }
 }

@@ -5,11 +5,14 @@
 //! - [`Dataset`] holds [`Ratings`] (a sparse matrix by user and by item) with the [`IdMap`]s
 //!   between external ids and the dense [`UserIdx`] and [`ItemIdx`]; [`Dataset::load`] reads
 //!   rating files, accepting the ratings of a [`RatingSet`] and naming file and line on error.
-//! - [`Params`] chooses the [`Algorithm`] and its hyper-parameters; [`fit`] trains, reporting each
-//!   epoch to a [`Progress`], and fails with a [`FitError`] rather than return a broken model.
-//! - [`Model`] predicts, folds in new users ([`Model::fold_in`]), ranks ([`Model::top_n`]) and
-//!   finds similar items ([`Model::similar_items`]); [`Model::save`] and [`Model::load`] write
-//!   and read the model file.
+//! - [`Params`] chooses the [`Algorithm`] and its hyper-parameters ([`ImplicitParams`] for the
+//!   implicit-feedback model); [`Fit`] runs a training with a seed, threads, held-out ratings,
+//!   a search budget and a [`Progress`] to report each epoch to, and [`fit`] with the defaults.
+//!   Both fail with a [`FitError`] rather than return a broken model.
+//! - [`Model`] folds a user in ([`Model::fold_in`], or [`Model::user`] for a training user) as a
+//!   [`User`], and answers with one verb per job: [`Model::recommend`] (a list of [`Pick`]s),
+//!   [`Model::predict`] (the stars), [`Model::explain`] (a [`Reason`] per pick) and
+//!   [`Model::similar_items`]; [`Model::save`] and [`Model::load`] write and read the model file.
 //! - [`eval`] has seeded splits, k-fold cross-validation, RMSE/MAE and precision, recall and
 //!   NDCG at N.
 #![warn(missing_docs)]
@@ -29,13 +32,17 @@ mod params;
 mod rng;
 mod train;
 
-pub use content::{CONTENT_SHRINK, ContentIndex, FEATURE_SHRINK, SERIES};
+pub use content::{ContentIndex, SERIES};
 pub use data::{Dataset, DatasetBuilder, Rating, Ratings, Scale};
 pub use external::FactorsError;
 pub use file::FileError;
 pub use ids::{IdMap, ItemIdx, UserIdx};
-pub use implicit::{Explainer, ImplicitModel, ImplicitUser};
+pub use implicit::ImplicitModel;
 pub use load::{LoadError, RatingSet};
-pub use model::{HybridUser, MATERIAL_SHARE, MIN_SUPPORT, Model, Pick, Reason, UserVector};
+pub use model::{Model, Pick, Reason, User};
 pub use params::{Algorithm, ImplicitParams, Params};
-pub use train::{EpochReport, FitError, NoProgress, Progress, fit, fit_implicit};
+pub use train::{EpochReport, Fit, FitError, NoProgress, Progress, fit};
+
+// The engine's tests share the integration tests' data generator, which names the crate.
+#[cfg(test)]
+extern crate self as movierec_engine;

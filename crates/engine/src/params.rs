@@ -36,7 +36,8 @@ impl fmt::Display for Algorithm {
     }
 }
 
-/// Hyper-parameters of a training run.
+/// Hyper-parameters of a training run: what is fitted. How a run goes (its seed, threads,
+/// progress, held-out ratings and search budget) is the [`Fit`](crate::Fit) builder's.
 ///
 /// Start from [`Params::default_for`] (or `Params::default()`, the default model) and change
 /// what you need, with the `with_` methods or by assigning fields:
@@ -44,8 +45,8 @@ impl fmt::Display for Algorithm {
 /// ```
 /// use movierec_engine::{Algorithm, Params};
 ///
-/// let p = Params::default_for(Algorithm::Als).with_factors(32).with_threads(1);
-/// assert_eq!((p.algorithm, p.factors, p.threads), (Algorithm::Als, 32, 1));
+/// let p = Params::default_for(Algorithm::Als).with_factors(32);
+/// assert_eq!((p.algorithm, p.factors), (Algorithm::Als, 32));
 ///
 /// let mut q = Params::default();
 /// q.epochs = 5;
@@ -71,15 +72,12 @@ pub struct Params {
     pub reg_bias: f32,
     /// Standard deviation of the initial factors.
     pub init_std: f32,
-    /// Seed of the initial factors and of SGD's visiting order.
-    pub seed: u64,
-    /// Worker threads; 0 = all cores. A given seed gives the same model for any thread count.
-    pub threads: usize,
-    /// Ranking weight of item support; see [`Model::rank_score`](crate::Model::rank_score).
+    /// Ranking weight of item support: a rating model alone ranks by the unclipped predicted
+    /// rating plus `popularity_weight · ln(1 + ratings of the item)` (see
+    /// [`Model::recommend`](crate::Model::recommend)).
     pub popularity_weight: f32,
-    /// The implicit-feedback model trained beside the rating model, if any; its seed and
-    /// threads are taken from this `Params`. With it, ranking blends both models (see
-    /// [`Model::blended_score`](crate::Model::blended_score)).
+    /// The implicit-feedback model trained beside the rating model, if any. With it, ranking
+    /// blends both models (see [`Model::recommend`](crate::Model::recommend)).
     #[cfg_attr(feature = "serde", serde(default))]
     pub implicit: Option<ImplicitParams>,
     /// The blend's weight of the predicted rating; `None` tunes it on a held-out tenth of the
@@ -91,12 +89,6 @@ pub struct Params {
     /// tenth the blend is tuned on.
     #[cfg_attr(feature = "serde", serde(default))]
     pub taste: Option<f32>,
-    /// Seconds the implicit model's factors, regularisation and unobserved weight may be
-    /// searched for on the held-out tenth the blend is tuned on, starting from
-    /// [`Params::implicit`]'s values; 0 keeps those values. A search that ends within its
-    /// budget depends only on the data and the seed.
-    #[cfg_attr(feature = "serde", serde(default))]
-    pub search_seconds: f32,
 }
 
 impl Params {
@@ -120,13 +112,10 @@ impl Params {
             reg: 0.0,
             reg_bias: 0.0,
             init_std: 0.05,
-            seed: 42,
-            threads: 0,
             popularity_weight: 1.0,
             implicit: None,
             blend: None,
             taste: None,
-            search_seconds: DEFAULT_SEARCH_SECONDS,
         };
         match algorithm {
             Algorithm::Baseline => Params {
@@ -189,12 +178,6 @@ impl Params {
         self
     }
 
-    /// With [`Params::search_seconds`] set.
-    pub fn with_search_seconds(mut self, seconds: f32) -> Self {
-        self.search_seconds = seconds;
-        self
-    }
-
     /// With [`Params::factors`] set.
     pub fn with_factors(mut self, factors: usize) -> Self {
         self.factors = factors;
@@ -237,18 +220,6 @@ impl Params {
         self
     }
 
-    /// With [`Params::seed`] set.
-    pub fn with_seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-
-    /// With [`Params::threads`] set.
-    pub fn with_threads(mut self, threads: usize) -> Self {
-        self.threads = threads;
-        self
-    }
-
     /// With [`Params::popularity_weight`] set.
     pub fn with_popularity_weight(mut self, popularity_weight: f32) -> Self {
         self.popularity_weight = popularity_weight;
@@ -272,25 +243,9 @@ impl Params {
                 .then_some(("popularity_weight", self.popularity_weight))
         })
         .or_else(|| self.blend.filter(|b| !b.is_finite()).map(|b| ("blend", b)))
-        .or_else(|| {
-            (!(self.search_seconds.is_finite() && self.search_seconds >= 0.0))
-                .then_some(("search_seconds", self.search_seconds))
-        })
         .or_else(|| self.implicit.as_ref().and_then(ImplicitParams::invalid))
     }
-
-    pub(crate) fn resolved_threads(&self) -> usize {
-        if self.threads == 0 {
-            std::thread::available_parallelism().map_or(1, usize::from)
-        } else {
-            self.threads
-        }
-    }
 }
-
-/// The search's budget by default: on ML-100k every step fits within it several times over;
-/// on tens of millions of ratings the search runs on the blend's user sample.
-const DEFAULT_SEARCH_SECONDS: f32 = 20.0;
 
 impl Default for Params {
     fn default() -> Self {
@@ -298,8 +253,8 @@ impl Default for Params {
     }
 }
 
-/// Hyper-parameters of the implicit-feedback model (weighted ALS on who rated what; see
-/// [`fit_implicit`](crate::fit_implicit)).
+/// Hyper-parameters of the implicit-feedback model (weighted ALS on who rated what), trained
+/// beside the rating model ([`Params::implicit`]) or alone (a [`Fit`](crate::Fit) of these).
 ///
 /// The loss, over every user `u` and item `i` with `ŷ = x_u · y_i` (Hu, Koren & Volinsky 2008,
 /// with the unobserved weight and the frequency-scaled regularisation of Rendle et al. 2021):
@@ -339,10 +294,6 @@ pub struct ImplicitParams {
     pub cg_steps: usize,
     /// Standard deviation of the initial factors.
     pub init_std: f32,
-    /// Seed of the initial factors.
-    pub seed: u64,
-    /// Worker threads; 0 = all cores. A given seed gives the same model for any thread count.
-    pub threads: usize,
 }
 
 impl Default for ImplicitParams {
@@ -361,8 +312,6 @@ impl Default for ImplicitParams {
             rating_weight: 0.0,
             cg_steps: 3,
             init_std: 0.1,
-            seed: 42,
-            threads: 0,
         }
     }
 }
@@ -398,18 +347,6 @@ impl ImplicitParams {
         self
     }
 
-    /// With [`ImplicitParams::seed`] set.
-    pub fn with_seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-
-    /// With [`ImplicitParams::threads`] set.
-    pub fn with_threads(mut self, threads: usize) -> Self {
-        self.threads = threads;
-        self
-    }
-
     /// The first real-valued parameter that is not a finite non-negative number.
     pub(crate) fn invalid(&self) -> Option<(&'static str, f32)> {
         [
@@ -422,13 +359,5 @@ impl ImplicitParams {
         ]
         .into_iter()
         .find(|(_, v)| !(v.is_finite() && *v >= 0.0))
-    }
-
-    pub(crate) fn resolved_threads(&self) -> usize {
-        if self.threads == 0 {
-            std::thread::available_parallelism().map_or(1, usize::from)
-        } else {
-            self.threads
-        }
     }
 }

@@ -2,7 +2,7 @@
 //! `MOVIEREC_ML100K=path/to/u.data cargo test --release -p movierec-engine --test movielens -- --ignored`
 
 use movierec_engine::eval::{self, Popularity};
-use movierec_engine::{Dataset, ItemIdx, NoProgress, Params, RatingSet, UserIdx, fit};
+use movierec_engine::{Dataset, ItemIdx, Params, RatingSet, UserIdx, fit};
 
 fn ml100k() -> Dataset {
     let path = std::env::var("MOVIEREC_ML100K").expect("set MOVIEREC_ML100K to u.data");
@@ -15,7 +15,7 @@ fn default_model_is_accurate_and_ranks_better_than_popularity() {
     let data = ml100k();
     let (train_rows, test_rows) = eval::train_test_split(data.ratings().len(), 0.2, 1);
     let (train, test) = (data.subset(&train_rows), data.subset(&test_rows));
-    let model = fit(&train, &Params::default(), None, &NoProgress).unwrap();
+    let model = fit(&train, &Params::default()).unwrap();
     let (rmse, _) = eval::accuracy(&model, test.ratings());
     eprintln!("rmse {rmse:.4}");
     assert!(rmse <= 0.915, "rmse {rmse}");
@@ -48,8 +48,8 @@ fn folded_in_users_predict_like_trained_ones() {
         .filter(|&r| !is_held(entries[r].user))
         .collect();
     let p = Params::default();
-    let trained = fit(&data.subset(&train_rows), &p, None, &NoProgress).unwrap();
-    let reduced = fit(&data.subset(&without), &p, None, &NoProgress).unwrap();
+    let trained = fit(&data.subset(&train_rows), &p).unwrap();
+    let reduced = fit(&data.subset(&without), &p).unwrap();
     let (mut se_in, mut se_fold, mut n) = (0f64, 0f64, 0usize);
     for &u in &held {
         let of_user = |rows: &[usize]| -> Vec<(ItemIdx, f32)> {
@@ -58,10 +58,11 @@ fn folded_in_users_predict_like_trained_ones() {
                 .map(|&r| (entries[r].item, entries[r].value))
                 .collect()
         };
-        let uv = reduced.fold_in(&of_user(&train_rows));
+        let newcomer = reduced.fold_in(&of_user(&train_rows), &[]);
+        let in_training = trained.user(u);
         for (i, r) in of_user(&test_rows) {
-            se_in += f64::from(trained.predict(u, i) - r).powi(2);
-            se_fold += f64::from(reduced.predict_with(&uv, i) - r).powi(2);
+            se_in += f64::from(trained.predict(&in_training, i) - r).powi(2);
+            se_fold += f64::from(reduced.predict(&newcomer, i) - r).powi(2);
             n += 1;
         }
     }

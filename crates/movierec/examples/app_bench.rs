@@ -18,9 +18,10 @@ use anyhow::{Context, bail};
 use movierec::config::Config;
 use movierec::http_server::ServerLimits;
 use movierec::jobs::TrainingConfig;
-use movierec::jobs::training::train_and_store;
+use movierec::jobs::training::{RunOptions, train_and_store};
 use movierec::services::accounts::HashingLimits;
 use movierec::startup::Application;
+use movierec_engine::NoProgress;
 use reqwest::{Client, redirect};
 
 struct Args {
@@ -99,7 +100,8 @@ async fn main() -> anyhow::Result<()> {
     let mut last = None;
     for _ in 0..args.trainings {
         let started = Instant::now();
-        let trained = train_and_store(&pool, params.clone(), movierec_engine::NoProgress).await?;
+        let trained =
+            train_and_store(&pool, params.clone(), RunOptions::default(), NoProgress).await?;
         times.push(started.elapsed());
         last = Some(trained);
     }

@@ -745,12 +745,12 @@ mod tests {
         }
     }
 
-    fn eval_params(args: &[&str]) -> movierec_engine::Params {
+    fn eval_run(args: &[&str]) -> crate::jobs::training::RunOptions {
         let Ok(Command::Eval(eval)) = Cli::try_parse_from(args).map(Cli::into_command) else {
             panic!("{args:?} should evaluate");
         };
         match commands::inputs::fit_of(&commands::EvalOptions::from(eval).model) {
-            commands::inputs::Fit::Model(params) => params,
+            commands::inputs::Fit::Model(_, run) => run,
             _ => panic!("{args:?} should fit a model"),
         }
     }
@@ -758,13 +758,12 @@ mod tests {
     #[test]
     fn the_search_keeps_implicit_values_given_unless_a_budget_is_given_too() {
         let base = ["movierec", "eval", "--ratings", "r.csv"];
-        let with = |extra: &[&str]| eval_params(&[&base[..], extra].concat());
-        let default = movierec_engine::Params::default().search_seconds;
-        assert!(default > 0.0);
-        assert_eq!(with(&[]).search_seconds, default);
-        assert_eq!(with(&["--ials-reg", "0.05"]).search_seconds, 0.0);
+        let with = |extra: &[&str]| eval_run(&[&base[..], extra].concat());
+        // Unset: the engine's budget.
+        assert_eq!(with(&[]).search_seconds, None);
+        assert_eq!(with(&["--ials-reg", "0.05"]).search_seconds, Some(0.0));
         let both = with(&["--ials-factors", "32", "--search-seconds", "5"]);
-        assert_eq!(both.search_seconds, 5.0);
+        assert_eq!(both.search_seconds, Some(5.0));
         assert!(!parses(&[&base[..], &["--search-seconds", "-1"]].concat()));
         assert!(!parses(&[&base[..], &["--search-seconds", "inf"]].concat()));
     }

@@ -108,7 +108,7 @@ pub fn rank_with_seen(
     }
     let model = &serving.model;
     let seen: Vec<ItemIdx> = seen.iter().filter_map(|&m| serving.item(m)).collect();
-    let user = model.fold_in_user(&known, &seen);
+    let user = model.fold_in(&known, &seen);
     let mut skip = vec![false; model.n_items()];
     let excluded_items = exclude.iter().filter_map(|&movie| serving.item(movie));
     for item in known
@@ -120,15 +120,15 @@ pub fn rank_with_seen(
         skip[item.index()] = true;
     }
     let picks = model.recommend(&user, n, |item| skip[item.index()]);
-    let items: Vec<ItemIdx> = picks.iter().map(|pick| pick.item).collect();
+    let items: Vec<ItemIdx> = picks.iter().map(|pick| pick.item()).collect();
     let reasons = model.explain(&user, &items);
     Some(
         picks
             .into_iter()
             .zip(reasons)
             .map(|(pick, reason)| ModelPick {
-                movie_id: serving.movie_id(pick.item),
-                predicted: pick.predicted,
+                movie_id: serving.movie_id(pick.item()),
+                predicted: pick.predicted(),
                 because: match reason {
                     Reason::Because { item, rating } => {
                         Some((serving.movie_id(item), f64::from(rating)))
@@ -152,8 +152,8 @@ pub fn predicted_rating(
     if known.len() < MIN_RATINGS {
         return None;
     }
-    let user = serving.model.fold_in(&known);
-    Some(serving.model.predict_with(&user, item))
+    let user = serving.model.fold_in(&known, &[]);
+    Some(serving.model.predict(&user, item))
 }
 
 /// The `n` movies most similar to `movie` by the model (which decides how: see
@@ -647,7 +647,7 @@ mod tests {
             .with_factors(4)
             .with_epochs(60)
             .with_popularity_weight(0.0);
-        let model = movierec_engine::fit(&data, &params, None, &movierec_engine::NoProgress);
+        let model = movierec_engine::fit(&data, &params);
         ServingModel::new(1, model.unwrap())
     }
 
@@ -697,9 +697,8 @@ mod tests {
         let implicit = movierec_engine::ImplicitParams::default().with_factors(4);
         let params = movierec_engine::Params::hybrid()
             .with_factors(4)
-            .with_implicit(Some(implicit))
-            .with_threads(1);
-        let model = movierec_engine::fit(&data, &params, None, &movierec_engine::NoProgress);
+            .with_implicit(Some(implicit));
+        let model = movierec_engine::Fit::new(&params).threads(1).run(&data);
         ServingModel::new(1, model.unwrap())
     }
 
@@ -718,7 +717,7 @@ mod tests {
         }
         // The reason is the engine's explanation of the pick, and never a disliked movie.
         let known = known_ratings(&serving, &ratings);
-        let user = model.fold_in_user(&known, &[]);
+        let user = model.fold_in(&known, &[]);
         for pick in &picks {
             let item = serving.item(pick.movie_id).unwrap();
             let expected = match model.explain(&user, &[item])[0] {

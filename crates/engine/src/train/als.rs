@@ -14,13 +14,14 @@ use crate::params::Params;
 pub(crate) fn fit(
     ratings: &Ratings,
     params: &Params,
+    seed: u64,
     validation: Option<&Ratings>,
     progress: &dyn Progress,
 ) -> Result<(Rows, Regularisation), FitError> {
     let reporter = Reporter::new(ratings, params, validation, progress);
     let k = params.factors;
     let d = k + 1;
-    let mut rows = init_rows(ratings, params, k);
+    let mut rows = init_rows(ratings, params, seed, k);
     // Weighted-λ regularisation: penalties grow with a row's rating count, which is also what
     // fold-in uses, so a folded-in user is solved exactly like a trained one.
     let reg = Regularisation {

@@ -1,13 +1,14 @@
 //! Why a training run produced no model.
 
-/// Why [`fit`](crate::fit) produced no model.
+/// Why a [`Fit`](crate::Fit) (or [`fit`](crate::fit)) produced no model.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FitError {
     /// A real-valued parameter is not finite, or negative where that makes no sense.
     #[error("invalid parameter: {name} = {value}")]
     InvalidParam {
-        /// The field of [`Params`](crate::Params).
+        /// The parameter: a field of [`Params`](crate::Params) or
+        /// [`ImplicitParams`](crate::ImplicitParams), or the search's `search_seconds`.
         name: &'static str,
         /// Its value.
         value: f32,

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::error::FitError;
 use super::progress::Progress;
-use super::{DEFAULT_TASTE, fit_explicit, search};
+use super::{DEFAULT_TASTE, RunOptions, fit_explicit, search};
 use crate::data::{Dataset, Ratings};
 use crate::eval;
 use crate::ids::{ItemIdx, UserIdx};
@@ -53,7 +53,7 @@ pub(crate) struct Tuned {
 
 /// Fits both models on 90 % of `data` and chooses, on the other 10 %, what `params` leaves
 /// open: the implicit model's factors, regularisation and unobserved weight within
-/// [`Params::search_seconds`] (see [`search`](super::search::search)), the weight of
+/// `budget` (see [`search`](super::search::search)), the weight of
 /// [`BLEND_GRID`] whose blended ranking has the best NDCG@10 (ties to the smaller weight),
 /// then the weight of [`TASTE_GRID`] whose ranking of short histories does (see
 /// [`tune_taste`]).
@@ -61,6 +61,8 @@ pub(crate) fn tune(
     data: &Dataset,
     params: &Params,
     implicit: &ImplicitParams,
+    run: &RunOptions,
+    budget: Duration,
     progress: &dyn Progress,
 ) -> Result<Tuned, FitError> {
     let fallback = Tuned {
@@ -69,16 +71,16 @@ pub(crate) fn tune(
         implicit: implicit.clone(),
     };
     let n = data.ratings().len();
-    let (train_rows, test_rows) = eval::train_test_split(n, TUNE_FRACTION, params.seed ^ 0xB1E4D);
+    let (train_rows, test_rows) = eval::train_test_split(n, TUNE_FRACTION, run.seed ^ 0xB1E4D);
     if test_rows.is_empty() || train_rows.is_empty() {
         return Ok(fallback);
     }
     let train = data.subset(&train_rows);
     let test = data.subset(&test_rows);
     let stop = StopOnly(progress);
-    let mut explicit = fit_explicit(&train, params, None, &stop)?;
-    let budget = Duration::from_secs_f32(params.search_seconds);
-    let searched = search::search(&train, &test, implicit, budget, relevant_at(data), &stop)?;
+    let mut explicit = fit_explicit(&train, params, run, None, &stop)?;
+    let relevant = relevant_at(data);
+    let searched = search::search(&train, &test, implicit, budget, relevant, run.seed, &stop)?;
     let imp = searched.model;
     let blend = match params.blend {
         Some(blend) => blend,
@@ -89,8 +91,8 @@ pub(crate) fn tune(
         None => {
             explicit.implicit = Some(imp);
             explicit.blend = blend;
-            explicit.neighbours = Neighbours::compute(train.ratings(), params.seed);
-            tune_taste(&explicit, &train, &test, relevant_at(data), params.seed)
+            explicit.neighbours = Neighbours::compute(train.ratings(), run.seed);
+            tune_taste(&explicit, &train, &test, relevant_at(data), run.seed)
         }
     };
     Ok(Tuned {
@@ -189,7 +191,7 @@ fn tune_taste(model: &Model, train: &Dataset, test: &Dataset, relevant: f32, see
                 .iter()
                 .map(|&k| (items[k], values[k]))
                 .collect();
-            let user = model.fold_in_user(&history, &[]);
+            let user = model.fold_in(&history, &[]);
             let taste = model
                 .taste_scores_at(&user, 1.0)
                 .unwrap_or_else(|| vec![0.0; model.n_items()]);
@@ -197,12 +199,11 @@ fn tune_taste(model: &Model, train: &Dataset, test: &Dataset, relevant: f32, see
             for &i in items {
                 skip[i.index()] = true;
             }
-            let implicit = user.implicit.as_ref().map(|x| x.factors());
             let candidates: Vec<(ItemIdx, f32, f32)> = (0..n_items as u32)
                 .map(ItemIdx::new)
                 .filter(|&i| !skip[i.index()] && tr.item_count(i) > 0)
                 .map(|i| {
-                    let base = model.blended(&user.explicit, implicit, i);
+                    let base = model.blended_score(&user, i);
                     (i, base, taste[i.index()])
                 })
                 .collect();

@@ -22,47 +22,12 @@ use rayon::prelude::*;
 
 use super::error::FitError;
 use super::progress::{EpochReport, Progress};
-use crate::data::{Dataset, Ratings};
+use crate::data::Ratings;
 use crate::ids::{ItemIdx, UserIdx};
 use crate::implicit::{ImplicitModel, observed_weight, row_reg};
 use crate::linalg::{SpdSystem, axpy, gramian};
 use crate::params::ImplicitParams;
 use crate::rng::Rng;
-
-/// Trains the implicit-feedback model on which items each user rated (see [`ImplicitParams`]
-/// for the loss). Progress is reported after each epoch; its `train_rmse` is the RMSE of the
-/// observed pairs' preferences against 1 after the user pass, over every 16th user.
-///
-/// Fails on a parameter that is not a finite non-negative number, when the worker threads
-/// cannot start, and when the factors stop being finite numbers:
-///
-/// ```
-/// use movierec_engine::{Dataset, FitError, ImplicitParams, NoProgress, Scale, fit_implicit};
-///
-/// let data = Dataset::from_records([("ann", "alien", 5.0), ("bob", "up", 3.0)], Scale::MOVIELENS);
-/// let mut bad = ImplicitParams::default();
-/// bad.reg = f32::NAN;
-/// assert!(matches!(fit_implicit(&data, &bad, &NoProgress), Err(FitError::InvalidParam { .. })));
-/// assert!(fit_implicit(&data, &ImplicitParams::default(), &NoProgress).is_ok());
-/// ```
-pub fn fit_implicit(
-    data: &Dataset,
-    params: &ImplicitParams,
-    progress: &dyn Progress,
-) -> Result<ImplicitModel, FitError> {
-    if let Some((name, value)) = params.invalid() {
-        return Err(FitError::InvalidParam { name, value });
-    }
-    let threads = params.resolved_threads();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| FitError::ThreadPool {
-            threads,
-            source: Box::new(e),
-        })?;
-    pool.install(|| fit_ratings(data.ratings(), params, progress))
-}
 
 /// A pass's fixed inputs.
 struct Pass<'a> {
@@ -449,16 +414,18 @@ fn half_step(rows: &mut [f32], pass: &Pass<'_>, csr: &Csr, order: &Order) -> (f6
         .reduce(|| (0.0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
 }
 
+/// The implicit-feedback model on `ratings`, on the current thread pool.
 pub(crate) fn fit_ratings(
     ratings: &Ratings,
     params: &ImplicitParams,
+    seed: u64,
     progress: &dyn Progress,
 ) -> Result<ImplicitModel, FitError> {
     let started = Instant::now();
     let k = params.factors;
     let (n_users, n_items) = (ratings.n_users(), ratings.n_items());
     let scale = ratings.scale();
-    let mut rng = Rng::new(params.seed);
+    let mut rng = Rng::new(seed);
     // Items start random (drawn in the dataset's order, so a seed's start does not depend on the
     // renumbering); users start at zero, as the first user pass solves them anyway.
     let mut start: Vec<f32> = (0..n_items * k)
@@ -544,15 +511,27 @@ pub(crate) fn fit_ratings(
     }
     let users = user_order.scatter(&users, k);
     let items = item_order.scatter(&items, k);
-    Ok(ImplicitModel::new(params.clone(), scale, k, users, items))
+    Ok(ImplicitModel::new(
+        params.clone(),
+        seed,
+        scale,
+        k,
+        users,
+        items,
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::Scale;
+    use crate::data::{Dataset, Scale};
     use crate::linalg::dot;
-    use crate::train::NoProgress;
+    use crate::train::Fit;
+
+    /// On one thread, as the tests' figures were measured.
+    fn fit_alone(data: &Dataset, params: &ImplicitParams) -> Result<ImplicitModel, FitError> {
+        Fit::new(params).threads(1).run(data)
+    }
 
     /// 60 users in three taste groups of 8 items each, each user watching most of their group's
     /// items and one stray item.
@@ -572,18 +551,14 @@ mod tests {
     }
 
     fn params() -> ImplicitParams {
-        ImplicitParams::default()
-            .with_factors(6)
-            .with_epochs(30)
-            .with_threads(1)
+        ImplicitParams::default().with_factors(6).with_epochs(30)
     }
 
     #[test]
     fn fold_in_of_a_training_user_matches_the_trained_one() {
         let data = groups();
         for cg_steps in [0, 3] {
-            let model = fit_implicit(&data, &params().with_cg_steps(cg_steps), &NoProgress)
-                .expect("converges");
+            let model = fit_alone(&data, &params().with_cg_steps(cg_steps)).expect("converges");
             for u in [0u32, 17, 41] {
                 let user = UserIdx::new(u);
                 let (items, values) = data.ratings().user_ratings(user);
@@ -610,10 +585,10 @@ mod tests {
     #[test]
     fn same_seed_same_model_for_any_thread_count_and_groups_are_learned() {
         let data = groups();
-        let one = fit_implicit(&data, &params(), &NoProgress).unwrap();
-        let two = fit_implicit(&data, &params().with_threads(2), &NoProgress).unwrap();
+        let one = fit_alone(&data, &params()).unwrap();
+        let two = Fit::new(&params()).threads(2).run(&data).unwrap();
         assert!(one.user_factors == two.user_factors && one.item_factors == two.item_factors);
-        let other_seed = fit_implicit(&data, &params().with_seed(7), &NoProgress).unwrap();
+        let other_seed = Fit::new(&params()).threads(1).seed(7).run(&data).unwrap();
         assert_ne!(one.item_factors, other_seed.item_factors);
         // User 0 (group 0) prefers unseen group-0 items to any group-1 item.
         let user = one.user_factors(UserIdx::new(0)).unwrap();
@@ -629,7 +604,7 @@ mod tests {
     #[test]
     fn seen_items_count_like_ratings_and_unknown_items_are_ignored() {
         let data = groups();
-        let model = fit_implicit(&data, &params(), &NoProgress).unwrap();
+        let model = fit_alone(&data, &params()).unwrap();
         let item = |name: &str| data.items().get(name).unwrap();
         let rated = [(item("i1"), 4.0)];
         let alone = model.fold_in(&rated, &[]);
@@ -694,13 +669,13 @@ mod tests {
         let data = groups();
         let mut p = params();
         p.init_std = f32::INFINITY;
-        let err = fit_implicit(&data, &p, &NoProgress).unwrap_err();
+        let err = fit_alone(&data, &p).unwrap_err();
         assert!(matches!(err, FitError::InvalidParam { .. }), "{err}");
         // Huge weights overflow f32 in the solve: reported, not returned as a model.
         let mut p = params();
         p.alpha = 1e38;
         p.unobserved_weight = 1e38;
-        let err = fit_implicit(&data, &p, &NoProgress).unwrap_err();
+        let err = fit_alone(&data, &p).unwrap_err();
         assert!(matches!(err, FitError::Diverged { .. }), "{err}");
     }
 }

@@ -11,7 +11,7 @@ pub struct EpochReport {
     pub epochs: usize,
     /// RMSE on the training ratings (for SGD, the running error during the epoch).
     pub train_rmse: f64,
-    /// RMSE on the held-out ratings, when [`fit`](crate::fit) was given some.
+    /// RMSE on the held-out ratings, when the [`Fit`](crate::Fit) was given some.
     pub holdout_rmse: Option<f64>,
     /// Seconds since training started.
     pub seconds: f64,
@@ -21,7 +21,7 @@ pub struct EpochReport {
 ///
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};
-/// use movierec_engine::{Dataset, EpochReport, Params, Progress, Scale, fit};
+/// use movierec_engine::{Dataset, EpochReport, Fit, Params, Progress, Scale};
 ///
 /// /// Stops after three epochs, e.g. because the caller is shutting down.
 /// struct StopAfterThree(AtomicUsize);
@@ -37,7 +37,7 @@ pub struct EpochReport {
 ///
 /// let data = Dataset::from_records([("ann", "alien", 5.0), ("bob", "alien", 3.0)], Scale::MOVIELENS);
 /// let progress = StopAfterThree(AtomicUsize::new(0));
-/// fit(&data, &Params::default().with_epochs(30), None, &progress)?;
+/// Fit::new(&Params::default().with_epochs(30)).progress(&progress).run(&data)?;
 /// assert_eq!(progress.0.load(Ordering::Relaxed), 3);
 /// # Ok::<(), movierec_engine::FitError>(())
 /// ```

@@ -81,11 +81,12 @@ pub(crate) fn search(
     start: &ImplicitParams,
     budget: Duration,
     relevant: f32,
+    seed: u64,
     progress: &dyn Progress,
 ) -> Result<Searched, FitError> {
     let started = Instant::now();
-    let model = ials::fit_ratings(train.ratings(), start, progress)?;
-    let users = measured_users(train, test, relevant, start.seed);
+    let model = ials::fit_ratings(train.ratings(), start, seed, progress)?;
+    let users = measured_users(train, test, relevant, seed);
     if budget.is_zero() || users.len() < MIN_SEARCH_USERS {
         return Ok(Searched {
             params: start.clone(),
@@ -107,7 +108,7 @@ pub(crate) fn search(
             let Some(params) = step.apply(&best.1.params) else {
                 continue;
             };
-            let model = ials::fit_ratings(train.ratings(), &params, progress)?;
+            let model = ials::fit_ratings(train.ratings(), &params, seed, progress)?;
             let s = score(&model, train, &users);
             if s > best.0 * (1.0 + MIN_GAIN) {
                 best = (s, Searched { params, model });
@@ -197,27 +198,27 @@ mod tests {
 
     fn start() -> ImplicitParams {
         // Far too little regularisation: the factors fit each user's few films by heart.
-        ImplicitParams::default()
-            .with_factors(8)
-            .with_reg(0.002)
-            .with_threads(1)
+        ImplicitParams::default().with_factors(8).with_reg(0.002)
     }
+
+    /// The seed the tests' searches draw with.
+    const SEED: u64 = 42;
 
     #[test]
     fn a_poor_start_moves_to_values_that_rank_better_and_the_choice_is_repeatable() {
         let data = three_tastes();
         let (train, test) = halves(&data);
         let budget = Duration::from_secs(600);
-        let found = search(&train, &test, &start(), budget, 4.0, &NoProgress).unwrap();
+        let found = search(&train, &test, &start(), budget, 4.0, SEED, &NoProgress).unwrap();
         assert_ne!(found.params, start());
-        let users = measured_users(&train, &test, 4.0, start().seed);
-        let before = ials::fit_ratings(train.ratings(), &start(), &NoProgress).unwrap();
+        let users = measured_users(&train, &test, 4.0, SEED);
+        let before = ials::fit_ratings(train.ratings(), &start(), SEED, &NoProgress).unwrap();
         let (s0, s1) = (
             score(&before, &train, &users),
             score(&found.model, &train, &users),
         );
         assert!(s1 > s0 * (1.0 + MIN_GAIN), "{s0} -> {s1}");
-        let again = search(&train, &test, &start(), budget, 4.0, &NoProgress).unwrap();
+        let again = search(&train, &test, &start(), budget, 4.0, SEED, &NoProgress).unwrap();
         assert_eq!(again.params, found.params);
     }
 
@@ -225,7 +226,16 @@ mod tests {
     fn no_budget_keeps_the_start() {
         let data = three_tastes();
         let (train, test) = halves(&data);
-        let found = search(&train, &test, &start(), Duration::ZERO, 4.0, &NoProgress).unwrap();
+        let found = search(
+            &train,
+            &test,
+            &start(),
+            Duration::ZERO,
+            4.0,
+            SEED,
+            &NoProgress,
+        )
+        .unwrap();
         assert_eq!(found.params, start());
     }
 }

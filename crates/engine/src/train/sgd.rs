@@ -8,6 +8,7 @@
 
 use rayon::prelude::*;
 
+use super::RunOptions;
 use super::error::FitError;
 use super::progress::Progress;
 use super::state::{Reporter, Rows, init_rows};
@@ -102,14 +103,15 @@ fn sgd_block(
 pub(crate) fn fit(
     ratings: &Ratings,
     params: &Params,
+    run: &RunOptions,
     validation: Option<&Ratings>,
     progress: &dyn Progress,
 ) -> Result<(Rows, Regularisation), FitError> {
     let reporter = Reporter::new(ratings, params, validation, progress);
     let k = params.factors;
     let d = k + 1;
-    let mut rows = init_rows(ratings, params, k);
-    let blocks = MIN_BLOCKS.max(params.resolved_threads());
+    let mut rows = init_rows(ratings, params, run.seed, k);
+    let blocks = MIN_BLOCKS.max(run.threads);
     let total = ratings.len();
     let ub = boundaries(
         ratings.n_users(),
@@ -135,10 +137,10 @@ pub(crate) fn fit(
     }
     let mut lr = params.lr;
     let mut strata: Vec<usize> = (0..blocks).collect();
-    let mut order_rng = Rng::derive(params.seed, 1, 0);
+    let mut order_rng = Rng::derive(run.seed, 1, 0);
     for epoch in 0..params.epochs {
         buckets.par_iter_mut().enumerate().for_each(|(b, bucket)| {
-            Rng::derive(params.seed, epoch as u64 + 2, b as u64).shuffle(bucket);
+            Rng::derive(run.seed, epoch as u64 + 2, b as u64).shuffle(bucket);
         });
         order_rng.shuffle(&mut strata);
         let step = Step {

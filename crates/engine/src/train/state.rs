@@ -63,9 +63,9 @@ impl Rows {
 }
 
 /// Rows with zero biases and factors drawn from N(0, init_std²), users first, then items.
-pub(crate) fn init_rows(ratings: &Ratings, params: &Params, k: usize) -> Rows {
+pub(crate) fn init_rows(ratings: &Ratings, params: &Params, seed: u64, k: usize) -> Rows {
     let d = k + 1;
-    let mut rng = Rng::new(params.seed);
+    let mut rng = Rng::new(seed);
     let mut fill = |n: usize| {
         let mut v = vec![0f32; n * d];
         for row in v.chunks_exact_mut(d) {

@@ -6,12 +6,13 @@ use std::time::Instant;
 
 use anyhow::bail;
 use movierec_engine::eval::{self, Popularity, TopN};
-use movierec_engine::{Dataset, ImplicitParams, Params};
+use movierec_engine::{Dataset, Fit, ImplicitParams, Params};
 use serde::Serialize;
 
 use super::inputs;
 use super::options::EvalOptions;
 use super::progress::EpochBar;
+use crate::jobs::training::RunOptions;
 
 /// Top-N list length of the evaluation metrics.
 const TOP_N: usize = 10;
@@ -20,26 +21,34 @@ const TOP_N: usize = 10;
 /// implicit-feedback model), the implicit-feedback model alone, or the popularity ranker. The
 /// last two predict no ratings.
 enum Subject {
-    Model(Params),
-    Implicit(ImplicitParams),
+    Model(Params, RunOptions),
+    Implicit(ImplicitParams, RunOptions),
     Popularity,
 }
 
 impl Subject {
     fn name(&self) -> &'static str {
         match self {
-            Subject::Model(params) if params.implicit.is_some() => "hybrid",
-            Subject::Model(params) => params.algorithm.name(),
-            Subject::Implicit(_) => "ials",
+            Subject::Model(params, _) if params.implicit.is_some() => "hybrid",
+            Subject::Model(params, _) => params.algorithm.name(),
+            Subject::Implicit(..) => "ials",
             Subject::Popularity => "popularity",
         }
     }
 }
 
-/// The parameters a run prints.
+/// The parameters a run prints: the model's, with the seed and threads it ran with.
+#[derive(Serialize)]
+struct ParamsJson<'a> {
+    #[serde(flatten)]
+    params: ParamsOf<'a>,
+    seed: Option<u64>,
+    threads: Option<usize>,
+}
+
 #[derive(Serialize)]
 #[serde(untagged)]
-enum ParamsJson<'a> {
+enum ParamsOf<'a> {
     Model(&'a Params),
     Implicit(&'a ImplicitParams),
 }
@@ -71,10 +80,10 @@ fn evaluate(
     };
     let mut blend = None;
     let (accuracy, fit_seconds, top) = match subject {
-        Subject::Model(params) => {
+        Subject::Model(params, run) => {
             let model = {
                 let bar = EpochBar::new(params.epochs, label);
-                movierec_engine::fit(train, params, None, &bar)?
+                run.apply(Fit::new(params)).progress(&bar).run(train)?
             };
             let fit_seconds = started.elapsed().as_secs_f64();
             blend = model.implicit().map(|_| model.blend());
@@ -87,10 +96,17 @@ fn evaluate(
                 top,
             )
         }
-        Subject::Implicit(params) => {
+        Subject::Implicit(params, run) => {
             let model = {
                 let bar = EpochBar::new(params.epochs, label);
-                movierec_engine::fit_implicit(train, params, &bar)?
+                let mut fit = Fit::new(params).progress(&bar);
+                if let Some(seed) = run.seed {
+                    fit = fit.seed(seed);
+                }
+                if let Some(threads) = run.threads {
+                    fit = fit.threads(threads);
+                }
+                fit.run(train)?
             };
             let fit_seconds = started.elapsed().as_secs_f64();
             let top = eval::top_n_metrics(&model, train.ratings(), test.ratings(), TOP_N, relevant);
@@ -118,8 +134,8 @@ fn evaluate(
 
 pub fn run(args: EvalOptions) -> anyhow::Result<()> {
     let subject = match inputs::fit_of(&args.model) {
-        inputs::Fit::Model(params) => Subject::Model(params),
-        inputs::Fit::Implicit(params) => Subject::Implicit(params),
+        inputs::Fit::Model(params, run) => Subject::Model(params, run),
+        inputs::Fit::Implicit(params, run) => Subject::Implicit(params, run),
         inputs::Fit::Popularity => Subject::Popularity,
     };
     let mut runs = Vec::new();
@@ -239,10 +255,15 @@ fn print_run(
 ) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let params = match subject {
-        Subject::Model(params) => Some(ParamsJson::Model(params)),
-        Subject::Implicit(params) => Some(ParamsJson::Implicit(params)),
+        Subject::Model(params, run) => Some((ParamsOf::Model(params), run)),
+        Subject::Implicit(params, run) => Some((ParamsOf::Implicit(params), run)),
         Subject::Popularity => None,
-    };
+    }
+    .map(|(params, run)| ParamsJson {
+        params,
+        seed: run.seed,
+        threads: run.threads,
+    });
     if args.json {
         let line = RunJson {
             model: subject.name(),
@@ -266,7 +287,10 @@ fn print_run(
     }
     if run.fold.is_none_or(|f| f == 0) {
         match params {
-            Some(ParamsJson::Model(p)) => writeln!(
+            Some(ParamsJson {
+                params: ParamsOf::Model(p),
+                ..
+            }) => writeln!(
                 out,
                 "model {} (factors {}, epochs {}, lr {}, reg {}, seed {})",
                 subject.name(),
@@ -274,13 +298,16 @@ fn print_run(
                 p.epochs,
                 p.lr,
                 p.reg,
-                p.seed
+                args.model.seed
             )?,
-            Some(ParamsJson::Implicit(p)) => writeln!(
+            Some(ParamsJson {
+                params: ParamsOf::Implicit(p),
+                ..
+            }) => writeln!(
                 out,
                 "model ials (factors {}, epochs {}, reg {}, unobserved weight {}, seed {}; \
                  a ranker, it predicts no ratings)",
-                p.factors, p.epochs, p.reg, p.unobserved_weight, p.seed
+                p.factors, p.epochs, p.reg, p.unobserved_weight, args.model.seed
             )?,
             None => writeln!(
                 out,

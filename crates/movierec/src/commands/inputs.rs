@@ -5,24 +5,30 @@ use std::path::Path;
 use movierec_engine::{Algorithm, Dataset, ImplicitParams, Params, RatingSet};
 
 use super::options::{ImplicitOptions, ModelKind, ModelOptions};
+use crate::jobs::training::RunOptions;
 
 /// Reads a MovieLens-style ratings file.
 pub fn load(path: &Path) -> anyhow::Result<Dataset> {
     Ok(Dataset::load(path, RatingSet::MovieLens)?)
 }
 
-/// What a model kind trains.
+/// What a model kind trains, and how the training runs.
 pub enum Fit {
     /// A rating model, with an implicit-feedback model beside it for the hybrid.
-    Model(Params),
-    /// The implicit-feedback model alone.
-    Implicit(ImplicitParams),
+    Model(Params, RunOptions),
+    /// The implicit-feedback model alone (its search budget unused).
+    Implicit(ImplicitParams, RunOptions),
     /// Nothing: the popularity ranker.
     Popularity,
 }
 
 /// The documented defaults of the model kind with the flags given applied.
 pub fn fit_of(args: &ModelOptions) -> Fit {
+    let mut run = RunOptions {
+        seed: Some(args.seed),
+        threads: Some(args.threads),
+        search_seconds: None,
+    };
     let algorithm = match args.model {
         ModelKind::Hybrid => {
             let mut p = params(Algorithm::Sgd, args);
@@ -34,28 +40,27 @@ pub fn fit_of(args: &ModelOptions) -> Fit {
                 args.implicit.reg.is_some(),
                 args.implicit.unobserved_weight.is_some(),
             ];
-            p.search_seconds = match args.search_seconds {
-                Some(seconds) => seconds,
-                None if pinned.contains(&true) => 0.0,
-                None => p.search_seconds,
+            run.search_seconds = match args.search_seconds {
+                Some(seconds) => Some(seconds),
+                None if pinned.contains(&true) => Some(0.0),
+                // The engine's budget.
+                None => None,
             };
-            return Fit::Model(p);
+            return Fit::Model(p, run);
         }
         ModelKind::Ials => {
             let mut p = implicit(&args.implicit);
             p.factors = args.factors.unwrap_or(p.factors);
             p.epochs = args.epochs.unwrap_or(p.epochs);
             p.reg = args.reg.unwrap_or(p.reg);
-            p.seed = args.seed;
-            p.threads = args.threads;
-            return Fit::Implicit(p);
+            return Fit::Implicit(p, run);
         }
         ModelKind::Baseline => Algorithm::Baseline,
         ModelKind::Sgd => Algorithm::Sgd,
         ModelKind::Als => Algorithm::Als,
         ModelKind::Popularity => return Fit::Popularity,
     };
-    Fit::Model(params(algorithm, args))
+    Fit::Model(params(algorithm, args), run)
 }
 
 /// The implicit-feedback model's defaults with the flags given applied.
@@ -81,7 +86,5 @@ fn params(algorithm: Algorithm, args: &ModelOptions) -> Params {
     p.reg = args.reg.unwrap_or(p.reg);
     p.reg_bias = args.reg_bias.unwrap_or(p.reg_bias);
     p.popularity_weight = args.popularity_weight.unwrap_or(p.popularity_weight);
-    p.seed = args.seed;
-    p.threads = args.threads;
     p
 }

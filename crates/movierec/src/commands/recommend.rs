@@ -31,8 +31,8 @@ pub fn run(args: RecommendOptions) -> anyhow::Result<()> {
         None => Vec::new(),
     };
     let user = match model.users().get(&args.user) {
-        Some(u) => model.training_user(u),
-        None if !rated.is_empty() => model.fold_in_user(&rated, &[]),
+        Some(u) => model.user(u),
+        None if !rated.is_empty() => model.fold_in(&rated, &[]),
         None => bail!(
             "user {:?} is not in the model ({} users){}",
             args.user,
@@ -51,8 +51,8 @@ pub fn run(args: RecommendOptions) -> anyhow::Result<()> {
     });
     let mut out = std::io::stdout().lock();
     for pick in top {
-        let r = pick.predicted;
-        writeln!(out, "{}\t{r:.2}", model.items().ext(pick.item))?;
+        let r = pick.predicted();
+        writeln!(out, "{}\t{r:.2}", model.items().ext(pick.item()))?;
     }
     Ok(())
 }

@@ -6,17 +6,18 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use movierec_engine::Params;
+use movierec_engine::{Fit, Params};
 
 use super::inputs;
 use super::options::TrainOptions;
 use super::progress::EpochBar;
 use crate::jobs::lease::{self, LeaseConfig};
+use crate::jobs::training::RunOptions;
 
 pub fn run(args: TrainOptions) -> anyhow::Result<()> {
-    let params = match inputs::fit_of(&args.model) {
-        inputs::Fit::Model(params) => params,
-        inputs::Fit::Implicit(_) => {
+    let (params, run) = match inputs::fit_of(&args.model) {
+        inputs::Fit::Model(params, run) => (params, run),
+        inputs::Fit::Implicit(..) => {
             bail!("--model ials alone predicts no ratings; train hybrid, which includes it")
         }
         inputs::Fit::Popularity => {
@@ -26,18 +27,18 @@ pub fn run(args: TrainOptions) -> anyhow::Result<()> {
         }
     };
     match (&args.ratings, &args.out, &args.database_url) {
-        (Some(ratings), Some(out), None) => train_file(ratings, out, &params),
-        (None, None, Some(url)) => train_database(url, params),
+        (Some(ratings), Some(out), None) => train_file(ratings, out, &params, &run),
+        (None, None, Some(url)) => train_database(url, params, run),
         _ => bail!("give either --ratings and --out, or --database-url"),
     }
 }
 
-fn train_file(ratings: &Path, out: &Path, params: &Params) -> anyhow::Result<()> {
+fn train_file(ratings: &Path, out: &Path, params: &Params, run: &RunOptions) -> anyhow::Result<()> {
     let data = inputs::load(ratings)?;
     let started = Instant::now();
     let model = {
         let bar = EpochBar::new(params.epochs, "train".into());
-        movierec_engine::fit(&data, params, None, &bar)?
+        run.apply(Fit::new(params)).progress(&bar).run(&data)?
     };
     let seconds = started.elapsed().as_secs_f64();
     let file = File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
@@ -56,7 +57,7 @@ fn train_file(ratings: &Path, out: &Path, params: &Params) -> anyhow::Result<()>
 }
 
 /// Trains on the app's database and stores the model there, as the server's job does.
-fn train_database(url: &str, params: Params) -> anyhow::Result<()> {
+fn train_database(url: &str, params: Params, run: RunOptions) -> anyhow::Result<()> {
     let runtime = crate::runtime()?;
     runtime.block_on(async {
         let pool = crate::store::connect_existing(url).await?;
@@ -75,7 +76,7 @@ fn train_database(url: &str, params: Params) -> anyhow::Result<()> {
             }
         };
         let bar = EpochBar::new(params.epochs, "train".into());
-        let trained = crate::jobs::training::train_and_store(&pool, params.clone(), bar).await;
+        let trained = crate::jobs::training::train_and_store(&pool, params.clone(), run, bar).await;
         lease::release_all(leases).await;
         pool.close().await;
         let trained = trained?;

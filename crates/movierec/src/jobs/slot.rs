@@ -159,7 +159,7 @@ mod tests {
         .map(|(u, i, r)| (u.to_string(), i.to_string(), r));
         let data = movierec_engine::Dataset::from_records(records, crate::jobs::STAR_SCALE);
         let params = movierec_engine::Params::default().with_epochs(2);
-        movierec_engine::fit(&data, &params, None, &movierec_engine::NoProgress).unwrap()
+        movierec_engine::fit(&data, &params).unwrap()
     }
 
     #[test]

@@ -179,7 +179,7 @@ mod tests {
             .with_factors(4)
             .with_epochs(40)
             .with_popularity_weight(0.0);
-        let model = movierec_engine::fit(&data, &params, None, &movierec_engine::NoProgress);
+        let model = movierec_engine::fit(&data, &params);
         ServingModel::new(1, model.unwrap())
     }
 

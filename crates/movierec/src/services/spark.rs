@@ -22,7 +22,7 @@ use std::time::Instant;
 
 use crate::store::Db;
 use anyhow::{Context, bail};
-use movierec_engine::{Algorithm, Dataset, ItemIdx, Model, NoProgress, Params, UserIdx};
+use movierec_engine::{Algorithm, Dataset, ItemIdx, Model, Params, UserIdx};
 use serde::{Deserialize, Serialize};
 
 use crate::importers::datasets::spark_factors::{self, FactorRow};
@@ -99,8 +99,7 @@ fn write_export(out: &Path, all: Dataset, created_at: i64) -> anyhow::Result<Exp
         holdout,
     } = training_sets(all);
     let params = Params::default_for(Algorithm::Baseline);
-    let baseline = movierec_engine::fit(&train, &params, None, &NoProgress)
-        .context("cannot fit the baseline")?;
+    let baseline = movierec_engine::fit(&train, &params).context("cannot fit the baseline")?;
 
     let path = out.join(BASELINE_FILE);
     let mut file = BufWriter::new(create(&path)?);
@@ -149,7 +148,9 @@ fn write_export(out: &Path, all: Dataset, created_at: i64) -> anyhow::Result<Exp
 
 /// The baseline's unclipped estimate, which Spark's factors correct.
 fn baseline_of(model: &Model, user: UserIdx, item: ItemIdx) -> f32 {
-    model.global_mean() + model.user_vector(user).bias + model.item_bias(item).unwrap_or(0.0)
+    model.global_mean()
+        + model.user_bias(user).unwrap_or(0.0)
+        + model.item_bias(item).unwrap_or(0.0)
 }
 
 fn prepare_empty_dir(dir: &Path) -> anyhow::Result<()> {
@@ -277,7 +278,8 @@ fn assemble(dir: &Path) -> anyhow::Result<Assembled> {
         let sum: f64 = holdout
             .iter()
             .map(|&(u, i, r)| {
-                let e = f64::from(model.predict(UserIdx::new(u), ItemIdx::new(i)) - r);
+                let user = model.user(UserIdx::new(u));
+                let e = f64::from(model.predict(&user, ItemIdx::new(i)) - r);
                 e * e
             })
             .sum();

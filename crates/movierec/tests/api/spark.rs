@@ -103,7 +103,7 @@ async fn an_export_holds_every_rating_less_the_baseline() {
         let (user, item, ids) = key(row);
         let residual: f32 = row[2].parse().unwrap();
         let estimate = baseline.global_mean()
-            + baseline.user_vector(user).bias
+            + baseline.user_bias(user).unwrap()
             + baseline.item_bias(item).unwrap();
         let rating = stored[&ids];
         assert!(
@@ -149,7 +149,7 @@ async fn imported_factors_serve_as_the_newest_model() {
     for row in &holdout {
         let (u, i): (u32, u32) = (row[0].parse().unwrap(), row[1].parse().unwrap());
         let raw = baseline.global_mean()
-            + baseline.user_vector(UserIdx::new(u)).bias
+            + baseline.user_bias(UserIdx::new(u)).unwrap_or(0.0)
             + baseline.item_bias(ItemIdx::new(i)).unwrap()
             + factors_of(u, k)
                 .iter()

@@ -20,6 +20,6 @@ mod watcher;
 
 pub use config::TrainingConfig;
 pub use holdout::HOLDOUT_FRACTION;
-pub use pipeline::{EpochRecord, Trained, load_newest, train_and_store};
+pub use pipeline::{EpochRecord, RunOptions, Trained, load_newest, train_and_store};
 pub use status::TrainingStatus;
 pub use trainer::{AlreadyRunning, Trainer};

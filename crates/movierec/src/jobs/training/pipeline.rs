@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::store::Db;
 use anyhow::{Context, bail};
-use movierec_engine::{Dataset, EpochReport, Model, Params, Progress};
+use movierec_engine::{Dataset, EpochReport, Fit, Model, Params, Progress};
 use serde::{Deserialize, Serialize};
 
 use super::holdout::{HOLDOUT_FRACTION, TrainingSets, training_sets};
@@ -71,17 +71,52 @@ impl<P: Progress> Progress for Recorder<P> {
     }
 }
 
-/// The parameters stored with a model: the engine's, and how the model was measured.
+/// How a training runs, apart from the model's hyper-parameters: each `None` leaves the
+/// engine's default (seed 42, all cores, a 20 s search).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RunOptions {
+    pub seed: Option<u64>,
+    /// Worker threads; 0 = all cores.
+    pub threads: Option<usize>,
+    /// Seconds the hybrid may spend choosing its implicit-feedback values; 0 keeps them.
+    pub search_seconds: Option<f32>,
+}
+
+impl RunOptions {
+    /// `fit` with these options set.
+    pub fn apply<'a>(&self, mut fit: Fit<'a, Params>) -> Fit<'a, Params> {
+        if let Some(seed) = self.seed {
+            fit = fit.seed(seed);
+        }
+        if let Some(threads) = self.threads {
+            fit = fit.threads(threads);
+        }
+        if let Some(seconds) = self.search_seconds {
+            fit = fit.search_seconds(seconds);
+        }
+        fit
+    }
+}
+
+/// The parameters stored with a model: the engine's, the seed when one was given, and how
+/// the model was measured.
 #[derive(Serialize)]
 struct StoredParams<'a> {
     #[serde(flatten)]
     params: &'a Params,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seed: Option<u64>,
     holdout_fraction: f64,
 }
 
 /// Reads every rating, trains on a blocking thread and stores the model in one transaction.
 /// Nothing is stored when training fails (a divergence included) or `progress` asks it to stop.
-pub async fn train_and_store<P>(pool: &Db, params: Params, progress: P) -> anyhow::Result<Trained>
+pub async fn train_and_store<P>(
+    pool: &Db,
+    params: Params,
+    run: RunOptions,
+    progress: P,
+) -> anyhow::Result<Trained>
 where
     P: Progress + Send + 'static,
 {
@@ -100,7 +135,7 @@ where
         seconds = read_seconds,
         "training: ratings read"
     );
-    let params = at_scale(from_last_choice(pool, params).await, n_ratings);
+    let params = at_scale(from_last_choice(pool, params, &run).await, n_ratings);
     tracing::info!(
         epochs = params.epochs,
         implicit_epochs = params.implicit.as_ref().map(|i| i.epochs),
@@ -115,7 +150,7 @@ where
     let job = {
         let recorder = Arc::clone(&recorder);
         let params = params.clone();
-        move || fit(all, &catalog, &params, &*recorder)
+        move || fit(all, &catalog, &params, &run, &*recorder)
     };
     let started = Instant::now();
     let fitted = tokio::task::spawn_blocking(job)
@@ -141,6 +176,7 @@ where
     let chosen = chosen(&params, &fitted.model);
     let stored_params = StoredParams {
         params: &chosen,
+        seed: run.seed,
         holdout_fraction: HOLDOUT_FRACTION,
     };
     let version = store::models::insert(
@@ -187,8 +223,8 @@ where
 /// few steps within its budget, so successive trainings keep walking towards the values
 /// that suit this site's ratings. A search that is off, or no earlier model of ours (none, or
 /// one from Spark), leaves `params` as given.
-async fn from_last_choice(pool: &Db, mut params: Params) -> Params {
-    if params.search_seconds <= 0.0 {
+async fn from_last_choice(pool: &Db, mut params: Params, run: &RunOptions) -> Params {
+    if run.search_seconds.is_some_and(|seconds| seconds <= 0.0) {
         return params;
     }
     let last = match store::models::latest_params(pool).await {
@@ -272,6 +308,7 @@ fn fit(
     all: Dataset,
     catalog: &[(String, Vec<String>)],
     params: &Params,
+    run: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<Fitted, movierec_engine::FitError> {
     let TrainingSets {
@@ -282,8 +319,11 @@ fn fit(
     let (n_users, n_items) = (all.users().len(), all.items().len());
     // Only the counts are needed from here on: the copy of every rating goes before the fit.
     drop(all);
-    let model =
-        movierec_engine::fit(&train, params, holdout.as_ref(), progress)?.with_catalog(catalog);
+    let mut fit = run.apply(Fit::new(params)).progress(progress);
+    if let Some(holdout) = &holdout {
+        fit = fit.validation(holdout);
+    }
+    let model = fit.run(&train)?.with_catalog(catalog);
     let holdout_rmse = holdout
         .as_ref()
         .map(|h| movierec_engine::eval::accuracy(&model, h).0);

@@ -9,7 +9,7 @@ use movierec_engine::{EpochReport, Params, Progress};
 use tokio::sync::watch;
 
 use super::config::TrainingConfig;
-use super::pipeline::{content_features, load_newest, train_and_store};
+use super::pipeline::{RunOptions, content_features, load_newest, train_and_store};
 use super::status::TrainingStatus;
 use crate::jobs::lease::{self, Lease};
 use crate::jobs::slot::{ModelSlot, ServingModel};
@@ -89,8 +89,7 @@ impl Trainer {
     }
 
     /// The recommended model (ratings and what people choose to watch, blended) with this
-    /// server's overrides, on all cores but one so that requests keep a core while a training
-    /// runs.
+    /// server's overrides.
     fn params(&self) -> Params {
         let mut params = Params::hybrid();
         if let Some(epochs) = self.config.epochs {
@@ -99,9 +98,16 @@ impl Trainer {
         if let Some(lr) = self.config.learning_rate {
             params.lr = lr;
         }
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        params.threads = cores.saturating_sub(1).max(1);
         params
+    }
+
+    /// All cores but one, so that requests keep a core while a training runs.
+    fn run_options() -> RunOptions {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        RunOptions {
+            threads: Some(cores.saturating_sub(1).max(1)),
+            ..RunOptions::default()
+        }
     }
 
     /// Starts a training in the background unless one is running. Only a training that
@@ -164,7 +170,7 @@ impl Trainer {
                 dropped,
                 lease_lost: lease.lost(),
             };
-            let outcome = train_and_store(&this.pool, params, progress).await;
+            let outcome = train_and_store(&this.pool, params, Self::run_options(), progress).await;
             let outcome = match outcome {
                 Err(e) if !lease.is_held() => {
                     Err(e.context("the training lease was lost to another process"))
