@@ -205,17 +205,10 @@ pub fn top_n_metrics(
             if train.user_count(u) == 0 {
                 return None;
             }
-            let (items, values) = test.user_ratings(u);
-            let mut rel: Vec<ItemIdx> = items
-                .iter()
-                .zip(values)
-                .filter(|&(_, &r)| r >= relevant)
-                .map(|(&i, _)| i)
-                .collect();
+            let rel = relevant_items(test, u, relevant);
             if rel.is_empty() {
                 return None;
             }
-            rel.sort_unstable();
             let mut seen: Vec<ItemIdx> = train.user_ratings(u).0.to_vec();
             seen.sort_unstable();
             let exclude = |i: ItemIdx| {
@@ -224,21 +217,11 @@ pub fn top_n_metrics(
                     || seen.binary_search(&i).is_ok()
             };
             let top = ranker.rank(u, n, &exclude);
-            let mut hits = 0usize;
-            let mut dcg = 0f64;
-            for (r, i) in top.iter().enumerate() {
-                if rel.binary_search(i).is_ok() {
-                    hits += 1;
-                    dcg += 1.0 / ((r + 2) as f64).log2();
-                }
-            }
-            let idcg: f64 = (0..rel.len().min(n))
-                .map(|r| 1.0 / ((r + 2) as f64).log2())
-                .sum();
+            let hits = top.iter().filter(|i| rel.binary_search(i).is_ok()).count();
             Some((
                 hits as f64 / n as f64,
                 hits as f64 / rel.len() as f64,
-                dcg / idcg,
+                ndcg(&top, &rel, n),
             ))
         })
         .collect();
@@ -253,4 +236,29 @@ pub fn top_n_metrics(
         ndcg: mean(|m| m.2),
         users,
     }
+}
+
+/// `user`'s items in `held_out` rated at least `relevant`, sorted: the hits of a top-N list.
+pub(crate) fn relevant_items(held_out: &Ratings, user: UserIdx, relevant: f32) -> Vec<ItemIdx> {
+    let (items, values) = held_out.user_ratings(user);
+    let mut rel: Vec<ItemIdx> = items
+        .iter()
+        .zip(values)
+        .filter(|&(_, &r)| r >= relevant)
+        .map(|(&i, _)| i)
+        .collect();
+    rel.sort_unstable();
+    rel
+}
+
+/// NDCG@`n` of the list `top` (best first) against `relevant` (sorted), binary relevance: the
+/// one definition the metrics and the training's tuning share.
+pub(crate) fn ndcg(top: &[ItemIdx], relevant: &[ItemIdx], n: usize) -> f64 {
+    let discount = |rank: usize| 1.0 / ((rank + 2) as f64).log2();
+    let dcg: f64 = (0..top.len().min(n))
+        .filter(|&rank| relevant.binary_search(&top[rank]).is_ok())
+        .map(discount)
+        .sum();
+    let idcg: f64 = (0..relevant.len().min(n)).map(discount).sum();
+    dcg / idcg
 }

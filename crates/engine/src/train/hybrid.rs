@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::error::FitError;
 use super::progress::Progress;
 use super::{DEFAULT_TASTE, RunOptions, fit_explicit, search};
-use crate::data::{Dataset, Ratings};
+use crate::data::Dataset;
 use crate::eval;
 use crate::ids::{ItemIdx, UserIdx};
 use crate::model::{Model, best_first};
@@ -122,7 +122,7 @@ fn best_blend(
             if seen.is_empty() {
                 return None;
             }
-            let rel = relevant_items(te, user, relevant);
+            let rel = eval::relevant_items(te, user, relevant);
             if rel.is_empty() {
                 return None;
             }
@@ -207,7 +207,7 @@ fn tune_taste(model: &Model, train: &Dataset, test: &Dataset, relevant: f32, see
                     (i, base, taste[i.index()])
                 })
                 .collect();
-            let rel = relevant_items(te, u, relevant);
+            let rel = eval::relevant_items(te, u, relevant);
             TASTE_GRID
                 .iter()
                 .map(|&t| {
@@ -223,29 +223,11 @@ fn tune_taste(model: &Model, train: &Dataset, test: &Dataset, relevant: f32, see
     best_on_grid(&per_user, &TASTE_GRID)
 }
 
-/// `user`'s films in `held_out` rated at least `relevant`, sorted.
-pub(crate) fn relevant_items(held_out: &Ratings, user: UserIdx, relevant: f32) -> Vec<ItemIdx> {
-    let (items, values) = held_out.user_ratings(user);
-    let mut rel: Vec<ItemIdx> = items
-        .iter()
-        .zip(values)
-        .filter(|&(_, &r)| r >= relevant)
-        .map(|(&i, _)| i)
-        .collect();
-    rel.sort_unstable();
-    rel
-}
-
 /// NDCG@[`TUNE_N`] of the best of `scored` against `relevant` (sorted), binary relevance.
 pub(crate) fn ndcg(mut scored: Vec<(f32, ItemIdx)>, relevant: &[ItemIdx]) -> f64 {
-    let discount = |rank: usize| 1.0 / ((rank + 2) as f64).log2();
     best_first(&mut scored, TUNE_N);
-    let dcg: f64 = (0..scored.len())
-        .filter(|&rank| relevant.binary_search(&scored[rank].1).is_ok())
-        .map(discount)
-        .sum();
-    let idcg: f64 = (0..relevant.len().min(TUNE_N)).map(discount).sum();
-    dcg / idcg
+    let top: Vec<ItemIdx> = scored.into_iter().map(|(_, i)| i).collect();
+    eval::ndcg(&top, relevant, TUNE_N)
 }
 
 /// The value of `grid` whose per-user NDCG (`per_user[u][g]`, non-empty) has the best mean;

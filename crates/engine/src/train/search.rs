@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::error::FitError;
-use super::hybrid::{ndcg, relevant_items};
+use super::hybrid::ndcg;
 use super::ials;
 use super::progress::Progress;
 use crate::data::Dataset;
+use crate::eval::relevant_items;
 use crate::ids::{ItemIdx, UserIdx};
 use crate::implicit::ImplicitModel;
 use crate::params::ImplicitParams;
