@@ -543,6 +543,58 @@ mod tests {
     }
 
     #[test]
+    fn a_newcomers_one_genre_history_is_followed_where_co_ratings_say_nothing_of_genre() {
+        // 20 westerns and 20 musicals, each rated by 150 of 600 users who rate across both
+        // kinds alike: who rated what carries no genre at all, and every film has enough
+        // ratings to be known by them rather than by its content.
+        let catalog: Vec<(String, Vec<String>)> = (0..40)
+            .map(|i| {
+                let genre = if i < 20 {
+                    "genre:Western"
+                } else {
+                    "genre:Musical"
+                };
+                (format!("f{i}"), vec![genre.to_string()])
+            })
+            .collect();
+        let records = (0..600u32).flat_map(|u| {
+            (0..40u32)
+                .filter(move |i| (u + 3 * i) % 4 == 0)
+                .map(move |i| {
+                    (
+                        format!("u{u}"),
+                        format!("f{i}"),
+                        3.0 + f32::from((u * i % 5) as u8) / 2.0,
+                    )
+                })
+        });
+        let data = Dataset::from_records(records, Scale::MOVIELENS);
+        let model = Fit::new(&Params::hybrid().with_factors(4))
+            .threads(1)
+            .run(&data)
+            .unwrap();
+        let with = model.clone().with_catalog(&catalog);
+        let item = |name: &str| model.items().get(name).unwrap();
+        // Users who rated one film rated every film with its index modulo 4, so a history of
+        // one film of each residue leans to none of them by who rated what.
+        let rated: Vec<(ItemIdx, f32)> = ["f0", "f1", "f2", "f3"]
+            .map(|f| (item(f), 5.0))
+            .into_iter()
+            .chain(["f20", "f21", "f22", "f23"].map(|f| (item(f), 1.0)))
+            .collect();
+        let westerns = |m: &Model| {
+            let user = m.fold_in(&rated, &[]);
+            let picks = m.recommend(&user, 10, |i| rated.iter().any(|&(r, _)| r == i));
+            picks
+                .iter()
+                .filter(|p| m.items().ext(p.item())[1..].parse::<u32>().unwrap() < 20)
+                .count()
+        };
+        let (without, with) = (westerns(&model), westerns(&with));
+        assert!(with >= 8 && with > without, "{without} -> {with}");
+    }
+
+    #[test]
     fn a_well_rated_film_keeps_its_own_factors_and_unknown_films_keep_theirs() {
         let (data, catalog) = two_tastes();
         let params = Params::hybrid().with_factors(4);

@@ -76,10 +76,14 @@ impl Model {
         };
         let weight = self.taste_weight(user.taste.len());
         let norm: f32 = user.taste.iter().map(|&(_, _, w)| w.abs()).sum();
-        let per_film = if weight < 1e-3 || norm <= 0.0 {
-            0.0
+        let (per_film, kind_per_film) = if norm <= 0.0 {
+            (0.0, 0.0)
         } else {
-            weight / norm
+            let weight = if weight < 1e-3 { 0.0 } else { weight };
+            (
+                weight / norm,
+                self.content_taste_weight(user.taste.len()) / norm,
+            )
         };
         items
             .iter()
@@ -96,9 +100,17 @@ impl Model {
                             rating: r,
                         });
                 };
-                let through = |j: ItemIdx, w: f32| per_film * w * self.pair_similarity(j, item);
+                let through = |j: ItemIdx, w: f32| {
+                    let kind = match &self.content {
+                        Some(content) if kind_per_film > 0.0 => {
+                            kind_per_film * content.similarity(j, item)
+                        }
+                        _ => 0.0,
+                    };
+                    w * (per_film * self.pair_similarity(j, item) + kind)
+                };
                 let mut total = model.score(u.factors(), item).max(0.0);
-                if per_film > 0.0 {
+                if per_film > 0.0 || kind_per_film > 0.0 {
                     total += user
                         .taste
                         .iter()

@@ -12,6 +12,17 @@ pub(super) const CONTENT_FLOOR: f32 = 0.05;
 /// History length at which the neighbour score's weight halves: a short history is read
 /// film by film, a long one by the factors it has shaped.
 const TASTE_HISTORY: f32 = 20.0;
+/// Weight, in units of the implicit score and halving at [`TASTE_HISTORY`] films, of what a
+/// short history's films are (the catalog's content: genres, director, decade), beside what
+/// their raters also rated. Co-ratings of a few hundred people blur a niche towards what
+/// everyone watches; the films' kind does not. Not tuned: held-out NDCG, which rewards the
+/// films most people rate, cannot see it (on the MovieLens 100k folds it is flat from 0 to
+/// 0.3, 0.3727 and 0.3729, while the one-genre personas' share of their genre rises from
+/// 0.43 to 0.54); this is the largest round weight on that plateau.
+const CONTENT_TASTE: f32 = 0.3;
+/// Weight of the content part below which it is not read: a history of a few hundred films
+/// is known by its factors, and each film's genre postings would only cost time.
+const CONTENT_TASTE_FLOOR: f32 = 0.02;
 /// Picks among which near-duplicates (a sequel of an earlier pick) are moved down.
 const DISTINCT_PICKS: usize = 5;
 
@@ -50,7 +61,8 @@ impl Model {
     /// ratings of the item)` (a prior that a film many chose to watch is one this user will
     /// want too). To either is added, for a short history, what the user's own films
     /// say through their neighbours (by who rated what, and by content where a film has few
-    /// ratings), each film weighted by how far its rating is from the user's mean: a niche
+    /// ratings) and, with a catalog, through the films of their kind (genres, director,
+    /// decade), each film weighted by how far its rating is from the user's mean: a niche
     /// taste read film by film, where the factors of a dozen ratings lean towards what
     /// everyone watches. That weight halves at 20 films and fades as the history grows.
     ///
@@ -244,10 +256,20 @@ impl Model {
         self.taste * TASTE_HISTORY / (TASTE_HISTORY + n as f32)
     }
 
+    /// The weight of a history's content for a history of `n` films; 0 without a catalog.
+    pub(super) fn content_taste_weight(&self, n: usize) -> f32 {
+        let weight = CONTENT_TASTE * TASTE_HISTORY / (TASTE_HISTORY + n as f32);
+        if self.content.is_none() || weight < CONTENT_TASTE_FLOOR {
+            return 0.0;
+        }
+        weight
+    }
+
     /// How much the user's films say for each item through their neighbours: per history
     /// film, its neighbours by who rated what and, as far as the film itself has few
-    /// ratings, by content, times the film's distance from the user's mean; normalised by
-    /// the history's total weight. `None` when the history is too long to weigh.
+    /// ratings, by content, plus (at [`CONTENT_TASTE`]) the films that share its content,
+    /// times the film's distance from the user's mean; normalised by the history's total
+    /// weight. `None` when the history is too long to weigh.
     fn taste_scores(&self, user: &User) -> Option<Vec<f32>> {
         self.taste_scores_at(user, self.taste)
     }
@@ -255,7 +277,9 @@ impl Model {
     /// [`Model::taste_scores`] with the weight `taste` in place of the model's.
     pub(crate) fn taste_scores_at(&self, user: &User, taste: f32) -> Option<Vec<f32>> {
         let weight = taste * TASTE_HISTORY / (TASTE_HISTORY + user.taste.len() as f32);
-        if user.taste.is_empty() || weight < 1e-3 {
+        let weight = if weight < 1e-3 { 0.0 } else { weight };
+        let kind = self.content_taste_weight(user.taste.len());
+        if user.taste.is_empty() || weight + kind == 0.0 {
             return None;
         }
         let norm: f32 = user.taste.iter().map(|&(_, _, w)| w.abs()).sum();
@@ -264,8 +288,16 @@ impl Model {
         }
         let mut acc = vec![0f32; self.n_items()];
         for &(i, _, w) in &user.taste {
-            let share = weight * w / norm;
-            self.for_each_neighbour(i, |j, s| acc[j.index()] += share * s);
+            if weight > 0.0 {
+                let share = weight * w / norm;
+                self.for_each_neighbour(i, |j, s| acc[j.index()] += share * s);
+            }
+            if kind > 0.0
+                && let Some(content) = &self.content
+            {
+                let share = kind * w / norm;
+                content.for_each_part(i, |j, s| acc[j.index()] += share * s);
+            }
         }
         Some(acc)
     }
