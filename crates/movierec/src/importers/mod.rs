@@ -5,7 +5,8 @@
 //! - [`datasets`]: the public data sets a catalog import loads (MovieLens, IMDb) and the
 //!   factors a Spark job wrote;
 //! - [`history`]: a viewer's own ratings, watched films and watchlist exported from another
-//!   service or from this one, one file per format.
+//!   service or from this one, one file per format;
+//! - [`media`]: what a media server's webhook says happened to a film (Jellyfin, Plex, Emby).
 //!
 //! Every reader streams: files of millions of lines are read one line at a time and never held
 //! whole, and a line is never held past [`limits::MAX_LINE_BYTES`]. A malformed line, or a
@@ -15,6 +16,7 @@
 pub mod datasets;
 pub mod history;
 pub(crate) mod limits;
+pub(crate) mod media;
 pub mod titles;
 
 use std::borrow::Cow;

@@ -731,6 +731,39 @@ pub async fn export(pool: &Db, user_id: i64) -> sqlx::Result<Vec<ExportEntry>> {
         .collect())
 }
 
+/// The catalog's film for one film named outside a history file (a media server's event),
+/// matched as a file's row is: by IMDb id, by TMDB id, by the user's own earlier match of
+/// that title, then by the title rule. `None` when no film, or several, fit.
+pub(crate) async fn find_film(
+    conn: &mut DbConn,
+    user_id: i64,
+    record: &reader::HistoryRecord,
+) -> Result<Option<i64>, HistoryError> {
+    if let Some(imdb) = record.imdb_id {
+        let found = store::movies_by_imdb(conn, &[imdb.to_string()]).await?;
+        if let Some(&id) = found.values().next() {
+            return Ok(Some(id));
+        }
+    }
+    if let Some(tmdb) = record.tmdb_id {
+        let found = store::movies_by_tmdb(conn, &[i64::from(tmdb)]).await?;
+        if let Some(&id) = found.values().next() {
+            return Ok(Some(id));
+        }
+    }
+    if record.title.is_empty() {
+        return Ok(None);
+    }
+    let by_hand = store::hand_matches(conn, user_id).await?;
+    if let Some(&id) = by_hand.get(&hand_key(&record.title, record.year)) {
+        return Ok(Some(id));
+    }
+    Ok(match match_title(conn, record).await? {
+        Found::Movie(id) => Some(id),
+        Found::Unmatched { .. } => None,
+    })
+}
+
 /// The key a hand match is remembered by: the folded title and the year.
 fn hand_key(title: &str, year: Option<u16>) -> String {
     match year {

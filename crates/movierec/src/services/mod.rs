@@ -7,6 +7,7 @@ pub(crate) mod catalog;
 pub(crate) mod catalog_import;
 pub(crate) mod enrichment;
 pub(crate) mod history;
+pub(crate) mod media_servers;
 pub mod membership;
 pub(crate) mod model_report;
 pub mod movie_page;

@@ -140,6 +140,26 @@ pub const TABLES: &[(&str, &[&str])] = &[
     ),
     ("movie_redirects", &["from_id", "to_id", "merged_at"]),
     ("sessions", &["id", "data", "expires_at"]),
+    (
+        "media_hooks",
+        &["user_id", "lookup", "token", "shared_users", "created_at"],
+    ),
+    (
+        "media_events",
+        &[
+            "id",
+            "user_id",
+            "server",
+            "action",
+            "movie_id",
+            "rating",
+            "title",
+            "year",
+            "imdb_id",
+            "tmdb_id",
+            "created_at",
+        ],
+    ),
     ("movie_search", &["rowid", "search_title"]),
 ];
 
@@ -150,7 +170,14 @@ pub const TABLES: &[(&str, &[&str])] = &[
 const NOT_COPIED: &[&str] = &["catalog_generation", "leases"];
 
 /// Tables whose `id` the database assigns: their sequences follow the copied ids.
-const ID_TABLES: &[&str] = &["users", "movies", "genres", "models", "history_imports"];
+const ID_TABLES: &[&str] = &[
+    "users",
+    "movies",
+    "genres",
+    "models",
+    "history_imports",
+    "media_events",
+];
 
 /// What a target column holds, as far as binding a value to it goes: PostgreSQL types its
 /// parameters (a NULL too), SQLite takes any value in any column.

@@ -215,7 +215,7 @@ pub async fn mark_seen(
     movie_id: i64,
     watched_at: Option<i64>,
     now: i64,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<bool> {
     sqlx::query(
         "INSERT INTO seen_movies (user_id, movie_id, watched_at, created_at)
          VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, movie_id) DO NOTHING",
@@ -226,7 +226,7 @@ pub async fn mark_seen(
     .bind(now)
     .execute(conn)
     .await
-    .map(|_| ())
+    .map(|r| r.rows_affected() > 0)
 }
 
 /// Puts a movie on the watchlist, listed at `listed_at`.

@@ -11,6 +11,7 @@ pub(crate) mod devices;
 pub mod history;
 pub(crate) mod leases;
 pub mod lists;
+pub(crate) mod media_hooks;
 pub(crate) mod merge;
 pub mod models;
 pub mod movie_search;

@@ -55,7 +55,9 @@ pub async fn render_errors(
     request: Request,
     next: Next,
 ) -> Response {
-    let is_api = request.uri().path().starts_with("/api/");
+    // Hooks are called by media servers, not browsers: they are answered in JSON too.
+    let is_api =
+        request.uri().path().starts_with("/api/") || request.uri().path().starts_with("/hooks/");
     let is_upload = super::is_upload(request.method(), request.uri().path());
     let response = next.run(request).await;
     let status = response.status();

@@ -40,6 +40,7 @@ pub mod cover;
 pub mod dates;
 pub mod error;
 pub mod error_page;
+pub(crate) mod hooks;
 pub mod pages;
 pub mod posters;
 pub mod session;
@@ -85,6 +86,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/account", get(pages::accounts::account))
         .route("/account/password", post(pages::accounts::change_password))
         .route("/account/delete", post(pages::accounts::delete_account))
+        .route("/account/hooks", post(pages::connections::regenerate))
         .route("/admin", get(pages::admin::show))
         .route("/admin/registration", post(pages::admin::set_registration))
         .route(pages::duplicates::PATH, get(pages::duplicates::show))
@@ -109,6 +111,7 @@ pub fn routes(state: AppState) -> Router {
         // Everything so far takes small bodies; only the uploads below take files.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .merge(uploads())
+        .merge(media_hooks())
         .route("/health", get(health))
         .route("/static/{file}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
@@ -133,6 +136,15 @@ fn uploads() -> Router<AppState> {
         )
         .merge(api::upload_routes())
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY_BYTES))
+}
+
+/// Media servers' webhooks, up to [`hooks::MAX_HOOK_BODY_BYTES`] (Plex sends a thumbnail
+/// beside its JSON).
+fn media_hooks() -> Router<AppState> {
+    Router::new()
+        .route("/hooks/{server}/{token}", post(hooks::receive))
+        .layer(DefaultBodyLimit::max(hooks::MAX_HOOK_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(hooks::MAX_HOOK_BODY_BYTES))
 }
 
 async fn health() -> &'static str {

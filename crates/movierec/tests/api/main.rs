@@ -17,6 +17,7 @@ mod history;
 mod history_limits;
 mod history_preview;
 mod home;
+mod hooks;
 mod identity;
 mod import;
 mod import_imdb;

@@ -9,6 +9,7 @@
 //! a test keeps the two in step.
 
 pub mod history;
+mod hooks;
 mod lists;
 mod model;
 mod movies;
@@ -93,6 +94,7 @@ fn endpoints() -> Vec<Endpoint> {
             history::match_row,
         ),
         endpoint(Method::GET, "/api/v1/me/export", history::export),
+        endpoint(Method::GET, "/api/v1/me/hooks", hooks::show),
         endpoint(Method::PUT, "/api/v1/me/watchlist/{movie_id}", lists::watch),
         endpoint(
             Method::DELETE,

@@ -4,7 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -250,6 +250,8 @@ pub struct AccountPage {
     password_error: Option<String>,
     confirm_error: Option<String>,
     delete_error: Option<String>,
+    /// Media servers' webhooks; left out when it could not be read.
+    connections: Option<super::connections::Connections>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -258,15 +260,24 @@ pub struct AccountQuery {
 }
 
 pub async fn account(
+    State(state): State<AppState>,
     RequireUser(me): RequireUser,
     Query(query): Query<AccountQuery>,
-) -> AccountPage {
-    AccountPage {
+    headers: HeaderMap,
+) -> Result<AccountPage, AppError> {
+    let connections = super::connections::load(&state, me.id, &headers).await?;
+    Ok(AccountPage {
         user: Some(me),
-        notice: (query.done.as_deref() == Some("password"))
-            .then_some("Your password is changed, and every other session of your account ended."),
+        notice: match query.done.as_deref() {
+            Some("password") => {
+                Some("Your password is changed, and every other session of your account ended.")
+            }
+            Some("hooks") => Some("Your webhook URLs are new; the old ones no longer work."),
+            _ => None,
+        },
+        connections: Some(connections),
         ..AccountPage::default()
-    }
+    })
 }
 
 #[derive(Debug, Deserialize)]

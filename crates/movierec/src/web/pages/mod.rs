@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub(crate) mod connections;
 pub mod duplicates;
 pub mod history;
 pub mod home;

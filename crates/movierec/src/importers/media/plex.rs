@@ -1,0 +1,167 @@
+//! Plex's webhooks (a Plex Pass feature): the `payload` part of a multipart form, a JSON
+//! object with the `event`, whether it happened on the webhook owner's account (`user`), the
+//! `Account`, and the item's `Metadata` with its ids in `Guid[]` (`imdb://tt…`, `tmdb://…`) or,
+//! from older agents, one `guid` (`com.plexapp.agents.imdb://tt…?lang=en`).
+
+use serde_json::{Map, Value};
+
+use super::{Action, MediaError, MediaEvent, Parsed, boolean, field, film, number, text};
+use crate::domain::Stars;
+
+pub(super) fn parse(object: &Map<String, Value>) -> Result<Parsed, MediaError> {
+    let event = text(field(object, "event")).ok_or_else(|| MediaError("event: missing".into()))?;
+    let Some(Value::Object(metadata)) = field(object, "Metadata") else {
+        return Ok(Parsed::Ignored("not about an item"));
+    };
+    if !text(field(metadata, "type")).is_some_and(|t| t == "movie") {
+        return Ok(Parsed::Ignored("not a film"));
+    }
+    let action = match event.as_str() {
+        "media.scrobble" => Action::Seen {
+            at: number(field(metadata, "lastViewedAt"), "Metadata.lastViewedAt")?.map(|t| t as i64),
+        },
+        "media.rate" => Action::Rated(rating(number(field(object, "rating"), "rating")?)?),
+        _ => return Ok(Parsed::Ignored("not a play or a rating")),
+    };
+    let (mut imdb, mut tmdb) = (None, None);
+    if let Some(Value::Array(guids)) = field(metadata, "Guid") {
+        for guid in guids {
+            let Some(id) = guid.as_object().and_then(|g| text(field(g, "id"))) else {
+                continue;
+            };
+            take(&id, &mut imdb, &mut tmdb);
+        }
+    }
+    if let Some(legacy) = text(field(metadata, "guid")) {
+        take(&legacy, &mut imdb, &mut tmdb);
+    }
+    let account = match field(object, "Account") {
+        Some(Value::Object(account)) => text(field(account, "title")),
+        _ => None,
+    };
+    Ok(Parsed::Event(MediaEvent {
+        film: film(
+            imdb,
+            tmdb,
+            text(field(metadata, "title")),
+            number(field(metadata, "year"), "Metadata.year")?,
+        )?,
+        action,
+        account,
+        shared_user: boolean(field(object, "user"), "user")? == Some(false),
+    }))
+}
+
+/// Fills in the id a guid names, keeping one found earlier: `imdb://tt…`, `tmdb://…`, or an
+/// old agent's `com.plexapp.agents.imdb://tt…?lang=en` / `…themoviedb://…`.
+fn take(guid: &str, imdb: &mut Option<String>, tmdb: &mut Option<String>) {
+    let guid = guid.strip_prefix("com.plexapp.agents.").unwrap_or(guid);
+    let Some((scheme, rest)) = guid.split_once("://") else {
+        return;
+    };
+    let id = rest.split(['?', '/']).next().unwrap_or_default().to_owned();
+    match scheme {
+        "imdb" => {
+            imdb.get_or_insert(id);
+        }
+        "tmdb" | "themoviedb" => {
+            tmdb.get_or_insert(id);
+        }
+        _ => {}
+    }
+}
+
+/// Plex rates 0–10 (two points a star); absent, −1 or 0 is a removed rating.
+fn rating(value: Option<f64>) -> Result<Option<Stars>, MediaError> {
+    match value {
+        None => Ok(None),
+        Some(v) if v <= 0.0 => Ok(None),
+        Some(v) => Stars::from_f64((v).round() / 2.0)
+            .map(Some)
+            .map_err(|e| MediaError(format!("rating: {v}: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Server, parse};
+    use super::*;
+    use crate::domain::ImdbId;
+
+    /// A scrobble as Plex sends it (most keys of `Player` and `Metadata` left out).
+    const SCROBBLE: &str = r#"{
+        "event": "media.scrobble", "user": true, "owner": true,
+        "Account": {"id": 1, "thumb": "https://plex.tv/users/1a2b/avatar?c=1", "title": "ana"},
+        "Server": {"title": "den", "uuid": "0f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6"},
+        "Player": {"local": true, "publicAddress": "203.0.113.7", "title": "Living room", "uuid": "x1y2z3"},
+        "Metadata": {
+            "librarySectionType": "movie", "ratingKey": "4821", "key": "/library/metadata/4821",
+            "guid": "plex://movie/5d7768275af944001f1f6c49", "studio": "Warner Bros.",
+            "type": "movie", "title": "The Matrix", "year": 1999, "viewCount": 1,
+            "lastViewedAt": 1796666531, "addedAt": 1700000000,
+            "Guid": [{"id": "imdb://tt0133093"}, {"id": "tmdb://603"}, {"id": "tvdb://169"}]
+        }
+    }"#;
+
+    fn event(json: &str) -> MediaEvent {
+        match parse(Server::Plex, json.as_bytes()).unwrap() {
+            Parsed::Event(e) => e,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_scrobble_is_seen_at_its_time_with_both_ids() {
+        let e = event(SCROBBLE);
+        assert_eq!(
+            e.action,
+            Action::Seen {
+                at: Some(1_796_666_531)
+            }
+        );
+        assert_eq!(e.film.imdb_id, Some(ImdbId::parse("tt0133093").unwrap()));
+        assert_eq!(e.film.tmdb_id, Some(603));
+        assert_eq!((e.account.as_deref(), e.shared_user), (Some("ana"), false));
+    }
+
+    #[test]
+    fn a_rating_of_8_is_4_stars_and_minus_1_removes_it() {
+        let rated = |r: &str| {
+            SCROBBLE.replace(
+                r#""event": "media.scrobble""#,
+                &format!(r#""event": "media.rate", "rating": {r}"#),
+            )
+        };
+        assert_eq!(
+            event(&rated("8")).action,
+            Action::Rated(Some(Stars::parse("4").unwrap()))
+        );
+        assert_eq!(
+            event(&rated("7.0")).action,
+            Action::Rated(Some(Stars::parse("3.5").unwrap()))
+        );
+        assert_eq!(event(&rated("-1")).action, Action::Rated(None));
+        assert!(parse(Server::Plex, rated("12").as_bytes()).is_err());
+    }
+
+    #[test]
+    fn an_old_agents_guid_a_shared_user_and_an_episode() {
+        let legacy = SCROBBLE
+            .replace(r#""guid": "plex://movie/5d7768275af944001f1f6c49""#, r#""guid": "com.plexapp.agents.imdb://tt0113277?lang=en""#)
+            .replace(r#""Guid": [{"id": "imdb://tt0133093"}, {"id": "tmdb://603"}, {"id": "tvdb://169"}]"#, r#""Guid": []"#)
+            .replace(r#""user": true"#, r#""user": false"#);
+        let e = event(&legacy);
+        assert_eq!(e.film.imdb_id, Some(ImdbId::parse("tt0113277").unwrap()));
+        assert!(e.shared_user);
+        let episode = SCROBBLE.replace(r#""type": "movie""#, r#""type": "episode""#);
+        assert!(matches!(
+            parse(Server::Plex, episode.as_bytes()),
+            Ok(Parsed::Ignored(_))
+        ));
+        let play = SCROBBLE.replace("media.scrobble", "media.play");
+        assert!(matches!(
+            parse(Server::Plex, play.as_bytes()),
+            Ok(Parsed::Ignored(_))
+        ));
+    }
+}

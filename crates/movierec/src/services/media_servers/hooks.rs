@@ -1,0 +1,239 @@
+//! A user's webhook receivers: a secret token in the URL names the user, the payload says
+//! what happened to which film, and the film's seen mark or rating follows. Matching is the
+//! history upload's ([`history::find_film`]); a film the catalog does not know is kept as
+//! pending, listed on the account page.
+
+use crate::domain::{MovieId, check_title_length};
+use crate::importers::history::{Entry, HistoryRecord};
+use crate::importers::media::{self, Action, MediaEvent, Parsed, Server};
+use crate::services::{history, rating};
+use crate::store::media_hooks::{self as store, NewEvent};
+use crate::store::throttle::{self, Reservation};
+use crate::store::{self as db, Db};
+
+/// Events one token may send per [`WINDOW_SECS`]: far above what people watch, far below
+/// what would make the site busy.
+pub(crate) const EVENTS_PER_WINDOW: i64 = 120;
+pub(crate) const WINDOW_SECS: i64 = 60;
+/// Random bytes of a token (hex-encoded in the URL).
+const TOKEN_BYTES: usize = 24;
+
+/// Why a webhook was refused; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum HookError {
+    /// No user has this token (or it was replaced).
+    #[error("no such webhook")]
+    UnknownToken,
+    /// The body is not what the server sends.
+    #[error("{0}")]
+    Malformed(String),
+    /// Past [`EVENTS_PER_WINDOW`]; try again in `retry_after` seconds.
+    #[error("too many events; try again in {retry_after} s")]
+    TooMany { retry_after: i64 },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for HookError {
+    fn from(e: sqlx::Error) -> Self {
+        HookError::Internal(e.into())
+    }
+}
+
+/// What a webhook did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Received {
+    /// The film's seen mark or rating changed.
+    Applied { movie_id: i64 },
+    /// Already so: the same event again.
+    Unchanged,
+    /// A film the catalog does not know, kept for the user to match.
+    Pending,
+    /// Not about a film, or not this user's.
+    Ignored(&'static str),
+}
+
+/// The user's token, made on first use.
+pub(crate) async fn token(pool: &Db, user_id: i64) -> anyhow::Result<String> {
+    if let Some(token) = store::token(pool, user_id).await? {
+        return Ok(token);
+    }
+    regenerate(pool, user_id).await
+}
+
+/// Events read for the account page: the latest, and every pending one among them.
+const LISTED_EVENTS: i64 = 200;
+
+/// The user's token and their latest events, newest first.
+pub(crate) async fn connections(
+    pool: &Db,
+    user_id: i64,
+) -> anyhow::Result<(String, Vec<store::LoggedEvent>)> {
+    let token = token(pool, user_id).await?;
+    Ok((token, store::recent(pool, user_id, LISTED_EVENTS).await?))
+}
+
+/// A new token for the user; the old URLs stop working at once.
+#[tracing::instrument(skip_all, fields(user = user_id))]
+pub(crate) async fn regenerate(pool: &Db, user_id: i64) -> anyhow::Result<String> {
+    let mut bytes = [0u8; TOKEN_BYTES];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no random numbers: {e}"))?;
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    store::set_token(pool, user_id, &token, db::now()).await?;
+    Ok(token)
+}
+
+/// The path of a user's receiver for `server`.
+pub(crate) fn path(server: Server, token: &str) -> String {
+    format!("/hooks/{}/{token}", server.as_str())
+}
+
+/// Takes one webhook of `server` (its JSON, out of any form wrapping) for the user whose
+/// token it is.
+#[tracing::instrument(skip_all, fields(server = server.as_str()))]
+pub(crate) async fn receive(
+    pool: &Db,
+    server: Server,
+    token: &str,
+    json: &[u8],
+) -> Result<Received, HookError> {
+    let Some((user_id, shared_users)) = store::owner(pool, token).await? else {
+        return Err(HookError::UnknownToken);
+    };
+    tracing::Span::current().record("user", user_id);
+    let now = db::now();
+    let bucket = vec![(format!("hook:{user_id}"), EVENTS_PER_WINDOW)];
+    if let Reservation::Refused { window_start } =
+        throttle::reserve(pool, &bucket, now, WINDOW_SECS).await?
+    {
+        return Err(HookError::TooMany {
+            retry_after: (window_start + WINDOW_SECS - now).max(1),
+        });
+    }
+    let event = match media::parse(server, json) {
+        Ok(Parsed::Event(event)) => event,
+        Ok(Parsed::Ignored(why)) => return Ok(Received::Ignored(why)),
+        Err(e) => return Err(HookError::Malformed(e.0)),
+    };
+    if event.shared_user && !shared_users {
+        return Ok(Received::Ignored("a shared user's event"));
+    }
+    let record = record(server, &event, now);
+    let mut conn = pool.acquire().await?;
+    let found = history::find_film(&mut conn, user_id, &record)
+        .await
+        .map_err(|e| HookError::Internal(e.into()))?;
+    let logged = |movie_id: Option<i64>| NewEvent {
+        server: server.as_str(),
+        action: action_name(event.action),
+        movie_id,
+        rating: match event.action {
+            Action::Rated(Some(stars)) => Some(stars.value()),
+            _ => None,
+        },
+        title: event.film.title.as_deref(),
+        year: event.film.year.map(i64::from),
+        imdb_id: event.film.imdb_id.map(|i| i.to_string()),
+        tmdb_id: event.film.tmdb_id.map(i64::from),
+    };
+    let Some(movie_id) = found else {
+        if matches!(
+            event.action,
+            Action::Unseen | Action::Liked(false) | Action::Rated(None)
+        ) {
+            return Ok(Received::Ignored("a film the catalog does not know"));
+        }
+        let pending = logged(None);
+        if store::is_pending(&mut conn, user_id, &pending).await? {
+            return Ok(Received::Unchanged);
+        }
+        store::log(&mut conn, user_id, &pending, now).await?;
+        return Ok(Received::Pending);
+    };
+    drop(conn);
+    let changed = apply(pool, user_id, movie_id, event.action, now).await?;
+    if !changed {
+        return Ok(Received::Unchanged);
+    }
+    let mut conn = pool.acquire().await?;
+    store::log(&mut conn, user_id, &logged(Some(movie_id)), now).await?;
+    Ok(Received::Applied { movie_id })
+}
+
+/// Changes the user's seen mark or rating of a film as the event says; whether it changed.
+async fn apply(
+    pool: &Db,
+    user_id: i64,
+    movie_id: i64,
+    action: Action,
+    now: i64,
+) -> Result<bool, HookError> {
+    let movie = MovieId::new(movie_id).map_err(|e| anyhow::anyhow!(e))?;
+    let mut conn = pool.acquire().await?;
+    Ok(match action {
+        // A like says the film was watched; it is not a number of stars.
+        Action::Seen { at } => {
+            db::history::mark_seen(&mut conn, user_id, movie_id, at, now).await?
+        }
+        Action::Liked(true) => {
+            db::history::mark_seen(&mut conn, user_id, movie_id, None, now).await?
+        }
+        Action::Liked(false) => false,
+        Action::Unseen => store::unmark_seen(&mut conn, user_id, movie_id).await?,
+        Action::Rated(Some(stars)) => {
+            drop(conn);
+            let before = db::ratings::find(pool, user_id, movie).await?;
+            if before == Some(stars.value()) {
+                return Ok(false);
+            }
+            rating::rate(pool, user_id, movie, stars).await?.is_some()
+        }
+        Action::Rated(None) => {
+            drop(conn);
+            if db::ratings::find(pool, user_id, movie).await?.is_none() {
+                return Ok(false);
+            }
+            rating::unrate(pool, user_id, movie).await?.is_some()
+        }
+    })
+}
+
+/// The event's film as a history row, so it is matched as a file's row is.
+fn record(server: Server, event: &MediaEvent, now: i64) -> HistoryRecord {
+    let entry = match event.action {
+        Action::Rated(Some(stars)) => Entry::Rated(stars),
+        _ => Entry::Seen,
+    };
+    let title = event
+        .film
+        .title
+        .clone()
+        .filter(|t| check_title_length("title", t).is_ok())
+        .unwrap_or_default();
+    HistoryRecord {
+        file: server.name().to_owned(),
+        line: 0,
+        entry,
+        title,
+        original_title: None,
+        year: event.film.year,
+        imdb_id: event.film.imdb_id,
+        tmdb_id: event.film.tmdb_id,
+        date: match event.action {
+            Action::Seen { at } => at.or(Some(now)),
+            _ => Some(now),
+        },
+    }
+}
+
+/// The activity log's word for an action.
+fn action_name(action: Action) -> &'static str {
+    match action {
+        Action::Seen { .. } => "seen",
+        Action::Unseen => "unseen",
+        Action::Liked(true) => "liked",
+        Action::Liked(false) => "unliked",
+        Action::Rated(Some(_)) => "rated",
+        Action::Rated(None) => "unrated",
+    }
+}

@@ -1,0 +1,152 @@
+//! A user's media-server webhooks: their secret token, and the events that came through it
+//! (the activity shown on the account page, and films pending a match).
+
+use subtle::ConstantTimeEq;
+
+use crate::store::{Db, DbConn};
+
+/// Characters of a token that find its row; the rest is only compared, in constant time.
+pub(crate) const LOOKUP_CHARS: usize = 12;
+
+/// The user's token, or `None` when they have none yet.
+pub(crate) async fn token(pool: &Db, user_id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT token FROM media_hooks WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Sets the user's token (a new one replaces the old, which stops working at once).
+pub(crate) async fn set_token(pool: &Db, user_id: i64, token: &str, now: i64) -> sqlx::Result<()> {
+    let lookup: String = token.chars().take(LOOKUP_CHARS).collect();
+    sqlx::query(
+        "INSERT INTO media_hooks (user_id, lookup, token, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id) DO UPDATE SET lookup = $2, token = $3, created_at = $4",
+    )
+    .bind(user_id)
+    .bind(lookup)
+    .bind(token)
+    .bind(now)
+    .execute(pool)
+    .await
+    .map(|_| ())
+}
+
+/// Whose token this is, and whether they take their server's shared users' plays.
+pub(crate) async fn owner(pool: &Db, token: &str) -> sqlx::Result<Option<(i64, bool)>> {
+    let lookup: String = token.chars().take(LOOKUP_CHARS).collect();
+    let row: Option<(i64, String, super::Flag)> =
+        sqlx::query_as("SELECT user_id, token, shared_users FROM media_hooks WHERE lookup = $1")
+            .bind(lookup)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row
+        .filter(|(_, stored, _)| bool::from(stored.as_bytes().ct_eq(token.as_bytes())))
+        .map(|(user, _, shared)| (user, shared.0)))
+}
+
+/// One event as it is logged.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NewEvent<'a> {
+    pub(crate) server: &'a str,
+    pub(crate) action: &'a str,
+    pub(crate) movie_id: Option<i64>,
+    pub(crate) rating: Option<f64>,
+    pub(crate) title: Option<&'a str>,
+    pub(crate) year: Option<i64>,
+    pub(crate) imdb_id: Option<String>,
+    pub(crate) tmdb_id: Option<i64>,
+}
+
+pub(crate) async fn log(
+    conn: &mut DbConn,
+    user_id: i64,
+    event: &NewEvent<'_>,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO media_events
+           (user_id, server, action, movie_id, rating, title, year, imdb_id, tmdb_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(user_id)
+    .bind(event.server)
+    .bind(event.action)
+    .bind(event.movie_id)
+    .bind(super::NullableF64(event.rating))
+    .bind(event.title)
+    .bind(event.year)
+    .bind(&event.imdb_id)
+    .bind(event.tmdb_id)
+    .bind(now)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// A logged event, newest first in [`recent`].
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub(crate) struct LoggedEvent {
+    pub(crate) server: String,
+    pub(crate) action: String,
+    pub(crate) movie_id: Option<i64>,
+    /// The catalog's title when matched, else the server's.
+    pub(crate) title: Option<String>,
+    pub(crate) year: Option<i64>,
+    pub(crate) rating: Option<f64>,
+    pub(crate) created_at: i64,
+}
+
+/// The user's `limit` latest events.
+pub(crate) async fn recent(pool: &Db, user_id: i64, limit: i64) -> sqlx::Result<Vec<LoggedEvent>> {
+    sqlx::query_as(
+        "SELECT e.server, e.action, e.movie_id, COALESCE(m.title, e.title) AS title,
+                COALESCE(m.year, e.year) AS year, e.rating, e.created_at
+         FROM media_events e LEFT JOIN movies m ON m.id = e.movie_id
+         WHERE e.user_id = $1 ORDER BY e.created_at DESC, e.id DESC LIMIT $2",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Removes a seen mark; whether there was one.
+pub(crate) async fn unmark_seen(
+    conn: &mut DbConn,
+    user_id: i64,
+    movie_id: i64,
+) -> sqlx::Result<bool> {
+    sqlx::query("DELETE FROM seen_movies WHERE user_id = $1 AND movie_id = $2")
+        .bind(user_id)
+        .bind(movie_id)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected() > 0)
+}
+
+/// Whether the same film is already pending for the user from the same server and action:
+/// the same event twice keeps one entry.
+pub(crate) async fn is_pending(
+    conn: &mut DbConn,
+    user_id: i64,
+    event: &NewEvent<'_>,
+) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM media_events
+         WHERE user_id = $1 AND movie_id IS NULL AND server = $2 AND action = $3
+           AND COALESCE(title, '') = COALESCE($4, '') AND COALESCE(imdb_id, '') = COALESCE($5, '')
+           AND COALESCE(tmdb_id, 0) = COALESCE($6, 0) AND COALESCE(rating, 0) = COALESCE($7, 0)
+         LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(event.server)
+    .bind(event.action)
+    .bind(event.title)
+    .bind(&event.imdb_id)
+    .bind(event.tmdb_id)
+    .bind(super::NullableF64(event.rating))
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
