@@ -25,7 +25,7 @@ use crate::store::{Db, DbConn};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::domain::{ImdbId, Stars};
+use crate::domain::{ImdbId, Stars, UserId};
 use crate::importers::ParseError;
 use crate::importers::history::movierec_export::ExportEntry;
 use crate::importers::history::{self as reader, Entry, History};
@@ -307,7 +307,7 @@ pub async fn read(name: &str, bytes: Vec<u8>) -> Result<History, HistoryError> {
 async fn prepare(
     parsing: &HistoryParsing,
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
     bytes: Vec<u8>,
     choice: ConflictChoice,
@@ -319,11 +319,11 @@ async fn prepare(
 }
 
 /// What importing the file would do; changes nothing.
-#[tracing::instrument(skip_all, fields(user = user_id, bytes = bytes.len()))]
+#[tracing::instrument(skip_all, fields(user = user_id.get(), bytes = bytes.len()))]
 pub async fn preview(
     parsing: &HistoryParsing,
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
     bytes: Vec<u8>,
     choice: ConflictChoice,
@@ -334,11 +334,11 @@ pub async fn preview(
 }
 
 /// Imports the file and keeps its report: matched first, then written in one transaction.
-#[tracing::instrument(skip_all, fields(user = user_id, bytes = bytes.len()))]
+#[tracing::instrument(skip_all, fields(user = user_id.get(), bytes = bytes.len()))]
 pub async fn import(
     parsing: &HistoryParsing,
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
     bytes: Vec<u8>,
     choice: ConflictChoice,
@@ -353,11 +353,11 @@ pub async fn import(
 
 /// Previews the file and keeps its plan for [`apply_kept`]: the pages' two steps. The file
 /// itself is not kept; viewing and applying use the plan.
-#[tracing::instrument(skip_all, fields(user = user_id, bytes = bytes.len()))]
+#[tracing::instrument(skip_all, fields(user = user_id.get(), bytes = bytes.len()))]
 pub async fn keep_for_preview(
     parsing: &HistoryParsing,
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
     bytes: Vec<u8>,
     choice: ConflictChoice,
@@ -381,10 +381,10 @@ pub async fn keep_for_preview(
 
 /// Applies an upload kept by [`keep_for_preview`], once: of concurrent applies one goes
 /// on and the others are refused; an upload replaced by a newer one is gone.
-#[tracing::instrument(skip_all, fields(user = user_id, upload = id))]
+#[tracing::instrument(skip_all, fields(user = user_id.get(), upload = id))]
 pub async fn apply_kept(
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
     id: i64,
     choice: ConflictChoice,
 ) -> Result<Report, HistoryError> {
@@ -441,7 +441,7 @@ fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, HistoryErr
 }
 
 /// The report of an applied import, or the stored preview of a kept one.
-pub async fn report(pool: &Db, user_id: i64, id: i64) -> Result<Report, HistoryError> {
+pub async fn report(pool: &Db, user_id: UserId, id: i64) -> Result<Report, HistoryError> {
     let upload = store::upload(pool, user_id, id)
         .await?
         .ok_or_else(no_such_import)?;
@@ -472,7 +472,7 @@ pub struct ReportView {
 pub async fn report_view(
     pool: &Db,
     search: &IndexCache,
-    user_id: i64,
+    user_id: UserId,
     id: i64,
     choice: Option<ConflictChoice>,
     row: Option<usize>,
@@ -598,7 +598,7 @@ fn rank_candidates(title: &str, year: Option<u16>, hits: Vec<Hit>) -> Vec<Hit> {
 /// [`MAX_KEPT_REPORTS`] go.
 async fn apply_plan(
     tx: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     id: i64,
     mut report: Report,
     matched: &[Matched],
@@ -620,10 +620,10 @@ async fn apply_plan(
 /// Matches unmatched row `row` of an applied import to `movie_id`: its rating, seen mark or
 /// watchlist entry is applied (conflicts settled as the import chose), and the title is
 /// remembered for the next import. Rows with the same title and year go with it.
-#[tracing::instrument(skip_all, fields(user = user_id, upload = id))]
+#[tracing::instrument(skip_all, fields(user = user_id.get(), upload = id))]
 pub async fn match_row(
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
     id: i64,
     row: usize,
     movie_id: i64,
@@ -709,13 +709,13 @@ pub async fn match_row(
 }
 
 /// The viewer's ratings, seen marks and watchlist, for the export.
-pub async fn export(pool: &Db, user_id: i64) -> sqlx::Result<Vec<ExportEntry>> {
+pub async fn export(pool: &Db, user_id: UserId) -> sqlx::Result<Vec<ExportEntry>> {
     let rows = store::export(pool, user_id).await?;
     Ok(rows
         .into_iter()
         .filter_map(|row| {
             let entry = match row.list {
-                0 => Entry::Rated(Stars::from_f64(row.rating?).ok()?),
+                0 => Entry::Rated(row.rating?),
                 1 => Entry::Seen,
                 _ => Entry::Watchlist,
             };
@@ -827,7 +827,7 @@ impl MatchedRow {
 enum Write {
     Rating {
         movie: i64,
-        stars: f64,
+        stars: Stars,
         date: Option<i64>,
     },
     Seen {
@@ -855,7 +855,7 @@ enum Found {
 
 async fn plan(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
     history: &History,
     choice: ConflictChoice,
@@ -1012,7 +1012,7 @@ struct Combined {
 /// Compares matched rows with what the viewer has and decides the writes.
 async fn decide(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     matched: &[Matched],
     choice: ConflictChoice,
 ) -> Result<Decided, HistoryError> {
@@ -1057,13 +1057,9 @@ async fn decide(
                 None => {
                     counts.new += 1;
                     changes = true;
-                    writes.push(Write::Rating {
-                        movie,
-                        stars: stars.value(),
-                        date,
-                    });
+                    writes.push(Write::Rating { movie, stars, date });
                 }
-                Some(&(rating, _)) if rating == stars.value() => {}
+                Some(&(rating, _)) if rating == stars => {}
                 Some(&(rating, my_date)) => {
                     counts.conflicts += 1;
                     conflicted = true;
@@ -1075,16 +1071,12 @@ async fn decide(
                     if taken {
                         counts.changed += 1;
                         changes = true;
-                        writes.push(Write::Rating {
-                            movie,
-                            stars: stars.value(),
-                            date,
-                        });
+                        writes.push(Write::Rating { movie, stars, date });
                     }
                     if conflicts.len() < MAX_REPORT_ROWS {
                         conflicts.push(ConflictRow {
                             movie_id: movie,
-                            mine: rating,
+                            mine: rating.value(),
                             theirs: stars.value(),
                             taken,
                             newer,
@@ -1118,7 +1110,7 @@ async fn decide(
     })
 }
 
-async fn write(conn: &mut DbConn, user_id: i64, writes: &[Write]) -> Result<(), HistoryError> {
+async fn write(conn: &mut DbConn, user_id: UserId, writes: &[Write]) -> Result<(), HistoryError> {
     let now = crate::store::now();
     for w in writes {
         match *w {
@@ -1326,10 +1318,14 @@ mod tests {
         );
         let mut conn = pool.acquire().await.unwrap();
         let mine = store::ratings_of(&mut conn, ann).await.unwrap();
-        assert_eq!(mine[&1].0, 4.5);
-        assert_eq!(mine[&3].0, 3.0, "the 2002 Solaris, not the 1972 one");
+        assert_eq!(mine[&1].0.value(), 4.5);
+        assert_eq!(
+            mine[&3].0.value(),
+            3.0,
+            "the 2002 Solaris, not the 1972 one"
+        );
         assert!(!mine.contains_key(&2));
-        assert_eq!(mine[&6].0, 5.0, "Das Boot, a year off");
+        assert_eq!(mine[&6].0.value(), 5.0, "Das Boot, a year off");
     }
 
     #[tokio::test]
@@ -1352,7 +1348,12 @@ mod tests {
         let after = match_row(&pool, ann, id, 0, 2).await.unwrap();
         assert_eq!(after.unmatched[0].matched_movie, Some(2));
         let mut conn = pool.acquire().await.unwrap();
-        assert_eq!(store::ratings_of(&mut conn, ann).await.unwrap()[&2].0, 4.0);
+        assert_eq!(
+            store::ratings_of(&mut conn, ann).await.unwrap()[&2]
+                .0
+                .value(),
+            4.0
+        );
         drop(conn);
         let again = preview(
             &parsing(),

@@ -21,6 +21,7 @@ pub(crate) mod registrations;
 pub(crate) mod sessions;
 pub(crate) mod settings;
 pub(crate) mod throttle;
+pub(crate) mod types;
 pub mod users;
 
 use std::str::FromStr;
@@ -361,7 +362,7 @@ pub(crate) mod test_db {
     use super::Db;
 
     use super::catalog::{CatalogRow, load};
-    use crate::domain::{MovieId, Stars};
+    use crate::domain::{MovieId, Stars, UserId};
 
     /// The catalog critic the test movies carry ratings from.
     pub const CRITIC: &str = "Test critics";
@@ -405,7 +406,7 @@ pub(crate) mod test_db {
     }
 
     /// A regular account; returns its id.
-    pub async fn user(pool: &Db, name: &str) -> i64 {
+    pub async fn user(pool: &Db, name: &str) -> UserId {
         super::users::create(
             pool,
             name,

@@ -40,6 +40,7 @@ pub mod cover;
 pub mod dates;
 pub mod error;
 pub mod error_page;
+pub mod extract;
 pub mod pages;
 pub mod posters;
 pub mod session;
