@@ -183,9 +183,9 @@ pub struct MatchedTitle {
     pub movie_id: i64,
     /// How it was found: `imdb`, `tmdb`, `hand` or `title`.
     pub by: String,
-    /// `rating`, `seen` or `watchlist`.
-    pub list: String,
-    pub rating: Option<f64>,
+    /// The list it goes to and its stars.
+    #[serde(flatten)]
+    pub entry: Entry,
 }
 
 /// A row no movie was found for.
@@ -195,9 +195,9 @@ pub struct UnmatchedRow {
     pub line: u64,
     pub title: String,
     pub year: Option<u16>,
-    /// `rating`, `seen` or `watchlist`.
-    pub list: String,
-    pub rating: Option<f64>,
+    /// The list it came from and its stars.
+    #[serde(flatten)]
+    pub entry: Entry,
     /// Seconds since 1970.
     pub date: Option<i64>,
     /// Several movies fitted equally well.
@@ -397,7 +397,7 @@ pub async fn apply_kept(
     let mut report: Report = from_json(&report)?;
     let mut matched: Vec<Matched> = from_json::<Vec<MatchedRow>>(&plan)?
         .into_iter()
-        .filter_map(|m| m.matched())
+        .map(MatchedRow::matched)
         .collect();
     let mut tx = crate::store::begin_write(pool).await?;
     if !store::claim_upload(&mut tx, user_id, id).await? {
@@ -651,13 +651,11 @@ pub async fn match_row(
         .unmatched
         .iter()
         .filter(|r| hand_key(&r.title, r.year) == key)
-        .filter_map(|r| {
-            Some(Matched {
-                movie: movie_id,
-                entry: entry_of(&r.list, r.rating)?,
-                date: r.date,
-                ids: RowIds::default(),
-            })
+        .map(|r| Matched {
+            movie: movie_id,
+            entry: r.entry,
+            date: r.date,
+            ids: RowIds::default(),
         })
         .collect();
     let plan = decide(&mut tx, user_id, &matched, report.conflict_choice).await?;
@@ -689,8 +687,7 @@ pub async fn match_row(
                 year: r.year,
                 movie_id,
                 by: "hand".to_owned(),
-                list: r.list.clone(),
-                rating: r.rating,
+                entry: r.entry,
             });
         }
     }
@@ -739,24 +736,6 @@ fn hand_key(title: &str, year: Option<u16>) -> String {
     }
 }
 
-fn list_key(entry: Entry) -> (&'static str, Option<f64>) {
-    match entry {
-        Entry::Rated(stars) => ("rating", Some(stars.value())),
-        Entry::Seen => ("seen", None),
-        Entry::Watchlist => ("watchlist", None),
-    }
-}
-
-/// The entry a report's row stands for: its list and rating.
-fn entry_of(list: &str, rating: Option<f64>) -> Option<Entry> {
-    match (list, rating) {
-        ("rating", Some(r)) => Some(Entry::Rated(Stars::from_f64(r).ok()?)),
-        ("seen", _) => Some(Entry::Seen),
-        ("watchlist", _) => Some(Entry::Watchlist),
-        _ => None,
-    }
-}
-
 /// A row matched to a movie: all that deciding and writing need of it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Matched {
@@ -789,9 +768,8 @@ impl RowIds {
 #[derive(Debug, Serialize, Deserialize)]
 struct MatchedRow {
     movie: i64,
-    list: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    rating: Option<f64>,
+    #[serde(flatten)]
+    entry: Entry,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     date: Option<i64>,
     #[serde(default)]
@@ -800,11 +778,9 @@ struct MatchedRow {
 
 impl From<&Matched> for MatchedRow {
     fn from(m: &Matched) -> Self {
-        let (list, rating) = list_key(m.entry);
         Self {
             movie: m.movie,
-            list: list.to_owned(),
-            rating,
+            entry: m.entry,
             date: m.date,
             ids: m.ids,
         }
@@ -812,13 +788,13 @@ impl From<&Matched> for MatchedRow {
 }
 
 impl MatchedRow {
-    fn matched(self) -> Option<Matched> {
-        Some(Matched {
+    fn matched(self) -> Matched {
+        Matched {
             movie: self.movie,
-            entry: entry_of(&self.list, self.rating)?,
+            entry: self.entry,
             date: self.date,
             ids: self.ids,
-        })
+        }
     }
 }
 
@@ -931,15 +907,14 @@ async fn plan(
         };
         match found {
             Found::Movie(id) => {
-                let (list, rating) = list_key(record.entry);
-                if matched_seen.insert((id, list)) && listed.len() < MAX_REPORT_ROWS {
+                if matched_seen.insert((id, record.entry.list())) && listed.len() < MAX_REPORT_ROWS
+                {
                     listed.push(MatchedTitle {
                         title: record.title.clone(),
                         year: record.year,
                         movie_id: id,
                         by: by.to_owned(),
-                        list: list.to_owned(),
-                        rating,
+                        entry: record.entry,
                     });
                 }
                 matched.push(Matched {
@@ -954,7 +929,7 @@ async fn plan(
                 });
             }
             Found::Unmatched { ambiguous } => {
-                let (list, rating) = list_key(record.entry);
+                let list = record.entry.list();
                 if unmatched_seen.insert((hand_key(&record.title, record.year), list))
                     && unmatched.len() < MAX_REPORT_ROWS
                 {
@@ -963,8 +938,7 @@ async fn plan(
                         line: record.line,
                         title: record.title.clone(),
                         year: record.year,
-                        list: list.to_owned(),
-                        rating,
+                        entry: record.entry,
                         date: record.date,
                         ambiguous,
                         matched_movie: None,
@@ -1265,6 +1239,56 @@ mod tests {
 
     fn parsing() -> HistoryParsing {
         HistoryParsing::new(1, Duration::from_secs(5))
+    }
+
+    fn unmatched(entry: Entry) -> UnmatchedRow {
+        UnmatchedRow {
+            file: "ratings.csv".into(),
+            line: 2,
+            title: "No Such Film".into(),
+            year: Some(2001),
+            entry,
+            date: None,
+            ambiguous: false,
+            matched_movie: None,
+        }
+    }
+
+    /// An unmatched row keeps its entry typed, and reports (stored, and in the API) still
+    /// write it as the `list` and `rating` fields they always had.
+    #[test]
+    fn unmatched_rows_write_their_entry_as_list_and_rating() {
+        let rated = unmatched(Entry::Rated(Stars::parse("3.5").unwrap()));
+        let json = serde_json::to_value(&rated).unwrap();
+        assert_eq!(json["list"], "rating");
+        assert_eq!(json["rating"], 3.5);
+        assert!(json.get("entry").is_none(), "{json}");
+        assert_eq!(serde_json::from_value::<UnmatchedRow>(json).unwrap(), rated);
+        for entry in [Entry::Seen, Entry::Watchlist] {
+            let row = unmatched(entry);
+            let json = serde_json::to_value(&row).unwrap();
+            assert_eq!(json["list"], entry.list());
+            assert_eq!(json["rating"], serde_json::Value::Null);
+            assert_eq!(serde_json::from_value::<UnmatchedRow>(json).unwrap(), row);
+        }
+    }
+
+    /// A stored row whose entry is not one the app writes is refused, not guessed at.
+    #[test]
+    fn unmatched_rows_refuse_entries_the_app_never_writes() {
+        let mut json = serde_json::to_value(unmatched(Entry::Seen)).unwrap();
+        for (list, rating) in [
+            ("rating", serde_json::json!(3.2)),
+            ("rating", serde_json::json!(null)),
+            ("liked", serde_json::json!(4)),
+        ] {
+            json["list"] = serde_json::json!(list);
+            json["rating"] = rating;
+            assert!(
+                serde_json::from_value::<UnmatchedRow>(json.clone()).is_err(),
+                "{json}"
+            );
+        }
     }
 
     async fn reindex(pool: &Db) {
