@@ -17,7 +17,7 @@ use crate::store::Db;
 use movierec_engine::{ItemIdx, Reason};
 use serde::Serialize;
 
-use crate::domain::{MovieId, Stars};
+use crate::domain::{MovieId, Stars, UserId};
 use crate::jobs::{ModelSlot, ServingModel};
 use crate::store;
 use crate::store::movies::ScoredMovie;
@@ -188,7 +188,7 @@ pub const MAX_PICKS: usize = 100;
 /// it was computed from (see the module's documentation).
 #[derive(Debug, Default)]
 pub struct PicksCache {
-    entries: Mutex<HashMap<i64, CachedPicks>>,
+    entries: Mutex<HashMap<UserId, CachedPicks>>,
 }
 
 #[derive(Debug, Clone)]
@@ -205,7 +205,7 @@ const FALLBACK_FRESH: Duration = Duration::from_secs(60);
 
 impl PicksCache {
     /// The first `n` of the user's picks, if they were computed from inputs of this digest.
-    fn get(&self, user_id: i64, digest: u64, n: usize) -> Option<(Source, Vec<Recommendation>)> {
+    fn get(&self, user_id: UserId, digest: u64, n: usize) -> Option<(Source, Vec<Recommendation>)> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
             .get(&user_id)
@@ -214,7 +214,7 @@ impl PicksCache {
             .map(|c| (c.source, c.items.iter().take(n).cloned().collect()))
     }
 
-    fn put(&self, user_id: i64, picks: CachedPicks) {
+    fn put(&self, user_id: UserId, picks: CachedPicks) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         // Dropping everything at the limit is crude but cheap, and the limit is far above
         // the number of users active at once.
@@ -313,7 +313,7 @@ pub async fn for_user(
     pool: &Db,
     models: &ModelSlot,
     cache: &PicksCache,
-    user_id: i64,
+    user_id: UserId,
     n: usize,
 ) -> sqlx::Result<Recommendations> {
     let n = n.min(MAX_PICKS);
@@ -389,7 +389,7 @@ pub async fn for_user(
 async fn with_titles(
     pool: &Db,
     picks: Vec<ModelPick>,
-    user_id: i64,
+    user_id: UserId,
 ) -> sqlx::Result<Vec<Recommendation>> {
     let mut ids: Vec<i64> = picks.iter().map(|p| p.movie_id).collect();
     ids.extend(
@@ -441,7 +441,7 @@ async fn summaries_by_id(pool: &Db, ids: &[i64]) -> sqlx::Result<HashMap<i64, Mo
 /// well-known movies.
 async fn fallback(
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
     ratings: &[(i64, f64)],
     exclude: &HashSet<i64>,
     n: usize,
@@ -517,7 +517,7 @@ pub async fn similar_movies(
     pool: &Db,
     models: &ModelSlot,
     movie: MovieId,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     n: usize,
 ) -> sqlx::Result<Vec<SimilarMovie>> {
     let Some(serving) = models.current() else {

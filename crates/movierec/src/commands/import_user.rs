@@ -77,7 +77,10 @@ fn describe(r: &Report) -> String {
         };
         out.push_str(&format!(
             "    {}:{}: {}{year} [{}{why}]\n",
-            u.file, u.line, u.title, u.list
+            u.file,
+            u.line,
+            u.title,
+            u.entry.list()
         ));
     }
     out

@@ -13,6 +13,8 @@ mod registration;
 mod search_query;
 mod search_sort;
 mod stars;
+mod upload_id;
+mod user_id;
 mod username;
 
 pub use film_bounds::{
@@ -28,6 +30,8 @@ pub use registration::Registration;
 pub use search_query::SearchQuery;
 pub use search_sort::SearchSort;
 pub use stars::Stars;
+pub use upload_id::UploadId;
+pub use user_id::UserId;
 pub use username::Username;
 
 /// The member of `all` whose URL key is `key`; otherwise a message listing the keys, for

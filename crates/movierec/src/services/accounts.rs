@@ -25,7 +25,7 @@ use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::Semaphore;
 
-use crate::domain::Password;
+use crate::domain::{Password, UserId};
 use crate::store;
 use crate::store::throttle::Reservation;
 
@@ -232,7 +232,7 @@ pub struct LogInAttempt {
 
 #[derive(Debug)]
 pub struct LoggedIn {
-    pub id: i64,
+    pub id: UserId,
     /// The account's session stamp, which the session must carry to stay valid.
     pub session_stamp: String,
     /// To store in the browser: it is now known to this account.
@@ -300,7 +300,7 @@ pub async fn log_in(
     let Some((id, session_stamp)) = account.filter(|_| verified) else {
         return Ok(LogInOutcome::WrongCredentials);
     };
-    tracing::Span::current().record("user", id);
+    tracing::Span::current().record("user", id.get());
     // This browser's or the account's failures are forgiven; the address's are only
     // handed back this one attempt, so one good password cannot reset a spray.
     let (own, address) = buckets.split_at(1);
@@ -444,9 +444,9 @@ pub async fn register(
         }
         return refused(RegisterRefusal::Closed);
     };
-    span.record("user", created.id);
+    span.record("user", created.id.get());
     tracing::info!(
-        user_id = created.id,
+        user_id = created.id.get(),
         admin = created.is_admin,
         "account created"
     );
@@ -478,7 +478,7 @@ pub fn try_again_in(retry_after_secs: i64) -> String {
 }
 
 /// Makes the browser a known browser of the account; the token goes into its cookie.
-pub async fn remember_device(pool: &Db, user_id: i64) -> anyhow::Result<String> {
+pub async fn remember_device(pool: &Db, user_id: UserId) -> anyhow::Result<String> {
     let token = random_token()?;
     store::devices::insert(pool, &token, user_id, store::now())
         .await

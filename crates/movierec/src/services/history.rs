@@ -25,7 +25,7 @@ use crate::store::{Db, DbConn};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::domain::{ImdbId, Stars};
+use crate::domain::{ImdbId, Stars, UserId};
 use crate::importers::ParseError;
 use crate::importers::history::movierec_export::ExportEntry;
 use crate::importers::history::{self as reader, Entry, History};
@@ -183,9 +183,9 @@ pub struct MatchedTitle {
     pub movie_id: i64,
     /// How it was found: `imdb`, `tmdb`, `hand` or `title`.
     pub by: String,
-    /// `rating`, `seen` or `watchlist`.
-    pub list: String,
-    pub rating: Option<f64>,
+    /// The list it goes to and its stars.
+    #[serde(flatten)]
+    pub entry: Entry,
 }
 
 /// A row no movie was found for.
@@ -195,9 +195,9 @@ pub struct UnmatchedRow {
     pub line: u64,
     pub title: String,
     pub year: Option<u16>,
-    /// `rating`, `seen` or `watchlist`.
-    pub list: String,
-    pub rating: Option<f64>,
+    /// The list it came from and its stars.
+    #[serde(flatten)]
+    pub entry: Entry,
     /// Seconds since 1970.
     pub date: Option<i64>,
     /// Several movies fitted equally well.
@@ -307,7 +307,7 @@ pub async fn read(name: &str, bytes: Vec<u8>) -> Result<History, HistoryError> {
 async fn prepare(
     parsing: &HistoryParsing,
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
     bytes: Vec<u8>,
     choice: ConflictChoice,
@@ -319,11 +319,11 @@ async fn prepare(
 }
 
 /// What importing the file would do; changes nothing.
-#[tracing::instrument(skip_all, fields(user = user_id, bytes = bytes.len()))]
+#[tracing::instrument(skip_all, fields(user = user_id.get(), bytes = bytes.len()))]
 pub async fn preview(
     parsing: &HistoryParsing,
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
     bytes: Vec<u8>,
     choice: ConflictChoice,
@@ -334,11 +334,11 @@ pub async fn preview(
 }
 
 /// Imports the file and keeps its report: matched first, then written in one transaction.
-#[tracing::instrument(skip_all, fields(user = user_id, bytes = bytes.len()))]
+#[tracing::instrument(skip_all, fields(user = user_id.get(), bytes = bytes.len()))]
 pub async fn import(
     parsing: &HistoryParsing,
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
     bytes: Vec<u8>,
     choice: ConflictChoice,
@@ -353,11 +353,11 @@ pub async fn import(
 
 /// Previews the file and keeps its plan for [`apply_kept`]: the pages' two steps. The file
 /// itself is not kept; viewing and applying use the plan.
-#[tracing::instrument(skip_all, fields(user = user_id, bytes = bytes.len()))]
+#[tracing::instrument(skip_all, fields(user = user_id.get(), bytes = bytes.len()))]
 pub async fn keep_for_preview(
     parsing: &HistoryParsing,
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
     bytes: Vec<u8>,
     choice: ConflictChoice,
@@ -381,10 +381,10 @@ pub async fn keep_for_preview(
 
 /// Applies an upload kept by [`keep_for_preview`], once: of concurrent applies one goes
 /// on and the others are refused; an upload replaced by a newer one is gone.
-#[tracing::instrument(skip_all, fields(user = user_id, upload = id))]
+#[tracing::instrument(skip_all, fields(user = user_id.get(), upload = id))]
 pub async fn apply_kept(
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
     id: i64,
     choice: ConflictChoice,
 ) -> Result<Report, HistoryError> {
@@ -397,7 +397,7 @@ pub async fn apply_kept(
     let mut report: Report = from_json(&report)?;
     let mut matched: Vec<Matched> = from_json::<Vec<MatchedRow>>(&plan)?
         .into_iter()
-        .filter_map(|m| m.matched())
+        .map(MatchedRow::matched)
         .collect();
     let mut tx = crate::store::begin_write(pool).await?;
     if !store::claim_upload(&mut tx, user_id, id).await? {
@@ -441,7 +441,7 @@ fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, HistoryErr
 }
 
 /// The report of an applied import, or the stored preview of a kept one.
-pub async fn report(pool: &Db, user_id: i64, id: i64) -> Result<Report, HistoryError> {
+pub async fn report(pool: &Db, user_id: UserId, id: i64) -> Result<Report, HistoryError> {
     let upload = store::upload(pool, user_id, id)
         .await?
         .ok_or_else(no_such_import)?;
@@ -472,7 +472,7 @@ pub struct ReportView {
 pub async fn report_view(
     pool: &Db,
     search: &IndexCache,
-    user_id: i64,
+    user_id: UserId,
     id: i64,
     choice: Option<ConflictChoice>,
     row: Option<usize>,
@@ -598,7 +598,7 @@ fn rank_candidates(title: &str, year: Option<u16>, hits: Vec<Hit>) -> Vec<Hit> {
 /// [`MAX_KEPT_REPORTS`] go.
 async fn apply_plan(
     tx: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     id: i64,
     mut report: Report,
     matched: &[Matched],
@@ -620,10 +620,10 @@ async fn apply_plan(
 /// Matches unmatched row `row` of an applied import to `movie_id`: its rating, seen mark or
 /// watchlist entry is applied (conflicts settled as the import chose), and the title is
 /// remembered for the next import. Rows with the same title and year go with it.
-#[tracing::instrument(skip_all, fields(user = user_id, upload = id))]
+#[tracing::instrument(skip_all, fields(user = user_id.get(), upload = id))]
 pub async fn match_row(
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
     id: i64,
     row: usize,
     movie_id: i64,
@@ -651,13 +651,11 @@ pub async fn match_row(
         .unmatched
         .iter()
         .filter(|r| hand_key(&r.title, r.year) == key)
-        .filter_map(|r| {
-            Some(Matched {
-                movie: movie_id,
-                entry: entry_of(&r.list, r.rating)?,
-                date: r.date,
-                ids: RowIds::default(),
-            })
+        .map(|r| Matched {
+            movie: movie_id,
+            entry: r.entry,
+            date: r.date,
+            ids: RowIds::default(),
         })
         .collect();
     let plan = decide(&mut tx, user_id, &matched, report.conflict_choice).await?;
@@ -689,8 +687,7 @@ pub async fn match_row(
                 year: r.year,
                 movie_id,
                 by: "hand".to_owned(),
-                list: r.list.clone(),
-                rating: r.rating,
+                entry: r.entry,
             });
         }
     }
@@ -709,13 +706,13 @@ pub async fn match_row(
 }
 
 /// The viewer's ratings, seen marks and watchlist, for the export.
-pub async fn export(pool: &Db, user_id: i64) -> sqlx::Result<Vec<ExportEntry>> {
+pub async fn export(pool: &Db, user_id: UserId) -> sqlx::Result<Vec<ExportEntry>> {
     let rows = store::export(pool, user_id).await?;
     Ok(rows
         .into_iter()
         .filter_map(|row| {
             let entry = match row.list {
-                0 => Entry::Rated(Stars::from_f64(row.rating?).ok()?),
+                0 => Entry::Rated(row.rating?),
                 1 => Entry::Seen,
                 _ => Entry::Watchlist,
             };
@@ -736,7 +733,7 @@ pub async fn export(pool: &Db, user_id: i64) -> sqlx::Result<Vec<ExportEntry>> {
 /// that title, then by the title rule. `None` when no film, or several, fit.
 pub(crate) async fn find_film(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     record: &reader::HistoryRecord,
 ) -> Result<Option<i64>, HistoryError> {
     if let Some(imdb) = record.imdb_id {
@@ -772,24 +769,6 @@ fn hand_key(title: &str, year: Option<u16>) -> String {
     }
 }
 
-fn list_key(entry: Entry) -> (&'static str, Option<f64>) {
-    match entry {
-        Entry::Rated(stars) => ("rating", Some(stars.value())),
-        Entry::Seen => ("seen", None),
-        Entry::Watchlist => ("watchlist", None),
-    }
-}
-
-/// The entry a report's row stands for: its list and rating.
-fn entry_of(list: &str, rating: Option<f64>) -> Option<Entry> {
-    match (list, rating) {
-        ("rating", Some(r)) => Some(Entry::Rated(Stars::from_f64(r).ok()?)),
-        ("seen", _) => Some(Entry::Seen),
-        ("watchlist", _) => Some(Entry::Watchlist),
-        _ => None,
-    }
-}
-
 /// A row matched to a movie: all that deciding and writing need of it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Matched {
@@ -822,9 +801,8 @@ impl RowIds {
 #[derive(Debug, Serialize, Deserialize)]
 struct MatchedRow {
     movie: i64,
-    list: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    rating: Option<f64>,
+    #[serde(flatten)]
+    entry: Entry,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     date: Option<i64>,
     #[serde(default)]
@@ -833,11 +811,9 @@ struct MatchedRow {
 
 impl From<&Matched> for MatchedRow {
     fn from(m: &Matched) -> Self {
-        let (list, rating) = list_key(m.entry);
         Self {
             movie: m.movie,
-            list: list.to_owned(),
-            rating,
+            entry: m.entry,
             date: m.date,
             ids: m.ids,
         }
@@ -845,13 +821,13 @@ impl From<&Matched> for MatchedRow {
 }
 
 impl MatchedRow {
-    fn matched(self) -> Option<Matched> {
-        Some(Matched {
+    fn matched(self) -> Matched {
+        Matched {
             movie: self.movie,
-            entry: entry_of(&self.list, self.rating)?,
+            entry: self.entry,
             date: self.date,
             ids: self.ids,
-        })
+        }
     }
 }
 
@@ -860,7 +836,7 @@ impl MatchedRow {
 enum Write {
     Rating {
         movie: i64,
-        stars: f64,
+        stars: Stars,
         date: Option<i64>,
     },
     Seen {
@@ -888,7 +864,7 @@ enum Found {
 
 async fn plan(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
     history: &History,
     choice: ConflictChoice,
@@ -964,15 +940,14 @@ async fn plan(
         };
         match found {
             Found::Movie(id) => {
-                let (list, rating) = list_key(record.entry);
-                if matched_seen.insert((id, list)) && listed.len() < MAX_REPORT_ROWS {
+                if matched_seen.insert((id, record.entry.list())) && listed.len() < MAX_REPORT_ROWS
+                {
                     listed.push(MatchedTitle {
                         title: record.title.clone(),
                         year: record.year,
                         movie_id: id,
                         by: by.to_owned(),
-                        list: list.to_owned(),
-                        rating,
+                        entry: record.entry,
                     });
                 }
                 matched.push(Matched {
@@ -987,7 +962,7 @@ async fn plan(
                 });
             }
             Found::Unmatched { ambiguous } => {
-                let (list, rating) = list_key(record.entry);
+                let list = record.entry.list();
                 if unmatched_seen.insert((hand_key(&record.title, record.year), list))
                     && unmatched.len() < MAX_REPORT_ROWS
                 {
@@ -996,8 +971,7 @@ async fn plan(
                         line: record.line,
                         title: record.title.clone(),
                         year: record.year,
-                        list: list.to_owned(),
-                        rating,
+                        entry: record.entry,
                         date: record.date,
                         ambiguous,
                         matched_movie: None,
@@ -1045,7 +1019,7 @@ struct Combined {
 /// Compares matched rows with what the viewer has and decides the writes.
 async fn decide(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     matched: &[Matched],
     choice: ConflictChoice,
 ) -> Result<Decided, HistoryError> {
@@ -1090,13 +1064,9 @@ async fn decide(
                 None => {
                     counts.new += 1;
                     changes = true;
-                    writes.push(Write::Rating {
-                        movie,
-                        stars: stars.value(),
-                        date,
-                    });
+                    writes.push(Write::Rating { movie, stars, date });
                 }
-                Some(&(rating, _)) if rating == stars.value() => {}
+                Some(&(rating, _)) if rating == stars => {}
                 Some(&(rating, my_date)) => {
                     counts.conflicts += 1;
                     conflicted = true;
@@ -1108,16 +1078,12 @@ async fn decide(
                     if taken {
                         counts.changed += 1;
                         changes = true;
-                        writes.push(Write::Rating {
-                            movie,
-                            stars: stars.value(),
-                            date,
-                        });
+                        writes.push(Write::Rating { movie, stars, date });
                     }
                     if conflicts.len() < MAX_REPORT_ROWS {
                         conflicts.push(ConflictRow {
                             movie_id: movie,
-                            mine: rating,
+                            mine: rating.value(),
                             theirs: stars.value(),
                             taken,
                             newer,
@@ -1151,7 +1117,7 @@ async fn decide(
     })
 }
 
-async fn write(conn: &mut DbConn, user_id: i64, writes: &[Write]) -> Result<(), HistoryError> {
+async fn write(conn: &mut DbConn, user_id: UserId, writes: &[Write]) -> Result<(), HistoryError> {
     let now = crate::store::now();
     for w in writes {
         match *w {
@@ -1308,6 +1274,56 @@ mod tests {
         HistoryParsing::new(1, Duration::from_secs(5))
     }
 
+    fn unmatched(entry: Entry) -> UnmatchedRow {
+        UnmatchedRow {
+            file: "ratings.csv".into(),
+            line: 2,
+            title: "No Such Film".into(),
+            year: Some(2001),
+            entry,
+            date: None,
+            ambiguous: false,
+            matched_movie: None,
+        }
+    }
+
+    /// An unmatched row keeps its entry typed, and reports (stored, and in the API) still
+    /// write it as the `list` and `rating` fields they always had.
+    #[test]
+    fn unmatched_rows_write_their_entry_as_list_and_rating() {
+        let rated = unmatched(Entry::Rated(Stars::parse("3.5").unwrap()));
+        let json = serde_json::to_value(&rated).unwrap();
+        assert_eq!(json["list"], "rating");
+        assert_eq!(json["rating"], 3.5);
+        assert!(json.get("entry").is_none(), "{json}");
+        assert_eq!(serde_json::from_value::<UnmatchedRow>(json).unwrap(), rated);
+        for entry in [Entry::Seen, Entry::Watchlist] {
+            let row = unmatched(entry);
+            let json = serde_json::to_value(&row).unwrap();
+            assert_eq!(json["list"], entry.list());
+            assert_eq!(json["rating"], serde_json::Value::Null);
+            assert_eq!(serde_json::from_value::<UnmatchedRow>(json).unwrap(), row);
+        }
+    }
+
+    /// A stored row whose entry is not one the app writes is refused, not guessed at.
+    #[test]
+    fn unmatched_rows_refuse_entries_the_app_never_writes() {
+        let mut json = serde_json::to_value(unmatched(Entry::Seen)).unwrap();
+        for (list, rating) in [
+            ("rating", serde_json::json!(3.2)),
+            ("rating", serde_json::json!(null)),
+            ("liked", serde_json::json!(4)),
+        ] {
+            json["list"] = serde_json::json!(list);
+            json["rating"] = rating;
+            assert!(
+                serde_json::from_value::<UnmatchedRow>(json.clone()).is_err(),
+                "{json}"
+            );
+        }
+    }
+
     async fn reindex(pool: &Db) {
         crate::search::sync_index(pool, true).await.unwrap();
     }
@@ -1359,10 +1375,14 @@ mod tests {
         );
         let mut conn = pool.acquire().await.unwrap();
         let mine = store::ratings_of(&mut conn, ann).await.unwrap();
-        assert_eq!(mine[&1].0, 4.5);
-        assert_eq!(mine[&3].0, 3.0, "the 2002 Solaris, not the 1972 one");
+        assert_eq!(mine[&1].0.value(), 4.5);
+        assert_eq!(
+            mine[&3].0.value(),
+            3.0,
+            "the 2002 Solaris, not the 1972 one"
+        );
         assert!(!mine.contains_key(&2));
-        assert_eq!(mine[&6].0, 5.0, "Das Boot, a year off");
+        assert_eq!(mine[&6].0.value(), 5.0, "Das Boot, a year off");
     }
 
     #[tokio::test]
@@ -1385,7 +1405,12 @@ mod tests {
         let after = match_row(&pool, ann, id, 0, 2).await.unwrap();
         assert_eq!(after.unmatched[0].matched_movie, Some(2));
         let mut conn = pool.acquire().await.unwrap();
-        assert_eq!(store::ratings_of(&mut conn, ann).await.unwrap()[&2].0, 4.0);
+        assert_eq!(
+            store::ratings_of(&mut conn, ann).await.unwrap()[&2]
+                .0
+                .value(),
+            4.0
+        );
         drop(conn);
         let again = preview(
             &parsing(),

@@ -3,7 +3,7 @@
 
 use crate::store::Db;
 
-use crate::domain::{Password, Registration};
+use crate::domain::{Password, Registration, UserId};
 use crate::services::accounts::{self, Hasher};
 use crate::store;
 use crate::store::throttle::Reservation;
@@ -82,11 +82,11 @@ pub fn new_session_stamp() -> anyhow::Result<String> {
 /// changing their password from the browser they are signed in on. A borrowed session is
 /// still held to [`accounts::MAX_FAILURES_PER_ACCOUNT`] guesses per window, and only a
 /// log-in, which needs the password, makes a new session.
-#[tracing::instrument(skip_all, fields(user = user_id))]
+#[tracing::instrument(skip_all, fields(user = user_id.get()))]
 pub async fn check_password(
     pool: &Db,
     hasher: &Hasher,
-    user_id: i64,
+    user_id: UserId,
     session_key: &str,
     password: String,
 ) -> anyhow::Result<PasswordCheck> {
@@ -123,11 +123,11 @@ pub enum PasswordCheck {
 
 /// Sets a new password and a new session stamp, which ends every session of the account
 /// that does not take the returned stamp. Returns `None` when the account is gone.
-#[tracing::instrument(skip_all, fields(user = user_id))]
+#[tracing::instrument(skip_all, fields(user = user_id.get()))]
 pub async fn change_password(
     pool: &Db,
     hasher: &Hasher,
-    user_id: i64,
+    user_id: UserId,
     new: Password,
 ) -> anyhow::Result<Option<String>> {
     let hash = hasher.hash(&new).await.map_err(|e| anyhow::anyhow!(e))?;
@@ -148,8 +148,8 @@ pub enum Deletion {
 /// Deletes an account with its ratings and lists. Its sessions end at their next request
 /// (the account they name is gone), and the next training no longer sees its ratings; their
 /// removal counts towards the automatic retraining.
-#[tracing::instrument(skip_all, fields(user = user_id))]
-pub async fn delete_account(pool: &Db, user_id: i64) -> sqlx::Result<Deletion> {
+#[tracing::instrument(skip_all, fields(user = user_id.get()))]
+pub async fn delete_account(pool: &Db, user_id: UserId) -> sqlx::Result<Deletion> {
     if store::users::delete(pool, user_id).await? {
         return Ok(Deletion::Deleted);
     }

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use crate::store::Db;
 
-use crate::domain::{MovieId, Stars};
+use crate::domain::{MovieId, Stars, UserId};
 use crate::jobs::ModelSlot;
 use crate::providers::Providers;
 use crate::providers::poster::PosterSize;
@@ -75,15 +75,13 @@ async fn missing<T>(pool: &Db, id: MovieId) -> sqlx::Result<Lookup<T>> {
 pub async fn facts(
     pool: &Db,
     id: MovieId,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
 ) -> sqlx::Result<Lookup<MovieFacts>> {
     let Some(details) = store::movies::details(pool, id).await? else {
         return missing(pool, id).await;
     };
     let your_rating = match viewer {
-        Some(user) => store::ratings::find(pool, user, id)
-            .await?
-            .and_then(|stars| Stars::from_f64(stars).ok()),
+        Some(user) => store::ratings::find(pool, user, id).await?,
         None => None,
     };
     Ok(Lookup::Found(MovieFacts {
@@ -99,13 +97,13 @@ pub async fn facts(
 /// [`enrichment`](crate::services::enrichment)), then (for a logged-in viewer) their ratings
 /// and their lists, then the similar movies' titles; where a merged-away id leads, or
 /// nothing.
-#[tracing::instrument(skip_all, fields(movie = id.get(), user = ?viewer))]
+#[tracing::instrument(skip_all, fields(movie = id.get(), user = ?viewer.map(UserId::get)))]
 pub async fn page(
     pool: &Db,
     models: &ModelSlot,
     providers: &Providers,
     id: MovieId,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
     similar: usize,
 ) -> sqlx::Result<Lookup<MoviePageView>> {
     // Only a user's view asks the providers; a visitor sees what is stored (the enrichment
@@ -183,7 +181,7 @@ mod tests {
         ServingModel::new(1, model.unwrap())
     }
 
-    async fn rate(pool: &Db, user: i64, id: i64, stars: &str) {
+    async fn rate(pool: &Db, user: UserId, id: i64, stars: &str) {
         let stars = Stars::parse(stars).unwrap();
         assert!(
             store::ratings::upsert(pool, user, movie(id), stars)

@@ -3,7 +3,7 @@
 
 use crate::store::Db;
 
-use crate::domain::{MovieId, Stars};
+use crate::domain::{MovieId, Stars, UserId};
 use crate::store;
 use crate::store::lists::List;
 use crate::store::movies::UserAverage;
@@ -19,10 +19,10 @@ pub struct Rated {
 
 /// Sets a user's rating of a movie and takes the movie off their watchlist. `None`, changing
 /// nothing, when the movie does not exist.
-#[tracing::instrument(skip_all, fields(user = user_id, movie = movie.get(), stars = stars.value()))]
+#[tracing::instrument(skip_all, fields(user = user_id.get(), movie = movie.get(), stars = stars.value()))]
 pub async fn rate(
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
     movie: MovieId,
     stars: Stars,
 ) -> sqlx::Result<Option<Rated>> {
@@ -39,8 +39,8 @@ pub async fn rate(
 
 /// Removes a user's rating of a movie. Removing a rating that is not there succeeds too:
 /// the outcome is the one asked for. `None` when the movie does not exist.
-#[tracing::instrument(skip_all, fields(user = user_id, movie = movie.get()))]
-pub async fn unrate(pool: &Db, user_id: i64, movie: MovieId) -> sqlx::Result<Option<()>> {
+#[tracing::instrument(skip_all, fields(user = user_id.get(), movie = movie.get()))]
+pub async fn unrate(pool: &Db, user_id: UserId, movie: MovieId) -> sqlx::Result<Option<()>> {
     if store::ratings::delete(pool, user_id, movie).await? {
         return Ok(Some(()));
     }
@@ -92,7 +92,7 @@ mod tests {
         );
         assert_eq!(
             store::ratings::find(&pool, ann, movie(3)).await.unwrap(),
-            Some(4.0)
+            Some(four)
         );
         assert_eq!(rate(&pool, ann, movie(99), four).await.unwrap(), None);
     }

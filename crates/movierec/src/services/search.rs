@@ -1,6 +1,7 @@
 //! A title search as pages and the API run it: the catalog's index first, then the
 //! providers when the catalog has few matches.
 
+use crate::domain::UserId;
 use crate::providers::Providers;
 use crate::search::index::SearchIndex;
 use crate::search::{self, Results, SearchRequest};
@@ -19,13 +20,13 @@ pub struct Found {
 /// Runs `request` on the catalog's `index`; when it finds fewer than
 /// [`any_movie::FEW_RESULTS`] films for a title and `user` is someone logged in, asks the
 /// providers too. Visitors search the catalog only: the providers' allowance is the users'.
-#[tracing::instrument(skip_all, fields(user = ?user, query = ?request.query.as_ref().map(|q| q.as_str())))]
+#[tracing::instrument(skip_all, fields(user = ?user.map(UserId::get), query = ?request.query.as_ref().map(|q| q.as_str())))]
 pub async fn find(
     pool: &Db,
     providers: &Providers,
     index: &SearchIndex,
     request: &SearchRequest,
-    user: Option<i64>,
+    user: Option<UserId>,
 ) -> sqlx::Result<Found> {
     let results = search::run(index, request);
     let mut from_providers = Vec::new();

@@ -1,6 +1,7 @@
 //! The statements of a catalog import (MovieLens, IMDb), all run on the import's one
 //! transaction.
 
+use crate::domain::{Stars, UserId};
 use crate::store::DbConn;
 
 /// A movie already in the database, as matching sees it.
@@ -190,7 +191,7 @@ pub async fn add_genre(conn: &mut DbConn, movie_id: i64, genre_id: i64) -> sqlx:
 }
 
 /// The community raters already in the database: (account id, username).
-pub async fn community_raters(conn: &mut DbConn) -> sqlx::Result<Vec<(i64, String)>> {
+pub async fn community_raters(conn: &mut DbConn) -> sqlx::Result<Vec<(UserId, String)>> {
     sqlx::query_as("SELECT id, username FROM users WHERE kind = 'community'")
         .fetch_all(conn)
         .await
@@ -203,7 +204,7 @@ pub async fn insert_community_raters(
     conn: &mut DbConn,
     usernames: &[String],
     now: i64,
-) -> sqlx::Result<Vec<(i64, String)>> {
+) -> sqlx::Result<Vec<(UserId, String)>> {
     let backend = super::Backend::of_conn(conn);
     let mut added = Vec::with_capacity(usernames.len());
     for chunk in usernames.chunks(ROWS_PER_INSERT) {
@@ -212,7 +213,7 @@ pub async fn insert_community_raters(
              VALUES {} RETURNING id, username",
             backend.values(chunk.len(), 5)
         );
-        let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+        let mut query = sqlx::query_as::<_, (UserId, String)>(&sql);
         for username in chunk {
             query = query
                 .bind(username)
@@ -314,9 +315,9 @@ pub fn ratings_per_statement(conn: &DbConn) -> usize {
 /// since 1970.
 #[derive(Debug, Clone, Copy)]
 pub struct RatingRow {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub movie_id: i64,
-    pub stars: f64,
+    pub stars: Stars,
     pub updated_at: i64,
 }
 

@@ -1,6 +1,7 @@
 //! A viewer's imported history: seen marks, remembered hand matches, uploaded files and
 //! their reports, and the reads and writes of an import, all on the import's transaction.
 
+use crate::domain::{Stars, UserId};
 use std::collections::HashMap;
 
 use crate::store::{Db, DbConn};
@@ -153,8 +154,11 @@ pub async fn titles_containing(
 }
 
 /// A user's ratings: movie → (stars, when given: the file's date or the last change here).
-pub async fn ratings_of(conn: &mut DbConn, user_id: i64) -> sqlx::Result<HashMap<i64, (f64, i64)>> {
-    let rows: Vec<(i64, f64, i64)> = sqlx::query_as(
+pub async fn ratings_of(
+    conn: &mut DbConn,
+    user_id: UserId,
+) -> sqlx::Result<HashMap<i64, (Stars, i64)>> {
+    let rows: Vec<(i64, Stars, i64)> = sqlx::query_as(
         "SELECT movie_id, rating, COALESCE(rated_at, updated_at) FROM ratings WHERE user_id = $1",
     )
     .bind(user_id)
@@ -166,7 +170,7 @@ pub async fn ratings_of(conn: &mut DbConn, user_id: i64) -> sqlx::Result<HashMap
 /// The movie ids of a user's seen marks and of the watchlist.
 pub async fn seen_and_watchlist(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
 ) -> sqlx::Result<(Vec<i64>, Vec<i64>)> {
     let rows: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT movie_id, 0 FROM seen_movies WHERE user_id = $1
@@ -186,9 +190,9 @@ pub async fn seen_and_watchlist(
 /// Sets an imported rating: `rated_at` is the file's date, `updated_at` now.
 pub async fn put_rating(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     movie_id: i64,
-    stars: f64,
+    stars: Stars,
     rated_at: Option<i64>,
     now: i64,
 ) -> sqlx::Result<()> {
@@ -211,7 +215,7 @@ pub async fn put_rating(
 
 pub async fn mark_seen(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     movie_id: i64,
     watched_at: Option<i64>,
     now: i64,
@@ -232,7 +236,7 @@ pub async fn mark_seen(
 /// Puts a movie on the watchlist, listed at `listed_at`.
 pub async fn add_to_watchlist(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     movie_id: i64,
     listed_at: i64,
 ) -> sqlx::Result<()> {
@@ -249,7 +253,10 @@ pub async fn add_to_watchlist(
 }
 
 /// A user's hand matches: title key → movie.
-pub async fn hand_matches(conn: &mut DbConn, user_id: i64) -> sqlx::Result<HashMap<String, i64>> {
+pub async fn hand_matches(
+    conn: &mut DbConn,
+    user_id: UserId,
+) -> sqlx::Result<HashMap<String, i64>> {
     let rows: Vec<(String, i64)> =
         sqlx::query_as("SELECT title_key, movie_id FROM import_matches WHERE user_id = $1")
             .bind(user_id)
@@ -260,7 +267,7 @@ pub async fn hand_matches(conn: &mut DbConn, user_id: i64) -> sqlx::Result<HashM
 
 pub async fn remember_match(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     title_key: &str,
     movie_id: i64,
 ) -> sqlx::Result<()> {
@@ -303,7 +310,7 @@ pub struct Upload {
 /// never applied go, so each user keeps one preview at most.
 pub async fn save_upload(
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
     file_name: &str,
     conflicts: &str,
     report: &str,
@@ -331,7 +338,7 @@ pub async fn save_upload(
 }
 
 /// A user's upload; `None` when it is not theirs or does not exist.
-pub async fn upload(pool: &Db, user_id: i64, id: i64) -> sqlx::Result<Option<Upload>> {
+pub async fn upload(pool: &Db, user_id: UserId, id: i64) -> sqlx::Result<Option<Upload>> {
     sqlx::query_as(
         "SELECT id, file_name, conflicts, report, plan, applied_at
          FROM history_imports WHERE id = $1 AND user_id = $2",
@@ -345,7 +352,7 @@ pub async fn upload(pool: &Db, user_id: i64, id: i64) -> sqlx::Result<Option<Upl
 /// Marks a kept upload applied, on the transaction that applies it; `false` when it is
 /// not this user's kept upload any more (applied by another request, or replaced), so
 /// exactly one of concurrent applies goes on.
-pub async fn claim_upload(conn: &mut DbConn, user_id: i64, id: i64) -> sqlx::Result<bool> {
+pub async fn claim_upload(conn: &mut DbConn, user_id: UserId, id: i64) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE history_imports SET applied_at = $3, plan = NULL
           WHERE id = $1 AND user_id = $2 AND applied_at IS NULL",
@@ -361,7 +368,7 @@ pub async fn claim_upload(conn: &mut DbConn, user_id: i64, id: i64) -> sqlx::Res
 /// Records an import applied without a kept preview; returns its id.
 pub async fn insert_applied(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     file_name: &str,
     conflicts: &str,
 ) -> sqlx::Result<i64> {
@@ -381,7 +388,7 @@ pub async fn insert_applied(
 /// Replaces the report of an import, and its conflict choice.
 pub async fn update_report(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     id: i64,
     conflicts: &str,
     report: &str,
@@ -399,7 +406,7 @@ pub async fn update_report(
 }
 
 /// Drops a user's applied uploads but the latest `keep`.
-pub async fn drop_old_reports(conn: &mut DbConn, user_id: i64, keep: i64) -> sqlx::Result<()> {
+pub async fn drop_old_reports(conn: &mut DbConn, user_id: UserId, keep: i64) -> sqlx::Result<()> {
     sqlx::query(
         "DELETE FROM history_imports
           WHERE user_id = $1 AND applied_at IS NOT NULL
@@ -423,13 +430,13 @@ pub struct ExportRow {
     pub tmdb_id: Option<i64>,
     pub title: String,
     pub year: Option<i64>,
-    pub rating: Option<f64>,
+    pub rating: Option<Stars>,
     pub date: Option<i64>,
 }
 
 /// A user's ratings, seen marks and watchlist, in that order, each by title. A rated film's
 /// seen mark is left out: the rating says it was seen.
-pub async fn export(pool: &Db, user_id: i64) -> sqlx::Result<Vec<ExportRow>> {
+pub async fn export(pool: &Db, user_id: UserId) -> sqlx::Result<Vec<ExportRow>> {
     sqlx::query_as(
         "SELECT 0 AS list, m.imdb_id, m.tmdb_id, m.title, m.year, r.rating,
                 COALESCE(r.rated_at, r.updated_at) AS date, m.id

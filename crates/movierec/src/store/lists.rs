@@ -2,7 +2,7 @@
 
 use crate::store::Db;
 
-use crate::domain::MovieId;
+use crate::domain::{MovieId, UserId};
 
 /// Which list. Each maps to one fixed table name, the only text ever spliced into the SQL here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +38,7 @@ pub struct UserLists {
 
 /// Puts a movie on a list (again is fine). Returns `false`, changing nothing, when the movie
 /// does not exist.
-pub async fn add(pool: &Db, list: List, user_id: i64, movie: MovieId) -> sqlx::Result<bool> {
+pub async fn add(pool: &Db, list: List, user_id: UserId, movie: MovieId) -> sqlx::Result<bool> {
     let done = sqlx::query(&format!(
         "INSERT INTO {} (user_id, movie_id, created_at)
          SELECT $1, id, $3 FROM movies WHERE id = $2
@@ -62,7 +62,7 @@ pub async fn add(pool: &Db, list: List, user_id: i64, movie: MovieId) -> sqlx::R
 }
 
 /// Takes a movie off a list; returns whether it was there.
-pub async fn remove(pool: &Db, list: List, user_id: i64, movie: MovieId) -> sqlx::Result<bool> {
+pub async fn remove(pool: &Db, list: List, user_id: UserId, movie: MovieId) -> sqlx::Result<bool> {
     let done = sqlx::query(&format!(
         "DELETE FROM {} WHERE user_id = $1 AND movie_id = $2",
         list.table()
@@ -74,7 +74,12 @@ pub async fn remove(pool: &Db, list: List, user_id: i64, movie: MovieId) -> sqlx
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn contains(pool: &Db, list: List, user_id: i64, movie: MovieId) -> sqlx::Result<bool> {
+pub async fn contains(
+    pool: &Db,
+    list: List,
+    user_id: UserId,
+    movie: MovieId,
+) -> sqlx::Result<bool> {
     let found: Option<i64> = sqlx::query_scalar(&format!(
         "SELECT movie_id FROM {} WHERE user_id = $1 AND movie_id = $2",
         list.table()
@@ -87,7 +92,7 @@ pub async fn contains(pool: &Db, list: List, user_id: i64, movie: MovieId) -> sq
 }
 
 /// The movie ids of a user's lists and seen marks.
-pub async fn for_user(pool: &Db, user_id: i64) -> sqlx::Result<UserLists> {
+pub async fn for_user(pool: &Db, user_id: UserId) -> sqlx::Result<UserLists> {
     let rows: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT movie_id, 0 FROM hidden_movies WHERE user_id = $1
          UNION ALL
@@ -110,7 +115,7 @@ pub async fn for_user(pool: &Db, user_id: i64) -> sqlx::Result<UserLists> {
 }
 
 /// A list with titles, most recently added first.
-pub async fn movies(pool: &Db, list: List, user_id: i64) -> sqlx::Result<Vec<ListedMovie>> {
+pub async fn movies(pool: &Db, list: List, user_id: UserId) -> sqlx::Result<Vec<ListedMovie>> {
     sqlx::query_as(&format!(
         "SELECT l.movie_id, m.title, m.year
          FROM {} l JOIN movies m ON m.id = l.movie_id

@@ -3,13 +3,14 @@
 
 use subtle::ConstantTimeEq;
 
+use crate::domain::UserId;
 use crate::store::{Db, DbConn};
 
 /// Characters of a token that find its row; the rest is only compared, in constant time.
 pub(crate) const LOOKUP_CHARS: usize = 12;
 
 /// The user's token, or `None` when they have none yet.
-pub(crate) async fn token(pool: &Db, user_id: i64) -> sqlx::Result<Option<String>> {
+pub(crate) async fn token(pool: &Db, user_id: UserId) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT token FROM media_hooks WHERE user_id = $1")
         .bind(user_id)
         .fetch_optional(pool)
@@ -17,7 +18,12 @@ pub(crate) async fn token(pool: &Db, user_id: i64) -> sqlx::Result<Option<String
 }
 
 /// Sets the user's token (a new one replaces the old, which stops working at once).
-pub(crate) async fn set_token(pool: &Db, user_id: i64, token: &str, now: i64) -> sqlx::Result<()> {
+pub(crate) async fn set_token(
+    pool: &Db,
+    user_id: UserId,
+    token: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     let lookup: String = token.chars().take(LOOKUP_CHARS).collect();
     sqlx::query(
         "INSERT INTO media_hooks (user_id, lookup, token, created_at) VALUES ($1, $2, $3, $4)
@@ -33,9 +39,9 @@ pub(crate) async fn set_token(pool: &Db, user_id: i64, token: &str, now: i64) ->
 }
 
 /// Whose token this is, and whether they take their server's shared users' plays.
-pub(crate) async fn owner(pool: &Db, token: &str) -> sqlx::Result<Option<(i64, bool)>> {
+pub(crate) async fn owner(pool: &Db, token: &str) -> sqlx::Result<Option<(UserId, bool)>> {
     let lookup: String = token.chars().take(LOOKUP_CHARS).collect();
-    let row: Option<(i64, String, super::Flag)> =
+    let row: Option<(UserId, String, super::Flag)> =
         sqlx::query_as("SELECT user_id, token, shared_users FROM media_hooks WHERE lookup = $1")
             .bind(lookup)
             .fetch_optional(pool)
@@ -60,7 +66,7 @@ pub(crate) struct NewEvent<'a> {
 
 pub(crate) async fn log(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     event: &NewEvent<'_>,
     now: i64,
 ) -> sqlx::Result<()> {
@@ -98,7 +104,11 @@ pub(crate) struct LoggedEvent {
 }
 
 /// The user's `limit` latest events.
-pub(crate) async fn recent(pool: &Db, user_id: i64, limit: i64) -> sqlx::Result<Vec<LoggedEvent>> {
+pub(crate) async fn recent(
+    pool: &Db,
+    user_id: UserId,
+    limit: i64,
+) -> sqlx::Result<Vec<LoggedEvent>> {
     sqlx::query_as(
         "SELECT e.server, e.action, e.movie_id, COALESCE(m.title, e.title) AS title,
                 COALESCE(m.year, e.year) AS year, e.rating, e.created_at
@@ -114,7 +124,7 @@ pub(crate) async fn recent(pool: &Db, user_id: i64, limit: i64) -> sqlx::Result<
 /// Removes a seen mark; whether there was one.
 pub(crate) async fn unmark_seen(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     movie_id: i64,
 ) -> sqlx::Result<bool> {
     sqlx::query("DELETE FROM seen_movies WHERE user_id = $1 AND movie_id = $2")
@@ -129,7 +139,7 @@ pub(crate) async fn unmark_seen(
 /// the same event twice keeps one entry.
 pub(crate) async fn is_pending(
     conn: &mut DbConn,
-    user_id: i64,
+    user_id: UserId,
     event: &NewEvent<'_>,
 ) -> sqlx::Result<bool> {
     let found: Option<i64> = sqlx::query_scalar(

@@ -435,6 +435,7 @@ pub async fn rating_counts(conn: &mut DbConn, ids: &[i64]) -> sqlx::Result<HashM
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::UserId;
     use crate::store::test_db::{movie, user, with_movies};
 
     async fn exec(pool: &Db, sql: &str) {
@@ -455,7 +456,7 @@ mod tests {
     }
 
     /// A rating with its times, as an import or the site wrote it.
-    async fn rating(pool: &Db, user: i64, movie: i64, stars: f64, updated: i64, rated: i64) {
+    async fn rating(pool: &Db, user: UserId, movie: i64, stars: f64, updated: i64, rated: i64) {
         sqlx::query(
             "INSERT INTO ratings (user_id, movie_id, rating, updated_at, rated_at)
              VALUES ($1, $2, $3, $4, $5)",
@@ -470,7 +471,7 @@ mod tests {
         .unwrap();
     }
 
-    async fn ratings_of(pool: &Db, user: i64) -> Vec<(i64, f64, i64, Option<i64>)> {
+    async fn ratings_of(pool: &Db, user: UserId) -> Vec<(i64, f64, i64, Option<i64>)> {
         sqlx::query_as(
             "SELECT movie_id, rating, updated_at, rated_at FROM ratings
              WHERE user_id = $1 ORDER BY movie_id",
@@ -545,13 +546,13 @@ mod tests {
             (counts.watchlist, counts.seen, counts.hidden, counts.matches),
             (1, 1, 1, 1)
         );
-        let watchlist: Vec<(i64, i64, i64)> =
+        let watchlist: Vec<(UserId, i64, i64)> =
             sqlx::query_as("SELECT user_id, movie_id, created_at FROM watchlist ORDER BY user_id")
                 .fetch_all(&pool)
                 .await
                 .unwrap();
         assert_eq!(watchlist, [(ann, 1, 10), (bob, 1, 20)]);
-        let seen: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+        let seen: Vec<(UserId, i64, Option<i64>)> = sqlx::query_as(
             "SELECT user_id, movie_id, watched_at FROM seen_movies ORDER BY user_id",
         )
         .fetch_all(&pool)

@@ -22,6 +22,7 @@ pub(crate) mod registrations;
 pub(crate) mod sessions;
 pub(crate) mod settings;
 pub(crate) mod throttle;
+pub(crate) mod types;
 pub mod users;
 
 use std::str::FromStr;
@@ -362,7 +363,7 @@ pub(crate) mod test_db {
     use super::Db;
 
     use super::catalog::{CatalogRow, load};
-    use crate::domain::{MovieId, Stars};
+    use crate::domain::{MovieId, Stars, UserId};
 
     /// The catalog critic the test movies carry ratings from.
     pub const CRITIC: &str = "Test critics";
@@ -406,7 +407,7 @@ pub(crate) mod test_db {
     }
 
     /// A regular account; returns its id.
-    pub async fn user(pool: &Db, name: &str) -> i64 {
+    pub async fn user(pool: &Db, name: &str) -> UserId {
         super::users::create(
             pool,
             name,

@@ -3,17 +3,17 @@ use std::sync::LazyLock;
 
 use crate::store::Db;
 
-use crate::domain::{MovieId, PageNumber, RatingSort, Stars};
+use crate::domain::{MovieId, PageNumber, RatingSort, Stars, UserId};
 use crate::importers::titles::ENGLISH_ARTICLES;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RatedMovie {
-    pub movie_id: i64,
+    pub movie_id: MovieId,
     pub title: String,
     /// The title in the film's own language, when it differs from the main one.
     pub original_title: Option<String>,
     pub year: Option<i64>,
-    pub rating: f64,
+    pub rating: Stars,
     pub updated_at: i64,
     /// When the rating was given: an imported file's date, else the last change here.
     pub rated_at: i64,
@@ -21,7 +21,12 @@ pub struct RatedMovie {
 
 /// Sets a user's rating of a movie. Returns `false`, changing nothing, when the movie
 /// does not exist.
-pub async fn upsert(pool: &Db, user_id: i64, movie: MovieId, stars: Stars) -> sqlx::Result<bool> {
+pub async fn upsert(
+    pool: &Db,
+    user_id: UserId,
+    movie: MovieId,
+    stars: Stars,
+) -> sqlx::Result<bool> {
     // A rating given here is dated by `updated_at`, so an imported file's date is dropped.
     // One statement, so SQLite takes the write lock up front and waits its busy timeout for
     // another writer (a model being stored). A read-then-write transaction would instead fail
@@ -34,8 +39,8 @@ pub async fn upsert(pool: &Db, user_id: i64, movie: MovieId, stars: Stars) -> sq
                        rated_at = NULL",
     )
     .bind(user_id)
-    .bind(movie.get())
-    .bind(stars.value())
+    .bind(movie)
+    .bind(stars)
     .bind(super::now())
     .execute(pool)
     .await?;
@@ -43,31 +48,35 @@ pub async fn upsert(pool: &Db, user_id: i64, movie: MovieId, stars: Stars) -> sq
 }
 
 /// Removes a rating; returns whether there was one.
-pub async fn delete(pool: &Db, user_id: i64, movie: MovieId) -> sqlx::Result<bool> {
+pub async fn delete(pool: &Db, user_id: UserId, movie: MovieId) -> sqlx::Result<bool> {
     let done = sqlx::query("DELETE FROM ratings WHERE user_id = $1 AND movie_id = $2")
         .bind(user_id)
-        .bind(movie.get())
+        .bind(movie)
         .execute(pool)
         .await?;
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn find(pool: &Db, user_id: i64, movie: MovieId) -> sqlx::Result<Option<f64>> {
+pub async fn find(pool: &Db, user_id: UserId, movie: MovieId) -> sqlx::Result<Option<Stars>> {
     sqlx::query_scalar("SELECT rating FROM ratings WHERE user_id = $1 AND movie_id = $2")
         .bind(user_id)
-        .bind(movie.get())
+        .bind(movie)
         .fetch_optional(pool)
         .await
 }
 
 /// A user's ratings of the given movies, by movie id; unrated ones are absent.
-pub async fn of_movies(pool: &Db, user_id: i64, movies: &[i64]) -> sqlx::Result<HashMap<i64, f64>> {
+pub async fn of_movies(
+    pool: &Db,
+    user_id: UserId,
+    movies: &[i64],
+) -> sqlx::Result<HashMap<i64, Stars>> {
     if movies.is_empty() {
         return Ok(HashMap::new());
     }
     // The ids travel as one JSON array, so the statement is the same for any number of them.
     let ids = serde_json::to_string(movies).expect("integers serialize");
-    let rows: Vec<(i64, f64)> = sqlx::query_as(&format!(
+    let rows: Vec<(i64, Stars)> = sqlx::query_as(&format!(
         "SELECT movie_id, rating FROM ratings
          WHERE user_id = $1 AND movie_id IN ({})",
         super::Backend::of(pool).json_integers("$2")
@@ -79,7 +88,7 @@ pub async fn of_movies(pool: &Db, user_id: i64, movies: &[i64]) -> sqlx::Result<
     Ok(rows.into_iter().collect())
 }
 
-pub async fn count_for_user(pool: &Db, user_id: i64) -> sqlx::Result<i64> {
+pub async fn count_for_user(pool: &Db, user_id: UserId) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM ratings WHERE user_id = $1")
         .bind(user_id)
         .fetch_one(pool)
@@ -103,7 +112,7 @@ static TITLE_ORDER: LazyLock<String> = LazyLock::new(|| {
 /// One page of a user's ratings with the movies' titles.
 pub async fn list_for_user(
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
     sort: RatingSort,
     page: PageNumber,
 ) -> sqlx::Result<Vec<RatedMovie>> {
@@ -296,9 +305,12 @@ mod tests {
         let (_dir, pool) = with_movies(3).await;
         let ann = user(&pool, "ann").await;
         assert!(upsert(&pool, ann, movie(2), stars("3.5")).await.unwrap());
-        assert_eq!(find(&pool, ann, movie(2)).await.unwrap(), Some(3.5));
+        assert_eq!(
+            find(&pool, ann, movie(2)).await.unwrap(),
+            Some(stars("3.5"))
+        );
         assert!(upsert(&pool, ann, movie(2), stars("1")).await.unwrap());
-        assert_eq!(find(&pool, ann, movie(2)).await.unwrap(), Some(1.0));
+        assert_eq!(find(&pool, ann, movie(2)).await.unwrap(), Some(stars("1")));
         assert_eq!(count_for_user(&pool, ann).await.unwrap(), 1);
 
         assert!(!upsert(&pool, ann, movie(99), stars("4")).await.unwrap());
@@ -316,8 +328,8 @@ mod tests {
         upsert(&pool, bob, movie(2), stars("5")).await.unwrap();
         let found = of_movies(&pool, ann, &[1, 2, 3, 99]).await.unwrap();
         assert_eq!(found.len(), 2);
-        assert_eq!(found[&1], 4.5);
-        assert_eq!(found[&3], 2.0);
+        assert_eq!(found[&1], stars("4.5"));
+        assert_eq!(found[&3], stars("2"));
         assert!(of_movies(&pool, ann, &[]).await.unwrap().is_empty());
     }
 
@@ -356,7 +368,7 @@ mod tests {
         assert!(delete(&pool, ann, movie(1)).await.unwrap());
         assert!(!delete(&pool, ann, movie(1)).await.unwrap());
         assert_eq!(find(&pool, ann, movie(1)).await.unwrap(), None);
-        assert_eq!(find(&pool, bob, movie(1)).await.unwrap(), Some(2.0));
+        assert_eq!(find(&pool, bob, movie(1)).await.unwrap(), Some(stars("2")));
     }
 
     #[tokio::test]
@@ -395,7 +407,7 @@ mod tests {
         let by_rating = list_for_user(&pool, ann, RatingSort::Rating, PageNumber::FIRST)
             .await
             .unwrap();
-        assert_eq!(by_rating[0].movie_id, 1);
+        assert_eq!(by_rating[0].movie_id, movie(1));
         assert!(by_rating.windows(2).all(|w| w[0].rating >= w[1].rating));
     }
 }

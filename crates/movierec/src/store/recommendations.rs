@@ -1,6 +1,7 @@
 //! What the recommender reads: a user's ratings as pairs, short movie descriptions by id, and
 //! the candidates of the fallback and of onboarding.
 
+use crate::domain::UserId;
 use crate::store::Db;
 
 /// A movie as lists of picks show it.
@@ -51,7 +52,7 @@ const PICK_INPUTS_POSTGRES: &str = "SELECT
     (SELECT string_agg(movie_id::TEXT, ',') FROM seen_movies WHERE user_id = $1),
     (SELECT generation FROM catalog_generation WHERE id = 1)";
 
-pub async fn pick_inputs(pool: &Db, user_id: i64) -> sqlx::Result<PickInputs> {
+pub async fn pick_inputs(pool: &Db, user_id: UserId) -> sqlx::Result<PickInputs> {
     let sql = match super::Backend::of(pool) {
         super::Backend::Sqlite => PICK_INPUTS_SQLITE,
         super::Backend::Postgres => PICK_INPUTS_POSTGRES,
@@ -152,7 +153,7 @@ pub async fn best_rated(
 /// leaving out the poorly rated (IMDb below `min_imdb`).
 pub async fn popular_in_liked_genres(
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
     min_stars: f64,
     min_imdb: f64,
     limit: i64,
@@ -180,7 +181,7 @@ pub async fn popular_in_liked_genres(
 
 /// The genres of the movies a user rated at least `min_stars`, in one statement however many
 /// they rated.
-pub async fn liked_genres(pool: &Db, user_id: i64, min_stars: f64) -> sqlx::Result<Vec<String>> {
+pub async fn liked_genres(pool: &Db, user_id: UserId, min_stars: f64) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(
         "SELECT DISTINCT g.name
          FROM ratings r

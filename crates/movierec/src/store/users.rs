@@ -1,9 +1,10 @@
+use crate::domain::UserId;
 use crate::store::Db;
 
 /// What logging in needs to know about an account.
 #[derive(Debug, sqlx::FromRow)]
 pub struct LoginRecord {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     /// `None` for critic accounts: they have no password and cannot log in.
     pub password_hash: Option<String>,
@@ -14,7 +15,7 @@ pub struct LoginRecord {
 /// A newly created account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
 pub struct Created {
-    pub id: i64,
+    pub id: UserId,
     #[sqlx(try_from = "super::Flag")]
     pub is_admin: bool,
 }
@@ -87,7 +88,7 @@ pub async fn name_taken(pool: &Db, username_lower: &str) -> sqlx::Result<bool> {
 }
 
 /// The id of the person account (not a critic or community rater) with this name.
-pub async fn id_by_name(pool: &Db, username_lower: &str) -> sqlx::Result<Option<i64>> {
+pub async fn id_by_name(pool: &Db, username_lower: &str) -> sqlx::Result<Option<UserId>> {
     sqlx::query_scalar("SELECT id FROM users WHERE username_lower = $1 AND kind = 'user'")
         .bind(username_lower)
         .fetch_optional(pool)
@@ -114,7 +115,7 @@ pub struct SessionAccount {
     pub session_stamp: String,
 }
 
-pub async fn find_for_session(pool: &Db, id: i64) -> sqlx::Result<Option<SessionAccount>> {
+pub async fn find_for_session(pool: &Db, id: UserId) -> sqlx::Result<Option<SessionAccount>> {
     sqlx::query_as(
         "SELECT username, role = 'admin' AS is_admin, session_stamp
            FROM users WHERE id = $1 AND kind = 'user'",
@@ -124,7 +125,7 @@ pub async fn find_for_session(pool: &Db, id: i64) -> sqlx::Result<Option<Session
     .await
 }
 
-pub async fn password_hash(pool: &Db, id: i64) -> sqlx::Result<Option<String>> {
+pub async fn password_hash(pool: &Db, id: UserId) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1 AND kind = 'user'")
         .bind(id)
         .fetch_optional(pool)
@@ -135,7 +136,7 @@ pub async fn password_hash(pool: &Db, id: i64) -> sqlx::Result<Option<String>> {
 /// Sets a new password and session stamp; returns whether the account exists.
 pub async fn set_password(
     pool: &Db,
-    id: i64,
+    id: UserId,
     password_hash: &str,
     session_stamp: &str,
 ) -> sqlx::Result<bool> {
@@ -195,7 +196,7 @@ pub async fn set_admin(pool: &Db, username_lower: &str, admin: bool) -> sqlx::Re
 /// Deletes a person's account; their ratings and lists go with it (`ON DELETE CASCADE`).
 /// Returns `false`, deleting nothing, when that would leave other people on a site without
 /// an administrator (checked in the same statement), or when there is no such account.
-pub async fn delete(pool: &Db, id: i64) -> sqlx::Result<bool> {
+pub async fn delete(pool: &Db, id: UserId) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "DELETE FROM users
           WHERE id = $1 AND kind = 'user'

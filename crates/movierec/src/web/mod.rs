@@ -40,6 +40,7 @@ pub mod cover;
 pub mod dates;
 pub mod error;
 pub mod error_page;
+pub mod extract;
 pub(crate) mod hooks;
 pub mod pages;
 pub mod posters;

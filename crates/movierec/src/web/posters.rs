@@ -12,8 +12,9 @@ use serde::Deserialize;
 
 use super::cover::{self, Cover};
 use super::error::AppError;
-use super::pages::movie_id;
+use super::extract::PageId;
 use super::state::AppState;
+use crate::domain::MovieId;
 use crate::services::artwork::{self, CardImage};
 use crate::store;
 use crate::store::movies::Label;
@@ -64,9 +65,8 @@ pub async fn image(
 /// A movie's card-size poster: a redirect to its content-named URL or to its cover.
 pub async fn card(
     State(state): State<AppState>,
-    Path(raw): Path<String>,
+    PageId(id): PageId<MovieId>,
 ) -> Result<Response, AppError> {
-    let id = movie_id(&raw)?;
     // A poster stays a day; a cover a minute, as the movie's poster may come soon.
     let (target, cache) = match artwork::card(&state.pool, id).await? {
         CardImage::Poster(p) => (p.url(), "public, max-age=86400"),
@@ -96,11 +96,10 @@ pub struct CoverQuery {
 /// way (no version, or a stale one from before the title changed) an hour, with an ETag.
 pub async fn cover(
     State(state): State<AppState>,
-    Path(raw): Path<String>,
+    PageId(id): PageId<MovieId>,
     Query(query): Query<CoverQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let id = movie_id(&raw)?;
     let label = artwork::cover(&state.pool, id)
         .await?
         .ok_or_else(|| AppError::no_such_movie(id))?;

@@ -10,6 +10,7 @@ use tower_sessions::Session;
 
 use super::error::AppError;
 use super::state::AppState;
+use crate::domain::UserId;
 use crate::store;
 
 const ACCOUNT_KEY: &str = "account";
@@ -21,7 +22,7 @@ const REAUTH_KEY: &str = "reauth_key";
 /// What the session keeps: which account, and its session stamp at log-in.
 #[derive(Debug, Serialize, Deserialize)]
 struct SessionAccount {
-    id: i64,
+    id: UserId,
     stamp: String,
 }
 
@@ -29,7 +30,7 @@ struct SessionAccount {
 /// revoked, a password changed or an account deleted take effect at the next request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionUser {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub is_admin: bool,
 }
@@ -67,7 +68,7 @@ impl SessionUser {
 
     /// Starts a logged-in session under a fresh id, so an id planted before log-in is
     /// worthless afterwards. `stamp` is the account's session stamp.
-    pub async fn log_in(session: &Session, id: i64, stamp: String) -> Result<(), AppError> {
+    pub async fn log_in(session: &Session, id: UserId, stamp: String) -> Result<(), AppError> {
         session.cycle_id().await?;
         session
             .insert(ACCOUNT_KEY, SessionAccount { id, stamp })

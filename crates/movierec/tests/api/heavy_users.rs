@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use movierec::domain::{Stars, UserId};
 use movierec::store::catalog_import::{self, NewMovie, RatingRow};
 use reqwest::Client;
 use serde_json::Value;
@@ -62,7 +63,7 @@ async fn heavy_site(heavy: usize) -> (TestApp, Vec<Client>) {
         .unwrap();
     let per_statement = catalog_import::ratings_per_statement(&conn);
     for user in 0..heavy {
-        let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        let user_id: UserId = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
             .bind(format!("heavy{user}"))
             .fetch_one(&mut *conn)
             .await
@@ -75,7 +76,7 @@ async fn heavy_site(heavy: usize) -> (TestApp, Vec<Client>) {
             .map(|(i, &movie_id)| RatingRow {
                 user_id,
                 movie_id,
-                stars: ((i * 7 + user * 3) % 10 + 1) as f64 / 2.0,
+                stars: Stars::from_f64(((i * 7 + user * 3) % 10 + 1) as f64 / 2.0).unwrap(),
                 updated_at: 1_700_000_000,
             })
             .collect();

@@ -27,6 +27,7 @@ mod in_process;
 mod instances;
 mod merge;
 mod offline;
+mod path_ids;
 mod postgres;
 mod process;
 mod provider_stub;

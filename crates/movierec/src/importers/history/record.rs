@@ -4,6 +4,8 @@
 //! by column name, JSON arrays entry by entry, ids, ratings and dates). A leaf: the format
 //! files import this module and never the dispatcher in [`super`].
 
+use serde::{Deserialize, Serialize};
+
 use crate::domain::{ImdbId, Stars};
 use crate::importers::{ParseError, quoted};
 
@@ -98,13 +100,65 @@ pub(crate) fn starts_json(text: &[u8]) -> bool {
     matches!(first, Some(b'[' | b'{'))
 }
 
-/// What a row says about a film.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a row says about a film. Reports keep and show it as two fields of the row,
+/// `list` (`rating`, `seen` or `watchlist`) and `rating` (the stars, or null), so a row
+/// that holds one flattens it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "EntryFields", try_from = "EntryFields")]
 pub enum Entry {
     Rated(Stars),
     /// Watched, without a rating.
     Seen,
     Watchlist,
+}
+
+impl Entry {
+    /// The list the film goes to, as reports name it.
+    pub fn list(self) -> &'static str {
+        match self {
+            Self::Rated(_) => "rating",
+            Self::Seen => "seen",
+            Self::Watchlist => "watchlist",
+        }
+    }
+
+    /// The stars of a rating.
+    pub fn stars(self) -> Option<Stars> {
+        match self {
+            Self::Rated(stars) => Some(stars),
+            Self::Seen | Self::Watchlist => None,
+        }
+    }
+}
+
+/// [`Entry`] as reports write it.
+#[derive(Serialize, Deserialize)]
+struct EntryFields {
+    list: String,
+    rating: Option<f64>,
+}
+
+impl From<Entry> for EntryFields {
+    fn from(entry: Entry) -> Self {
+        Self {
+            list: entry.list().to_owned(),
+            rating: entry.stars().map(Stars::value),
+        }
+    }
+}
+
+impl TryFrom<EntryFields> for Entry {
+    type Error = String;
+
+    fn try_from(fields: EntryFields) -> Result<Self, String> {
+        match (fields.list.as_str(), fields.rating) {
+            ("rating", Some(stars)) => Stars::from_f64(stars).map(Self::Rated),
+            ("rating", None) => Err("a rating without its stars".to_owned()),
+            ("seen", _) => Ok(Self::Seen),
+            ("watchlist", _) => Ok(Self::Watchlist),
+            (other, _) => Err(format!("no list is called {other:?}")),
+        }
+    }
 }
 
 /// One film of a viewer's history, as the file names it.

@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::Instant;
 
+use crate::domain::UserId;
 use crate::store::{Db, DbConn};
 
 use crate::catalog::genres;
@@ -661,7 +662,7 @@ async fn import_ratings(
     progress: &dyn ImportProgress,
 ) -> Result<(), ImportError> {
     let started = Instant::now();
-    let mut raters: HashMap<u32, i64> = store::community_raters(conn)
+    let mut raters: HashMap<u32, UserId> = store::community_raters(conn)
         .await?
         .into_iter()
         .filter_map(|(id, name)| Some((name.strip_prefix("ml:")?.parse().ok()?, id)))
@@ -687,7 +688,7 @@ async fn import_ratings(
     let per_statement = store::ratings_per_statement(conn);
     let mut batch: Vec<RatingRow> = Vec::with_capacity(per_statement);
     // The files list each user's ratings together: the rater is looked up once per user.
-    let mut current: Option<(u32, i64)> = None;
+    let mut current: Option<(u32, UserId)> = None;
     let mut parsed = parse_ahead(set.ratings()?);
     while let Some(ratings) = parsed.recv().await {
         let ratings = ratings?;
@@ -735,7 +736,7 @@ async fn import_ratings(
             let row = RatingRow {
                 user_id,
                 movie_id,
-                stars: rating.stars.value(),
+                stars: rating.stars,
                 // When the rating reached this site, not when it was given: the server counts
                 // ratings newer than its model to decide when to retrain.
                 updated_at: now,

@@ -3,7 +3,7 @@
 //! history upload's ([`history::find_film`]); a film the catalog does not know is kept as
 //! pending, listed on the account page.
 
-use crate::domain::{MovieId, check_title_length};
+use crate::domain::{MovieId, UserId, check_title_length};
 use crate::importers::history::{Entry, HistoryRecord};
 use crate::importers::media::{self, Action, MediaEvent, Parsed, Server};
 use crate::services::{history, rating};
@@ -54,7 +54,7 @@ pub(crate) enum Received {
 }
 
 /// The user's token, made on first use.
-pub(crate) async fn token(pool: &Db, user_id: i64) -> anyhow::Result<String> {
+pub(crate) async fn token(pool: &Db, user_id: UserId) -> anyhow::Result<String> {
     if let Some(token) = store::token(pool, user_id).await? {
         return Ok(token);
     }
@@ -67,15 +67,15 @@ const LISTED_EVENTS: i64 = 200;
 /// The user's token and their latest events, newest first.
 pub(crate) async fn connections(
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
 ) -> anyhow::Result<(String, Vec<store::LoggedEvent>)> {
     let token = token(pool, user_id).await?;
     Ok((token, store::recent(pool, user_id, LISTED_EVENTS).await?))
 }
 
 /// A new token for the user; the old URLs stop working at once.
-#[tracing::instrument(skip_all, fields(user = user_id))]
-pub(crate) async fn regenerate(pool: &Db, user_id: i64) -> anyhow::Result<String> {
+#[tracing::instrument(skip_all, fields(user = user_id.get()))]
+pub(crate) async fn regenerate(pool: &Db, user_id: UserId) -> anyhow::Result<String> {
     let mut bytes = [0u8; TOKEN_BYTES];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no random numbers: {e}"))?;
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -90,7 +90,7 @@ pub(crate) fn path(server: Server, token: &str) -> String {
 
 /// Takes one webhook of `server` (its JSON, out of any form wrapping) for the user whose
 /// token it is.
-#[tracing::instrument(skip_all, fields(server = server.as_str()))]
+#[tracing::instrument(skip_all, fields(server = server.as_str(), user))]
 pub(crate) async fn receive(
     pool: &Db,
     server: Server,
@@ -100,9 +100,9 @@ pub(crate) async fn receive(
     let Some((user_id, shared_users)) = store::owner(pool, token).await? else {
         return Err(HookError::UnknownToken);
     };
-    tracing::Span::current().record("user", user_id);
+    tracing::Span::current().record("user", user_id.get());
     let now = db::now();
-    let bucket = vec![(format!("hook:{user_id}"), EVENTS_PER_WINDOW)];
+    let bucket = vec![(format!("hook:{}", user_id.get()), EVENTS_PER_WINDOW)];
     if let Reservation::Refused { window_start } =
         throttle::reserve(pool, &bucket, now, WINDOW_SECS).await?
     {
@@ -163,7 +163,7 @@ pub(crate) async fn receive(
 /// Changes the user's seen mark or rating of a film as the event says; whether it changed.
 async fn apply(
     pool: &Db,
-    user_id: i64,
+    user_id: UserId,
     movie_id: i64,
     action: Action,
     now: i64,
@@ -183,7 +183,7 @@ async fn apply(
         Action::Rated(Some(stars)) => {
             drop(conn);
             let before = db::ratings::find(pool, user_id, movie).await?;
-            if before == Some(stars.value()) {
+            if before == Some(stars) {
                 return Ok(false);
             }
             rating::rate(pool, user_id, movie, stars).await?.is_some()

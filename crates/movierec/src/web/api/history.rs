@@ -2,15 +2,17 @@
 //! and `/api/v1/me/export`, the history brought in from another service and taken out.
 
 use axum::Json;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::{ApiJson, path_movie_id};
+use crate::domain::UploadId;
 use crate::importers::history::movierec_export;
 use crate::services::history::{self, ConflictChoice, Report};
 use crate::web::error::AppError;
+use crate::web::extract::ApiId;
 use crate::web::session::RequireUser;
 use crate::web::state::AppState;
 use crate::web::upload;
@@ -79,21 +81,14 @@ pub async fn upload(
     Ok(Json(report))
 }
 
-fn upload_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| AppError::not_found("There is no such import."))
-}
-
 /// `GET /api/v1/me/imports/{id}`: an import's report.
 pub async fn report(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Path(raw): Path<String>,
+    ApiId(upload): ApiId<UploadId>,
 ) -> Result<Json<Report>, AppError> {
     Ok(Json(
-        history::report(&state.pool, me.id, upload_id(&raw)?).await?,
+        history::report(&state.pool, me.id, upload.get()).await?,
     ))
 }
 
@@ -109,10 +104,10 @@ pub struct MatchBody {
 pub async fn match_row(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Path(raw): Path<String>,
+    ApiId(upload): ApiId<UploadId>,
     ApiJson(body): ApiJson<MatchBody>,
 ) -> Result<Json<Report>, AppError> {
-    let id = upload_id(&raw)?;
+    let id = upload.get();
     let row = body
         .row
         .ok_or_else(|| AppError::bad_request("row: Give the unmatched row's index."))?;

@@ -12,7 +12,7 @@ use crate::web::state::AppState;
 
 /// The URLs to paste into Jellyfin's webhook plugin, Plex's webhooks and Emby's
 /// notifications; the token in them is made on first use.
-#[tracing::instrument(skip_all, fields(user = me.id))]
+#[tracing::instrument(skip_all, fields(user = me.id.get()))]
 pub async fn show(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,

@@ -1,23 +1,23 @@
 //! `/api/v1/me/watchlist/{movie_id}` and `/api/v1/me/hidden/{movie_id}`: put a movie on the
 //! caller's watchlist or "Not interested" list, or take it off.
 
-use axum::extract::{Path, State};
+use crate::domain::{MovieId, UserId};
+use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::path_movie_id;
 use crate::store;
 use crate::store::lists::List;
 use crate::web::error::AppError;
+use crate::web::extract::ApiId;
 use crate::web::session::RequireUser;
 use crate::web::state::AppState;
 
 async fn put(
     state: &AppState,
-    user_id: i64,
-    raw: &str,
+    user_id: UserId,
+    id: MovieId,
     list: List,
 ) -> Result<StatusCode, AppError> {
-    let id = path_movie_id("movie_id", raw)?;
     if !store::lists::add(&state.pool, list, user_id, id).await? {
         return Err(AppError::no_such_movie(id));
     }
@@ -27,11 +27,10 @@ async fn put(
 /// Taking off a movie that is not listed succeeds too: the outcome is the one asked for.
 async fn delete(
     state: &AppState,
-    user_id: i64,
-    raw: &str,
+    user_id: UserId,
+    id: MovieId,
     list: List,
 ) -> Result<StatusCode, AppError> {
-    let id = path_movie_id("movie_id", raw)?;
     if store::movies::find(&state.pool, id).await?.is_none() {
         return Err(AppError::no_such_movie(id));
     }
@@ -42,31 +41,31 @@ async fn delete(
 pub async fn watch(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Path(raw): Path<String>,
+    ApiId(id): ApiId<MovieId>,
 ) -> Result<StatusCode, AppError> {
-    put(&state, me.id, &raw, List::Watchlist).await
+    put(&state, me.id, id, List::Watchlist).await
 }
 
 pub async fn unwatch(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Path(raw): Path<String>,
+    ApiId(id): ApiId<MovieId>,
 ) -> Result<StatusCode, AppError> {
-    delete(&state, me.id, &raw, List::Watchlist).await
+    delete(&state, me.id, id, List::Watchlist).await
 }
 
 pub async fn hide(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Path(raw): Path<String>,
+    ApiId(id): ApiId<MovieId>,
 ) -> Result<StatusCode, AppError> {
-    put(&state, me.id, &raw, List::Hidden).await
+    put(&state, me.id, id, List::Hidden).await
 }
 
 pub async fn unhide(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Path(raw): Path<String>,
+    ApiId(id): ApiId<MovieId>,
 ) -> Result<StatusCode, AppError> {
-    delete(&state, me.id, &raw, List::Hidden).await
+    delete(&state, me.id, id, List::Hidden).await
 }

@@ -2,18 +2,18 @@
 //! page's parameters and checks) and `GET /api/v1/genres` (the search page's genre list).
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
-use super::path_movie_id;
-use crate::domain::{PageNumber, Stars};
+use crate::domain::{MovieId, PageNumber, Stars};
 use crate::search::{SearchParams, SearchRequest};
 use crate::services::any_movie::Source;
 use crate::services::movie_page::{self, Lookup};
 use crate::services::search;
 use crate::store::movie_search::Hit;
 use crate::web::error::AppError;
+use crate::web::extract::ApiId;
 use crate::web::session::MaybeUser;
 use crate::web::state::AppState;
 
@@ -66,13 +66,12 @@ pub struct ProviderDetailsJson {
 }
 
 /// The movie; a film merged into another answers 308 to that film's URL.
-#[tracing::instrument(skip_all, fields(movie = %raw))]
+#[tracing::instrument(skip_all, fields(movie = %id))]
 pub async fn show(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
-    Path(raw): Path<String>,
+    ApiId(id): ApiId<MovieId>,
 ) -> Result<Response, AppError> {
-    let id = path_movie_id("id", &raw)?;
     let facts = match movie_page::facts(&state.pool, id, user.map(|me| me.id)).await? {
         Lookup::Found(facts) => facts,
         Lookup::MergedInto(to) => {

@@ -1,16 +1,17 @@
 //! `/api/v1/me/ratings`: the caller's ratings, listed, set and removed.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiJson, path_movie_id};
-use crate::domain::{PageNumber, RatingSort, Stars};
+use super::ApiJson;
+use crate::domain::{MovieId, PageNumber, RatingSort, Stars};
 use crate::services;
 use crate::store;
 use crate::store::ratings::RatedMovie;
 use crate::web::error::AppError;
+use crate::web::extract::ApiId;
 use crate::web::session::RequireUser;
 use crate::web::state::AppState;
 
@@ -45,10 +46,10 @@ pub struct RatingItem {
 impl From<RatedMovie> for RatingItem {
     fn from(r: RatedMovie) -> Self {
         Self {
-            movie_id: r.movie_id,
+            movie_id: r.movie_id.get(),
             title: r.title,
             year: r.year,
-            rating: r.rating,
+            rating: r.rating.value(),
             updated_at: r.updated_at,
             rated_at: r.rated_at,
         }
@@ -105,10 +106,9 @@ pub struct RatingSet {
 pub async fn put(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Path(raw): Path<String>,
+    ApiId(id): ApiId<MovieId>,
     ApiJson(body): ApiJson<RatingBody>,
 ) -> Result<Json<RatingSet>, AppError> {
-    let id = path_movie_id("movie_id", &raw)?;
     // A JSON number prints as the decimal the form would have sent; anything else
     // (a string, null, true) prints as something Stars refuses as "not a number".
     let typed = body.rating.map(|v| v.to_string()).unwrap_or_default();
@@ -129,9 +129,8 @@ pub async fn put(
 pub async fn delete(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Path(raw): Path<String>,
+    ApiId(id): ApiId<MovieId>,
 ) -> Result<StatusCode, AppError> {
-    let id = path_movie_id("movie_id", &raw)?;
     services::rating::unrate(&state.pool, me.id, id)
         .await?
         .ok_or_else(|| AppError::no_such_movie(id))?;

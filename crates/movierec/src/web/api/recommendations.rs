@@ -1,14 +1,15 @@
 //! `GET /api/v1/recommendations` and `GET /api/v1/movies/{id}/similar`.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
-use super::path_movie_id;
+use crate::domain::MovieId;
 use crate::recommend::{self, Source};
 use crate::store;
 use crate::web::error::AppError;
+use crate::web::extract::ApiId;
 use crate::web::session::{MaybeUser, RequireUser};
 use crate::web::state::AppState;
 
@@ -89,11 +90,10 @@ pub struct SimilarJson {
 pub async fn similar(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
-    Path(raw): Path<String>,
+    ApiId(id): ApiId<MovieId>,
     Query(query): Query<CountQuery>,
 ) -> Result<Response, AppError> {
     let n = query.get(DEFAULT_SIMILAR)?;
-    let id = path_movie_id("id", &raw)?;
     if store::movies::find(&state.pool, id).await?.is_none() {
         return match store::merge::redirect(&state.pool, id).await? {
             Some(to) => {

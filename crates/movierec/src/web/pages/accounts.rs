@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::domain::Password;
+use crate::domain::{Password, UserId};
 use crate::services::accounts::RegisterRefusal;
 use crate::services::{accounts, membership};
 use crate::web::client::ClientAddr;
@@ -295,7 +295,7 @@ pub struct PasswordForm {
 async fn check_current_password(
     state: &AppState,
     session: &Session,
-    user_id: i64,
+    user_id: UserId,
     password: String,
 ) -> Result<Option<(StatusCode, String)>, AppError> {
     let session_key = reauthentication_key(session).await?;
@@ -351,7 +351,7 @@ pub async fn change_password(
     };
     // This session goes on under a fresh id with the new stamp; every other one is over.
     SessionUser::log_in(&session, user_id, stamp).await?;
-    tracing::info!(user_id, "password changed");
+    tracing::info!(user_id = user_id.get(), "password changed");
     Ok(Redirect::to("/account?done=password").into_response())
 }
 
@@ -390,7 +390,7 @@ pub async fn delete_account(
     }
     match membership::delete_account(&state.pool, user_id).await? {
         membership::Deletion::Deleted | membership::Deletion::Gone => {
-            tracing::info!(user_id, "account deleted");
+            tracing::info!(user_id = user_id.get(), "account deleted");
             SessionUser::log_out(&session).await?;
             Ok(AccountDeletedPage { user: None }.into_response())
         }

@@ -46,6 +46,6 @@ pub async fn set_registration(
         .parse()
         .map_err(|e: String| AppError::bad_request(e))?;
     membership::set_registration(&state.pool, value).await?;
-    tracing::info!(user_id = me.id, registration = %value, "registration setting changed");
+    tracing::info!(user_id = me.id.get(), registration = %value, "registration setting changed");
     Ok(Redirect::to("/admin"))
 }

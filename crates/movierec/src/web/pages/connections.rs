@@ -28,7 +28,7 @@ pub(crate) struct Connections {
 /// The section for a user, on the address they reached the site by.
 pub(crate) async fn load(
     state: &AppState,
-    user_id: i64,
+    user_id: crate::domain::UserId,
     headers: &HeaderMap,
 ) -> Result<Connections, AppError> {
     let (token, events) = hooks::connections(&state.pool, user_id).await?;

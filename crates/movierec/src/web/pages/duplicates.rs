@@ -83,7 +83,7 @@ impl From<&DuplicatePair> for PairView {
     }
 }
 
-#[tracing::instrument(skip_all, fields(user_id = me.id))]
+#[tracing::instrument(skip_all, fields(user_id = me.id.get()))]
 pub async fn show(
     State(state): State<AppState>,
     RequireAdmin(me): RequireAdmin,
@@ -109,7 +109,7 @@ pub struct MergeForm {
 }
 
 /// A Merge button: `drop` into `keep`, then back to the list with what moved.
-#[tracing::instrument(skip_all, fields(user_id = me.id, keep = %form.keep, drop = %form.drop))]
+#[tracing::instrument(skip_all, fields(user_id = me.id.get(), keep = %form.keep, drop = %form.drop))]
 pub async fn merge(
     State(state): State<AppState>,
     RequireAdmin(me): RequireAdmin,
@@ -122,7 +122,7 @@ pub async fn merge(
     let (keep, drop) = (id("keep", &form.keep)?, id("drop", &form.drop)?);
     let report = catalog::merge(&state.pool, keep, drop).await?;
     tracing::info!(
-        user_id = me.id,
+        user_id = me.id.get(),
         keep = keep.get(),
         drop = drop.get(),
         "films merged"

@@ -6,17 +6,19 @@ use std::collections::HashMap;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use crate::domain::UploadId;
 use crate::importers::history::MAX_UPLOAD_BYTES;
 use crate::services::history::{self, ConflictChoice, HistoryError, Report};
 use crate::store::history::TitledMovie;
 use crate::store::movie_search::Hit;
 use crate::web::api::history::conflict_choice;
 use crate::web::error::AppError;
+use crate::web::extract::PageId;
 use crate::web::session::{RequireUser, SessionUser};
 use crate::web::state::AppState;
 use crate::web::upload;
@@ -175,21 +177,14 @@ pub struct ReportQuery {
     conflicts: Option<String>,
 }
 
-fn upload_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| AppError::not_found("There is no such import."))
-}
-
 /// The preview (with Apply) or the report (with a search per unmatched row).
 pub async fn report(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Path(raw): Path<String>,
+    PageId(upload): PageId<UploadId>,
     Query(query): Query<ReportQuery>,
 ) -> Result<ReportPage, AppError> {
-    let id = upload_id(&raw)?;
+    let id = upload.get();
     let choice = match query.conflicts.as_deref().map(str::trim) {
         None | Some("") => None,
         raw => Some(conflict_choice(raw)?),
@@ -225,10 +220,10 @@ pub struct ApplyForm {
 pub async fn apply(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Path(raw): Path<String>,
+    PageId(upload): PageId<UploadId>,
     Form(form): Form<ApplyForm>,
 ) -> Result<Redirect, AppError> {
-    let id = upload_id(&raw)?;
+    let id = upload.get();
     let choice = conflict_choice(form.conflicts.as_deref())?;
     history::apply_kept(&state.pool, me.id, id, choice).await?;
     Ok(Redirect::to(&format!("/my/import/{id}")))
@@ -243,10 +238,10 @@ pub struct MatchForm {
 pub async fn match_row(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Path(raw): Path<String>,
+    PageId(upload): PageId<UploadId>,
     Form(form): Form<MatchForm>,
 ) -> Result<Redirect, AppError> {
-    let id = upload_id(&raw)?;
+    let id = upload.get();
     let row = form
         .row
         .as_deref()

@@ -1,3 +1,4 @@
+use crate::domain::UserId;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -181,7 +182,7 @@ struct Asked {
     skipped: Vec<i64>,
 }
 
-async fn personal(state: &AppState, user_id: i64, asked: Asked) -> Result<Personal, AppError> {
+async fn personal(state: &AppState, user_id: UserId, asked: Asked) -> Result<Personal, AppError> {
     let Asked {
         pick,
         rating_more,

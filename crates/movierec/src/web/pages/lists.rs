@@ -1,26 +1,27 @@
 //! "Not interested" and the watchlist: the forms that change them and their pages.
 
+use crate::domain::{MovieId, UserId};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Redirect;
 
-use super::{NextForm, back, movie_id};
+use super::{NextForm, back};
 use crate::store;
 use crate::store::lists::{List, ListedMovie};
 use crate::web::error::AppError;
+use crate::web::extract::PageId;
 use crate::web::session::{RequireUser, SessionUser};
 use crate::web::state::AppState;
 
 async fn add(
     state: &AppState,
-    user_id: i64,
-    raw: &str,
+    user_id: UserId,
+    id: MovieId,
     list: List,
     form: &NextForm,
 ) -> Result<Redirect, AppError> {
-    let id = movie_id(raw)?;
     if !store::lists::add(&state.pool, list, user_id, id).await? {
         return Err(AppError::no_such_movie(id));
     }
@@ -29,12 +30,11 @@ async fn add(
 
 async fn remove(
     state: &AppState,
-    user_id: i64,
-    raw: &str,
+    user_id: UserId,
+    id: MovieId,
     list: List,
     form: &NextForm,
 ) -> Result<Redirect, AppError> {
-    let id = movie_id(raw)?;
     // Taking off a movie that is not there is already the wanted outcome.
     store::lists::remove(&state.pool, list, user_id, id).await?;
     Ok(back(form.next.as_deref(), id))
@@ -43,37 +43,37 @@ async fn remove(
 pub async fn hide(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Path(raw): Path<String>,
+    PageId(id): PageId<MovieId>,
     Form(form): Form<NextForm>,
 ) -> Result<Redirect, AppError> {
-    add(&state, me.id, &raw, List::Hidden, &form).await
+    add(&state, me.id, id, List::Hidden, &form).await
 }
 
 pub async fn unhide(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Path(raw): Path<String>,
+    PageId(id): PageId<MovieId>,
     Form(form): Form<NextForm>,
 ) -> Result<Redirect, AppError> {
-    remove(&state, me.id, &raw, List::Hidden, &form).await
+    remove(&state, me.id, id, List::Hidden, &form).await
 }
 
 pub async fn watch(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Path(raw): Path<String>,
+    PageId(id): PageId<MovieId>,
     Form(form): Form<NextForm>,
 ) -> Result<Redirect, AppError> {
-    add(&state, me.id, &raw, List::Watchlist, &form).await
+    add(&state, me.id, id, List::Watchlist, &form).await
 }
 
 pub async fn unwatch(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Path(raw): Path<String>,
+    PageId(id): PageId<MovieId>,
     Form(form): Form<NextForm>,
 ) -> Result<Redirect, AppError> {
-    remove(&state, me.id, &raw, List::Watchlist, &form).await
+    remove(&state, me.id, id, List::Watchlist, &form).await
 }
 
 #[derive(Template, WebTemplate)]

@@ -46,10 +46,8 @@ pub fn star_steps() -> Vec<Stars> {
 }
 
 /// A rating in half steps for the card templates, 0 for none.
-pub fn half_steps(rating: Option<f64>) -> u8 {
-    rating
-        .and_then(|r| Stars::from_f64(r).ok())
-        .map_or(0, Stars::half_steps)
+pub fn half_steps(rating: Option<Stars>) -> u8 {
+    rating.map_or(0, Stars::half_steps)
 }
 
 /// The rating `current` (half steps, 0 for none) as the forms write it; empty for none.
@@ -82,7 +80,7 @@ mod tests {
     #[test]
     fn star_strip_helpers_agree_on_half_steps() {
         assert_eq!(half_steps(None), 0);
-        assert_eq!(half_steps(Some(3.5)), 7);
+        assert_eq!(half_steps(Some(Stars::parse("3.5").unwrap())), 7);
         assert_eq!(stars_text(7), "3.5");
         assert_eq!(stars_text(0), "");
         assert!(same_steps(Stars::parse("4").unwrap(), 8u8));

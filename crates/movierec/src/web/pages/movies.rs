@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{NextForm, back, movie_id};
+use super::{NextForm, back};
 use crate::domain::{MovieId, Stars};
 use crate::recommend::SimilarMovie;
 use crate::services;
@@ -20,6 +20,7 @@ use crate::store::details::{PosterRef, StoredDetails};
 use crate::store::movies::{Movie, UserAverage};
 use crate::web::cover::Cover;
 use crate::web::error::AppError;
+use crate::web::extract::PageId;
 use crate::web::session::{MaybeUser, RequireUser, SessionUser};
 use crate::web::state::AppState;
 
@@ -42,7 +43,7 @@ pub struct MoviePage {
     hidden: bool,
     similar: Vec<SimilarMovie>,
     /// The viewer's ratings of the similar movies.
-    similar_ratings: HashMap<i64, f64>,
+    similar_ratings: HashMap<i64, Stars>,
     /// Plot, cast and more from the providers, once fetched.
     extra: Option<StoredDetails>,
     poster: Option<PosterRef>,
@@ -157,13 +158,13 @@ async fn page(
 
 /// The movie page; a film merged into another answers 301 to that film's page, so links
 /// and bookmarks keep working.
-#[tracing::instrument(skip_all, fields(movie = %raw))]
+#[tracing::instrument(skip_all, fields(movie = %id))]
 pub async fn show(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
-    Path(raw): Path<String>,
+    PageId(id): PageId<MovieId>,
 ) -> Result<Response, AppError> {
-    Ok(match page(&state, user, movie_id(&raw)?, None).await? {
+    Ok(match page(&state, user, id, None).await? {
         Shown::Page(page) => (*page).into_response(),
         Shown::MergedInto(to) => moved_permanently(&format!("/movies/{to}")),
     })
@@ -211,10 +212,9 @@ pub struct RatingForm {
 pub async fn rate(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Path(raw): Path<String>,
+    PageId(id): PageId<MovieId>,
     Form(form): Form<RatingForm>,
 ) -> Result<Response, AppError> {
-    let id = movie_id(&raw)?;
     // "No rating" in the select of My ratings: one control sets or clears.
     if form.stars.as_deref() == Some(CLEAR) {
         services::rating::unrate(&state.pool, me.id, id)
@@ -243,10 +243,9 @@ pub async fn rate(
 pub async fn unrate(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Path(raw): Path<String>,
+    PageId(id): PageId<MovieId>,
     Form(form): Form<NextForm>,
 ) -> Result<Redirect, AppError> {
-    let id = movie_id(&raw)?;
     services::rating::unrate(&state.pool, me.id, id)
         .await?
         .ok_or_else(|| AppError::no_such_movie(id))?;

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::catalog::YEAR_RANGE;
-use crate::domain::SearchSort;
+use crate::domain::{SearchSort, Stars};
 use crate::search::index::GenreCount;
 use crate::search::{FieldError, Results, SearchParams, SearchRequest};
 use crate::services::any_movie::{RemoteHit, Source};
@@ -40,7 +40,7 @@ pub struct SearchPage {
     error: Option<FieldError>,
     results: Option<Results>,
     /// The viewer's ratings of the movies on this page of results.
-    ratings: HashMap<i64, f64>,
+    ratings: HashMap<i64, Stars>,
     /// Films at a provider, when the catalog has few matches and a key is set.
     remote: Vec<RemoteHit>,
 }
