@@ -11,5 +11,7 @@ pub mod membership;
 pub(crate) mod model_report;
 pub mod movie_page;
 pub(crate) mod rating;
+pub mod recommendations;
 pub(crate) mod search;
 pub(crate) mod spark;
+pub mod training;

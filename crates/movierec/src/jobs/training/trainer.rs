@@ -9,10 +9,10 @@ use movierec_engine::{EpochReport, Params, Progress};
 use tokio::sync::watch;
 
 use super::config::TrainingConfig;
-use super::pipeline::{RunOptions, content_features, load_newest, train_and_store};
 use super::status::TrainingStatus;
 use crate::jobs::lease::{self, Lease};
-use crate::jobs::slot::{ModelSlot, ServingModel};
+use crate::services::training::{RunOptions, content_features, load_newest, train_and_store};
+use crate::serving::{ModelSlot, ServingModel};
 use crate::store;
 
 /// Why a training was not started.

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use super::pipeline::load_newest;
 use super::trainer::Trainer;
+use crate::services::training::load_newest;
 use crate::store;
 
 impl Trainer {
