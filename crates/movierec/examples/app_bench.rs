@@ -94,7 +94,7 @@ async fn main() -> anyhow::Result<()> {
 
     // 1. Training on the catalog alone, before the server exists to disturb it.
     let pool = movierec::store::connect(&url).await?;
-    movierec::catalog::seed::load_catalog(&pool).await?;
+    movierec::services::catalog::seed::load_catalog(&pool).await?;
     let params = movierec_engine::Params::default();
     let mut times = Vec::new();
     let mut last = None;

@@ -3,7 +3,7 @@
 pub mod accounts;
 pub(crate) mod any_movie;
 pub(crate) mod artwork;
-pub(crate) mod catalog;
+pub mod catalog;
 pub(crate) mod catalog_import;
 pub(crate) mod enrichment;
 pub(crate) mod history;
