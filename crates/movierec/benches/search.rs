@@ -30,7 +30,7 @@ fn bench(c: &mut Criterion) {
             None => {
                 let url = format!("sqlite://{}", dir.path().join("bench.db").display());
                 let pool = movierec::store::connect(&url).await.expect("database");
-                movierec::catalog::seed::load_catalog(&pool)
+                movierec::services::catalog::seed::load_catalog(&pool)
                     .await
                     .expect("catalog");
                 pool

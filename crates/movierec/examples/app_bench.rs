@@ -18,8 +18,8 @@ use anyhow::{Context, bail};
 use movierec::config::Config;
 use movierec::http_server::ServerLimits;
 use movierec::jobs::TrainingConfig;
-use movierec::jobs::training::{RunOptions, train_and_store};
 use movierec::services::accounts::HashingLimits;
+use movierec::services::training::{RunOptions, train_and_store};
 use movierec::startup::Application;
 use movierec_engine::NoProgress;
 use reqwest::{Client, redirect};
@@ -94,7 +94,7 @@ async fn main() -> anyhow::Result<()> {
 
     // 1. Training on the catalog alone, before the server exists to disturb it.
     let pool = movierec::store::connect(&url).await?;
-    movierec::catalog::seed::load_catalog(&pool).await?;
+    movierec::services::catalog::seed::load_catalog(&pool).await?;
     let params = movierec_engine::Params::default();
     let mut times = Vec::new();
     let mut last = None;

@@ -745,7 +745,7 @@ mod tests {
         }
     }
 
-    fn eval_run(args: &[&str]) -> crate::jobs::training::RunOptions {
+    fn eval_run(args: &[&str]) -> crate::services::training::RunOptions {
         let Ok(Command::Eval(eval)) = Cli::try_parse_from(args).map(Cli::into_command) else {
             panic!("{args:?} should evaluate");
         };

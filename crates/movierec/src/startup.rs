@@ -53,7 +53,7 @@ impl Application {
     /// listener; the app serves once [`Application::run_until_stopped`] is called.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let pool = store::connect_with(&config.database_url, &config.database_pool).await?;
-        crate::catalog::seed::load_catalog(&pool).await?;
+        crate::services::catalog::seed::load_catalog(&pool).await?;
         crate::services::membership::init_registration(&pool, config.registration)
             .await
             .context("cannot store the registration setting")?;

@@ -2,14 +2,14 @@
 //! without a download. The data is `catalog/movies.json`, derived from vega-datasets by
 //! `scripts/clean_catalog.py`; `catalog/PROVENANCE.md` says where it came from and what was fixed.
 //!
-//! This module parses and checks the file; [`seed`] puts it into the database on first start.
+//! This module parses and checks the file; [`crate::services::catalog::seed`] puts it into the
+//! database on first start.
 
 use std::collections::HashSet;
 
 use serde::Deserialize;
 
 pub mod genres;
-pub mod seed;
 
 use crate::domain::Stars;
 

@@ -39,7 +39,7 @@ pub fn run(options: EnrichOptions) -> anyhow::Result<()> {
     let report = runtime.block_on(async {
         let pool = crate::store::connect_existing(&options.database_url).await?;
         if crate::store::movies::count(&pool).await? == 0 {
-            crate::catalog::seed::load_catalog(&pool).await?;
+            crate::services::catalog::seed::load_catalog(&pool).await?;
         }
         providers.check_keys().await;
         for (name, status) in providers.key_report() {

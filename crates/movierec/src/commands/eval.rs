@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::inputs;
 use super::options::EvalOptions;
 use super::progress::EpochBar;
-use crate::jobs::training::RunOptions;
+use crate::services::training::RunOptions;
 
 /// Top-N list length of the evaluation metrics.
 const TOP_N: usize = 10;

@@ -69,7 +69,7 @@ async fn import_holding_leases(
     // On a new database the embedded catalog goes in first, as the server would put it,
     // so that imported movies merge into it rather than take its ids.
     if crate::store::movies::count(pool).await? == 0 {
-        crate::catalog::seed::load_catalog(pool).await?;
+        crate::services::catalog::seed::load_catalog(pool).await?;
     }
     let summary = match data_set {
         DataSet::MovieLens(path) => {

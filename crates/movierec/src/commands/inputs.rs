@@ -5,7 +5,7 @@ use std::path::Path;
 use movierec_engine::{Algorithm, Dataset, ImplicitParams, Params, RatingSet};
 
 use super::options::{ImplicitOptions, ModelKind, ModelOptions};
-use crate::jobs::training::RunOptions;
+use crate::services::training::RunOptions;
 
 /// Reads a MovieLens-style ratings file.
 pub fn load(path: &Path) -> anyhow::Result<Dataset> {

@@ -12,7 +12,7 @@ use super::inputs;
 use super::options::TrainOptions;
 use super::progress::EpochBar;
 use crate::jobs::lease::{self, LeaseConfig};
-use crate::jobs::training::RunOptions;
+use crate::services::training::RunOptions;
 
 pub fn run(args: TrainOptions) -> anyhow::Result<()> {
     let (params, run) = match inputs::fit_of(&args.model) {
@@ -76,7 +76,8 @@ fn train_database(url: &str, params: Params, run: RunOptions) -> anyhow::Result<
             }
         };
         let bar = EpochBar::new(params.epochs, "train".into());
-        let trained = crate::jobs::training::train_and_store(&pool, params.clone(), run, bar).await;
+        let trained =
+            crate::services::training::train_and_store(&pool, params.clone(), run, bar).await;
         lease::release_all(leases).await;
         pool.close().await;
         let trained = trained?;

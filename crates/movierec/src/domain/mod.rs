@@ -13,6 +13,7 @@ mod registration;
 mod search_query;
 mod search_sort;
 mod stars;
+pub mod title;
 mod upload_id;
 mod user_id;
 mod username;

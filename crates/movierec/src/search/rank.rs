@@ -24,7 +24,7 @@
 use std::cmp::Reverse;
 
 use super::text::{WordDistance, is_stop_word, jaccard, padded, trigrams};
-use crate::importers::titles::ENGLISH_ARTICLES;
+use crate::domain::title::ENGLISH_ARTICLES;
 
 /// What a tenfold vote count adds to a similar title's similarity (0..=1).
 const POPULARITY_PER_TENFOLD: f64 = 0.01;

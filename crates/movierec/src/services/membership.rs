@@ -4,7 +4,8 @@
 use crate::store::Db;
 
 use crate::domain::{Password, Registration, UserId};
-use crate::services::accounts::{self, Hasher};
+use crate::services::accounts::hashing::Hasher;
+use crate::services::accounts::throttle;
 use crate::store;
 use crate::store::throttle::Reservation;
 
@@ -80,7 +81,7 @@ pub fn new_session_stamp() -> anyhow::Result<String> {
 /// the session asking (`session_key`, a random key the session keeps), never against the
 /// log-in buckets: a stranger's wrong log-ins fill those, and must not stop the owner from
 /// changing their password from the browser they are signed in on. A borrowed session is
-/// still held to [`accounts::MAX_FAILURES_PER_ACCOUNT`] guesses per window, and only a
+/// still held to [`throttle::MAX_FAILURES_PER_ACCOUNT`] guesses per window, and only a
 /// log-in, which needs the password, makes a new session.
 #[tracing::instrument(skip_all, fields(user = user_id.get()))]
 pub async fn check_password(
@@ -92,14 +93,14 @@ pub async fn check_password(
 ) -> anyhow::Result<PasswordCheck> {
     let buckets = vec![(
         format!("reauth:{user_id}:{session_key}"),
-        accounts::MAX_FAILURES_PER_ACCOUNT,
+        throttle::MAX_FAILURES_PER_ACCOUNT,
     )];
     let now = store::now();
     if let Reservation::Refused { window_start } =
-        store::throttle::reserve(pool, &buckets, now, accounts::THROTTLE_WINDOW_SECS).await?
+        store::throttle::reserve(pool, &buckets, now, throttle::THROTTLE_WINDOW_SECS).await?
     {
         return Ok(PasswordCheck::Throttled {
-            retry_after_secs: (window_start + accounts::THROTTLE_WINDOW_SECS - now).max(1),
+            retry_after_secs: (window_start + throttle::THROTTLE_WINDOW_SECS - now).max(1),
         });
     }
     let stored = store::users::password_hash(pool, user_id).await?;

@@ -3,7 +3,7 @@
 pub mod accounts;
 pub(crate) mod any_movie;
 pub(crate) mod artwork;
-pub(crate) mod catalog;
+pub mod catalog;
 pub(crate) mod catalog_import;
 pub(crate) mod enrichment;
 pub(crate) mod history;
@@ -12,5 +12,7 @@ pub mod membership;
 pub(crate) mod model_report;
 pub mod movie_page;
 pub(crate) mod rating;
+pub mod recommendations;
 pub(crate) mod search;
 pub(crate) mod spark;
+pub mod training;

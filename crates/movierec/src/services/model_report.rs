@@ -3,8 +3,8 @@
 use crate::store::Db;
 use anyhow::Context;
 
-use crate::jobs::ModelSlot;
-use crate::jobs::training::EpochRecord;
+use crate::services::training::EpochRecord;
+use crate::serving::ModelSlot;
 use crate::store;
 
 /// The model serving now.

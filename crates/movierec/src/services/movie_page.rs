@@ -9,10 +9,10 @@ use std::collections::HashSet;
 use crate::store::Db;
 
 use crate::domain::{MovieId, Stars, UserId};
-use crate::jobs::ModelSlot;
 use crate::providers::Providers;
 use crate::providers::poster::PosterSize;
-use crate::recommend::{self, SimilarMovie};
+use crate::services::recommendations::{self, SimilarMovie};
+use crate::serving::{self, ModelSlot};
 use crate::store;
 use crate::store::details::{PosterRef, StoredDetails};
 use crate::store::movies::MovieDetails;
@@ -140,7 +140,7 @@ pub async fn page(
             view.predicted = models
                 .turn()
                 .await
-                .run(move || recommend::predicted_rating(&serving, &ratings, id))
+                .run(move || serving::predicted_rating(&serving, &ratings, id))
                 .await;
         }
         view.on_watchlist = lists.watchlist.contains(&id.get());
@@ -149,7 +149,7 @@ pub async fn page(
     }
     if let Some(serving) = serving {
         view.similar =
-            recommend::similar_with_titles(pool, models, serving, id, hidden_movies, similar)
+            recommendations::similar_with_titles(pool, models, serving, id, hidden_movies, similar)
                 .await?;
     }
     Ok(Lookup::Found(view))
@@ -158,7 +158,7 @@ pub async fn page(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jobs::{STAR_SCALE, ServingModel};
+    use crate::serving::{STAR_SCALE, ServingModel};
     use crate::store::lists::List;
     use crate::store::test_db::{movie, user, with_movies};
 

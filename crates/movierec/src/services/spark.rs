@@ -26,8 +26,8 @@ use movierec_engine::{Algorithm, Dataset, ItemIdx, Model, Params, UserIdx};
 use serde::{Deserialize, Serialize};
 
 use crate::importers::datasets::spark_factors::{self, FactorRow};
-use crate::jobs::training::HOLDOUT_FRACTION;
-use crate::jobs::training::holdout::{TrainingSets, read_ratings, training_sets};
+use crate::services::training::HOLDOUT_FRACTION;
+use crate::services::training::holdout::{TrainingSets, read_ratings, training_sets};
 use crate::store;
 use crate::store::models::NewModel;
 

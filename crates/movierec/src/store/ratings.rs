@@ -3,8 +3,8 @@ use std::sync::LazyLock;
 
 use crate::store::Db;
 
+use crate::domain::title::ENGLISH_ARTICLES;
 use crate::domain::{MovieId, PageNumber, RatingSort, Stars, UserId};
-use crate::importers::titles::ENGLISH_ARTICLES;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RatedMovie {

@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 
-use crate::jobs::training::EpochRecord;
+use crate::services::training::EpochRecord;
 
 /// Training and held-out RMSE per epoch as an SVG document.
 pub fn rmse_chart(epochs: &[EpochRecord]) -> Result<String, String> {

@@ -7,12 +7,13 @@
 use std::sync::Arc;
 
 use crate::domain::IpNet;
-use crate::jobs::{ModelSlot, Trainer};
+use crate::jobs::Trainer;
 use crate::providers::Providers;
-use crate::recommend::{CriticsList, PicksCache};
 use crate::search::index::IndexCache;
 use crate::services::accounts::Hasher;
 use crate::services::history::HistoryParsing;
+use crate::services::recommendations::{CriticsList, PicksCache};
+use crate::serving::ModelSlot;
 use crate::store::Db;
 
 #[derive(Clone)]

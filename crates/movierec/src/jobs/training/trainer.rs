@@ -9,10 +9,10 @@ use movierec_engine::{EpochReport, Params, Progress};
 use tokio::sync::watch;
 
 use super::config::TrainingConfig;
-use super::pipeline::{RunOptions, content_features, load_newest, train_and_store};
 use super::status::TrainingStatus;
 use crate::jobs::lease::{self, Lease};
-use crate::jobs::slot::{ModelSlot, ServingModel};
+use crate::services::training::{RunOptions, content_features, load_newest, train_and_store};
+use crate::serving::{ModelSlot, ServingModel};
 use crate::store;
 
 /// Why a training was not started.
@@ -136,84 +136,97 @@ impl Trainer {
             .last_started
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now());
-        let this = Arc::clone(self);
-        tokio::spawn(async move {
-            let dropped = Arc::new(AtomicBool::new(false));
-            let _guard = SetOnDrop(Arc::clone(&dropped));
-            let lease =
-                match Lease::acquire(&this.pool, lease::TRAINING, "training", this.config.lease)
-                    .await
-                {
-                    Ok(Ok(lease)) => lease,
-                    Ok(Err(held)) => {
-                        tracing::info!(%held, "another process is training: skipped");
-                        this.status.send_modify(|s| {
-                            s.running = false;
-                            s.skipped = Some(format!(
-                                "another instance is training; the training lease is {held}."
-                            ));
-                        });
-                        return;
-                    }
+        tokio::spawn(Arc::clone(self).train(params));
+        Ok(())
+    }
+
+    /// The training [`Trainer::start`] began: the lease, the pipeline, the new model into the
+    /// slot, the status.
+    #[tracing::instrument(
+        name = "training",
+        skip_all,
+        fields(step = tracing::field::Empty, version = tracing::field::Empty)
+    )]
+    async fn train(self: Arc<Self>, params: Params) {
+        let span = tracing::Span::current();
+        span.record("step", "lease");
+        let dropped = Arc::new(AtomicBool::new(false));
+        let _guard = SetOnDrop(Arc::clone(&dropped));
+        let lease = match Lease::acquire(&self.pool, lease::TRAINING, "training", self.config.lease)
+            .await
+        {
+            Ok(Ok(lease)) => lease,
+            Ok(Err(held)) => {
+                tracing::info!(%held, "another process is training: skipped");
+                self.status.send_modify(|s| {
+                    s.running = false;
+                    s.skipped = Some(format!(
+                        "another instance is training; the training lease is {held}."
+                    ));
+                });
+                return;
+            }
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "training not started");
+                self.status.send_modify(|s| {
+                    s.running = false;
+                    s.error = Some(format!("{e:#}"));
+                });
+                return;
+            }
+        };
+        let progress = StatusProgress {
+            status: self.status.clone(),
+            shutdown: Arc::clone(&self.shutdown),
+            dropped,
+            lease_lost: lease.lost(),
+        };
+        span.record("step", "fit");
+        let outcome = train_and_store(&self.pool, params, Self::run_options(), progress).await;
+        let outcome = match outcome {
+            Err(e) if !lease.is_held() => {
+                Err(e.context("the training lease was lost to another process"))
+            }
+            outcome => outcome,
+        };
+        span.record("step", "release");
+        if let Err(e) = lease.release().await {
+            tracing::warn!(error = %format!("{e:#}"), "the lease will expire by itself");
+        }
+        let (version, error) = match outcome {
+            Ok(trained) => {
+                tracing::info!(
+                    version = trained.version,
+                    ratings = trained.n_ratings,
+                    seconds = trained.fit_seconds,
+                    holdout_rmse = trained.holdout_rmse,
+                    "model trained"
+                );
+                let version = trained.version;
+                span.record("step", "serve");
+                span.record("version", version);
+                let serving = ServingModel::new(version, trained.model);
+                // Without the catalog's features, similar movies fall back to factors.
+                let serving = match content_features(&self.pool).await {
+                    Ok(content) => serving.with_content(&content),
                     Err(e) => {
-                        tracing::error!(error = %format!("{e:#}"), "training not started");
-                        this.status.send_modify(|s| {
-                            s.running = false;
-                            s.error = Some(format!("{e:#}"));
-                        });
-                        return;
+                        tracing::warn!(error = %format!("{e:#}"), "no content features");
+                        serving
                     }
                 };
-            let progress = StatusProgress {
-                status: this.status.clone(),
-                shutdown: Arc::clone(&this.shutdown),
-                dropped,
-                lease_lost: lease.lost(),
-            };
-            let outcome = train_and_store(&this.pool, params, Self::run_options(), progress).await;
-            let outcome = match outcome {
-                Err(e) if !lease.is_held() => {
-                    Err(e.context("the training lease was lost to another process"))
-                }
-                outcome => outcome,
-            };
-            if let Err(e) = lease.release().await {
-                tracing::warn!(error = %format!("{e:#}"), "the lease will expire by itself");
+                self.slot.replace(serving);
+                (Some(version), None)
             }
-            let (version, error) = match outcome {
-                Ok(trained) => {
-                    tracing::info!(
-                        version = trained.version,
-                        ratings = trained.n_ratings,
-                        seconds = trained.fit_seconds,
-                        holdout_rmse = trained.holdout_rmse,
-                        "model trained"
-                    );
-                    let version = trained.version;
-                    let serving = ServingModel::new(version, trained.model);
-                    // Without the catalog's features, similar movies fall back to factors.
-                    let serving = match content_features(&this.pool).await {
-                        Ok(content) => serving.with_content(&content),
-                        Err(e) => {
-                            tracing::warn!(error = %format!("{e:#}"), "no content features");
-                            serving
-                        }
-                    };
-                    this.slot.replace(serving);
-                    (Some(version), None)
-                }
-                Err(e) => {
-                    tracing::error!(error = %format!("{e:#}"), "training failed");
-                    (None, Some(format!("{e:#}")))
-                }
-            };
-            this.status.send_modify(|s| {
-                s.running = false;
-                s.error = error;
-                s.version = version.or(s.version);
-            });
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "training failed");
+                (None, Some(format!("{e:#}")))
+            }
+        };
+        self.status.send_modify(|s| {
+            s.running = false;
+            s.error = error;
+            s.version = version.or(s.version);
         });
-        Ok(())
     }
 
     /// Ends a running training after its current epoch, storing nothing.
@@ -223,6 +236,7 @@ impl Trainer {
 
     /// Serves the newest stored model, or starts a first training when none is stored
     /// (so a new site predicts from the critics' ratings right away).
+    #[tracing::instrument(skip_all, fields(step = "load"))]
     pub async fn load_or_train(self: &Arc<Self>) -> anyhow::Result<()> {
         match load_newest(&self.pool).await? {
             Some(serving) => {

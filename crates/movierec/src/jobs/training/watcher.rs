@@ -2,23 +2,28 @@
 
 use std::sync::Arc;
 
-use super::pipeline::load_newest;
 use super::trainer::Trainer;
+use crate::services::training::load_newest;
 use crate::store;
 
 impl Trainer {
     /// Swaps in a model another process stored, if it is newer than the one serving.
+    #[tracing::instrument(skip_all, fields(step = "probe", version = tracing::field::Empty))]
     async fn pick_up_newer(&self, seen: &mut Option<i64>) -> anyhow::Result<()> {
         let latest = store::models::latest_version(&self.pool).await?;
         if latest == *seen {
             return Ok(());
         }
         *seen = latest;
+        let span = tracing::Span::current();
+        span.record("step", "load");
         let serving_version = self.slot.current().map(|m| m.version);
         if latest > serving_version
             && let Some(serving) = load_newest(&self.pool).await?
             && Some(serving.version) > serving_version
         {
+            span.record("step", "serve");
+            span.record("version", serving.version);
             tracing::info!(version = serving.version, "newer model picked up");
             self.slot.replace(serving);
         }
@@ -26,6 +31,7 @@ impl Trainer {
     }
 
     /// Whether enough ratings changed, long enough after the last training, to train again.
+    #[tracing::instrument(skip_all, fields(step = "count"))]
     async fn retrain_due(&self) -> anyhow::Result<bool> {
         if self.config.retrain_after == 0 || self.status.borrow().running {
             return Ok(false);
@@ -61,6 +67,7 @@ impl Trainer {
     }
 
     /// Runs forever: picks up models stored by other processes and retrains when due.
+    #[tracing::instrument(name = "watcher", skip_all)]
     pub async fn watch(self: Arc<Self>) {
         let mut seen = self.slot.current().map(|m| m.version);
         let mut tick = tokio::time::interval(self.config.poll_interval);

@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use serde::Serialize;
 
 use crate::jobs::TrainingStatus;
-use crate::jobs::training::EpochRecord;
 use crate::services::model_report;
+use crate::services::training::EpochRecord;
 use crate::web::error::AppError;
 use crate::web::session::RequireAdmin;
 use crate::web::state::AppState;

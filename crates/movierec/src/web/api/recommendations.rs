@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::MovieId;
-use crate::recommend::{self, Source};
+use crate::services::recommendations::{self, Source};
 use crate::store;
 use crate::web::error::AppError;
 use crate::web::extract::ApiId;
@@ -14,7 +14,7 @@ use crate::web::session::{MaybeUser, RequireUser};
 use crate::web::state::AppState;
 
 /// The most picks one request may ask for: as deep as a user's picks are worked out.
-const MAX_N: usize = recommend::MAX_PICKS;
+const MAX_N: usize = recommendations::MAX_PICKS;
 const DEFAULT_RECOMMENDATIONS: usize = 20;
 const DEFAULT_SIMILAR: usize = 10;
 
@@ -57,7 +57,8 @@ pub async fn recommendations(
 ) -> Result<Json<Vec<RecommendationJson>>, AppError> {
     let n = query.get(DEFAULT_RECOMMENDATIONS)?;
     let found =
-        recommend::for_user(&state.pool, &state.models, &state.caches.picks, me.id, n).await?;
+        recommendations::for_user(&state.pool, &state.models, &state.caches.picks, me.id, n)
+            .await?;
     let source = found.source;
     Ok(Json(
         found
@@ -108,7 +109,8 @@ pub async fn similar(
         };
     }
     let similar =
-        recommend::similar_movies(&state.pool, &state.models, id, user.map(|me| me.id), n).await?;
+        recommendations::similar_movies(&state.pool, &state.models, id, user.map(|me| me.id), n)
+            .await?;
     Ok(Json(
         similar
             .into_iter()

@@ -4,7 +4,8 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use serde::Deserialize;
 
-use crate::recommend::{self, Recommendation, Source};
+use crate::services::recommendations::{self, Recommendation, Source};
+use crate::serving;
 use crate::store::movies::ScoredMovie;
 use crate::store::recommendations::MovieSummary;
 use crate::web::error::AppError;
@@ -171,7 +172,7 @@ pub async fn show(
         top,
         personal,
         has_model: state.models.current().is_some(),
-        min_ratings: recommend::MIN_RATINGS,
+        min_ratings: serving::MIN_RATINGS,
     })
 }
 
@@ -188,7 +189,7 @@ async fn personal(state: &AppState, user_id: UserId, asked: Asked) -> Result<Per
         rating_more,
         skipped,
     } = asked;
-    let recommendations = recommend::for_user(
+    let recommendations = recommendations::for_user(
         &state.pool,
         &state.models,
         &state.caches.picks,
@@ -197,7 +198,7 @@ async fn personal(state: &AppState, user_id: UserId, asked: Asked) -> Result<Per
     )
     .await?;
     let rated = recommendations.rated;
-    let target = recommend::ONBOARDING_UNTIL;
+    let target = recommendations::ONBOARDING_UNTIL;
     let onboarding = if rating_more || rated < target {
         let mut leave_out = recommendations.rated_or_hidden.clone();
         leave_out.extend(&skipped);
@@ -207,7 +208,7 @@ async fn personal(state: &AppState, user_id: UserId, asked: Asked) -> Result<Per
             .iter()
             .take(pick.saturating_add(GRID + 1));
         leave_out.extend(shown.map(|r| r.movie.id));
-        recommend::onboarding(&state.pool, &leave_out, ONBOARDING_MOVIES).await?
+        recommendations::onboarding(&state.pool, &leave_out, ONBOARDING_MOVIES).await?
     } else {
         Vec::new()
     };

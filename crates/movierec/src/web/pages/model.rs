@@ -7,8 +7,8 @@ use axum::extract::State;
 use axum::response::Redirect;
 
 use crate::jobs::TrainingStatus;
-use crate::jobs::training::{EpochRecord, HOLDOUT_FRACTION};
 use crate::services::model_report::{self, ModelReport};
+use crate::services::training::{EpochRecord, HOLDOUT_FRACTION};
 use crate::store::catalog_import::CatalogSource;
 use crate::web::chart::rmse_chart;
 use crate::web::dates::format_utc;

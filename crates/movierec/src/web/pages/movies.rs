@@ -12,9 +12,9 @@ use serde::Deserialize;
 
 use super::{NextForm, back};
 use crate::domain::{MovieId, Stars};
-use crate::recommend::SimilarMovie;
 use crate::services;
 use crate::services::movie_page::{self, Lookup};
+use crate::services::recommendations::SimilarMovie;
 use crate::store;
 use crate::store::details::{PosterRef, StoredDetails};
 use crate::store::movies::{Movie, UserAverage};

@@ -2,6 +2,8 @@
 //! catalog's, a provider's film beside an import's), found and merged by an administrator
 //! on the Duplicates page or with `movierec catalog`.
 
+pub mod seed;
+
 use std::collections::HashMap;
 
 use crate::domain::MovieId;

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::holdout::{HOLDOUT_FRACTION, TrainingSets, training_sets};
 use crate::importers::titles;
-use crate::jobs::slot::ServingModel;
+use crate::serving::ServingModel;
 use crate::store;
 use crate::store::models::NewModel;
 

@@ -51,7 +51,7 @@ pub async fn read_ratings(pool: &Db) -> sqlx::Result<Dataset> {
         builder.push(r.user_id, r.movie_id, r.rating as f32);
     })
     .await?;
-    Ok(builder.build(crate::jobs::STAR_SCALE))
+    Ok(builder.build(crate::serving::STAR_SCALE))
 }
 
 /// Splits off the held-out sample ([`HOLDOUT_FRACTION`], [`HOLDOUT_SEED`]): the same split

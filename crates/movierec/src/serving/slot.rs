@@ -10,6 +10,14 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use movierec_engine::{ItemIdx, Model};
 
+use crate::domain::Stars;
+
+/// Our stars as the engine's rating scale: what a model trained on our ratings predicts in.
+pub const STAR_SCALE: movierec_engine::Scale = movierec_engine::Scale {
+    min: Stars::MIN.value() as f32,
+    max: Stars::MAX.value() as f32,
+};
+
 /// A trained model with the database ids of its rows.
 ///
 /// The engine's ids are strings: users are `users.id` and items are `movies.id`, in decimal.
@@ -157,7 +165,7 @@ mod tests {
         ]
         .into_iter()
         .map(|(u, i, r)| (u.to_string(), i.to_string(), r));
-        let data = movierec_engine::Dataset::from_records(records, crate::jobs::STAR_SCALE);
+        let data = movierec_engine::Dataset::from_records(records, STAR_SCALE);
         let params = movierec_engine::Params::default().with_epochs(2);
         movierec_engine::fit(&data, &params).unwrap()
     }
