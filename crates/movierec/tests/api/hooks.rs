@@ -34,6 +34,22 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// Posts a webhook and checks the answer's status and outcome.
+    async fn expect_hook(
+        &self,
+        url: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+        expected: (u16, &str),
+    ) {
+        let (status, reply) = self.hook(url, content_type, body).await;
+        assert_eq!(
+            (status, reply["outcome"].as_str()),
+            (expected.0, Some(expected.1)),
+            "{reply}"
+        );
+    }
+
     async fn recommended(&self) -> Vec<i64> {
         let response = self.get("/api/v1/recommendations?n=100").await;
         assert_eq!(response.status().as_u16(), 200);
@@ -98,34 +114,24 @@ async fn a_jellyfin_play_to_the_end_marks_the_film_seen_and_it_leaves_the_recomm
     let pick = app.recommended().await[0];
     let (title, year) = film(pick);
 
-    let (status, body) = app
-        .hook(
-            url,
-            "application/json",
-            jellyfin_stop(&title, year, "Movie"),
-        )
-        .await;
-    assert_eq!(
-        (status, body["outcome"].as_str()),
-        (200, Some("applied")),
-        "{body}"
-    );
+    app.expect_hook(
+        url,
+        "application/json",
+        jellyfin_stop(&title, year, "Movie"),
+        (200, "applied"),
+    )
+    .await;
     assert!(!app.recommended().await.contains(&pick));
     assert_eq!(app.count("SELECT COUNT(*) FROM seen_movies").await, 1);
 
     // The same event again changes nothing, and is not logged twice.
-    let (status, body) = app
-        .hook(
-            url,
-            "application/json",
-            jellyfin_stop(&title, year, "Movie"),
-        )
-        .await;
-    assert_eq!(
-        (status, body["outcome"].as_str()),
-        (200, Some("unchanged")),
-        "{body}"
-    );
+    app.expect_hook(
+        url,
+        "application/json",
+        jellyfin_stop(&title, year, "Movie"),
+        (200, "unchanged"),
+    )
+    .await;
     assert_eq!(app.count("SELECT COUNT(*) FROM media_events").await, 1);
     let page = app.get_html("/account").await;
     assert!(
@@ -155,14 +161,13 @@ async fn toggling_played_in_a_jellyfin_template_marks_and_unmarks_the_film() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(app.count("SELECT COUNT(*) FROM seen_movies").await, 1);
-    let (status, body) = app
-        .hook(&url, "text/plain; charset=utf-8", toggled("False"))
-        .await;
-    assert_eq!(
-        (status, body["outcome"].as_str()),
-        (200, Some("applied")),
-        "{body}"
-    );
+    app.expect_hook(
+        &url,
+        "text/plain; charset=utf-8",
+        toggled("False"),
+        (200, "applied"),
+    )
+    .await;
     assert_eq!(app.count("SELECT COUNT(*) FROM seen_movies").await, 0);
 }
 
@@ -207,12 +212,8 @@ async fn a_plex_scrobble_marks_seen_and_a_rating_of_8_is_4_stars_at_once() {
     let (seen_title, seen_year) = film(picks[0]);
     let (content_type, body) =
         plex_multipart(&plex_event("media.scrobble", &seen_title, seen_year, None));
-    let (status, reply) = app.hook(&url, &content_type, body).await;
-    assert_eq!(
-        (status, reply["outcome"].as_str()),
-        (200, Some("applied")),
-        "{reply}"
-    );
+    app.expect_hook(&url, &content_type, body, (200, "applied"))
+        .await;
     assert_eq!(
         app.count("SELECT COUNT(*) FROM seen_movies WHERE watched_at = 1796666531")
             .await,
@@ -256,14 +257,13 @@ async fn emby_sends_a_form_with_data_or_json_and_both_are_read() {
         "data",
         &emby_event("playback.stop", &title, year).to_string(),
     )]);
-    let (status, reply) = app
-        .hook(&url, "application/x-www-form-urlencoded", form)
-        .await;
-    assert_eq!(
-        (status, reply["outcome"].as_str()),
-        (200, Some("applied")),
-        "{reply}"
-    );
+    app.expect_hook(
+        &url,
+        "application/x-www-form-urlencoded",
+        form,
+        (200, "applied"),
+    )
+    .await;
     assert_eq!(app.count("SELECT COUNT(*) FROM seen_movies").await, 1);
     // Emby 4.9: JSON.
     let unplayed = emby_event("item.markunplayed", &title, year).to_string();
@@ -301,18 +301,13 @@ async fn an_episode_a_bad_token_and_a_malformed_body_change_nothing() {
         .to_owned();
     let (title, year) = film(app.recommended().await[0]);
 
-    let (status, body) = app
-        .hook(
-            &url,
-            "application/json",
-            jellyfin_stop(&title, year, "Episode"),
-        )
-        .await;
-    assert_eq!(
-        (status, body["outcome"].as_str()),
-        (200, Some("ignored")),
-        "{body}"
-    );
+    app.expect_hook(
+        &url,
+        "application/json",
+        jellyfin_stop(&title, year, "Episode"),
+        (200, "ignored"),
+    )
+    .await;
 
     let wrong = format!("{}0", url.trim_end_matches(|c: char| c.is_ascii_hexdigit()));
     let (status, body) = app

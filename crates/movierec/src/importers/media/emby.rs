@@ -4,14 +4,16 @@
 
 use serde_json::{Map, Value};
 
-use super::{Action, MediaError, MediaEvent, Parsed, boolean, field, film, number, text};
+use super::{
+    Action, MediaError, MediaEvent, Parsed, boolean, field, film, number, text, timestamp,
+};
 
 pub(super) fn parse(object: &Map<String, Value>) -> Result<Parsed, MediaError> {
     let event = text(field(object, "Event")).ok_or_else(|| MediaError("Event: missing".into()))?;
     let Some(Value::Object(item)) = field(object, "Item") else {
         return Ok(Parsed::Ignored("not about an item"));
     };
-    if !text(field(item, "Type")).is_some_and(|t| t == "Movie") {
+    if text(field(item, "Type")).is_none_or(|t| t != "Movie") {
         return Ok(Parsed::Ignored("not a film"));
     }
     let action = match event.as_str() {
@@ -26,9 +28,13 @@ pub(super) fn parse(object: &Map<String, Value>) -> Result<Parsed, MediaError> {
             if completed != Some(true) {
                 return Ok(Parsed::Ignored("stopped before the end"));
             }
-            Action::Seen { at: date(object) }
+            Action::Seen {
+                at: timestamp(field(object, "Date")),
+            }
         }
-        "item.markplayed" => Action::Seen { at: date(object) },
+        "item.markplayed" => Action::Seen {
+            at: timestamp(field(object, "Date")),
+        },
         "item.markunplayed" => Action::Unseen,
         "item.rate" => {
             let liked = match field(object, "UserData").or_else(|| field(item, "UserData")) {
@@ -59,14 +65,6 @@ pub(super) fn parse(object: &Map<String, Value>) -> Result<Parsed, MediaError> {
         account,
         shared_user: false,
     }))
-}
-
-/// The event's `Date` in seconds since 1970, when it has one in RFC 3339.
-fn date(object: &Map<String, Value>) -> Option<i64> {
-    let text = text(field(object, "Date"))?;
-    time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(time::OffsetDateTime::unix_timestamp)
 }
 
 #[cfg(test)]

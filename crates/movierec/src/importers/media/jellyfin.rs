@@ -5,12 +5,14 @@
 
 use serde_json::{Map, Value};
 
-use super::{Action, MediaError, MediaEvent, Parsed, boolean, field, film, number, text};
+use super::{
+    Action, MediaError, MediaEvent, Parsed, boolean, field, film, number, text, timestamp,
+};
 
 pub(super) fn parse(object: &Map<String, Value>) -> Result<Parsed, MediaError> {
     let kind = text(field(object, "NotificationType"))
         .ok_or_else(|| MediaError("NotificationType: missing".into()))?;
-    if !text(field(object, "ItemType")).is_some_and(|t| t.eq_ignore_ascii_case("Movie")) {
+    if text(field(object, "ItemType")).is_none_or(|t| !t.eq_ignore_ascii_case("Movie")) {
         return Ok(Parsed::Ignored("not a film"));
     }
     let action = match kind.as_str() {
@@ -59,15 +61,6 @@ pub(super) fn parse(object: &Map<String, Value>) -> Result<Parsed, MediaError> {
         account: text(field(object, "NotificationUsername")),
         shared_user: false,
     }))
-}
-
-/// A .NET UTC date (`2026-12-07T18:00:00.1234567Z`) in seconds since 1970; a value in
-/// another shape is left out (the time of the event is then the time it arrived).
-fn timestamp(value: Option<&Value>) -> Option<i64> {
-    let text = text(value)?;
-    time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(time::OffsetDateTime::unix_timestamp)
 }
 
 #[cfg(test)]

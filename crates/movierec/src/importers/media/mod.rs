@@ -155,6 +155,15 @@ fn number(value: Option<&Value>, name: &str) -> Result<Option<f64>, MediaError> 
     }
 }
 
+/// A UTC date in RFC 3339 (`2026-12-07T18:00:00.1234567Z`, as .NET writes it) in seconds since
+/// 1970; a value in another shape is left out (the event's time is then when it arrived).
+fn timestamp(value: Option<&Value>) -> Option<i64> {
+    let text = text(value)?;
+    time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(time::OffsetDateTime::unix_timestamp)
+}
+
 /// A film from the ids, title and year a server gives; ids that do not parse are left out
 /// (a server's metadata may hold an id of another kind), an over-long title is refused.
 fn film(

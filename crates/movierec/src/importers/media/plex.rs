@@ -13,7 +13,7 @@ pub(super) fn parse(object: &Map<String, Value>) -> Result<Parsed, MediaError> {
     let Some(Value::Object(metadata)) = field(object, "Metadata") else {
         return Ok(Parsed::Ignored("not about an item"));
     };
-    if !text(field(metadata, "type")).is_some_and(|t| t == "movie") {
+    if text(field(metadata, "type")).is_none_or(|t| t != "movie") {
         return Ok(Parsed::Ignored("not a film"));
     }
     let action = match event.as_str() {
