@@ -9,7 +9,7 @@
 # --only runs some of the phases, in this order: import (MovieLens), peer (sqlite3 .import of
 # the same file), imdb, train, serve. Phases after import reuse the database a run left.
 # --no-peer leaves out the peer (minutes at scale) when only the app is measured.
-# Needs wrk, sqlite3 and GNU time (/usr/bin/time). Data goes to bench/.cache (git ignores it).
+# Needs GNU time (/usr/bin/time), sqlite3 for import and peer, wrk and curl for serve. Data goes to bench/.cache (git ignores it).
 set -euo pipefail
 
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
@@ -30,7 +30,11 @@ while [[ $# -gt 0 ]]; do
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
-for tool in wrk sqlite3 /usr/bin/time curl; do
+# Each tool only where a phase that runs uses it: import and train need no load generator.
+tools="/usr/bin/time"
+[[ ",$only," =~ ,(import|peer), ]] && tools+=" sqlite3"
+[[ ",$only," == *",serve,"* ]] && tools+=" wrk curl"
+for tool in $tools; do
     command -v "$tool" >/dev/null || { echo "scale.sh needs $tool" >&2; exit 2; }
 done
 

@@ -117,10 +117,13 @@ impl Ratings {
                 .all(|e| e.user.index() < n_users && e.item.index() < n_items),
             "rating outside the {n_users}x{n_items} matrix"
         );
-        let (user_ptr, user_items, user_values) =
-            compress(n_users, &entries, |e| (e.user.index(), e.item));
-        let (item_ptr, item_users, item_values) =
-            compress(n_items, &entries, |e| (e.item.index(), e.user));
+        // The two directions are independent: on tens of millions of ratings each takes
+        // seconds, so they are built side by side.
+        let ((user_ptr, user_items, user_values), (item_ptr, item_users, item_values)) =
+            rayon::join(
+                || compress(n_users, &entries, |e| (e.user.index(), e.item)),
+                || compress(n_items, &entries, |e| (e.item.index(), e.user)),
+            );
         Self {
             n_users,
             n_items,

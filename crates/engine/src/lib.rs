@@ -41,7 +41,7 @@ pub use implicit::ImplicitModel;
 pub use load::{LoadError, RatingSet};
 pub use model::{Model, Pick, Reason, User};
 pub use params::{Algorithm, ImplicitParams, Params};
-pub use train::{EpochReport, Fit, FitError, NoProgress, Progress, fit};
+pub use train::{EpochReport, Fit, FitError, NoProgress, Progress, Stage, fit};
 
 // The engine's tests share the integration tests' data generator, which names the crate.
 #[cfg(test)]

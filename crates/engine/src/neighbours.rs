@@ -32,6 +32,34 @@ pub(crate) const NEIGHBOUR_SHRINK: f32 = 10.0;
 /// unbiased while bounding the cost. At 32 M generated ratings (2 cores) training took 105.7 s
 /// with 400 and 97.5 s with 200, against 94.8 s without neighbours.
 const MAX_USER_ITEMS: usize = 200;
+/// Film pairs all users together may contribute: past this the per-user sample shrinks
+/// below [`MAX_USER_ITEMS`] until the pairs fit, so the neighbours' cost stops growing with
+/// the number of raters. MovieLens 100k and 1M stay well within; the ml-32m shape's heavy
+/// raters would bring about 10⁹ pairs at 200 films each (a quarter of a training on 2 cores).
+const MAX_PAIRS: u64 = 300_000_000;
+/// The per-user sample never shrinks below this many films: the pairs of a user's 50
+/// favourites are the evidence the neighbours exist for.
+const MIN_USER_ITEMS: usize = 50;
+
+/// The most films per user, at most [`MAX_USER_ITEMS`], whose pairs over all users stay
+/// within [`MAX_PAIRS`] (never under [`MIN_USER_ITEMS`]); `liked` holds each user's count.
+fn films_per_user(liked: &[usize]) -> usize {
+    let pairs = |cap: usize| -> u64 { liked.iter().map(|&n| (n.min(cap) as u64).pow(2)).sum() };
+    // The pairs grow with the cap, so the largest cap within budget is found by bisection.
+    let (mut low, mut high) = (MIN_USER_ITEMS, MAX_USER_ITEMS);
+    if pairs(high) <= MAX_PAIRS {
+        return high;
+    }
+    while low < high {
+        let mid = (low + high).div_ceil(2);
+        if pairs(mid) <= MAX_PAIRS {
+            low = mid;
+        } else {
+            high = mid - 1;
+        }
+    }
+    low
+}
 
 /// Each item's best neighbours, best first, in one flat table.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -49,27 +77,32 @@ impl Neighbours {
     /// heaviest users.
     pub(crate) fn compute(ratings: &Ratings, seed: u64) -> Self {
         let n_items = ratings.n_items();
-        // Each user's films, a seeded sample of MAX_USER_ITEMS for the heaviest.
+        // Each user's liked films: rated at or above their own mean.
+        let liked_by = |u: usize| {
+            let (all_items, values) = ratings.user_ratings(UserIdx::new(u as u32));
+            let mean = values.iter().sum::<f32>() / values.len().max(1) as f32;
+            all_items
+                .iter()
+                .zip(values)
+                .filter(move |&(_, &v)| v >= mean)
+                .map(|(&i, _)| i.index() as u32)
+        };
+        let liked: Vec<usize> = (0..ratings.n_users())
+            .map(|u| liked_by(u).count())
+            .collect();
+        let cap = films_per_user(&liked);
+        // Each user's films, a seeded sample of `cap` for the heaviest.
         let mut user_ptr: Vec<usize> = Vec::with_capacity(ratings.n_users() + 1);
         user_ptr.push(0);
         let mut user_items: Vec<u32> = Vec::with_capacity(ratings.len());
         for u in 0..ratings.n_users() {
-            let (all_items, values) = ratings.user_ratings(UserIdx::new(u as u32));
-            let mean = values.iter().sum::<f32>() / values.len().max(1) as f32;
-            let kept: Vec<ItemIdx> = all_items
-                .iter()
-                .zip(values)
-                .filter(|&(_, &v)| v >= mean)
-                .map(|(&i, _)| i)
-                .collect();
-            let items = &kept[..];
-            if items.len() > MAX_USER_ITEMS {
-                let mut own: Vec<u32> = items.iter().map(|i| i.index() as u32).collect();
+            if liked[u] > cap {
+                let mut own: Vec<u32> = liked_by(u).collect();
                 Rng::derive(seed, 0x4E16, u as u64).shuffle(&mut own);
-                own.truncate(MAX_USER_ITEMS);
+                own.truncate(cap);
                 user_items.extend(own);
             } else {
-                user_items.extend(items.iter().map(|i| i.index() as u32));
+                user_items.extend(liked_by(u));
             }
             user_ptr.push(user_items.len());
         }
@@ -200,6 +233,24 @@ impl Neighbours {
 mod tests {
     use super::*;
     use crate::data::{Dataset, Scale};
+
+    #[test]
+    fn the_films_per_user_shrink_only_as_far_as_the_pairs_budget_needs() {
+        let pairs = |liked: &[usize], cap: usize| -> u64 {
+            liked.iter().map(|&n| (n.min(cap) as u64).pow(2)).sum()
+        };
+        // A MovieLens-100k-sized site: the full sample for everyone.
+        let small = vec![300; 1000];
+        assert_eq!(films_per_user(&small), MAX_USER_ITEMS);
+        // Many heavy raters: the largest cap within the budget, and one more would exceed it.
+        let heavy = vec![1000; 40_000];
+        let cap = films_per_user(&heavy);
+        assert!(cap < MAX_USER_ITEMS && cap > MIN_USER_ITEMS, "{cap}");
+        assert!(pairs(&heavy, cap) <= MAX_PAIRS);
+        assert!(pairs(&heavy, cap + 1) > MAX_PAIRS);
+        // However many raters, never below the floor.
+        assert_eq!(films_per_user(&vec![1000; 1_000_000]), MIN_USER_ITEMS);
+    }
 
     #[test]
     fn films_watched_by_the_same_people_are_neighbours_and_support_counts() {

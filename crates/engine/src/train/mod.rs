@@ -12,9 +12,9 @@ mod sgd;
 mod state;
 
 pub use error::FitError;
-pub use progress::{EpochReport, NoProgress, Progress};
+pub use progress::{EpochReport, NoProgress, Progress, Stage};
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::data::{Dataset, Ratings};
 use crate::ids::{ItemIdx, UserIdx};
@@ -171,7 +171,9 @@ impl<'a> Fit<'a, Params> {
     /// Seconds the implicit model's factors, regularisation and unobserved weight may be
     /// searched for on the held-out tenth the blend is tuned on, starting from
     /// [`Params::implicit`]'s values; 0 keeps those values (default 20). A search that ends
-    /// within its budget depends only on the data and the seed.
+    /// within its budget depends only on the data and the seed. A data set too large to tune
+    /// on whole is tuned on a sample of its users, on which the search cannot tell its steps
+    /// apart: such a fit keeps [`Params::implicit`]'s values too.
     pub fn search_seconds(mut self, seconds: f32) -> Self {
         self.search_seconds = seconds;
         self
@@ -196,7 +198,9 @@ impl<'a> Fit<'a, Params> {
             let mut model = fit_models(data, params, &run, self)?;
             // A stopped training ends as the fits did, early, without neighbours.
             if !progress.should_stop() {
+                let started = Instant::now();
                 model.neighbours = Neighbours::compute(ratings, run.seed);
+                progress.on_stage(Stage::Neighbours, started.elapsed().as_secs_f64());
             }
             Ok(model)
         })
@@ -256,30 +260,44 @@ fn fit_models(
     fit: &Fit<'_, Params>,
 ) -> Result<Model, FitError> {
     let (validation, progress) = (fit.validation, fit.progress);
+    let started = Instant::now();
+    let stage_done = |stage: Stage, started: Instant| {
+        progress.on_stage(stage, started.elapsed().as_secs_f64());
+    };
     let Some(implicit) = &params.implicit else {
         let mut model = fit_explicit(data, params, run, validation, progress)?;
+        stage_done(Stage::RatingModel, started);
         model.taste = params.taste.unwrap_or(DEFAULT_TASTE);
         return Ok(model);
     };
     // The rating model first, reporting its epochs as it always did, so a caller following
     // a training sees it move from the start; the other fits only heed a stop.
     let mut model = fit_explicit(data, params, run, validation, progress)?;
+    stage_done(Stage::RatingModel, started);
     let stop = hybrid::StopOnly(progress);
+    let started = Instant::now();
     let tuned = match (params.blend, params.taste, fit.search_seconds > 0.0) {
         (Some(blend), Some(taste), false) => hybrid::Tuned {
             blend,
             taste,
             implicit: implicit.clone(),
         },
-        _ => hybrid::tune(
-            &tuning_sample(data, run.seed),
-            params,
-            implicit,
-            run,
-            Duration::from_secs_f32(fit.search_seconds),
-            progress,
-        )?,
+        _ => {
+            let sample = tuning_sample(data, run.seed);
+            // On a 1 % sample of the ml-32m shape's users every step of the search ranked
+            // within 0.0001 of the start (NDCG@10 0.0326–0.0327) while its fits and rankings
+            // took its whole 20 s: a sample measures the blend's one number, not the
+            // implicit model's values. They stay as given, which for a site is the choice its
+            // trainings made while its data could be tuned on whole.
+            let budget = match sample {
+                std::borrow::Cow::Borrowed(_) => Duration::from_secs_f32(fit.search_seconds),
+                std::borrow::Cow::Owned(_) => Duration::ZERO,
+            };
+            hybrid::tune(&sample, params, implicit, run, budget, progress)?
+        }
     };
+    stage_done(Stage::Tuning, started);
+    let started = Instant::now();
     // The epochs are the caller's (a large set's are capped): the search moves the rest.
     model.implicit = Some(ials::fit_ratings(
         data.ratings(),
@@ -287,6 +305,7 @@ fn fit_models(
         run.seed,
         &stop,
     )?);
+    stage_done(Stage::ImplicitModel, started);
     model.blend = tuned.blend;
     model.taste = tuned.taste;
     Ok(model)

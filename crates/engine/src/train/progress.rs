@@ -17,6 +17,35 @@ pub struct EpochReport {
     pub seconds: f64,
 }
 
+/// A step of a training other than the rating model's epochs, reported when it ends: on
+/// tens of millions of ratings each takes seconds to minutes, and a caller that logs them
+/// can tell where a slow training spends its time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Stage {
+    /// The rating model's epochs, all of them.
+    RatingModel,
+    /// Choosing the implicit model's values, the blend and the taste weight on a held-out
+    /// tenth of (a sample of) the training ratings.
+    Tuning,
+    /// The implicit model's fit on all the training ratings.
+    ImplicitModel,
+    /// The item neighbours.
+    Neighbours,
+}
+
+impl Stage {
+    /// A short lower-case name for logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::RatingModel => "rating model",
+            Stage::Tuning => "tuning",
+            Stage::ImplicitModel => "implicit model",
+            Stage::Neighbours => "neighbours",
+        }
+    }
+}
+
 /// Receives progress; called from the training thread.
 ///
 /// ```
@@ -44,6 +73,9 @@ pub struct EpochReport {
 pub trait Progress: Sync {
     /// Called after each epoch.
     fn on_epoch(&self, _report: &EpochReport) {}
+
+    /// Called when a [`Stage`] ends, with the seconds it took.
+    fn on_stage(&self, _stage: Stage, _seconds: f64) {}
 
     /// Asked after each epoch; `true` ends training early with the model as it stands, so a
     /// caller can cancel a long run (e.g. on shutdown) without killing its thread.

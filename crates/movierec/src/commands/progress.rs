@@ -3,9 +3,11 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use movierec_engine::{EpochReport, Progress};
+use movierec_engine::{EpochReport, Progress, Stage};
 
 /// Epochs done and the training error; indicatif hides it when stderr is not a terminal.
+/// The steps after the epochs, which take longer than the epochs at scale, get a line each
+/// on any stderr, so a long training shows where it is.
 pub struct EpochBar(ProgressBar);
 
 impl EpochBar {
@@ -28,6 +30,12 @@ impl Progress for EpochBar {
             None => format!("train rmse {:.4}", r.train_rmse),
         };
         self.0.set_message(msg);
+    }
+
+    fn on_stage(&self, stage: Stage, seconds: f64) {
+        let prefix = self.0.prefix();
+        self.0
+            .suspend(|| eprintln!("{prefix}: {} in {seconds:.1} s", stage.name()));
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::store::Db;
 use anyhow::{Context, bail};
-use movierec_engine::{Dataset, EpochReport, Fit, Model, Params, Progress};
+use movierec_engine::{Dataset, EpochReport, Fit, Model, Params, Progress, Stage};
 use serde::{Deserialize, Serialize};
 
 use super::holdout::{HOLDOUT_FRACTION, TrainingSets, training_sets};
@@ -64,6 +64,11 @@ impl<P: Progress> Progress for Recorder<P> {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push(report.into());
         self.inner.on_epoch(report);
+    }
+
+    fn on_stage(&self, stage: Stage, seconds: f64) {
+        tracing::info!(stage = stage.name(), seconds, "training: stage done");
+        self.inner.on_stage(stage, seconds);
     }
 
     fn should_stop(&self) -> bool {
@@ -311,11 +316,16 @@ fn fit(
     run: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<Fitted, movierec_engine::FitError> {
+    let started = Instant::now();
     let TrainingSets {
         all,
         train,
         holdout,
     } = training_sets(all);
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "training: held-out ratings split off"
+    );
     let (n_users, n_items) = (all.users().len(), all.items().len());
     // Only the counts are needed from here on: the copy of every rating goes before the fit.
     drop(all);
@@ -323,10 +333,22 @@ fn fit(
     if let Some(holdout) = &holdout {
         fit = fit.validation(holdout);
     }
-    let model = fit.run(&train)?.with_catalog(catalog);
+    let model = fit.run(&train)?;
+    let started = Instant::now();
+    let model = model.with_catalog(catalog);
+    tracing::info!(
+        films = catalog.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "training: catalog films joined"
+    );
+    let started = Instant::now();
     let holdout_rmse = holdout
         .as_ref()
         .map(|h| movierec_engine::eval::accuracy(&model, h).0);
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "training: held-out ratings measured"
+    );
     Ok(Fitted {
         model,
         holdout_rmse,
