@@ -12,6 +12,7 @@ use std::time::Duration;
 use image::{ImageFormat, imageops::FilterType};
 
 use super::{ProviderError, RateLimiter, build_client, client_builder, read_capped};
+use crate::domain::{PosterImage, PosterSize};
 
 /// Larger downloads are refused (a poster is a few hundred kilobytes).
 pub const MAX_BYTES: usize = 2 * 1024 * 1024;
@@ -33,51 +34,6 @@ const DECODE_DEADLINE: Duration = Duration::from_secs(2);
 
 /// JPEG quality of the stored sizes: small files, no visible loss at these sizes.
 const JPEG_QUALITY: u8 = 82;
-
-/// The sizes the pages use, 2:3 like a film poster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PosterSize {
-    /// Movie cards on home, search, lists and similar movies.
-    Card,
-    /// The movie page.
-    Page,
-}
-
-impl PosterSize {
-    pub const ALL: [PosterSize; 2] = [PosterSize::Card, PosterSize::Page];
-
-    /// Width and height the image is fitted into.
-    pub fn bounds(self) -> (u32, u32) {
-        match self {
-            PosterSize::Card => (154, 231),
-            PosterSize::Page => (342, 513),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PosterSize::Card => "card",
-            PosterSize::Page => "page",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-}
-
-/// One stored size of a poster.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PosterImage {
-    pub size: PosterSize,
-    pub width: u32,
-    pub height: u32,
-    /// JPEG.
-    pub bytes: Vec<u8>,
-    /// 16 hex digits of the bytes' hash: the file name, so a new image gets a new URL and
-    /// browsers may keep each one forever.
-    pub hash: String,
-}
 
 /// Which hosts posters may come from: public addresses only, and the one image host the
 /// operator configured (which may be a local mirror, or a test's stub) whatever it resolves

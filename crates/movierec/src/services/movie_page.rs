@@ -8,9 +8,9 @@ use std::collections::HashSet;
 
 use crate::store::Db;
 
+use crate::domain::PosterSize;
 use crate::domain::{MovieId, Stars, UserId};
 use crate::providers::Providers;
-use crate::providers::poster::PosterSize;
 use crate::services::recommendations::{self, SimilarMovie};
 use crate::serving::{self, ModelSlot};
 use crate::store;
