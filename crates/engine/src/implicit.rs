@@ -229,7 +229,7 @@ impl ImplicitModel {
             .filter(|&i| !exclude(i))
             .map(|i| (self.score(user, i), i))
             .collect();
-        crate::model::best_first(&mut scored, n);
+        crate::top::best_first(&mut scored, n);
         scored.into_iter().map(|(s, i)| (i, s)).collect()
     }
 

@@ -30,6 +30,7 @@ mod model;
 mod neighbours;
 mod params;
 mod rng;
+mod top;
 mod train;
 
 pub use content::{ContentIndex, SERIES};

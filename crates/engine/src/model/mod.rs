@@ -2,6 +2,7 @@
 //! for a training user), and one verb per job: [`Model::recommend`], [`Model::predict`],
 //! [`Model::explain`] and [`Model::similar_items`].
 
+mod content;
 mod explain;
 mod recommend;
 mod similar;
@@ -10,8 +11,6 @@ mod tests;
 
 pub use explain::Reason;
 pub use recommend::Pick;
-
-pub(crate) use recommend::best_first;
 
 use crate::content::ContentIndex;
 use crate::data::Scale;

@@ -4,6 +4,7 @@ use super::{Model, User, UserVector};
 use crate::ids::ItemIdx;
 use crate::implicit::ImplicitUser;
 use crate::linalg::dot;
+use crate::top::best_first;
 
 /// Content weight below which an item's content neighbours are not read: a film with a few
 /// hundred ratings is known by its raters, and its genre's thousands of films would only
@@ -329,14 +330,4 @@ impl Model {
         let m = self.item_count(item) as f32;
         crate::content::CONTENT_SHRINK / (m + crate::content::CONTENT_SHRINK)
     }
-}
-
-/// Keeps the `n` highest scores, sorted best first (ties by index).
-pub(crate) fn best_first(scored: &mut Vec<(f32, ItemIdx)>, n: usize) {
-    let by_score = |a: &(f32, ItemIdx), b: &(f32, ItemIdx)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-    if scored.len() > n {
-        scored.select_nth_unstable_by(n - 1, by_score);
-        scored.truncate(n);
-    }
-    scored.sort_unstable_by(by_score);
 }

@@ -1,8 +1,9 @@
 //! [`Model::similar_items`]: the films people who rated one also rated.
 
-use super::{Model, best_first};
+use super::Model;
 use crate::ids::ItemIdx;
 use crate::linalg::dot;
+use crate::top::best_first;
 
 /// Ratings a film needs to enter another film's similar list while better supported films
 /// are similar too: below this, a similarity is a handful of people's accident.

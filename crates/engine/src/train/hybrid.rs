@@ -11,10 +11,11 @@ use super::{DEFAULT_TASTE, RunOptions, fit_explicit, search};
 use crate::data::Dataset;
 use crate::eval;
 use crate::ids::{ItemIdx, UserIdx};
-use crate::model::{Model, best_first};
+use crate::model::Model;
 use crate::neighbours::Neighbours;
 use crate::params::{ImplicitParams, Params};
 use crate::rng::Rng;
+use crate::top::best_first;
 
 /// Weights of the predicted rating tried, on the implicit score's scale (about 0 to 1).
 pub(crate) const BLEND_GRID: [f32; 12] = [
