@@ -408,7 +408,7 @@ mod tests {
         let top = model.top_n(newcomer.factors(), 3, |i| i == item("a") || i == item("b"));
         assert!(
             top.iter()
-                .all(|&(i, _)| ["c", "d", "e"].contains(&data.items().ext(i)))
+                .all(|&(i, _)| ["c", "d", "e"].contains(&data.items().ext(i).as_str()))
         );
     }
 }

@@ -6,18 +6,23 @@ use std::collections::HashMap;
 
 use super::Model;
 use crate::content::ContentIndex;
+use crate::ids::ExternalId;
 use crate::implicit::ImplicitModel;
 use crate::linalg::gramian;
 
-impl Model {
+impl<U: ExternalId, T: ExternalId> Model<U, T> {
     /// With the catalog's content of its items (`(item id, features)`, features as in
     /// [`ContentIndex::new`]), for similar items and picks where rating data is thin. Items
     /// the model does not know are ignored; items without features have no content.
     /// [`Model::with_catalog`] sets it too; a model read from a file has none until this.
-    pub fn with_content<S: AsRef<str>, F: AsRef<str>>(mut self, catalog: &[(S, Vec<F>)]) -> Model {
+    pub fn with_content<K, F>(mut self, catalog: &[(K, Vec<F>)]) -> Self
+    where
+        K: Clone + Into<T>,
+        F: AsRef<str>,
+    {
         let mut per_item: Vec<Vec<&str>> = vec![Vec::new(); self.n_items()];
         for (ext, features) in catalog {
-            if let Some(item) = self.items.get(ext.as_ref()) {
+            if let Some(item) = self.items.get(&ext.clone().into()) {
                 per_item[item.index()] = features.iter().map(AsRef::as_ref).collect();
             }
         }
@@ -42,7 +47,7 @@ const FEATURE_REG: f32 = 1.0;
 /// [`FEATURE_REG`], so this is past convergence.
 const FEATURE_CG_STEPS: usize = 60;
 
-impl Model {
+impl<U: ExternalId, T: ExternalId> Model<U, T> {
     /// Makes every catalog film part of the model, rated or not, with what the model knows
     /// about its features (`(item id, features)`, features as in [`ContentIndex::new`]).
     ///
@@ -73,14 +78,18 @@ impl Model {
     /// assert_eq!(model.item_count(aliens), 0);
     /// # Ok::<(), movierec_engine::FitError>(())
     /// ```
-    pub fn with_catalog<S: AsRef<str>, F: AsRef<str>>(mut self, catalog: &[(S, Vec<F>)]) -> Model {
+    pub fn with_catalog<K, F>(mut self, catalog: &[(K, Vec<F>)]) -> Self
+    where
+        K: Clone + Into<T>,
+        F: AsRef<str>,
+    {
         let k = self.k;
         let ki = self.implicit.as_ref().map_or(0, ImplicitModel::n_factors);
         // Feature 0 is shared by every film with features: the catalog's average film.
         let mut ids: HashMap<&str, u32> = HashMap::new();
         let mut features: Vec<Vec<u32>> = vec![Vec::new(); self.n_items()];
         for (ext, own) in catalog {
-            let item = self.items.get_or_insert(ext.as_ref());
+            let item = self.items.get_or_insert(&ext.clone().into());
             if item.index() == features.len() {
                 features.push(Vec::new());
                 self.item_bias.push(0.0);

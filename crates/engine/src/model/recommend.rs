@@ -1,7 +1,7 @@
 //! [`Model::recommend`]: what a user would choose and like, best first.
 
 use super::{Model, User, UserVector};
-use crate::ids::ItemIdx;
+use crate::ids::{ExternalId, ItemIdx};
 use crate::implicit::ImplicitUser;
 use crate::linalg::dot;
 use crate::top::best_first;
@@ -52,7 +52,7 @@ impl Pick {
     }
 }
 
-impl Model {
+impl<U: ExternalId, T: ExternalId> Model<U, T> {
     /// The `n` best items for a user, skipping items for which `exclude` is true, best first.
     ///
     /// Ranked, when the model has an implicit part, by how likely the user is to choose the
@@ -86,7 +86,7 @@ impl Model {
     /// let picks = model.recommend(&user, 3, |i| [item("0"), item("1"), item("7")].contains(&i));
     /// assert!(!picks.is_empty() && picks.len() <= 3);
     /// assert!(picks.iter().all(|p| p.predicted() >= 3.0));
-    /// assert!(picks.iter().any(|p| ["2", "3", "4"].contains(&data.items().ext(p.item()))));
+    /// assert!(picks.iter().any(|p| ["2", "3", "4"].contains(&data.items().ext(p.item()).as_str())));
     /// # Ok::<(), movierec_engine::FitError>(())
     /// ```
     pub fn recommend(&self, user: &User, n: usize, exclude: impl Fn(ItemIdx) -> bool) -> Vec<Pick> {

@@ -8,9 +8,10 @@ use std::sync::{Arc, RwLock};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use movierec_engine::{ItemIdx, Model};
+use movierec_engine::ItemIdx;
 
-use crate::domain::Stars;
+use super::ids::Model;
+use crate::domain::{MovieId, Stars};
 
 /// Our stars as the engine's rating scale: what a model trained on our ratings predicts in.
 pub const STAR_SCALE: movierec_engine::Scale = movierec_engine::Scale {
@@ -18,64 +19,42 @@ pub const STAR_SCALE: movierec_engine::Scale = movierec_engine::Scale {
     max: Stars::MAX.value() as f32,
 };
 
-/// A trained model with the database ids of its rows.
-///
-/// The engine's ids are strings: users are `users.id` and items are `movies.id`, in decimal.
+/// A trained model with the version it was stored as. Its users are accounts and its items
+/// movies, by their typed ids (see [`Model`]).
 #[derive(Debug)]
 pub struct ServingModel {
     /// `models.id` of the stored model.
     pub version: i64,
     pub model: Model,
-    movie_ids: Vec<i64>,
-    items_by_movie: HashMap<i64, ItemIdx>,
 }
 
 impl ServingModel {
     pub fn new(version: i64, model: Model) -> Self {
-        let movie_ids: Vec<i64> = model
-            .items()
-            .ids()
-            .iter()
-            // Items are written by the training job from `movies.id`; anything else is not ours.
-            .map(|ext| ext.parse().unwrap_or(-1))
-            .collect();
-        let items_by_movie = movie_ids
-            .iter()
-            .enumerate()
-            .filter(|(_, id)| **id >= 0)
-            .map(|(item, &id)| (id, ItemIdx::new(item as u32)))
-            .collect();
-        Self {
-            version,
-            model,
-            movie_ids,
-            items_by_movie,
-        }
+        Self { version, model }
     }
 
     /// With content features (e.g. `genre:Animation`, `director:…`, `decade:1990`) by movie
     /// id; a movie without any has no content neighbours.
-    pub fn with_content(mut self, features: &HashMap<i64, Vec<String>>) -> Self {
-        let catalog: Vec<(String, Vec<&str>)> = self
-            .movie_ids
+    pub fn with_content(mut self, features: &HashMap<MovieId, Vec<String>>) -> Self {
+        let catalog: Vec<(MovieId, Vec<&str>)> = self
+            .model
+            .items()
+            .ids()
             .iter()
-            .filter_map(|id| {
-                let own = features.get(id)?;
-                Some((id.to_string(), own.iter().map(String::as_str).collect()))
-            })
+            .filter_map(|id| Some((*id, features.get(id)?.iter().map(String::as_str).collect())))
             .collect();
         self.model = self.model.with_content(&catalog);
         self
     }
 
     /// The engine's item index of a movie, if the model has seen it.
-    pub fn item(&self, movie_id: i64) -> Option<ItemIdx> {
-        self.items_by_movie.get(&movie_id).copied()
+    pub fn item(&self, movie: MovieId) -> Option<ItemIdx> {
+        self.model.items().get(&movie)
     }
 
-    /// The movie id of an engine item index.
-    pub fn movie_id(&self, item: ItemIdx) -> i64 {
-        self.movie_ids[item.index()]
+    /// The movie of an engine item index.
+    pub fn movie_id(&self, item: ItemIdx) -> MovieId {
+        *self.model.items().ext(item)
     }
 }
 
@@ -155,17 +134,17 @@ impl ModelSlot {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::UserId;
 
     fn tiny_model() -> Model {
+        let movie = |id| MovieId::new(id).unwrap();
         let records = [
-            ("1", "10", 4.0),
-            ("1", "20", 2.0),
-            ("2", "10", 5.0),
-            ("2", "30", 3.0),
-        ]
-        .into_iter()
-        .map(|(u, i, r)| (u.to_string(), i.to_string(), r));
-        let data = movierec_engine::Dataset::from_records(records, STAR_SCALE);
+            (UserId::new(1), movie(10), 4.0),
+            (UserId::new(1), movie(20), 2.0),
+            (UserId::new(2), movie(10), 5.0),
+            (UserId::new(2), movie(30), 3.0),
+        ];
+        let data = movierec_engine::Dataset::from_typed_records(records, STAR_SCALE);
         let params = movierec_engine::Params::default().with_epochs(2);
         movierec_engine::fit(&data, &params).unwrap()
     }
@@ -173,11 +152,11 @@ mod tests {
     #[test]
     fn maps_movie_ids_both_ways() {
         let serving = ServingModel::new(7, tiny_model());
-        for movie in [10, 20, 30] {
+        for movie in [10, 20, 30].map(|id| MovieId::new(id).unwrap()) {
             let item = serving.item(movie).expect("movie in the model");
             assert_eq!(serving.movie_id(item), movie);
         }
-        assert_eq!(serving.item(99), None);
+        assert_eq!(serving.item(MovieId::new(99).unwrap()), None);
     }
 
     #[test]
