@@ -159,6 +159,65 @@ mod tests {
         assert_eq!(serving.item(MovieId::new(99).unwrap()), None);
     }
 
+    /// What keeps other requests answered while heavy users' picks are computed, checked by
+    /// counts and order rather than the clock: computations run on the blocking pool, no
+    /// more at once than there are turns, and those waiting for a turn hold no async worker.
+    /// Two workers, as on a small server.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn computations_past_the_turns_wait_without_holding_the_async_workers() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::{Condvar, Mutex};
+
+        let slot = Arc::new(ModelSlot::default());
+        let turns = slot.turns.available_permits();
+        let running = Arc::new(AtomicUsize::new(0));
+        // Shut until the checks below are done: every computation in a turn blocks on it.
+        let gate = Arc::new((Mutex::new(false), Condvar::new()));
+        let computations: Vec<_> = (0..turns + 2)
+            .map(|n| {
+                let (slot, running, gate) = (slot.clone(), running.clone(), gate.clone());
+                tokio::spawn(async move {
+                    let turn = slot.turn().await;
+                    turn.run(move || {
+                        running.fetch_add(1, Ordering::SeqCst);
+                        let (open, opened) = &*gate;
+                        let mut open = open.lock().unwrap();
+                        while !*open {
+                            open = opened.wait(open).unwrap();
+                        }
+                        n
+                    })
+                    .await
+                })
+            })
+            .collect();
+        while running.load(Ordering::SeqCst) < turns {
+            tokio::task::yield_now().await;
+        }
+        // Every turn is taken by a computation that cannot end, two more wait for one, and
+        // the async workers still run other work: a request's handler would be answered.
+        for _ in 0..10 {
+            assert_eq!(
+                tokio::spawn(async { "answered" }).await.unwrap(),
+                "answered"
+            );
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            running.load(Ordering::SeqCst),
+            turns,
+            "no more than the turns at once"
+        );
+        *gate.0.lock().unwrap() = true;
+        gate.1.notify_all();
+        let mut done = Vec::new();
+        for computation in computations {
+            done.push(computation.await.unwrap());
+        }
+        assert_eq!(done, (0..turns + 2).collect::<Vec<_>>());
+        assert_eq!(running.load(Ordering::SeqCst), turns + 2);
+    }
+
     #[test]
     fn replace_swaps_what_readers_get_without_touching_held_models() {
         let slot = ModelSlot::default();
