@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::ids::{IdMap, ItemIdx, UserIdx};
+use crate::ids::{ExternalId, IdMap, ItemIdx, UserIdx};
 
 /// The rating scale; predictions are clipped to it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -214,6 +214,10 @@ impl Ratings {
 
 /// Ratings with their id maps: what loaders produce and training consumes.
 ///
+/// `U` and `T` are the caller's user and item ids (any [`ExternalId`]); they stay what they
+/// were through training, so a [`Model`](crate::Model) answers in them. Rating files give
+/// `String`s, the default.
+///
 /// ```
 /// use movierec_engine::{Dataset, Scale};
 ///
@@ -226,18 +230,56 @@ impl Ratings {
 /// assert_eq!(data.ratings().item_count(alien), 2);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct Dataset {
-    users: IdMap<UserIdx>,
-    items: IdMap<ItemIdx>,
+pub struct Dataset<U = String, T = String> {
+    users: IdMap<UserIdx, U>,
+    items: IdMap<ItemIdx, T>,
     ratings: Ratings,
 }
 
 impl Dataset {
+    /// Builds a data set from `(user id, item id, rating)` records, e.g. database rows.
+    /// A later record for the same user and item replaces the earlier one. The ids are
+    /// strings; [`Dataset::from_typed_records`] keeps the caller's own.
+    pub fn from_records<I, U, T>(records: I, scale: Scale) -> Dataset
+    where
+        I: IntoIterator<Item = (U, T, f32)>,
+        U: AsRef<str>,
+        T: AsRef<str>,
+    {
+        let mut users = IdMap::new();
+        let mut items = IdMap::new();
+        let entries = last_wins(records.into_iter().map(|(u, i, value)| Rating {
+            user: users.get_or_insert(u.as_ref()),
+            item: items.get_or_insert(i.as_ref()),
+            value,
+        }));
+        let ratings = Ratings::new(users.len(), items.len(), entries, scale);
+        Dataset::new(users, items, ratings)
+    }
+}
+
+/// The ratings in order, a later rating of the same user and item replacing the earlier one.
+fn last_wins(records: impl Iterator<Item = Rating>) -> Vec<Rating> {
+    let mut slot: HashMap<(UserIdx, ItemIdx), usize> = HashMap::new();
+    let mut entries = Vec::new();
+    for rating in records {
+        match slot.get(&(rating.user, rating.item)) {
+            Some(&s) => entries[s] = rating,
+            None => {
+                slot.insert((rating.user, rating.item), entries.len());
+                entries.push(rating);
+            }
+        }
+    }
+    entries
+}
+
+impl<U: ExternalId, T: ExternalId> Dataset<U, T> {
     /// A data set from its parts.
     ///
     /// # Panics
     /// If `ratings` is not `users.len()` × `items.len()`.
-    pub fn new(users: IdMap<UserIdx>, items: IdMap<ItemIdx>, ratings: Ratings) -> Self {
+    pub fn new(users: IdMap<UserIdx, U>, items: IdMap<ItemIdx, T>, ratings: Ratings) -> Self {
         assert_eq!(
             (ratings.n_users(), ratings.n_items()),
             (users.len(), items.len()),
@@ -251,12 +293,12 @@ impl Dataset {
     }
 
     /// The users' external ids.
-    pub fn users(&self) -> &IdMap<UserIdx> {
+    pub fn users(&self) -> &IdMap<UserIdx, U> {
         &self.users
     }
 
     /// The items' external ids.
-    pub fn items(&self) -> &IdMap<ItemIdx> {
+    pub fn items(&self) -> &IdMap<ItemIdx, T> {
         &self.items
     }
 
@@ -270,36 +312,30 @@ impl Dataset {
         self.ratings
     }
 
-    /// Builds a data set from `(user id, item id, rating)` records, e.g. database rows.
-    /// A later record for the same user and item replaces the earlier one.
-    pub fn from_records<I, U, T>(records: I, scale: Scale) -> Dataset
+    /// [`Dataset::from_records`] with the caller's own ids, which the data set and the
+    /// models trained on it keep.
+    ///
+    /// ```
+    /// use movierec_engine::{Dataset, Scale};
+    ///
+    /// let data: Dataset<u32, i64> =
+    ///     Dataset::from_typed_records([(7, 949, 4.5), (7, 1_000, 3.0), (9, 949, 2.0)], Scale::MOVIELENS);
+    /// let heat = data.items().get(&949).unwrap();
+    /// assert_eq!((data.ratings().item_count(heat), *data.items().ext(heat)), (2, 949));
+    /// ```
+    pub fn from_typed_records<I>(records: I, scale: Scale) -> Self
     where
         I: IntoIterator<Item = (U, T, f32)>,
-        U: AsRef<str>,
-        T: AsRef<str>,
     {
         let mut users = IdMap::new();
         let mut items = IdMap::new();
-        let mut slot: HashMap<(UserIdx, ItemIdx), usize> = HashMap::new();
-        let mut entries = Vec::new();
-        for (u, i, value) in records {
-            let user = users.get_or_insert(u.as_ref());
-            let item = items.get_or_insert(i.as_ref());
-            let rating = Rating { user, item, value };
-            match slot.get(&(user, item)) {
-                Some(&s) => entries[s] = rating,
-                None => {
-                    slot.insert((user, item), entries.len());
-                    entries.push(rating);
-                }
-            }
-        }
+        let entries = last_wins(records.into_iter().map(|(u, i, value)| Rating {
+            user: users.get_or_insert(&u),
+            item: items.get_or_insert(&i),
+            value,
+        }));
         let ratings = Ratings::new(users.len(), items.len(), entries, scale);
-        Dataset {
-            users,
-            items,
-            ratings,
-        }
+        Dataset::new(users, items, ratings)
     }
 
     /// Keeps only the given rating rows (indices into `ratings().entries()`), with the same id
@@ -307,7 +343,7 @@ impl Dataset {
     ///
     /// # Panics
     /// If a row is out of range.
-    pub fn subset(&self, rows: &[usize]) -> Dataset {
+    pub fn subset(&self, rows: &[usize]) -> Self {
         let all = self.ratings.entries();
         let entries = rows.iter().map(|&r| all[r]).collect();
         Dataset {
@@ -324,7 +360,7 @@ impl Dataset {
 
     /// Re-indexes `other` into this data set's ids; ratings of unknown users or items get fresh
     /// indices beyond the known ones (models treat them as unseen).
-    pub fn align(&self, other: &Dataset) -> Dataset {
+    pub fn align(&self, other: &Self) -> Self {
         let mut users = self.users.clone();
         let mut items = self.items.clone();
         let entries: Vec<Rating> = other
@@ -346,37 +382,46 @@ impl Dataset {
     }
 }
 
-/// Builds a [`Dataset`] from ratings keyed by integer ids, one at a time, as a database
-/// streams them: each rating costs 12 bytes, with no string per record. Gives the same data
-/// set as [`Dataset::from_records`] on the ids written in decimal.
+/// Builds a [`Dataset`] from ratings one at a time, as a database streams them: each rating
+/// costs 12 bytes and no copy of its ids. Gives the same data set as
+/// [`Dataset::from_typed_records`] on the same ratings.
 ///
 /// Each user and item pair must come at most once (a table keyed by both gives that): unlike
-/// `from_records`, the builder keeps no map of pairs, which on tens of millions of ratings
-/// would take more memory and time than the ratings themselves.
+/// `from_typed_records`, the builder keeps no map of pairs, which on tens of millions of
+/// ratings would take more memory and time than the ratings themselves.
 ///
 /// ```
 /// use movierec_engine::{DatasetBuilder, Scale};
 ///
 /// let mut builder = DatasetBuilder::new();
-/// builder.push(7, 42, 4.5);
+/// builder.push(7_i64, 42_i64, 4.5);
 /// builder.push(7, 43, 3.0);
 /// builder.push(9, 42, 2.0);
 /// let data = builder.build(Scale::MOVIELENS);
 /// assert_eq!((data.users().len(), data.items().len()), (2, 2));
-/// assert_eq!(data.ratings().item_count(data.items().get("42").unwrap()), 2);
+/// assert_eq!(data.ratings().item_count(data.items().get(&42).unwrap()), 2);
 /// ```
-#[derive(Debug, Default)]
-pub struct DatasetBuilder {
-    users: IdMap<UserIdx>,
-    items: IdMap<ItemIdx>,
-    user_index: HashMap<i64, UserIdx>,
-    item_index: HashMap<i64, ItemIdx>,
+#[derive(Debug)]
+pub struct DatasetBuilder<U, T> {
+    users: IdMap<UserIdx, U>,
+    items: IdMap<ItemIdx, T>,
     /// The last user seen: rows usually come grouped by user.
-    last_user: Option<(i64, UserIdx)>,
+    last_user: Option<(U, UserIdx)>,
     entries: Vec<Rating>,
 }
 
-impl DatasetBuilder {
+impl<U, T> Default for DatasetBuilder<U, T> {
+    fn default() -> Self {
+        Self {
+            users: IdMap::default(),
+            items: IdMap::default(),
+            last_user: None,
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<U: ExternalId, T: ExternalId> DatasetBuilder<U, T> {
     /// An empty builder.
     pub fn new() -> Self {
         Self::default()
@@ -393,29 +438,21 @@ impl DatasetBuilder {
     }
 
     /// Adds user `user`'s rating `value` of item `item`.
-    pub fn push(&mut self, user: i64, item: i64, value: f32) {
-        let user = match self.last_user {
-            Some((id, idx)) if id == user => idx,
+    pub fn push(&mut self, user: U, item: T, value: f32) {
+        let user = match &self.last_user {
+            Some((id, idx)) if *id == user => *idx,
             _ => {
-                let users = &mut self.users;
-                let idx = *self
-                    .user_index
-                    .entry(user)
-                    .or_insert_with(|| users.get_or_insert(&user.to_string()));
+                let idx = self.users.get_or_insert(&user);
                 self.last_user = Some((user, idx));
                 idx
             }
         };
-        let items = &mut self.items;
-        let item = *self
-            .item_index
-            .entry(item)
-            .or_insert_with(|| items.get_or_insert(&item.to_string()));
+        let item = self.items.get_or_insert(&item);
         self.entries.push(Rating { user, item, value });
     }
 
     /// The data set of the ratings pushed, on `scale`.
-    pub fn build(self, scale: Scale) -> Dataset {
+    pub fn build(self, scale: Scale) -> Dataset<U, T> {
         let ratings = Ratings::new(self.users.len(), self.items.len(), self.entries, scale);
         Dataset::new(self.users, self.items, ratings)
     }

@@ -10,7 +10,7 @@
 use rayon::prelude::*;
 
 use crate::data::Ratings;
-use crate::ids::{ItemIdx, UserIdx};
+use crate::ids::{ExternalId, ItemIdx, UserIdx};
 use crate::implicit::ImplicitModel;
 use crate::model::Model;
 use crate::rng::Rng;
@@ -80,7 +80,7 @@ pub fn complement(n: usize, test: &[usize]) -> Vec<usize> {
 /// assert!(mae <= rmse && rmse < 4.0);
 /// # Ok::<(), movierec_engine::FitError>(())
 /// ```
-pub fn accuracy(model: &Model, test: &Ratings) -> (f64, f64) {
+pub fn accuracy<U: ExternalId, T: ExternalId>(model: &Model<U, T>, test: &Ratings) -> (f64, f64) {
     if test.is_empty() {
         return (0.0, 0.0);
     }
@@ -103,7 +103,7 @@ pub trait Ranker: Sync {
     ) -> Vec<ItemIdx>;
 }
 
-impl Ranker for Model {
+impl<U: ExternalId, T: ExternalId> Ranker for Model<U, T> {
     fn rank(
         &self,
         user: UserIdx,

@@ -6,7 +6,7 @@
 //! baseline: `global_mean + user_bias + item_bias + p_u · q_i`, the same prediction every model of
 //! this crate makes, so fold-in, top-N and similarity work unchanged.
 
-use crate::ids::{ItemIdx, UserIdx};
+use crate::ids::{ExternalId, ItemIdx, UserIdx};
 use crate::model::Model;
 use crate::params::Algorithm;
 
@@ -49,7 +49,7 @@ pub enum FactorsError {
     },
 }
 
-impl Model {
+impl<U: ExternalId, T: ExternalId> Model<U, T> {
     /// A model with this model's global mean, biases, ids and scale, and latent factors learned
     /// elsewhere on the residuals of its predictions. Users and items without a row get zero
     /// factors (their prediction stays the baseline's); the result reports [`Algorithm::Als`].
@@ -78,7 +78,7 @@ impl Model {
         k: usize,
         users: impl IntoIterator<Item = (UserIdx, Vec<f32>)>,
         items: impl IntoIterator<Item = (ItemIdx, Vec<f32>)>,
-    ) -> Result<Model, FactorsError> {
+    ) -> Result<Self, FactorsError> {
         if k == 0 {
             return Err(FactorsError::NoDimensions);
         }

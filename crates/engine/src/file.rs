@@ -10,7 +10,7 @@
 use std::io::{self, Read, Write};
 
 use crate::data::Scale;
-use crate::ids::{IdMap, ItemIdx};
+use crate::ids::{ExternalId, IdMap, ItemIdx};
 use crate::implicit::ImplicitModel;
 use crate::linalg::Regularisation;
 use crate::model::Model;
@@ -51,6 +51,15 @@ pub enum FileError {
     /// The checksum does not match the contents.
     #[error("model file is corrupt: checksum mismatch")]
     Checksum,
+    /// An id in the file is not one of the id type the model was loaded as: a model of
+    /// titles loaded with integer ids.
+    #[error("the model's {what} id {id:?} is not an id of the type asked for")]
+    Id {
+        /// `"user"` or `"item"`.
+        what: &'static str,
+        /// The id as the file holds it.
+        id: String,
+    },
     /// The contents are inconsistent.
     #[error("model file is corrupt: {0}")]
     Corrupt(String),
@@ -93,11 +102,15 @@ impl Writer {
         }
         Ok(())
     }
-    fn ids<I: Copy + From<u32> + Into<u32>>(&mut self, ids: &IdMap<I>) -> io::Result<()> {
+    fn ids<I: Copy + From<u32> + Into<u32>, K: ExternalId>(
+        &mut self,
+        ids: &IdMap<I, K>,
+    ) -> io::Result<()> {
         self.len(ids.len())?;
         for id in ids.ids() {
-            self.len(id.len())?;
-            self.0.extend_from_slice(id.as_bytes());
+            let text = id.to_text();
+            self.len(text.len())?;
+            self.0.extend_from_slice(text.as_bytes());
         }
         Ok(())
     }
@@ -143,14 +156,20 @@ impl<'a> Reader<'a> {
         let n = self.len(4)?;
         (0..n).map(|_| self.f32()).collect()
     }
-    fn ids<I: Copy + From<u32> + Into<u32>>(&mut self, what: &str) -> Result<IdMap<I>, FileError> {
+    fn ids<I: Copy + From<u32> + Into<u32>, K: ExternalId>(
+        &mut self,
+        what: &'static str,
+    ) -> Result<IdMap<I, K>, FileError> {
         let n = self.len(4)?;
         let mut ids = Vec::with_capacity(n);
         for _ in 0..n {
             let len = self.len(1)?;
             let s = std::str::from_utf8(self.take(len)?)
                 .map_err(|_| FileError::Corrupt(format!("{what} id is not UTF-8")))?;
-            ids.push(s.to_owned());
+            ids.push(K::from_text(s).ok_or_else(|| FileError::Id {
+                what,
+                id: s.to_owned(),
+            })?);
         }
         IdMap::from_ids(ids).ok_or_else(|| FileError::Corrupt(format!("duplicate {what} id")))
     }
@@ -164,7 +183,7 @@ fn algorithm_code(a: Algorithm) -> u8 {
     }
 }
 
-impl Model {
+impl<U: ExternalId, T: ExternalId> Model<U, T> {
     /// Writes the model file.
     ///
     /// ```
@@ -249,14 +268,14 @@ impl Model {
     }
 
     /// Reads a model file. Corrupt, truncated, foreign or other-version files are errors.
-    pub fn load(mut r: impl Read) -> Result<Model, FileError> {
+    pub fn load(mut r: impl Read) -> Result<Self, FileError> {
         let mut bytes = Vec::new();
         r.read_to_end(&mut bytes)?;
         Self::from_bytes(&bytes)
     }
 
     /// Reads a model from the bytes of a model file.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Model, FileError> {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, FileError> {
         if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
             return Err(FileError::NotAModel);
         }

@@ -1,7 +1,9 @@
 //! Dense user and item indices, and the maps between them and external ids.
 
+use std::borrow::{Borrow, Cow};
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::Hash;
 
 macro_rules! dense_index {
     ($(#[$doc:meta])* $name:ident) => {
@@ -68,9 +70,66 @@ dense_index!(
     ItemIdx
 );
 
+/// How a caller names users and items: strings (what rating files and the examples use),
+/// integers, or a caller's own id type. A model file stores each id as its text, so a model
+/// saved with one id type loads with any other that reads the same text back (a model of
+/// `i64` ids loads as `String`s, and the other way round when the strings are numbers).
+///
+/// ```
+/// use movierec_engine::ExternalId;
+///
+/// /// A film's id in the caller's database.
+/// #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// struct FilmId(u32);
+///
+/// impl ExternalId for FilmId {
+///     fn to_text(&self) -> std::borrow::Cow<'_, str> {
+///         self.0.to_string().into()
+///     }
+///     fn from_text(text: &str) -> Option<Self> {
+///         text.parse().ok().map(FilmId)
+///     }
+/// }
+///
+/// assert_eq!(FilmId::from_text(&FilmId(42).to_text()), Some(FilmId(42)));
+/// ```
+pub trait ExternalId: Clone + Eq + Hash + fmt::Debug + Send + Sync {
+    /// The id's text, as the model file stores it.
+    fn to_text(&self) -> Cow<'_, str>;
+    /// The id whose text is `text`; `None` when `text` names no id of this type.
+    fn from_text(text: &str) -> Option<Self>;
+}
+
+impl ExternalId for String {
+    fn to_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+
+    fn from_text(text: &str) -> Option<Self> {
+        Some(text.to_owned())
+    }
+}
+
+macro_rules! integer_ids {
+    ($($int:ty),*) => {$(
+        impl ExternalId for $int {
+            fn to_text(&self) -> Cow<'_, str> {
+                Cow::Owned(self.to_string())
+            }
+
+            fn from_text(text: &str) -> Option<Self> {
+                text.parse().ok()
+            }
+        }
+    )*};
+}
+
+integer_ids!(i32, i64, u32, u64);
+
 /// Maps external ids (as found in files or a database) to dense indices `0..len`, and back.
 ///
-/// `I` is [`UserIdx`] or [`ItemIdx`].
+/// `I` is [`UserIdx`] or [`ItemIdx`]; `K`, the external id, is any [`ExternalId`]: `String`
+/// by default, or the caller's own type, which then comes back as it went in.
 ///
 /// ```
 /// use movierec_engine::{IdMap, ItemIdx};
@@ -82,14 +141,18 @@ dense_index!(
 /// assert_eq!(items.get("1979-alien"), Some(alien));
 /// assert_eq!(items.ext(alien), "1979-alien");
 /// assert_eq!(items.len(), 2);
+///
+/// let mut movies: IdMap<ItemIdx, i64> = IdMap::new();
+/// let heat = movies.get_or_insert(&949);
+/// assert_eq!((movies.get(&949), *movies.ext(heat)), (Some(heat), 949));
 /// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct IdMap<I> {
-    index: HashMap<String, I>,
-    ids: Vec<String>,
+#[derive(Debug, Clone)]
+pub struct IdMap<I, K = String> {
+    index: HashMap<K, I>,
+    ids: Vec<K>,
 }
 
-impl<I> Default for IdMap<I> {
+impl<I, K> Default for IdMap<I, K> {
     fn default() -> Self {
         Self {
             index: HashMap::new(),
@@ -98,14 +161,25 @@ impl<I> Default for IdMap<I> {
     }
 }
 
-impl<I: Copy + From<u32> + Into<u32>> IdMap<I> {
+/// Equal when they hold the same ids in the same order (the index follows from the ids).
+impl<I, K: PartialEq> PartialEq for IdMap<I, K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.ids == other.ids
+    }
+}
+
+impl<I: Copy + From<u32> + Into<u32>, K: ExternalId> IdMap<I, K> {
     /// An empty map.
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The index of an external id, if the map has it.
-    pub fn get(&self, ext: &str) -> Option<I> {
+    pub fn get<Q>(&self, ext: &Q) -> Option<I>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.index.get(ext).copied()
     }
 
@@ -113,7 +187,7 @@ impl<I: Copy + From<u32> + Into<u32>> IdMap<I> {
     ///
     /// # Panics
     /// On an index this map never issued.
-    pub fn ext(&self, idx: I) -> &str {
+    pub fn ext(&self, idx: I) -> &K {
         &self.ids[idx.into() as usize]
     }
 
@@ -131,7 +205,11 @@ impl<I: Copy + From<u32> + Into<u32>> IdMap<I> {
     ///
     /// # Panics
     /// When the map already holds `u32::MAX` ids.
-    pub fn get_or_insert(&mut self, ext: &str) -> I {
+    pub fn get_or_insert<Q>(&mut self, ext: &Q) -> I
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         if let Some(&i) = self.index.get(ext) {
             return i;
         }
@@ -142,12 +220,12 @@ impl<I: Copy + From<u32> + Into<u32>> IdMap<I> {
     }
 
     /// External ids in index order.
-    pub fn ids(&self) -> &[String] {
+    pub fn ids(&self) -> &[K] {
         &self.ids
     }
 
     /// A map from ids in index order; `None` when an id repeats.
-    pub(crate) fn from_ids(ids: Vec<String>) -> Option<Self> {
+    pub(crate) fn from_ids(ids: Vec<K>) -> Option<Self> {
         let mut index = HashMap::with_capacity(ids.len());
         for (i, id) in ids.iter().enumerate() {
             if index

@@ -229,7 +229,7 @@ impl ImplicitModel {
             .filter(|&i| !exclude(i))
             .map(|i| (self.score(user, i), i))
             .collect();
-        crate::model::best_first(&mut scored, n);
+        crate::top::best_first(&mut scored, n);
         scored.into_iter().map(|(s, i)| (i, s)).collect()
     }
 
@@ -408,7 +408,7 @@ mod tests {
         let top = model.top_n(newcomer.factors(), 3, |i| i == item("a") || i == item("b"));
         assert!(
             top.iter()
-                .all(|&(i, _)| ["c", "d", "e"].contains(&data.items().ext(i)))
+                .all(|&(i, _)| ["c", "d", "e"].contains(&data.items().ext(i).as_str()))
         );
     }
 }

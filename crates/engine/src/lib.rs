@@ -3,8 +3,9 @@
 //! # Where things are
 //!
 //! - [`Dataset`] holds [`Ratings`] (a sparse matrix by user and by item) with the [`IdMap`]s
-//!   between external ids and the dense [`UserIdx`] and [`ItemIdx`]; [`Dataset::load`] reads
-//!   rating files, accepting the ratings of a [`RatingSet`] and naming file and line on error.
+//!   between the caller's ids (strings, integers or its own [`ExternalId`] type) and the dense
+//!   [`UserIdx`] and [`ItemIdx`]; [`Dataset::load`] reads rating files, accepting the ratings
+//!   of a [`RatingSet`] and naming file and line on error.
 //! - [`Params`] chooses the [`Algorithm`] and its hyper-parameters ([`ImplicitParams`] for the
 //!   implicit-feedback model); [`Fit`] runs a training with a seed, threads, held-out ratings,
 //!   a search budget and a [`Progress`] to report each epoch to, and [`fit`] with the defaults.
@@ -30,13 +31,14 @@ mod model;
 mod neighbours;
 mod params;
 mod rng;
+mod top;
 mod train;
 
 pub use content::{ContentIndex, SERIES};
 pub use data::{Dataset, DatasetBuilder, Rating, Ratings, Scale};
 pub use external::FactorsError;
 pub use file::FileError;
-pub use ids::{IdMap, ItemIdx, UserIdx};
+pub use ids::{ExternalId, IdMap, ItemIdx, UserIdx};
 pub use implicit::ImplicitModel;
 pub use load::{LoadError, RatingSet};
 pub use model::{Model, Pick, Reason, User};

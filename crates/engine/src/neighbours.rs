@@ -17,8 +17,8 @@ use rayon::prelude::*;
 
 use crate::data::Ratings;
 use crate::ids::{ItemIdx, UserIdx};
-use crate::model::best_first;
 use crate::rng::Rng;
+use crate::top::best_first;
 
 /// Neighbours kept per item: a similar-movies list and a short history's candidates need far
 /// fewer, and 50 per item is 35 MB at the ml-32m shape (87,000 films).

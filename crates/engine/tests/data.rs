@@ -16,7 +16,7 @@ fn loads_u_data_with_whole_star_scale() {
     let (items, values) = d.ratings().user_ratings(u);
     let named: Vec<(&str, f32)> = items
         .iter()
-        .map(|&i| d.items().ext(i))
+        .map(|&i| d.items().ext(i).as_str())
         .zip(values.iter().copied())
         .collect();
     assert_eq!(named, vec![("242", 3.0), ("377", 1.0)]);
@@ -236,10 +236,15 @@ proptest! {
         }
         prop_assert_eq!(builder.len(), records.len());
         let built = builder.build(Scale::MOVIELENS);
-        let expected = Dataset::from_records(
+        let expected = Dataset::from_typed_records(records.iter().copied(), Scale::MOVIELENS);
+        prop_assert_eq!(&built, &expected);
+        // The typed ids are the ones the strings of a rating file would give, in order.
+        let as_text = Dataset::from_records(
             records.iter().map(|&(u, i, r)| (u.to_string(), i.to_string(), r)),
             Scale::MOVIELENS,
         );
-        prop_assert_eq!(built, expected);
+        prop_assert_eq!(built.ratings(), as_text.ratings());
+        let text_ids: Vec<String> = built.items().ids().iter().map(i64::to_string).collect();
+        prop_assert_eq!(text_ids.as_slice(), as_text.items().ids());
     }
 }

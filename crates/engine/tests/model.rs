@@ -3,8 +3,8 @@ mod common;
 use common::synthetic;
 use movierec_engine::eval::{self, Popularity};
 use movierec_engine::{
-    Algorithm, Dataset, EpochReport, FileError, Fit, FitError, ItemIdx, Model, Params, Progress,
-    Scale, UserIdx,
+    Algorithm, Dataset, EpochReport, ExternalId, FileError, Fit, FitError, ItemIdx, Model, Params,
+    Progress, Scale, UserIdx,
 };
 use proptest::prelude::*;
 
@@ -13,7 +13,7 @@ fn params(algorithm: Algorithm) -> Params {
 }
 
 /// Trains on one thread, for data and parameters that converge.
-fn train(data: &Dataset, p: &Params) -> Model {
+fn train<U: ExternalId, T: ExternalId>(data: &Dataset<U, T>, p: &Params) -> Model<U, T> {
     Fit::new(p)
         .threads(1)
         .run(data)
@@ -261,6 +261,49 @@ fn model_file_round_trips() {
     }
 }
 
+/// A model answers in its caller's ids, and its file keeps them as text, the format
+/// unchanged: a model of integer ids reads back as strings and as integers, and a file of
+/// decimal strings (every file written before ids were typed) loads with integer ids. Text
+/// that is no id of the type asked for is refused, naming the id, never mapped to a stand-in.
+#[test]
+fn model_files_keep_typed_ids_and_refuse_ids_of_another_type() {
+    let named = synthetic(40, 30, 0.3, 14);
+    // The same ratings with the numbers after "u" and "i" as the ids.
+    let number = |text: &str| text[1..].parse::<i64>().unwrap();
+    let records = named.ratings().entries().iter().map(|e| {
+        let user = number(named.users().ext(e.user));
+        let item = number(named.items().ext(e.item));
+        (user, item, e.value)
+    });
+    let data: Dataset<i64, i64> = Dataset::from_typed_records(records, named.ratings().scale());
+    let typed = train(&data, &params(Algorithm::Sgd));
+    let item7 = typed.items().get(&7).unwrap();
+    assert_eq!(*typed.items().ext(item7), 7);
+
+    let mut bytes = Vec::new();
+    typed.save(&mut bytes).unwrap();
+    let as_numbers: Model<i64, i64> = Model::from_bytes(&bytes).unwrap();
+    assert_eq!(as_numbers, typed);
+    let as_text: Model = Model::from_bytes(&bytes).unwrap();
+    assert_eq!(as_text.items().get("7"), Some(item7));
+    // Text back to numbers: what the app's models stored as decimal strings come to.
+    let mut text_bytes = Vec::new();
+    as_text.save(&mut text_bytes).unwrap();
+    assert_eq!(text_bytes, bytes, "the same file either way");
+    assert_eq!(Model::<i64, i64>::from_bytes(&text_bytes).unwrap(), typed);
+
+    let mut named_bytes = Vec::new();
+    train(&named, &params(Algorithm::Sgd))
+        .save(&mut named_bytes)
+        .unwrap();
+    let err = Model::<i64, i64>::from_bytes(&named_bytes).unwrap_err();
+    assert!(
+        matches!(&err, FileError::Id { what: "user", id } if id.starts_with('u')),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("user id \"u"), "{err}");
+}
+
 #[test]
 fn damaged_model_files_are_errors() {
     let data = synthetic(30, 20, 0.3, 13);
@@ -272,21 +315,24 @@ fn damaged_model_files_are_errors() {
     let mid = flipped.len() / 2;
     flipped[mid] ^= 0x10;
     assert!(matches!(
-        Model::from_bytes(&flipped),
+        Model::<String, String>::from_bytes(&flipped),
         Err(FileError::Checksum)
     ));
 
     for cut in [0, 5, 12, 20, bytes.len() - 1] {
-        assert!(Model::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+        assert!(
+            Model::<String, String>::from_bytes(&bytes[..cut]).is_err(),
+            "cut at {cut}"
+        );
     }
     assert!(matches!(
-        Model::from_bytes(b"userId,movieId,rating\n1,2,3\n"),
+        Model::<String, String>::from_bytes(b"userId,movieId,rating\n1,2,3\n"),
         Err(FileError::NotAModel)
     ));
     let version = |v: u32| {
         let mut other = bytes.clone();
         other[8..12].copy_from_slice(&v.to_le_bytes());
-        Model::from_bytes(&other).unwrap_err()
+        Model::<String, String>::from_bytes(&other).unwrap_err()
     };
     let newer = version(4);
     assert!(
@@ -321,7 +367,7 @@ fn version_1_files_still_load_and_hybrid_models_round_trip() {
     v1[8..12].copy_from_slice(&1u32.to_le_bytes());
     let sum = fnv1a64(&v1);
     v1.extend_from_slice(&sum.to_le_bytes());
-    let old = Model::from_bytes(&v1).expect("a version 1 file loads");
+    let old: Model = Model::from_bytes(&v1).expect("a version 1 file loads");
     // The same predictions; similar items by factors, as version 1 knew no neighbours.
     for u in 0..m.n_users() as u32 {
         for i in 0..m.n_items() as u32 {
@@ -459,7 +505,7 @@ fn a_model_file_with_a_non_finite_factor_is_corrupt() {
     let body = bytes.len() - 8;
     let sum = fnv1a64(&bytes[..body]);
     bytes[body..].copy_from_slice(&sum.to_le_bytes());
-    let err = Model::from_bytes(&bytes).unwrap_err();
+    let err = Model::<String, String>::from_bytes(&bytes).unwrap_err();
     assert!(matches!(err, FileError::Corrupt(_)), "{err:?}");
 }
 

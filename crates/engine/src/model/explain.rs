@@ -2,7 +2,7 @@
 
 use super::recommend::CONTENT_FLOOR;
 use super::{Model, User};
-use crate::ids::ItemIdx;
+use crate::ids::{ExternalId, ItemIdx};
 
 /// Why a film was picked for a user, from [`Model::explain`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,7 +22,7 @@ pub enum Reason {
 /// Share of a pick's positive contributions one liked film must bring to be named as its
 /// reason: a film behind a fifth of the score is one the user would recognise as the cause.
 pub(crate) const MATERIAL_SHARE: f32 = 0.2;
-impl Model {
+impl<U: ExternalId, T: ExternalId> Model<U, T> {
     /// Why each of `items` would be a pick for `user`: the liked film (4★ or more on
     /// MovieLens' scale, and above the user's mean) that contributes most to the item's
     /// score — through the implicit model's exact split of the score over the user's films

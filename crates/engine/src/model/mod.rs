@@ -2,6 +2,7 @@
 //! for a training user), and one verb per job: [`Model::recommend`], [`Model::predict`],
 //! [`Model::explain`] and [`Model::similar_items`].
 
+mod content;
 mod explain;
 mod recommend;
 mod similar;
@@ -11,11 +12,9 @@ mod tests;
 pub use explain::Reason;
 pub use recommend::Pick;
 
-pub(crate) use recommend::best_first;
-
 use crate::content::ContentIndex;
 use crate::data::Scale;
-use crate::ids::{IdMap, ItemIdx, UserIdx};
+use crate::ids::{ExternalId, IdMap, ItemIdx, UserIdx};
 use crate::implicit::{ImplicitModel, ImplicitUser};
 use crate::linalg::{Regularisation, dot, solve_row};
 use crate::neighbours::Neighbours;
@@ -48,7 +47,7 @@ pub(crate) struct UserVector {
 /// # Ok::<(), movierec_engine::FitError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct Model {
+pub struct Model<U = String, T = String> {
     pub(crate) algorithm: Algorithm,
     pub(crate) global_mean: f32,
     pub(crate) user_bias: Vec<f32>,
@@ -59,8 +58,8 @@ pub struct Model {
     pub(crate) item_factors: Vec<f32>,
     pub(crate) k: usize,
     pub(crate) scale: Scale,
-    pub(crate) users: IdMap<UserIdx>,
-    pub(crate) items: IdMap<ItemIdx>,
+    pub(crate) users: IdMap<UserIdx, U>,
+    pub(crate) items: IdMap<ItemIdx, T>,
     /// Training ratings per item: the item's support, used in ranking.
     pub(crate) item_counts: Vec<u32>,
     pub(crate) fold_in_reg: Regularisation,
@@ -103,7 +102,7 @@ const MEAN_PRIOR: f32 = 5.0;
 /// in the implicit fold-in.
 const DISLIKED_BELOW_MEAN: f32 = 1.0;
 
-impl Model {
+impl<U: ExternalId, T: ExternalId> Model<U, T> {
     /// The algorithm that trained the model.
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
@@ -135,12 +134,12 @@ impl Model {
     }
 
     /// The users' external ids.
-    pub fn users(&self) -> &IdMap<UserIdx> {
+    pub fn users(&self) -> &IdMap<UserIdx, U> {
         &self.users
     }
 
     /// The items' external ids.
-    pub fn items(&self) -> &IdMap<ItemIdx> {
+    pub fn items(&self) -> &IdMap<ItemIdx, T> {
         &self.items
     }
 

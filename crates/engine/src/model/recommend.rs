@@ -1,9 +1,10 @@
 //! [`Model::recommend`]: what a user would choose and like, best first.
 
 use super::{Model, User, UserVector};
-use crate::ids::ItemIdx;
+use crate::ids::{ExternalId, ItemIdx};
 use crate::implicit::ImplicitUser;
 use crate::linalg::dot;
+use crate::top::best_first;
 
 /// Content weight below which an item's content neighbours are not read: a film with a few
 /// hundred ratings is known by its raters, and its genre's thousands of films would only
@@ -51,7 +52,7 @@ impl Pick {
     }
 }
 
-impl Model {
+impl<U: ExternalId, T: ExternalId> Model<U, T> {
     /// The `n` best items for a user, skipping items for which `exclude` is true, best first.
     ///
     /// Ranked, when the model has an implicit part, by how likely the user is to choose the
@@ -85,7 +86,7 @@ impl Model {
     /// let picks = model.recommend(&user, 3, |i| [item("0"), item("1"), item("7")].contains(&i));
     /// assert!(!picks.is_empty() && picks.len() <= 3);
     /// assert!(picks.iter().all(|p| p.predicted() >= 3.0));
-    /// assert!(picks.iter().any(|p| ["2", "3", "4"].contains(&data.items().ext(p.item()))));
+    /// assert!(picks.iter().any(|p| ["2", "3", "4"].contains(&data.items().ext(p.item()).as_str())));
     /// # Ok::<(), movierec_engine::FitError>(())
     /// ```
     pub fn recommend(&self, user: &User, n: usize, exclude: impl Fn(ItemIdx) -> bool) -> Vec<Pick> {
@@ -329,14 +330,4 @@ impl Model {
         let m = self.item_count(item) as f32;
         crate::content::CONTENT_SHRINK / (m + crate::content::CONTENT_SHRINK)
     }
-}
-
-/// Keeps the `n` highest scores, sorted best first (ties by index).
-pub(crate) fn best_first(scored: &mut Vec<(f32, ItemIdx)>, n: usize) {
-    let by_score = |a: &(f32, ItemIdx), b: &(f32, ItemIdx)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-    if scored.len() > n {
-        scored.select_nth_unstable_by(n - 1, by_score);
-        scored.truncate(n);
-    }
-    scored.sort_unstable_by(by_score);
 }

@@ -1,14 +1,15 @@
 //! [`Model::similar_items`]: the films people who rated one also rated.
 
-use super::{Model, best_first};
-use crate::ids::ItemIdx;
+use super::Model;
+use crate::ids::{ExternalId, ItemIdx};
 use crate::linalg::dot;
+use crate::top::best_first;
 
 /// Ratings a film needs to enter another film's similar list while better supported films
 /// are similar too: below this, a similarity is a handful of people's accident.
 pub(crate) const MIN_SUPPORT: u32 = 5;
 
-impl Model {
+impl<U: ExternalId, T: ExternalId> Model<U, T> {
     /// Cosine similarity of two items' factor vectors; 0 when either is unknown or all zero.
     pub(crate) fn item_similarity(&self, a: ItemIdx, b: ItemIdx) -> f32 {
         if a.index() >= self.n_items() || b.index() >= self.n_items() || self.k == 0 {

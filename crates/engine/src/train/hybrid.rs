@@ -10,11 +10,12 @@ use super::progress::Progress;
 use super::{DEFAULT_TASTE, RunOptions, fit_explicit, search};
 use crate::data::Dataset;
 use crate::eval;
-use crate::ids::{ItemIdx, UserIdx};
-use crate::model::{Model, best_first};
+use crate::ids::{ExternalId, ItemIdx, UserIdx};
+use crate::model::Model;
 use crate::neighbours::Neighbours;
 use crate::params::{ImplicitParams, Params};
 use crate::rng::Rng;
+use crate::top::best_first;
 
 /// Weights of the predicted rating tried, on the implicit score's scale (about 0 to 1).
 pub(crate) const BLEND_GRID: [f32; 12] = [
@@ -42,7 +43,7 @@ impl Progress for StopOnly<'_> {
 
 /// A held-out rating counts as a hit at or above this place on the scale: 4 stars and up on
 /// MovieLens' 0.5–5.
-pub(crate) fn relevant_at(data: &Dataset) -> f32 {
+pub(crate) fn relevant_at<U: ExternalId, T: ExternalId>(data: &Dataset<U, T>) -> f32 {
     let scale = data.ratings().scale();
     scale.min + 0.75 * (scale.max - scale.min)
 }
@@ -61,8 +62,8 @@ pub(crate) struct Tuned {
 /// [`BLEND_GRID`] whose blended ranking has the best NDCG@10 (ties to the smaller weight),
 /// then the weight of [`TASTE_GRID`] whose ranking of short histories does (see
 /// [`tune_taste`]).
-pub(crate) fn tune(
-    data: &Dataset,
+pub(crate) fn tune<U: ExternalId, T: ExternalId>(
+    data: &Dataset<U, T>,
     params: &Params,
     implicit: &ImplicitParams,
     run: &RunOptions,
@@ -109,10 +110,10 @@ pub(crate) fn tune(
 /// The weight of [`BLEND_GRID`] whose blended ranking of `test`'s users (their training
 /// vectors; up to [`BLEND_USERS`] of them) has the best NDCG@10, or [`FALLBACK_BLEND`] when
 /// no user can be measured.
-fn best_blend(
-    train: &Dataset,
-    test: &Dataset,
-    explicit: &Model,
+fn best_blend<U: ExternalId, T: ExternalId>(
+    train: &Dataset<U, T>,
+    test: &Dataset<U, T>,
+    explicit: &Model<U, T>,
     imp: &crate::implicit::ImplicitModel,
     relevant: f32,
     seed: u64,
@@ -180,7 +181,13 @@ const MIN_TASTE_USERS: usize = 30;
 /// in from [`SHORT_HISTORY`] of their training ratings (a seeded sample), ranked among the
 /// films they have not rated, hits their held-out liked films. `model` holds both parts,
 /// the blend and the neighbours of the training part. Ties go to the smaller weight.
-fn tune_taste(model: &Model, train: &Dataset, test: &Dataset, relevant: f32, seed: u64) -> f32 {
+fn tune_taste<U: ExternalId, T: ExternalId>(
+    model: &Model<U, T>,
+    train: &Dataset<U, T>,
+    test: &Dataset<U, T>,
+    relevant: f32,
+    seed: u64,
+) -> f32 {
     let (tr, te) = (train.ratings(), test.ratings());
     let has_liked = |u: UserIdx| te.user_ratings(u).1.iter().any(|&r| r >= relevant);
     let mut users: Vec<UserIdx> = (0..tr.n_users().min(te.n_users()) as u32)

@@ -17,7 +17,7 @@ pub use progress::{EpochReport, NoProgress, Progress, Stage};
 use std::time::{Duration, Instant};
 
 use crate::data::{Dataset, Ratings};
-use crate::ids::{ItemIdx, UserIdx};
+use crate::ids::{ExternalId, ItemIdx, UserIdx};
 use crate::implicit::ImplicitModel;
 use crate::linalg::Regularisation;
 use crate::model::Model;
@@ -44,7 +44,10 @@ use state::Rows;
 /// let err = fit(&data, &reckless).unwrap_err();
 /// assert!(matches!(err, FitError::Diverged { .. }), "{err}");
 /// ```
-pub fn fit(data: &Dataset, params: &Params) -> Result<Model, FitError> {
+pub fn fit<U: ExternalId, T: ExternalId>(
+    data: &Dataset<U, T>,
+    params: &Params,
+) -> Result<Model<U, T>, FitError> {
     Fit::new(params).run(data)
 }
 
@@ -180,7 +183,10 @@ impl<'a> Fit<'a, Params> {
     }
 
     /// Trains the model on `data`; see [`fit`] for how it fails.
-    pub fn run(&self, data: &Dataset) -> Result<Model, FitError> {
+    pub fn run<U: ExternalId, T: ExternalId>(
+        &self,
+        data: &Dataset<U, T>,
+    ) -> Result<Model<U, T>, FitError> {
         let params = self.params;
         if let Some((name, value)) = params.invalid() {
             return Err(FitError::InvalidParam { name, value });
@@ -225,7 +231,10 @@ impl Fit<'_, ImplicitParams> {
     /// assert!(matches!(Fit::new(&bad).run(&data), Err(FitError::InvalidParam { .. })));
     /// assert!(Fit::new(&ImplicitParams::default()).run(&data).is_ok());
     /// ```
-    pub fn run(&self, data: &Dataset) -> Result<ImplicitModel, FitError> {
+    pub fn run<U: ExternalId, T: ExternalId>(
+        &self,
+        data: &Dataset<U, T>,
+    ) -> Result<ImplicitModel, FitError> {
         if let Some((name, value)) = self.params.invalid() {
             return Err(FitError::InvalidParam { name, value });
         }
@@ -253,12 +262,12 @@ fn pool(threads: usize) -> Result<rayon::ThreadPool, FitError> {
 }
 
 /// The rating model and, when asked for, the implicit model and their blend.
-fn fit_models(
-    data: &Dataset,
+fn fit_models<U: ExternalId, T: ExternalId>(
+    data: &Dataset<U, T>,
     params: &Params,
     run: &RunOptions,
     fit: &Fit<'_, Params>,
-) -> Result<Model, FitError> {
+) -> Result<Model<U, T>, FitError> {
     let (validation, progress) = (fit.validation, fit.progress);
     let started = Instant::now();
     let stage_done = |stage: Stage, started: Instant| {
@@ -320,7 +329,10 @@ const TUNE_PAIRS: f64 = 2e8;
 /// all their ratings (ml-32m: about 2,300 of its 200,000 users). The weight is one number
 /// that trades the two models' scores per user; a sampled user's profile is as dense as any
 /// other, so the sample measures the same trade at a fraction of the fits and the ranking.
-fn tuning_sample(data: &Dataset, seed: u64) -> std::borrow::Cow<'_, Dataset> {
+fn tuning_sample<U: ExternalId, T: ExternalId>(
+    data: &Dataset<U, T>,
+    seed: u64,
+) -> std::borrow::Cow<'_, Dataset<U, T>> {
     let ratings = data.ratings();
     let pairs = ratings.n_users() as f64 * ratings.n_items() as f64;
     if pairs <= TUNE_PAIRS {
@@ -342,13 +354,13 @@ fn tuning_sample(data: &Dataset, seed: u64) -> std::borrow::Cow<'_, Dataset> {
 }
 
 /// The rating model alone, on the current thread pool.
-fn fit_explicit(
-    data: &Dataset,
+fn fit_explicit<U: ExternalId, T: ExternalId>(
+    data: &Dataset<U, T>,
     params: &Params,
     run: &RunOptions,
     validation: Option<&Ratings>,
     progress: &dyn Progress,
-) -> Result<Model, FitError> {
+) -> Result<Model<U, T>, FitError> {
     let ratings = data.ratings();
     let (rows, fold_in_reg) = match params.algorithm {
         Algorithm::Baseline => baseline::fit(ratings, params, validation, progress),
@@ -358,7 +370,12 @@ fn fit_explicit(
     Ok(into_model(rows, data, params, fold_in_reg))
 }
 
-fn into_model(rows: Rows, data: &Dataset, params: &Params, fold_in_reg: Regularisation) -> Model {
+fn into_model<U: ExternalId, T: ExternalId>(
+    rows: Rows,
+    data: &Dataset<U, T>,
+    params: &Params,
+    fold_in_reg: Regularisation,
+) -> Model<U, T> {
     let ratings = data.ratings();
     let k = rows.k;
     let d = k + 1;

@@ -16,7 +16,7 @@ use super::ials;
 use super::progress::Progress;
 use crate::data::Dataset;
 use crate::eval::relevant_items;
-use crate::ids::{ItemIdx, UserIdx};
+use crate::ids::{ExternalId, ItemIdx, UserIdx};
 use crate::implicit::ImplicitModel;
 use crate::params::ImplicitParams;
 use crate::rng::Rng;
@@ -76,9 +76,9 @@ pub(crate) struct Searched {
 /// than [`MIN_GAIN`]. A zero budget, or fewer than [`MIN_SEARCH_USERS`] users to measure on,
 /// keeps `start`. The steps are tried in a fixed order, so the result depends only on the
 /// data and the seed as long as the budget is not spent.
-pub(crate) fn search(
-    train: &Dataset,
-    test: &Dataset,
+pub(crate) fn search<U: ExternalId, T: ExternalId>(
+    train: &Dataset<U, T>,
+    test: &Dataset<U, T>,
     start: &ImplicitParams,
     budget: Duration,
     relevant: f32,
@@ -128,7 +128,12 @@ struct Measured {
     relevant: Vec<ItemIdx>,
 }
 
-fn measured_users(train: &Dataset, test: &Dataset, relevant: f32, seed: u64) -> Vec<Measured> {
+fn measured_users<U: ExternalId, T: ExternalId>(
+    train: &Dataset<U, T>,
+    test: &Dataset<U, T>,
+    relevant: f32,
+    seed: u64,
+) -> Vec<Measured> {
     let (tr, te) = (train.ratings(), test.ratings());
     let mut users: Vec<Measured> = (0..tr.n_users().min(te.n_users()) as u32)
         .map(UserIdx::new)
@@ -144,7 +149,11 @@ fn measured_users(train: &Dataset, test: &Dataset, relevant: f32, seed: u64) -> 
 }
 
 /// Mean NDCG@10 of `model`'s ranking of each measured user's unrated films.
-fn score(model: &ImplicitModel, train: &Dataset, users: &[Measured]) -> f64 {
+fn score<U: ExternalId, T: ExternalId>(
+    model: &ImplicitModel,
+    train: &Dataset<U, T>,
+    users: &[Measured],
+) -> f64 {
     let tr = train.ratings();
     let n_items = tr.n_items();
     let total: f64 = users

@@ -12,7 +12,9 @@ use super::options::RecommendOptions;
 pub fn run(args: RecommendOptions) -> anyhow::Result<()> {
     let file =
         File::open(&args.model).with_context(|| format!("cannot open {}", args.model.display()))?;
-    let model = Model::load(BufReader::new(file))
+    // Ids as the file's text, whoever wrote it: a file's user names, or a stored model's
+    // decimal ids.
+    let model: Model = Model::load(BufReader::new(file))
         .with_context(|| format!("cannot load {}", args.model.display()))?;
     let ratings = args.ratings.as_deref().map(inputs::load).transpose()?;
     // The user's ratings from the file, as model item indices.

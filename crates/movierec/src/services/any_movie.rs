@@ -78,12 +78,10 @@ pub fn open_url(source: Source, provider_id: &str) -> String {
 pub async fn search(pool: &Db, providers: &Providers, text: &str) -> sqlx::Result<Vec<RemoteHit>> {
     let context = format!("search {text:?}");
     let mut hits = Vec::new();
-    // Only the first hits are looked up in the catalog: however many a provider sends,
-    // a search costs at most MAX_HITS queries.
     if let Some(tmdb) = providers.tmdb.as_ref().filter(|p| p.usable())
         && let Ok(found) = tmdb.record(&context, tmdb.client.search(text, None).await)
     {
-        for hit in found.into_iter().take(MAX_HITS) {
+        for hit in to_look_up(found) {
             let Some(title) = crate::providers::sane_title(&hit.title) else {
                 continue;
             };
@@ -104,7 +102,7 @@ pub async fn search(pool: &Db, providers: &Providers, text: &str) -> sqlx::Resul
     if let Some(omdb) = providers.omdb.as_ref().filter(|p| p.usable())
         && let Ok(found) = omdb.record(&context, omdb.client.search(text).await)
     {
-        for hit in found.into_iter().take(MAX_HITS) {
+        for hit in to_look_up(found) {
             let imdb_id = hit.imdb_id.to_string();
             if store::details::find_by_provider_ids(pool, Some(&imdb_id), None)
                 .await?
@@ -120,6 +118,13 @@ pub async fn search(pool: &Db, providers: &Providers, text: &str) -> sqlx::Resul
         }
     }
     Ok(hits)
+}
+
+/// The hits of a provider's answer that are looked up in the catalog, one query each: the
+/// first [`MAX_HITS`], however many the provider sent, so a search costs at most that many
+/// queries.
+fn to_look_up<T>(found: Vec<T>) -> impl Iterator<Item = T> {
+    found.into_iter().take(MAX_HITS)
 }
 
 /// Why a provider's film could not be added.
@@ -235,4 +240,19 @@ fn folded(title: &str) -> String {
 
 fn movie_id(id: i64) -> Result<MovieId, AddError> {
     MovieId::new(id).map_err(|e| AddError::Database(sqlx::Error::Decode(e.into())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 24, point 17: a provider's answer of 50,000 hits costs the ten queries of the
+    /// ten shown, in the provider's order (the search page checks the ten it shows).
+    #[test]
+    fn only_the_hits_shown_are_looked_up() {
+        let found: Vec<u32> = (1..=50_000).collect();
+        let looked_up: Vec<u32> = to_look_up(found).collect();
+        assert_eq!(looked_up, (1..=10).collect::<Vec<u32>>());
+        assert_eq!(to_look_up(vec![7, 8]).count(), 2);
+    }
 }

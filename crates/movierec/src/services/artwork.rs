@@ -1,7 +1,7 @@
 //! The image a movie's card shows: its stored poster, else a cover drawn from its facts.
 
 use crate::domain::MovieId;
-use crate::providers::poster::PosterSize;
+use crate::domain::PosterSize;
 use crate::store;
 use crate::store::Db;
 use crate::store::details::PosterRef;

@@ -8,9 +8,9 @@ use std::collections::HashSet;
 
 use crate::store::Db;
 
+use crate::domain::PosterSize;
 use crate::domain::{MovieId, Stars, UserId};
 use crate::providers::Providers;
-use crate::providers::poster::PosterSize;
 use crate::services::recommendations::{self, SimilarMovie};
 use crate::serving::{self, ModelSlot};
 use crate::store;
@@ -133,8 +133,8 @@ pub async fn page(
             store::recommendations::pick_inputs(pool, user).await?;
         view.facts.your_rating = ratings
             .iter()
-            .find(|&&(movie, _)| movie == id.get())
-            .and_then(|&(_, stars)| Stars::from_f64(stars).ok());
+            .find(|&&(movie, _)| movie == id)
+            .map(|&(_, stars)| stars);
         if let (None, Some(serving)) = (view.facts.your_rating, serving.clone()) {
             // A fold-in of all the viewer's ratings: off the async workers, in turn.
             view.predicted = models
@@ -143,8 +143,8 @@ pub async fn page(
                 .run(move || serving::predicted_rating(&serving, &ratings, id))
                 .await;
         }
-        view.on_watchlist = lists.watchlist.contains(&id.get());
-        view.hidden = lists.hidden.contains(&id.get());
+        view.on_watchlist = lists.watchlist.contains(&id);
+        view.hidden = lists.hidden.contains(&id);
         hidden_movies.extend(lists.hidden);
     }
     if let Some(serving) = serving {
@@ -169,10 +169,10 @@ mod tests {
             for id in 1..=20 {
                 let liked = (id <= 10) == (user <= 6);
                 let stars = if liked { 5.0 } else { 1.0 };
-                records.push((format!("u{user}"), id.to_string(), stars));
+                records.push((UserId::new(user), MovieId::new(id).unwrap(), stars));
             }
         }
-        let data = movierec_engine::Dataset::from_records(records, STAR_SCALE);
+        let data = movierec_engine::Dataset::from_typed_records(records, STAR_SCALE);
         let params = movierec_engine::Params::default()
             .with_factors(4)
             .with_epochs(40)

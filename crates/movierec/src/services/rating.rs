@@ -74,7 +74,7 @@ mod tests {
         );
         assert_eq!(
             store::lists::for_user(&pool, ann).await.unwrap().watchlist,
-            [2]
+            [movie(2)]
         );
         // Not on the list: nothing to take off, and the rating is still stored.
         let rated = rate(&pool, ann, movie(3), four).await.unwrap().unwrap();

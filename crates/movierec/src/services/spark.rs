@@ -22,12 +22,13 @@ use std::time::Instant;
 
 use crate::store::Db;
 use anyhow::{Context, bail};
-use movierec_engine::{Algorithm, Dataset, ItemIdx, Model, Params, UserIdx};
+use movierec_engine::{Algorithm, ItemIdx, Params, UserIdx};
 use serde::{Deserialize, Serialize};
 
 use crate::importers::datasets::spark_factors::{self, FactorRow};
 use crate::services::training::HOLDOUT_FRACTION;
 use crate::services::training::holdout::{TrainingSets, read_ratings, training_sets};
+use crate::serving::{Dataset, Model};
 use crate::store;
 use crate::store::models::NewModel;
 

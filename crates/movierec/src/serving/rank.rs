@@ -2,12 +2,12 @@
 //! each pick explained, a rating predicted, similar movies found. No store: callers bring the
 //! ratings and what to leave out.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use movierec_engine::{ItemIdx, Reason};
 
 use super::slot::ServingModel;
-use crate::domain::MovieId;
+use crate::domain::{MovieId, Stars};
 
 /// Below this many ratings the model knows, a fold-in is mostly noise: the fallback serves.
 pub const MIN_RATINGS: usize = 3;
@@ -18,18 +18,26 @@ pub const LIKED_STARS: f64 = 4.0;
 /// One pick of the model, before titles are looked up.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelPick {
-    pub movie_id: i64,
+    pub movie_id: MovieId,
     pub predicted: f32,
     /// The liked movie contributing most to the pick, with the user's rating of it; `None`
     /// when no single movie does (the pick follows the user's taste as a whole).
-    pub because: Option<(i64, f64)>,
+    pub because: Option<(MovieId, Stars)>,
 }
 
 /// The user's ratings of movies the model knows, as engine items.
-fn known_ratings(serving: &ServingModel, ratings: &[(i64, f64)]) -> Vec<(ItemIdx, f32)> {
+fn known_ratings(serving: &ServingModel, ratings: &[(MovieId, Stars)]) -> Vec<(ItemIdx, Stars)> {
     ratings
         .iter()
-        .filter_map(|&(movie, stars)| serving.item(movie).map(|item| (item, stars as f32)))
+        .filter_map(|&(movie, stars)| serving.item(movie).map(|item| (item, stars)))
+        .collect()
+}
+
+/// The ratings as the engine folds them in.
+fn engine_ratings(known: &[(ItemIdx, Stars)]) -> Vec<(ItemIdx, f32)> {
+    known
+        .iter()
+        .map(|&(item, stars)| (item, stars.value() as f32))
         .collect()
 }
 
@@ -37,8 +45,8 @@ fn known_ratings(serving: &ServingModel, ratings: &[(i64, f64)]) -> Vec<(ItemIdx
 /// `None` when the model knows fewer than [`MIN_RATINGS`] of the ratings.
 pub fn rank(
     serving: &ServingModel,
-    ratings: &[(i64, f64)],
-    exclude: &HashSet<i64>,
+    ratings: &[(MovieId, Stars)],
+    exclude: &HashSet<MovieId>,
     n: usize,
 ) -> Option<Vec<ModelPick>> {
     rank_with_seen(serving, ratings, &[], exclude, n)
@@ -48,9 +56,9 @@ pub fn rank(
 /// implicit-feedback model what the user chooses to watch, and are never recommended.
 pub fn rank_with_seen(
     serving: &ServingModel,
-    ratings: &[(i64, f64)],
-    seen: &[i64],
-    exclude: &HashSet<i64>,
+    ratings: &[(MovieId, Stars)],
+    seen: &[MovieId],
+    exclude: &HashSet<MovieId>,
     n: usize,
 ) -> Option<Vec<ModelPick>> {
     let known = known_ratings(serving, ratings);
@@ -59,7 +67,7 @@ pub fn rank_with_seen(
     }
     let model = &serving.model;
     let seen: Vec<ItemIdx> = seen.iter().filter_map(|&m| serving.item(m)).collect();
-    let user = model.fold_in(&known, &seen);
+    let user = model.fold_in(&engine_ratings(&known), &seen);
     let mut skip = vec![false; model.n_items()];
     let excluded_items = exclude.iter().filter_map(|&movie| serving.item(movie));
     for item in known
@@ -73,6 +81,8 @@ pub fn rank_with_seen(
     let picks = model.recommend(&user, n, |item| skip[item.index()]);
     let items: Vec<ItemIdx> = picks.iter().map(|pick| pick.item()).collect();
     let reasons = model.explain(&user, &items);
+    // The stars a reason shows are the user's own rating of the liked film, as given.
+    let stars_of: HashMap<ItemIdx, Stars> = known.into_iter().collect();
     Some(
         picks
             .into_iter()
@@ -81,9 +91,9 @@ pub fn rank_with_seen(
                 movie_id: serving.movie_id(pick.item()),
                 predicted: pick.predicted(),
                 because: match reason {
-                    Reason::Because { item, rating } => {
-                        Some((serving.movie_id(item), f64::from(rating)))
-                    }
+                    Reason::Because { item, .. } => stars_of
+                        .get(&item)
+                        .map(|&stars| (serving.movie_id(item), stars)),
                     _ => None,
                 },
             })
@@ -95,15 +105,15 @@ pub fn rank_with_seen(
 /// the movie or too few of the user's ratings.
 pub fn predicted_rating(
     serving: &ServingModel,
-    ratings: &[(i64, f64)],
+    ratings: &[(MovieId, Stars)],
     movie: MovieId,
 ) -> Option<f32> {
-    let item = serving.item(movie.get())?;
+    let item = serving.item(movie)?;
     let known = known_ratings(serving, ratings);
     if known.len() < MIN_RATINGS {
         return None;
     }
-    let user = serving.model.fold_in(&known, &[]);
+    let user = serving.model.fold_in(&engine_ratings(&known), &[]);
     Some(serving.model.predict(&user, item))
 }
 
@@ -112,10 +122,10 @@ pub fn predicted_rating(
 pub fn similar(
     serving: &ServingModel,
     movie: MovieId,
-    exclude: &HashSet<i64>,
+    exclude: &HashSet<MovieId>,
     n: usize,
-) -> Vec<(i64, f32)> {
-    let Some(item) = serving.item(movie.get()) else {
+) -> Vec<(MovieId, f32)> {
+    let Some(item) = serving.item(movie) else {
         return Vec::new();
     };
     serving
@@ -128,13 +138,24 @@ pub fn similar(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
+    use crate::domain::UserId;
     use crate::serving::slot::STAR_SCALE;
 
     fn movie(id: i64) -> MovieId {
         MovieId::new(id).unwrap()
+    }
+
+    /// `(movie, stars)` pairs as the store hands them over.
+    fn rated(pairs: &[(i64, f64)]) -> Vec<(MovieId, Stars)> {
+        pairs
+            .iter()
+            .map(|&(id, stars)| (movie(id), Stars::from_f64(stars).unwrap()))
+            .collect()
+    }
+
+    fn movies(ids: &[i64]) -> HashSet<MovieId> {
+        ids.iter().map(|&id| movie(id)).collect()
     }
     /// Users 1–6 love movies 1–10 ("horror") and hate 11–20 ("comedy"); users 7–12 the reverse.
     fn two_taste_model() -> ServingModel {
@@ -148,10 +169,10 @@ mod tests {
                 }
                 let horror = movie <= 10;
                 let stars = if horror == horror_fan { 5.0 } else { 1.0 };
-                records.push((user.to_string(), movie.to_string(), stars));
+                records.push((UserId::new(user), self::movie(movie), stars));
             }
         }
-        let data = movierec_engine::Dataset::from_records(records, STAR_SCALE);
+        let data = movierec_engine::Dataset::from_typed_records(records, STAR_SCALE);
         let params = movierec_engine::Params::default()
             .with_factors(4)
             .with_epochs(60)
@@ -163,22 +184,24 @@ mod tests {
     #[test]
     fn ranks_by_taste_skipping_rated_and_excluded_movies() {
         let serving = two_taste_model();
-        let ratings = [(1, 5.0), (2, 5.0), (11, 1.0), (12, 1.0)];
-        let exclude: HashSet<i64> = [3].into();
-        let picks = rank(&serving, &ratings, &exclude, 6).expect("enough ratings");
+        let ratings = rated(&[(1, 5.0), (2, 5.0), (11, 1.0), (12, 1.0)]);
+        let picks = rank(&serving, &ratings, &movies(&[3]), 6).expect("enough ratings");
         assert_eq!(picks.len(), 6);
         for pick in &picks {
-            assert!(![1, 2, 11, 12, 3].contains(&pick.movie_id), "{pick:?}");
+            assert!(
+                ![1, 2, 11, 12, 3].contains(&pick.movie_id.get()),
+                "{pick:?}"
+            );
         }
-        let horror = picks.iter().filter(|p| p.movie_id <= 10).count();
+        let horror = picks.iter().filter(|p| p.movie_id.get() <= 10).count();
         assert!(horror >= 5, "mostly horror for a horror fan: {picks:?}");
         // Best first.
         assert!(picks[0].predicted > picks[5].predicted, "{picks:?}");
         // The reason is one of the liked movies, never a disliked one.
-        for pick in picks.iter().filter(|p| p.movie_id <= 10) {
+        for pick in picks.iter().filter(|p| p.movie_id.get() <= 10) {
             let (because, stars) = pick.because.expect("a liked movie explains a horror pick");
-            assert!([1, 2].contains(&because), "{pick:?}");
-            assert_eq!(stars, 5.0);
+            assert!([1, 2].contains(&because.get()), "{pick:?}");
+            assert_eq!(stars.value(), 5.0);
         }
     }
 
@@ -198,11 +221,11 @@ mod tests {
                 };
                 if watches {
                     let stars = if horror == horror_fan { 4.5 } else { 1.5 };
-                    records.push((user.to_string(), movie.to_string(), stars));
+                    records.push((UserId::new(user), self::movie(movie), stars));
                 }
             }
         }
-        let data = movierec_engine::Dataset::from_records(records, STAR_SCALE);
+        let data = movierec_engine::Dataset::from_typed_records(records, STAR_SCALE);
         let implicit = movierec_engine::ImplicitParams::default().with_factors(4);
         let params = movierec_engine::Params::hybrid()
             .with_factors(4)
@@ -215,48 +238,52 @@ mod tests {
     fn hybrid_ranks_by_taste_and_explains_by_the_top_contributing_liked_movie() {
         let serving = two_taste_hybrid();
         let model = &serving.model;
-        let ratings = [(1, 5.0), (2, 4.5), (3, 4.0), (11, 1.0), (12, 1.5)];
+        let ratings = rated(&[(1, 5.0), (2, 4.5), (3, 4.0), (11, 1.0), (12, 1.5)]);
         let picks = rank(&serving, &ratings, &HashSet::new(), 5).expect("enough ratings");
         assert_eq!(picks.len(), 5);
-        let horror = picks.iter().filter(|p| p.movie_id <= 10).count();
+        let horror = picks.iter().filter(|p| p.movie_id.get() <= 10).count();
         assert!(horror >= 4, "mostly horror for a horror fan: {picks:?}");
         // The stars shown are the rating model's prediction: high for the fan's genre.
-        for pick in picks.iter().filter(|p| p.movie_id <= 10) {
+        for pick in picks.iter().filter(|p| p.movie_id.get() <= 10) {
             assert!(pick.predicted > 3.0, "{pick:?}");
         }
         // The reason is the engine's explanation of the pick, and never a disliked movie.
         let known = known_ratings(&serving, &ratings);
-        let user = model.fold_in(&known, &[]);
+        let user = model.fold_in(&engine_ratings(&known), &[]);
         for pick in &picks {
             let item = serving.item(pick.movie_id).unwrap();
+            // The engine's reason, with the stars the user gave that film.
             let expected = match model.explain(&user, &[item])[0] {
-                Reason::Because { item, rating } => {
-                    Some((serving.movie_id(item), f64::from(rating)))
-                }
+                Reason::Because { item, rating } => Some((serving.movie_id(item), rating)),
                 _ => None,
             };
-            assert_eq!(pick.because, expected, "{pick:?}");
+            assert_eq!(
+                pick.because
+                    .map(|(movie, stars)| (movie, stars.value() as f32)),
+                expected,
+                "{pick:?}"
+            );
             if let Some((movie, stars)) = pick.because {
                 assert!(
-                    ![11, 12].contains(&movie) && stars >= LIKED_STARS,
+                    ![11, 12].contains(&movie.get()) && stars.value() >= LIKED_STARS,
                     "{pick:?}"
                 );
             }
         }
         assert!(picks.iter().any(|p| p.because.is_some()), "{picks:?}");
         // A new rating changes the ranking at once: the folded-in user is read afresh.
-        let more = [(1, 5.0), (2, 4.5), (3, 4.0), (11, 1.0), (12, 1.5), (4, 5.0)];
+        let more = rated(&[(1, 5.0), (2, 4.5), (3, 4.0), (11, 1.0), (12, 1.5), (4, 5.0)]);
         let again = rank(&serving, &more, &HashSet::new(), 5).unwrap();
-        assert!(again.iter().all(|p| p.movie_id != 4));
+        assert!(again.iter().all(|p| p.movie_id != movie(4)));
         assert_ne!(again, picks);
     }
 
     #[test]
     fn too_few_known_ratings_means_no_model_ranking() {
         let serving = two_taste_model();
-        assert!(rank(&serving, &[(1, 5.0), (2, 5.0)], &HashSet::new(), 5).is_none());
+        assert!(rank(&serving, &rated(&[(1, 5.0), (2, 5.0)]), &HashSet::new(), 5).is_none());
         // Movies the model never saw do not count.
-        let with_unknown = [(1, 5.0), (2, 5.0), (999, 4.0)];
+        let with_unknown = rated(&[(1, 5.0), (2, 5.0), (999, 4.0)]);
         assert!(rank(&serving, &with_unknown, &HashSet::new(), 5).is_none());
         assert_eq!(predicted_rating(&serving, &with_unknown, movie(4)), None);
     }
@@ -264,7 +291,7 @@ mod tests {
     #[test]
     fn predicted_rating_follows_taste() {
         let serving = two_taste_model();
-        let ratings = [(1, 5.0), (2, 5.0), (11, 1.0), (12, 1.0)];
+        let ratings = rated(&[(1, 5.0), (2, 5.0), (11, 1.0), (12, 1.0)]);
         let horror = predicted_rating(&serving, &ratings, movie(5)).unwrap();
         let comedy = predicted_rating(&serving, &ratings, movie(15)).unwrap();
         assert!(horror > comedy + 1.0, "{horror} vs {comedy}");
@@ -282,7 +309,7 @@ mod tests {
         assert!(
             without_first
                 .iter()
-                .all(|(movie, _)| *movie != first && *movie != 1)
+                .all(|(other, _)| *other != first && *other != movie(1))
         );
         assert!(similar(&serving, movie(999), &HashSet::new(), 5).is_empty());
     }
@@ -290,7 +317,7 @@ mod tests {
     #[test]
     fn content_decides_similar_movies_when_ratings_say_little() {
         // Within a genre the ratings cannot tell films apart; director and decade can.
-        let features: HashMap<i64, Vec<String>> = (1..=20)
+        let features: HashMap<MovieId, Vec<String>> = (1..=20)
             .map(|movie| {
                 let genre = if movie <= 10 { "Horror" } else { "Comedy" };
                 let director = if [1, 7].contains(&movie) {
@@ -300,7 +327,7 @@ mod tests {
                 };
                 let decade = if [1, 7].contains(&movie) { 1970 } else { 1990 };
                 (
-                    movie,
+                    self::movie(movie),
                     vec![
                         format!("genre:{genre}"),
                         director,
@@ -311,11 +338,11 @@ mod tests {
             .collect();
         let serving = two_taste_model().with_content(&features);
         let nearest = similar(&serving, movie(1), &HashSet::new(), 3);
-        assert_eq!(nearest[0].0, 7, "{nearest:?}");
-        assert!(nearest.iter().all(|(m, _)| *m <= 10), "{nearest:?}");
+        assert_eq!(nearest[0].0, movie(7), "{nearest:?}");
+        assert!(nearest.iter().all(|(m, _)| m.get() <= 10), "{nearest:?}");
         // Without content, the factors alone rank by taste only.
         let plain = two_taste_model();
         let factors = similar(&plain, movie(1), &HashSet::new(), 3);
-        assert!(factors.iter().all(|(m, _)| *m <= 10), "{factors:?}");
+        assert!(factors.iter().all(|(m, _)| m.get() <= 10), "{factors:?}");
     }
 }

@@ -8,9 +8,10 @@ use std::sync::{Arc, RwLock};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use movierec_engine::{ItemIdx, Model};
+use movierec_engine::ItemIdx;
 
-use crate::domain::Stars;
+use super::ids::Model;
+use crate::domain::{MovieId, Stars};
 
 /// Our stars as the engine's rating scale: what a model trained on our ratings predicts in.
 pub const STAR_SCALE: movierec_engine::Scale = movierec_engine::Scale {
@@ -18,64 +19,42 @@ pub const STAR_SCALE: movierec_engine::Scale = movierec_engine::Scale {
     max: Stars::MAX.value() as f32,
 };
 
-/// A trained model with the database ids of its rows.
-///
-/// The engine's ids are strings: users are `users.id` and items are `movies.id`, in decimal.
+/// A trained model with the version it was stored as. Its users are accounts and its items
+/// movies, by their typed ids (see [`Model`]).
 #[derive(Debug)]
 pub struct ServingModel {
     /// `models.id` of the stored model.
     pub version: i64,
     pub model: Model,
-    movie_ids: Vec<i64>,
-    items_by_movie: HashMap<i64, ItemIdx>,
 }
 
 impl ServingModel {
     pub fn new(version: i64, model: Model) -> Self {
-        let movie_ids: Vec<i64> = model
-            .items()
-            .ids()
-            .iter()
-            // Items are written by the training job from `movies.id`; anything else is not ours.
-            .map(|ext| ext.parse().unwrap_or(-1))
-            .collect();
-        let items_by_movie = movie_ids
-            .iter()
-            .enumerate()
-            .filter(|(_, id)| **id >= 0)
-            .map(|(item, &id)| (id, ItemIdx::new(item as u32)))
-            .collect();
-        Self {
-            version,
-            model,
-            movie_ids,
-            items_by_movie,
-        }
+        Self { version, model }
     }
 
     /// With content features (e.g. `genre:Animation`, `director:…`, `decade:1990`) by movie
     /// id; a movie without any has no content neighbours.
-    pub fn with_content(mut self, features: &HashMap<i64, Vec<String>>) -> Self {
-        let catalog: Vec<(String, Vec<&str>)> = self
-            .movie_ids
+    pub fn with_content(mut self, features: &HashMap<MovieId, Vec<String>>) -> Self {
+        let catalog: Vec<(MovieId, Vec<&str>)> = self
+            .model
+            .items()
+            .ids()
             .iter()
-            .filter_map(|id| {
-                let own = features.get(id)?;
-                Some((id.to_string(), own.iter().map(String::as_str).collect()))
-            })
+            .filter_map(|id| Some((*id, features.get(id)?.iter().map(String::as_str).collect())))
             .collect();
         self.model = self.model.with_content(&catalog);
         self
     }
 
     /// The engine's item index of a movie, if the model has seen it.
-    pub fn item(&self, movie_id: i64) -> Option<ItemIdx> {
-        self.items_by_movie.get(&movie_id).copied()
+    pub fn item(&self, movie: MovieId) -> Option<ItemIdx> {
+        self.model.items().get(&movie)
     }
 
-    /// The movie id of an engine item index.
-    pub fn movie_id(&self, item: ItemIdx) -> i64 {
-        self.movie_ids[item.index()]
+    /// The movie of an engine item index.
+    pub fn movie_id(&self, item: ItemIdx) -> MovieId {
+        *self.model.items().ext(item)
     }
 }
 
@@ -155,17 +134,17 @@ impl ModelSlot {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::UserId;
 
     fn tiny_model() -> Model {
+        let movie = |id| MovieId::new(id).unwrap();
         let records = [
-            ("1", "10", 4.0),
-            ("1", "20", 2.0),
-            ("2", "10", 5.0),
-            ("2", "30", 3.0),
-        ]
-        .into_iter()
-        .map(|(u, i, r)| (u.to_string(), i.to_string(), r));
-        let data = movierec_engine::Dataset::from_records(records, STAR_SCALE);
+            (UserId::new(1), movie(10), 4.0),
+            (UserId::new(1), movie(20), 2.0),
+            (UserId::new(2), movie(10), 5.0),
+            (UserId::new(2), movie(30), 3.0),
+        ];
+        let data = movierec_engine::Dataset::from_typed_records(records, STAR_SCALE);
         let params = movierec_engine::Params::default().with_epochs(2);
         movierec_engine::fit(&data, &params).unwrap()
     }
@@ -173,11 +152,70 @@ mod tests {
     #[test]
     fn maps_movie_ids_both_ways() {
         let serving = ServingModel::new(7, tiny_model());
-        for movie in [10, 20, 30] {
+        for movie in [10, 20, 30].map(|id| MovieId::new(id).unwrap()) {
             let item = serving.item(movie).expect("movie in the model");
             assert_eq!(serving.movie_id(item), movie);
         }
-        assert_eq!(serving.item(99), None);
+        assert_eq!(serving.item(MovieId::new(99).unwrap()), None);
+    }
+
+    /// What keeps other requests answered while heavy users' picks are computed, checked by
+    /// counts and order rather than the clock: computations run on the blocking pool, no
+    /// more at once than there are turns, and those waiting for a turn hold no async worker.
+    /// Two workers, as on a small server.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn computations_past_the_turns_wait_without_holding_the_async_workers() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::{Condvar, Mutex};
+
+        let slot = Arc::new(ModelSlot::default());
+        let turns = slot.turns.available_permits();
+        let running = Arc::new(AtomicUsize::new(0));
+        // Shut until the checks below are done: every computation in a turn blocks on it.
+        let gate = Arc::new((Mutex::new(false), Condvar::new()));
+        let computations: Vec<_> = (0..turns + 2)
+            .map(|n| {
+                let (slot, running, gate) = (slot.clone(), running.clone(), gate.clone());
+                tokio::spawn(async move {
+                    let turn = slot.turn().await;
+                    turn.run(move || {
+                        running.fetch_add(1, Ordering::SeqCst);
+                        let (open, opened) = &*gate;
+                        let mut open = open.lock().unwrap();
+                        while !*open {
+                            open = opened.wait(open).unwrap();
+                        }
+                        n
+                    })
+                    .await
+                })
+            })
+            .collect();
+        while running.load(Ordering::SeqCst) < turns {
+            tokio::task::yield_now().await;
+        }
+        // Every turn is taken by a computation that cannot end, two more wait for one, and
+        // the async workers still run other work: a request's handler would be answered.
+        for _ in 0..10 {
+            assert_eq!(
+                tokio::spawn(async { "answered" }).await.unwrap(),
+                "answered"
+            );
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            running.load(Ordering::SeqCst),
+            turns,
+            "no more than the turns at once"
+        );
+        *gate.0.lock().unwrap() = true;
+        gate.1.notify_all();
+        let mut done = Vec::new();
+        for computation in computations {
+            done.push(computation.await.unwrap());
+        }
+        assert_eq!(done, (0..turns + 2).collect::<Vec<_>>());
+        assert_eq!(running.load(Ordering::SeqCst), turns + 2);
     }
 
     #[test]

@@ -161,7 +161,7 @@ pub async fn insert_movie(
     .bind(movielens_id)
     .fetch_one(&mut *conn)
     .await?;
-    insert_search_title(conn, id, search_title).await?;
+    super::movie_search::insert_search_title(conn, id, search_title).await?;
     Ok(id)
 }
 
@@ -589,21 +589,7 @@ pub async fn set_search_title(conn: &mut DbConn, id: i64, search_title: &str) ->
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    insert_search_title(conn, id, search_title).await
-}
-
-/// A new movie's entry in the title search index.
-pub(super) async fn insert_search_title(
-    conn: &mut DbConn,
-    id: i64,
-    search_title: &str,
-) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO movie_search (rowid, search_title) VALUES ($1, $2)")
-        .bind(id)
-        .bind(search_title)
-        .execute(conn)
-        .await
-        .map(|_| ())
+    super::movie_search::insert_search_title(conn, id, search_title).await
 }
 
 /// Makes `genre_ids` the movie's genres, and only those.

@@ -45,7 +45,7 @@ pub struct NewDetails {
     pub rotten_tomatoes: Option<i64>,
     /// Critic accounts' ratings of the film (created if missing).
     pub critic_stars: Vec<(&'static str, Stars)>,
-    pub posters: Vec<crate::providers::poster::PosterImage>,
+    pub posters: Vec<crate::domain::PosterImage>,
 }
 
 /// A poster's public name and shape.
@@ -171,7 +171,7 @@ pub async fn save(pool: &Db, movie: MovieId, new: &NewDetails) -> sqlx::Result<(
 pub async fn poster(
     pool: &Db,
     movie: MovieId,
-    size: crate::providers::poster::PosterSize,
+    size: crate::domain::PosterSize,
 ) -> sqlx::Result<Option<PosterRef>> {
     sqlx::query_as("SELECT hash, width, height FROM posters WHERE movie_id = $1 AND size = $2")
         .bind(movie.get())
@@ -385,7 +385,7 @@ pub async fn add_movie(pool: &Db, movie: &ProviderMovie) -> sqlx::Result<Added> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::poster::{PosterImage, PosterSize};
+    use crate::domain::{PosterImage, PosterSize};
     use crate::store::test_db::{movie, with_movies};
 
     fn poster(size: PosterSize, hash: &str) -> PosterImage {

@@ -30,10 +30,10 @@ pub struct ListedMovie {
 /// The ids on a user's lists, in one query: what recommendations leave out.
 #[derive(Debug, Clone, Default)]
 pub struct UserLists {
-    pub hidden: Vec<i64>,
-    pub watchlist: Vec<i64>,
+    pub hidden: Vec<MovieId>,
+    pub watchlist: Vec<MovieId>,
     /// Watched without a rating (imported histories): never recommended again.
-    pub seen: Vec<i64>,
+    pub seen: Vec<MovieId>,
 }
 
 /// Puts a movie on a list (again is fine). Returns `false`, changing nothing, when the movie
@@ -93,7 +93,7 @@ pub async fn contains(
 
 /// The movie ids of a user's lists and seen marks.
 pub async fn for_user(pool: &Db, user_id: UserId) -> sqlx::Result<UserLists> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
+    let rows: Vec<(MovieId, i64)> = sqlx::query_as(
         "SELECT movie_id, 0 FROM hidden_movies WHERE user_id = $1
          UNION ALL
          SELECT movie_id, 1 FROM watchlist WHERE user_id = $1
@@ -163,13 +163,13 @@ mod tests {
 
         let mut lists = for_user(&pool, ann).await.unwrap();
         lists.watchlist.sort_unstable();
-        assert_eq!(lists.hidden, [1]);
-        assert_eq!(lists.watchlist, [3, 4]);
+        assert_eq!(lists.hidden, [movie(1)]);
+        assert_eq!(lists.watchlist, [movie(3), movie(4)]);
 
         assert!(remove(&pool, List::Watchlist, ann, movie(3)).await.unwrap());
         assert!(!remove(&pool, List::Watchlist, ann, movie(3)).await.unwrap());
         // The other list and the other user are untouched.
-        assert_eq!(for_user(&pool, ann).await.unwrap().hidden, [1]);
-        assert_eq!(for_user(&pool, bob).await.unwrap().hidden, [2]);
+        assert_eq!(for_user(&pool, ann).await.unwrap().hidden, [movie(1)]);
+        assert_eq!(for_user(&pool, bob).await.unwrap().hidden, [movie(2)]);
     }
 }

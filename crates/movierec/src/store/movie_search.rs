@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::store::Db;
+use crate::store::{Db, DbConn};
 
 /// A movie as a search result lists it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -197,9 +197,23 @@ pub async fn replace_index(pool: &Db, entries: &[(i64, String)]) -> sqlx::Result
         .execute(&mut *tx)
         .await?;
     for (id, search_title) in entries {
-        super::catalog_import::insert_search_title(&mut tx, *id, search_title).await?;
+        insert_search_title(&mut tx, *id, search_title).await?;
     }
     tx.commit().await
+}
+
+/// A new movie's entry in the title search index.
+pub(super) async fn insert_search_title(
+    conn: &mut DbConn,
+    id: i64,
+    search_title: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO movie_search (rowid, search_title) VALUES ($1, $2)")
+        .bind(id)
+        .bind(search_title)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 #[cfg(test)]

@@ -142,9 +142,9 @@ pub async fn list_for_user(
 /// One rating as the training job reads it.
 #[derive(Debug, Clone, Copy, sqlx::FromRow)]
 pub struct TrainingRating {
-    pub user_id: i64,
-    pub movie_id: i64,
-    pub rating: f64,
+    pub user_id: UserId,
+    pub movie_id: MovieId,
+    pub rating: Stars,
 }
 
 /// Accounts whose ratings are read per query by [`for_training`]: a few hundred thousand
@@ -172,7 +172,7 @@ pub async fn for_training(pool: &Db, mut each: impl FnMut(TrainingRating)) -> sq
         ),
     };
     let mut tx = pool.begin_with(begin).await?;
-    let users: Vec<i64> = sqlx::query_scalar("SELECT id FROM users ORDER BY id")
+    let users: Vec<UserId> = sqlx::query_scalar("SELECT id FROM users ORDER BY id")
         .fetch_all(&mut *tx)
         .await?;
     let sql = format!(
@@ -180,9 +180,9 @@ pub async fn for_training(pool: &Db, mut each: impl FnMut(TrainingRating)) -> sq
           WHERE user_id >= $1 AND user_id <= $2
           GROUP BY user_id ORDER BY user_id"
     );
-    let mut pairs: Vec<(i64, f64)> = Vec::new();
+    let mut pairs: Vec<(MovieId, Stars)> = Vec::new();
     for page in users.chunks(TRAINING_USERS_PER_PAGE) {
-        let rows: Vec<(i64, String)> = sqlx::query_as(&sql)
+        let rows: Vec<(UserId, String)> = sqlx::query_as(&sql)
             .bind(page[0])
             .bind(page[page.len() - 1])
             .fetch_all(&mut *tx)
@@ -207,14 +207,25 @@ pub async fn for_training(pool: &Db, mut each: impl FnMut(TrainingRating)) -> sq
     tx.commit().await
 }
 
-/// Parses `movie:stars` pairs joined by commas into `out`, replacing what it held.
-pub(super) fn parse_pairs(joined: &str, out: &mut Vec<(i64, f64)>) -> Result<(), String> {
+/// Parses `movie:stars` pairs joined by commas into `out`, replacing what it held. As with
+/// a column read through `types.rs`, a value the type refuses (a rating off the half-star
+/// scale) is an error, not a silent clamp.
+pub(super) fn parse_pairs(joined: &str, out: &mut Vec<(MovieId, Stars)>) -> Result<(), String> {
     out.clear();
     for pair in joined.split(',') {
-        let parsed = pair
+        let (movie, stars) = pair
             .split_once(':')
-            .and_then(|(movie, stars)| Some((movie.parse().ok()?, stars.parse().ok()?)));
-        out.push(parsed.ok_or_else(|| format!("cannot read {pair:?}"))?);
+            .ok_or_else(|| format!("cannot read {pair:?}"))?;
+        let movie = movie
+            .parse()
+            .map_err(|_| format!("cannot read {pair:?}"))
+            .and_then(MovieId::new)?;
+        let stars = stars
+            .parse()
+            .map_err(|_| format!("cannot read {pair:?}"))
+            .and_then(Stars::from_f64)
+            .map_err(|e| format!("{pair:?}: {e}"))?;
+        out.push((movie, stars));
     }
     Ok(())
 }
@@ -268,12 +279,7 @@ mod tests {
         .execute(&pool)
         .await
         .unwrap();
-        // A value off the half steps the app writes still reads back exactly.
-        sqlx::query("UPDATE ratings SET rating = 3.7 WHERE movie_id = 2")
-            .execute(&pool)
-            .await
-            .unwrap();
-        let expected: Vec<(i64, i64, f64)> = sqlx::query_as(
+        let expected: Vec<(UserId, MovieId, Stars)> = sqlx::query_as(
             "SELECT user_id, movie_id, rating FROM ratings ORDER BY user_id, movie_id",
         )
         .fetch_all(&pool)
@@ -289,15 +295,34 @@ mod tests {
             .await
             .unwrap();
         assert!(read == expected, "the training read differs");
+        // A value off the half steps the app writes is refused, naming the account, as a
+        // column read as `Stars` would be.
+        sqlx::query("UPDATE ratings SET rating = 3.7 WHERE movie_id = 2")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let err = for_training(&pool, |_| {}).await.unwrap_err().to_string();
+        assert!(
+            err.contains("ratings of account") && err.contains("3.7"),
+            "{err}"
+        );
     }
 
     #[test]
     fn pairs_parse_and_refuse_garbage() {
-        let mut out = vec![(9, 9.0)];
-        parse_pairs("3:4.5,1:0.5,12:3.7", &mut out).unwrap();
-        assert_eq!(out, [(3, 4.5), (1, 0.5), (12, 3.7)]);
-        assert!(parse_pairs("3:4.5,1", &mut out).is_err());
-        assert!(parse_pairs("x:1.0", &mut out).is_err());
+        let mut out = vec![(movie(9), stars("5"))];
+        parse_pairs("3:4.5,1:0.5,12:4", &mut out).unwrap();
+        assert_eq!(
+            out,
+            [
+                (movie(3), stars("4.5")),
+                (movie(1), stars("0.5")),
+                (movie(12), stars("4"))
+            ]
+        );
+        for garbage in ["3:4.5,1", "x:1.0", "0:1.0", "3:3.7", "3:7", "3:x"] {
+            assert!(parse_pairs(garbage, &mut out).is_err(), "{garbage}");
+        }
     }
 
     #[tokio::test]

@@ -1,7 +1,7 @@
 //! What the recommender reads: a user's ratings as pairs, short movie descriptions by id, and
 //! the candidates of the fallback and of onboarding.
 
-use crate::domain::UserId;
+use crate::domain::{MovieId, Stars, UserId};
 use crate::store::Db;
 
 /// A movie as lists of picks show it.
@@ -28,7 +28,7 @@ pub struct FallbackPick {
 /// generation number.
 #[derive(Debug, Default)]
 pub struct PickInputs {
-    pub ratings: Vec<(i64, f64)>,
+    pub ratings: Vec<(MovieId, Stars)>,
     pub lists: super::lists::UserLists,
     pub catalog_generation: i64,
 }
@@ -85,10 +85,8 @@ pub async fn pick_inputs(pool: &Db, user_id: UserId) -> sqlx::Result<PickInputs>
         ("seen movies", seen, &mut inputs.lists.seen),
     ] {
         for id in joined.iter().flat_map(|j| j.split(',')) {
-            list.push(
-                id.parse()
-                    .map_err(|_| unreadable(what, format!("cannot read {id:?}")))?,
-            );
+            let movie = MovieId::parse(id).map_err(|e| unreadable(what, e))?;
+            list.push(movie);
         }
         list.sort_unstable();
     }
@@ -216,7 +214,7 @@ pub async fn most_voted(pool: &Db, limit: i64) -> sqlx::Result<Vec<MovieSummary>
 /// What the catalog says about a movie for content similarity.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ContentRow {
-    pub id: i64,
+    pub id: MovieId,
     pub title: String,
     pub year: Option<i64>,
     pub director: Option<String>,
@@ -240,7 +238,6 @@ pub async fn content(pool: &Db) -> sqlx::Result<Vec<ContentRow>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Stars;
     use crate::store::lists::{self, List};
     use crate::store::test_db::{movie, user, with_movies};
 
@@ -279,10 +276,17 @@ mod tests {
         drop(conn);
 
         let inputs = pick_inputs(&pool, ann).await.unwrap();
-        assert_eq!(inputs.ratings, [(1, 4.5), (2, 4.0), (5, 0.5)]);
-        assert_eq!(inputs.lists.hidden, [3]);
-        assert_eq!(inputs.lists.watchlist, [4, 6]);
-        assert_eq!(inputs.lists.seen, [3]);
+        assert_eq!(
+            inputs.ratings,
+            [
+                (movie(1), stars("4.5")),
+                (movie(2), stars("4")),
+                (movie(5), stars("0.5"))
+            ]
+        );
+        assert_eq!(inputs.lists.hidden, [movie(3)]);
+        assert_eq!(inputs.lists.watchlist, [movie(4), movie(6)]);
+        assert_eq!(inputs.lists.seen, [movie(3)]);
         let generation = crate::store::movie_search::catalog_generation(&pool)
             .await
             .unwrap();

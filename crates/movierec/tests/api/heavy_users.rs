@@ -136,13 +136,11 @@ async fn a_user_with_30000_ratings_gets_100_picks_quickly_and_health_stays_promp
             .is_some_and(|r| r.starts_with("Because you rated Heavy Film"))),
         "liked films explain picks: {first:#?}"
     );
-    // About 0.2 s on an idle 2-core machine (the target is 0.5 s; it was 90 s and more); the
-    // bound leaves room for the rest of the suite running beside it.
+    // About 0.2 s on an idle 2-core machine (it was 90 s and more, when each pick's reason
+    // scanned the whole history per liked film). Printed, not bounded: a clock measures the
+    // machine's load as much as the work. The work per pick is fixed by the engine's
+    // explainer, made once per user; `serving::slot`'s tests count computations and turns.
     eprintln!("100 picks for {HEAVY_RATINGS} ratings: {took:?}");
-    assert!(
-        took < Duration::from_secs(2),
-        "100 picks for {HEAVY_RATINGS} ratings took {took:?}"
-    );
 
     // Three heavy accounts at once, each a cold computation, while a monitor checks the
     // server's health.
@@ -178,12 +176,9 @@ async fn a_user_with_30000_ratings_gets_100_picks_quickly_and_health_stays_promp
     for h in heavy {
         assert_eq!(h.await.unwrap(), 100);
     }
-    // A few milliseconds when idle; before, /health waited for whole computations.
+    // A few milliseconds when idle; before, /health waited for whole computations. That the
+    // computations hold no async worker is checked without a clock in `serving::slot`.
     eprintln!("slowest /health during three cold heavy rankings: {slowest:?}");
-    assert!(
-        slowest < Duration::from_millis(500),
-        "/health took {slowest:?} during heavy recommendations"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -93,23 +93,22 @@ async fn a_twenty_megabyte_title_is_refused_at_once_with_its_file_and_line() {
     let app = spawn_app().await;
     app.register("ann", PASSWORD).await;
     let title = "x".repeat(20 * 1024 * 1024);
-    let csv = format!("{HEADER}2024-01-05,{title},1999,https://boxd.it/1,4\n");
+    let csv = format!(
+        "{HEADER}2024-01-05,{title},1999,https://boxd.it/1,4\n\
+         2024-01-06,The Matrix,1999,https://boxd.it/2,4.5\n"
+    );
     let zip = zip_of(&[("ratings.csv", csv.as_bytes())]);
     assert!(zip.len() < 40_000, "a small upload: {} bytes", zip.len());
 
-    // Under a second on an idle machine (it took 23 s in a release build before titles
-    // were bounded); the bound leaves room for a busy test machine.
-    let started = Instant::now();
+    // Refused by the reader, at the line it reads, so the title never reaches matching
+    // (the title key, the catalog's title search), which took 23 s for it in a release
+    // build before titles were bounded: an unbounded title parses, and the dry run would
+    // answer 200 with a preview of it and of the good row after it.
     let response = app
         .upload_history("dry_run=true", "letterboxd.zip", &zip)
         .await;
     let status = response.status().as_u16();
     let body: Value = response.json().await.unwrap();
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "answered in {:?}",
-        started.elapsed()
-    );
     assert_eq!(status, 400, "{body}");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(
@@ -118,9 +117,7 @@ async fn a_twenty_megabyte_title_is_refused_at_once_with_its_file_and_line() {
     );
 
     // The pages' upload, which keeps a preview, refuses it the same way and keeps nothing.
-    let started = Instant::now();
     let response = upload_on_page(&app, "letterboxd.zip", &zip).await;
-    assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(response.status().as_u16(), 400);
     assert!(
         response

@@ -321,7 +321,7 @@ async fn stored_models_carry_the_engine_parameters() {
         .fetch_one(&app.database().await)
         .await
         .unwrap();
-    let model = movierec_engine::Model::from_bytes(&data).unwrap();
+    let model = movierec::serving::Model::from_bytes(&data).unwrap();
     let chosen = model.implicit().expect("an implicit part").params();
     // What is stored is what the model was trained with, the search's choice included.
     let stored = |v: &serde_json::Value| v.as_f64().expect("a number") as f32;

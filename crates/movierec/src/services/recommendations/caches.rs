@@ -1,6 +1,6 @@
 //! What a user's picks and the visitors' critics list are kept by, per process.
 
-use crate::domain::UserId;
+use crate::domain::{MovieId, Stars, UserId};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
@@ -129,7 +129,7 @@ impl CriticsList {
 pub(super) fn inputs_digest(
     model_version: Option<i64>,
     catalog_generation: i64,
-    ratings: &[(i64, f64)],
+    ratings: &[(MovieId, Stars)],
     lists: &store::lists::UserLists,
 ) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -138,7 +138,7 @@ pub(super) fn inputs_digest(
     ratings.len().hash(&mut hasher);
     for &(movie, stars) in ratings {
         movie.hash(&mut hasher);
-        stars.to_bits().hash(&mut hasher);
+        stars.hash(&mut hasher);
     }
     for list in [&lists.hidden, &lists.watchlist, &lists.seen] {
         list.hash(&mut hasher);

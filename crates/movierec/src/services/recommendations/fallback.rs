@@ -1,6 +1,6 @@
 //! Picks without the model: popular in the user's liked genres, and the best rated.
 
-use crate::domain::UserId;
+use crate::domain::{MovieId, Stars, UserId};
 use std::collections::HashSet;
 
 use super::picks::{Recommendation, summaries_by_id};
@@ -22,8 +22,8 @@ const MIN_IMDB_FOR_GENRE_PICKS: f64 = 6.5;
 pub(super) async fn fallback(
     pool: &Db,
     user_id: UserId,
-    ratings: &[(i64, f64)],
-    exclude: &HashSet<i64>,
+    ratings: &[(MovieId, Stars)],
+    exclude: &HashSet<MovieId>,
     n: usize,
 ) -> sqlx::Result<Vec<Recommendation>> {
     // Enough candidates that skipping everything rated or excluded still leaves `n`.
@@ -39,8 +39,8 @@ pub(super) async fn fallback(
     let best =
         store::recommendations::best_rated(pool, WELL_KNOWN_VOTES, WELL_KNOWN_RANK, limit).await?;
 
-    let mut seen: HashSet<i64> = ratings.iter().map(|&(movie, _)| movie).collect();
-    seen.extend(exclude);
+    let mut seen: HashSet<i64> = ratings.iter().map(|&(movie, _)| movie.get()).collect();
+    seen.extend(exclude.iter().map(|movie| movie.get()));
     let mut picks: Vec<(i64, String)> = Vec::with_capacity(n);
     let mut in_genres = in_genres.into_iter();
     let mut best = best.into_iter();

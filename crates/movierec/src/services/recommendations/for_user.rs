@@ -6,7 +6,7 @@ use std::time::Instant;
 use super::caches::{CachedPicks, MAX_PICKS, PicksCache, inputs_digest};
 use super::fallback::fallback;
 use super::picks::{Recommendation, Recommendations, Source, summaries_by_id};
-use crate::domain::{Stars, UserId};
+use crate::domain::{MovieId, UserId};
 use crate::serving::{LIKED_STARS, ModelPick, ModelSlot, rank_with_seen};
 use crate::store;
 use crate::store::Db;
@@ -35,8 +35,8 @@ pub async fn for_user(
         &ratings,
         &lists,
     );
-    let mut rated_or_hidden: HashSet<i64> = ratings.iter().map(|&(movie, _)| movie).collect();
-    rated_or_hidden.extend(&lists.hidden);
+    let mut rated_or_hidden: HashSet<i64> = ratings.iter().map(|&(movie, _)| movie.get()).collect();
+    rated_or_hidden.extend(lists.hidden.iter().map(|movie| movie.get()));
     let rated = ratings.len();
     let found = move |(source, items): (Source, Vec<Recommendation>)| Recommendations {
         source,
@@ -47,7 +47,7 @@ pub async fn for_user(
     if let Some(cached) = cache.get(user_id, digest, n) {
         return Ok(found(cached));
     }
-    let mut exclude: HashSet<i64> = lists.hidden.into_iter().collect();
+    let mut exclude: HashSet<MovieId> = lists.hidden.into_iter().collect();
     exclude.extend(lists.watchlist);
     // Watched already, though never rated here: never recommended, and a signal of taste
     // for the implicit-feedback model.
@@ -97,11 +97,11 @@ async fn with_titles(
     picks: Vec<ModelPick>,
     user_id: UserId,
 ) -> sqlx::Result<Vec<Recommendation>> {
-    let mut ids: Vec<i64> = picks.iter().map(|p| p.movie_id).collect();
+    let mut ids: Vec<i64> = picks.iter().map(|p| p.movie_id.get()).collect();
     ids.extend(
         picks
             .iter()
-            .filter_map(|p| p.because.map(|(movie, _)| movie)),
+            .filter_map(|p| p.because.map(|(movie, _)| movie.get())),
     );
     let summaries = summaries_by_id(pool, &ids).await?;
     let liked_genres: HashSet<String> =
@@ -112,11 +112,10 @@ async fn with_titles(
     Ok(picks
         .into_iter()
         .filter_map(|pick| {
-            let movie = summaries.get(&pick.movie_id)?;
+            let movie = summaries.get(&pick.movie_id.get())?;
             let reason = match pick.because {
                 Some((liked, stars)) => {
-                    let stars = Stars::from_f64(stars).ok()?;
-                    let liked = summaries.get(&liked)?;
+                    let liked = summaries.get(&liked.get())?;
                     format!("Because you rated {} {stars}★", liked.title)
                 }
                 None => match movie.genre.as_deref() {

@@ -30,7 +30,7 @@ pub async fn similar_movies(
     let Some(serving) = models.current() else {
         return Ok(Vec::new());
     };
-    let hidden: HashSet<i64> = match user_id {
+    let hidden: HashSet<MovieId> = match user_id {
         Some(user) => store::lists::for_user(pool, user)
             .await?
             .hidden
@@ -48,7 +48,7 @@ pub async fn similar_with_titles(
     models: &ModelSlot,
     serving: Arc<ServingModel>,
     movie: MovieId,
-    exclude: HashSet<i64>,
+    exclude: HashSet<MovieId>,
     n: usize,
 ) -> sqlx::Result<Vec<SimilarMovie>> {
     let nearest = models
@@ -56,13 +56,13 @@ pub async fn similar_with_titles(
         .await
         .run(move || similar(&serving, movie, &exclude, n))
         .await;
-    let ids: Vec<i64> = nearest.iter().map(|(movie, _)| *movie).collect();
+    let ids: Vec<i64> = nearest.iter().map(|(movie, _)| movie.get()).collect();
     let summaries = summaries_by_id(pool, &ids).await?;
     Ok(nearest
         .into_iter()
         .filter_map(|(movie, similarity)| {
             Some(SimilarMovie {
-                movie: summaries.get(&movie)?.clone(),
+                movie: summaries.get(&movie.get())?.clone(),
                 similarity,
             })
         })

@@ -1,7 +1,8 @@
 //! The held-out sample a trained model is measured on.
 
+use crate::serving::Dataset;
 use crate::store::Db;
-use movierec_engine::{Dataset, DatasetBuilder, Ratings, eval};
+use movierec_engine::{DatasetBuilder, Ratings, eval};
 
 /// Share of the ratings held out to measure the model.
 pub const HOLDOUT_FRACTION: f64 = 0.05;
@@ -35,7 +36,7 @@ pub fn holdout_split(ratings: &Ratings, fraction: f64, seed: u64) -> (Vec<usize>
 /// The database's ratings as the engine sees them, cut into what a model trains on and what
 /// it is measured on.
 pub struct TrainingSets {
-    /// Every rating, with every user and movie (users keyed by user id, items by movie id).
+    /// Every rating, with every user and movie (users by account, items by movie).
     pub all: Dataset,
     /// The ratings trained on; same ids as `all`.
     pub train: Dataset,
@@ -43,12 +44,12 @@ pub struct TrainingSets {
     pub holdout: Option<Ratings>,
 }
 
-/// Every rating in the database as the engine's data set: users keyed by user id, items by
-/// movie id. Streamed into the engine's compact form (12 bytes a rating), never held as rows.
+/// Every rating in the database as the engine's data set: users by account, items by
+/// movie. Streamed into the engine's compact form (12 bytes a rating), never held as rows.
 pub async fn read_ratings(pool: &Db) -> sqlx::Result<Dataset> {
     let mut builder = DatasetBuilder::new();
     crate::store::ratings::for_training(pool, |r| {
-        builder.push(r.user_id, r.movie_id, r.rating as f32);
+        builder.push(r.user_id, r.movie_id, r.rating.value() as f32);
     })
     .await?;
     Ok(builder.build(crate::serving::STAR_SCALE))

@@ -7,12 +7,13 @@ use std::time::Instant;
 
 use crate::store::Db;
 use anyhow::{Context, bail};
-use movierec_engine::{Dataset, EpochReport, Fit, Model, Params, Progress, Stage};
+use movierec_engine::{EpochReport, Fit, Params, Progress, Stage};
 use serde::{Deserialize, Serialize};
 
 use super::holdout::{HOLDOUT_FRACTION, TrainingSets, training_sets};
+use crate::domain::MovieId;
 use crate::importers::titles;
-use crate::serving::ServingModel;
+use crate::serving::{Dataset, Model, ServingModel};
 use crate::store;
 use crate::store::models::NewModel;
 
@@ -311,7 +312,7 @@ struct Fitted {
 /// The engine's part: split, fit, add the catalog's films, measure.
 fn fit(
     all: Dataset,
-    catalog: &[(String, Vec<String>)],
+    catalog: &[(MovieId, Vec<String>)],
     params: &Params,
     run: &RunOptions,
     progress: &dyn Progress,
@@ -358,18 +359,15 @@ fn fit(
 }
 
 /// The catalog's features as the engine takes them: movie ids as item ids, in id order.
-fn engine_catalog(features: HashMap<i64, Vec<String>>) -> Vec<(String, Vec<String>)> {
-    let mut catalog: Vec<(i64, Vec<String>)> = features.into_iter().collect();
+fn engine_catalog(features: HashMap<MovieId, Vec<String>>) -> Vec<(MovieId, Vec<String>)> {
+    let mut catalog: Vec<(MovieId, Vec<String>)> = features.into_iter().collect();
     catalog.sort_unstable_by_key(|(id, _)| *id);
     catalog
-        .into_iter()
-        .map(|(id, features)| (id.to_string(), features))
-        .collect()
 }
 
 /// The catalog's content features by movie id: genres, director, decade and, for films of a
 /// series of two or more, the series (see [`titles::series`]).
-pub async fn content_features(pool: &Db) -> anyhow::Result<HashMap<i64, Vec<String>>> {
+pub async fn content_features(pool: &Db) -> anyhow::Result<HashMap<MovieId, Vec<String>>> {
     let rows = store::recommendations::content(pool)
         .await
         .context("cannot read the catalog's genres and directors")?;
