@@ -251,6 +251,14 @@ pub(crate) fn relevant_items(held_out: &Ratings, user: UserIdx, relevant: f32) -
     rel
 }
 
+/// NDCG@`n` of the best `n` of `scored` against `relevant` (sorted), binary relevance: how
+/// the tuning measures a ranking of every candidate.
+pub(crate) fn ranked_ndcg(mut scored: Vec<(f32, ItemIdx)>, relevant: &[ItemIdx], n: usize) -> f64 {
+    crate::top::best_first(&mut scored, n);
+    let top: Vec<ItemIdx> = scored.into_iter().map(|(_, i)| i).collect();
+    ndcg(&top, relevant, n)
+}
+
 /// NDCG@`n` of the list `top` (best first) against `relevant` (sorted), binary relevance: the
 /// one definition the metrics and the training's tuning share.
 pub(crate) fn ndcg(top: &[ItemIdx], relevant: &[ItemIdx], n: usize) -> f64 {

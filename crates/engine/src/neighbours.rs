@@ -95,8 +95,8 @@ impl Neighbours {
         let mut user_ptr: Vec<usize> = Vec::with_capacity(ratings.n_users() + 1);
         user_ptr.push(0);
         let mut user_items: Vec<u32> = Vec::with_capacity(ratings.len());
-        for u in 0..ratings.n_users() {
-            if liked[u] > cap {
+        for (u, &n_liked) in liked.iter().enumerate() {
+            if n_liked > cap {
                 let mut own: Vec<u32> = liked_by(u).collect();
                 Rng::derive(seed, 0x4E16, u as u64).shuffle(&mut own);
                 own.truncate(cap);

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::error::FitError;
 use super::progress::Progress;
-use super::{DEFAULT_TASTE, RunOptions, fit_explicit, search};
+use super::{DEFAULT_TASTE, RunOptions, TUNE_N, fit_explicit, search};
 use crate::data::Dataset;
 use crate::eval;
 use crate::ids::{ExternalId, ItemIdx, UserIdx};
@@ -15,7 +15,6 @@ use crate::model::Model;
 use crate::neighbours::Neighbours;
 use crate::params::{ImplicitParams, Params};
 use crate::rng::Rng;
-use crate::top::best_first;
 
 /// Weights of the predicted rating tried, on the implicit score's scale (about 0 to 1).
 pub(crate) const BLEND_GRID: [f32; 12] = [
@@ -29,8 +28,6 @@ pub(crate) const FALLBACK_BLEND: f32 = 0.05;
 const BLEND_USERS: usize = 1000;
 /// Share of the training ratings held out to tune the weight.
 const TUNE_FRACTION: f64 = 0.1;
-/// List length the weight is tuned for.
-const TUNE_N: usize = 10;
 
 /// Forwards only [`Progress::should_stop`]: fits whose epochs a caller does not follow.
 pub(crate) struct StopOnly<'a>(pub &'a dyn Progress);
@@ -154,7 +151,7 @@ fn best_blend<U: ExternalId, T: ExternalId>(
                     .iter()
                     .map(|&b| {
                         let scored = candidates.iter().map(|&(i, s, e)| (s + b * e, i));
-                        ndcg(scored.collect(), rel)
+                        eval::ranked_ndcg(scored.collect(), rel, TUNE_N)
                     })
                     .collect(),
             )
@@ -228,7 +225,7 @@ fn tune_taste<U: ExternalId, T: ExternalId>(
                 .iter()
                 .map(|&t| {
                     let scored = candidates.iter().map(|&(i, b, k)| (b + t * k, i));
-                    ndcg(scored.collect(), &rel)
+                    eval::ranked_ndcg(scored.collect(), &rel, TUNE_N)
                 })
                 .collect()
         })
@@ -237,13 +234,6 @@ fn tune_taste<U: ExternalId, T: ExternalId>(
         return DEFAULT_TASTE;
     }
     best_on_grid(&per_user, &TASTE_GRID)
-}
-
-/// NDCG@[`TUNE_N`] of the best of `scored` against `relevant` (sorted), binary relevance.
-pub(crate) fn ndcg(mut scored: Vec<(f32, ItemIdx)>, relevant: &[ItemIdx]) -> f64 {
-    best_first(&mut scored, TUNE_N);
-    let top: Vec<ItemIdx> = scored.into_iter().map(|(_, i)| i).collect();
-    eval::ndcg(&top, relevant, TUNE_N)
 }
 
 /// The value of `grid` whose per-user NDCG (`per_user[u][g]`, non-empty) has the best mean;

@@ -426,3 +426,6 @@ fn into_model<U: ExternalId, T: ExternalId>(
 
 /// The neighbour score's weight when it is not tuned (see [`Params::taste`]).
 pub(crate) const DEFAULT_TASTE: f32 = 1.0;
+
+/// List length the blend, the taste weight and the search are tuned for.
+pub(crate) const TUNE_N: usize = 10;

@@ -11,11 +11,10 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::error::FitError;
-use super::hybrid::ndcg;
-use super::ials;
 use super::progress::Progress;
+use super::{TUNE_N, ials};
 use crate::data::Dataset;
-use crate::eval::relevant_items;
+use crate::eval::{ranked_ndcg, relevant_items};
 use crate::ids::{ExternalId, ItemIdx, UserIdx};
 use crate::implicit::ImplicitModel;
 use crate::params::ImplicitParams;
@@ -171,7 +170,7 @@ fn score<U: ExternalId, T: ExternalId>(
                 .filter(|&i| !skip[i.index()] && tr.item_count(i) > 0)
                 .map(|i| (model.score(x, i), i))
                 .collect();
-            ndcg(scored, &m.relevant)
+            ranked_ndcg(scored, &m.relevant, TUNE_N)
         })
         .sum();
     total / users.len() as f64
