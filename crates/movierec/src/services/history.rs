@@ -751,8 +751,9 @@ pub(crate) async fn find_film(
     if record.title.is_empty() {
         return Ok(None);
     }
-    let by_hand = store::hand_matches(conn, user_id).await?;
-    if let Some(&id) = by_hand.get(&hand_key(&record.title, record.year)) {
+    if let Some(id) =
+        store::hand_match(conn, user_id, &hand_key(&record.title, record.year)).await?
+    {
         return Ok(Some(id));
     }
     Ok(match match_title(conn, record).await? {
@@ -1425,6 +1426,32 @@ mod tests {
         assert_eq!(again.counts.matched_by_hand, 1);
         assert_eq!(again.counts.unmatched, 0);
         assert_eq!(again.counts.unchanged, 1);
+
+        // A single record (a media server's event) finds the same film by the same key; the
+        // key's year counts, and another user's hand match is not theirs.
+        let record = |year| reader::HistoryRecord {
+            file: "event".into(),
+            line: 1,
+            entry: Entry::Seen,
+            title: "Movie Two".into(),
+            original_title: None,
+            year: Some(year),
+            imdb_id: None,
+            tmdb_id: None,
+            date: None,
+        };
+        let ben = user(&pool, "ben").await;
+        let mut conn = pool.acquire().await.unwrap();
+        let found = find_film(&mut conn, ann, &record(1992)).await.unwrap();
+        assert_eq!(found, Some(2));
+        assert_eq!(
+            find_film(&mut conn, ann, &record(1950)).await.unwrap(),
+            None
+        );
+        assert_eq!(
+            find_film(&mut conn, ben, &record(1992)).await.unwrap(),
+            None
+        );
     }
 
     #[tokio::test]

@@ -142,7 +142,14 @@ pub const TABLES: &[(&str, &[&str])] = &[
     ("sessions", &["id", "data", "expires_at"]),
     (
         "media_hooks",
-        &["user_id", "lookup", "token", "shared_users", "created_at"],
+        &[
+            "user_id",
+            "lookup",
+            "token",
+            "shared_users",
+            "account",
+            "created_at",
+        ],
     ),
     (
         "media_events",

@@ -265,6 +265,20 @@ pub async fn hand_matches(
     Ok(rows.into_iter().collect())
 }
 
+/// The film a user matched by hand to one title key, if any: one keyed lookup, for a single
+/// record (a media server's event) where reading all of them would be waste.
+pub async fn hand_match(
+    conn: &mut DbConn,
+    user_id: UserId,
+    title_key: &str,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT movie_id FROM import_matches WHERE user_id = $1 AND title_key = $2")
+        .bind(user_id)
+        .bind(title_key)
+        .fetch_optional(conn)
+        .await
+}
+
 pub async fn remember_match(
     conn: &mut DbConn,
     user_id: UserId,

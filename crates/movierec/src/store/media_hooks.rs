@@ -38,17 +38,71 @@ pub(crate) async fn set_token(
     .map(|_| ())
 }
 
-/// Whose token this is, and whether they take their server's shared users' plays.
-pub(crate) async fn owner(pool: &Db, token: &str) -> sqlx::Result<Option<(UserId, bool)>> {
+/// Which of a media server's events a user takes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct HookOptions {
+    /// Plex: also the plays of the server's shared users, not only the owner's.
+    pub(crate) shared_users: bool,
+    /// Only the events of this account of the media server; `None` takes every account.
+    pub(crate) account: Option<String>,
+}
+
+/// Whose token this is, and which events they take.
+pub(crate) async fn owner(pool: &Db, token: &str) -> sqlx::Result<Option<(UserId, HookOptions)>> {
     let lookup: String = token.chars().take(LOOKUP_CHARS).collect();
-    let row: Option<(UserId, String, super::Flag)> =
-        sqlx::query_as("SELECT user_id, token, shared_users FROM media_hooks WHERE lookup = $1")
-            .bind(lookup)
+    let row: Option<(UserId, String, super::Flag, Option<String>)> = sqlx::query_as(
+        "SELECT user_id, token, shared_users, account FROM media_hooks WHERE lookup = $1",
+    )
+    .bind(lookup)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row
+        .filter(|(_, stored, _, _)| bool::from(stored.as_bytes().ct_eq(token.as_bytes())))
+        .map(|(user, _, shared, account)| {
+            (
+                user,
+                HookOptions {
+                    shared_users: shared.0,
+                    account,
+                },
+            )
+        }))
+}
+
+/// The user's options; the defaults when they have no token yet.
+pub(crate) async fn options(pool: &Db, user_id: UserId) -> sqlx::Result<HookOptions> {
+    let row: Option<(super::Flag, Option<String>)> =
+        sqlx::query_as("SELECT shared_users, account FROM media_hooks WHERE user_id = $1")
+            .bind(user_id)
             .fetch_optional(pool)
             .await?;
-    Ok(row
-        .filter(|(_, stored, _)| bool::from(stored.as_bytes().ct_eq(token.as_bytes())))
-        .map(|(user, _, shared)| (user, shared.0)))
+    Ok(
+        row.map_or_else(HookOptions::default, |(shared, account)| HookOptions {
+            shared_users: shared.0,
+            account,
+        }),
+    )
+}
+
+/// Sets the options of a user who has a token; whether they had one.
+pub(crate) async fn set_options(
+    pool: &Db,
+    user_id: UserId,
+    options: &HookOptions,
+) -> sqlx::Result<bool> {
+    // Literals rather than a bound bool: the column is an integer on SQLite and a boolean on
+    // PostgreSQL, and both read TRUE and FALSE.
+    let sql = if options.shared_users {
+        "UPDATE media_hooks SET shared_users = TRUE, account = $2 WHERE user_id = $1"
+    } else {
+        "UPDATE media_hooks SET shared_users = FALSE, account = $2 WHERE user_id = $1"
+    };
+    let done = sqlx::query(sql)
+        .bind(user_id)
+        .bind(options.account.as_deref())
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// One event as it is logged.

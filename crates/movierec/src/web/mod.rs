@@ -88,6 +88,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/account/password", post(pages::accounts::change_password))
         .route("/account/delete", post(pages::accounts::delete_account))
         .route("/account/hooks", post(pages::connections::regenerate))
+        .route("/account/hooks/options", post(pages::connections::options))
         .route("/admin", get(pages::admin::show))
         .route("/admin/registration", post(pages::admin::set_registration))
         .route(pages::duplicates::PATH, get(pages::duplicates::show))

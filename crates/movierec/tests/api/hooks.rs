@@ -416,3 +416,72 @@ async fn new_urls_stop_the_old_ones_and_belong_to_their_user_only() {
     app.logout().await;
     assert_eq!(app.get("/api/v1/me/hooks").await.status().as_u16(), 401);
 }
+
+/// A Plex shared user's play, and a Jellyfin or Emby play of another user of the server,
+/// count only when the viewer says so on the Connections section.
+#[tokio::test]
+async fn shared_users_and_other_accounts_count_only_when_chosen() {
+    let app = viewer().await;
+    let urls = app.hook_urls().await;
+    let (plex, jellyfin) = (
+        urls["plex"].as_str().unwrap().to_owned(),
+        urls["jellyfin"].as_str().unwrap().to_owned(),
+    );
+    let picks = app.recommended().await;
+
+    // Plex's "user": false is a play of someone the owner shares the server with.
+    let (title, year) = film(picks[0]);
+    let mut shared = plex_event("media.scrobble", &title, year, None);
+    shared["user"] = json!(false);
+    shared["Account"]["title"] = json!("ben");
+    let (content_type, body) = plex_multipart(&shared);
+    app.expect_hook(&plex, &content_type, body.clone(), (200, "ignored"))
+        .await;
+    let response = app
+        .post_form(
+            "/account/hooks/options",
+            &[("shared_users", "on"), ("account", "")],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let page = app.get_html(&location).await;
+    assert!(page.contains("media-server settings are saved"), "{page}");
+    assert!(page.contains("value=\"on\" checked"), "{page}");
+    app.expect_hook(&plex, &content_type, body, (200, "applied"))
+        .await;
+
+    // One account of the server: names as people type them; the box unticked is off again.
+    let response = app
+        .post_form("/account/hooks/options", &[("account", "  ANA ")])
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let page = app.get_html("/account").await;
+    assert!(page.contains("value=\"ANA\""), "{page}");
+    assert!(!page.contains("value=\"on\" checked"), "{page}");
+    let (title, year) = film(picks[1]);
+    let play = |user: &str| {
+        let mut event: Value = serde_json::from_str(&jellyfin_stop(&title, year, "Movie")).unwrap();
+        event["NotificationUsername"] = json!(user);
+        event.to_string()
+    };
+    app.expect_hook(&jellyfin, "application/json", play("ben"), (200, "ignored"))
+        .await;
+    app.expect_hook(&jellyfin, "application/json", play("ana"), (200, "applied"))
+        .await;
+
+    // A name no server has is refused, naming the field, and the saved one stays.
+    let long = "x".repeat(101);
+    let response = app
+        .post_form("/account/hooks/options", &[("account", long.as_str())])
+        .await;
+    assert_eq!(response.status().as_u16(), 400);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("account: at most 100 characters")
+    );
+    assert!(app.get_html("/account").await.contains("value=\"ANA\""));
+}

@@ -7,7 +7,7 @@ use crate::domain::{MovieId, UserId, check_title_length};
 use crate::importers::history::{Entry, HistoryRecord};
 use crate::importers::media::{self, Action, MediaEvent, Parsed, Server};
 use crate::services::{history, rating};
-use crate::store::media_hooks::{self as store, NewEvent};
+use crate::store::media_hooks::{self as store, HookOptions, NewEvent};
 use crate::store::throttle::{self, Reservation};
 use crate::store::{self as db, Db};
 
@@ -64,13 +64,68 @@ pub(crate) async fn token(pool: &Db, user_id: UserId) -> anyhow::Result<String> 
 /// Events read for the account page: the latest, and every pending one among them.
 const LISTED_EVENTS: i64 = 200;
 
-/// The user's token and their latest events, newest first.
+/// The user's token, which events they take, and their latest events, newest first.
 pub(crate) async fn connections(
     pool: &Db,
     user_id: UserId,
-) -> anyhow::Result<(String, Vec<store::LoggedEvent>)> {
+) -> anyhow::Result<(String, HookOptions, Vec<store::LoggedEvent>)> {
     let token = token(pool, user_id).await?;
-    Ok((token, store::recent(pool, user_id, LISTED_EVENTS).await?))
+    let options = store::options(pool, user_id).await?;
+    Ok((
+        token,
+        options,
+        store::recent(pool, user_id, LISTED_EVENTS).await?,
+    ))
+}
+
+/// Longest media-server account name kept: servers' user names are far shorter.
+const MAX_ACCOUNT_CHARS: usize = 100;
+
+/// Why options were refused; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum OptionsError {
+    #[error("account: at most {MAX_ACCOUNT_CHARS} characters")]
+    AccountTooLong,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Sets which events the user takes: `shared_users` (Plex's shared users' plays) and
+/// `account`, the one account of the media server whose events count (blank: every account).
+#[tracing::instrument(skip_all, fields(user = user_id.get()))]
+pub(crate) async fn set_options(
+    pool: &Db,
+    user_id: UserId,
+    shared_users: bool,
+    account: &str,
+) -> Result<(), OptionsError> {
+    let account = account.trim();
+    if account.chars().count() > MAX_ACCOUNT_CHARS {
+        return Err(OptionsError::AccountTooLong);
+    }
+    // The row comes with the token: made here if the user never opened the section.
+    token(pool, user_id).await?;
+    let options = HookOptions {
+        shared_users,
+        account: (!account.is_empty()).then(|| account.to_owned()),
+    };
+    store::set_options(pool, user_id, &options)
+        .await
+        .map_err(anyhow::Error::from)?;
+    Ok(())
+}
+
+/// Whether an event's account is the one the user takes: names compared as people type
+/// them, ignoring case and surrounding spaces. An event that names no account cannot be
+/// told to be theirs.
+fn is_account(event: &MediaEvent, wanted: Option<&str>) -> bool {
+    let Some(wanted) = wanted else {
+        return true;
+    };
+    event
+        .account
+        .as_deref()
+        .is_some_and(|name| name.trim().to_lowercase() == wanted.trim().to_lowercase())
 }
 
 /// A new token for the user; the old URLs stop working at once.
@@ -97,7 +152,7 @@ pub(crate) async fn receive(
     token: &str,
     json: &[u8],
 ) -> Result<Received, HookError> {
-    let Some((user_id, shared_users)) = store::owner(pool, token).await? else {
+    let Some((user_id, options)) = store::owner(pool, token).await? else {
         return Err(HookError::UnknownToken);
     };
     tracing::Span::current().record("user", user_id.get());
@@ -115,8 +170,11 @@ pub(crate) async fn receive(
         Ok(Parsed::Ignored(why)) => return Ok(Received::Ignored(why)),
         Err(e) => return Err(HookError::Malformed(e.0)),
     };
-    if event.shared_user && !shared_users {
+    if event.shared_user && !options.shared_users {
         return Ok(Received::Ignored("a shared user's event"));
+    }
+    if !is_account(&event, options.account.as_deref()) {
+        return Ok(Received::Ignored("another account's event"));
     }
     let record = record(server, &event, now);
     let mut conn = pool.acquire().await?;

@@ -273,6 +273,7 @@ pub async fn account(
                 Some("Your password is changed, and every other session of your account ended.")
             }
             Some("hooks") => Some("Your webhook URLs are new; the old ones no longer work."),
+            Some("hook-options") => Some("Your media-server settings are saved."),
             _ => None,
         },
         connections: Some(connections),

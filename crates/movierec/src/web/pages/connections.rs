@@ -1,9 +1,11 @@
 //! The Connections section of the account page: the user's media-server webhook URLs, a new
 //! token on request, what came through them, and films waiting for a match.
 
+use axum::Form;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Redirect;
+use serde::Deserialize;
 
 use crate::services::media_servers::hooks;
 use crate::store::media_hooks::LoggedEvent;
@@ -23,6 +25,10 @@ pub(crate) struct Connections {
     pub(crate) activity: Vec<(String, String)>,
     /// Films a media server named that the catalog does not know: "Heat (1995)".
     pub(crate) pending: Vec<String>,
+    /// Plex: the server's shared users' plays count too.
+    pub(crate) shared_users: bool,
+    /// The one media-server account whose events count; empty for every account.
+    pub(crate) account: String,
 }
 
 /// The section for a user, on the address they reached the site by.
@@ -31,7 +37,7 @@ pub(crate) async fn load(
     user_id: crate::domain::UserId,
     headers: &HeaderMap,
 ) -> Result<Connections, AppError> {
-    let (token, events) = hooks::connections(&state.pool, user_id).await?;
+    let (token, options, events) = hooks::connections(&state.pool, user_id).await?;
     let now = crate::store::now();
     let name = |e: &LoggedEvent| match (&e.title, e.year) {
         (Some(t), Some(y)) => format!("{t} ({y})"),
@@ -53,7 +59,38 @@ pub(crate) async fn load(
             })
             .collect(),
         pending: pending.into_iter().map(name).collect(),
+        shared_users: options.shared_users,
+        account: options.account.unwrap_or_default(),
     })
+}
+
+/// The settings form: a checkbox sends `shared_users` only when ticked.
+#[derive(Debug, Deserialize)]
+pub struct OptionsForm {
+    shared_users: Option<String>,
+    #[serde(default)]
+    account: String,
+}
+
+/// `POST /account/hooks/options`: which of the media server's events count.
+#[tracing::instrument(skip_all, fields(user = me.id.get()))]
+pub async fn options(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Form(form): Form<OptionsForm>,
+) -> Result<Redirect, AppError> {
+    hooks::set_options(
+        &state.pool,
+        me.id,
+        form.shared_users.is_some(),
+        &form.account,
+    )
+    .await
+    .map_err(|e| match e {
+        hooks::OptionsError::AccountTooLong => AppError::bad_request(e.to_string()),
+        hooks::OptionsError::Internal(cause) => AppError::internal(cause),
+    })?;
+    Ok(Redirect::to("/account?done=hook-options#connections"))
 }
 
 /// `POST /account/hooks`: a new token; the old URLs stop working.
