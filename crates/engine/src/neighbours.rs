@@ -44,7 +44,7 @@ const MIN_USER_ITEMS: usize = 50;
 /// The most films per user, at most [`MAX_USER_ITEMS`], whose pairs over all users stay
 /// within [`MAX_PAIRS`] (never under [`MIN_USER_ITEMS`]); `liked` holds each user's count.
 fn films_per_user(liked: &[usize]) -> usize {
-    let pairs = |cap: usize| -> u64 { liked.iter().map(|&n| (n.min(cap) as u64).pow(2)).sum() };
+    let pairs = |cap: usize| pairs_at(liked, cap);
     // The pairs grow with the cap, so the largest cap within budget is found by bisection.
     let (mut low, mut high) = (MIN_USER_ITEMS, MAX_USER_ITEMS);
     if pairs(high) <= MAX_PAIRS {
@@ -59,6 +59,12 @@ fn films_per_user(liked: &[usize]) -> usize {
         }
     }
     low
+}
+
+/// Film pairs (ordered, each film with itself included) that users who liked `liked` films
+/// each bring with a per-user sample of `cap`.
+fn pairs_at(liked: &[usize], cap: usize) -> u64 {
+    liked.iter().map(|&n| (n.min(cap) as u64).pow(2)).sum()
 }
 
 /// Each item's best neighbours, best first, in one flat table.
@@ -236,9 +242,6 @@ mod tests {
 
     #[test]
     fn the_films_per_user_shrink_only_as_far_as_the_pairs_budget_needs() {
-        let pairs = |liked: &[usize], cap: usize| -> u64 {
-            liked.iter().map(|&n| (n.min(cap) as u64).pow(2)).sum()
-        };
         // A MovieLens-100k-sized site: the full sample for everyone.
         let small = vec![300; 1000];
         assert_eq!(films_per_user(&small), MAX_USER_ITEMS);
@@ -246,8 +249,8 @@ mod tests {
         let heavy = vec![1000; 40_000];
         let cap = films_per_user(&heavy);
         assert!(cap < MAX_USER_ITEMS && cap > MIN_USER_ITEMS, "{cap}");
-        assert!(pairs(&heavy, cap) <= MAX_PAIRS);
-        assert!(pairs(&heavy, cap + 1) > MAX_PAIRS);
+        assert!(pairs_at(&heavy, cap) <= MAX_PAIRS);
+        assert!(pairs_at(&heavy, cap + 1) > MAX_PAIRS);
         // However many raters, never below the floor.
         assert_eq!(films_per_user(&vec![1000; 1_000_000]), MIN_USER_ITEMS);
     }

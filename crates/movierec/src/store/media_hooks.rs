@@ -9,14 +9,6 @@ use crate::store::{Db, DbConn};
 /// Characters of a token that find its row; the rest is only compared, in constant time.
 pub(crate) const LOOKUP_CHARS: usize = 12;
 
-/// The user's token, or `None` when they have none yet.
-pub(crate) async fn token(pool: &Db, user_id: UserId) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT token FROM media_hooks WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_optional(pool)
-        .await
-}
-
 /// Sets the user's token (a new one replaces the old, which stops working at once).
 pub(crate) async fn set_token(
     pool: &Db,
@@ -69,19 +61,25 @@ pub(crate) async fn owner(pool: &Db, token: &str) -> sqlx::Result<Option<(UserId
         }))
 }
 
-/// The user's options; the defaults when they have no token yet.
-pub(crate) async fn options(pool: &Db, user_id: UserId) -> sqlx::Result<HookOptions> {
-    let row: Option<(super::Flag, Option<String>)> =
-        sqlx::query_as("SELECT shared_users, account FROM media_hooks WHERE user_id = $1")
+/// The user's token and options, or `None` when they have no token yet.
+pub(crate) async fn settings(
+    pool: &Db,
+    user_id: UserId,
+) -> sqlx::Result<Option<(String, HookOptions)>> {
+    let row: Option<(String, super::Flag, Option<String>)> =
+        sqlx::query_as("SELECT token, shared_users, account FROM media_hooks WHERE user_id = $1")
             .bind(user_id)
             .fetch_optional(pool)
             .await?;
-    Ok(
-        row.map_or_else(HookOptions::default, |(shared, account)| HookOptions {
-            shared_users: shared.0,
-            account,
-        }),
-    )
+    Ok(row.map(|(token, shared, account)| {
+        (
+            token,
+            HookOptions {
+                shared_users: shared.0,
+                account,
+            },
+        )
+    }))
 }
 
 /// Sets the options of a user who has a token; whether they had one.

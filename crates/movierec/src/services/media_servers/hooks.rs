@@ -55,10 +55,15 @@ pub(crate) enum Received {
 
 /// The user's token, made on first use.
 pub(crate) async fn token(pool: &Db, user_id: UserId) -> anyhow::Result<String> {
-    if let Some(token) = store::token(pool, user_id).await? {
-        return Ok(token);
+    Ok(settings(pool, user_id).await?.0)
+}
+
+/// The user's token (made on first use) and options, in one read.
+async fn settings(pool: &Db, user_id: UserId) -> anyhow::Result<(String, HookOptions)> {
+    match store::settings(pool, user_id).await? {
+        Some(settings) => Ok(settings),
+        None => Ok((regenerate(pool, user_id).await?, HookOptions::default())),
     }
-    regenerate(pool, user_id).await
 }
 
 /// Events read for the account page: the latest, and every pending one among them.
@@ -69,8 +74,7 @@ pub(crate) async fn connections(
     pool: &Db,
     user_id: UserId,
 ) -> anyhow::Result<(String, HookOptions, Vec<store::LoggedEvent>)> {
-    let token = token(pool, user_id).await?;
-    let options = store::options(pool, user_id).await?;
+    let (token, options) = settings(pool, user_id).await?;
     Ok((
         token,
         options,
