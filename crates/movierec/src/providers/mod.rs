@@ -8,6 +8,7 @@
 pub(crate) mod limiter;
 pub(crate) mod omdb;
 pub mod poster;
+pub(crate) mod server;
 pub(crate) mod tmdb;
 
 use std::sync::{Arc, Mutex};

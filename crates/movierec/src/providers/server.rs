@@ -1,0 +1,165 @@
+//! The client of a server an administrator connects (Jellyfin, Plex, Radarr): its base URL
+//! comes from the admin, never from a user; every request has the providers' timeout, a
+//! size cap on the answer and no redirect to another host; the secret travels in a header
+//! marked sensitive, so it is never printed.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{ProviderError, build_client, client_builder, read_capped, transport_error};
+
+/// Largest answer read from a connected server: a page of a library listing with its
+/// metadata is a few megabytes at most.
+pub(crate) const MAX_SERVER_BYTES: usize = 16 * 1024 * 1024;
+
+/// Whole-request timeout for a connected server: a library page may take a few seconds.
+pub(crate) const SERVER_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// One connected server: its base URL and the headers every request carries.
+#[derive(Debug, Clone)]
+pub(crate) struct ServerClient {
+    http: reqwest::Client,
+    /// Without a trailing slash; request paths start with one.
+    base: String,
+    headers: HeaderMap,
+    timeout: Duration,
+}
+
+/// Why a base URL was refused, in words for the admin.
+pub(crate) fn check_base_url(raw: &str) -> Result<reqwest::Url, String> {
+    let url = reqwest::Url::parse(raw.trim())
+        .map_err(|e| format!("'{}' is not a URL: {e}", raw.trim()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("'{url}' is not an http or https URL"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("'{url}' names no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(format!(
+            "'{url}' must be the server's address only, without a query, fragment or user"
+        ));
+    }
+    Ok(url)
+}
+
+impl ServerClient {
+    /// A client of the server at `base_url` whose requests all carry `headers` (the
+    /// secret among them, marked sensitive here).
+    pub(crate) fn new(
+        base_url: &str,
+        headers: &[(&'static str, String)],
+        timeout: Duration,
+    ) -> Result<Self, ProviderError> {
+        let url = check_base_url(base_url).map_err(ProviderError::Unreachable)?;
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            let mut value = HeaderValue::from_str(value).map_err(|_| {
+                ProviderError::Unreachable(format!(
+                    "the {name} header holds a character HTTP refuses"
+                ))
+            })?;
+            value.set_sensitive(true);
+            map.insert(HeaderName::from_static(name), value);
+        }
+        // Redirects stay on the host first asked (a server behind a proxy may add a slash).
+        let redirects = reqwest::redirect::Policy::custom(|attempt| {
+            let first = attempt.previous().first().map(|u| (u.host_str(), u.port()));
+            if attempt.previous().len() > 3 {
+                attempt.error("too many redirects")
+            } else if first == Some((attempt.url().host_str(), attempt.url().port())) {
+                attempt.follow()
+            } else {
+                attempt.error("a redirect to another host")
+            }
+        });
+        Ok(Self {
+            http: build_client(client_builder(timeout).redirect(redirects))?,
+            base: url.as_str().trim_end_matches('/').to_owned(),
+            headers: map,
+            timeout,
+        })
+    }
+
+    /// The server's base URL, as the admin gave it (no secret is in it).
+    pub(crate) fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// `GET {base}{path}` read as JSON; `path` starts with `/` and may carry a query.
+    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ProviderError> {
+        let request = self.http.get(format!("{}{path}", self.base));
+        self.send(request).await
+    }
+
+    /// `POST {base}{path}` with a JSON body, the answer read as JSON.
+    pub(crate) async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ProviderError> {
+        let request = self.http.post(format!("{}{path}", self.base)).json(body);
+        self.send(request).await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, ProviderError> {
+        let response = request
+            .headers(self.headers.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| transport_error(&e, self.timeout))?;
+        let status = response.status();
+        match status.as_u16() {
+            401 | 403 => {
+                return Err(ProviderError::InvalidKey(format!(
+                    "the server answered HTTP {status} to the key"
+                )));
+            }
+            404 => return Err(ProviderError::NotFound),
+            _ if !status.is_success() => return Err(ProviderError::Status(status.as_u16())),
+            _ => {}
+        }
+        let bytes = read_capped(response, MAX_SERVER_BYTES, self.timeout).await?;
+        serde_json::from_slice(&bytes).map_err(|e| ProviderError::Malformed(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_plain_http_address_is_a_server() {
+        assert!(check_base_url("http://jellyfin.lan:8096").is_ok());
+        assert!(check_base_url(" https://media.example.org/jellyfin/ ").is_ok());
+        for bad in [
+            "jellyfin.lan:8096",
+            "ftp://jellyfin.lan",
+            "file:///etc/passwd",
+            "http://user:pw@jellyfin.lan",
+            "http://jellyfin.lan/?api_key=1",
+            "",
+        ] {
+            assert!(check_base_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_secret_header_is_never_printed() {
+        let client = ServerClient::new(
+            "http://127.0.0.1:9/",
+            &[("x-api-key", "s3cret-value".to_owned())],
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        assert_eq!(client.base(), "http://127.0.0.1:9");
+        assert!(!format!("{client:?}").contains("s3cret-value"));
+    }
+}
