@@ -13,7 +13,9 @@
 //! - [`Model`] folds a user in ([`Model::fold_in`], or [`Model::user`] for a training user) as a
 //!   [`User`], and answers with one verb per job: [`Model::recommend`] (a list of [`Pick`]s),
 //!   [`Model::predict`] (the stars), [`Model::explain`] (a [`Reason`] per pick) and
-//!   [`Model::similar_items`]; [`Model::save`] and [`Model::load`] write and read the model file.
+//!   [`Model::similar_items`], and for a group watching together [`Model::recommend_group`]
+//!   (each member's prediction made one score by a [`Strategy`]); [`Model::save`] and
+//!   [`Model::load`] write and read the model file.
 //! - [`eval`] has seeded splits, k-fold cross-validation, RMSE/MAE and precision, recall and
 //!   NDCG at N.
 #![warn(missing_docs)]
@@ -23,6 +25,7 @@ mod data;
 pub mod eval;
 mod external;
 mod file;
+mod group;
 mod ids;
 mod implicit;
 mod linalg;
@@ -38,6 +41,7 @@ pub use content::{ContentIndex, SERIES};
 pub use data::{Dataset, DatasetBuilder, Rating, Ratings, Scale};
 pub use external::FactorsError;
 pub use file::FileError;
+pub use group::{GroupPick, Strategy, WATCHLIST_BOOST, rank_group};
 pub use ids::{ExternalId, IdMap, ItemIdx, UserIdx};
 pub use implicit::ImplicitModel;
 pub use load::{LoadError, RatingSet};

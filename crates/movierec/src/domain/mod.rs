@@ -6,6 +6,7 @@ mod film_bounds;
 mod imdb_id;
 pub(crate) mod ip_net;
 mod movie_id;
+mod night;
 mod page_number;
 mod password;
 mod poster;
@@ -25,6 +26,7 @@ pub use film_bounds::{
 pub use imdb_id::ImdbId;
 pub use ip_net::IpNet;
 pub use movie_id::MovieId;
+pub use night::{NightId, NightStrategy};
 pub use page_number::PageNumber;
 pub use password::Password;
 pub use poster::{PosterImage, PosterSize};

@@ -11,6 +11,7 @@ pub(crate) mod media_servers;
 pub mod membership;
 pub(crate) mod model_report;
 pub mod movie_page;
+pub mod nights;
 pub(crate) mod rating;
 pub mod recommendations;
 pub(crate) mod search;

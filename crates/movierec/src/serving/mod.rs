@@ -2,10 +2,12 @@
 //! model (an `Arc` swapped atomically when a training finishes) and what is worked out from a
 //! user's ratings with the engine alone, without the store.
 
+mod group;
 mod ids;
 mod rank;
 mod slot;
 
+pub use group::{GroupModelPick, MemberPick, MemberTaste, group_rank};
 pub use ids::{Dataset, Model};
 pub use rank::{
     LIKED_STARS, MIN_RATINGS, ModelPick, predicted_rating, rank, rank_with_seen, similar,

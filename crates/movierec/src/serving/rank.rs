@@ -26,7 +26,7 @@ pub struct ModelPick {
 }
 
 /// The user's ratings of movies the model knows, as engine items.
-fn known_ratings(serving: &ServingModel, ratings: &[(MovieId, Stars)]) -> Vec<(ItemIdx, Stars)> {
+pub(super) fn known_ratings(serving: &ServingModel, ratings: &[(MovieId, Stars)]) -> Vec<(ItemIdx, Stars)> {
     ratings
         .iter()
         .filter_map(|&(movie, stars)| serving.item(movie).map(|item| (item, stars)))
@@ -34,7 +34,7 @@ fn known_ratings(serving: &ServingModel, ratings: &[(MovieId, Stars)]) -> Vec<(I
 }
 
 /// The ratings as the engine folds them in.
-fn engine_ratings(known: &[(ItemIdx, Stars)]) -> Vec<(ItemIdx, f32)> {
+pub(super) fn engine_ratings(known: &[(ItemIdx, Stars)]) -> Vec<(ItemIdx, f32)> {
     known
         .iter()
         .map(|&(item, stars)| (item, stars.value() as f32))

@@ -168,6 +168,26 @@ pub const TABLES: &[(&str, &[&str])] = &[
         ],
     ),
     ("movie_search", &["rowid", "search_title"]),
+    (
+        "nights",
+        &[
+            "id",
+            "creator_id",
+            "strategy",
+            "invite_token",
+            "exclude_genres",
+            "max_runtime",
+            "year_from",
+            "year_to",
+            "created_at",
+        ],
+    ),
+    ("night_members", &["night_id", "user_id", "joined_at"]),
+    (
+        "night_ballot",
+        &["night_id", "movie_id", "position", "group_score"],
+    ),
+    ("night_votes", &["night_id", "user_id", "movie_id", "place"]),
 ];
 
 /// Tables the copy leaves alone: the migrations fill them, and writing the copy maintains
@@ -184,6 +204,7 @@ const ID_TABLES: &[&str] = &[
     "models",
     "history_imports",
     "media_events",
+    "nights",
 ];
 
 /// What a target column holds, as far as binding a value to it goes: PostgreSQL types its

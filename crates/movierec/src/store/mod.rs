@@ -16,6 +16,7 @@ pub(crate) mod merge;
 pub mod models;
 pub mod movie_search;
 pub(crate) mod movies;
+pub(crate) mod nights;
 pub(crate) mod ratings;
 pub(crate) mod recommendations;
 pub(crate) mod registrations;

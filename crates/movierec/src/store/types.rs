@@ -8,7 +8,7 @@ use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::{Database, Decode, Encode, Type};
 
-use crate::domain::{MovieId, Stars, UserId};
+use crate::domain::{MovieId, NightId, Stars, UserId};
 
 /// Implements `Type`, `Encode` and `Decode` for `$ty`, stored as `$raw`: `$to` gives the raw
 /// value, `$from` checks one read back.
@@ -54,6 +54,7 @@ macro_rules! stored_as {
 
 stored_as!(MovieId, i64, |id| id.get(), MovieId::new);
 stored_as!(UserId, i64, |id| id.get(), |id| Ok(UserId::new(id)));
+stored_as!(NightId, i64, |id| id.get(), NightId::new);
 stored_as!(Stars, f64, |stars| stars.value(), Stars::from_f64);
 
 #[cfg(test)]

@@ -269,6 +269,19 @@ impl From<crate::services::history::HistoryError> for AppError {
     }
 }
 
+impl From<crate::services::nights::NightError> for AppError {
+    fn from(e: crate::services::nights::NightError) -> Self {
+        use crate::services::nights::NightError;
+        match e {
+            NightError::Invalid(message) => AppError::bad_request(message),
+            NightError::NotFound => AppError::not_found(e.to_string()),
+            NightError::Changed(message) => AppError::conflict(message),
+            NightError::Database(e) => e.into(),
+            NightError::Other(e) => e.into(),
+        }
+    }
+}
+
 impl From<tower_sessions::session::Error> for AppError {
     fn from(e: tower_sessions::session::Error) -> Self {
         anyhow::Error::new(e).context("session").into()

@@ -6,7 +6,7 @@ use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 
 use super::error::{AppError, ErrorKind};
-use crate::domain::{MovieId, UploadId};
+use crate::domain::{MovieId, NightId, UploadId};
 
 /// An id a route's path carries.
 pub trait PathId: Sized {
@@ -34,6 +34,16 @@ impl PathId for UploadId {
 
     fn not_found(_raw: &str) -> AppError {
         AppError::not_found("There is no such import.")
+    }
+}
+
+impl PathId for NightId {
+    fn parse(raw: &str) -> Result<Self, String> {
+        NightId::parse(raw)
+    }
+
+    fn not_found(_raw: &str) -> AppError {
+        AppError::not_found("There is no such movie night.")
     }
 }
 

@@ -103,6 +103,18 @@ pub fn routes(state: AppState) -> Router {
         .route("/movies/{id}/watchlist/delete", post(pages::lists::unwatch))
         .route("/my/watchlist", get(pages::lists::show))
         .route("/my/not-interested", get(pages::lists::not_interested))
+        .route(
+            "/nights",
+            get(pages::nights::list).post(pages::nights::create),
+        )
+        .route("/nights/{id}", get(pages::nights::show))
+        .route("/nights/{id}/join", post(pages::nights::join))
+        .route("/nights/{id}/vote", post(pages::nights::vote))
+        .route("/nights/{id}/results", get(pages::nights::results))
+        .route(
+            "/invite/{token}",
+            get(pages::nights::invitation).post(pages::nights::accept),
+        )
         .route("/model", get(pages::model::show))
         .route("/model/train", post(pages::model::train))
         .route("/search", get(pages::search_page::show))

@@ -4,6 +4,7 @@ use crate::domain::{MovieId, Stars, UserId};
 use std::collections::HashSet;
 
 use super::picks::{Recommendation, summaries_by_id};
+use crate::store::recommendations::MovieSummary;
 use crate::serving::LIKED_STARS;
 use crate::store;
 use crate::store::Db;
@@ -80,5 +81,35 @@ pub(super) async fn fallback(
                 reason: Some(reason),
             })
         })
+        .collect())
+}
+
+/// The `n` best rated well-known films, leaving out `exclude` and, when `allowed` is given,
+/// every film not in it: the picks for a group the model cannot read, as for a user.
+pub async fn best_rated_fallback(
+    pool: &Db,
+    exclude: &HashSet<MovieId>,
+    allowed: Option<&HashSet<MovieId>>,
+    n: usize,
+) -> sqlx::Result<Vec<MovieSummary>> {
+    // Enough candidates that skipping the excluded still leaves `n`; with a filter, all of
+    // them (it may allow few of the best rated).
+    let limit = match allowed {
+        None => i64::try_from(n + exclude.len()).unwrap_or(i64::MAX),
+        Some(_) => i64::MAX,
+    };
+    let best =
+        store::recommendations::best_rated(pool, WELL_KNOWN_VOTES, WELL_KNOWN_RANK, limit).await?;
+    let ids: Vec<i64> = best
+        .into_iter()
+        .filter_map(|c| MovieId::new(c.id).ok())
+        .filter(|movie| !exclude.contains(movie) && allowed.is_none_or(|a| a.contains(movie)))
+        .take(n)
+        .map(MovieId::get)
+        .collect();
+    let summaries = summaries_by_id(pool, &ids).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| summaries.get(id).cloned())
         .collect())
 }

@@ -16,6 +16,7 @@ mod picks;
 mod similar;
 
 pub use caches::{CriticsList, MAX_PICKS, PicksCache};
+pub use fallback::best_rated_fallback;
 pub use for_user::for_user;
 pub use onboarding::{ONBOARDING_UNTIL, onboarding};
 pub use picks::{Recommendation, Recommendations, Source};

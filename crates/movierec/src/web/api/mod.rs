@@ -13,6 +13,7 @@ mod hooks;
 mod lists;
 mod model;
 mod movies;
+mod nights;
 mod ratings;
 mod recommendations;
 
@@ -107,6 +108,11 @@ fn endpoints() -> Vec<Endpoint> {
             "/api/v1/me/hidden/{movie_id}",
             lists::unhide,
         ),
+        endpoint(Method::POST, "/api/v1/nights", nights::create),
+        endpoint(Method::GET, "/api/v1/nights/{id}", nights::show),
+        endpoint(Method::POST, "/api/v1/nights/{id}/join", nights::join),
+        endpoint(Method::GET, "/api/v1/nights/{id}/picks", nights::picks),
+        endpoint(Method::POST, "/api/v1/nights/{id}/votes", nights::vote),
         endpoint(Method::GET, "/api/v1/model", model::show),
         endpoint(Method::POST, "/api/v1/model/train", model::train),
     ]

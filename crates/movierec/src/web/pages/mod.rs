@@ -10,6 +10,7 @@ pub mod lists;
 pub mod model;
 pub mod movies;
 pub mod my_ratings;
+pub mod nights;
 pub mod search_page;
 
 use axum::response::Redirect;
