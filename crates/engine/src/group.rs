@@ -228,12 +228,12 @@ mod tests {
         let candidates = vec![
             ("best", vec![4.0, 4.0], 0),
             ("listed", vec![3.8, 3.9], 1),
-            ("listed by both", vec![3.6, 3.6], 2),
+            ("listed by both", vec![3.7, 3.7], 2),
             ("hated but listed", vec![4.5, 2.0], 2),
         ];
         let picks = rank_group(candidates, NO_MISERY, 5);
         assert_eq!(items(&picks), ["listed by both", "listed", "best"]);
-        assert!((picks[0].score - (3.6 + 2.0 * WATCHLIST_BOOST)).abs() < 1e-6);
+        assert!((picks[0].score - (3.7 + 2.0 * WATCHLIST_BOOST)).abs() < 1e-6);
         assert!((picks[1].score - (3.85 + WATCHLIST_BOOST)).abs() < 1e-6);
     }
 
