@@ -25,7 +25,7 @@ async fn fits(client: &Client, what: &str) {
     let found = client
         .execute(
             "const out = [];\
-             for (const e of document.querySelectorAll('body *')) {\
+             for (const e of document.querySelectorAll('header *, main *, footer *')) {\
                if (e.closest('.table-scroll, .visually-hidden, details:not([open])')) continue;\
                const r = e.getBoundingClientRect();\
                if (r.width === 0 || r.height === 0) continue;\
