@@ -157,13 +157,15 @@ impl<U: ExternalId, T: ExternalId> Model<U, T> {
         if members.is_empty() || n == 0 {
             return Vec::new();
         }
-        // Scored cheaply first (no allocation per film), then only the best kept with their
-        // predictions: a catalog of tens of thousands of films, a handful of picks.
+        // Scored first in one reused buffer, then only the best kept with their predictions:
+        // a catalog of tens of thousands of films, a handful of picks.
+        let mut predicted: Vec<f32> = Vec::with_capacity(members.len());
         let mut scored: Vec<(f32, ItemIdx)> = (0..self.n_items() as u32)
             .map(ItemIdx::new)
             .filter(|&item| !exclude(item))
             .filter_map(|item| {
-                let predicted: Vec<f32> = members.iter().map(|m| self.predict(m, item)).collect();
+                predicted.clear();
+                predicted.extend(members.iter().map(|m| self.predict(m, item)));
                 let score = strategy.score(&predicted)? + WATCHLIST_BOOST * watchlisted(item) as f32;
                 Some((score, item))
             })

@@ -510,7 +510,7 @@ async fn options_filter_the_candidates_and_bad_input_is_refused_by_field() {
         let answer = ana.get(&format!("/api/v1/nights/{night}/picks?n={n}")).await;
         assert!(refused(&answer, 400, "bad_request").starts_with("n:"));
     }
-    assert_eq!(ana.picks(night, 50).await["picks"].as_array().unwrap().len() <= 50, true);
+    assert!(ana.picks(night, 50).await["picks"].as_array().unwrap().len() <= 50);
     refused(&ana.get("/api/v1/nights/abc").await, 400, "bad_request");
     refused(&ana.get("/api/v1/nights/999999").await, 404, "not_found");
 

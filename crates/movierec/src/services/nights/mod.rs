@@ -15,7 +15,7 @@ use crate::store::Db;
 use crate::store::nights::{Member, Night, NightOptions};
 
 pub use picks::{GroupPick, GroupPicks, MemberView, picks};
-pub use vote::{BALLOT_SIZE, Results, Standing, ballot, results, standings, vote};
+pub use vote::{BALLOT_SIZE, Results, Standing, ballot, ballot_beside, results, standings, vote};
 
 /// The most members a night may have, the creator included: a household or a few friends,
 /// and a bound on the fold-ins one page of picks costs.

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{NightError, NightView, picks};
+use super::{GroupPicks, NightError, NightView, picks};
 use crate::domain::{MovieId, UserId};
 use crate::serving::ModelSlot;
 use crate::store;
@@ -25,17 +25,37 @@ pub async fn ballot(
     if !stored.is_empty() {
         return Ok(stored);
     }
-    let current = picks(pool, models, night, BALLOT_SIZE).await?;
-    Ok(current
+    Ok(proposed(&picks(pool, models, night, BALLOT_SIZE).await?))
+}
+
+/// [`ballot`] for a page that has the night's picks already (at least [`BALLOT_SIZE`] of
+/// them when there are as many): no second computation of the picks.
+pub async fn ballot_beside(
+    pool: &Db,
+    night: &NightView,
+    current: &GroupPicks,
+) -> Result<Vec<BallotFilm>, NightError> {
+    let stored = store::nights::ballot(pool, night.id()).await?;
+    Ok(if stored.is_empty() {
+        proposed(current)
+    } else {
+        stored
+    })
+}
+
+/// The first [`BALLOT_SIZE`] picks as a ballot.
+fn proposed(current: &GroupPicks) -> Vec<BallotFilm> {
+    current
         .items
         .iter()
+        .take(BALLOT_SIZE)
         .filter_map(|pick| {
             Some(BallotFilm {
                 movie_id: MovieId::new(pick.movie.id).ok()?,
                 group_score: pick.group_score.map_or(0.0, f64::from),
             })
         })
-        .collect())
+        .collect()
 }
 
 /// Stores `voter`'s ranking (first choice first) and vetoes of the ballot's films, replacing

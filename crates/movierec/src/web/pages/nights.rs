@@ -187,7 +187,7 @@ pub async fn show(
 ) -> Result<NightPage, AppError> {
     let night = nights::view(&state.pool, id, me.id).await?;
     let picks = nights::picks(&state.pool, &state.models, &night, PAGE_PICKS).await?;
-    let ballot = nights::ballot(&state.pool, &state.models, &night).await?;
+    let ballot = nights::ballot_beside(&state.pool, &night, &picks).await?;
     let votes = store::nights::votes(&state.pool, id).await?;
     let mine: Vec<_> = votes.iter().filter(|v| v.user_id == me.id).collect();
     let ids: Vec<i64> = ballot.iter().map(|f| f.movie_id.get()).collect();
