@@ -49,7 +49,12 @@ struct Tally {
 
 impl Tally {
     /// Adds one group's list, judged by each member's held-out ratings.
-    fn add(&mut self, list: &[ItemIdx], members: &[UserIdx], held_out: &HashMap<UserIdx, HashMap<ItemIdx, f32>>) {
+    fn add(
+        &mut self,
+        list: &[ItemIdx],
+        members: &[UserIdx],
+        held_out: &HashMap<UserIdx, HashMap<ItemIdx, f32>>,
+    ) {
         self.groups += 1;
         let mut satisfaction = Vec::new();
         for member in members {
@@ -88,7 +93,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let data = Dataset::load(&ratings.ok_or(usage)?, RatingSet::MovieLens)?;
     let n = data.ratings().len();
     let strategies = [
-        ("no-misery (default)", Strategy::no_misery(data.ratings().scale())),
+        (
+            "no-misery (default)",
+            Strategy::no_misery(data.ratings().scale()),
+        ),
         ("least-misery", Strategy::LeastMisery),
         ("average", Strategy::Average),
     ];
@@ -103,7 +111,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         let test = data.subset(test_rows);
         let started = Instant::now();
         let model = Fit::new(&Params::hybrid()).seed(seed).run(&train)?;
-        eprintln!("fold {}: trained in {:.1} s", fold + 1, started.elapsed().as_secs_f64());
+        eprintln!(
+            "fold {}: trained in {:.1} s",
+            fold + 1,
+            started.elapsed().as_secs_f64()
+        );
         let rated = |user: UserIdx| -> Vec<(ItemIdx, f32)> {
             let (items, values) = train.ratings().user_ratings(user);
             items.iter().copied().zip(values.iter().copied()).collect()
@@ -134,9 +146,13 @@ fn main() -> Result<(), Box<dyn Error>> {
                         skip[item.index()] = true;
                     }
                 }
-                let users: Vec<_> = members.iter().map(|&m| model.fold_in(&rated(m), &[])).collect();
+                let users: Vec<_> = members
+                    .iter()
+                    .map(|&m| model.fold_in(&rated(m), &[]))
+                    .collect();
                 for (at, (_, strategy)) in strategies.iter().enumerate() {
-                    let picks = model.recommend_group(&users, *strategy, LIST, |i| skip[i.index()], |_| 0);
+                    let picks =
+                        model.recommend_group(&users, *strategy, LIST, |i| skip[i.index()], |_| 0);
                     let list: Vec<ItemIdx> = picks.iter().map(|p| p.item).collect();
                     tally[at].add(&list, &members, &held_out);
                 }
@@ -165,7 +181,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     println!("|---|---|---:|---:|---:|---:|");
     for (kind, tally) in kinds.iter().zip(&tallies) {
-        let names = strategies.iter().map(|(name, _)| *name).chain(["popularity"]);
+        let names = strategies
+            .iter()
+            .map(|(name, _)| *name)
+            .chain(["popularity"]);
         for (name, t) in names.zip(tally) {
             let judged = t.judged.max(1) as f64;
             println!(

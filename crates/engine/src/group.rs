@@ -166,7 +166,8 @@ impl<U: ExternalId, T: ExternalId> Model<U, T> {
             .filter_map(|item| {
                 predicted.clear();
                 predicted.extend(members.iter().map(|m| self.predict(m, item)));
-                let score = strategy.score(&predicted)? + WATCHLIST_BOOST * watchlisted(item) as f32;
+                let score =
+                    strategy.score(&predicted)? + WATCHLIST_BOOST * watchlisted(item) as f32;
                 Some((score, item))
             })
             .collect();
@@ -241,8 +242,15 @@ mod tests {
 
     #[test]
     fn equal_scores_keep_the_candidates_order_and_n_bounds_the_list() {
-        let candidates = vec![("a", vec![4.0], 0), ("b", vec![4.0], 0), ("c", vec![4.0], 0)];
-        assert_eq!(items(&rank_group(candidates, Strategy::Average, 2)), ["a", "b"]);
+        let candidates = vec![
+            ("a", vec![4.0], 0),
+            ("b", vec![4.0], 0),
+            ("c", vec![4.0], 0),
+        ];
+        assert_eq!(
+            items(&rank_group(candidates, Strategy::Average, 2)),
+            ["a", "b"]
+        );
         assert!(Strategy::Average.score(&[]).is_none());
         assert!(rank_group(Vec::<(&str, Vec<f32>, u32)>::new(), Strategy::Average, 3).is_empty());
     }
@@ -253,7 +261,10 @@ mod tests {
             Strategy::no_misery(Scale::MOVIELENS),
             Strategy::NoMisery { threshold: 3.0 }
         );
-        let ten = Strategy::no_misery(Scale { min: 1.0, max: 10.0 });
+        let ten = Strategy::no_misery(Scale {
+            min: 1.0,
+            max: 10.0,
+        });
         assert_eq!(ten, Strategy::NoMisery { threshold: 6.0 });
     }
 }

@@ -98,6 +98,10 @@ mod tests {
         for strategy in NightStrategy::ALL {
             assert_eq!(NightStrategy::parse(strategy.key()), Ok(strategy));
         }
-        assert!(NightStrategy::parse("median").unwrap_err().contains("median"));
+        assert!(
+            NightStrategy::parse("median")
+                .unwrap_err()
+                .contains("median")
+        );
     }
 }

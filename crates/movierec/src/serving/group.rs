@@ -54,7 +54,11 @@ pub fn group_rank(
 ) -> Option<Vec<GroupModelPick>> {
     let model = &serving.model;
     let mut skip = vec![allowed.is_some(); model.n_items()];
-    for item in allowed.into_iter().flatten().filter_map(|&m| serving.item(m)) {
+    for item in allowed
+        .into_iter()
+        .flatten()
+        .filter_map(|&m| serving.item(m))
+    {
         skip[item.index()] = false;
     }
     for item in exclude.iter().filter_map(|&m| serving.item(m)) {
@@ -67,8 +71,16 @@ pub fn group_rank(
         .iter()
         .map(|member| {
             let known = known_ratings(serving, member.ratings);
-            let seen: Vec<ItemIdx> = member.seen.iter().filter_map(|&m| serving.item(m)).collect();
-            for item in known.iter().map(|&(item, _)| item).chain(seen.iter().copied()) {
+            let seen: Vec<ItemIdx> = member
+                .seen
+                .iter()
+                .filter_map(|&m| serving.item(m))
+                .collect();
+            for item in known
+                .iter()
+                .map(|&(item, _)| item)
+                .chain(seen.iter().copied())
+            {
                 skip[item.index()] = true;
             }
             (known.len() >= MIN_RATINGS).then(|| {
@@ -95,7 +107,10 @@ pub fn group_rank(
     );
     let items: Vec<ItemIdx> = picks.iter().map(|p| p.item).collect();
     // Each member's reasons for all the picks, in one call per member.
-    let reasons: Vec<Vec<Reason>> = users.iter().map(|user| model.explain(user, &items)).collect();
+    let reasons: Vec<Vec<Reason>> = users
+        .iter()
+        .map(|user| model.explain(user, &items))
+        .collect();
     Some(
         picks
             .into_iter()
@@ -131,8 +146,8 @@ pub fn group_rank(
 mod tests {
     use super::*;
     use crate::domain::UserId;
-    use crate::serving::slot::STAR_SCALE;
     use crate::serving::predicted_rating;
+    use crate::serving::slot::STAR_SCALE;
 
     fn movie(id: i64) -> MovieId {
         MovieId::new(id).unwrap()
@@ -188,8 +203,16 @@ mod tests {
         ];
         let strategy = Strategy::no_misery(STAR_SCALE);
         let none = HashMap::new();
-        let picks = group_rank(&serving, &members, strategy, &HashSet::new(), None, &none, 5)
-            .expect("both members can be read");
+        let picks = group_rank(
+            &serving,
+            &members,
+            strategy,
+            &HashSet::new(),
+            None,
+            &none,
+            5,
+        )
+        .expect("both members can be read");
         assert!(!picks.is_empty());
         for pick in &picks {
             let id = pick.movie_id.get();
@@ -213,7 +236,10 @@ mod tests {
             3,
         )
         .unwrap();
-        assert!(averaged.iter().all(|p| p.movie_id.get() <= 10), "{averaged:?}");
+        assert!(
+            averaged.iter().all(|p| p.movie_id.get() <= 10),
+            "{averaged:?}"
+        );
     }
 
     #[test]
@@ -245,7 +271,11 @@ mod tests {
         .unwrap();
         let ids: HashSet<i64> = picks.iter().map(|p| p.movie_id.get()).collect();
         assert_eq!(ids, [4, 6, 7, 25].into(), "{picks:?}");
-        assert!(picks.iter().all(|p| p.members[1].is_none() && p.members[0].is_some()));
+        assert!(
+            picks
+                .iter()
+                .all(|p| p.members[1].is_none() && p.members[0].is_some())
+        );
         let nobody = [MemberTaste {
             ratings: &newcomer,
             seen: &[],

@@ -26,7 +26,10 @@ pub struct ModelPick {
 }
 
 /// The user's ratings of movies the model knows, as engine items.
-pub(super) fn known_ratings(serving: &ServingModel, ratings: &[(MovieId, Stars)]) -> Vec<(ItemIdx, Stars)> {
+pub(super) fn known_ratings(
+    serving: &ServingModel,
+    ratings: &[(MovieId, Stars)],
+) -> Vec<(ItemIdx, Stars)> {
     ratings
         .iter()
         .filter_map(|&(movie, stars)| serving.item(movie).map(|item| (item, stars)))

@@ -315,7 +315,10 @@ pub async fn votes(pool: &Db, night: NightId) -> sqlx::Result<Vec<Vote>> {
 
 /// The films a night's options allow; `None` when no option filters (every film is).
 /// One condition per option: an option added to [`NightOptions`] is one more line here.
-pub async fn allowed_movies(pool: &Db, options: &NightOptions) -> sqlx::Result<Option<HashSet<MovieId>>> {
+pub async fn allowed_movies(
+    pool: &Db,
+    options: &NightOptions,
+) -> sqlx::Result<Option<HashSet<MovieId>>> {
     if !options.filters() {
         return Ok(None);
     }

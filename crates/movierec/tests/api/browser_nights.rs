@@ -39,7 +39,10 @@ async fn fits(client: &Client, what: &str) {
         .expect("measuring runs");
     let width = found["width"].as_f64().unwrap();
     let scroll = found["scroll"].as_f64().unwrap();
-    assert!(scroll <= width + 1.0, "{what}: page {scroll} px wide in a {width} px window");
+    assert!(
+        scroll <= width + 1.0,
+        "{what}: page {scroll} px wide in a {width} px window"
+    );
     assert_eq!(found["out"], serde_json::json!([]), "{what} at {width} px");
 }
 
@@ -101,14 +104,20 @@ async fn browser_nights_two_members_vote_and_the_winner_shows_at_both_widths() {
     assert_eq!(films.len(), 5, "five films to vote on");
     let (first, second) = (&films[0], &films[1]);
     for (place, film) in [("1", second), ("2", first)] {
-        let select = ana.find(Locator::Id(&format!("place-{film}"))).await.unwrap();
+        let select = ana
+            .find(Locator::Id(&format!("place-{film}")))
+            .await
+            .unwrap();
         select.select_by_value(place).await.unwrap();
     }
     click(&ana, Locator::Css("#vote-form button[type=submit]")).await;
     wait_for_text(&ana, "In the lead so far").await;
     fits(&ana, "the results").await;
 
-    let select = ben.find(Locator::Id(&format!("place-{first}"))).await.unwrap();
+    let select = ben
+        .find(Locator::Id(&format!("place-{first}")))
+        .await
+        .unwrap();
     select.select_by_value("1").await.unwrap();
     click(&ben, Locator::Id(&format!("veto-{second}"))).await;
     click(&ben, Locator::Css("#vote-form button[type=submit]")).await;

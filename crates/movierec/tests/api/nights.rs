@@ -22,7 +22,10 @@ struct Member {
 impl Member {
     async fn register(app: &TestApp, name: &str) -> Member {
         let visitor = Visitor::new(app);
-        assert_eq!(visitor.register(name, PASSWORD).await.status().as_u16(), 303);
+        assert_eq!(
+            visitor.register(name, PASSWORD).await.status().as_u16(),
+            303
+        );
         Member {
             name: name.to_owned(),
             client: visitor.client,
@@ -76,7 +79,9 @@ impl Member {
 
     async fn rate(&self, movie: impl std::fmt::Display, stars: f64) {
         let path = format!("/api/v1/me/ratings/{movie}");
-        let (status, body) = self.send(Method::PUT, &path, Some(json!({"rating": stars}))).await;
+        let (status, body) = self
+            .send(Method::PUT, &path, Some(json!({"rating": stars})))
+            .await;
         assert!(status == 200 || status == 201, "{status} {body}");
     }
 
@@ -87,7 +92,9 @@ impl Member {
     }
 
     async fn picks(&self, night: i64, n: usize) -> Value {
-        let (status, picks) = self.get(&format!("/api/v1/nights/{night}/picks?n={n}")).await;
+        let (status, picks) = self
+            .get(&format!("/api/v1/nights/{night}/picks?n={n}"))
+            .await;
         assert_eq!(status, 200, "{picks}");
         picks
     }
@@ -149,7 +156,13 @@ async fn fans(app: &TestApp) -> (Vec<Member>, Vec<HashSet<i64>>) {
         for &movie in &disliked {
             member.rate(movie, 1.0).await;
         }
-        rated.push(liked.iter().chain(&disliked).map(|&m| i64::from(m)).collect());
+        rated.push(
+            liked
+                .iter()
+                .chain(&disliked)
+                .map(|&m| i64::from(m))
+                .collect(),
+        );
         members.push(member);
     }
     (members, rated)
@@ -187,7 +200,9 @@ async fn picks_come_from_each_members_own_predictions_and_skip_what_anyone_rated
     let night = ana
         .create(json!({"members": ["fan6", "fan1"], "strategy": "no-misery"}))
         .await;
-    let (status, _) = ben.post(&format!("/api/v1/nights/{night}/join"), json!({})).await;
+    let (status, _) = ben
+        .post(&format!("/api/v1/nights/{night}/join"), json!({}))
+        .await;
     assert_eq!(status, 204);
     let picks = ana.picks(night, 20).await;
     assert_eq!(picks["source"], "model", "{picks}");
@@ -216,7 +231,10 @@ async fn picks_come_from_each_members_own_predictions_and_skip_what_anyone_rated
     assert!(!ids.is_empty());
     for id in &ids {
         assert!(![hidden, seen, now_rated].contains(id), "{id} in {ids:?}");
-        assert!(!rated[0].contains(id) && !rated[6].contains(id), "{id} was rated");
+        assert!(
+            !rated[0].contains(id) && !rated[6].contains(id),
+            "{id} was rated"
+        );
     }
 
     // Only the joined members count, each with their own stars and reason; nobody is
@@ -230,7 +248,12 @@ async fn picks_come_from_each_members_own_predictions_and_skip_what_anyone_rated
             recs.as_array()
                 .unwrap()
                 .iter()
-                .map(|r| (r["movie_id"].as_i64().unwrap(), r["predicted_rating"].as_f64().unwrap()))
+                .map(|r| {
+                    (
+                        r["movie_id"].as_i64().unwrap(),
+                        r["predicted_rating"].as_f64().unwrap(),
+                    )
+                })
                 .collect(),
         );
     }
@@ -238,7 +261,10 @@ async fn picks_come_from_each_members_own_predictions_and_skip_what_anyone_rated
     for pick in picks["picks"].as_array().unwrap() {
         let movie = pick["movie_id"].as_i64().unwrap();
         let members = pick["members"].as_array().unwrap();
-        let names: Vec<&str> = members.iter().map(|m| m["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = members
+            .iter()
+            .map(|m| m["name"].as_str().unwrap())
+            .collect();
         assert_eq!(names, ["fan0", "fan6"], "{pick}");
         let mut sum = 0.0;
         for (member, shown) in [ana, ben].into_iter().zip(members) {
@@ -263,8 +289,13 @@ async fn picks_come_from_each_members_own_predictions_and_skip_what_anyone_rated
     // The movie page's stars of the first picks, for each member.
     for pick in picks["picks"].as_array().unwrap().iter().take(3) {
         let movie = pick["movie_id"].as_i64().unwrap();
-        for (member, shown) in [ana, ben].into_iter().zip(pick["members"].as_array().unwrap()) {
-            let on_page = page_prediction(member, movie).await.expect("a predicted rating");
+        for (member, shown) in [ana, ben]
+            .into_iter()
+            .zip(pick["members"].as_array().unwrap())
+        {
+            let on_page = page_prediction(member, movie)
+                .await
+                .expect("a predicted rating");
             let shown = format!("{:.1}", shown["predicted"].as_f64().unwrap());
             assert_eq!(on_page, shown, "{} on {movie}", member.name);
         }
@@ -275,7 +306,8 @@ async fn picks_come_from_each_members_own_predictions_and_skip_what_anyone_rated
     let averaged = ana
         .create(json!({"members": ["fan6"], "strategy": "average"}))
         .await;
-    ben.post(&format!("/api/v1/nights/{averaged}/join"), json!({})).await;
+    ben.post(&format!("/api/v1/nights/{averaged}/join"), json!({}))
+        .await;
     let picks = ana.picks(averaged, 50).await;
     let scores: Vec<f64> = picks["picks"]
         .as_array()
@@ -299,9 +331,16 @@ async fn picks_come_from_each_members_own_predictions_and_skip_what_anyone_rated
         .find(|p| p["movie_id"] == listed)
         .expect("still a pick");
     let members = lifted["members"].as_array().unwrap();
-    let mean = members.iter().map(|m| m["predicted"].as_f64().unwrap()).sum::<f64>() / 2.0;
+    let mean = members
+        .iter()
+        .map(|m| m["predicted"].as_f64().unwrap())
+        .sum::<f64>()
+        / 2.0;
     let score = lifted["group_score"].as_f64().unwrap();
-    assert!((score - mean - f64::from(movierec_engine::WATCHLIST_BOOST)).abs() < 1e-4, "{lifted}");
+    assert!(
+        (score - mean - f64::from(movierec_engine::WATCHLIST_BOOST)).abs() < 1e-4,
+        "{lifted}"
+    );
 
     // The night page shows the picks with every member's stars.
     let (status, html) = ana.html(&format!("/nights/{night}")).await;
@@ -333,7 +372,10 @@ async fn only_joined_members_see_a_night_and_invitations_let_people_in() {
             refused(&member.get(path).await, 404, "not_found");
         }
         let vote = member
-            .post(&format!("/api/v1/nights/{night}/votes"), json!({"ranking": [1]}))
+            .post(
+                &format!("/api/v1/nights/{night}/votes"),
+                json!({"ranking": [1]}),
+            )
             .await;
         refused(&vote, 404, "not_found");
         let (status, _) = member.html(&format!("/nights/{night}")).await;
@@ -343,9 +385,16 @@ async fn only_joined_members_see_a_night_and_invitations_let_people_in() {
     let join = format!("/api/v1/nights/{night}/join");
     refused(&carl.post(&join, json!({})).await, 404, "not_found");
     let (_, list) = ben.html("/nights").await;
-    assert!(list.contains(&format!("action=\"/nights/{night}/join\"")), "{list}");
+    assert!(
+        list.contains(&format!("action=\"/nights/{night}/join\"")),
+        "{list}"
+    );
     assert_eq!(ben.post(&join, json!({})).await.0, 204);
-    assert_eq!(ben.post(&join, json!({})).await.0, 204, "joining again is fine");
+    assert_eq!(
+        ben.post(&join, json!({})).await.0,
+        204,
+        "joining again is fine"
+    );
     let (status, shown) = ben.get(&paths[0]).await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -369,19 +418,27 @@ async fn only_joined_members_see_a_night_and_invitations_let_people_in() {
     assert_eq!(status, 404);
     // Any other night stays closed to them.
     let other = ana.create(json!({})).await;
-    refused(&carl.get(&format!("/api/v1/nights/{other}")).await, 404, "not_found");
+    refused(
+        &carl.get(&format!("/api/v1/nights/{other}")).await,
+        404,
+        "not_found",
+    );
 }
 
 #[tokio::test]
 async fn votes_and_vetoes_decide_the_winner_from_the_ballot() {
     let app = spawn_app().await;
     let (night, ana, ben, _) = three_friends(&app).await;
-    ben.post(&format!("/api/v1/nights/{night}/join"), json!({})).await;
+    ben.post(&format!("/api/v1/nights/{night}/join"), json!({}))
+        .await;
 
     // Nobody rated anything: the best rated films, labelled, without predictions.
     let picks = ana.picks(night, 5).await;
     assert_eq!(picks["source"], "fallback", "{picks}");
-    assert!(picks["note"].as_str().unwrap().contains("best rated"), "{picks}");
+    assert!(
+        picks["note"].as_str().unwrap().contains("best rated"),
+        "{picks}"
+    );
     assert!(picks["picks"][0]["members"][0]["predicted"].is_null());
     let ballot = pick_ids(&picks);
     assert_eq!(ballot.len(), 5);
@@ -399,7 +456,9 @@ async fn votes_and_vetoes_decide_the_winner_from_the_ballot() {
     assert_eq!(shown["winner"], b, "{shown}");
     assert_eq!(shown["voted"], json!(["ana"]));
     // Borda over five films: 4 points for a first place, 3 for a second…
-    let (status, _) = ben.post(&votes, json!({"ranking": [b, a], "vetoes": [c]})).await;
+    let (status, _) = ben
+        .post(&votes, json!({"ranking": [b, a], "vetoes": [c]}))
+        .await;
     assert_eq!(status, 204);
     let (_, shown) = ana.get(&path).await;
     let standings: Vec<(i64, i64, i64)> = shown["standings"]
@@ -418,7 +477,9 @@ async fn votes_and_vetoes_decide_the_winner_from_the_ballot() {
     assert_eq!(shown["waiting"], json!([]));
 
     // Ben changes his mind: a veto puts the leader out.
-    let (status, _) = ben.post(&votes, json!({"ranking": [a, d], "vetoes": [b]})).await;
+    let (status, _) = ben
+        .post(&votes, json!({"ranking": [a, d], "vetoes": [b]}))
+        .await;
     assert_eq!(status, 204);
     let (_, shown) = ana.get(&path).await;
     assert_eq!(shown["winner"], a, "{shown}");
@@ -451,7 +512,10 @@ async fn votes_and_vetoes_decide_the_winner_from_the_ballot() {
     assert_eq!(after["standings"], shown["standings"]);
 
     // The voting form on the page counts the same way.
-    let mut form: Vec<(String, String)> = ballot.iter().map(|id| ("ballot".into(), id.to_string())).collect();
+    let mut form: Vec<(String, String)> = ballot
+        .iter()
+        .map(|id| ("ballot".into(), id.to_string()))
+        .collect();
     form.push((format!("place-{d}"), "1".into()));
     form.push((format!("veto-{a}"), "on".into()));
     let response = ana.form(&format!("/nights/{night}/vote"), &form).await;
@@ -460,7 +524,10 @@ async fn votes_and_vetoes_decide_the_winner_from_the_ballot() {
     // Ana: d first (4), a vetoed; Ben: a (4), d (3), b vetoed.
     assert_eq!(shown["winner"], d, "{shown}");
     // A form whose films are not the ballot's is refused.
-    let stale = vec![("ballot".to_owned(), outside.to_string()), (format!("place-{outside}"), "1".into())];
+    let stale = vec![
+        ("ballot".to_owned(), outside.to_string()),
+        (format!("place-{outside}"), "1".into()),
+    ];
     let response = ana.form(&format!("/nights/{night}/vote"), &stale).await;
     assert_eq!(response.status().as_u16(), 409);
 }
@@ -486,7 +553,10 @@ async fn options_filter_the_candidates_and_bad_input_is_refused_by_field() {
         assert!((1990..=1999).contains(&year), "{movie}");
         assert!(movie["runtime_min"].as_i64().unwrap() <= 110, "{movie}");
         let genres = movie["genres"].as_array().unwrap();
-        assert!(!genres.contains(&json!("Drama")) && !genres.contains(&json!("Comedy")), "{movie}");
+        assert!(
+            !genres.contains(&json!("Drama")) && !genres.contains(&json!("Comedy")),
+            "{movie}"
+        );
     }
 
     let bad = [
@@ -501,16 +571,31 @@ async fn options_filter_the_candidates_and_bad_input_is_refused_by_field() {
     ];
     let (_, before) = ana.html("/nights").await;
     for (body, field, named) in bad {
-        let message = refused(&ana.post("/api/v1/nights", body.clone()).await, 400, "bad_request");
-        assert!(message.starts_with(field) && message.contains(named), "{body}: {message}");
+        let message = refused(
+            &ana.post("/api/v1/nights", body.clone()).await,
+            400,
+            "bad_request",
+        );
+        assert!(
+            message.starts_with(field) && message.contains(named),
+            "{body}: {message}"
+        );
     }
     let (_, after) = ana.html("/nights").await;
     assert_eq!(before, after, "refused nights were not created");
     for n in ["0", "51", "ten"] {
-        let answer = ana.get(&format!("/api/v1/nights/{night}/picks?n={n}")).await;
+        let answer = ana
+            .get(&format!("/api/v1/nights/{night}/picks?n={n}"))
+            .await;
         assert!(refused(&answer, 400, "bad_request").starts_with("n:"));
     }
-    assert!(ana.picks(night, 50).await["picks"].as_array().unwrap().len() <= 50);
+    assert!(
+        ana.picks(night, 50).await["picks"]
+            .as_array()
+            .unwrap()
+            .len()
+            <= 50
+    );
     refused(&ana.get("/api/v1/nights/abc").await, 400, "bad_request");
     refused(&ana.get("/api/v1/nights/999999").await, 404, "not_found");
 
@@ -523,10 +608,17 @@ async fn options_filter_the_candidates_and_bad_input_is_refused_by_field() {
     assert_eq!(response.status().as_u16(), 400);
     let html = response.text().await.unwrap();
     assert!(html.contains("id=\"members-error\""), "{html}");
-    assert!(html.contains("There is no account named &#39;nobody&#39;") || html.contains("There is no account named 'nobody'"), "{html}");
+    assert!(
+        html.contains("There is no account named &#39;nobody&#39;")
+            || html.contains("There is no account named 'nobody'"),
+        "{html}"
+    );
     assert!(html.contains("value=\"ben, nobody\""), "{html}");
     // And a good one opens the new night.
-    let form = [("members".to_owned(), "ben".to_owned()), ("exclude_genres".to_owned(), "Horror".to_owned())];
+    let form = [
+        ("members".to_owned(), "ben".to_owned()),
+        ("exclude_genres".to_owned(), "Horror".to_owned()),
+    ];
     let response = ana.form("/nights", &form).await;
     assert_eq!(response.status().as_u16(), 303);
     let location = response.headers()["location"].to_str().unwrap().to_owned();

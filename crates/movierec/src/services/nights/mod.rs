@@ -85,7 +85,9 @@ pub async fn create(pool: &Db, creator: UserId, new: NewNight) -> Result<NightId
     let invalid = |message: String| Err(NightError::Invalid(message));
     let strategy = match new.strategy.as_deref() {
         None => NightStrategy::default(),
-        Some(key) => NightStrategy::parse(key).map_err(|e| NightError::Invalid(format!("strategy: {e}")))?,
+        Some(key) => {
+            NightStrategy::parse(key).map_err(|e| NightError::Invalid(format!("strategy: {e}")))?
+        }
     };
     let mut invited: Vec<UserId> = Vec::new();
     for name in &new.members {

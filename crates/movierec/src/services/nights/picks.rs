@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::{NightError, NightView, exclusions};
 use crate::domain::{MovieId, NightStrategy, Stars};
-use crate::serving::{self, GroupModelPick, MemberTaste, ModelSlot, STAR_SCALE};
 use crate::services::recommendations::{Source, best_rated_fallback};
+use crate::serving::{self, GroupModelPick, MemberTaste, ModelSlot, STAR_SCALE};
 use crate::store;
 use crate::store::Db;
 use crate::store::recommendations::{MovieSummary, PickInputs};
@@ -110,7 +110,12 @@ pub async fn picks(
         Some(ranked) => {
             let unread: Vec<&str> = names
                 .iter()
-                .zip(ranked.first().map(|p| p.members.clone()).unwrap_or_default())
+                .zip(
+                    ranked
+                        .first()
+                        .map(|p| p.members.clone())
+                        .unwrap_or_default(),
+                )
                 .filter(|(_, member)| member.is_none())
                 .map(|(name, _)| name.as_str())
                 .collect();

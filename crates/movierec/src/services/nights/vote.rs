@@ -294,6 +294,8 @@ mod tests {
         assert!(message(check_vote(&on_ballot, &[], &[])).starts_with("ranking:"));
         assert!(message(check_vote(&on_ballot, &[movie(9)], &[])).contains("Film 9"));
         assert!(message(check_vote(&on_ballot, &[movie(1)], &[movie(1)])).starts_with("vetoes:"));
-        assert!(message(check_vote(&on_ballot, &[movie(2), movie(2)], &[])).contains("more than once"));
+        assert!(
+            message(check_vote(&on_ballot, &[movie(2), movie(2)], &[])).contains("more than once")
+        );
     }
 }

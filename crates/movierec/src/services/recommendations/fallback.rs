@@ -4,10 +4,10 @@ use crate::domain::{MovieId, Stars, UserId};
 use std::collections::HashSet;
 
 use super::picks::{Recommendation, summaries_by_id};
-use crate::store::recommendations::MovieSummary;
 use crate::serving::LIKED_STARS;
 use crate::store;
 use crate::store::Db;
+use crate::store::recommendations::MovieSummary;
 
 /// "Well known" for the fallback: at least this many votes, about the most voted third of the
 /// embedded catalog by IMDb's counts...

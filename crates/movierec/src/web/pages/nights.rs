@@ -301,7 +301,10 @@ pub async fn vote(
     placed.sort_unstable();
     let ranking: Vec<MovieId> = placed.into_iter().map(|(_, movie)| movie).collect();
     // A vetoed film keeps no place: the veto is what the voter meant.
-    let ranking: Vec<MovieId> = ranking.into_iter().filter(|m| !vetoes.contains(m)).collect();
+    let ranking: Vec<MovieId> = ranking
+        .into_iter()
+        .filter(|m| !vetoes.contains(m))
+        .collect();
     nights::vote(
         &state.pool,
         &state.models,
