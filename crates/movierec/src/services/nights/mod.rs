@@ -15,7 +15,10 @@ use crate::store::Db;
 use crate::store::nights::{Member, Night, NightOptions};
 
 pub use picks::{GroupPick, GroupPicks, MemberView, picks};
-pub use vote::{BALLOT_SIZE, Results, Standing, ballot, ballot_beside, results, standings, vote};
+pub use vote::{
+    BALLOT_SIZE, BallotChoice, Results, Standing, ballot, ballot_beside, choices, results,
+    standings, vote,
+};
 
 /// The most members a night may have, the creator included: a household or a few friends,
 /// and a bound on the fold-ins one page of picks costs.
@@ -164,6 +167,36 @@ fn invite_token() -> anyhow::Result<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no random numbers: {e}"))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Everything a night's page shows `viewer`: the night, up to `n` picks, and the voting form
+/// with their vote so far.
+#[derive(Debug, Clone)]
+pub struct NightPage {
+    pub night: NightView,
+    pub picks: GroupPicks,
+    pub ballot: Vec<BallotChoice>,
+    pub voted: bool,
+}
+
+/// The night's page for `viewer`; [`NightError::NotFound`] unless they joined the night.
+#[tracing::instrument(skip_all, fields(night = %id, user = viewer.get()))]
+pub async fn page(
+    pool: &Db,
+    models: &crate::serving::ModelSlot,
+    id: NightId,
+    viewer: UserId,
+    n: usize,
+) -> Result<NightPage, NightError> {
+    let night = view(pool, id, viewer).await?;
+    let picks = picks(pool, models, &night, n).await?;
+    let (ballot, voted) = choices(pool, &night, &picks, viewer).await?;
+    Ok(NightPage {
+        night,
+        picks,
+        ballot,
+        voted,
+    })
 }
 
 /// The night as `viewer` sees it; [`NightError::NotFound`] unless they joined it.

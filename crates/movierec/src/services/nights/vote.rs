@@ -122,6 +122,46 @@ fn check_vote(
     Ok(())
 }
 
+/// One film of the voting form, with the voter's vote on it so far.
+#[derive(Debug, Clone)]
+pub struct BallotChoice {
+    pub movie: MovieSummary,
+    /// The voter's place for it (0 for none).
+    pub place: i64,
+    pub vetoed: bool,
+}
+
+/// The voting form of `voter`: the ballot beside the `current` picks, with their vote so far,
+/// and whether they voted.
+pub async fn choices(
+    pool: &Db,
+    night: &NightView,
+    current: &GroupPicks,
+    voter: UserId,
+) -> Result<(Vec<BallotChoice>, bool), NightError> {
+    let ballot = ballot_beside(pool, night, current).await?;
+    let votes = store::nights::votes(pool, night.id()).await?;
+    let mine: Vec<&Vote> = votes.iter().filter(|v| v.user_id == voter).collect();
+    let ids: Vec<i64> = ballot.iter().map(|f| f.movie_id.get()).collect();
+    let summaries: HashMap<i64, MovieSummary> = store::recommendations::summaries(pool, &ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let choices = ballot
+        .iter()
+        .filter_map(|film| {
+            let vote = mine.iter().find(|v| v.movie_id == film.movie_id);
+            Some(BallotChoice {
+                movie: summaries.get(&film.movie_id.get())?.clone(),
+                place: vote.and_then(|v| v.place).unwrap_or(0),
+                vetoed: vote.is_some_and(|v| v.place.is_none()),
+            })
+        })
+        .collect();
+    Ok((choices, !mine.is_empty()))
+}
+
 /// One film's standing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Standing {

@@ -10,10 +10,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::domain::{MovieId, NightId, NightStrategy};
-use crate::services::nights::{self, GroupPicks, NewNight, NightError, NightView, Results};
+use crate::services::nights::{
+    self, BallotChoice, GroupPicks, NewNight, NightError, NightView, Results,
+};
 use crate::store;
-use crate::store::nights::{BallotFilm, NightListing};
-use crate::store::recommendations::MovieSummary;
+use crate::store::nights::NightListing;
 use crate::web::error::AppError;
 use crate::web::extract::PageId;
 use crate::web::session::{RequireUser, SessionUser};
@@ -153,22 +154,13 @@ pub async fn create(
     }
 }
 
-/// One film of the voting form.
-#[derive(Debug, Clone)]
-pub struct BallotRow {
-    movie: MovieSummary,
-    /// The voter's place for it so far (0 for none) and whether they vetoed it.
-    place: i64,
-    vetoed: bool,
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "night.html")]
 pub struct NightPage {
     user: Option<SessionUser>,
     night: NightView,
     picks: GroupPicks,
-    ballot: Vec<BallotRow>,
+    ballot: Vec<BallotChoice>,
     places: Vec<i64>,
     voted: bool,
 }
@@ -185,32 +177,14 @@ pub async fn show(
     RequireUser(me): RequireUser,
     PageId(id): PageId<NightId>,
 ) -> Result<NightPage, AppError> {
-    let night = nights::view(&state.pool, id, me.id).await?;
-    let picks = nights::picks(&state.pool, &state.models, &night, PAGE_PICKS).await?;
-    let ballot = nights::ballot_beside(&state.pool, &night, &picks).await?;
-    let votes = store::nights::votes(&state.pool, id).await?;
-    let mine: Vec<_> = votes.iter().filter(|v| v.user_id == me.id).collect();
-    let ids: Vec<i64> = ballot.iter().map(|f| f.movie_id.get()).collect();
-    let summaries = store::recommendations::summaries(&state.pool, &ids).await?;
-    let rows = ballot
-        .iter()
-        .filter_map(|film: &BallotFilm| {
-            let movie = summaries.iter().find(|s| s.id == film.movie_id.get())?;
-            let vote = mine.iter().find(|v| v.movie_id == film.movie_id);
-            Some(BallotRow {
-                movie: movie.clone(),
-                place: vote.and_then(|v| v.place).unwrap_or(0),
-                vetoed: vote.is_some_and(|v| v.place.is_none()),
-            })
-        })
-        .collect::<Vec<_>>();
+    let page = nights::page(&state.pool, &state.models, id, me.id, PAGE_PICKS).await?;
     Ok(NightPage {
         user: Some(me),
-        places: (1..=rows.len() as i64).collect(),
-        voted: !mine.is_empty(),
-        ballot: rows,
-        night,
-        picks,
+        places: (1..=page.ballot.len() as i64).collect(),
+        voted: page.voted,
+        ballot: page.ballot,
+        night: page.night,
+        picks: page.picks,
     })
 }
 
