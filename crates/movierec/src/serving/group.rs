@@ -39,6 +39,14 @@ pub struct GroupModelPick {
     pub members: Vec<Option<MemberPick>>,
 }
 
+/// A group's picks, and which members the model could read (in the order given): the others
+/// are left out of the score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRanking {
+    pub picks: Vec<GroupModelPick>,
+    pub read: Vec<bool>,
+}
+
 /// The `n` best films for a group by `strategy`, leaving out `exclude`, every member's rated
 /// and seen films, and, when `allowed` is given, every film not in it; `watchlisted` counts
 /// the members who put a film on their watchlist. `None` when the model can read none of
@@ -51,7 +59,7 @@ pub fn group_rank(
     allowed: Option<&HashSet<MovieId>>,
     watchlisted: &HashMap<MovieId, u32>,
     n: usize,
-) -> Option<Vec<GroupModelPick>> {
+) -> Option<GroupRanking> {
     let model = &serving.model;
     let mut skip = vec![allowed.is_some(); model.n_items()];
     for item in allowed
@@ -111,35 +119,35 @@ pub fn group_rank(
         .iter()
         .map(|user| model.explain(user, &items))
         .collect();
-    Some(
-        picks
-            .into_iter()
-            .enumerate()
-            .map(|(at, pick)| {
-                let members = slots
-                    .iter()
-                    .map(|slot| {
-                        let (user, stars_of) = slot.as_ref()?;
-                        let because = match reasons[*user][at] {
-                            Reason::Because { item, .. } => stars_of
-                                .get(&item)
-                                .map(|&stars| (serving.movie_id(item), stars)),
-                            Reason::Taste => None,
-                        };
-                        Some(MemberPick {
-                            predicted: pick.predicted[*user],
-                            because,
-                        })
+    let read = slots.iter().map(Option::is_some).collect();
+    let picks = picks
+        .into_iter()
+        .enumerate()
+        .map(|(at, pick)| {
+            let members = slots
+                .iter()
+                .map(|slot| {
+                    let (user, stars_of) = slot.as_ref()?;
+                    let because = match reasons[*user][at] {
+                        Reason::Because { item, .. } => stars_of
+                            .get(&item)
+                            .map(|&stars| (serving.movie_id(item), stars)),
+                        Reason::Taste => None,
+                    };
+                    Some(MemberPick {
+                        predicted: pick.predicted[*user],
+                        because,
                     })
-                    .collect();
-                GroupModelPick {
-                    movie_id: serving.movie_id(pick.item),
-                    score: pick.score,
-                    members,
-                }
-            })
-            .collect(),
-    )
+                })
+                .collect();
+            GroupModelPick {
+                movie_id: serving.movie_id(pick.item),
+                score: pick.score,
+                members,
+            }
+        })
+        .collect();
+    Some(GroupRanking { picks, read })
 }
 
 #[cfg(test)]
@@ -203,7 +211,7 @@ mod tests {
         ];
         let strategy = Strategy::no_misery(STAR_SCALE);
         let none = HashMap::new();
-        let picks = group_rank(
+        let ranking = group_rank(
             &serving,
             &members,
             strategy,
@@ -213,6 +221,8 @@ mod tests {
             5,
         )
         .expect("both members can be read");
+        assert_eq!(ranking.read, [true, true]);
+        let picks = ranking.picks;
         assert!(!picks.is_empty());
         for pick in &picks {
             let id = pick.movie_id.get();
@@ -235,7 +245,8 @@ mod tests {
             &none,
             3,
         )
-        .unwrap();
+        .unwrap()
+        .picks;
         assert!(
             averaged.iter().all(|p| p.movie_id.get() <= 10),
             "{averaged:?}"
@@ -259,7 +270,7 @@ mod tests {
         ];
         let allowed: HashSet<MovieId> = [3, 4, 6, 7, 25].into_iter().map(movie).collect();
         let exclude: HashSet<MovieId> = [movie(3)].into();
-        let picks = group_rank(
+        let ranking = group_rank(
             &serving,
             &members,
             Strategy::Average,
@@ -269,6 +280,8 @@ mod tests {
             10,
         )
         .unwrap();
+        assert_eq!(ranking.read, [true, false]);
+        let picks = ranking.picks;
         let ids: HashSet<i64> = picks.iter().map(|p| p.movie_id.get()).collect();
         assert_eq!(ids, [4, 6, 7, 25].into(), "{picks:?}");
         assert!(

@@ -7,7 +7,7 @@ mod ids;
 mod rank;
 mod slot;
 
-pub use group::{GroupModelPick, MemberPick, MemberTaste, group_rank};
+pub use group::{GroupModelPick, GroupRanking, MemberPick, MemberTaste, group_rank};
 pub use ids::{Dataset, Model};
 pub use rank::{
     LIKED_STARS, MIN_RATINGS, ModelPick, predicted_rating, rank, rank_with_seen, similar,

@@ -342,6 +342,22 @@ async fn picks_come_from_each_members_own_predictions_and_skip_what_anyone_rated
         "{lifted}"
     );
 
+    // A member with no ratings yet is left out of the score, and the picks say so.
+    let newcomer = Member::register(&app, "newcomer").await;
+    let mixed = ana.create(json!({"members": ["newcomer"]})).await;
+    let (status, _) = newcomer
+        .post(&format!("/api/v1/nights/{mixed}/join"), json!({}))
+        .await;
+    assert_eq!(status, 204);
+    let picks = newcomer.picks(mixed, 5).await;
+    assert_eq!(picks["source"], "model", "{picks}");
+    let note = picks["note"].as_str().expect("a note");
+    assert!(note.starts_with("newcomer rated too few films"), "{note}");
+    for pick in picks["picks"].as_array().unwrap() {
+        assert!(pick["members"][0]["predicted"].is_number(), "{pick}");
+        assert!(pick["members"][1]["predicted"].is_null(), "{pick}");
+    }
+
     // The night page shows the picks with every member's stars.
     let (status, html) = ana.html(&format!("/nights/{night}")).await;
     assert_eq!(status, 200);

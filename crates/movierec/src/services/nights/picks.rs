@@ -110,13 +110,8 @@ pub async fn picks(
         Some(ranked) => {
             let unread: Vec<&str> = names
                 .iter()
-                .zip(
-                    ranked
-                        .first()
-                        .map(|p| p.members.clone())
-                        .unwrap_or_default(),
-                )
-                .filter(|(_, member)| member.is_none())
+                .zip(&ranked.read)
+                .filter(|(_, read)| !**read)
                 .map(|(name, _)| name.as_str())
                 .collect();
             let note = (!unread.is_empty()).then(|| {
@@ -128,7 +123,7 @@ pub async fn picks(
             Ok(GroupPicks {
                 source: Source::Model,
                 note,
-                items: with_titles(pool, ranked, &names).await?,
+                items: with_titles(pool, ranked.picks, &names).await?,
             })
         }
         None => {
