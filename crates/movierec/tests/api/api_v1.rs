@@ -343,12 +343,20 @@ async fn every_served_route_answers_a_logged_in_caller() {
         .import_history("", "ratings.csv", history.as_bytes())
         .await;
     let import_id = report["id"].to_string();
+    // A movie night of one, and the first film it would put to the vote.
+    let night = send(&app, Method::POST, "/api/v1/nights", Some(json!({}))).await;
+    let (_, night) = status_and_json(night).await;
+    let night_id = night["id"].to_string();
+    let (_, picks) = get_json(&app, &format!("/api/v1/nights/{night_id}/picks?n=1")).await;
+    let first_pick = picks["picks"][0]["movie_id"].clone();
     for (method, path) in &served {
         if *method == Method::POST && *path == "/api/v1/me/imports" {
             continue;
         }
         let concrete = if path.starts_with("/api/v1/me/imports/") {
             path.replace("{id}", &import_id)
+        } else if path.starts_with("/api/v1/nights/") {
+            path.replace("{id}", &night_id)
         } else {
             path.replace("{id}", &id).replace("{movie_id}", &id)
         };
@@ -356,6 +364,10 @@ async fn every_served_route_answers_a_logged_in_caller() {
         let (concrete, body) = match method.as_str() {
             "GET" if concrete.ends_with("/search") => (format!("{concrete}?q=alien"), None),
             "PUT" => (concrete, Some(json!({"rating": 4}))),
+            "POST" if concrete == "/api/v1/nights" => (concrete, Some(json!({}))),
+            "POST" if concrete.ends_with("/votes") => {
+                (concrete, Some(json!({"ranking": [first_pick]})))
+            }
             "POST" if concrete.ends_with("/matches") => (
                 concrete,
                 Some(json!({"row": 0, "movie_id": id.parse::<i64>().unwrap()})),
