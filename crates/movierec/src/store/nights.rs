@@ -234,6 +234,13 @@ pub async fn vote(
     vetoes: &[MovieId],
 ) -> sqlx::Result<Option<Vec<BallotFilm>>> {
     let mut tx = pool.begin().await?;
+    // A write to the night first: it holds the night's row (PostgreSQL) or the database
+    // (SQLite) until the commit, so two first votes cannot each find no ballot and store
+    // one of their own.
+    sqlx::query("UPDATE nights SET created_at = created_at WHERE id = $1")
+        .bind(night)
+        .execute(&mut *tx)
+        .await?;
     let existing: Vec<(MovieId, f64)> = sqlx::query_as(
         "SELECT movie_id, group_score FROM night_ballot WHERE night_id = $1 ORDER BY position",
     )
