@@ -8,7 +8,7 @@ use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands;
 use crate::commands::admin;
-use crate::config::Config;
+use crate::config::{Config, MediaServersConfig, ServerAccess};
 use crate::domain::{IpNet, MovieId};
 use crate::http_server::ServerLimits;
 use crate::jobs::TrainingConfig;
@@ -400,6 +400,62 @@ pub struct ServeArgs {
     /// first (0 = no job; a movie page still fetches its own details when viewed).
     #[arg(long, env = "MOVIEREC_ENRICH_PER_HOUR", default_value_t = 60)]
     pub enrich_per_hour: u32,
+    #[command(flatten)]
+    pub media_servers: MediaServerArgs,
+}
+
+/// The media servers whose libraries are read (the history pull); each may also be set on
+/// the Admin page.
+#[derive(Debug, Clone, Args)]
+pub struct MediaServerArgs {
+    /// Jellyfin's address, e.g. `http://jellyfin.lan:8096`; with `--jellyfin-api-key`.
+    #[arg(long, env = "MOVIEREC_JELLYFIN_URL", value_parser = server_url, requires = "jellyfin_api_key")]
+    pub jellyfin_url: Option<String>,
+    /// An API key made on Jellyfin's Dashboard → API Keys.
+    #[arg(
+        long,
+        env = "MOVIEREC_JELLYFIN_API_KEY",
+        hide_env_values = true,
+        requires = "jellyfin_url"
+    )]
+    pub jellyfin_api_key: Option<String>,
+    /// Plex Media Server's address, e.g. `http://plex.lan:32400`; with `--plex-token`.
+    #[arg(long, env = "MOVIEREC_PLEX_URL", value_parser = server_url, requires = "plex_token")]
+    pub plex_url: Option<String>,
+    /// The server owner's `X-Plex-Token`.
+    #[arg(
+        long,
+        env = "MOVIEREC_PLEX_TOKEN",
+        hide_env_values = true,
+        requires = "plex_url"
+    )]
+    pub plex_token: Option<String>,
+    /// Minutes between two reads of every linked user's library (0 = only when a user asks).
+    #[arg(long, env = "MOVIEREC_MEDIA_SYNC_MINUTES", default_value_t = 60)]
+    pub media_sync_minutes: u64,
+}
+
+/// A server's address, checked as the Admin page checks it.
+fn server_url(raw: &str) -> Result<String, String> {
+    crate::providers::server::check_base_url(raw).map(|url| url.to_string())
+}
+
+impl MediaServerArgs {
+    pub fn to_config(&self) -> MediaServersConfig {
+        let access = |url: &Option<String>, secret: &Option<String>| {
+            Some(ServerAccess {
+                url: url.clone()?,
+                secret: secret.as_deref()?.trim().to_owned(),
+            })
+            .filter(|a| !a.secret.is_empty())
+        };
+        MediaServersConfig {
+            jellyfin: access(&self.jellyfin_url, &self.jellyfin_api_key),
+            plex: access(&self.plex_url, &self.plex_token),
+            sync_every: (self.media_sync_minutes > 0)
+                .then(|| Duration::from_secs(self.media_sync_minutes.saturating_mul(60))),
+        }
+    }
 }
 
 /// The movie-data providers. Without a key a provider is off and nothing is fetched.
@@ -491,6 +547,7 @@ impl ServeArgs {
             registrations_per_hour: self.registrations_per_hour,
             providers: self.providers.to_config(),
             enrich_per_hour: self.enrich_per_hour,
+            media_servers: self.media_servers.to_config(),
         })
     }
 }

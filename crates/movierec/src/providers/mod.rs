@@ -6,6 +6,7 @@
 //! Without a key a provider is simply absent: nothing is ever requested from it.
 
 pub(crate) mod limiter;
+pub(crate) mod media;
 pub(crate) mod omdb;
 pub mod poster;
 pub(crate) mod server;

@@ -167,6 +167,22 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "created_at",
         ],
     ),
+    (
+        "media_links",
+        &[
+            "user_id",
+            "server",
+            "account",
+            "secret",
+            "linked_at",
+            "synced_at",
+            "last_result",
+        ],
+    ),
+    (
+        "library_movies",
+        &["user_id", "server", "movie_id", "added_at"],
+    ),
     ("movie_search", &["rowid", "search_title"]),
 ];
 

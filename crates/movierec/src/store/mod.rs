@@ -12,6 +12,7 @@ pub mod history;
 pub(crate) mod leases;
 pub mod lists;
 pub(crate) mod media_hooks;
+pub(crate) mod media_library;
 pub(crate) mod merge;
 pub mod models;
 pub mod movie_search;

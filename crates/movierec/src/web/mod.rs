@@ -91,6 +91,23 @@ pub fn routes(state: AppState) -> Router {
         .route("/account/hooks/options", post(pages::connections::options))
         .route("/admin", get(pages::admin::show))
         .route("/admin/registration", post(pages::admin::set_registration))
+        .route("/admin/media/{server}", post(pages::connections::connect))
+        .route(
+            "/admin/media/{server}/disconnect",
+            post(pages::connections::disconnect),
+        )
+        .route(
+            "/account/media/{server}/link",
+            post(pages::connections::link),
+        )
+        .route(
+            "/account/media/{server}/sync",
+            post(pages::connections::sync),
+        )
+        .route(
+            "/account/media/{server}/unlink",
+            post(pages::connections::unlink),
+        )
         .route(pages::duplicates::PATH, get(pages::duplicates::show))
         .route("/admin/duplicates/merge", post(pages::duplicates::merge))
         .route("/movies/{id}", get(pages::movies::show))

@@ -25,6 +25,7 @@ mod import_similar;
 mod in_place;
 mod in_process;
 mod instances;
+mod media_pull;
 mod merge;
 mod offline;
 mod path_ids;

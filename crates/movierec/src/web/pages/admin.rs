@@ -8,6 +8,7 @@ use axum::response::Redirect;
 use serde::Deserialize;
 
 use crate::domain::Registration;
+use crate::services::media_servers::pull;
 use crate::services::membership;
 use crate::web::error::AppError;
 use crate::web::session::{RequireAdmin, SessionUser};
@@ -18,15 +19,35 @@ use crate::web::state::AppState;
 pub struct AdminPage {
     user: Option<SessionUser>,
     registration_open: bool,
+    media_servers: Vec<MediaServer>,
+}
+
+/// A media server a pull reads, and how the site reaches it.
+pub struct MediaServer {
+    server: &'static str,
+    name: &'static str,
+    /// The address and the key's last characters, when connected.
+    connected: Option<(String, String)>,
 }
 
 pub async fn show(
     State(state): State<AppState>,
     RequireAdmin(me): RequireAdmin,
 ) -> Result<AdminPage, AppError> {
+    let mut media_servers = Vec::new();
+    for server in pull::PULLED {
+        media_servers.push(MediaServer {
+            server: server.as_str(),
+            name: server.name(),
+            connected: pull::connection(&state.pool, server)
+                .await?
+                .map(|c| (c.url.clone(), c.masked_secret())),
+        });
+    }
     Ok(AdminPage {
         user: Some(me),
         registration_open: membership::registration(&state.pool).await? == Registration::Open,
+        media_servers,
     })
 }
 

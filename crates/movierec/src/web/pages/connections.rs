@@ -2,16 +2,18 @@
 //! token on request, what came through them, and films waiting for a match.
 
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Redirect;
 use serde::Deserialize;
 
+use crate::importers::media::Server;
 use crate::services::media_servers::hooks;
+use crate::services::media_servers::pull::{self, PullError};
 use crate::store::media_hooks::LoggedEvent;
 use crate::web::error::AppError;
 use crate::web::hooks::HookUrls;
-use crate::web::session::RequireUser;
+use crate::web::session::{RequireAdmin, RequireUser};
 use crate::web::state::AppState;
 
 /// Events listed on the page.
@@ -29,16 +31,66 @@ pub(crate) struct Connections {
     pub(crate) shared_users: bool,
     /// The one media-server account whose events count; empty for every account.
     pub(crate) account: String,
+    /// The servers an administrator connected, each with the user's link to it.
+    pub(crate) libraries: Vec<LibraryLink>,
+    /// An administrator may read the Plex server owner's account.
+    pub(crate) is_admin: bool,
+}
+
+/// A connected server and the user's link to it, as the section shows them.
+#[derive(Debug, Clone)]
+pub(crate) struct LibraryLink {
+    /// As in the form's address: `jellyfin`, `plex`.
+    pub(crate) server: &'static str,
+    pub(crate) name: &'static str,
+    /// The linked account ("own token" for Plex), when linked.
+    pub(crate) account: Option<String>,
+    /// "2 min ago", when it synced.
+    pub(crate) synced: Option<String>,
+    /// The last sync's outcome in words.
+    pub(crate) result: Option<String>,
+}
+
+impl LibraryLink {
+    pub(crate) fn is_jellyfin(&self) -> bool {
+        self.server == Server::Jellyfin.as_str()
+    }
+
+    /// The last sync left played films unmatched (listed on its report).
+    pub(crate) fn has_unmatched(&self) -> bool {
+        self.result
+            .as_deref()
+            .is_some_and(|r| r.contains("not matched"))
+    }
 }
 
 /// The section for a user, on the address they reached the site by.
 pub(crate) async fn load(
     state: &AppState,
     user_id: crate::domain::UserId,
+    is_admin: bool,
     headers: &HeaderMap,
 ) -> Result<Connections, AppError> {
     let (token, options, events) = hooks::connections(&state.pool, user_id).await?;
+    let (links, connected) = pull::links(&state.pool, user_id).await?;
     let now = crate::store::now();
+    let libraries = connected
+        .into_iter()
+        .map(|server| {
+            let link = links.iter().find(|l| l.server == server.as_str());
+            LibraryLink {
+                server: server.as_str(),
+                name: server.name(),
+                // Jellyfin's account is the server's id of the user: the name was typed.
+                account: link.map(|l| match server {
+                    Server::Plex => l.account.clone(),
+                    _ => "linked".to_owned(),
+                }),
+                synced: link.and_then(|l| l.synced_at).map(|t| ago(now - t)),
+                result: link.and_then(|l| l.last_result.clone()),
+            }
+        })
+        .collect();
     let name = |e: &LoggedEvent| match (&e.title, e.year) {
         (Some(t), Some(y)) => format!("{t} ({y})"),
         (Some(t), None) => t.clone(),
@@ -61,7 +113,115 @@ pub(crate) async fn load(
         pending: pending.into_iter().map(name).collect(),
         shared_users: options.shared_users,
         account: options.account.unwrap_or_default(),
+        libraries,
+        is_admin,
     })
+}
+
+impl From<PullError> for AppError {
+    fn from(e: PullError) -> Self {
+        match e {
+            PullError::Invalid { .. } => AppError::bad_request(e.to_string()),
+            PullError::NotConnected(_) | PullError::NotLinked(_) => {
+                AppError::conflict(e.to_string())
+            }
+            PullError::Unavailable { .. } => AppError::unavailable(e.to_string(), 60),
+            PullError::Internal(cause) => AppError::internal(cause),
+        }
+    }
+}
+
+/// A server a pull reads, from the address; anything else is no page.
+fn pulled(segment: &str) -> Result<Server, AppError> {
+    Server::from_path(segment)
+        .filter(|s| pull::PULLED.contains(s))
+        .ok_or_else(|| AppError::not_found("No such media server."))
+}
+
+/// The link form: Jellyfin's user name, or a Plex token (empty: the site's, for admins).
+#[derive(Debug, Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    jellyfin_user: String,
+    #[serde(default)]
+    plex_token: String,
+}
+
+/// `POST /account/media/{server}/link`: links the user's account of the server and reads
+/// its library once.
+#[tracing::instrument(skip_all, fields(user = me.id.get(), server = %server))]
+pub async fn link(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(server): Path<String>,
+    Form(form): Form<LinkForm>,
+) -> Result<Redirect, AppError> {
+    let server = pulled(&server)?;
+    pull::link(
+        &state.pool,
+        me.id,
+        me.is_admin,
+        server,
+        &form.jellyfin_user,
+        &form.plex_token,
+    )
+    .await?;
+    Ok(Redirect::to("/account?done=synced#libraries"))
+}
+
+/// `POST /account/media/{server}/sync`: reads the linked library now.
+#[tracing::instrument(skip_all, fields(user = me.id.get(), server = %server))]
+pub async fn sync(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(server): Path<String>,
+) -> Result<Redirect, AppError> {
+    pull::sync(&state.pool, me.id, pulled(&server)?).await?;
+    Ok(Redirect::to("/account?done=synced#libraries"))
+}
+
+/// `POST /account/media/{server}/unlink`.
+#[tracing::instrument(skip_all, fields(user = me.id.get(), server = %server))]
+pub async fn unlink(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(server): Path<String>,
+) -> Result<Redirect, AppError> {
+    pull::unlink(&state.pool, me.id, pulled(&server)?).await?;
+    Ok(Redirect::to("/account?done=unlinked#libraries"))
+}
+
+/// The Admin page's connection form: the address and the key or token (empty keeps the
+/// stored one).
+#[derive(Debug, Deserialize)]
+pub struct ConnectForm {
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    secret: String,
+}
+
+/// `POST /admin/media/{server}`: connects the site to a server, after asking it.
+#[tracing::instrument(skip_all, fields(admin = me.id.get(), server = %server))]
+pub async fn connect(
+    State(state): State<AppState>,
+    RequireAdmin(me): RequireAdmin,
+    Path(server): Path<String>,
+    Form(form): Form<ConnectForm>,
+) -> Result<Redirect, AppError> {
+    pull::connect(&state.pool, pulled(&server)?, &form.url, &form.secret).await?;
+    Ok(Redirect::to("/admin?done=connected#media-servers"))
+}
+
+/// `POST /admin/media/{server}/disconnect`.
+#[tracing::instrument(skip_all, fields(admin = me.id.get(), server = %server))]
+pub async fn disconnect(
+    State(state): State<AppState>,
+    RequireAdmin(me): RequireAdmin,
+    Path(server): Path<String>,
+) -> Result<Redirect, AppError> {
+    pull::disconnect(&state.pool, pulled(&server)?).await?;
+    Ok(Redirect::to("/admin?done=disconnected#media-servers"))
 }
 
 /// The settings form: a checkbox sends `shared_users` only when ticked.

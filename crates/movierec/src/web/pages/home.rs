@@ -1,4 +1,6 @@
-use crate::domain::UserId;
+use std::collections::HashSet;
+
+use crate::domain::{MovieId, UserId};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -18,6 +20,8 @@ pub(crate) const TOP_RATED: i64 = 24;
 const MAX_PICKS: usize = 50;
 const GRID: usize = 20;
 const ONBOARDING_MOVIES: usize = 12;
+/// Films in "Watch tonight": one row on a desktop.
+const TONIGHT: usize = 6;
 /// At most this many "Haven't seen" movies are carried in the address.
 const MAX_SKIPPED: usize = 500;
 
@@ -51,9 +55,18 @@ pub struct Personal {
     /// Position in the ranked list of the featured pick.
     pick: usize,
     picks: Vec<Recommendation>,
+    /// A media server's library was read for the user: "Watch tonight" is shown.
+    has_library: bool,
+    /// The best films of that library for the user.
+    tonight: Vec<Recommendation>,
+    library: HashSet<MovieId>,
 }
 
 impl Personal {
+    fn in_library(&self, movie: &i64) -> bool {
+        MovieId::new(*movie).is_ok_and(|m| self.library.contains(&m))
+    }
+
     fn featured(&self) -> Option<&Recommendation> {
         self.picks.get(self.pick)
     }
@@ -212,7 +225,18 @@ async fn personal(state: &AppState, user_id: UserId, asked: Asked) -> Result<Per
     } else {
         Vec::new()
     };
+    let library = crate::store::media_library::library(&state.pool, user_id).await?;
+    let tonight = if library.is_empty() {
+        Vec::new()
+    } else {
+        recommendations::in_library(&state.pool, &state.models, user_id, TONIGHT)
+            .await?
+            .items
+    };
     Ok(Personal {
+        has_library: !library.is_empty(),
+        tonight,
+        library,
         rated,
         target,
         rating_more,
