@@ -31,8 +31,11 @@ pub(crate) async fn receive(
         return Err(AppError::not_found("There is no webhook at this address."));
     };
     let json = json_of(request, &state).await?;
-    match hooks::receive(&state.pool, server, &token, &json).await {
-        Ok(received) => {
+    match hooks::receive(&state.pool, &state.providers, server, &token, &json).await {
+        Ok(hooks::Outcome { received, added }) => {
+            if let Some(new) = added {
+                state.search.add(new).await;
+            }
             let (status, outcome) = match received {
                 Received::Applied { .. } => (StatusCode::OK, "applied"),
                 Received::Unchanged => (StatusCode::OK, "unchanged"),

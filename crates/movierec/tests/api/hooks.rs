@@ -485,3 +485,52 @@ async fn shared_users_and_other_accounts_count_only_when_chosen() {
     );
     assert!(app.get_html("/account").await.contains("value=\"ANA\""));
 }
+
+#[tokio::test]
+async fn a_film_the_catalog_does_not_know_is_added_by_its_tmdb_id_when_a_key_is_set() {
+    use crate::provider_stub::{Mode, Stub, remember, tmdb_id_of};
+    let stub = Stub::start().await;
+    let app = crate::helpers::spawn_app_with(|config| stub.apply(config)).await;
+    app.register("ana", PASSWORD).await;
+    let url = app.hook_urls().await["jellyfin"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let with_tmdb = |title: &str| {
+        let mut event: Value = serde_json::from_str(&jellyfin_stop(title, 2031, "Movie")).unwrap();
+        event["Provider_tmdb"] = json!(tmdb_id_of(&remember(title)).to_string());
+        event.to_string()
+    };
+
+    let title = "A Film Only TMDB Knows";
+    app.expect_hook(&url, "application/json", with_tmdb(title), (200, "applied"))
+        .await;
+    let added: i64 = sqlx::query_scalar("SELECT id FROM movies WHERE tmdb_id = $1")
+        .bind(tmdb_id_of(&remember(title)))
+        .fetch_one(&app.database().await)
+        .await
+        .unwrap();
+    let seen: i64 = app.count("SELECT movie_id FROM seen_movies").await;
+    assert_eq!(seen, added);
+    // The search finds it at once, and the same event again finds it in the catalog.
+    let search = app.get_html("/search?q=only+tmdb+knows").await;
+    assert!(search.contains(&format!("/movies/{added}\"")), "{search}");
+    app.expect_hook(&url, "application/json", with_tmdb(title), (200, "unchanged"))
+        .await;
+    assert_eq!(stub.count("/tmdb/3/movie/"), 1);
+
+    // With TMDB down the film waits for a match, and the webhook is still taken.
+    stub.set(|modes| modes.tmdb = Mode::ServerError);
+    app.expect_hook(
+        &url,
+        "application/json",
+        with_tmdb("Another Film Only TMDB Knows"),
+        (202, "pending"),
+    )
+    .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM media_events WHERE movie_id IS NULL")
+            .await,
+        1
+    );
+}

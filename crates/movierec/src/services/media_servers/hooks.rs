@@ -6,7 +6,9 @@
 use crate::domain::{MovieId, UserId, check_title_length};
 use crate::importers::history::{Entry, HistoryRecord};
 use crate::importers::media::{self, Action, MediaEvent, Parsed, Server};
-use crate::services::{history, rating};
+use crate::providers::Providers;
+use crate::services::{any_movie, history, rating};
+use crate::store::details::AddedMovie;
 use crate::store::media_hooks::{self as store, HookOptions, NewEvent};
 use crate::store::throttle::{self, Reservation};
 use crate::store::{self as db, Db};
@@ -37,6 +39,23 @@ pub(crate) enum HookError {
 impl From<sqlx::Error> for HookError {
     fn from(e: sqlx::Error) -> Self {
         HookError::Internal(e.into())
+    }
+}
+
+/// What a webhook did, and the film it added to the catalog, if it did (for the search
+/// index to take in).
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    pub(crate) received: Received,
+    pub(crate) added: Option<AddedMovie>,
+}
+
+impl From<Received> for Outcome {
+    fn from(received: Received) -> Self {
+        Outcome {
+            received,
+            added: None,
+        }
     }
 }
 
@@ -148,14 +167,16 @@ pub(crate) fn path(server: Server, token: &str) -> String {
 }
 
 /// Takes one webhook of `server` (its JSON, out of any form wrapping) for the user whose
-/// token it is.
+/// token it is. A film the catalog does not know is added by its ids when a provider that
+/// knows them has a key, else kept as pending.
 #[tracing::instrument(skip_all, fields(server = server.as_str(), user))]
 pub(crate) async fn receive(
     pool: &Db,
+    providers: &Providers,
     server: Server,
     token: &str,
     json: &[u8],
-) -> Result<Received, HookError> {
+) -> Result<Outcome, HookError> {
     let Some((user_id, options)) = store::owner(pool, token).await? else {
         return Err(HookError::UnknownToken);
     };
@@ -171,14 +192,14 @@ pub(crate) async fn receive(
     }
     let event = match media::parse(server, json) {
         Ok(Parsed::Event(event)) => event,
-        Ok(Parsed::Ignored(why)) => return Ok(Received::Ignored(why)),
+        Ok(Parsed::Ignored(why)) => return Ok(Received::Ignored(why).into()),
         Err(e) => return Err(HookError::Malformed(e.0)),
     };
     if event.shared_user && !options.shared_users {
-        return Ok(Received::Ignored("a shared user's event"));
+        return Ok(Received::Ignored("a shared user's event").into());
     }
     if !is_account(&event, options.account.as_deref()) {
-        return Ok(Received::Ignored("another account's event"));
+        return Ok(Received::Ignored("another account's event").into());
     }
     let record = record(server, &event, now);
     let mut conn = pool.acquire().await?;
@@ -198,28 +219,73 @@ pub(crate) async fn receive(
         imdb_id: event.film.imdb_id.map(|i| i.to_string()),
         tmdb_id: event.film.tmdb_id.map(i64::from),
     };
+    let takes_film = !matches!(
+        event.action,
+        Action::Unseen | Action::Liked(false) | Action::Rated(None)
+    );
+    let (found, added) = match found {
+        Some(id) => (Some(id), None),
+        None if takes_film => {
+            drop(conn);
+            let added = add_by_ids(pool, providers, &event.film).await;
+            conn = pool.acquire().await?;
+            match added {
+                Some(added) => (Some(added.id.get()), added.new),
+                None => (None, None),
+            }
+        }
+        None => (None, None),
+    };
     let Some(movie_id) = found else {
-        if matches!(
-            event.action,
-            Action::Unseen | Action::Liked(false) | Action::Rated(None)
-        ) {
-            return Ok(Received::Ignored("a film the catalog does not know"));
+        if !takes_film {
+            return Ok(Received::Ignored("a film the catalog does not know").into());
         }
         let pending = logged(None);
         if store::is_pending(&mut conn, user_id, &pending).await? {
-            return Ok(Received::Unchanged);
+            return Ok(Received::Unchanged.into());
         }
         store::log(&mut conn, user_id, &pending, now).await?;
-        return Ok(Received::Pending);
+        return Ok(Received::Pending.into());
     };
     drop(conn);
     let changed = apply(pool, user_id, movie_id, event.action, now).await?;
     if !changed {
-        return Ok(Received::Unchanged);
+        return Ok(Outcome {
+            received: Received::Unchanged,
+            added,
+        });
     }
     let mut conn = pool.acquire().await?;
     store::log(&mut conn, user_id, &logged(Some(movie_id)), now).await?;
-    Ok(Received::Applied { movie_id })
+    Ok(Outcome {
+        received: Received::Applied { movie_id },
+        added,
+    })
+}
+
+/// The catalog's film for ids it does not hold yet, added from TMDB (by TMDB id) or OMDb
+/// (by IMDb id) when that provider has a key. A provider that is down or does not know the
+/// film leaves it pending: the webhook is still taken.
+async fn add_by_ids(
+    pool: &Db,
+    providers: &Providers,
+    film: &media::MediaFilm,
+) -> Option<any_movie::Added> {
+    let asks = [
+        film.tmdb_id
+            .filter(|_| providers.tmdb.is_some())
+            .map(|id| (any_movie::Source::Tmdb, id.to_string())),
+        film.imdb_id
+            .filter(|_| providers.omdb.is_some())
+            .map(|id| (any_movie::Source::Omdb, id.to_string())),
+    ];
+    for (source, id) in asks.into_iter().flatten() {
+        match any_movie::add(pool, providers, source, &id).await {
+            Ok(added) => return Some(added),
+            Err(e) => tracing::info!(source = source.as_str(), %id, error = %e, "film not added"),
+        }
+    }
+    None
 }
 
 /// Changes the user's seen mark or rating of a film as the event says; whether it changed.
