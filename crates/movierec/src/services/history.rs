@@ -546,7 +546,7 @@ pub async fn report_view(
 /// The films a row of title `q` and `year` may be: the search's best for `q`, and its best
 /// within a year of `year` (a film of the right year may rank below the first page of a
 /// common title), ranked by [`rank_candidates`].
-async fn find_candidates(
+pub(crate) async fn find_candidates(
     pool: &Db,
     search: &IndexCache,
     q: &str,
@@ -788,6 +788,24 @@ pub(crate) async fn find_film(
         Found::Movie(id) => Some(id),
         Found::Unmatched { .. } => None,
     })
+}
+
+/// Remembers the user's match of a title and year to a film, as a report's hand match is:
+/// the next upload or media-server event naming it finds that film.
+pub(crate) async fn remember_hand_match(
+    conn: &mut DbConn,
+    user_id: UserId,
+    title: &str,
+    year: Option<u16>,
+    movie_id: i64,
+) -> Result<(), HistoryError> {
+    if !store::movie_exists(conn, movie_id).await? {
+        return Err(HistoryError::NotFound(format!(
+            "There is no movie {movie_id}."
+        )));
+    }
+    store::remember_match(conn, user_id, &hand_key(title, year), movie_id).await?;
+    Ok(())
 }
 
 /// The key a hand match is remembered by: the folded title and the year.

@@ -89,6 +89,14 @@ pub fn routes(state: AppState) -> Router {
         .route("/account/delete", post(pages::accounts::delete_account))
         .route("/account/hooks", post(pages::connections::regenerate))
         .route("/account/hooks/options", post(pages::connections::options))
+        .route(
+            "/account/hooks/pending/{id}",
+            get(pages::connections::pending),
+        )
+        .route(
+            "/account/hooks/pending/{id}/match",
+            post(pages::connections::match_pending),
+        )
         .route("/admin", get(pages::admin::show))
         .route("/admin/registration", post(pages::admin::set_registration))
         .route("/admin/media/{server}", post(pages::connections::connect))

@@ -375,6 +375,59 @@ async fn a_film_the_catalog_does_not_know_is_pending_once_and_listed() {
     let page = app.get_html("/account").await;
     assert!(page.contains("Not found in the catalog"), "{page}");
     assert!(page.contains("A Film Nobody Has Heard Of (2031)"), "{page}");
+
+    // Matched by hand on the Connections page: applied at once, and remembered.
+    let id: i64 = app
+        .count("SELECT id FROM media_events WHERE movie_id IS NULL")
+        .await;
+    assert!(
+        page.contains(&format!("/account/hooks/pending/{id}\"")),
+        "{page}"
+    );
+    let target = catalog_ids(20)[19];
+    let (title, _) = film(i64::from(target));
+    let search = app
+        .get_html(&format!("/account/hooks/pending/{id}?q={}", enc(&title)))
+        .await;
+    assert!(
+        search.contains(&format!("name=\"movie_id\" value=\"{target}\"")),
+        "{search}"
+    );
+    let response = app
+        .post_form(
+            &format!("/account/hooks/pending/{id}/match"),
+            &[("movie_id", target.to_string().as_str())],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(
+        app.count("SELECT movie_id FROM seen_movies").await,
+        i64::from(target)
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM media_events WHERE movie_id IS NULL")
+            .await,
+        0
+    );
+    app.expect_hook(
+        &url,
+        "application/json",
+        jellyfin_stop("A Film Nobody Has Heard Of", 2031, "Movie"),
+        (200, "unchanged"),
+    )
+    .await;
+    // Someone else's pending film, or none, is no page.
+    assert_eq!(
+        app.get(&format!("/account/hooks/pending/{id}"))
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+    assert_eq!(
+        app.get("/account/hooks/pending/x").await.status().as_u16(),
+        404
+    );
 }
 
 #[tokio::test]
@@ -515,8 +568,13 @@ async fn a_film_the_catalog_does_not_know_is_added_by_its_tmdb_id_when_a_key_is_
     // The search finds it at once, and the same event again finds it in the catalog.
     let search = app.get_html("/search?q=only+tmdb+knows").await;
     assert!(search.contains(&format!("/movies/{added}\"")), "{search}");
-    app.expect_hook(&url, "application/json", with_tmdb(title), (200, "unchanged"))
-        .await;
+    app.expect_hook(
+        &url,
+        "application/json",
+        with_tmdb(title),
+        (200, "unchanged"),
+    )
+    .await;
     assert_eq!(stub.count("/tmdb/3/movie/"), 1);
 
     // With TMDB down the film waits for a match, and the webhook is still taken.

@@ -365,3 +365,106 @@ fn action_name(action: Action) -> &'static str {
         Action::Rated(None) => "unrated",
     }
 }
+
+/// A film a media server named that the catalog did not know, with the films it may be.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingMatch {
+    pub(crate) event: store::LoggedEvent,
+    /// The search's candidates, best first; or why the search could not run.
+    pub(crate) candidates: Result<Vec<crate::store::movie_search::Hit>, String>,
+}
+
+/// Why a pending film was not matched; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum MatchError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for MatchError {
+    fn from(e: sqlx::Error) -> Self {
+        MatchError::Internal(e.into())
+    }
+}
+
+impl From<history::HistoryError> for MatchError {
+    fn from(e: history::HistoryError) -> Self {
+        match e {
+            history::HistoryError::NotFound(message) => MatchError::NotFound(message),
+            other => MatchError::Internal(other.into()),
+        }
+    }
+}
+
+fn no_such_pending() -> MatchError {
+    MatchError::NotFound("There is no such film waiting for a match.".into())
+}
+
+/// A pending film of the user's and the catalog's films it may be: searched by `q`, or by
+/// the title the server gave.
+pub(crate) async fn pending_match(
+    pool: &Db,
+    search: &crate::search::index::IndexCache,
+    user_id: UserId,
+    id: i64,
+    q: Option<&str>,
+) -> Result<PendingMatch, MatchError> {
+    let event = store::pending_event(pool, user_id, id)
+        .await?
+        .ok_or_else(no_such_pending)?;
+    let q = q
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .or(event.title.as_deref())
+        .unwrap_or_default()
+        .to_owned();
+    let year = event.year.and_then(|y| u16::try_from(y).ok());
+    let candidates = history::find_candidates(pool, search, &q, year).await?;
+    Ok(PendingMatch { event, candidates })
+}
+
+/// Matches a pending film to `movie_id`: what the server said (seen, liked, rated) is applied
+/// as if the event had named that film, every pending event of the same title goes with it,
+/// and the title is remembered for the next event and the next upload.
+#[tracing::instrument(skip(pool), fields(user = user_id.get()))]
+pub(crate) async fn match_pending(
+    pool: &Db,
+    user_id: UserId,
+    id: i64,
+    movie_id: i64,
+) -> Result<(), MatchError> {
+    let event = store::pending_event(pool, user_id, id)
+        .await?
+        .ok_or_else(no_such_pending)?;
+    let action = match (event.action.as_str(), event.rating) {
+        ("rated", Some(value)) => Action::Rated(Some(
+            crate::domain::Stars::from_f64(value).map_err(|e| anyhow::anyhow!(e))?,
+        )),
+        ("liked", _) => Action::Liked(true),
+        _ => Action::Seen {
+            at: Some(event.created_at),
+        },
+    };
+    let title = event.title.clone().unwrap_or_default();
+    let year = event.year.and_then(|y| u16::try_from(y).ok());
+    let mut tx = db::begin_write(pool).await?;
+    history::remember_hand_match(&mut tx, user_id, &title, year, movie_id).await?;
+    store::resolve(
+        &mut tx,
+        user_id,
+        event.title.as_deref(),
+        event.year,
+        movie_id,
+    )
+    .await?;
+    tx.commit().await?;
+    apply(pool, user_id, movie_id, action, db::now())
+        .await
+        .map_err(|e| match e {
+            HookError::Internal(e) => MatchError::Internal(e),
+            other => MatchError::Internal(anyhow::anyhow!(other.to_string())),
+        })?;
+    Ok(())
+}

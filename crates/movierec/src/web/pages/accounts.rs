@@ -274,6 +274,9 @@ pub async fn account(
             }
             Some("hooks") => Some("Your webhook URLs are new; the old ones no longer work."),
             Some("hook-options") => Some("Your media-server settings are saved."),
+            Some("matched") => {
+                Some("Matched: the film is in your history, and found by itself next time.")
+            }
             Some("synced") => Some("Your media server's library was read."),
             Some("unlinked") => Some(
                 "Unlinked. The films it marked seen stay in your history; its library is forgotten.",

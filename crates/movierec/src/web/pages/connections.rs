@@ -1,19 +1,23 @@
 //! The Connections section of the account page: the user's media-server webhook URLs, a new
 //! token on request, what came through them, and films waiting for a match.
 
+use askama::Template;
+use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Redirect;
 use serde::Deserialize;
 
+use crate::domain::MovieId;
 use crate::importers::media::Server;
 use crate::services::media_servers::hooks;
 use crate::services::media_servers::pull::{self, PullError};
 use crate::store::media_hooks::LoggedEvent;
+use crate::store::movie_search::Hit;
 use crate::web::error::AppError;
 use crate::web::hooks::HookUrls;
-use crate::web::session::{RequireAdmin, RequireUser};
+use crate::web::session::{RequireAdmin, RequireUser, SessionUser};
 use crate::web::state::AppState;
 
 /// Events listed on the page.
@@ -25,8 +29,9 @@ pub(crate) struct Connections {
     pub(crate) urls: HookUrls,
     /// "Seen via Jellyfin: Heat (1995)", "2 min ago"; newest first.
     pub(crate) activity: Vec<(String, String)>,
-    /// Films a media server named that the catalog does not know: "Heat (1995)".
-    pub(crate) pending: Vec<String>,
+    /// Films a media server named that the catalog does not know: the event's id and
+    /// "Heat (1995)".
+    pub(crate) pending: Vec<(i64, String)>,
     /// Plex: the server's shared users' plays count too.
     pub(crate) shared_users: bool,
     /// The one media-server account whose events count; empty for every account.
@@ -110,7 +115,7 @@ pub(crate) async fn load(
                 )
             })
             .collect(),
-        pending: pending.into_iter().map(name).collect(),
+        pending: pending.into_iter().map(|e| (e.id, name(e))).collect(),
         shared_users: options.shared_users,
         account: options.account.unwrap_or_default(),
         libraries,
@@ -276,8 +281,8 @@ fn what(e: &LoggedEvent) -> String {
     }
 }
 
-fn server_name(server: &str) -> &str {
-    crate::importers::media::Server::from_path(server).map_or(server, |s| s.name())
+fn server_name(server: &str) -> &'static str {
+    crate::importers::media::Server::from_path(server).map_or("Your media server", |s| s.name())
 }
 
 /// "just now", "2 min ago", "3 h ago", "5 days ago".
@@ -305,4 +310,90 @@ mod tests {
         assert_eq!(ago(86_400 + 1), "1 day ago");
         assert_eq!(ago(5 * 86_400), "5 days ago");
     }
+}
+
+/// The page that matches one pending film by hand.
+#[derive(Template, WebTemplate)]
+#[template(path = "pending_match.html")]
+pub struct PendingPage {
+    user: Option<SessionUser>,
+    id: i64,
+    server: &'static str,
+    what: &'static str,
+    title: String,
+    year: Option<i64>,
+    q: String,
+    candidates: Result<Vec<Hit>, String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PendingQuery {
+    q: Option<String>,
+}
+
+/// A pending event's id in the address; anything else is no page.
+fn event_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| AppError::not_found("There is no such film waiting for a match."))
+}
+
+fn match_error(e: hooks::MatchError) -> AppError {
+    match e {
+        hooks::MatchError::NotFound(message) => AppError::not_found(message),
+        hooks::MatchError::Internal(cause) => AppError::internal(cause),
+    }
+}
+
+/// `GET /account/hooks/pending/{id}`: the catalog's films a pending film may be.
+#[tracing::instrument(skip_all, fields(user = me.id.get(), event = id))]
+pub async fn pending(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(id): Path<String>,
+    Query(query): Query<PendingQuery>,
+) -> Result<PendingPage, AppError> {
+    let id = event_id(&id)?;
+    let found = hooks::pending_match(&state.pool, &state.search, me.id, id, query.q.as_deref())
+        .await
+        .map_err(match_error)?;
+    let event = found.event;
+    let title = event.title.clone().unwrap_or_default();
+    Ok(PendingPage {
+        user: Some(me),
+        id,
+        server: server_name(&event.server),
+        what: match event.action.as_str() {
+            "rated" => "rated",
+            "liked" => "liked",
+            _ => "watched",
+        },
+        q: query.q.unwrap_or_else(|| title.clone()),
+        title,
+        year: event.year,
+        candidates: found.candidates,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MatchForm {
+    movie_id: String,
+}
+
+/// `POST /account/hooks/pending/{id}/match`: the pending film is this movie.
+#[tracing::instrument(skip_all, fields(user = me.id.get(), event = id))]
+pub async fn match_pending(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Path(id): Path<String>,
+    Form(form): Form<MatchForm>,
+) -> Result<Redirect, AppError> {
+    let id = event_id(&id)?;
+    let movie_id = MovieId::parse(form.movie_id.trim())
+        .map_err(|_| AppError::bad_request("movie_id: choose one of the films listed."))?;
+    hooks::match_pending(&state.pool, me.id, id, movie_id.get())
+        .await
+        .map_err(match_error)?;
+    Ok(Redirect::to("/account?done=matched#connections"))
 }
