@@ -174,3 +174,15 @@ pub(crate) async fn library(pool: &Db, user_id: UserId) -> sqlx::Result<HashSet<
             .await?;
     Ok(ids.into_iter().collect())
 }
+
+/// Whether the film is in the user's library on any server.
+pub(crate) async fn holds(pool: &Db, user_id: UserId, movie: MovieId) -> sqlx::Result<bool> {
+    let found: Option<i32> = sqlx::query_scalar(
+        "SELECT 1 FROM library_movies WHERE user_id = $1 AND movie_id = $2 LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(movie)
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.is_some())
+}

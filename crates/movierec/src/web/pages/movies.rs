@@ -40,6 +40,7 @@ pub struct MoviePage {
     /// Shown only to a logged-in user who has not rated the movie, once a model exists.
     predicted: Option<f32>,
     on_watchlist: bool,
+    in_library: bool,
     hidden: bool,
     similar: Vec<SimilarMovie>,
     /// The viewer's ratings of the similar movies.
@@ -148,6 +149,7 @@ async fn page(
         error,
         predicted: view.predicted,
         on_watchlist: view.on_watchlist,
+        in_library: view.in_library,
         hidden: view.hidden,
         similar: view.similar,
         similar_ratings,
