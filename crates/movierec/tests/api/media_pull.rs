@@ -591,8 +591,16 @@ async fn watch_tonight_lists_only_films_of_the_library_that_are_not_seen() {
     assert!(home.contains("Watch tonight"), "{home}");
     assert!(home.contains("In your library"));
     let held = films[25].0;
-    assert!(app.get_html(&format!("/movies/{held}")).await.contains("In your library"));
-    assert!(!app.get_html(&format!("/movies/{}", films[35].0)).await.contains("In your library"));
+    assert!(
+        app.get_html(&format!("/movies/{held}"))
+            .await
+            .contains("In your library")
+    );
+    assert!(
+        !app.get_html(&format!("/movies/{}", films[35].0))
+            .await
+            .contains("In your library")
+    );
     let response = app.get("/api/v1/recommendations?library=some").await;
     assert_eq!(response.status().as_u16(), 400);
 }
