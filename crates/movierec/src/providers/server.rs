@@ -9,7 +9,9 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{ProviderError, build_client, client_builder, read_capped, transport_error};
+use super::{
+    ProviderError, build_client, client_builder, read_capped, same_host_redirects, transport_error,
+};
 
 /// Largest answer read from a connected server: a page of a library listing with its
 /// metadata is a few megabytes at most.
@@ -66,19 +68,8 @@ impl ServerClient {
             value.set_sensitive(true);
             map.insert(HeaderName::from_static(name), value);
         }
-        // Redirects stay on the host first asked (a server behind a proxy may add a slash).
-        let redirects = reqwest::redirect::Policy::custom(|attempt| {
-            let first = attempt.previous().first().map(|u| (u.host_str(), u.port()));
-            if attempt.previous().len() > 3 {
-                attempt.error("too many redirects")
-            } else if first == Some((attempt.url().host_str(), attempt.url().port())) {
-                attempt.follow()
-            } else {
-                attempt.error("a redirect to another host")
-            }
-        });
         Ok(Self {
-            http: build_client(client_builder(timeout).redirect(redirects))?,
+            http: build_client(client_builder(timeout).redirect(same_host_redirects()))?,
             base: url.as_str().trim_end_matches('/').to_owned(),
             headers: map,
             timeout,

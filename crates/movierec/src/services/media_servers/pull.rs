@@ -494,54 +494,75 @@ async fn read_library(
     site: &Connection,
     link: &Link,
 ) -> Result<(Vec<LibraryFilm>, usize), ProviderError> {
-    let mut films = Vec::new();
-    let mut skipped = 0;
-    let mut take = |page: LibraryPage| -> Result<usize, ProviderError> {
-        let read = page.films.len() + page.skipped;
-        films.extend(page.films);
-        skipped += page.skipped;
-        if films.len() > MAX_ROWS {
-            return Err(ProviderError::TooLarge(MAX_ROWS));
-        }
-        Ok(read)
-    };
-    let malformed = |e: media::MediaError| ProviderError::Malformed(e.0);
+    let mut library = Collected::default();
     match server {
         Server::Jellyfin => {
             let client = Jellyfin::new(&site.url, &site.secret)?;
-            let mut start = 0;
-            loop {
-                let page = media::jellyfin_library(&client.movies(&link.account, start).await?)
-                    .map_err(malformed)?;
-                let total = page.total;
-                let read = take(page)? as u64;
-                start += read;
-                if read < PAGE_SIZE || total.is_some_and(|t| start >= t) {
-                    break;
+            read_pages(&mut library, |start| {
+                let client = &client;
+                async move {
+                    media::jellyfin_library(&client.movies(&link.account, start).await?)
+                        .map_err(malformed)
                 }
-            }
+            })
+            .await?;
         }
         Server::Plex => {
             let token = link.secret.as_deref().unwrap_or(&site.secret);
             let client = Plex::new(&site.url, token)?;
             let sections = media::plex_sections(&client.sections().await?).map_err(malformed)?;
-            for section in sections {
-                let mut start = 0;
-                loop {
-                    let page = media::plex_library(&client.movies(&section, start).await?)
-                        .map_err(malformed)?;
-                    let total = page.total;
-                    let read = take(page)? as u64;
-                    start += read;
-                    if read < PAGE_SIZE || total.is_some_and(|t| start >= t) {
-                        break;
+            for section in &sections {
+                read_pages(&mut library, |start| {
+                    let client = &client;
+                    async move {
+                        media::plex_library(&client.movies(section, start).await?)
+                            .map_err(malformed)
                     }
-                }
+                })
+                .await?;
             }
         }
         Server::Emby => return Err(ProviderError::NotFound),
     }
-    Ok((films, skipped))
+    Ok((library.films, library.skipped))
+}
+
+fn malformed(e: media::MediaError) -> ProviderError {
+    ProviderError::Malformed(e.0)
+}
+
+/// The films of a library read so far, and the items that were not films.
+#[derive(Default)]
+struct Collected {
+    films: Vec<LibraryFilm>,
+    skipped: usize,
+}
+
+/// Reads one listing page by page (`page(start)`) until a short page or its total; a
+/// library past [`MAX_ROWS`] films is refused, as an upload that long is.
+async fn read_pages<F, Fut>(into: &mut Collected, mut page: F) -> Result<(), ProviderError>
+where
+    F: FnMut(u64) -> Fut,
+    Fut: std::future::Future<Output = Result<LibraryPage, ProviderError>>,
+{
+    let mut start = 0;
+    loop {
+        let LibraryPage {
+            films,
+            skipped,
+            total,
+        } = page(start).await?;
+        let read = (films.len() + skipped) as u64;
+        into.films.extend(films);
+        into.skipped += skipped;
+        if into.films.len() > MAX_ROWS {
+            return Err(ProviderError::TooLarge(MAX_ROWS));
+        }
+        start += read;
+        if read < PAGE_SIZE || total.is_some_and(|t| start >= t) {
+            return Ok(());
+        }
+    }
 }
 
 /// Syncs every linked user of every connected server (the periodic job); a user's failure
