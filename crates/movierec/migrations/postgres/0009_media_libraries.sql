@@ -12,6 +12,8 @@ CREATE TABLE media_links (
     synced_at   BIGINT,
     -- The last sync's outcome in words: what it found, or why it failed.
     last_result TEXT,
+    -- The history report of the last sync that kept one (its unmatched films are matched there).
+    last_report BIGINT,
     PRIMARY KEY (user_id, server)
 );
 

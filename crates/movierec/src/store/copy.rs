@@ -177,6 +177,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "linked_at",
             "synced_at",
             "last_result",
+            "last_report",
         ],
     ),
     (

@@ -17,6 +17,7 @@ pub(crate) struct Link {
     pub(crate) secret: Option<String>,
     pub(crate) synced_at: Option<i64>,
     pub(crate) last_result: Option<String>,
+    pub(crate) last_report: Option<i64>,
 }
 
 /// Links (or re-links) the user to an account of `server`; the library found through an
@@ -33,7 +34,8 @@ pub(crate) async fn link(
         "INSERT INTO media_links (user_id, server, account, secret, linked_at)
          VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (user_id, server) DO UPDATE
-         SET account = $3, secret = $4, linked_at = $5, synced_at = NULL, last_result = NULL",
+         SET account = $3, secret = $4, linked_at = $5, synced_at = NULL, last_result = NULL,
+             last_report = NULL",
     )
     .bind(user_id)
     .bind(server)
@@ -67,7 +69,7 @@ pub(crate) async fn unlink(pool: &Db, user_id: UserId, server: &str) -> sqlx::Re
     Ok(done.rows_affected() > 0)
 }
 
-const LINK_COLUMNS: &str = "user_id, server, account, secret, synced_at, last_result";
+const LINK_COLUMNS: &str = "user_id, server, account, secret, synced_at, last_result, last_report";
 
 /// The user's links, by server name.
 pub(crate) async fn links_of(pool: &Db, user_id: UserId) -> sqlx::Result<Vec<Link>> {
@@ -90,21 +92,26 @@ pub(crate) async fn links_to(pool: &Db, server: &str) -> sqlx::Result<Vec<Link>>
     .await
 }
 
-/// Records how a sync went.
+/// Records how a sync went, and the report it kept, if it kept one (else the last one
+/// stays).
 pub(crate) async fn synced(
     conn: &mut DbConn,
     user_id: UserId,
     server: &str,
     result: &str,
+    report: Option<i64>,
     now: i64,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE media_links SET synced_at = $3, last_result = $4 WHERE user_id = $1 AND server = $2",
+        "UPDATE media_links SET synced_at = $3, last_result = $4,
+                last_report = COALESCE($5, last_report)
+         WHERE user_id = $1 AND server = $2",
     )
     .bind(user_id)
     .bind(server)
     .bind(now)
     .bind(result)
+    .bind(report)
     .execute(conn)
     .await
     .map(|_| ())

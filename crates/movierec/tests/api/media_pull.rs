@@ -398,6 +398,17 @@ async fn a_jellyfin_library_of_2000_films_back_fills_in_one_run_and_again_change
     assert!(page.contains("5 played films not matched"), "{page}");
     let reports = app.scalar("SELECT COUNT(*) FROM history_imports").await;
     assert_eq!(reports, 1);
+    let report = app.scalar("SELECT id FROM history_imports").await;
+    assert!(
+        page.contains(&format!("/my/import/{report}#unmatched")),
+        "{page}"
+    );
+    let unmatched = app.get_html(&format!("/my/import/{report}")).await;
+    assert!(
+        unmatched.contains("A Film Nobody Catalogued 0"),
+        "{unmatched}"
+    );
+    assert!(unmatched.contains("A Film Nobody Catalogued 4"));
 
     // Again: nothing new, nothing changed, no new report.
     let response = app

@@ -395,11 +395,11 @@ pub(crate) async fn sync(pool: &Db, user_id: UserId, server: Server) -> Result<S
     let outcome = pull(pool, server, &site, &link).await;
     let now = db::now();
     let mut conn = pool.acquire().await?;
-    let result = match &outcome {
-        Ok(synced) => synced.summary(),
-        Err(e) => format!("failed: {e}"),
+    let (result, report) = match &outcome {
+        Ok(synced) => (synced.summary(), synced.report),
+        Err(e) => (format!("failed: {e}"), None),
     };
-    store::synced(&mut conn, user_id, server.as_str(), &result, now).await?;
+    store::synced(&mut conn, user_id, server.as_str(), &result, report, now).await?;
     outcome
 }
 

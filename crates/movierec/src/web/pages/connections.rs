@@ -54,6 +54,8 @@ pub(crate) struct LibraryLink {
     pub(crate) synced: Option<String>,
     /// The last sync's outcome in words.
     pub(crate) result: Option<String>,
+    /// The history report where its unmatched films are matched.
+    pub(crate) report: Option<i64>,
 }
 
 impl LibraryLink {
@@ -93,6 +95,7 @@ pub(crate) async fn load(
                 }),
                 synced: link.and_then(|l| l.synced_at).map(|t| ago(now - t)),
                 result: link.and_then(|l| l.last_result.clone()),
+                report: link.and_then(|l| l.last_report),
             }
         })
         .collect();
