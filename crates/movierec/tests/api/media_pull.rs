@@ -615,3 +615,45 @@ async fn watch_tonight_lists_only_films_of_the_library_that_are_not_seen() {
     let response = app.get("/api/v1/recommendations?library=some").await;
     assert_eq!(response.status().as_u16(), 400);
 }
+
+#[tokio::test]
+async fn the_periodic_sync_reads_every_linked_library_by_itself() {
+    let stub = Stub::start().await;
+    let films = unique_catalog_films();
+    stub.with(|library| {
+        let (_, title, year) = &films[0];
+        library
+            .jellyfin
+            .push(jellyfin_movie(0, title, *year, false, false));
+    });
+    let app = crate::helpers::spawn_app_with(|config| {
+        config.media_servers.sync_every = Some(std::time::Duration::from_millis(300));
+    })
+    .await;
+    app.register("ana", PASSWORD).await;
+    assert_eq!(
+        app.connect("jellyfin", &stub.address, JELLYFIN_KEY).await,
+        303
+    );
+    app.post_form("/account/media/jellyfin/link", &[("jellyfin_user", "Ana")])
+        .await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM library_movies").await, 1);
+
+    // Played on the server, with no webhook: the next round of the job finds it.
+    let (id, title, year) = films[1].clone();
+    stub.with(|library| {
+        library
+            .jellyfin
+            .push(jellyfin_movie(1, &title, year, true, false))
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !app
+        .ids("SELECT movie_id FROM seen_movies")
+        .await
+        .contains(&id)
+    {
+        assert!(std::time::Instant::now() < deadline, "the job did not sync");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM library_movies").await, 2);
+}
