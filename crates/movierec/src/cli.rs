@@ -400,6 +400,46 @@ pub struct ServeArgs {
     /// first (0 = no job; a movie page still fetches its own details when viewed).
     #[arg(long, env = "MOVIEREC_ENRICH_PER_HOUR", default_value_t = 60)]
     pub enrich_per_hour: u32,
+    #[command(flatten)]
+    pub radarr: RadarrArgs,
+}
+
+/// Radarr, for the Request buttons. Given settings are checked against the server and
+/// stored at start-up, as the Admin page stores them; not given, the stored ones stay.
+#[derive(Debug, Clone, Args)]
+pub struct RadarrArgs {
+    /// Radarr's address, e.g. `http://radarr.lan:7878`.
+    #[arg(long, env = "MOVIEREC_RADARR_URL")]
+    pub radarr_url: Option<String>,
+    /// Radarr's API key (Settings, General); not given: the stored key.
+    #[arg(long, env = "MOVIEREC_RADARR_API_KEY", hide_env_values = true)]
+    pub radarr_api_key: Option<crate::providers::radarr::ApiKey>,
+    /// The quality profile requested films get, by name or id (not given: Radarr's first).
+    #[arg(long, env = "MOVIEREC_RADARR_QUALITY_PROFILE")]
+    pub radarr_quality_profile: Option<String>,
+    /// The root folder requested films go to (not given: Radarr's first).
+    #[arg(long, env = "MOVIEREC_RADARR_ROOT_FOLDER")]
+    pub radarr_root_folder: Option<String>,
+    /// When Radarr takes a requested film as available: announced, inCinemas or released
+    /// (not given: released).
+    #[arg(long, env = "MOVIEREC_RADARR_MINIMUM_AVAILABILITY")]
+    pub radarr_minimum_availability: Option<crate::providers::radarr::MinimumAvailability>,
+    /// Who may request films: everyone or admins.
+    #[arg(long, env = "MOVIEREC_RADARR_REQUESTERS")]
+    pub radarr_requesters: Option<crate::services::requests::Requesters>,
+}
+
+impl RadarrArgs {
+    pub fn to_config(&self) -> crate::services::requests::RadarrConfig {
+        crate::services::requests::RadarrConfig {
+            url: self.radarr_url.clone(),
+            api_key: self.radarr_api_key.clone(),
+            quality_profile: self.radarr_quality_profile.clone(),
+            root_folder: self.radarr_root_folder.clone(),
+            minimum_availability: self.radarr_minimum_availability,
+            requesters: self.radarr_requesters,
+        }
+    }
 }
 
 /// The movie-data providers. Without a key a provider is off and nothing is fetched.
@@ -491,6 +531,7 @@ impl ServeArgs {
             registrations_per_hour: self.registrations_per_hour,
             providers: self.providers.to_config(),
             enrich_per_hour: self.enrich_per_hour,
+            radarr: self.radarr.to_config(),
         })
     }
 }

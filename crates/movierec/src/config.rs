@@ -30,4 +30,7 @@ pub struct Config {
     pub providers: ProvidersConfig,
     /// Movies the background job fills per hour (0 = no job; page views still fetch).
     pub enrich_per_hour: u32,
+    /// Radarr, stored as the site's connection at start-up when given (checked first);
+    /// `None` fields keep the stored settings.
+    pub radarr: crate::services::requests::RadarrConfig,
 }

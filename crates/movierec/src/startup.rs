@@ -57,6 +57,9 @@ impl Application {
         crate::services::membership::init_registration(&pool, config.registration)
             .await
             .context("cannot store the registration setting")?;
+        crate::services::requests::init_connection(&pool, &config.radarr)
+            .await
+            .context("cannot store the Radarr settings")?;
 
         let session_store = DbSessionStore::new(pool.clone());
         let sessions = SessionManagerLayer::new(session_store.clone())

@@ -8,6 +8,7 @@
 pub(crate) mod limiter;
 pub(crate) mod omdb;
 pub mod poster;
+pub mod radarr;
 pub(crate) mod server;
 pub(crate) mod tmdb;
 

@@ -167,6 +167,11 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "created_at",
         ],
     ),
+    (
+        "radarr_requests",
+        &["movie_id", "user_id", "state", "requested_at"],
+    ),
+    ("radarr_lists", &["user_id", "top_picks"]),
     ("movie_search", &["rowid", "search_title"]),
 ];
 

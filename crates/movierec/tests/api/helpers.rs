@@ -171,6 +171,7 @@ fn test_config(db: &TestDatabase) -> Config {
         // No keys: nothing is fetched unless a test points the app at its stubs.
         providers: movierec::providers::ProvidersConfig::default(),
         enrich_per_hour: 0,
+        radarr: Default::default(),
     }
 }
 

@@ -274,6 +274,7 @@ pub async fn account(
             }
             Some("hooks") => Some("Your webhook URLs are new; the old ones no longer work."),
             Some("hook-options") => Some("Your media-server settings are saved."),
+            Some("radarr-list") => Some("Your list for Radarr is saved."),
             _ => None,
         },
         connections: Some(connections),

@@ -8,6 +8,7 @@ use axum::response::Redirect;
 use serde::Deserialize;
 
 use crate::services::media_servers::hooks;
+use crate::services::requests;
 use crate::store::media_hooks::LoggedEvent;
 use crate::web::error::AppError;
 use crate::web::hooks::HookUrls;
@@ -29,6 +30,8 @@ pub(crate) struct Connections {
     pub(crate) shared_users: bool,
     /// The one media-server account whose events count; empty for every account.
     pub(crate) account: String,
+    /// The list Radarr polls has the user's top picks too, beside their watchlist.
+    pub(crate) radarr_top_picks: bool,
 }
 
 /// The section for a user, on the address they reached the site by.
@@ -61,6 +64,7 @@ pub(crate) async fn load(
         pending: pending.into_iter().map(name).collect(),
         shared_users: options.shared_users,
         account: options.account.unwrap_or_default(),
+        radarr_top_picks: requests::list_has_top_picks(&state.pool, user_id).await?,
     })
 }
 
@@ -91,6 +95,23 @@ pub async fn options(
         hooks::OptionsError::Internal(cause) => AppError::internal(cause),
     })?;
     Ok(Redirect::to("/account?done=hook-options#connections"))
+}
+
+/// The list-for-Radarr form: a checkbox sends `top_picks` only when ticked.
+#[derive(Debug, Deserialize)]
+pub struct RadarrListForm {
+    top_picks: Option<String>,
+}
+
+/// `POST /account/radarr-list`: whether the list Radarr polls has the user's top picks.
+#[tracing::instrument(skip_all, fields(user = me.id.get()))]
+pub async fn radarr_list(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Form(form): Form<RadarrListForm>,
+) -> Result<Redirect, AppError> {
+    requests::set_list_top_picks(&state.pool, me.id, form.top_picks.is_some()).await?;
+    Ok(Redirect::to("/account?done=radarr-list#connections"))
 }
 
 /// `POST /account/hooks`: a new token; the old URLs stop working.

@@ -1,4 +1,3 @@
-use crate::domain::UserId;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -51,6 +50,8 @@ pub struct Personal {
     /// Position in the ranked list of the featured pick.
     pick: usize,
     picks: Vec<Recommendation>,
+    /// Radarr's Request buttons of the picks shown.
+    requests: crate::services::requests::Buttons,
 }
 
 impl Personal {
@@ -159,7 +160,7 @@ pub async fn show(
         skipped: parse_skipped(query.skip.as_deref()),
     };
     let personal = match &user {
-        Some(me) => Some(personal(&state, me.id, asked).await?),
+        Some(me) => Some(personal(&state, me, asked).await?),
         None => None,
     };
     let top = if personal.is_none() {
@@ -183,7 +184,8 @@ struct Asked {
     skipped: Vec<i64>,
 }
 
-async fn personal(state: &AppState, user_id: UserId, asked: Asked) -> Result<Personal, AppError> {
+async fn personal(state: &AppState, me: &SessionUser, asked: Asked) -> Result<Personal, AppError> {
+    let user_id = me.id;
     let Asked {
         pick,
         rating_more,
@@ -212,6 +214,11 @@ async fn personal(state: &AppState, user_id: UserId, asked: Asked) -> Result<Per
     } else {
         Vec::new()
     };
+    let pick = pick.min(recommendations.items.len());
+    // The featured pick and the grid are among these; at most MAX_PICKS.
+    let shown: Vec<i64> = recommendations.items.iter().map(|r| r.movie.id).collect();
+    let requests =
+        crate::services::requests::buttons(&state.pool, Some(me.is_admin), &shown).await?;
     Ok(Personal {
         rated,
         target,
@@ -219,8 +226,9 @@ async fn personal(state: &AppState, user_id: UserId, asked: Asked) -> Result<Per
         skipped,
         onboarding,
         source: recommendations.source,
-        pick: pick.min(recommendations.items.len()),
+        pick,
         picks: recommendations.items,
+        requests,
     })
 }
 
