@@ -54,6 +54,9 @@ impl ServerClient {
         headers: &[(&'static str, String)],
         timeout: Duration,
     ) -> Result<Self, ProviderError> {
+        // Building a client without a TLS provider panics; a server client may be the
+        // first one a process builds (a command, a unit test).
+        crate::tls::install();
         let url = check_base_url(base_url).map_err(ProviderError::Unreachable)?;
         let mut map = HeaderMap::new();
         for (name, value) in headers {

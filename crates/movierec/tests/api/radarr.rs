@@ -320,7 +320,7 @@ async fn my_requests(client: &reqwest::Client, app: &TestApp) -> Vec<Value> {
 }
 
 /// The HTML of one recommendation card of the home page.
-fn card<'a>(home: &'a str, movie: i64) -> &'a str {
+fn card(home: &str, movie: i64) -> &str {
     let start = home
         .find(&format!(r#"data-movie-id="{movie}""#))
         .unwrap_or_else(|| panic!("film {movie} is not on the page"));
