@@ -771,6 +771,52 @@ mod tests {
     }
 
     #[test]
+    fn radarrs_options_are_read_and_its_key_never_printed() {
+        let key = "0123456789abcdef0123456789abcdef";
+        let args = serve_args(&[
+            "movierec",
+            "--radarr-url",
+            "http://radarr.lan:7878",
+            "--radarr-api-key",
+            key,
+            "--radarr-quality-profile",
+            "HD-1080p",
+            "--radarr-root-folder",
+            "/movies",
+            "--radarr-minimum-availability",
+            "inCinemas",
+            "--radarr-requesters",
+            "admins",
+        ]);
+        let config = args.to_config().unwrap().radarr;
+        assert_eq!(config.url.as_deref(), Some("http://radarr.lan:7878"));
+        assert_eq!(
+            config.api_key.as_ref().map(|k| k.masked()).as_deref(),
+            Some("••••cdef")
+        );
+        assert_eq!(config.quality_profile.as_deref(), Some("HD-1080p"));
+        assert_eq!(config.root_folder.as_deref(), Some("/movies"));
+        assert_eq!(
+            config.minimum_availability,
+            Some(crate::providers::radarr::MinimumAvailability::InCinemas)
+        );
+        assert_eq!(
+            config.requesters,
+            Some(crate::services::requests::Requesters::Admins)
+        );
+        assert!(!format!("{args:?}").contains(key));
+        assert!(!parses(&[
+            "movierec",
+            "--radarr-minimum-availability",
+            "soon"
+        ]));
+        assert!(!parses(&["movierec", "--radarr-requesters", "friends"]));
+        // Not given: nothing to store, the stored settings stay.
+        let config = serve_args(&["movierec"]).to_config().unwrap().radarr;
+        assert!(config.url.is_none() && config.api_key.is_none() && config.requesters.is_none());
+    }
+
+    #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
     }

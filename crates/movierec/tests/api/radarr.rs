@@ -13,7 +13,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, Visitor, spawn_app};
+use movierec::providers::radarr::ApiKey;
+use movierec::services::requests::{RadarrConfig, Requesters};
+
+use crate::helpers::{TestApp, Visitor, spawn_app, spawn_app_with};
 
 const PASSWORD: &str = "correct horse battery";
 const KEY: &str = "0123456789abcdef0123456789abcdef";
@@ -872,4 +875,62 @@ async fn the_radarr_list_serves_the_watchlist_and_top_picks_on_choice() {
         .unwrap();
     let body: Value = response.json().await.unwrap();
     assert_eq!(body, json!([]));
+}
+
+#[tokio::test]
+async fn serve_options_connect_radarr_and_a_refused_key_keeps_the_stored_connection() {
+    let radarr = Radarr::start().await;
+    let address = radarr.address.clone();
+    let app = spawn_app_with(|config| {
+        config.radarr = RadarrConfig {
+            url: Some(address.clone()),
+            api_key: Some(ApiKey::parse(KEY).unwrap()),
+            quality_profile: Some("4".into()),
+            root_folder: Some("/movies".into()),
+            minimum_availability: None,
+            requesters: Some(Requesters::Admins),
+        };
+    })
+    .await;
+    app.register("alice", PASSWORD).await;
+    let admin = app.get_html("/admin").await;
+    assert!(admin.contains(VERSION), "{admin}");
+    assert!(
+        admin.contains(r#"<option value="4" selected>HD-1080p</option>"#),
+        "{admin}"
+    );
+    assert!(
+        admin.contains(r#"<option value="/movies" selected>/movies</option>"#),
+        "{admin}"
+    );
+    assert!(admin.contains(r#"value="released" selected"#), "{admin}");
+    assert!(admin.contains(r#"value="admins" checked"#), "{admin}");
+
+    // Restarted with a key Radarr refuses: the site starts, and the stored settings stay.
+    radarr.forget();
+    let app = app
+        .restart_with(|config| {
+            config.radarr = RadarrConfig {
+                url: Some(address.clone()),
+                api_key: Some(ApiKey::parse("wrongwrongwrongwrong").unwrap()),
+                ..RadarrConfig::default()
+            };
+        })
+        .await;
+    assert_eq!(radarr.requests(), ["GET /api/v3/system/status"]);
+    let admin = app.get_html("/admin").await;
+    assert!(admin.contains("••••cdef"), "{admin}");
+    assert!(
+        admin.contains(r#"<option value="4" selected>HD-1080p</option>"#),
+        "{admin}"
+    );
+    let film = picks(&app.client, &app, 1).await[0];
+    set_ids(&app, film, Some(9_000_061), None).await;
+    let (status, body) = api_request(&app.client, &app, film).await;
+    assert_eq!(
+        (status, body["state"].as_str()),
+        (201, Some("requested")),
+        "{body}"
+    );
+    assert_eq!(radarr.added()[0]["rootFolderPath"], "/movies");
 }

@@ -129,9 +129,9 @@ impl RadarrSection {
         MinimumAvailability::ALL
     }
 
-    /// Whether `profile` (an id) is the chosen one.
+    /// Whether `profile` is the chosen one: by name, or by the id a refused form sent.
     fn is_profile(&self, profile: &(i64, String)) -> bool {
-        profile.1 == self.profile
+        profile.1 == self.profile || profile.0.to_string() == self.profile
     }
 }
 
