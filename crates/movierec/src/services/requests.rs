@@ -418,13 +418,14 @@ pub(crate) async fn may_request(pool: &Db, is_admin: bool) -> anyhow::Result<Opt
 }
 
 /// What a page shows of Radarr beside its films: "Requested" on a film anyone requested,
-/// and a Request button on the others when the viewer may request. Nothing when Radarr is
-/// not connected.
+/// and a Request button on the others Radarr can find (by an IMDb or TMDB id) when the
+/// viewer may request. Nothing when Radarr is not connected.
 #[derive(Debug, Clone, Default)]
 pub struct Buttons {
     connected: bool,
     may_request: bool,
     requested: std::collections::HashSet<i64>,
+    findable: std::collections::HashSet<i64>,
 }
 
 impl Buttons {
@@ -435,7 +436,10 @@ impl Buttons {
 
     /// Whether the film shows a Request button.
     pub fn is_offered(&self, movie: &i64) -> bool {
-        self.connected && self.may_request && !self.requested.contains(movie)
+        self.connected
+            && self.may_request
+            && !self.requested.contains(movie)
+            && self.findable.contains(movie)
     }
 }
 
@@ -448,10 +452,12 @@ pub(crate) async fn buttons(
     let Some(may) = may_request(pool, viewer_is_admin.unwrap_or(false)).await? else {
         return Ok(Buttons::default());
     };
+    let (requested, findable) = store::marks(pool, movies).await?;
     Ok(Buttons {
         connected: true,
         may_request: may && viewer_is_admin.is_some(),
-        requested: store::requested_among(pool, movies).await?,
+        requested,
+        findable,
     })
 }
 

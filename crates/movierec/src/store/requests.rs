@@ -82,20 +82,33 @@ pub(crate) async fn record(
     .map(|r| r.rows_affected() > 0)
 }
 
-/// Which of `movies` anyone has requested.
-pub(crate) async fn requested_among(pool: &Db, movies: &[i64]) -> sqlx::Result<HashSet<i64>> {
+/// Of `movies`: those anyone has requested, and those Radarr can find (an IMDb or TMDB id).
+pub(crate) async fn marks(pool: &Db, movies: &[i64]) -> sqlx::Result<(HashSet<i64>, HashSet<i64>)> {
     if movies.is_empty() {
-        return Ok(HashSet::new());
+        return Ok(Default::default());
     }
     // The ids are numbers: written into the statement, one statement whatever the count.
     let list: Vec<String> = movies.iter().map(i64::to_string).collect();
-    let rows: Vec<i64> = sqlx::query_scalar(&format!(
-        "SELECT DISTINCT movie_id FROM radarr_requests WHERE movie_id IN ({})",
+    let rows: Vec<(i64, Flag, Flag)> = sqlx::query_as(&format!(
+        "SELECT m.id,
+                EXISTS (SELECT 1 FROM radarr_requests r WHERE r.movie_id = m.id),
+                m.imdb_id IS NOT NULL OR m.tmdb_id IS NOT NULL
+         FROM movies m WHERE m.id IN ({})",
         list.join(",")
     ))
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().collect())
+    let mut requested = HashSet::new();
+    let mut findable = HashSet::new();
+    for (id, asked, ids) in rows {
+        if asked.0 {
+            requested.insert(id);
+        }
+        if ids.0 {
+            findable.insert(id);
+        }
+    }
+    Ok((requested, findable))
 }
 
 /// One of a user's requests.

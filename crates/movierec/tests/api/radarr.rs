@@ -556,7 +556,14 @@ async fn a_film_radarr_has_is_not_added_and_no_film_is_sent_twice() {
     );
     assert_eq!(radarr.added()[0]["tmdbId"], 9_000_013);
 
-    // Without either, a clear refusal and nothing asked.
+    // Without either, no button, a clear refusal and nothing asked.
+    let page = app.get_html(&format!("/movies/{no_ids}")).await;
+    assert!(
+        !page.contains(&format!(r#"action="/movies/{no_ids}/request""#)),
+        "{page}"
+    );
+    let page = app.get_html(&format!("/movies/{new}")).await;
+    assert!(page.contains(r#"class="request-state""#), "{page}");
     radarr.forget();
     let (status, body) = api_request(&app.client, &app, no_ids).await;
     assert_eq!(status, 409, "{body}");
