@@ -39,7 +39,7 @@ struct Shared {
     log: Arc<Mutex<Vec<(String, Value)>>>,
 }
 
-struct Radarr {
+pub(crate) struct Radarr {
     address: String,
     shared: Shared,
     server: tokio::task::JoinHandle<()>,
@@ -242,7 +242,12 @@ async fn add(State(shared): State<Shared>, axum::Json(body): axum::Json<Value>) 
 }
 
 /// A film of the catalog given ids of our choosing (TMDB ids far above the catalog's).
-async fn set_ids(app: &TestApp, movie: i64, tmdb_id: Option<i64>, imdb_id: Option<&str>) {
+pub(crate) async fn set_ids(
+    app: &TestApp,
+    movie: i64,
+    tmdb_id: Option<i64>,
+    imdb_id: Option<&str>,
+) {
     sqlx::query("UPDATE movies SET tmdb_id = $1, imdb_id = $2 WHERE id = $3")
         .bind(tmdb_id)
         .bind(imdb_id)
@@ -274,13 +279,19 @@ fn connect_form<'a>(radarr: &'a Radarr, key: &'a str) -> Vec<(&'static str, &'a 
 async fn connected() -> (TestApp, Radarr) {
     let app = spawn_app().await;
     app.register("alice", PASSWORD).await;
+    let radarr = connect(&app).await;
+    (app, radarr)
+}
+
+/// A Radarr stub connected by the app's client, an administrator.
+pub(crate) async fn connect(app: &TestApp) -> Radarr {
     let radarr = Radarr::start().await;
     let response = app
         .post_form("/admin/radarr", &connect_form(&radarr, KEY))
         .await;
     assert_eq!(response.status().as_u16(), 303);
     radarr.forget();
-    (app, radarr)
+    radarr
 }
 
 /// The first `n` of a user's recommendations.
