@@ -290,11 +290,6 @@ impl Radarr {
         })
     }
 
-    /// Radarr's address as requests use it (no trailing slash).
-    pub(crate) fn base(&self) -> &str {
-        self.client.base()
-    }
-
     pub(crate) async fn status(&self) -> Result<SystemStatus, ProviderError> {
         self.client.get("/api/v3/system/status").await
     }

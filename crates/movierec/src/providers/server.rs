@@ -54,8 +54,6 @@ impl ServerClient {
         headers: &[(&'static str, String)],
         timeout: Duration,
     ) -> Result<Self, ProviderError> {
-        // Building a client without a TLS provider panics; a server client may be the
-        // first one a process builds (a command, a unit test).
         crate::tls::install();
         let url = check_base_url(base_url).map_err(ProviderError::Unreachable)?;
         let mut map = HeaderMap::new();
@@ -85,11 +83,6 @@ impl ServerClient {
             headers: map,
             timeout,
         })
-    }
-
-    /// The server's base URL, as the admin gave it (no secret is in it).
-    pub(crate) fn base(&self) -> &str {
-        &self.base
     }
 
     /// `GET {base}{path}` read as JSON; `path` starts with `/` and may carry a query.
@@ -219,7 +212,7 @@ mod tests {
             Duration::from_secs(1),
         )
         .unwrap();
-        assert_eq!(client.base(), "http://127.0.0.1:9");
+        assert_eq!(client.base, "http://127.0.0.1:9");
         assert!(!format!("{client:?}").contains("s3cret-value"));
     }
 }

@@ -169,7 +169,11 @@ fn radarr_fault(e: &ProviderError) -> String {
 /// and saves them only when all hold.
 #[tracing::instrument(skip_all)]
 pub(crate) async fn connect(pool: &Db, form: &ConnectForm) -> Result<Connection, ConnectError> {
-    check_base_url(&form.url).map_err(|e| ConnectError::field("url", e))?;
+    let url = check_base_url(&form.url)
+        .map_err(|e| ConnectError::field("url", e))?
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
     let api_key = match form.api_key.trim() {
         "" => match connection(pool).await? {
             Some(stored) => stored.api_key,
@@ -184,7 +188,7 @@ pub(crate) async fn connect(pool: &Db, form: &ConnectForm) -> Result<Connection,
             .map_err(|e: String| ConnectError::field("minimum_availability", e))?,
     };
     let radarr =
-        Radarr::new(&form.url, &api_key).map_err(|e| ConnectError::field("url", e.to_string()))?;
+        Radarr::new(&url, &api_key).map_err(|e| ConnectError::field("url", e.to_string()))?;
     let status = radarr.status().await.map_err(|e| {
         let field = match e {
             ProviderError::InvalidKey(_) => "api_key",
@@ -217,7 +221,7 @@ pub(crate) async fn connect(pool: &Db, form: &ConnectForm) -> Result<Connection,
     let root_folder = pick_folder(&folders, &form.root_folder)
         .map_err(|e| ConnectError::field("root_folder", e))?;
     let connection = Connection {
-        url: radarr.base().to_owned(),
+        url,
         api_key,
         quality_profile_id: profile.id,
         root_folder,
