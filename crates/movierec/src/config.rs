@@ -35,4 +35,7 @@ pub struct Config {
     /// start-up; `None` keeps what an admin set on the Admin page), and how often linked
     /// users' libraries are read again.
     pub media_servers: MediaServersConfig,
+    /// Radarr, stored as the site's connection at start-up when given (checked first);
+    /// `None` fields keep the stored settings.
+    pub radarr: crate::services::requests::RadarrConfig,
 }

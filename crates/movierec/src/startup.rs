@@ -61,6 +61,9 @@ impl Application {
         crate::services::media_servers::pull::init_connections(&pool, &config.media_servers)
             .await
             .context("cannot store the media-server connections")?;
+        crate::services::requests::init_connection(&pool, &config.radarr)
+            .await
+            .context("cannot store the Radarr settings")?;
 
         let session_store = DbSessionStore::new(pool.clone());
         let sessions = SessionManagerLayer::new(session_store.clone())

@@ -9,6 +9,7 @@ pub(crate) mod limiter;
 pub(crate) mod media;
 pub(crate) mod omdb;
 pub mod poster;
+pub mod radarr;
 pub(crate) mod server;
 pub(crate) mod tmdb;
 

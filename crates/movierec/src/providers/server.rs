@@ -82,20 +82,41 @@ impl ServerClient {
         self.send(request).await
     }
 
-    /// `POST {base}{path}` with a JSON body, the answer read as JSON.
-    pub(crate) async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+    /// `POST {base}{path}` with a JSON body, where a 4xx answer other than 401, 403 and 404
+    /// is the server's refusal of the body (a validation error): returned with its text,
+    /// not as a fault of the server.
+    pub(crate) async fn post_or_refusal<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
         path: &str,
         body: &B,
-    ) -> Result<T, ProviderError> {
+    ) -> Result<Result<T, Refusal>, ProviderError> {
         let request = self.http.post(format!("{}{path}", self.base)).json(body);
-        self.send(request).await
+        let response = self.exchange(request).await?;
+        let status = response.status();
+        if status.is_client_error() {
+            let bytes = read_capped(response, MAX_REFUSAL_BYTES, self.timeout).await?;
+            return Ok(Err(Refusal {
+                status: status.as_u16(),
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+            }));
+        }
+        self.read(response).await.map(Ok)
     }
 
     async fn send<T: DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<T, ProviderError> {
+        let response = self.exchange(request).await?;
+        self.read(response).await
+    }
+
+    /// Sends a request: 401/403 is a refused key, 404 not found, 5xx a fault; other answers
+    /// are left to the caller.
+    async fn exchange(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ProviderError> {
         let response = request
             .headers(self.headers.clone())
             .header(reqwest::header::ACCEPT, "application/json")
@@ -104,18 +125,40 @@ impl ServerClient {
             .map_err(|e| transport_error(&e, self.timeout))?;
         let status = response.status();
         match status.as_u16() {
-            401 | 403 => {
-                return Err(ProviderError::InvalidKey(format!(
-                    "the server answered HTTP {status} to the key"
-                )));
+            401 | 403 => Err(ProviderError::InvalidKey(format!(
+                "the server answered HTTP {status} to the key"
+            ))),
+            404 => Err(ProviderError::NotFound),
+            _ if status.is_server_error() || status.is_informational() => {
+                Err(ProviderError::Status(status.as_u16()))
             }
-            404 => return Err(ProviderError::NotFound),
-            _ if !status.is_success() => return Err(ProviderError::Status(status.as_u16())),
-            _ => {}
+            _ => Ok(response),
+        }
+    }
+
+    /// A success's body as JSON; any other answer is a fault.
+    async fn read<T: DeserializeOwned>(
+        &self,
+        response: reqwest::Response,
+    ) -> Result<T, ProviderError> {
+        let status = response.status();
+        if !status.is_success() {
+            return Err(ProviderError::Status(status.as_u16()));
         }
         let bytes = read_capped(response, MAX_SERVER_BYTES, self.timeout).await?;
         serde_json::from_slice(&bytes).map_err(|e| ProviderError::Malformed(e.to_string()))
     }
+}
+
+/// Largest refusal read: a list of validation errors is a few kilobytes.
+const MAX_REFUSAL_BYTES: usize = 64 * 1024;
+
+/// A server's 4xx answer to a body it would not take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub(crate) status: u16,
+    /// The answer's text, as the server wrote it.
+    pub(crate) body: String,
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub(crate) mod model_report;
 pub mod movie_page;
 pub(crate) mod rating;
 pub mod recommendations;
+pub mod requests;
 pub(crate) mod search;
 pub(crate) mod spark;
 pub mod training;

@@ -184,6 +184,11 @@ pub const TABLES: &[(&str, &[&str])] = &[
         "library_movies",
         &["user_id", "server", "movie_id", "added_at"],
     ),
+    (
+        "radarr_requests",
+        &["movie_id", "user_id", "state", "requested_at"],
+    ),
+    ("radarr_lists", &["user_id", "top_picks"]),
     ("movie_search", &["rowid", "search_title"]),
 ];
 

@@ -126,6 +126,8 @@ pub async fn merge_movies(
     counts.hidden = move_rows(conn, "hidden_movies", keep, drop).await?;
     // A library entry left behind goes with the film; the next sync writes it anew.
     move_rows(conn, "library_movies", keep, drop).await?;
+    // A film asked of Radarr stays asked for.
+    move_rows(conn, "radarr_requests", keep, drop).await?;
     // The activity a media server reported stays with the film.
     sqlx::query("UPDATE media_events SET movie_id = $1 WHERE movie_id = $2")
         .bind(keep)

@@ -20,6 +20,7 @@ pub(crate) mod movies;
 pub(crate) mod ratings;
 pub(crate) mod recommendations;
 pub(crate) mod registrations;
+pub(crate) mod requests;
 pub(crate) mod sessions;
 pub(crate) mod settings;
 pub(crate) mod throttle;

@@ -44,6 +44,7 @@ pub mod extract;
 pub(crate) mod hooks;
 pub mod pages;
 pub mod posters;
+pub(crate) mod radarr_list;
 pub mod session;
 pub mod state;
 pub mod upload;
@@ -116,6 +117,22 @@ pub fn routes(state: AppState) -> Router {
             "/account/media/{server}/unlink",
             post(pages::connections::unlink),
         )
+        // Radarr: the connection, who may request, the Request button, the list it polls.
+        .route("/admin/radarr", post(pages::admin::connect_radarr))
+        .route(
+            "/admin/radarr/disconnect",
+            post(pages::admin::disconnect_radarr),
+        )
+        .route(
+            "/admin/radarr/requesters",
+            post(pages::admin::set_radarr_requesters),
+        )
+        .route("/movies/{id}/request", post(pages::requests::request))
+        .route(
+            "/account/radarr-list",
+            post(pages::connections::radarr_list),
+        )
+        .route("/lists/{token}/radarr.json", get(radarr_list::show))
         .route(pages::duplicates::PATH, get(pages::duplicates::show))
         .route("/admin/duplicates/merge", post(pages::duplicates::merge))
         .route("/movies/{id}", get(pages::movies::show))

@@ -343,6 +343,10 @@ async fn every_served_route_answers_a_logged_in_caller() {
         .import_history("", "ratings.csv", history.as_bytes())
         .await;
     let import_id = report["id"].to_string();
+    // A film request needs a Radarr to ask (otto, the first account, connects it) and a
+    // film it can find.
+    let _radarr = crate::radarr::connect(&app).await;
+    crate::radarr::set_ids(&app, id.parse().unwrap(), Some(9_000_071), None).await;
     for (method, path) in &served {
         if *method == Method::POST && *path == "/api/v1/me/imports" {
             continue;

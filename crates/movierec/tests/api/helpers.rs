@@ -173,6 +173,7 @@ fn test_config(db: &TestDatabase) -> Config {
         enrich_per_hour: 0,
         // No periodic sync: tests sync when they ask.
         media_servers: movierec::config::MediaServersConfig::default(),
+        radarr: Default::default(),
     }
 }
 

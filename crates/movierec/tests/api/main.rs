@@ -33,6 +33,7 @@ mod postgres;
 mod process;
 mod provider_stub;
 mod providers;
+mod radarr;
 mod ratings;
 mod recommendations;
 mod roles;

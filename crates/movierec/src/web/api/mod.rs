@@ -15,6 +15,7 @@ mod model;
 mod movies;
 mod ratings;
 mod recommendations;
+mod requests;
 
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
@@ -95,6 +96,12 @@ fn endpoints() -> Vec<Endpoint> {
         ),
         endpoint(Method::GET, "/api/v1/me/export", history::export),
         endpoint(Method::GET, "/api/v1/me/hooks", hooks::show),
+        endpoint(
+            Method::POST,
+            "/api/v1/movies/{id}/request",
+            requests::request,
+        ),
+        endpoint(Method::GET, "/api/v1/me/requests", requests::list),
         endpoint(Method::PUT, "/api/v1/me/watchlist/{movie_id}", lists::watch),
         endpoint(
             Method::DELETE,

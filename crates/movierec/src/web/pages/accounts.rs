@@ -281,6 +281,7 @@ pub async fn account(
             Some("unlinked") => Some(
                 "Unlinked. The films it marked seen stay in your history; its library is forgotten.",
             ),
+            Some("radarr-list") => Some("Your list for Radarr is saved."),
             _ => None,
         },
         connections: Some(connections),

@@ -13,6 +13,7 @@ use crate::domain::MovieId;
 use crate::importers::media::Server;
 use crate::services::media_servers::hooks;
 use crate::services::media_servers::pull::{self, PullError};
+use crate::services::requests;
 use crate::store::media_hooks::LoggedEvent;
 use crate::store::movie_search::Hit;
 use crate::web::error::AppError;
@@ -40,6 +41,8 @@ pub(crate) struct Connections {
     pub(crate) libraries: Vec<LibraryLink>,
     /// An administrator may read the Plex server owner's account.
     pub(crate) is_admin: bool,
+    /// The list Radarr polls has the user's top picks too, beside their watchlist.
+    pub(crate) radarr_top_picks: bool,
 }
 
 /// A connected server and the user's link to it, as the section shows them.
@@ -123,6 +126,7 @@ pub(crate) async fn load(
         account: options.account.unwrap_or_default(),
         libraries,
         is_admin,
+        radarr_top_picks: requests::list_has_top_picks(&state.pool, user_id).await?,
     })
 }
 
@@ -259,6 +263,23 @@ pub async fn options(
         hooks::OptionsError::Internal(cause) => AppError::internal(cause),
     })?;
     Ok(Redirect::to("/account?done=hook-options#connections"))
+}
+
+/// The list-for-Radarr form: a checkbox sends `top_picks` only when ticked.
+#[derive(Debug, Deserialize)]
+pub struct RadarrListForm {
+    top_picks: Option<String>,
+}
+
+/// `POST /account/radarr-list`: whether the list Radarr polls has the user's top picks.
+#[tracing::instrument(skip_all, fields(user = me.id.get()))]
+pub async fn radarr_list(
+    State(state): State<AppState>,
+    RequireUser(me): RequireUser,
+    Form(form): Form<RadarrListForm>,
+) -> Result<Redirect, AppError> {
+    requests::set_list_top_picks(&state.pool, me.id, form.top_picks.is_some()).await?;
+    Ok(Redirect::to("/account?done=radarr-list#connections"))
 }
 
 /// `POST /account/hooks`: a new token; the old URLs stop working.

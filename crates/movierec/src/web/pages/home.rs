@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use crate::domain::{MovieId, UserId};
+use crate::domain::MovieId;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -60,6 +60,8 @@ pub struct Personal {
     /// The best films of that library for the user.
     tonight: Vec<Recommendation>,
     library: HashSet<MovieId>,
+    /// Radarr's Request buttons of the picks shown.
+    requests: crate::services::requests::Buttons,
 }
 
 impl Personal {
@@ -172,7 +174,7 @@ pub async fn show(
         skipped: parse_skipped(query.skip.as_deref()),
     };
     let personal = match &user {
-        Some(me) => Some(personal(&state, me.id, asked).await?),
+        Some(me) => Some(personal(&state, me, asked).await?),
         None => None,
     };
     let top = if personal.is_none() {
@@ -196,7 +198,8 @@ struct Asked {
     skipped: Vec<i64>,
 }
 
-async fn personal(state: &AppState, user_id: UserId, asked: Asked) -> Result<Personal, AppError> {
+async fn personal(state: &AppState, me: &SessionUser, asked: Asked) -> Result<Personal, AppError> {
+    let user_id = me.id;
     let Asked {
         pick,
         rating_more,
@@ -233,6 +236,11 @@ async fn personal(state: &AppState, user_id: UserId, asked: Asked) -> Result<Per
             .await?
             .items
     };
+    let pick = pick.min(recommendations.items.len());
+    // The featured pick and the grid are among these; at most MAX_PICKS.
+    let shown: Vec<i64> = recommendations.items.iter().map(|r| r.movie.id).collect();
+    let requests =
+        crate::services::requests::buttons(&state.pool, Some(me.is_admin), &shown).await?;
     Ok(Personal {
         has_library: !library.is_empty(),
         tonight,
@@ -243,8 +251,9 @@ async fn personal(state: &AppState, user_id: UserId, asked: Asked) -> Result<Per
         skipped,
         onboarding,
         source: recommendations.source,
-        pick: pick.min(recommendations.items.len()),
+        pick,
         picks: recommendations.items,
+        requests,
     })
 }
 

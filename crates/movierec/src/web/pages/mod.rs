@@ -10,6 +10,7 @@ pub mod lists;
 pub mod model;
 pub mod movies;
 pub mod my_ratings;
+pub(crate) mod requests;
 pub mod search_page;
 
 use axum::response::Redirect;

@@ -48,6 +48,8 @@ pub struct MoviePage {
     /// Plot, cast and more from the providers, once fetched.
     extra: Option<StoredDetails>,
     poster: Option<PosterRef>,
+    /// Radarr's Request button or "Requested".
+    requests: services::requests::Buttons,
 }
 
 impl MoviePage {
@@ -139,6 +141,12 @@ async fn page(
         }
         None => HashMap::new(),
     };
+    let requests = services::requests::buttons(
+        &state.pool,
+        user.as_ref().map(|me| me.is_admin),
+        &[id.get()],
+    )
+    .await?;
     let details = view.facts.details;
     Ok(Shown::Page(Box::new(MoviePage {
         user,
@@ -155,6 +163,7 @@ async fn page(
         similar_ratings,
         extra: view.facts.extra,
         poster: view.facts.poster,
+        requests,
     })))
 }
 
