@@ -148,6 +148,8 @@ async fn main() -> anyhow::Result<()> {
         registrations_per_hour: 0,
         providers: movierec::providers::ProvidersConfig::default(),
         enrich_per_hour: 0,
+        media_servers: movierec::config::MediaServersConfig::default(),
+        radarr: Default::default(),
     };
     let app = Application::build(config).await?;
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -8,7 +8,7 @@ use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands;
 use crate::commands::admin;
-use crate::config::Config;
+use crate::config::{Config, MediaServersConfig, ServerAccess};
 use crate::domain::{IpNet, MovieId};
 use crate::http_server::ServerLimits;
 use crate::jobs::TrainingConfig;
@@ -35,14 +35,16 @@ pub struct Cli {
 impl Cli {
     /// The subcommand to run: `serve` when none was given.
     pub fn into_command(self) -> Command {
-        self.command.unwrap_or(Command::Serve(self.serve))
+        self.command
+            .unwrap_or_else(|| Command::Serve(Box::new(self.serve)))
     }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start the web app (the default when no subcommand is given).
-    Serve(ServeArgs),
+    // Boxed: its many flags would make every command as large.
+    Serve(Box<ServeArgs>),
     /// Evaluate a model on a train/test split or by k-fold cross-validation.
     Eval(EvalArgs),
     /// Train a model from a ratings file, or from the app's database.
@@ -400,6 +402,102 @@ pub struct ServeArgs {
     /// first (0 = no job; a movie page still fetches its own details when viewed).
     #[arg(long, env = "MOVIEREC_ENRICH_PER_HOUR", default_value_t = 60)]
     pub enrich_per_hour: u32,
+    #[command(flatten)]
+    pub media_servers: MediaServerArgs,
+    #[command(flatten)]
+    pub radarr: RadarrArgs,
+}
+
+/// The media servers whose libraries are read (the history pull); each may also be set on
+/// the Admin page.
+#[derive(Debug, Clone, Args)]
+pub struct MediaServerArgs {
+    /// Jellyfin's address, e.g. `http://jellyfin.lan:8096`; with `--jellyfin-api-key`.
+    #[arg(long, env = "MOVIEREC_JELLYFIN_URL", value_parser = server_url, requires = "jellyfin_api_key")]
+    pub jellyfin_url: Option<String>,
+    /// An API key made on Jellyfin's Dashboard → API Keys.
+    #[arg(
+        long,
+        env = "MOVIEREC_JELLYFIN_API_KEY",
+        hide_env_values = true,
+        requires = "jellyfin_url"
+    )]
+    pub jellyfin_api_key: Option<String>,
+    /// Plex Media Server's address, e.g. `http://plex.lan:32400`; with `--plex-token`.
+    #[arg(long, env = "MOVIEREC_PLEX_URL", value_parser = server_url, requires = "plex_token")]
+    pub plex_url: Option<String>,
+    /// The server owner's `X-Plex-Token`.
+    #[arg(
+        long,
+        env = "MOVIEREC_PLEX_TOKEN",
+        hide_env_values = true,
+        requires = "plex_url"
+    )]
+    pub plex_token: Option<String>,
+    /// Minutes between two reads of every linked user's library (0 = only when a user asks).
+    #[arg(long, env = "MOVIEREC_MEDIA_SYNC_MINUTES", default_value_t = 60)]
+    pub media_sync_minutes: u64,
+}
+
+/// A server's address, checked as the Admin page checks it.
+fn server_url(raw: &str) -> Result<String, String> {
+    crate::providers::server::check_base_url(raw).map(|url| url.to_string())
+}
+
+impl MediaServerArgs {
+    pub fn to_config(&self) -> MediaServersConfig {
+        let access = |url: &Option<String>, secret: &Option<String>| {
+            Some(ServerAccess {
+                url: url.clone()?,
+                secret: secret.as_deref()?.trim().to_owned(),
+            })
+            .filter(|a| !a.secret.is_empty())
+        };
+        MediaServersConfig {
+            jellyfin: access(&self.jellyfin_url, &self.jellyfin_api_key),
+            plex: access(&self.plex_url, &self.plex_token),
+            sync_every: (self.media_sync_minutes > 0)
+                .then(|| Duration::from_secs(self.media_sync_minutes.saturating_mul(60))),
+        }
+    }
+}
+
+/// Radarr, for the Request buttons. Given settings are checked against the server and
+/// stored at start-up, as the Admin page stores them; not given, the stored ones stay.
+#[derive(Debug, Clone, Args)]
+pub struct RadarrArgs {
+    /// Radarr's address, e.g. `http://radarr.lan:7878`.
+    #[arg(long, env = "MOVIEREC_RADARR_URL")]
+    pub radarr_url: Option<String>,
+    /// Radarr's API key (Settings, General); not given: the stored key.
+    #[arg(long, env = "MOVIEREC_RADARR_API_KEY", hide_env_values = true)]
+    pub radarr_api_key: Option<crate::providers::radarr::ApiKey>,
+    /// The quality profile requested films get, by name or id (not given: Radarr's first).
+    #[arg(long, env = "MOVIEREC_RADARR_QUALITY_PROFILE")]
+    pub radarr_quality_profile: Option<String>,
+    /// The root folder requested films go to (not given: Radarr's first).
+    #[arg(long, env = "MOVIEREC_RADARR_ROOT_FOLDER")]
+    pub radarr_root_folder: Option<String>,
+    /// When Radarr takes a requested film as available: announced, inCinemas or released
+    /// (not given: released).
+    #[arg(long, env = "MOVIEREC_RADARR_MINIMUM_AVAILABILITY")]
+    pub radarr_minimum_availability: Option<crate::providers::radarr::MinimumAvailability>,
+    /// Who may request films: everyone or admins.
+    #[arg(long, env = "MOVIEREC_RADARR_REQUESTERS")]
+    pub radarr_requesters: Option<crate::services::requests::Requesters>,
+}
+
+impl RadarrArgs {
+    pub fn to_config(&self) -> crate::services::requests::RadarrConfig {
+        crate::services::requests::RadarrConfig {
+            url: self.radarr_url.clone(),
+            api_key: self.radarr_api_key.clone(),
+            quality_profile: self.radarr_quality_profile.clone(),
+            root_folder: self.radarr_root_folder.clone(),
+            minimum_availability: self.radarr_minimum_availability,
+            requesters: self.radarr_requesters,
+        }
+    }
 }
 
 /// The movie-data providers. Without a key a provider is off and nothing is fetched.
@@ -491,6 +589,8 @@ impl ServeArgs {
             registrations_per_hour: self.registrations_per_hour,
             providers: self.providers.to_config(),
             enrich_per_hour: self.enrich_per_hour,
+            media_servers: self.media_servers.to_config(),
+            radarr: self.radarr.to_config(),
         })
     }
 }
@@ -730,6 +830,52 @@ mod tests {
     }
 
     #[test]
+    fn radarrs_options_are_read_and_its_key_never_printed() {
+        let key = "0123456789abcdef0123456789abcdef";
+        let args = serve_args(&[
+            "movierec",
+            "--radarr-url",
+            "http://radarr.lan:7878",
+            "--radarr-api-key",
+            key,
+            "--radarr-quality-profile",
+            "HD-1080p",
+            "--radarr-root-folder",
+            "/movies",
+            "--radarr-minimum-availability",
+            "inCinemas",
+            "--radarr-requesters",
+            "admins",
+        ]);
+        let config = args.to_config().unwrap().radarr;
+        assert_eq!(config.url.as_deref(), Some("http://radarr.lan:7878"));
+        assert_eq!(
+            config.api_key.as_ref().map(|k| k.masked()).as_deref(),
+            Some("••••cdef")
+        );
+        assert_eq!(config.quality_profile.as_deref(), Some("HD-1080p"));
+        assert_eq!(config.root_folder.as_deref(), Some("/movies"));
+        assert_eq!(
+            config.minimum_availability,
+            Some(crate::providers::radarr::MinimumAvailability::InCinemas)
+        );
+        assert_eq!(
+            config.requesters,
+            Some(crate::services::requests::Requesters::Admins)
+        );
+        assert!(!format!("{args:?}").contains(key));
+        assert!(!parses(&[
+            "movierec",
+            "--radarr-minimum-availability",
+            "soon"
+        ]));
+        assert!(!parses(&["movierec", "--radarr-requesters", "friends"]));
+        // Not given: nothing to store, the stored settings stay.
+        let config = serve_args(&["movierec"]).to_config().unwrap().radarr;
+        assert!(config.url.is_none() && config.api_key.is_none() && config.requesters.is_none());
+    }
+
+    #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
     }
@@ -740,7 +886,7 @@ mod tests {
 
     fn serve_args(args: &[&str]) -> ServeArgs {
         match Cli::try_parse_from(args).map(Cli::into_command) {
-            Ok(Command::Serve(serve)) => serve,
+            Ok(Command::Serve(serve)) => *serve,
             other => panic!("{args:?} should serve, got {other:?}"),
         }
     }

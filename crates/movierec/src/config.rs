@@ -6,6 +6,7 @@ use crate::http_server::ServerLimits;
 use crate::jobs::TrainingConfig;
 use crate::providers::ProvidersConfig;
 use crate::services::accounts::HashingLimits;
+pub use crate::services::media_servers::pull::{MediaServersConfig, ServerAccess};
 use crate::store::PoolLimits;
 
 #[derive(Debug, Clone)]
@@ -30,4 +31,11 @@ pub struct Config {
     pub providers: ProvidersConfig,
     /// Movies the background job fills per hour (0 = no job; page views still fetch).
     pub enrich_per_hour: u32,
+    /// Jellyfin and Plex connected by `serve` options (stored as the site's connections at
+    /// start-up; `None` keeps what an admin set on the Admin page), and how often linked
+    /// users' libraries are read again.
+    pub media_servers: MediaServersConfig,
+    /// Radarr, stored as the site's connection at start-up when given (checked first);
+    /// `None` fields keep the stored settings.
+    pub radarr: crate::services::requests::RadarrConfig,
 }

@@ -46,6 +46,7 @@ pub struct Application {
     trainer: Arc<Trainer>,
     providers: Providers,
     enrich_per_hour: u32,
+    media_sync: Option<Duration>,
 }
 
 impl Application {
@@ -57,6 +58,12 @@ impl Application {
         crate::services::membership::init_registration(&pool, config.registration)
             .await
             .context("cannot store the registration setting")?;
+        crate::services::media_servers::pull::init_connections(&pool, &config.media_servers)
+            .await
+            .context("cannot store the media-server connections")?;
+        crate::services::requests::init_connection(&pool, &config.radarr)
+            .await
+            .context("cannot store the Radarr settings")?;
 
         let session_store = DbSessionStore::new(pool.clone());
         let sessions = SessionManagerLayer::new(session_store.clone())
@@ -139,6 +146,7 @@ impl Application {
             trainer,
             providers,
             enrich_per_hour: config.enrich_per_hour,
+            media_sync: config.media_servers.sync_every,
         })
     }
 
@@ -176,6 +184,10 @@ impl Application {
             self.providers.clone(),
             self.enrich_per_hour,
         ));
+        let media_sync = tokio::spawn(crate::jobs::media_sync::background(
+            self.pool.clone(),
+            self.media_sync,
+        ));
         // However serving ends (even by this future being dropped), a running training stops
         // after its epoch and the watcher with it.
         let stop = StopOnDrop(self.trainer, watcher);
@@ -190,6 +202,7 @@ impl Application {
         .await;
         cleanup.abort();
         enricher.abort();
+        media_sync.abort();
         // A training stopped now stores nothing; the previous model serves after a restart.
         drop(stop);
         // Closing checkpoints the write-ahead log, leaving one tidy database file.

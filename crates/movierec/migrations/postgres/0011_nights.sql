@@ -11,6 +11,8 @@ CREATE TABLE nights (
     max_runtime    BIGINT,
     year_from      BIGINT,
     year_to        BIGINT,
+    -- Only films in a joined member's media-server library.
+    library_only   BOOLEAN NOT NULL DEFAULT FALSE,
     created_at     BIGINT  NOT NULL
 );
 

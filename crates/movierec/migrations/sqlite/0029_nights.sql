@@ -11,6 +11,8 @@ CREATE TABLE nights (
     max_runtime    INTEGER,
     year_from      INTEGER,
     year_to        INTEGER,
+    -- Only films in a joined member's media-server library.
+    library_only   INTEGER NOT NULL DEFAULT 0,
     created_at     BIGINT  NOT NULL
 );
 

@@ -3,6 +3,7 @@
 
 pub mod enrichment;
 pub mod lease;
+pub mod media_sync;
 pub mod training;
 
 pub use training::{Trainer, TrainingConfig, TrainingStatus};

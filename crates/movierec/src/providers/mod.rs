@@ -6,8 +6,10 @@
 //! Without a key a provider is simply absent: nothing is ever requested from it.
 
 pub(crate) mod limiter;
+pub(crate) mod media;
 pub(crate) mod omdb;
 pub mod poster;
+pub mod radarr;
 pub(crate) mod server;
 pub(crate) mod tmdb;
 
@@ -369,6 +371,21 @@ fn client_builder(timeout: Duration) -> reqwest::ClientBuilder {
         .timeout(timeout)
         .connect_timeout(timeout)
         .user_agent(concat!("movierec/", env!("CARGO_PKG_VERSION")))
+}
+
+/// Redirects that stay on the host first asked, three at most: an answer cannot bounce a
+/// request elsewhere.
+fn same_host_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let first = attempt.previous().first().map(|u| (u.host_str(), u.port()));
+        if attempt.previous().len() > 3 {
+            attempt.error("too many redirects")
+        } else if first == Some((attempt.url().host_str(), attempt.url().port())) {
+            attempt.follow()
+        } else {
+            attempt.error("a redirect to another host")
+        }
+    })
 }
 
 fn build_client(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, ProviderError> {

@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use image::{ImageFormat, imageops::FilterType};
 
-use super::{ProviderError, RateLimiter, build_client, client_builder, read_capped};
+use super::{
+    ProviderError, RateLimiter, build_client, client_builder, read_capped, same_host_redirects,
+};
 use crate::domain::{PosterImage, PosterSize};
 
 /// Larger downloads are refused (a poster is a few hundred kilobytes).
@@ -165,20 +167,9 @@ impl ImageFetcher {
         limiter: Arc<RateLimiter>,
         hosts: HostPolicy,
     ) -> Result<Self, ProviderError> {
-        // Redirects stay on the host first asked: a poster URL cannot bounce us elsewhere.
-        let redirects = reqwest::redirect::Policy::custom(|attempt| {
-            let first = attempt.previous().first().map(|u| (u.host_str(), u.port()));
-            if attempt.previous().len() > 3 {
-                attempt.error("too many redirects")
-            } else if first == Some((attempt.url().host_str(), attempt.url().port())) {
-                attempt.follow()
-            } else {
-                attempt.error("a redirect to another host")
-            }
-        });
         // Fetching and decoding a poster is allowed a little more than an API call.
         let builder = client_builder(timeout * 2)
-            .redirect(redirects)
+            .redirect(same_host_redirects())
             .dns_resolver(Arc::new(PublicOnly(hosts.clone())));
         Ok(Self {
             http: build_client(builder)?,

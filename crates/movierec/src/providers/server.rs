@@ -9,7 +9,9 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{ProviderError, build_client, client_builder, read_capped, transport_error};
+use super::{
+    ProviderError, build_client, client_builder, read_capped, same_host_redirects, transport_error,
+};
 
 /// Largest answer read from a connected server: a page of a library listing with its
 /// metadata is a few megabytes at most.
@@ -54,6 +56,7 @@ impl ServerClient {
         headers: &[(&'static str, String)],
         timeout: Duration,
     ) -> Result<Self, ProviderError> {
+        crate::tls::install();
         let url = check_base_url(base_url).map_err(ProviderError::Unreachable)?;
         let mut map = HeaderMap::new();
         for (name, value) in headers {
@@ -65,28 +68,12 @@ impl ServerClient {
             value.set_sensitive(true);
             map.insert(HeaderName::from_static(name), value);
         }
-        // Redirects stay on the host first asked (a server behind a proxy may add a slash).
-        let redirects = reqwest::redirect::Policy::custom(|attempt| {
-            let first = attempt.previous().first().map(|u| (u.host_str(), u.port()));
-            if attempt.previous().len() > 3 {
-                attempt.error("too many redirects")
-            } else if first == Some((attempt.url().host_str(), attempt.url().port())) {
-                attempt.follow()
-            } else {
-                attempt.error("a redirect to another host")
-            }
-        });
         Ok(Self {
-            http: build_client(client_builder(timeout).redirect(redirects))?,
+            http: build_client(client_builder(timeout).redirect(same_host_redirects()))?,
             base: url.as_str().trim_end_matches('/').to_owned(),
             headers: map,
             timeout,
         })
-    }
-
-    /// The server's base URL, as the admin gave it (no secret is in it).
-    pub(crate) fn base(&self) -> &str {
-        &self.base
     }
 
     /// `GET {base}{path}` read as JSON; `path` starts with `/` and may carry a query.
@@ -95,20 +82,41 @@ impl ServerClient {
         self.send(request).await
     }
 
-    /// `POST {base}{path}` with a JSON body, the answer read as JSON.
-    pub(crate) async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+    /// `POST {base}{path}` with a JSON body, where a 4xx answer other than 401, 403 and 404
+    /// is the server's refusal of the body (a validation error): returned with its text,
+    /// not as a fault of the server.
+    pub(crate) async fn post_or_refusal<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
         path: &str,
         body: &B,
-    ) -> Result<T, ProviderError> {
+    ) -> Result<Result<T, Refusal>, ProviderError> {
         let request = self.http.post(format!("{}{path}", self.base)).json(body);
-        self.send(request).await
+        let response = self.exchange(request).await?;
+        let status = response.status();
+        if status.is_client_error() {
+            let bytes = read_capped(response, MAX_REFUSAL_BYTES, self.timeout).await?;
+            return Ok(Err(Refusal {
+                status: status.as_u16(),
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+            }));
+        }
+        self.read(response).await.map(Ok)
     }
 
     async fn send<T: DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<T, ProviderError> {
+        let response = self.exchange(request).await?;
+        self.read(response).await
+    }
+
+    /// Sends a request: 401/403 is a refused key, 404 not found, 5xx a fault; other answers
+    /// are left to the caller.
+    async fn exchange(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ProviderError> {
         let response = request
             .headers(self.headers.clone())
             .header(reqwest::header::ACCEPT, "application/json")
@@ -117,18 +125,40 @@ impl ServerClient {
             .map_err(|e| transport_error(&e, self.timeout))?;
         let status = response.status();
         match status.as_u16() {
-            401 | 403 => {
-                return Err(ProviderError::InvalidKey(format!(
-                    "the server answered HTTP {status} to the key"
-                )));
+            401 | 403 => Err(ProviderError::InvalidKey(format!(
+                "the server answered HTTP {status} to the key"
+            ))),
+            404 => Err(ProviderError::NotFound),
+            _ if status.is_server_error() || status.is_informational() => {
+                Err(ProviderError::Status(status.as_u16()))
             }
-            404 => return Err(ProviderError::NotFound),
-            _ if !status.is_success() => return Err(ProviderError::Status(status.as_u16())),
-            _ => {}
+            _ => Ok(response),
+        }
+    }
+
+    /// A success's body as JSON; any other answer is a fault.
+    async fn read<T: DeserializeOwned>(
+        &self,
+        response: reqwest::Response,
+    ) -> Result<T, ProviderError> {
+        let status = response.status();
+        if !status.is_success() {
+            return Err(ProviderError::Status(status.as_u16()));
         }
         let bytes = read_capped(response, MAX_SERVER_BYTES, self.timeout).await?;
         serde_json::from_slice(&bytes).map_err(|e| ProviderError::Malformed(e.to_string()))
     }
+}
+
+/// Largest refusal read: a list of validation errors is a few kilobytes.
+const MAX_REFUSAL_BYTES: usize = 64 * 1024;
+
+/// A server's 4xx answer to a body it would not take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub(crate) status: u16,
+    /// The answer's text, as the server wrote it.
+    pub(crate) body: String,
 }
 
 #[cfg(test)]
@@ -159,7 +189,7 @@ mod tests {
             Duration::from_secs(1),
         )
         .unwrap();
-        assert_eq!(client.base(), "http://127.0.0.1:9");
+        assert_eq!(client.base, "http://127.0.0.1:9");
         assert!(!format!("{client:?}").contains("s3cret-value"));
     }
 }

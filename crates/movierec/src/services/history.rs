@@ -28,7 +28,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use crate::domain::{ImdbId, Stars, UserId};
 use crate::importers::ParseError;
 use crate::importers::history::movierec_export::ExportEntry;
-use crate::importers::history::{self as reader, Entry, History};
+use crate::importers::history::{self as reader, Entry, History, HistoryRecord};
 use crate::importers::titles::{self, YEAR_TOLERANCE};
 use crate::search::index::IndexCache;
 use crate::search::{SearchParams, SearchRequest, text};
@@ -351,6 +351,34 @@ pub async fn import(
     Ok(report)
 }
 
+/// What a media server's account did to the films of its library (a history pull), imported
+/// as an upload is: matched, compared with what the viewer has (their own ratings kept),
+/// written in one transaction with its report. A pull that changes nothing keeps no report,
+/// unless `report_anyway` (the first pull: its unmatched films are listed for a hand match).
+#[tracing::instrument(skip_all, fields(user = user_id.get(), rows = history.records.len()))]
+pub(crate) async fn import_pulled(
+    pool: &Db,
+    user_id: UserId,
+    name: &str,
+    history: &History,
+    report_anyway: bool,
+) -> Result<Option<Report>, HistoryError> {
+    let choice = ConflictChoice::KeepMine;
+    let mut conn = pool.acquire().await?;
+    let plan = plan(&mut conn, user_id, name, history, choice).await?;
+    drop(conn);
+    let counts = &plan.report.counts;
+    let changes = counts.new + counts.changed + counts.seen + counts.watchlist;
+    if changes == 0 && !(report_anyway && counts.unmatched > 0) {
+        return Ok(None);
+    }
+    let mut tx = crate::store::begin_write(pool).await?;
+    let id = store::insert_applied(&mut tx, user_id, name, choice.key()).await?;
+    let report = apply_plan(&mut tx, user_id, id, plan.report, &plan.matched, choice).await?;
+    tx.commit().await?;
+    Ok(Some(report))
+}
+
 /// Previews the file and keeps its plan for [`apply_kept`]: the pages' two steps. The file
 /// itself is not kept; viewing and applying use the plan.
 #[tracing::instrument(skip_all, fields(user = user_id.get(), bytes = bytes.len()))]
@@ -518,7 +546,7 @@ pub async fn report_view(
 /// The films a row of title `q` and `year` may be: the search's best for `q`, and its best
 /// within a year of `year` (a film of the right year may rank below the first page of a
 /// common title), ranked by [`rank_candidates`].
-async fn find_candidates(
+pub(crate) async fn find_candidates(
     pool: &Db,
     search: &IndexCache,
     q: &str,
@@ -762,6 +790,24 @@ pub(crate) async fn find_film(
     })
 }
 
+/// Remembers the user's match of a title and year to a film, as a report's hand match is:
+/// the next upload or media-server event naming it finds that film.
+pub(crate) async fn remember_hand_match(
+    conn: &mut DbConn,
+    user_id: UserId,
+    title: &str,
+    year: Option<u16>,
+    movie_id: i64,
+) -> Result<(), HistoryError> {
+    if !store::movie_exists(conn, movie_id).await? {
+        return Err(HistoryError::NotFound(format!(
+            "There is no movie {movie_id}."
+        )));
+    }
+    store::remember_match(conn, user_id, &hand_key(title, year), movie_id).await?;
+    Ok(())
+}
+
 /// The key a hand match is remembered by: the folded title and the year.
 fn hand_key(title: &str, year: Option<u16>) -> String {
     match year {
@@ -858,9 +904,124 @@ struct Plan {
 /// What a title match depends on: title, original title, year and IMDb id.
 type TitleQuery = (String, Option<String>, Option<u16>, Option<ImdbId>);
 
+#[derive(Clone, Copy)]
 enum Found {
     Movie(i64),
     Unmatched { ambiguous: bool },
+}
+
+/// How a row found its film.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum By {
+    Imdb,
+    Tmdb,
+    Hand,
+    Title,
+}
+
+impl By {
+    fn as_str(self) -> &'static str {
+        match self {
+            By::Imdb => "imdb",
+            By::Tmdb => "tmdb",
+            By::Hand => "hand",
+            By::Title => "title",
+        }
+    }
+}
+
+/// What matching rows looks up, read once for all of them: the films of their ids, the
+/// user's hand matches, and each distinct title's answer as it is found.
+struct Lookups {
+    by_imdb: HashMap<String, i64>,
+    by_tmdb: HashMap<i64, i64>,
+    by_hand: HashMap<String, i64>,
+    by_title: HashMap<TitleQuery, Found>,
+}
+
+impl Lookups {
+    async fn load(
+        conn: &mut DbConn,
+        user_id: UserId,
+        records: &[HistoryRecord],
+    ) -> Result<Self, HistoryError> {
+        let imdb_ids: Vec<String> = records
+            .iter()
+            .filter_map(|r| r.imdb_id.map(|i| i.to_string()))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let tmdb_ids: Vec<i64> = records
+            .iter()
+            .filter_map(|r| r.tmdb_id.map(i64::from))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        Ok(Self {
+            by_imdb: store::movies_by_imdb(conn, &imdb_ids).await?,
+            by_tmdb: store::movies_by_tmdb(conn, &tmdb_ids).await?,
+            by_hand: store::hand_matches(conn, user_id).await?,
+            by_title: HashMap::new(),
+        })
+    }
+
+    /// The row's film: by IMDb id, by TMDB id, by the user's own earlier match of that
+    /// title, then by the title rule.
+    async fn find(
+        &mut self,
+        conn: &mut DbConn,
+        record: &HistoryRecord,
+    ) -> Result<(Found, By), HistoryError> {
+        if let Some(&id) = record
+            .imdb_id
+            .and_then(|i| self.by_imdb.get(&i.to_string()))
+        {
+            return Ok((Found::Movie(id), By::Imdb));
+        }
+        if let Some(&id) = record.tmdb_id.and_then(|t| self.by_tmdb.get(&i64::from(t))) {
+            return Ok((Found::Movie(id), By::Tmdb));
+        }
+        if let Some(&id) = self.by_hand.get(&hand_key(&record.title, record.year)) {
+            return Ok((Found::Movie(id), By::Hand));
+        }
+        let key = (
+            record.title.clone(),
+            record.original_title.clone(),
+            record.year,
+            record.imdb_id,
+        );
+        let found = match self.by_title.get(&key) {
+            Some(found) => *found,
+            None => {
+                let found = if record.title.is_empty() {
+                    Found::Unmatched { ambiguous: false }
+                } else {
+                    match_title(conn, record).await?
+                };
+                self.by_title.insert(key, found);
+                found
+            }
+        };
+        Ok((found, By::Title))
+    }
+}
+
+/// The catalog's film of each record (`None`: no film, or several, fit), matched as an
+/// upload's rows are.
+pub(crate) async fn match_records(
+    conn: &mut DbConn,
+    user_id: UserId,
+    records: &[HistoryRecord],
+) -> Result<Vec<Option<i64>>, HistoryError> {
+    let mut lookups = Lookups::load(conn, user_id, records).await?;
+    let mut found = Vec::with_capacity(records.len());
+    for record in records {
+        found.push(match lookups.find(conn, record).await?.0 {
+            Found::Movie(id) => Some(id),
+            Found::Unmatched { .. } => None,
+        });
+    }
+    Ok(found)
 }
 
 async fn plan(
@@ -870,25 +1031,7 @@ async fn plan(
     history: &History,
     choice: ConflictChoice,
 ) -> Result<Plan, HistoryError> {
-    let imdb_ids: Vec<String> = history
-        .records
-        .iter()
-        .filter_map(|r| r.imdb_id.map(|i| i.to_string()))
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let tmdb_ids: Vec<i64> = history
-        .records
-        .iter()
-        .filter_map(|r| r.tmdb_id.map(i64::from))
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let by_imdb = store::movies_by_imdb(conn, &imdb_ids).await?;
-    let by_tmdb = store::movies_by_tmdb(conn, &tmdb_ids).await?;
-    let by_hand = store::hand_matches(conn, user_id).await?;
-    let mut by_title: HashMap<TitleQuery, Found> = HashMap::new();
-
+    let mut lookups = Lookups::load(conn, user_id, &history.records).await?;
     let mut counts = Counts {
         rows: history.records.len() as u64,
         skipped: history.skipped,
@@ -900,45 +1043,18 @@ async fn plan(
     let mut listed: Vec<MatchedTitle> = Vec::new();
     let mut matched_seen = HashSet::new();
     for record in &history.records {
-        let imdb = record.imdb_id.map(|i| i.to_string());
+        let (found, by) = lookups.find(conn, record).await?;
         // Only a match by title can teach the film the ids the row carries.
-        let mut by_title_match = false;
-        let mut by = "title";
-        let found = if let Some(&id) = imdb.as_ref().and_then(|i| by_imdb.get(i)) {
-            counts.matched_by_imdb += 1;
-            by = "imdb";
-            Found::Movie(id)
-        } else if let Some(&id) = record.tmdb_id.and_then(|t| by_tmdb.get(&i64::from(t))) {
-            counts.matched_by_tmdb += 1;
-            by = "tmdb";
-            Found::Movie(id)
-        } else if let Some(&id) = by_hand.get(&hand_key(&record.title, record.year)) {
-            counts.matched_by_hand += 1;
-            by = "hand";
-            Found::Movie(id)
-        } else {
-            let key = (
-                record.title.clone(),
-                record.original_title.clone(),
-                record.year,
-                record.imdb_id,
-            );
-            if !by_title.contains_key(&key) {
-                let found = match_title(conn, record).await?;
-                by_title.insert(key.clone(), found);
+        let by_title_match = matches!((found, by), (Found::Movie(_), By::Title));
+        if let Found::Movie(_) = found {
+            match by {
+                By::Imdb => counts.matched_by_imdb += 1,
+                By::Tmdb => counts.matched_by_tmdb += 1,
+                By::Hand => counts.matched_by_hand += 1,
+                By::Title => counts.matched_by_title += 1,
             }
-            match by_title.get(&key) {
-                Some(Found::Movie(id)) => {
-                    counts.matched_by_title += 1;
-                    by_title_match = true;
-                    Found::Movie(*id)
-                }
-                Some(Found::Unmatched { ambiguous }) => Found::Unmatched {
-                    ambiguous: *ambiguous,
-                },
-                None => Found::Unmatched { ambiguous: false },
-            }
-        };
+        }
+        let by = by.as_str();
         match found {
             Found::Movie(id) => {
                 if matched_seen.insert((id, record.entry.list())) && listed.len() < MAX_REPORT_ROWS

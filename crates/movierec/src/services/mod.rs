@@ -14,6 +14,7 @@ pub mod movie_page;
 pub mod nights;
 pub(crate) mod rating;
 pub mod recommendations;
+pub mod requests;
 pub(crate) mod search;
 pub(crate) mod spark;
 pub mod training;

@@ -38,6 +38,8 @@ pub struct MoviePageView {
     pub predicted: Option<f32>,
     pub on_watchlist: bool,
     pub hidden: bool,
+    /// In the viewer's media-server library.
+    pub in_library: bool,
     /// Nearest by the model, leaving out the viewer's hidden movies; empty without a model.
     pub similar: Vec<SimilarMovie>,
 }
@@ -125,6 +127,7 @@ pub async fn page(
         predicted: None,
         on_watchlist: false,
         hidden: false,
+        in_library: false,
         similar: Vec::new(),
     };
     let mut hidden_movies = HashSet::new();
@@ -145,6 +148,7 @@ pub async fn page(
         }
         view.on_watchlist = lists.watchlist.contains(&id);
         view.hidden = lists.hidden.contains(&id);
+        view.in_library = store::media_library::holds(pool, user, id).await?;
         hidden_movies.extend(lists.hidden);
     }
     if let Some(serving) = serving {

@@ -10,6 +10,7 @@ mod slot;
 pub use group::{GroupModelPick, GroupRanking, MemberPick, MemberTaste, group_rank};
 pub use ids::{Dataset, Model};
 pub use rank::{
-    LIKED_STARS, MIN_RATINGS, ModelPick, predicted_rating, rank, rank_with_seen, similar,
+    LIKED_STARS, MIN_RATINGS, ModelPick, predicted_rating, rank, rank_among, rank_with_seen,
+    similar,
 };
 pub use slot::{ModelSlot, ModelTurn, STAR_SCALE, ServingModel};

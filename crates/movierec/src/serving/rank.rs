@@ -64,6 +64,19 @@ pub fn rank_with_seen(
     exclude: &HashSet<MovieId>,
     n: usize,
 ) -> Option<Vec<ModelPick>> {
+    rank_among(serving, ratings, seen, exclude, None, n)
+}
+
+/// [`rank_with_seen`] over the films of `among` only (a user's media-server library), or
+/// over the whole catalog when `None`.
+pub fn rank_among(
+    serving: &ServingModel,
+    ratings: &[(MovieId, Stars)],
+    seen: &[MovieId],
+    exclude: &HashSet<MovieId>,
+    among: Option<&HashSet<MovieId>>,
+    n: usize,
+) -> Option<Vec<ModelPick>> {
     let known = known_ratings(serving, ratings);
     if known.len() < MIN_RATINGS {
         return None;
@@ -71,7 +84,10 @@ pub fn rank_with_seen(
     let model = &serving.model;
     let seen: Vec<ItemIdx> = seen.iter().filter_map(|&m| serving.item(m)).collect();
     let user = model.fold_in(&engine_ratings(&known), &seen);
-    let mut skip = vec![false; model.n_items()];
+    let mut skip = vec![among.is_some(); model.n_items()];
+    for item in among.into_iter().flatten().filter_map(|&m| serving.item(m)) {
+        skip[item.index()] = false;
+    }
     let excluded_items = exclude.iter().filter_map(|&movie| serving.item(movie));
     for item in known
         .iter()

@@ -167,6 +167,28 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "created_at",
         ],
     ),
+    (
+        "media_links",
+        &[
+            "user_id",
+            "server",
+            "account",
+            "secret",
+            "linked_at",
+            "synced_at",
+            "last_result",
+            "last_report",
+        ],
+    ),
+    (
+        "library_movies",
+        &["user_id", "server", "movie_id", "added_at"],
+    ),
+    (
+        "radarr_requests",
+        &["movie_id", "user_id", "state", "requested_at"],
+    ),
+    ("radarr_lists", &["user_id", "top_picks"]),
     ("movie_search", &["rowid", "search_title"]),
     (
         "nights",
@@ -179,6 +201,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "max_runtime",
             "year_from",
             "year_to",
+            "library_only",
             "created_at",
         ],
     ),

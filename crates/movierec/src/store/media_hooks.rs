@@ -145,6 +145,7 @@ pub(crate) async fn log(
 /// A logged event, newest first in [`recent`].
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub(crate) struct LoggedEvent {
+    pub(crate) id: i64,
     pub(crate) server: String,
     pub(crate) action: String,
     pub(crate) movie_id: Option<i64>,
@@ -162,7 +163,7 @@ pub(crate) async fn recent(
     limit: i64,
 ) -> sqlx::Result<Vec<LoggedEvent>> {
     sqlx::query_as(
-        "SELECT e.server, e.action, e.movie_id, COALESCE(m.title, e.title) AS title,
+        "SELECT e.id, e.server, e.action, e.movie_id, COALESCE(m.title, e.title) AS title,
                 COALESCE(m.year, e.year) AS year, e.rating, e.created_at
          FROM media_events e LEFT JOIN movies m ON m.id = e.movie_id
          WHERE e.user_id = $1 ORDER BY e.created_at DESC, e.id DESC LIMIT $2",
@@ -211,4 +212,42 @@ pub(crate) async fn is_pending(
     .fetch_optional(conn)
     .await?;
     Ok(found.is_some())
+}
+
+/// One of the user's events still pending a match.
+pub(crate) async fn pending_event(
+    pool: &Db,
+    user_id: UserId,
+    id: i64,
+) -> sqlx::Result<Option<LoggedEvent>> {
+    sqlx::query_as(
+        "SELECT id, server, action, movie_id, title, year, rating, created_at
+         FROM media_events WHERE id = $1 AND user_id = $2 AND movie_id IS NULL",
+    )
+    .bind(id)
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Gives the user's pending events of the same film (title and year) their match; how many.
+pub(crate) async fn resolve(
+    conn: &mut DbConn,
+    user_id: UserId,
+    title: Option<&str>,
+    year: Option<i64>,
+    movie_id: i64,
+) -> sqlx::Result<u64> {
+    sqlx::query(
+        "UPDATE media_events SET movie_id = $3
+         WHERE user_id = $1 AND movie_id IS NULL
+           AND COALESCE(title, '') = COALESCE($2, '') AND COALESCE(year, 0) = COALESCE($4, 0)",
+    )
+    .bind(user_id)
+    .bind(title)
+    .bind(movie_id)
+    .bind(year)
+    .execute(conn)
+    .await
+    .map(|r| r.rows_affected())
 }

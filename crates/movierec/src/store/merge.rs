@@ -124,6 +124,10 @@ pub async fn merge_movies(
     counts.watchlist = move_rows(conn, "watchlist", keep, drop).await?;
     counts.seen = move_rows(conn, "seen_movies", keep, drop).await?;
     counts.hidden = move_rows(conn, "hidden_movies", keep, drop).await?;
+    // A library entry left behind goes with the film; the next sync writes it anew.
+    move_rows(conn, "library_movies", keep, drop).await?;
+    // A film asked of Radarr stays asked for.
+    move_rows(conn, "radarr_requests", keep, drop).await?;
     // The activity a media server reported stays with the film.
     sqlx::query("UPDATE media_events SET movie_id = $1 WHERE movie_id = $2")
         .bind(keep)

@@ -17,6 +17,8 @@ pub struct NightOptions {
     /// First and last year; films of unknown year are left out when either is set.
     pub year_from: Option<i64>,
     pub year_to: Option<i64>,
+    /// Only films in the media-server library of a joined member.
+    pub library_only: bool,
 }
 
 impl NightOptions {
@@ -26,6 +28,7 @@ impl NightOptions {
             || self.max_runtime.is_some()
             || self.year_from.is_some()
             || self.year_to.is_some()
+            || self.library_only
     }
 }
 
@@ -78,12 +81,19 @@ pub async fn create(
     let genres = serde_json::to_string(&options.exclude_genres)
         .map_err(|e| sqlx::Error::Encode(e.into()))?;
     let mut tx = pool.begin().await?;
-    let id: NightId = sqlx::query_scalar(
+    // A literal, not a bound bool: the column is an integer on SQLite and a boolean on
+    // PostgreSQL, and both read TRUE and FALSE.
+    let library_only = if options.library_only {
+        "TRUE"
+    } else {
+        "FALSE"
+    };
+    let id: NightId = sqlx::query_scalar(&format!(
         "INSERT INTO nights (creator_id, strategy, invite_token, exclude_genres, max_runtime,
-                             year_from, year_to, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         RETURNING id",
-    )
+                             year_from, year_to, created_at, library_only)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {library_only})
+         RETURNING id"
+    ))
     .bind(creator)
     .bind(strategy)
     .bind(invite_token)
@@ -123,10 +133,12 @@ type NightRow = (
     Option<i64>,
     Option<i64>,
     Option<i64>,
+    super::Flag,
 );
 
 fn night_of(row: NightRow) -> sqlx::Result<Night> {
-    let (id, creator, strategy, invite_token, genres, max_runtime, year_from, year_to) = row;
+    let (id, creator, strategy, invite_token, genres, max_runtime, year_from, year_to, library) =
+        row;
     let exclude_genres = serde_json::from_str(&genres)
         .map_err(|e| sqlx::Error::Decode(format!("excluded genres of night {id}: {e}").into()))?;
     Ok(Night {
@@ -139,12 +151,13 @@ fn night_of(row: NightRow) -> sqlx::Result<Night> {
             max_runtime,
             year_from,
             year_to,
+            library_only: library.0,
         },
     })
 }
 
 const NIGHT_COLUMNS: &str = "id, creator_id, strategy, invite_token, exclude_genres, max_runtime,
-                             year_from, year_to";
+                             year_from, year_to, library_only";
 
 pub async fn find(pool: &Db, id: NightId) -> sqlx::Result<Option<Night>> {
     let row: Option<NightRow> =
@@ -324,6 +337,7 @@ pub async fn votes(pool: &Db, night: NightId) -> sqlx::Result<Vec<Vote>> {
 /// One condition per option: an option added to [`NightOptions`] is one more line here.
 pub async fn allowed_movies(
     pool: &Db,
+    night: NightId,
     options: &NightOptions,
 ) -> sqlx::Result<Option<HashSet<MovieId>>> {
     if !options.filters() {
@@ -337,7 +351,11 @@ pub async fn allowed_movies(
            AND ($2 IS NULL OR m.year >= $2)
            AND ($3 IS NULL OR m.year <= $3)
            AND NOT EXISTS (SELECT 1 FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
-                           WHERE mg.movie_id = m.id AND g.name IN ({}))",
+                           WHERE mg.movie_id = m.id AND g.name IN ({}))
+           AND ($5 = 0 OR EXISTS (SELECT 1 FROM library_movies l
+                                  JOIN night_members nm ON nm.user_id = l.user_id
+                                  WHERE nm.night_id = $6 AND nm.joined_at IS NOT NULL
+                                    AND l.movie_id = m.id))",
         super::Backend::of(pool).json_strings("$4")
     );
     let ids: Vec<MovieId> = sqlx::query_scalar(&sql)
@@ -345,6 +363,8 @@ pub async fn allowed_movies(
         .bind(options.year_from)
         .bind(options.year_to)
         .bind(genres)
+        .bind(i64::from(options.library_only))
+        .bind(night)
         .fetch_all(pool)
         .await?;
     Ok(Some(ids.into_iter().collect()))

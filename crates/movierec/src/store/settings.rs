@@ -30,3 +30,12 @@ pub async fn set_default(pool: &Db, name: &str, value: &str) -> sqlx::Result<()>
         .await
         .map(|_| ())
 }
+
+/// Removes a setting; whether there was one.
+pub async fn remove(pool: &Db, name: &str) -> sqlx::Result<bool> {
+    sqlx::query("DELETE FROM settings WHERE name = $1")
+        .bind(name)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected() > 0)
+}

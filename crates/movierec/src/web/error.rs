@@ -282,6 +282,25 @@ impl From<crate::services::nights::NightError> for AppError {
     }
 }
 
+impl From<crate::services::requests::RequestError> for AppError {
+    /// Radarr not connected or not knowing the film is a state of the site (409); Radarr
+    /// down, slow, failing or refusing the key is an availability error (503).
+    fn from(e: crate::services::requests::RequestError) -> Self {
+        use crate::services::requests::RequestError;
+        let message = e.to_string();
+        match e {
+            RequestError::NotConnected
+            | RequestError::NoIds(_)
+            | RequestError::UnknownToRadarr(_)
+            | RequestError::Refused(_) => AppError::conflict(message),
+            RequestError::NotAllowed => AppError::forbidden(message),
+            RequestError::NoSuchMovie(_) => AppError::not_found(message),
+            RequestError::Unavailable(_) => AppError::unavailable(message, 60),
+            RequestError::Internal(e) => e.into(),
+        }
+    }
+}
+
 impl From<tower_sessions::session::Error> for AppError {
     fn from(e: tower_sessions::session::Error) -> Self {
         anyhow::Error::new(e).context("session").into()

@@ -31,8 +31,11 @@ pub(crate) async fn receive(
         return Err(AppError::not_found("There is no webhook at this address."));
     };
     let json = json_of(request, &state).await?;
-    match hooks::receive(&state.pool, server, &token, &json).await {
-        Ok(received) => {
+    match hooks::receive(&state.pool, &state.providers, server, &token, &json).await {
+        Ok(hooks::Outcome { received, added }) => {
+            if let Some(new) = added {
+                state.search.add(new).await;
+            }
             let (status, outcome) = match received {
                 Received::Applied { .. } => (StatusCode::OK, "applied"),
                 Received::Unchanged => (StatusCode::OK, "unchanged"),
@@ -108,12 +111,15 @@ fn content_type(headers: &HeaderMap) -> String {
         .unwrap_or_default()
 }
 
-/// A user's three receiver URLs, as the account page and `GET /api/v1/me/hooks` show them.
+/// A user's three receiver URLs and their list for Radarr, as the account page and
+/// `GET /api/v1/me/hooks` show them.
 #[derive(Debug, Clone, serde::Serialize)]
 pub(crate) struct HookUrls {
     pub(crate) jellyfin: String,
     pub(crate) plex: String,
     pub(crate) emby: String,
+    /// Radarr's Custom List (Settings, Import Lists) polls it.
+    pub(crate) radarr_list: String,
 }
 
 impl HookUrls {
@@ -138,6 +144,10 @@ impl HookUrls {
             jellyfin: url(Server::Jellyfin),
             plex: url(Server::Plex),
             emby: url(Server::Emby),
+            radarr_list: format!(
+                "{scheme}://{host}{}",
+                crate::services::requests::list_path(token)
+            ),
         }
     }
 }

@@ -44,6 +44,7 @@ pub mod extract;
 pub(crate) mod hooks;
 pub mod pages;
 pub mod posters;
+pub(crate) mod radarr_list;
 pub mod session;
 pub mod state;
 pub mod upload;
@@ -89,8 +90,49 @@ pub fn routes(state: AppState) -> Router {
         .route("/account/delete", post(pages::accounts::delete_account))
         .route("/account/hooks", post(pages::connections::regenerate))
         .route("/account/hooks/options", post(pages::connections::options))
+        .route(
+            "/account/hooks/pending/{id}",
+            get(pages::connections::pending),
+        )
+        .route(
+            "/account/hooks/pending/{id}/match",
+            post(pages::connections::match_pending),
+        )
         .route("/admin", get(pages::admin::show))
         .route("/admin/registration", post(pages::admin::set_registration))
+        .route("/admin/media/{server}", post(pages::connections::connect))
+        .route(
+            "/admin/media/{server}/disconnect",
+            post(pages::connections::disconnect),
+        )
+        .route(
+            "/account/media/{server}/link",
+            post(pages::connections::link),
+        )
+        .route(
+            "/account/media/{server}/sync",
+            post(pages::connections::sync),
+        )
+        .route(
+            "/account/media/{server}/unlink",
+            post(pages::connections::unlink),
+        )
+        // Radarr: the connection, who may request, the Request button, the list it polls.
+        .route("/admin/radarr", post(pages::admin::connect_radarr))
+        .route(
+            "/admin/radarr/disconnect",
+            post(pages::admin::disconnect_radarr),
+        )
+        .route(
+            "/admin/radarr/requesters",
+            post(pages::admin::set_radarr_requesters),
+        )
+        .route("/movies/{id}/request", post(pages::requests::request))
+        .route(
+            "/account/radarr-list",
+            post(pages::connections::radarr_list),
+        )
+        .route("/lists/{token}/radarr.json", get(radarr_list::show))
         .route(pages::duplicates::PATH, get(pages::duplicates::show))
         .route("/admin/duplicates/merge", post(pages::duplicates::merge))
         .route("/movies/{id}", get(pages::movies::show))

@@ -349,6 +349,10 @@ async fn every_served_route_answers_a_logged_in_caller() {
     let night_id = night["id"].to_string();
     let (_, picks) = get_json(&app, &format!("/api/v1/nights/{night_id}/picks?n=1")).await;
     let first_pick = picks["picks"][0]["movie_id"].clone();
+    // A film request needs a Radarr to ask (otto, the first account, connects it) and a
+    // film it can find.
+    let _radarr = crate::radarr::connect(&app).await;
+    crate::radarr::set_ids(&app, id.parse().unwrap(), Some(9_000_071), None).await;
     for (method, path) in &served {
         if *method == Method::POST && *path == "/api/v1/me/imports" {
             continue;

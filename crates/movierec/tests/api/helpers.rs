@@ -171,6 +171,9 @@ fn test_config(db: &TestDatabase) -> Config {
         // No keys: nothing is fetched unless a test points the app at its stubs.
         providers: movierec::providers::ProvidersConfig::default(),
         enrich_per_hour: 0,
+        // No periodic sync: tests sync when they ask.
+        media_servers: movierec::config::MediaServersConfig::default(),
+        radarr: Default::default(),
     }
 }
 

@@ -375,6 +375,59 @@ async fn a_film_the_catalog_does_not_know_is_pending_once_and_listed() {
     let page = app.get_html("/account").await;
     assert!(page.contains("Not found in the catalog"), "{page}");
     assert!(page.contains("A Film Nobody Has Heard Of (2031)"), "{page}");
+
+    // Matched by hand on the Connections page: applied at once, and remembered.
+    let id: i64 = app
+        .count("SELECT id FROM media_events WHERE movie_id IS NULL")
+        .await;
+    assert!(
+        page.contains(&format!("/account/hooks/pending/{id}\"")),
+        "{page}"
+    );
+    let target = catalog_ids(20)[19];
+    let (title, _) = film(i64::from(target));
+    let search = app
+        .get_html(&format!("/account/hooks/pending/{id}?q={}", enc(&title)))
+        .await;
+    assert!(
+        search.contains(&format!("name=\"movie_id\" value=\"{target}\"")),
+        "{search}"
+    );
+    let response = app
+        .post_form(
+            &format!("/account/hooks/pending/{id}/match"),
+            &[("movie_id", target.to_string().as_str())],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    assert_eq!(
+        app.count("SELECT movie_id FROM seen_movies").await,
+        i64::from(target)
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM media_events WHERE movie_id IS NULL")
+            .await,
+        0
+    );
+    app.expect_hook(
+        &url,
+        "application/json",
+        jellyfin_stop("A Film Nobody Has Heard Of", 2031, "Movie"),
+        (200, "unchanged"),
+    )
+    .await;
+    // Someone else's pending film, or none, is no page.
+    assert_eq!(
+        app.get(&format!("/account/hooks/pending/{id}"))
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+    assert_eq!(
+        app.get("/account/hooks/pending/x").await.status().as_u16(),
+        404
+    );
 }
 
 #[tokio::test]
@@ -484,4 +537,58 @@ async fn shared_users_and_other_accounts_count_only_when_chosen() {
             .contains("account: at most 100 characters")
     );
     assert!(app.get_html("/account").await.contains("value=\"ANA\""));
+}
+
+#[tokio::test]
+async fn a_film_the_catalog_does_not_know_is_added_by_its_tmdb_id_when_a_key_is_set() {
+    use crate::provider_stub::{Mode, Stub, remember, tmdb_id_of};
+    let stub = Stub::start().await;
+    let app = crate::helpers::spawn_app_with(|config| stub.apply(config)).await;
+    app.register("ana", PASSWORD).await;
+    let url = app.hook_urls().await["jellyfin"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let with_tmdb = |title: &str| {
+        let mut event: Value = serde_json::from_str(&jellyfin_stop(title, 2031, "Movie")).unwrap();
+        event["Provider_tmdb"] = json!(tmdb_id_of(&remember(title)).to_string());
+        event.to_string()
+    };
+
+    let title = "A Film Only TMDB Knows";
+    app.expect_hook(&url, "application/json", with_tmdb(title), (200, "applied"))
+        .await;
+    let added: i64 = sqlx::query_scalar("SELECT id FROM movies WHERE tmdb_id = $1")
+        .bind(tmdb_id_of(&remember(title)))
+        .fetch_one(&app.database().await)
+        .await
+        .unwrap();
+    let seen: i64 = app.count("SELECT movie_id FROM seen_movies").await;
+    assert_eq!(seen, added);
+    // The search finds it at once, and the same event again finds it in the catalog.
+    let search = app.get_html("/search?q=only+tmdb+knows").await;
+    assert!(search.contains(&format!("/movies/{added}\"")), "{search}");
+    app.expect_hook(
+        &url,
+        "application/json",
+        with_tmdb(title),
+        (200, "unchanged"),
+    )
+    .await;
+    assert_eq!(stub.count("/tmdb/3/movie/"), 1);
+
+    // With TMDB down the film waits for a match, and the webhook is still taken.
+    stub.set(|modes| modes.tmdb = Mode::ServerError);
+    app.expect_hook(
+        &url,
+        "application/json",
+        with_tmdb("Another Film Only TMDB Knows"),
+        (202, "pending"),
+    )
+    .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM media_events WHERE movie_id IS NULL")
+            .await,
+        1
+    );
 }

@@ -575,6 +575,37 @@ async fn options_filter_the_candidates_and_bad_input_is_refused_by_field() {
         );
     }
 
+    // Only films in a member's media-server library: ana's library holds ten films, two of
+    // them rated by a member; a member invited but not joined brings no library.
+    let known = by_genre("Action");
+    let library: Vec<i64> = known[..10].iter().map(|m| i64::from(m.id)).collect();
+    let db = app.database().await;
+    for (user, movies) in [
+        ("ana", &library[..]),
+        ("carl", &[i64::from(known[10].id)][..]),
+    ] {
+        for movie in movies {
+            sqlx::query(
+                "INSERT INTO library_movies (user_id, server, movie_id, added_at)
+                 SELECT id, 'jellyfin', $1, 0 FROM users WHERE username = $2",
+            )
+            .bind(*movie)
+            .bind(user)
+            .execute(&db)
+            .await
+            .unwrap();
+        }
+    }
+    ana.rate(library[0], 4.0).await;
+    let night = ana
+        .create(json!({"members": ["carl"], "library_only": true}))
+        .await;
+    let (_, shown) = ana.get(&format!("/api/v1/nights/{night}")).await;
+    assert_eq!(shown["options"]["library_only"], true, "{shown}");
+    let ids: HashSet<i64> = pick_ids(&ana.picks(night, 50).await).into_iter().collect();
+    let expected: HashSet<i64> = library[1..].iter().copied().collect();
+    assert_eq!(ids, expected, "the library's films nobody rated, no other");
+
     let bad = [
         (json!({"members": ["ben", "nobody"]}), "members:", "nobody"),
         (json!({"members": ["x"]}), "members:", "'x'"),

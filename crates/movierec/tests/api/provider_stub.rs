@@ -180,7 +180,7 @@ fn titles() -> &'static Mutex<HashMap<String, String>> {
     TITLES.get_or_init(Mutex::default)
 }
 
-fn remember(title: &str) -> String {
+pub fn remember(title: &str) -> String {
     let id = imdb_id_of(title);
     titles()
         .lock()

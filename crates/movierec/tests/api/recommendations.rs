@@ -36,7 +36,7 @@ impl TestApp {
     }
 
     /// Trains a new model through the API and waits for it to serve.
-    async fn train(&self) -> i64 {
+    pub(crate) async fn train(&self) -> i64 {
         // The training started at boot may still be running.
         let idle = wait_for_model(&self.client, &self.address, "an idle trainer", |s| {
             s["training"]["running"] == false

@@ -6,7 +6,8 @@
 use serde_json::{Map, Value};
 
 use super::{
-    Action, MediaError, MediaEvent, Parsed, boolean, field, film, number, text, timestamp,
+    Action, LibraryFilm, LibraryPage, MediaError, MediaEvent, Parsed, boolean, field, film, number,
+    text, timestamp,
 };
 
 pub(super) fn parse(object: &Map<String, Value>) -> Result<Parsed, MediaError> {
@@ -61,6 +62,82 @@ pub(super) fn parse(object: &Map<String, Value>) -> Result<Parsed, MediaError> {
         account: text(field(object, "NotificationUsername")),
         shared_user: false,
     }))
+}
+
+/// A page of `GET /Users/{id}/Items?IncludeItemTypes=Movie&Fields=ProviderIds&EnableUserData=true`:
+/// `Items[]` with `Type`, `Name`, `ProductionYear`, `ProviderIds.Imdb`/`.Tmdb` and the
+/// account's `UserData` (`Played`, `PlayCount`, `IsFavorite`, `LastPlayedDate`), and
+/// `TotalRecordCount`.
+pub(crate) fn library_page(page: &Value) -> Result<LibraryPage, MediaError> {
+    let Some(object) = page.as_object() else {
+        return Err(MediaError("the listing is not a JSON object".into()));
+    };
+    let Some(Value::Array(items)) = field(object, "Items") else {
+        return Err(MediaError("Items: missing".into()));
+    };
+    let mut out = LibraryPage {
+        total: number(field(object, "TotalRecordCount"), "TotalRecordCount")?
+            .filter(|n| *n >= 0.0)
+            .map(|n| n as u64),
+        ..LibraryPage::default()
+    };
+    for item in items {
+        match library_item(item) {
+            Some(film) => out.films.push(film),
+            None => out.skipped += 1,
+        }
+    }
+    Ok(out)
+}
+
+/// One item of a listing, if it is a film the catalog could match.
+fn library_item(item: &Value) -> Option<LibraryFilm> {
+    let item = item.as_object()?;
+    if text(field(item, "Type")).is_none_or(|t| !t.eq_ignore_ascii_case("Movie")) {
+        return None;
+    }
+    let ids = match field(item, "ProviderIds") {
+        Some(Value::Object(ids)) => Some(ids),
+        _ => None,
+    };
+    let id = |key: &str| ids.and_then(|ids| text(field(ids, key)));
+    let film = film(
+        id("Imdb"),
+        id("Tmdb"),
+        text(field(item, "Name")),
+        number(field(item, "ProductionYear"), "ProductionYear").ok()?,
+    )
+    .ok()?;
+    let data = match field(item, "UserData") {
+        Some(Value::Object(data)) => Some(data),
+        _ => None,
+    };
+    let flag = |key: &str| {
+        data.and_then(|d| boolean(field(d, key), key).ok().flatten())
+            .unwrap_or(false)
+    };
+    let plays = data
+        .and_then(|d| number(field(d, "PlayCount"), "PlayCount").ok().flatten())
+        .unwrap_or(0.0);
+    Some(LibraryFilm {
+        film,
+        played: flag("Played") || plays > 0.0,
+        played_at: data.and_then(|d| timestamp(field(d, "LastPlayedDate"))),
+        favourite: flag("IsFavorite"),
+        rating: None,
+    })
+}
+
+/// `GET /Users`: each account's `Name` and `Id`.
+pub(crate) fn users(list: &Value) -> Result<Vec<(String, String)>, MediaError> {
+    let Some(users) = list.as_array() else {
+        return Err(MediaError("the user list is not a JSON array".into()));
+    };
+    Ok(users
+        .iter()
+        .filter_map(Value::as_object)
+        .filter_map(|u| Some((text(field(u, "Name"))?, text(field(u, "Id"))?)))
+        .collect())
 }
 
 #[cfg(test)]
@@ -165,5 +242,57 @@ mod tests {
             let err = parse(Server::Jellyfin, body.as_bytes()).unwrap_err();
             assert!(err.0.contains(says), "{body}: {err}");
         }
+    }
+
+    #[test]
+    fn a_library_page_keeps_films_with_their_play_state_and_skips_the_rest() {
+        let page: Value = serde_json::from_str(
+            r#"{"Items": [
+                {"Name": "Heat", "Id": "a1", "ProductionYear": 1995, "Type": "Movie",
+                 "ProviderIds": {"Imdb": "tt0113277", "Tmdb": "949"},
+                 "UserData": {"PlayCount": 2, "IsFavorite": true, "Played": true,
+                              "LastPlayedDate": "2026-11-30T20:15:00.0000000Z"}},
+                {"Name": "Ronin", "Id": "a2", "ProductionYear": 1998, "Type": "Movie",
+                 "ProviderIds": {}, "UserData": {"PlayCount": 0, "IsFavorite": false, "Played": false}},
+                {"Name": "Pilot", "Id": "a3", "Type": "Episode"},
+                {"Id": "a4", "Type": "Movie", "ProviderIds": {}}
+            ], "TotalRecordCount": 1204, "StartIndex": 0}"#,
+        )
+        .unwrap();
+        let page = library_page(&page).unwrap();
+        assert_eq!(
+            (page.films.len(), page.skipped, page.total),
+            (2, 2, Some(1204))
+        );
+        let heat = &page.films[0];
+        assert_eq!(
+            heat.film.imdb_id,
+            Some(ImdbId::parse_exact("tt0113277").unwrap())
+        );
+        assert_eq!(heat.film.tmdb_id, Some(949));
+        assert!(heat.played && heat.favourite);
+        assert_eq!(heat.played_at, Some(1_796_069_700));
+        let ronin = &page.films[1];
+        assert_eq!(
+            (ronin.film.title.as_deref(), ronin.film.year),
+            (Some("Ronin"), Some(1998))
+        );
+        assert!(!ronin.played && !ronin.favourite && ronin.played_at.is_none());
+        assert!(library_page(&serde_json::json!({"Items": 3})).is_err());
+    }
+
+    #[test]
+    fn the_user_list_gives_names_and_ids() {
+        let list: Value = serde_json::from_str(
+            r#"[{"Name": "Ana", "Id": "5e8d"}, {"Name": "kids", "Id": "0a1b"}, {"Id": "x"}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            users(&list).unwrap(),
+            [
+                ("Ana".to_owned(), "5e8d".to_owned()),
+                ("kids".to_owned(), "0a1b".to_owned())
+            ]
+        );
     }
 }

@@ -190,3 +190,31 @@ fn film(
     }
     Ok(film)
 }
+
+/// One film of a media server's library, as a history pull reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LibraryFilm {
+    pub(crate) film: MediaFilm,
+    /// Played at least once (or marked played).
+    pub(crate) played: bool,
+    /// When it was last played, in seconds since 1970, when the server says.
+    pub(crate) played_at: Option<i64>,
+    /// A favourite (Jellyfin): a liked signal, as a webhook's like is.
+    pub(crate) favourite: bool,
+    /// The account's own rating (Plex's 0–10 as half stars).
+    pub(crate) rating: Option<Stars>,
+}
+
+/// A page of a library listing: its films (anything not a film, or a film with neither an id
+/// nor a usable title, is left out and counted in `skipped`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct LibraryPage {
+    pub(crate) films: Vec<LibraryFilm>,
+    pub(crate) skipped: usize,
+    /// Items in the whole listing, when the server says (Jellyfin's `TotalRecordCount`,
+    /// Plex's `totalSize`).
+    pub(crate) total: Option<u64>,
+}
+
+pub(crate) use jellyfin::{library_page as jellyfin_library, users as jellyfin_users};
+pub(crate) use plex::{library_page as plex_library, movie_sections as plex_sections};

@@ -5,7 +5,10 @@
 
 use serde_json::{Map, Value};
 
-use super::{Action, MediaError, MediaEvent, Parsed, boolean, field, film, number, text};
+use super::{
+    Action, LibraryFilm, LibraryPage, MediaError, MediaEvent, Parsed, boolean, field, film, number,
+    text,
+};
 use crate::domain::Stars;
 
 pub(super) fn parse(object: &Map<String, Value>) -> Result<Parsed, MediaError> {
@@ -80,6 +83,103 @@ fn rating(value: Option<f64>) -> Result<Option<Stars>, MediaError> {
             .map(Some)
             .map_err(|e| MediaError(format!("rating: {v}: {e}"))),
     }
+}
+
+/// `GET /library/sections`: the keys of the film sections (`MediaContainer.Directory[]` with
+/// `type` `movie`); shows and music are left out.
+pub(crate) fn movie_sections(answer: &Value) -> Result<Vec<String>, MediaError> {
+    let directories = container(answer)?
+        .get("Directory")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    Ok(directories
+        .iter()
+        .filter_map(Value::as_object)
+        .filter(|d| text(field(d, "type")).is_some_and(|t| t == "movie"))
+        .filter_map(|d| text(field(d, "key")))
+        .collect())
+}
+
+/// A page of `GET /library/sections/{key}/all?type=1&includeGuids=1`:
+/// `MediaContainer.Metadata[]` with `title`, `year`, `viewCount`, `lastViewedAt`,
+/// `userRating` (0–10) and `Guid[]`; `totalSize` when asked for a page.
+pub(crate) fn library_page(answer: &Value) -> Result<LibraryPage, MediaError> {
+    let container = container(answer)?;
+    let mut out = LibraryPage {
+        total: number(field(container, "totalSize"), "totalSize")?
+            .filter(|n| *n >= 0.0)
+            .map(|n| n as u64),
+        ..LibraryPage::default()
+    };
+    let items = match field(container, "Metadata") {
+        Some(Value::Array(items)) => items.as_slice(),
+        // An empty section has no `Metadata` at all.
+        None | Some(Value::Null) => &[],
+        Some(_) => return Err(MediaError("MediaContainer.Metadata: not a list".into())),
+    };
+    for item in items {
+        match library_item(item) {
+            Some(film) => out.films.push(film),
+            None => out.skipped += 1,
+        }
+    }
+    Ok(out)
+}
+
+fn container(answer: &Value) -> Result<&Map<String, Value>, MediaError> {
+    answer
+        .as_object()
+        .and_then(|o| field(o, "MediaContainer"))
+        .and_then(Value::as_object)
+        .ok_or_else(|| MediaError("MediaContainer: missing".into()))
+}
+
+fn library_item(item: &Value) -> Option<LibraryFilm> {
+    let item = item.as_object()?;
+    if text(field(item, "type")).is_some_and(|t| t != "movie") {
+        return None;
+    }
+    let (mut imdb, mut tmdb) = (None, None);
+    if let Some(Value::Array(guids)) = field(item, "Guid") {
+        for id in guids
+            .iter()
+            .filter_map(|g| text(field(g.as_object()?, "id")))
+        {
+            take(&id, &mut imdb, &mut tmdb);
+        }
+    }
+    if let Some(legacy) = text(field(item, "guid")) {
+        take(&legacy, &mut imdb, &mut tmdb);
+    }
+    let film = film(
+        imdb,
+        tmdb,
+        text(field(item, "title")),
+        number(field(item, "year"), "year").ok()?,
+    )
+    .ok()?;
+    let views = number(field(item, "viewCount"), "viewCount")
+        .ok()
+        .flatten()
+        .unwrap_or(0.0);
+    Some(LibraryFilm {
+        film,
+        played: views > 0.0,
+        played_at: number(field(item, "lastViewedAt"), "lastViewedAt")
+            .ok()
+            .flatten()
+            .map(|t| t as i64),
+        favourite: false,
+        // A rating off the scale is left out, not a reason to drop the film.
+        rating: rating(
+            number(field(item, "userRating"), "userRating")
+                .ok()
+                .flatten(),
+        )
+        .ok()
+        .flatten(),
+    })
 }
 
 #[cfg(test)]
@@ -163,5 +263,51 @@ mod tests {
             parse(Server::Plex, play.as_bytes()),
             Ok(Parsed::Ignored(_))
         ));
+    }
+
+    #[test]
+    fn only_film_sections_are_listed() {
+        let answer: Value = serde_json::from_str(
+            r#"{"MediaContainer": {"size": 3, "Directory": [
+                {"key": "1", "type": "movie", "title": "Films"},
+                {"key": "2", "type": "show", "title": "Series"},
+                {"key": "7", "type": "movie", "title": "Kids"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(movie_sections(&answer).unwrap(), ["1", "7"]);
+        assert!(movie_sections(&serde_json::json!({})).is_err());
+    }
+
+    #[test]
+    fn a_section_page_reads_views_ratings_and_every_kind_of_guid() {
+        let answer: Value = serde_json::from_str(
+            r#"{"MediaContainer": {"size": 3, "totalSize": 812, "offset": 0, "Metadata": [
+                {"type": "movie", "title": "Heat", "year": 1995, "viewCount": 3,
+                 "lastViewedAt": 1764530000, "userRating": 8.0,
+                 "Guid": [{"id": "imdb://tt0113277"}, {"id": "tmdb://949"}]},
+                {"type": "movie", "title": "Ronin", "year": 1998,
+                 "guid": "com.plexapp.agents.imdb://tt0122690?lang=en"},
+                {"type": "movie", "title": "Odd", "year": 2001, "userRating": 99}
+            ]}}"#,
+        )
+        .unwrap();
+        let page = library_page(&answer).unwrap();
+        assert_eq!((page.films.len(), page.total), (3, Some(812)));
+        let heat = &page.films[0];
+        assert_eq!(heat.film.tmdb_id, Some(949));
+        assert!(heat.played);
+        assert_eq!(heat.played_at, Some(1_764_530_000));
+        assert_eq!(heat.rating, Some(Stars::from_f64(4.0).unwrap()));
+        let ronin = &page.films[1];
+        assert_eq!(
+            ronin.film.imdb_id,
+            Some(ImdbId::parse_exact("tt0122690").unwrap())
+        );
+        assert!(!ronin.played && ronin.rating.is_none());
+        // A rating off Plex's scale is left out; the film stays.
+        assert_eq!(page.films[2].rating, None);
+        // An empty section has no Metadata at all.
+        let empty = library_page(&serde_json::json!({"MediaContainer": {"size": 0}})).unwrap();
+        assert!(empty.films.is_empty());
     }
 }

@@ -6,7 +6,9 @@
 use crate::domain::{MovieId, UserId, check_title_length};
 use crate::importers::history::{Entry, HistoryRecord};
 use crate::importers::media::{self, Action, MediaEvent, Parsed, Server};
-use crate::services::{history, rating};
+use crate::providers::Providers;
+use crate::services::{any_movie, history, rating};
+use crate::store::details::AddedMovie;
 use crate::store::media_hooks::{self as store, HookOptions, NewEvent};
 use crate::store::throttle::{self, Reservation};
 use crate::store::{self as db, Db};
@@ -37,6 +39,23 @@ pub(crate) enum HookError {
 impl From<sqlx::Error> for HookError {
     fn from(e: sqlx::Error) -> Self {
         HookError::Internal(e.into())
+    }
+}
+
+/// What a webhook did, and the film it added to the catalog, if it did (for the search
+/// index to take in).
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    pub(crate) received: Received,
+    pub(crate) added: Option<AddedMovie>,
+}
+
+impl From<Received> for Outcome {
+    fn from(received: Received) -> Self {
+        Outcome {
+            received,
+            added: None,
+        }
     }
 }
 
@@ -148,14 +167,16 @@ pub(crate) fn path(server: Server, token: &str) -> String {
 }
 
 /// Takes one webhook of `server` (its JSON, out of any form wrapping) for the user whose
-/// token it is.
+/// token it is. A film the catalog does not know is added by its ids when a provider that
+/// knows them has a key, else kept as pending.
 #[tracing::instrument(skip_all, fields(server = server.as_str(), user))]
 pub(crate) async fn receive(
     pool: &Db,
+    providers: &Providers,
     server: Server,
     token: &str,
     json: &[u8],
-) -> Result<Received, HookError> {
+) -> Result<Outcome, HookError> {
     let Some((user_id, options)) = store::owner(pool, token).await? else {
         return Err(HookError::UnknownToken);
     };
@@ -171,14 +192,14 @@ pub(crate) async fn receive(
     }
     let event = match media::parse(server, json) {
         Ok(Parsed::Event(event)) => event,
-        Ok(Parsed::Ignored(why)) => return Ok(Received::Ignored(why)),
+        Ok(Parsed::Ignored(why)) => return Ok(Received::Ignored(why).into()),
         Err(e) => return Err(HookError::Malformed(e.0)),
     };
     if event.shared_user && !options.shared_users {
-        return Ok(Received::Ignored("a shared user's event"));
+        return Ok(Received::Ignored("a shared user's event").into());
     }
     if !is_account(&event, options.account.as_deref()) {
-        return Ok(Received::Ignored("another account's event"));
+        return Ok(Received::Ignored("another account's event").into());
     }
     let record = record(server, &event, now);
     let mut conn = pool.acquire().await?;
@@ -198,28 +219,73 @@ pub(crate) async fn receive(
         imdb_id: event.film.imdb_id.map(|i| i.to_string()),
         tmdb_id: event.film.tmdb_id.map(i64::from),
     };
+    let takes_film = !matches!(
+        event.action,
+        Action::Unseen | Action::Liked(false) | Action::Rated(None)
+    );
+    let (found, added) = match found {
+        Some(id) => (Some(id), None),
+        None if takes_film => {
+            drop(conn);
+            let added = add_by_ids(pool, providers, &event.film).await;
+            conn = pool.acquire().await?;
+            match added {
+                Some(added) => (Some(added.id.get()), added.new),
+                None => (None, None),
+            }
+        }
+        None => (None, None),
+    };
     let Some(movie_id) = found else {
-        if matches!(
-            event.action,
-            Action::Unseen | Action::Liked(false) | Action::Rated(None)
-        ) {
-            return Ok(Received::Ignored("a film the catalog does not know"));
+        if !takes_film {
+            return Ok(Received::Ignored("a film the catalog does not know").into());
         }
         let pending = logged(None);
         if store::is_pending(&mut conn, user_id, &pending).await? {
-            return Ok(Received::Unchanged);
+            return Ok(Received::Unchanged.into());
         }
         store::log(&mut conn, user_id, &pending, now).await?;
-        return Ok(Received::Pending);
+        return Ok(Received::Pending.into());
     };
     drop(conn);
     let changed = apply(pool, user_id, movie_id, event.action, now).await?;
     if !changed {
-        return Ok(Received::Unchanged);
+        return Ok(Outcome {
+            received: Received::Unchanged,
+            added,
+        });
     }
     let mut conn = pool.acquire().await?;
     store::log(&mut conn, user_id, &logged(Some(movie_id)), now).await?;
-    Ok(Received::Applied { movie_id })
+    Ok(Outcome {
+        received: Received::Applied { movie_id },
+        added,
+    })
+}
+
+/// The catalog's film for ids it does not hold yet, added from TMDB (by TMDB id) or OMDb
+/// (by IMDb id) when that provider has a key. A provider that is down or does not know the
+/// film leaves it pending: the webhook is still taken.
+async fn add_by_ids(
+    pool: &Db,
+    providers: &Providers,
+    film: &media::MediaFilm,
+) -> Option<any_movie::Added> {
+    let asks = [
+        film.tmdb_id
+            .filter(|_| providers.tmdb.is_some())
+            .map(|id| (any_movie::Source::Tmdb, id.to_string())),
+        film.imdb_id
+            .filter(|_| providers.omdb.is_some())
+            .map(|id| (any_movie::Source::Omdb, id.to_string())),
+    ];
+    for (source, id) in asks.into_iter().flatten() {
+        match any_movie::add(pool, providers, source, &id).await {
+            Ok(added) => return Some(added),
+            Err(e) => tracing::info!(source = source.as_str(), %id, error = %e, "film not added"),
+        }
+    }
+    None
 }
 
 /// Changes the user's seen mark or rating of a film as the event says; whether it changed.
@@ -298,4 +364,107 @@ fn action_name(action: Action) -> &'static str {
         Action::Rated(Some(_)) => "rated",
         Action::Rated(None) => "unrated",
     }
+}
+
+/// A film a media server named that the catalog did not know, with the films it may be.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingMatch {
+    pub(crate) event: store::LoggedEvent,
+    /// The search's candidates, best first; or why the search could not run.
+    pub(crate) candidates: Result<Vec<crate::store::movie_search::Hit>, String>,
+}
+
+/// Why a pending film was not matched; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum MatchError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for MatchError {
+    fn from(e: sqlx::Error) -> Self {
+        MatchError::Internal(e.into())
+    }
+}
+
+impl From<history::HistoryError> for MatchError {
+    fn from(e: history::HistoryError) -> Self {
+        match e {
+            history::HistoryError::NotFound(message) => MatchError::NotFound(message),
+            other => MatchError::Internal(other.into()),
+        }
+    }
+}
+
+fn no_such_pending() -> MatchError {
+    MatchError::NotFound("There is no such film waiting for a match.".into())
+}
+
+/// A pending film of the user's and the catalog's films it may be: searched by `q`, or by
+/// the title the server gave.
+pub(crate) async fn pending_match(
+    pool: &Db,
+    search: &crate::search::index::IndexCache,
+    user_id: UserId,
+    id: i64,
+    q: Option<&str>,
+) -> Result<PendingMatch, MatchError> {
+    let event = store::pending_event(pool, user_id, id)
+        .await?
+        .ok_or_else(no_such_pending)?;
+    let q = q
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .or(event.title.as_deref())
+        .unwrap_or_default()
+        .to_owned();
+    let year = event.year.and_then(|y| u16::try_from(y).ok());
+    let candidates = history::find_candidates(pool, search, &q, year).await?;
+    Ok(PendingMatch { event, candidates })
+}
+
+/// Matches a pending film to `movie_id`: what the server said (seen, liked, rated) is applied
+/// as if the event had named that film, every pending event of the same title goes with it,
+/// and the title is remembered for the next event and the next upload.
+#[tracing::instrument(skip(pool), fields(user = user_id.get()))]
+pub(crate) async fn match_pending(
+    pool: &Db,
+    user_id: UserId,
+    id: i64,
+    movie_id: i64,
+) -> Result<(), MatchError> {
+    let event = store::pending_event(pool, user_id, id)
+        .await?
+        .ok_or_else(no_such_pending)?;
+    let action = match (event.action.as_str(), event.rating) {
+        ("rated", Some(value)) => Action::Rated(Some(
+            crate::domain::Stars::from_f64(value).map_err(|e| anyhow::anyhow!(e))?,
+        )),
+        ("liked", _) => Action::Liked(true),
+        _ => Action::Seen {
+            at: Some(event.created_at),
+        },
+    };
+    let title = event.title.clone().unwrap_or_default();
+    let year = event.year.and_then(|y| u16::try_from(y).ok());
+    let mut tx = db::begin_write(pool).await?;
+    history::remember_hand_match(&mut tx, user_id, &title, year, movie_id).await?;
+    store::resolve(
+        &mut tx,
+        user_id,
+        event.title.as_deref(),
+        event.year,
+        movie_id,
+    )
+    .await?;
+    tx.commit().await?;
+    apply(pool, user_id, movie_id, action, db::now())
+        .await
+        .map_err(|e| match e {
+            HookError::Internal(e) => MatchError::Internal(e),
+            other => MatchError::Internal(anyhow::anyhow!(other.to_string())),
+        })?;
+    Ok(())
 }

@@ -55,6 +55,8 @@ pub struct NewNight {
     pub max_runtime: Option<i64>,
     pub year_from: Option<i64>,
     pub year_to: Option<i64>,
+    /// Only films in a member's media-server library.
+    pub library_only: bool,
 }
 
 /// A night as a member sees it.
@@ -159,6 +161,7 @@ fn check_options(new: NewNight) -> Result<NightOptions, NightError> {
         max_runtime: new.max_runtime,
         year_from: new.year_from,
         year_to: new.year_to,
+        library_only: new.library_only,
     })
 }
 

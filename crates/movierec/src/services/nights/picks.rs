@@ -69,7 +69,7 @@ pub async fn picks(
         inputs.push(store::recommendations::pick_inputs(pool, member.user_id).await?);
     }
     let exclude = exclusions(&inputs);
-    let allowed = store::nights::allowed_movies(pool, &night.night.options).await?;
+    let allowed = store::nights::allowed_movies(pool, night.night.id, &night.night.options).await?;
     let mut watchlisted: HashMap<MovieId, u32> = HashMap::new();
     for member in &inputs {
         for &movie in &member.lists.watchlist {

@@ -92,7 +92,7 @@ pub async fn for_user(
 /// The picks with their titles and reasons: the liked film behind a pick, or, when no single
 /// film is, a genre the pick shares with the user's liked films ("liked" as the fallback
 /// reads it).
-async fn with_titles(
+pub(super) async fn with_titles(
     pool: &Db,
     picks: Vec<ModelPick>,
     user_id: UserId,

@@ -14,6 +14,7 @@ mod for_user;
 mod onboarding;
 mod picks;
 mod similar;
+mod tonight;
 
 pub use caches::{CriticsList, MAX_PICKS, PicksCache};
 pub use fallback::best_rated_fallback;
@@ -21,3 +22,4 @@ pub use for_user::for_user;
 pub use onboarding::{ONBOARDING_UNTIL, onboarding};
 pub use picks::{Recommendation, Recommendations, Source};
 pub use similar::{SimilarMovie, similar_movies, similar_with_titles};
+pub use tonight::in_library;

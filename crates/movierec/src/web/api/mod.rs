@@ -16,6 +16,7 @@ mod movies;
 mod nights;
 mod ratings;
 mod recommendations;
+mod requests;
 
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
@@ -96,6 +97,12 @@ fn endpoints() -> Vec<Endpoint> {
         ),
         endpoint(Method::GET, "/api/v1/me/export", history::export),
         endpoint(Method::GET, "/api/v1/me/hooks", hooks::show),
+        endpoint(
+            Method::POST,
+            "/api/v1/movies/{id}/request",
+            requests::request,
+        ),
+        endpoint(Method::GET, "/api/v1/me/requests", requests::list),
         endpoint(Method::PUT, "/api/v1/me/watchlist/{movie_id}", lists::watch),
         endpoint(
             Method::DELETE,

@@ -30,6 +30,9 @@ pub struct CreateBody {
     max_runtime: Option<i64>,
     year_from: Option<i64>,
     year_to: Option<i64>,
+    /// Only films in a member's media-server library.
+    #[serde(default)]
+    library_only: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -56,6 +59,7 @@ pub async fn create(
             max_runtime: body.max_runtime,
             year_from: body.year_from,
             year_to: body.year_to,
+            library_only: body.library_only,
         },
     )
     .await?;
@@ -74,6 +78,7 @@ pub struct OptionsJson {
     max_runtime: Option<i64>,
     year_from: Option<i64>,
     year_to: Option<i64>,
+    library_only: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -128,6 +133,7 @@ pub async fn show(
             max_runtime: options.max_runtime,
             year_from: options.year_from,
             year_to: options.year_to,
+            library_only: options.library_only,
         },
         winner: results.winner.as_ref().map(|m| m.id),
         standings: results

@@ -23,6 +23,27 @@ pub struct CountQuery {
     n: Option<String>,
 }
 
+/// `GET /api/v1/recommendations`: how many, and `library=only` for "Watch tonight" (films
+/// of the user's media-server library).
+#[derive(Debug, Deserialize)]
+pub struct RecommendationsQuery {
+    n: Option<String>,
+    library: Option<String>,
+}
+
+impl RecommendationsQuery {
+    /// Whether only library films are asked for; any other value of `library` is refused.
+    fn library_only(&self) -> Result<bool, AppError> {
+        match self.library.as_deref().map(str::trim) {
+            None | Some("" | "any") => Ok(false),
+            Some("only") => Ok(true),
+            Some(_) => Err(AppError::bad_request(
+                "library: Give only (films of your media server's library) or any.",
+            )),
+        }
+    }
+}
+
 impl CountQuery {
     /// `n`, or `default` when absent; anything but a whole number in 1..=100 is refused.
     fn get(&self, default: usize) -> Result<usize, AppError> {
@@ -48,17 +69,23 @@ pub struct RecommendationJson {
     predicted_rating: Option<f32>,
     reason: Option<String>,
     source: Source,
+    /// In the user's media-server library (found by a history pull).
+    in_library: bool,
 }
 
+#[tracing::instrument(skip_all, fields(user = me.id.get()))]
 pub async fn recommendations(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
-    Query(query): Query<CountQuery>,
+    Query(query): Query<RecommendationsQuery>,
 ) -> Result<Json<Vec<RecommendationJson>>, AppError> {
-    let n = query.get(DEFAULT_RECOMMENDATIONS)?;
-    let found =
-        recommendations::for_user(&state.pool, &state.models, &state.caches.picks, me.id, n)
-            .await?;
+    let n = CountQuery { n: query.n.clone() }.get(DEFAULT_RECOMMENDATIONS)?;
+    let found = if query.library_only()? {
+        recommendations::in_library(&state.pool, &state.models, me.id, n).await?
+    } else {
+        recommendations::for_user(&state.pool, &state.models, &state.caches.picks, me.id, n).await?
+    };
+    let library = store::media_library::library(&state.pool, me.id).await?;
     let source = found.source;
     Ok(Json(
         found
@@ -72,6 +99,7 @@ pub async fn recommendations(
                 predicted_rating: r.predicted,
                 reason: r.reason,
                 source,
+                in_library: MovieId::new(r.movie.id).is_ok_and(|m| library.contains(&m)),
             })
             .collect(),
     ))

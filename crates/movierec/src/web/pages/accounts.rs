@@ -265,7 +265,7 @@ pub async fn account(
     Query(query): Query<AccountQuery>,
     headers: HeaderMap,
 ) -> Result<AccountPage, AppError> {
-    let connections = super::connections::load(&state, me.id, &headers).await?;
+    let connections = super::connections::load(&state, me.id, me.is_admin, &headers).await?;
     Ok(AccountPage {
         user: Some(me),
         notice: match query.done.as_deref() {
@@ -274,6 +274,14 @@ pub async fn account(
             }
             Some("hooks") => Some("Your webhook URLs are new; the old ones no longer work."),
             Some("hook-options") => Some("Your media-server settings are saved."),
+            Some("matched") => {
+                Some("Matched: the film is in your history, and found by itself next time.")
+            }
+            Some("synced") => Some("Your media server's library was read."),
+            Some("unlinked") => Some(
+                "Unlinked. The films it marked seen stay in your history; its library is forgotten.",
+            ),
+            Some("radarr-list") => Some("Your list for Radarr is saved."),
             _ => None,
         },
         connections: Some(connections),

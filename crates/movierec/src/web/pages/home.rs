@@ -1,4 +1,6 @@
-use crate::domain::UserId;
+use std::collections::HashSet;
+
+use crate::domain::MovieId;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -18,6 +20,8 @@ pub(crate) const TOP_RATED: i64 = 24;
 const MAX_PICKS: usize = 50;
 const GRID: usize = 20;
 const ONBOARDING_MOVIES: usize = 12;
+/// Films in "Watch tonight": one row on a desktop.
+const TONIGHT: usize = 6;
 /// At most this many "Haven't seen" movies are carried in the address.
 const MAX_SKIPPED: usize = 500;
 
@@ -51,9 +55,20 @@ pub struct Personal {
     /// Position in the ranked list of the featured pick.
     pick: usize,
     picks: Vec<Recommendation>,
+    /// A media server's library was read for the user: "Watch tonight" is shown.
+    has_library: bool,
+    /// The best films of that library for the user.
+    tonight: Vec<Recommendation>,
+    library: HashSet<MovieId>,
+    /// Radarr's Request buttons of the picks shown.
+    requests: crate::services::requests::Buttons,
 }
 
 impl Personal {
+    fn in_library(&self, movie: &i64) -> bool {
+        MovieId::new(*movie).is_ok_and(|m| self.library.contains(&m))
+    }
+
     fn featured(&self) -> Option<&Recommendation> {
         self.picks.get(self.pick)
     }
@@ -159,7 +174,7 @@ pub async fn show(
         skipped: parse_skipped(query.skip.as_deref()),
     };
     let personal = match &user {
-        Some(me) => Some(personal(&state, me.id, asked).await?),
+        Some(me) => Some(personal(&state, me, asked).await?),
         None => None,
     };
     let top = if personal.is_none() {
@@ -183,7 +198,8 @@ struct Asked {
     skipped: Vec<i64>,
 }
 
-async fn personal(state: &AppState, user_id: UserId, asked: Asked) -> Result<Personal, AppError> {
+async fn personal(state: &AppState, me: &SessionUser, asked: Asked) -> Result<Personal, AppError> {
+    let user_id = me.id;
     let Asked {
         pick,
         rating_more,
@@ -212,15 +228,32 @@ async fn personal(state: &AppState, user_id: UserId, asked: Asked) -> Result<Per
     } else {
         Vec::new()
     };
+    let library = crate::store::media_library::library(&state.pool, user_id).await?;
+    let tonight = if library.is_empty() {
+        Vec::new()
+    } else {
+        recommendations::in_library(&state.pool, &state.models, user_id, TONIGHT)
+            .await?
+            .items
+    };
+    let pick = pick.min(recommendations.items.len());
+    // The featured pick and the grid are among these; at most MAX_PICKS.
+    let shown: Vec<i64> = recommendations.items.iter().map(|r| r.movie.id).collect();
+    let requests =
+        crate::services::requests::buttons(&state.pool, Some(me.is_admin), &shown).await?;
     Ok(Personal {
+        has_library: !library.is_empty(),
+        tonight,
+        library,
         rated,
         target,
         rating_more,
         skipped,
         onboarding,
         source: recommendations.source,
-        pick: pick.min(recommendations.items.len()),
+        pick,
         picks: recommendations.items,
+        requests,
     })
 }
 

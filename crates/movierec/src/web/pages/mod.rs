@@ -11,6 +11,7 @@ pub mod model;
 pub mod movies;
 pub mod my_ratings;
 pub mod nights;
+pub(crate) mod requests;
 pub mod search_page;
 
 use axum::response::Redirect;

@@ -40,6 +40,7 @@ pub struct MoviePage {
     /// Shown only to a logged-in user who has not rated the movie, once a model exists.
     predicted: Option<f32>,
     on_watchlist: bool,
+    in_library: bool,
     hidden: bool,
     similar: Vec<SimilarMovie>,
     /// The viewer's ratings of the similar movies.
@@ -47,6 +48,8 @@ pub struct MoviePage {
     /// Plot, cast and more from the providers, once fetched.
     extra: Option<StoredDetails>,
     poster: Option<PosterRef>,
+    /// Radarr's Request button or "Requested".
+    requests: services::requests::Buttons,
 }
 
 impl MoviePage {
@@ -138,6 +141,12 @@ async fn page(
         }
         None => HashMap::new(),
     };
+    let requests = services::requests::buttons(
+        &state.pool,
+        user.as_ref().map(|me| me.is_admin),
+        &[id.get()],
+    )
+    .await?;
     let details = view.facts.details;
     Ok(Shown::Page(Box::new(MoviePage {
         user,
@@ -148,11 +157,13 @@ async fn page(
         error,
         predicted: view.predicted,
         on_watchlist: view.on_watchlist,
+        in_library: view.in_library,
         hidden: view.hidden,
         similar: view.similar,
         similar_ratings,
         extra: view.facts.extra,
         poster: view.facts.poster,
+        requests,
     })))
 }
 

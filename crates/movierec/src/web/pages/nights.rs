@@ -32,6 +32,7 @@ pub struct CreateForm {
     max_runtime: String,
     year_from: String,
     year_to: String,
+    library_only: bool,
 }
 
 impl CreateForm {
@@ -114,6 +115,7 @@ fn new_night(form: &CreateForm) -> Result<NewNight, NightError> {
         max_runtime: number("max_runtime", &form.max_runtime)?,
         year_from: number("year_from", &form.year_from)?,
         year_to: number("year_to", &form.year_to)?,
+        library_only: form.library_only,
     })
 }
 
@@ -133,6 +135,7 @@ pub async fn create(
             "max_runtime" => form.max_runtime = value,
             "year_from" => form.year_from = value,
             "year_to" => form.year_to = value,
+            "library_only" => form.library_only = true,
             _ => {}
         }
     }
