@@ -3,7 +3,9 @@
 //! 1. training time of the default model on the embedded catalog with its critic ratings, as the
 //!    training job runs it (read from the database, hold out 5 %, fit, store);
 //! 2. latency of the recommendations page (`GET /` logged in) over sequential requests against
-//!    a local server with synthetic users, after a training that includes them.
+//!    a local server with synthetic users, after a training that includes them;
+//! 3. a movie night of four of those users: its picks beside one user's recommendations, both
+//!    computed afresh (the budget: four times one user's).
 //!
 //! Everything runs on 127.0.0.1 with a temporary database.
 //!
@@ -238,6 +240,79 @@ async fn main() -> anyhow::Result<()> {
     if !page.contains("data-source=\"model\"") {
         bail!("the home page does not show model picks; rate more movies per user (--ratings)");
     }
+
+    // 3. A movie night of four beside one user's recommendations, both computed afresh: each
+    //    user's first recommendations after the training (nothing cached yet; client 0's were
+    //    just read), and each night's picks (never cached), over the same JSON API.
+    let get = |client: &Client, path: String| {
+        let client = client.clone();
+        async move {
+            let started = Instant::now();
+            let response = client.get(path).send().await?;
+            let status = response.status();
+            response.bytes().await?;
+            if !status.is_success() {
+                bail!("GET answered {status}");
+            }
+            anyhow::Ok(started.elapsed())
+        }
+    };
+    let mut own = Vec::new();
+    for client in &clients[1..] {
+        own.push(get(client, format!("{address}/api/v1/recommendations?n=10")).await?);
+    }
+    let mut nights = Vec::new();
+    for (g, group) in clients.chunks_exact(4).enumerate() {
+        let names: Vec<String> = (1..4).map(|m| format!("bench{}", g * 4 + m)).collect();
+        let created: serde_json::Value = group[0]
+            .post(format!("{address}/api/v1/nights"))
+            .header("Origin", &address)
+            .json(&serde_json::json!({ "members": names }))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let night = created["id"].as_i64().context("no night id")?;
+        for member in &group[1..] {
+            let status = member
+                .post(format!("{address}/api/v1/nights/{night}/join"))
+                .header("Origin", &address)
+                .send()
+                .await?
+                .status();
+            if !status.is_success() {
+                bail!("joining night {night} answered {status}");
+            }
+        }
+        for _ in 0..3 {
+            nights.push(
+                get(
+                    &group[0],
+                    format!("{address}/api/v1/nights/{night}/picks?n=10"),
+                )
+                .await?,
+            );
+        }
+    }
+    own.sort();
+    nights.sort();
+    if own.is_empty() || nights.is_empty() {
+        bail!("--users must be at least 4 for the movie-night figures");
+    }
+    let (own_median, night_median) = (percentile(&own, 0.5), percentile(&nights, 0.5));
+    println!(
+        "one user's recommendations, computed afresh (GET /api/v1/recommendations?n=10, {} users): median {:.2} ms, p99 {:.2} ms",
+        own.len(),
+        ms(own_median),
+        ms(percentile(&own, 0.99))
+    );
+    println!(
+        "a movie night of 4, its picks (GET /api/v1/nights/{{id}}/picks?n=10, {} nights x 3): median {:.2} ms, p99 {:.2} ms; {:.2}x one user's (budget 4x)",
+        nights.len() / 3,
+        ms(night_median),
+        ms(percentile(&nights, 0.99)),
+        night_median.as_secs_f64() / own_median.as_secs_f64()
+    );
 
     let mut latencies = Vec::with_capacity(args.requests);
     for i in 0..args.requests {

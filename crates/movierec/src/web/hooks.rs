@@ -111,6 +111,24 @@ fn content_type(headers: &HeaderMap) -> String {
         .unwrap_or_default()
 }
 
+/// `scheme://host` of the address the visitor reached the site by (`Host`, and
+/// `X-Forwarded-Proto` from a proxy that ends TLS): for links people copy elsewhere.
+pub(crate) fn origin(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
+        .unwrap_or("localhost");
+    let scheme = match headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some("https") => "https",
+        _ => "http",
+    };
+    format!("{scheme}://{host}")
+}
+
 /// A user's three receiver URLs and their list for Radarr, as the account page and
 /// `GET /api/v1/me/hooks` show them.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -127,25 +145,14 @@ impl HookUrls {
     /// `X-Forwarded-Proto` from a proxy that ends TLS): the one their media server can reach
     /// too, in the usual set-up.
     pub(crate) fn new(headers: &HeaderMap, token: &str) -> Self {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
-            .unwrap_or("localhost");
-        let scheme = match headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-        {
-            Some("https") => "https",
-            _ => "http",
-        };
-        let url = |server| format!("{scheme}://{host}{}", hooks::path(server, token));
+        let origin = origin(headers);
+        let url = |server| format!("{origin}{}", hooks::path(server, token));
         Self {
             jellyfin: url(Server::Jellyfin),
             plex: url(Server::Plex),
             emby: url(Server::Emby),
             radarr_list: format!(
-                "{scheme}://{host}{}",
+                "{origin}{}",
                 crate::services::requests::list_path(token)
             ),
         }

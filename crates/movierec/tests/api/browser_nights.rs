@@ -79,8 +79,12 @@ async fn browser_nights_two_members_vote_and_the_winner_shows_at_both_widths() {
         .unwrap()
         .expect("the invitation link");
 
-    // Ben opens the link on his phone and joins.
-    ben.goto(&app.url(&invite)).await.unwrap();
+    // The link is whole, on the address Ana reached the site by: Ben opens it on his phone.
+    assert!(
+        invite.starts_with(&format!("{}/invite/", app.address)),
+        "{invite}"
+    );
+    ben.goto(&invite).await.unwrap();
     wait_for_text(&ben, "Join the night").await;
     fits(&ben, "the invitation").await;
     click(&ben, Locator::Css("main form button[type=submit]")).await;

@@ -166,6 +166,8 @@ pub struct NightPage {
     ballot: Vec<BallotChoice>,
     places: Vec<i64>,
     voted: bool,
+    /// The invitation link in full, on the address the member reached the site by.
+    invite_url: String,
 }
 
 impl NightPage {
@@ -179,10 +181,16 @@ pub async fn show(
     State(state): State<AppState>,
     RequireUser(me): RequireUser,
     PageId(id): PageId<NightId>,
+    headers: axum::http::HeaderMap,
 ) -> Result<NightPage, AppError> {
     let page = nights::page(&state.pool, &state.models, id, me.id, PAGE_PICKS).await?;
     Ok(NightPage {
         user: Some(me),
+        invite_url: format!(
+            "{}{}",
+            crate::web::hooks::origin(&headers),
+            page.night.invite_path()
+        ),
         places: (1..=page.ballot.len() as i64).collect(),
         voted: page.voted,
         ballot: page.ballot,
