@@ -151,10 +151,7 @@ impl HookUrls {
             jellyfin: url(Server::Jellyfin),
             plex: url(Server::Plex),
             emby: url(Server::Emby),
-            radarr_list: format!(
-                "{origin}{}",
-                crate::services::requests::list_path(token)
-            ),
+            radarr_list: format!("{origin}{}", crate::services::requests::list_path(token)),
         }
     }
 }

@@ -455,6 +455,25 @@ async fn check_every_page(setup: Setup) {
             ));
         }
         problems.extend(check_stylesheet(&client, &css, path).await);
+        if !phone {
+            // The header is one row on a desktop: the links beside the search, not under it.
+            let rows = client
+                .execute(
+                    "const s = document.querySelector('.nav-search').getBoundingClientRect();\
+                     const l = document.querySelector('.nav-wide').getBoundingClientRect();\
+                     return [s.top, s.bottom, l.top, l.bottom];",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let [search_top, search_bottom, links_top, links_bottom]: [f64; 4] =
+                serde_json::from_value(rows).unwrap();
+            if links_top >= search_bottom || links_bottom <= search_top {
+                problems.push(format!(
+                    "{path}: the header's links wrap under the search ({links_top} px below {search_top} px)"
+                ));
+            }
+        }
         for list in lists {
             problems.extend(check_list(&client, path, list, phone).await);
         }
