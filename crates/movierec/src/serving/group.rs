@@ -156,17 +156,7 @@ mod tests {
     use crate::domain::UserId;
     use crate::serving::predicted_rating;
     use crate::serving::slot::STAR_SCALE;
-
-    fn movie(id: i64) -> MovieId {
-        MovieId::new(id).unwrap()
-    }
-
-    fn rated(pairs: &[(i64, f64)]) -> Vec<(MovieId, Stars)> {
-        pairs
-            .iter()
-            .map(|&(id, stars)| (movie(id), Stars::from_f64(stars).unwrap()))
-            .collect()
-    }
+    use crate::serving::test_support::{movie, rated};
 
     /// Users 1–6 love movies 1–10 and hate 11–20; users 7–12 the reverse; 21–30 everyone
     /// finds fine.

@@ -6,6 +6,8 @@ mod group;
 mod ids;
 mod rank;
 mod slot;
+#[cfg(test)]
+mod test_support;
 
 pub use group::{GroupModelPick, GroupRanking, MemberPick, MemberTaste, group_rank};
 pub use ids::{Dataset, Model};

@@ -160,18 +160,7 @@ mod tests {
     use super::*;
     use crate::domain::UserId;
     use crate::serving::slot::STAR_SCALE;
-
-    fn movie(id: i64) -> MovieId {
-        MovieId::new(id).unwrap()
-    }
-
-    /// `(movie, stars)` pairs as the store hands them over.
-    fn rated(pairs: &[(i64, f64)]) -> Vec<(MovieId, Stars)> {
-        pairs
-            .iter()
-            .map(|&(id, stars)| (movie(id), Stars::from_f64(stars).unwrap()))
-            .collect()
-    }
+    use crate::serving::test_support::{movie, rated};
 
     fn movies(ids: &[i64]) -> HashSet<MovieId> {
         ids.iter().map(|&id| movie(id)).collect()
