@@ -284,6 +284,15 @@ async fn main() -> anyhow::Result<()> {
                 bail!("joining night {night} answered {status}");
             }
         }
+        let picks: serde_json::Value = group[0]
+            .get(format!("{address}/api/v1/nights/{night}/picks?n=10"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        if picks["source"] != "model" {
+            bail!("night {night} is not picked by the model: {picks}");
+        }
         for _ in 0..3 {
             nights.push(
                 get(
