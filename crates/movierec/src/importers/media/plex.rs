@@ -26,18 +26,7 @@ pub(super) fn parse(object: &Map<String, Value>) -> Result<Parsed, MediaError> {
         "media.rate" => Action::Rated(rating(number(field(object, "rating"), "rating")?)?),
         _ => return Ok(Parsed::Ignored("not a play or a rating")),
     };
-    let (mut imdb, mut tmdb) = (None, None);
-    if let Some(Value::Array(guids)) = field(metadata, "Guid") {
-        for guid in guids {
-            let Some(id) = guid.as_object().and_then(|g| text(field(g, "id"))) else {
-                continue;
-            };
-            take(&id, &mut imdb, &mut tmdb);
-        }
-    }
-    if let Some(legacy) = text(field(metadata, "guid")) {
-        take(&legacy, &mut imdb, &mut tmdb);
-    }
+    let (imdb, tmdb) = ids(metadata);
     let account = match field(object, "Account") {
         Some(Value::Object(account)) => text(field(account, "title")),
         _ => None,
@@ -53,6 +42,23 @@ pub(super) fn parse(object: &Map<String, Value>) -> Result<Parsed, MediaError> {
         account,
         shared_user: boolean(field(object, "user"), "user")? == Some(false),
     }))
+}
+
+/// The IMDb and TMDB ids an item's `Guid[]` and legacy `guid` name, the first of each kind.
+fn ids(item: &Map<String, Value>) -> (Option<String>, Option<String>) {
+    let (mut imdb, mut tmdb) = (None, None);
+    if let Some(Value::Array(guids)) = field(item, "Guid") {
+        for id in guids
+            .iter()
+            .filter_map(|g| text(field(g.as_object()?, "id")))
+        {
+            take(&id, &mut imdb, &mut tmdb);
+        }
+    }
+    if let Some(legacy) = text(field(item, "guid")) {
+        take(&legacy, &mut imdb, &mut tmdb);
+    }
+    (imdb, tmdb)
 }
 
 /// Fills in the id a guid names, keeping one found earlier: `imdb://tt…`, `tmdb://…`, or an
@@ -140,18 +146,7 @@ fn library_item(item: &Value) -> Option<LibraryFilm> {
     if text(field(item, "type")).is_some_and(|t| t != "movie") {
         return None;
     }
-    let (mut imdb, mut tmdb) = (None, None);
-    if let Some(Value::Array(guids)) = field(item, "Guid") {
-        for id in guids
-            .iter()
-            .filter_map(|g| text(field(g.as_object()?, "id")))
-        {
-            take(&id, &mut imdb, &mut tmdb);
-        }
-    }
-    if let Some(legacy) = text(field(item, "guid")) {
-        take(&legacy, &mut imdb, &mut tmdb);
-    }
+    let (imdb, tmdb) = ids(item);
     let film = film(
         imdb,
         tmdb,

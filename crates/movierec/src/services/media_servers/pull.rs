@@ -445,17 +445,13 @@ async fn pull(
         .as_ref()
         .map(|r| r.counts.clone())
         .unwrap_or_default();
-    let unmatched = match &report {
-        Some(r) => r.counts.unmatched,
-        None => 0,
-    };
     Ok(Synced {
         films: films.len(),
         matched: found.iter().filter(|f| f.is_some()).count(),
         added,
         seen: counts.seen,
         rated: counts.new,
-        unmatched,
+        unmatched: counts.unmatched,
         report: report.and_then(|r| r.id),
     })
 }

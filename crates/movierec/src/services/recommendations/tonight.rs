@@ -15,18 +15,18 @@ use crate::store::Db;
 /// How deep the fallback's order is read for films of the library.
 const FALLBACK_DEPTH: usize = 1_000;
 
-/// Up to `n` films of the user's library they have not rated, seen or hidden, best first:
+/// Up to `n` films of the user's `library` (as the caller read it) they have not rated, seen or hidden, best first:
 /// the model's order, or without one the fallback's (then the rest of the library).
 #[tracing::instrument(skip(pool, models), fields(user = user_id.get()))]
 pub async fn in_library(
     pool: &Db,
     models: &ModelSlot,
     user_id: UserId,
+    library: &HashSet<MovieId>,
     n: usize,
 ) -> sqlx::Result<Recommendations> {
     let store::recommendations::PickInputs { ratings, lists, .. } =
         store::recommendations::pick_inputs(pool, user_id).await?;
-    let library = store::media_library::library(pool, user_id).await?;
     let mut rated_or_hidden: HashSet<i64> = ratings.iter().map(|&(movie, _)| movie.get()).collect();
     rated_or_hidden.extend(lists.hidden.iter().map(|movie| movie.get()));
     let rated = ratings.len();
@@ -43,28 +43,21 @@ pub async fn in_library(
     if candidates.is_empty() {
         return Ok(found(Source::Model, Vec::new()));
     }
-    let picks = match models.current() {
+    let (ratings, picks) = match models.current() {
         Some(serving) => {
             let seen = lists.seen;
-            let turn = models.turn().await;
-            let (ratings, picks) = turn
+            models
+                .turn()
+                .await
                 .run(move || {
-                    let picks = rank_among(
-                        &serving,
-                        &ratings,
-                        &seen,
-                        &HashSet::new(),
-                        Some(&candidates),
-                        n,
-                    );
+                    let only = Some(&candidates);
+                    let picks = rank_among(&serving, &ratings, &seen, &HashSet::new(), only, n);
                     (ratings, picks)
                 })
-                .await;
-            (ratings, picks)
+                .await
         }
         None => (ratings, None),
     };
-    let (ratings, picks) = picks;
     if let Some(picks) = picks {
         return Ok(found(
             Source::Model,

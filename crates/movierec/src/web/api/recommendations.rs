@@ -80,12 +80,12 @@ pub async fn recommendations(
     Query(query): Query<RecommendationsQuery>,
 ) -> Result<Json<Vec<RecommendationJson>>, AppError> {
     let n = CountQuery { n: query.n.clone() }.get(DEFAULT_RECOMMENDATIONS)?;
+    let library = store::media_library::library(&state.pool, me.id).await?;
     let found = if query.library_only()? {
-        recommendations::in_library(&state.pool, &state.models, me.id, n).await?
+        recommendations::in_library(&state.pool, &state.models, me.id, &library, n).await?
     } else {
         recommendations::for_user(&state.pool, &state.models, &state.caches.picks, me.id, n).await?
     };
-    let library = store::media_library::library(&state.pool, me.id).await?;
     let source = found.source;
     Ok(Json(
         found

@@ -65,13 +65,6 @@ impl LibraryLink {
     pub(crate) fn is_jellyfin(&self) -> bool {
         self.server == Server::Jellyfin.as_str()
     }
-
-    /// The last sync left played films unmatched (listed on its report).
-    pub(crate) fn has_unmatched(&self) -> bool {
-        self.result
-            .as_deref()
-            .is_some_and(|r| r.contains("not matched"))
-    }
 }
 
 /// The section for a user, on the address they reached the site by.

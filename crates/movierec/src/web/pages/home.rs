@@ -232,7 +232,7 @@ async fn personal(state: &AppState, me: &SessionUser, asked: Asked) -> Result<Pe
     let tonight = if library.is_empty() {
         Vec::new()
     } else {
-        recommendations::in_library(&state.pool, &state.models, user_id, TONIGHT)
+        recommendations::in_library(&state.pool, &state.models, user_id, &library, TONIGHT)
             .await?
             .items
     };
