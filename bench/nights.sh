@@ -6,7 +6,7 @@
 #
 #   bench/nights.sh [--folds N] [--seed S] [--groups N] [--quick]
 #
-# --quick runs one fold. The data is downloaded into bench/.cache (git-ignored): MovieLens data
+# --quick runs the first of the folds. The data is downloaded into bench/.cache (git-ignored): MovieLens data
 # may not be redistributed. Re-running reuses the cache.
 set -euo pipefail
 trap 'echo "nights.sh: failed at line $LINENO" >&2' ERR
@@ -19,7 +19,7 @@ while [[ $# -gt 0 ]]; do
         --folds) folds="${2:?--folds needs a number}"; shift 2 ;;
         --seed) seed="${2:?--seed needs a number}"; shift 2 ;;
         --groups) groups="${2:?--groups needs a number}"; shift 2 ;;
-        --quick) folds=1; shift ;;
+        --quick) run=1; shift ;;
         -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -41,4 +41,4 @@ cp "$target_dir/release/examples/groups" "$cache/groups"
 
 # 3. The table. Times are wall-clock on this machine:
 echo "Machine: $(machine_load)"
-"$cache/groups" --ratings "$cache/u.data" --folds "$folds" --seed "$seed" --groups "$groups"
+"$cache/groups" --ratings "$cache/u.data" --folds "$folds" --run "${run:-$folds}" --seed "$seed" --groups "$groups"

@@ -6,8 +6,10 @@
 //!
 //! ```sh
 //! cargo run --release -p movierec-engine --example groups -- --ratings u.data \
-//!     [--folds 5] [--seed 42] [--groups 300]
+//!     [--folds 5] [--run N] [--seed 42] [--groups 300]
 //! ```
+//!
+//! `--run N` runs only the first N folds (a quick look); `--groups` counts over the folds run.
 //!
 //! For each group and list: the held-out ratings members gave the listed films ("hits"), a
 //! member's satisfaction is the mean of theirs, the group's mean is over its members with a
@@ -78,18 +80,25 @@ impl Tally {
 fn main() -> Result<(), Box<dyn Error>> {
     let mut ratings: Option<PathBuf> = None;
     let (mut folds, mut seed, mut per_kind) = (5usize, 42u64, 300usize);
+    let mut run: Option<usize> = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--ratings" => ratings = Some(value.into()),
             "--folds" => folds = value.parse()?,
+            "--run" => run = Some(value.parse()?),
             "--seed" => seed = value.parse()?,
             "--groups" => per_kind = value.parse()?,
             other => return Err(format!("unknown flag {other}").into()),
         }
     }
-    let usage = "usage: groups --ratings RATINGS [--folds N] [--seed N] [--groups N]";
+    let usage = "usage: groups --ratings RATINGS [--folds N] [--run N] [--seed N] [--groups N]";
+    // One fold would hold every rating out and leave nothing to train on.
+    if folds < 2 {
+        return Err(format!("--folds {folds}: give at least 2 (--run 1 runs one of them)").into());
+    }
+    let run = run.unwrap_or(folds).clamp(1, folds);
     let data = Dataset::load(&ratings.ok_or(usage)?, RatingSet::MovieLens)?;
     let n = data.ratings().len();
     let strategies = [
@@ -106,7 +115,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (mut group_secs, mut single_secs, mut timed) = (0.0f64, 0.0f64, 0usize);
     let mut rng = Rng(seed | 1);
 
-    for (fold, test_rows) in eval::kfold(n, folds, seed).iter().enumerate() {
+    for (fold, test_rows) in eval::kfold(n, folds, seed).iter().take(run).enumerate() {
         let train = data.subset(&eval::complement(n, test_rows));
         let test = data.subset(test_rows);
         let started = Instant::now();
@@ -132,7 +141,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             .into_iter()
             .collect();
         let popular = eval::Popularity::new(train.ratings());
-        let per_fold = per_kind.div_ceil(folds);
+        let per_fold = per_kind.div_ceil(run);
         for (kind, tally) in tallies.iter_mut().enumerate() {
             for _ in 0..per_fold {
                 let members = if kind == 0 {
@@ -174,7 +183,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
     }
 
-    println!("Five picks for groups of three on MovieLens 100k, {folds} folds (seed {seed}):");
+    println!(
+        "Five picks for groups of three on MovieLens 100k, {run} of {folds} folds (seed {seed}):"
+    );
     println!("held-out stars of the members who rated a pick; mean and least satisfied member.\n");
     println!(
         "| groups | picked by | groups judged | hits per group | mean satisfaction | minimum satisfaction |"
